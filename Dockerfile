@@ -1,0 +1,44 @@
+# syntax=docker/dockerfile:1
+# One image for every Streetcare process (services, gateway, worker, beat, migrate); the command
+# decides which one runs. Build: docker build -t streetcare:dev .
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_PROJECT_ENVIRONMENT=/app/.venv \
+    PATH=/app/.venv/bin:$PATH \
+    HOST=0.0.0.0 \
+    STREETCARE_VAR_DIR=/app/var \
+    MPLCONFIGDIR=/tmp/matplotlib
+
+RUN pip install --no-cache-dir "uv==0.13.8" \
+ && groupadd --system --gid 10001 streetcare \
+ && useradd --system --uid 10001 --gid streetcare --home-dir /app --shell /usr/sbin/nologin streetcare
+
+WORKDIR /app
+
+# Dependencies first (a layer that only changes with uv.lock), runtime group only: no dev tools.
+COPY pyproject.toml uv.lock README.md ./
+RUN uv sync --frozen --no-dev --no-install-project
+
+# Then the project itself.
+COPY streetcare ./streetcare
+COPY services ./services
+COPY gateway ./gateway
+COPY workers ./workers
+RUN uv sync --frozen --no-dev \
+ && mkdir -p /app/var \
+ && chown -R streetcare:streetcare /app/var
+
+USER 10001:10001
+
+EXPOSE 8000 8101 8102 8103 8104
+
+# Liveness of an HTTP process; compose and Kubernetes override it per process.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD python -c "import os,urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT','8000'), timeout=4)" || exit 1
+
+CMD ["sh", "-c", "exec uvicorn gateway.app:create_app --factory --host \"$HOST\" --port 8000"]

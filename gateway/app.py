@@ -1,0 +1,111 @@
+"""The gateway: the one public entry point — pages, login, the APIs and Open311, live updates."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import redis.asyncio as aioredis
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from gateway import auth, upstream
+from gateway.settings import GatewaySettings
+from streetcare.core.logs import CorrelationIdMiddleware, configure_logging
+from streetcare.core.metrics import MetricsMiddleware, metrics_response
+
+WEB_DIR = Path(__file__).parent / "web"
+PAGES = {"/": "index.html", "/report": "report.html", "/volunteer": "volunteer.html", "/dispatch": "dispatch.html"}
+PROXIED_SERVICES = ("scheduling", "reports", "volunteers")
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or GatewaySettings()
+    configure_logging("gateway", settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.http = upstream.make_client(settings)
+        app.state.redis = aioredis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+        try:
+            yield
+        finally:
+            await app.state.http.aclose()
+            await app.state.redis.aclose()
+
+    app = FastAPI(title="Streetcare", version="1.0.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.add_middleware(MetricsMiddleware, service="gateway")
+    app.add_middleware(CorrelationIdMiddleware)
+    app.include_router(auth.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": "gateway"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> JSONResponse:
+        problems: dict[str, str] = {}
+        try:
+            await request.app.state.redis.ping()
+        except Exception as exc:
+            problems["redis"] = type(exc).__name__
+        for service, base in settings.upstreams().items():
+            try:
+                answer = await request.app.state.http.get(f"{base}/healthz", timeout=2.0)
+                if answer.status_code != 200:
+                    problems[service] = f"status {answer.status_code}"
+            except Exception as exc:
+                problems[service] = type(exc).__name__
+        if problems:
+            return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
+        return JSONResponse({"status": "ready", "service": "gateway"})
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        return metrics_response()
+
+    async def _proxy(request: Request, service: str, path: str) -> Response:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
+            return JSONResponse(
+                {"detail": f"the request body is larger than {settings.max_body_bytes // (1024 * 1024)} MB"},
+                status_code=413,
+            )
+        body = await request.body()
+        if len(body) > settings.max_body_bytes:
+            return JSONResponse({"detail": "the request body is too large"}, status_code=413)
+        return await upstream.forward(request, request.app.state.http, settings, service, path, body)
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+    @app.api_route("/api/v1/{service}/{path:path}", methods=methods, include_in_schema=False)
+    async def api_proxy(service: str, path: str, request: Request) -> Response:
+        if service not in PROXIED_SERVICES:
+            return JSONResponse(
+                {"detail": f"no API named {service!r}; the APIs are {', '.join(PROXIED_SERVICES)} and auth"},
+                status_code=404,
+            )
+        return await _proxy(request, service, f"/api/v1/{service}/{path}")
+
+    @app.api_route("/open311/v2/{path:path}", methods=["GET", "POST"], include_in_schema=False)
+    async def open311_proxy(path: str, request: Request) -> Response:
+        return await _proxy(request, "reports", f"/open311/v2/{path}")
+
+    for route, filename in PAGES.items():
+        if not (WEB_DIR / filename).exists():
+            continue
+        app.add_api_route(route, _page(filename), methods=["GET"], include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    return app
+
+
+def _page(filename: str):  # type: ignore[no-untyped-def]
+    path = WEB_DIR / filename
+
+    async def page() -> FileResponse:
+        return FileResponse(path, media_type="text/html; charset=utf-8")
+
+    return page

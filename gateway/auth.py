@@ -1,0 +1,88 @@
+"""Login and logout: the owning service checks the password, the gateway signs the token."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import httpx
+import redis.asyncio as aioredis
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from pydantic import BaseModel, Field
+
+from gateway.settings import GatewaySettings
+from streetcare.core.auth import (
+    SERVICE_TOKEN_HEADER,
+    InvalidToken,
+    Role,
+    bearer_token,
+    decode_token,
+    issue_token,
+)
+from streetcare.core.runtime_keys import REVOKED_TOKEN_PREFIX
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+# Staff first: a dispatcher who is also a volunteer logs in to do the city's work.
+ACCOUNT_OWNERS = ("scheduling", "volunteers")
+
+
+class LoginRequest(BaseModel):
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class LoginResponse(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    role: str
+    name: str
+    expires_at: int
+
+
+def settings_dep(request: Request) -> GatewaySettings:
+    settings: GatewaySettings = request.app.state.settings
+    return settings
+
+
+@router.post("/login", response_model=LoginResponse)
+async def login(body: LoginRequest, request: Request, settings: Annotated[GatewaySettings, Depends(settings_dep)]) -> LoginResponse:
+    client: httpx.AsyncClient = request.app.state.http
+    unreachable = []
+    for service in ACCOUNT_OWNERS:
+        try:
+            answer = await client.post(
+                f"{settings.upstreams()[service]}/internal/auth/verify",
+                json={"email": body.email, "password": body.password},
+                headers={SERVICE_TOKEN_HEADER: settings.service_token},
+            )
+        except httpx.TransportError:
+            unreachable.append(service)
+            continue
+        if answer.status_code == 200:
+            identity = answer.json()
+            token, expires_at = issue_token(
+                settings.token_secret, identity["subject"], Role(identity["role"]), settings.token_ttl_seconds
+            )
+            return LoginResponse(access_token=token, role=identity["role"], name=identity["name"], expires_at=expires_at)
+    if unreachable:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "login is unavailable right now; try again in a few seconds",
+            headers={"Retry-After": "5"},
+        )
+    raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown email or wrong password")
+
+
+@router.post("/logout", status_code=204)
+async def logout(request: Request, settings: Annotated[GatewaySettings, Depends(settings_dep)]) -> None:
+    token = bearer_token(request)
+    if token is None:
+        return
+    try:
+        principal = decode_token(token, settings.accepted_token_secrets)
+    except InvalidToken:
+        return
+    redis: aioredis.Redis = request.app.state.redis
+    remaining = max(1, principal.expires_at - int(time.time()))
+    await redis.set(REVOKED_TOKEN_PREFIX + principal.token_id, "1", ex=remaining)

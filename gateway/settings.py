@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic_settings import SettingsConfigDict
+
+from streetcare.core.settings import ProcessSettings
+
+
+class GatewaySettings(ProcessSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", populate_by_name=True)
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    scheduling_url: str = "http://127.0.0.1:8101"
+    reports_url: str = "http://127.0.0.1:8102"
+    volunteers_url: str = "http://127.0.0.1:8103"
+    upstream_transport: Literal["aiohttp", "httpx"] = "aiohttp"
+    connect_timeout_s: float = 2.0
+    read_timeout_s: float = 30.0
+    max_connections: int = 200
+    max_body_bytes: int = 12 * 1024 * 1024
+    map_tile_url: str = ""
+    map_attribution: str = "© OpenStreetMap contributors"
+
+    def upstreams(self) -> dict[str, str]:
+        return {
+            "scheduling": self.scheduling_url.rstrip("/"),
+            "reports": self.reports_url.rstrip("/"),
+            "volunteers": self.volunteers_url.rstrip("/"),
+        }

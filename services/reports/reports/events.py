@@ -1,0 +1,31 @@
+"""What the reports service publishes."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from services.reports.database import OutboxMessage
+from services.reports.reports.models import Report
+from streetcare.core.events import ReportFiled
+from streetcare.core.outbox import record_event
+
+SOURCE = "reports"
+
+
+def report_filed(session: Session, report: Report) -> None:
+    record_event(
+        session,
+        OutboxMessage,
+        SOURCE,
+        "report.filed",
+        ReportFiled(
+            report_id=report.id,
+            street_id=report.street_id,
+            category=report.category,
+            severity=report.severity,
+            lat=report.lat,
+            lon=report.lon,
+            filed_at=report.created_at,
+            duplicate_of=report.duplicate_of,
+        ),
+    )

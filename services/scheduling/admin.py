@@ -1,0 +1,50 @@
+"""Operator commands for the scheduling service (used by the `streetcare` CLI)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from services.scheduling.database import OutboxMessage
+from services.scheduling.settings import SchedulingSettings
+from services.scheduling.staff import service as staff
+from services.scheduling.streets import service as streets
+from streetcare.core.auth import Role
+from streetcare.core.migrations import upgrade
+from streetcare.core.runtime import ServiceRuntime
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def migrate(settings: SchedulingSettings | None = None) -> None:
+    upgrade(MIGRATIONS, (settings or SchedulingSettings()).database_url)
+
+
+def _runtime(settings: SchedulingSettings | None) -> ServiceRuntime:
+    return ServiceRuntime.start("scheduling", settings or SchedulingSettings(), OutboxMessage)
+
+
+def import_streets(path: Path, settings: SchedulingSettings | None = None) -> streets.ImportResult:
+    runtime = _runtime(settings)
+    try:
+        with runtime.transaction() as session:
+            return streets.import_file(session, path)
+    finally:
+        runtime.close()
+
+
+def load_demo_city(settings: SchedulingSettings | None = None) -> streets.ImportResult | None:
+    runtime = _runtime(settings)
+    try:
+        with runtime.transaction() as session:
+            return streets.load_demo_city_if_empty(session)
+    finally:
+        runtime.close()
+
+
+def ensure_staff(email: str, name: str, role: Role, password: str, settings: SchedulingSettings | None = None) -> None:
+    runtime = _runtime(settings)
+    try:
+        with runtime.transaction() as session:
+            staff.ensure_staff(session, email=email, name=name, role=role, password=password)
+    finally:
+        runtime.close()

@@ -1,0 +1,16 @@
+"""Imports every model module so Alembic and tests see the whole schema."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from services.scheduling import database
+from services.scheduling.staff import models as staff_models
+from services.scheduling.state import models as state_models
+from services.scheduling.streets import models as street_models
+
+MODEL_MODULES = (street_models, state_models, staff_models)
+
+
+def metadata() -> MetaData:
+    return database.Base.metadata

@@ -1,0 +1,429 @@
+r"""Per-street litter state estimate with its uncertainty.
+
+Why a filter and not a counter: the planner must rank streets by how dirty they
+probably are *today* from sparse, noisy evidence (a report, a pick, an
+inspection weeks ago), and it must know how sure it is.  So each street carries
+a small Gaussian belief that is moved forward in time and corrected by each
+observation.
+
+State and dynamics
+------------------
+The hidden state is ``x = [L, r]``: the litter index ``L`` (0 = clean, one
+unit per CROW step, see :mod:`levels`) and its build-up rate ``r`` in units
+per day.  The belief is Gaussian, ``x ~ N(m, P)`` with
+
+    m = [mean_litter, rate_mean],  P = [[var_litter, cov], [cov, rate_var]].
+
+Between observations (``predict``), over ``Δ`` days, a linear Kalman step:
+
+    L' = L + r·Δ + w_L,   r' = r + w_r,    w_L ~ N(0, q_L·Δ),  w_r ~ N(0, q_r·Δ)
+    m' = F m,   P' = F P Fᵀ + Q,   F = [[1, Δ], [0, 1]],  Q = diag(q_L·Δ, q_r·Δ)
+
+so ``var_litter' = var_litter + 2Δ·cov + Δ²·rate_var + q_L·Δ``.  ``cov`` starts
+at 0 and no step below makes it negative, so the litter variance grows with
+time.  Means are clamped to ``L ≥ 0`` (litter cannot be negative) and
+``r ≥ RATE_FLOOR``.  The prior ``prior(kind, length_m)`` is the city's average
+for that kind of street: ``L ~ N(2.0, 1.0)`` (around the A/B border) and a rate
+whose mean and variance are those of the kind's (log-normal-ish, right-skewed)
+spread of build-up rates, moment-matched into the Gaussian.
+
+Observations
+------------
+*Inspection* (accurate): the inspected CROW level means ``L ∈ [a, b]``; read as
+a measurement ``z = (a + b)/2`` with ``R = (b − a)²/12 + 0.05`` and the
+standard Kalman update with ``H = [1, 0]``:
+
+    S = H P Hᵀ + R,   K = P Hᵀ / S,   m ← m + K (z − H m),   P ← P − K S Kᵀ.
+
+*Resident report* (noisy, one-sided): a resident reports when the litter they
+see exceeds their own threshold, ``P(report | L) = Φ((L − θ_s)/σ_rep)``, with
+the threshold ``θ_s`` rising with severity ``s`` (heavier reports say "dirtier").
+The posterior is projected back onto a Gaussian by moment matching (assumed
+density filtering, as for a probit likelihood):
+
+    z = (H m − θ_s) / √(σ_rep² + H P Hᵀ),   v = φ(z)/Φ(z),   w = v (v + z)
+    m ← m + P Hᵀ · v / √(σ_rep² + H P Hᵀ)
+    P ← P − P Hᵀ H P · w / (σ_rep² + H P Hᵀ)
+
+``v > 0`` so every report raises the mean (estimates are monotone in reports)
+and ``0 < w < 1`` so the variance shrinks but stays positive.  A duplicate
+report (the caller says so) only moves the clock: it is not counted twice.
+
+*Time without reports* (weak): ``observe_quiet`` applies the same update with
+the opposite sign and a large floor,
+``P(no report in Δ days | L) = ε_Δ + (1 − ε_Δ)·Φ((θ_q − L)/σ_q)`` with
+``ε_Δ = 0.5^(min(Δ, 7)/7)``: silence can say at most "twice as likely clean"
+per week, whether it is applied daily or weekly, and it moves ``L`` only (it
+must not teach every unreported street a zero build-up rate).  Mean and
+variance of ``L`` saturate at ``LITTER_CEILING`` and ``LITTER_VAR_CEILING``.
+
+The report likelihood has a small floor too (``ε = 0.05``: a report may be
+about something else), with the general moment-matching step for
+``Z = ε + (1 − ε)Φ(z)``, ``ρ = (1 − ε)φ(z)/Z``:
+``m ← m + P Hᵀ·sign·ρ/√S``, ``P ← P − P Hᵀ H P·ρ(ρ + z)/S``, ``S = σ² + H P Hᵀ``.
+
+*Volunteer pick* and *crew visit* (reset): the share ``f`` of the street that
+was cleaned (pick: minutes × pick speed ÷ length; visit: the crew's
+thoroughness) is reset to a residual ``ρ ~ N(μ_ρ, σ_ρ²)``:
+
+    L ← (1 − f) L + f ρ,   var_litter ← (1 − f)² var_litter + f² σ_ρ²,
+    cov ← (1 − f) cov.
+
+Before the reset, the bags filled tell how much litter there was: a Kalman
+measurement of ``L`` with ``z = bags · BAG_LITTER_M / (f · length)`` and
+``R = 0.6² + (0.35 z)²`` (bag counts are coarse).  Because ``L`` and ``r`` are
+correlated after some days of build-up, this is what teaches the filter each
+street's own rate.
+
+Not modelled here: weekday and weather effects, street-specific report
+propensity (a street nobody walks past reports nothing), dumped bulky waste
+(handled as a separate stop by the policy).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from .levels import (
+    DEFAULT_TARGET,
+    Level,
+    level_from_litter,
+    litter_interval,
+    litter_upper_bound,
+)
+
+__all__ = [
+    "STREET_KIND_RATES",
+    "StreetEstimate",
+    "expected_level",
+    "expected_shortfall",
+    "observe_inspection",
+    "observe_pick",
+    "observe_quiet",
+    "observe_report",
+    "observe_visit",
+    "predict",
+    "prior",
+    "probability_below_target",
+]
+
+SECONDS_PER_DAY = 86_400.0
+
+PRIOR_LITTER_MEAN = 2.0
+PRIOR_LITTER_VAR = 1.0
+
+STREET_KIND_RATES: dict[str, tuple[float, float]] = {
+    # kind: (mean build-up in litter units per day, standard deviation)
+    "residential": (0.25, 0.12),
+    "shopping": (0.50, 0.25),
+    "main": (0.35, 0.15),
+    "park": (0.30, 0.15),
+    "industrial": (0.15, 0.08),
+    "default": (0.30, 0.15),
+}
+"""City averages per kind of street; unknown kinds use ``default``."""
+
+LITTER_PROCESS_VAR_PER_DAY = 0.05
+RATE_PROCESS_VAR_PER_DAY = 0.0004
+RATE_FLOOR = 0.02
+LITTER_CEILING = 8.0
+"""Litter does not build up for ever (wind, rain, passers-by): the mean saturates here."""
+LITTER_VAR_CEILING = 4.0
+"""…and so does our uncertainty about it (a standard deviation of two CROW steps)."""
+
+INSPECTION_EXTRA_VAR = 0.05
+
+REPORT_THRESHOLD_BY_SEVERITY: dict[int, float] = {1: 2.5, 2: 3.0, 3: 3.5}
+REPORT_NOISE = 0.7
+REPORT_FLOOR = 0.05
+
+QUIET_THRESHOLD = 3.5
+QUIET_NOISE = 1.0
+QUIET_FULL_STRENGTH_DAYS = 7.0
+QUIET_FLOOR_PER_WEEK = 0.5
+
+BAG_LITTER_M = 400.0
+"""One full bag of litter per this many metres of street is one litter unit."""
+VOLUNTEER_PICK_SPEED_M_PER_MIN = 15.0
+DEFAULT_PICK_COVERAGE = 0.8
+VOLUNTEER_RESIDUAL = (0.4, 0.1)
+CREW_RESIDUAL = (0.2, 0.05)
+BAG_MEASUREMENT_MIN_COVERAGE = 0.25
+BAG_MEASUREMENT_MAX_LITTER = 6.0
+
+
+@dataclass(frozen=True)
+class StreetEstimate:
+    """Gaussian belief on a street's litter index and build-up rate at ``as_of``."""
+
+    mean_litter: float
+    var_litter: float
+    rate_mean: float
+    rate_var: float
+    as_of: datetime
+    cov_litter_rate: float = 0.0
+    length_m: float = 100.0
+
+    @property
+    def sd_litter(self) -> float:
+        return math.sqrt(max(self.var_litter, 0.0))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (``as_of`` as ISO 8601) for the street-state table."""
+        data = asdict(self)
+        data["as_of"] = self.as_of.isoformat()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StreetEstimate:
+        """Inverse of :meth:`to_dict`; tolerates missing optional fields from older rows."""
+        as_of = data["as_of"]
+        return cls(
+            mean_litter=float(data["mean_litter"]),
+            var_litter=float(data["var_litter"]),
+            rate_mean=float(data["rate_mean"]),
+            rate_var=float(data["rate_var"]),
+            as_of=as_of if isinstance(as_of, datetime) else datetime.fromisoformat(as_of),
+            cov_litter_rate=float(data.get("cov_litter_rate", 0.0)),
+            length_m=float(data.get("length_m", 100.0)),
+        )
+
+
+# --- small Gaussian helpers -------------------------------------------------
+
+
+def _normal_pdf(x: float) -> float:
+    return math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+
+
+def _normal_cdf(x: float) -> float:
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+def _inverse_mills(z: float) -> float:
+    """φ(z)/Φ(z), computed stably for very negative z (where both underflow)."""
+    if z < -30.0:
+        return -z + 1.0 / -z
+    cdf = _normal_cdf(z)
+    if cdf < 1e-300:
+        return -z
+    return _normal_pdf(z) / cdf
+
+
+def _clamped(est: StreetEstimate, **changes: float) -> StreetEstimate:
+    """Apply changes and keep the belief physical: L ≥ 0, r ≥ floor, PSD covariance."""
+    updated = replace(est, **changes)  # type: ignore[arg-type]
+    var_litter = min(max(updated.var_litter, 1e-9), LITTER_VAR_CEILING)
+    rate_var = max(updated.rate_var, 1e-12)
+    bound = math.sqrt(var_litter * rate_var)
+    cov = min(max(updated.cov_litter_rate, 0.0), bound)
+    return replace(
+        updated,
+        mean_litter=min(max(updated.mean_litter, 0.0), LITTER_CEILING),
+        rate_mean=max(updated.rate_mean, RATE_FLOOR),
+        var_litter=var_litter,
+        rate_var=rate_var,
+        cov_litter_rate=cov,
+    )
+
+
+def _kalman_litter_measurement(est: StreetEstimate, value: float, noise_var: float) -> StreetEstimate:
+    """Linear update with a direct, Gaussian measurement of L."""
+    innovation_var = est.var_litter + noise_var
+    gain_litter = est.var_litter / innovation_var
+    gain_rate = est.cov_litter_rate / innovation_var
+    residual = value - est.mean_litter
+    return _clamped(
+        est,
+        mean_litter=est.mean_litter + gain_litter * residual,
+        rate_mean=est.rate_mean + gain_rate * residual,
+        var_litter=est.var_litter - gain_litter * est.var_litter,
+        cov_litter_rate=est.cov_litter_rate - gain_litter * est.cov_litter_rate,
+        rate_var=est.rate_var - gain_rate * est.cov_litter_rate,
+    )
+
+
+def _probit_litter_update(
+    est: StreetEstimate,
+    threshold: float,
+    noise: float,
+    sign: float,
+    floor: float,
+    *,
+    touch_rate: bool = True,
+) -> StreetEstimate:
+    """Moment-matched update for P(obs | L) = ε + (1 − ε)·Φ(sign·(L − threshold)/noise).
+
+    ``floor`` (ε) is the chance of the observation whatever the litter (a report
+    about something else, a street nobody would report anyway); it bounds how
+    much one observation can say.
+    """
+    spread_sq = noise * noise + est.var_litter
+    spread = math.sqrt(spread_sq)
+    z = sign * (est.mean_litter - threshold) / spread
+    weight = 1.0 - floor
+    cdf = _normal_cdf(z)
+    evidence = floor + weight * cdf
+    if evidence < 1e-300:
+        ratio = _inverse_mills(z)  # floor is 0 and z is far in the tail
+    else:
+        ratio = weight * _normal_pdf(z) / evidence
+    # d log Z / dμ and the variance correction of assumed density filtering
+    slope = sign * ratio / spread
+    shrink = (ratio * ratio + z * ratio) / spread_sq
+    shrink = min(max(shrink, 0.0), 1.0 / est.var_litter * 0.999)
+    changes: dict[str, float] = {
+        "mean_litter": est.mean_litter + est.var_litter * slope,
+        "var_litter": est.var_litter - est.var_litter * est.var_litter * shrink,
+    }
+    if touch_rate:
+        changes["rate_mean"] = est.rate_mean + est.cov_litter_rate * slope
+        changes["cov_litter_rate"] = est.cov_litter_rate - est.var_litter * est.cov_litter_rate * shrink
+        changes["rate_var"] = est.rate_var - est.cov_litter_rate * est.cov_litter_rate * shrink
+    return _clamped(est, **changes)
+
+
+def _reset(est: StreetEstimate, cleaned_share: float, residual: tuple[float, float]) -> StreetEstimate:
+    """Cleaning replaces the cleaned share of the litter with a small residual."""
+    share = min(max(cleaned_share, 0.0), 1.0)
+    keep = 1.0 - share
+    residual_mean, residual_var = residual
+    return _clamped(
+        est,
+        mean_litter=keep * est.mean_litter + share * residual_mean,
+        var_litter=keep * keep * est.var_litter + share * share * residual_var,
+        cov_litter_rate=keep * est.cov_litter_rate,
+    )
+
+
+# --- public API -------------------------------------------------------------
+
+
+def prior(kind: str, length_m: float, at: datetime) -> StreetEstimate:
+    """The city's average belief for a street of this kind, before any observation."""
+    rate_mean, rate_sd = STREET_KIND_RATES.get(kind, STREET_KIND_RATES["default"])
+    return StreetEstimate(
+        mean_litter=PRIOR_LITTER_MEAN,
+        var_litter=PRIOR_LITTER_VAR,
+        rate_mean=rate_mean,
+        rate_var=rate_sd * rate_sd,
+        as_of=at,
+        cov_litter_rate=0.0,
+        length_m=max(float(length_m), 1.0),
+    )
+
+
+def predict(est: StreetEstimate, at: datetime) -> StreetEstimate:
+    """Belief at ``at`` if nothing is observed meanwhile (no change for past times)."""
+    days = (at - est.as_of).total_seconds() / SECONDS_PER_DAY
+    if days <= 0:
+        return est
+    return _clamped(
+        est,
+        mean_litter=est.mean_litter + est.rate_mean * days,
+        var_litter=est.var_litter
+        + 2.0 * days * est.cov_litter_rate
+        + days * days * est.rate_var
+        + LITTER_PROCESS_VAR_PER_DAY * days,
+        cov_litter_rate=est.cov_litter_rate + days * est.rate_var,
+        rate_var=est.rate_var + RATE_PROCESS_VAR_PER_DAY * days,
+        as_of=at,  # type: ignore[arg-type]
+    )
+
+
+def observe_inspection(est: StreetEstimate, at: datetime, level: Level) -> StreetEstimate:
+    """An inspector measured the street's CROW level: an accurate measurement of L."""
+    low, high = litter_interval(level)
+    noise_var = (high - low) ** 2 / 12.0 + INSPECTION_EXTRA_VAR
+    return _kalman_litter_measurement(predict(est, at), (low + high) / 2.0, noise_var)
+
+
+def observe_report(
+    est: StreetEstimate, at: datetime, severity: int = 1, *, duplicate: bool = False
+) -> StreetEstimate:
+    """A resident reported litter (severity 1 light … 3 heavy); duplicates add nothing."""
+    moved = predict(est, at)
+    if duplicate:
+        return moved
+    clamped_severity = min(max(int(severity), 1), 3)
+    threshold = REPORT_THRESHOLD_BY_SEVERITY[clamped_severity]
+    return _probit_litter_update(moved, threshold, REPORT_NOISE, sign=1.0, floor=REPORT_FLOOR)
+
+
+def observe_quiet(est: StreetEstimate, at: datetime, strength: float = 1.0) -> StreetEstimate:
+    """No report came in between ``est.as_of`` and ``at``: weak evidence of less litter.
+
+    ``strength`` (0…1) scales how much a silence means on this street, e.g. lower
+    where few residents pass by.
+    """
+    days = (at - est.as_of).total_seconds() / SECONDS_PER_DAY
+    moved = predict(est, at)
+    if days <= 0 or strength <= 0:
+        return moved
+    effective_days = min(days, QUIET_FULL_STRENGTH_DAYS) * min(strength, 1.0)
+    floor = QUIET_FLOOR_PER_WEEK ** (effective_days / QUIET_FULL_STRENGTH_DAYS)
+    return _probit_litter_update(
+        moved, QUIET_THRESHOLD, QUIET_NOISE, sign=-1.0, floor=floor, touch_rate=False
+    )
+
+
+def pick_coverage(length_m: float, minutes: float | None) -> float:
+    """Share of the street a volunteer session cleaned, from its duration."""
+    if minutes is None or minutes <= 0:
+        return DEFAULT_PICK_COVERAGE
+    return min(1.0, minutes * VOLUNTEER_PICK_SPEED_M_PER_MIN / max(length_m, 1.0))
+
+
+def observe_pick(
+    est: StreetEstimate, at: datetime, bags: float | None, minutes: float | None
+) -> StreetEstimate:
+    """A volunteer picked litter: learn from the bags filled, then reset what was cleaned."""
+    moved = predict(est, at)
+    coverage = pick_coverage(moved.length_m, minutes)
+    if bags is not None and bags >= 0 and coverage >= BAG_MEASUREMENT_MIN_COVERAGE:
+        measured = min(bags * BAG_LITTER_M / (coverage * moved.length_m), BAG_MEASUREMENT_MAX_LITTER)
+        noise_var = 0.6**2 + (0.35 * measured) ** 2
+        moved = _kalman_litter_measurement(moved, measured, noise_var)
+    return _reset(moved, coverage, VOLUNTEER_RESIDUAL)
+
+
+def observe_visit(
+    est: StreetEstimate, at: datetime, thoroughness: float = 0.95, bags: float | None = None
+) -> StreetEstimate:
+    """A crew cleaned the street; ``thoroughness`` is the share it reached."""
+    moved = predict(est, at)
+    if bags is not None and bags >= 0:
+        measured = min(bags * BAG_LITTER_M / moved.length_m, BAG_MEASUREMENT_MAX_LITTER)
+        moved = _kalman_litter_measurement(moved, measured, 0.6**2 + (0.35 * measured) ** 2)
+    return _reset(moved, thoroughness, CREW_RESIDUAL)
+
+
+def expected_level(est: StreetEstimate, at: datetime) -> Level:
+    """The CROW level of the mean litter expected at ``at``."""
+    return level_from_litter(predict(est, at).mean_litter)
+
+
+def probability_below_target(est: StreetEstimate, at: datetime, target: Level = DEFAULT_TARGET) -> float:
+    """P(street is dirtier than ``target`` at ``at``) = P(L ≥ upper bound of target)."""
+    bound = litter_upper_bound(target)
+    if math.isinf(bound):
+        return 0.0
+    moved = predict(est, at)
+    return 1.0 - _normal_cdf((bound - moved.mean_litter) / moved.sd_litter)
+
+
+def expected_shortfall(est: StreetEstimate, at: datetime, target: Level = DEFAULT_TARGET) -> float:
+    """E[max(0, L − bound)]: how far past the target the street is expected to be.
+
+    For L ~ N(μ, σ²) and d = (μ − b)/σ this is (μ − b)·Φ(d) + σ·φ(d).
+    """
+    bound = litter_upper_bound(target)
+    if math.isinf(bound):
+        return 0.0
+    moved = predict(est, at)
+    sd = moved.sd_litter
+    d = (moved.mean_litter - bound) / sd
+    return max(0.0, (moved.mean_litter - bound) * _normal_cdf(d) + sd * _normal_pdf(d))

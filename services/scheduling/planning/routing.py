@@ -1,0 +1,773 @@
+"""Prize-collecting crew routing for one day, solved with PyVRP.
+
+Why this shape: every candidate street is optional and carries a prize (the
+policy's expected shortfall nobody else covers); crews have a depot, a shift
+and a way of working.  Selecting and ordering visits to collect the most prize
+within the shifts is a prize-collecting VRP, which PyVRP solves well.
+
+Scaling: a city has tens of thousands of streets but a day's crews can clean a
+few thousand at most.  So before routing, candidates are handed out to *crew
+groups* (crews of one mode sharing a depot), best prize first, nearest group
+first, until each group holds ``overselect`` × its shift capacity in work —
+top-K by prize per crew capacity.  A group whose share is still larger than
+``max_clients_per_subproblem`` is cut into angular sectors around its depot,
+with its crews split over the sectors.  Each sub-problem is one mode (one
+speed profile) and at most ~1,500 clients, and gets a share of the time budget
+proportional to its size.
+
+Modes: PyVRP 0.14 cannot forbid a client to a vehicle type, so modes are kept
+apart by construction: sub-problems never mix modes.  A stop with
+``required_mode`` only goes to that mode's groups; plain streets go to any
+street-cleaning mode (on foot, sweeper).
+
+Fixed visits (done or under way) stay at the start of their crew's route: they
+are not given to the solver; the crew's vehicle starts at the last fixed visit,
+at the time that visit ends.
+
+Warm start: the previous plan's routes seed the solver, but a warm start must
+not keep new urgent work out (the old routes are a local optimum without it).
+Before solving, new candidates are inserted into the warm routes, best prize
+first, at the cheapest feasible position, displacing lower-prize visits when
+the shift is full (``repair_warm_start``).
+
+Times: travel = haversine distance × ``DETOUR_FACTOR`` ÷ mode travel speed;
+service = street length ÷ mode cleaning speed (foot crews: per person × size),
+or the stop's own ``service_seconds``; all integer seconds.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import Enum
+
+import numpy as np
+from pyvrp import (
+    Client,
+    Depot,
+    Location,
+    ProblemData,
+    Route,
+    Solution,
+    VehicleType,
+    solve,
+)
+from pyvrp.stop import MaxRuntime
+
+__all__ = [
+    "GENERAL_CLEANING_MODES",
+    "MODE_SPEEDS",
+    "Crew",
+    "CrewMode",
+    "CrewRoute",
+    "DayPlan",
+    "DroppedCandidate",
+    "ModeSpeeds",
+    "PlannedVisit",
+    "StreetCandidate",
+    "SubproblemStats",
+    "haversine_m",
+    "plan_day",
+    "service_seconds",
+]
+
+EARTH_RADIUS_M = 6_371_000.0
+DETOUR_FACTOR = 1.3
+"""Street network distance ÷ straight-line distance in a typical city grid."""
+PRIZE_RESOLUTION = 10_000_000
+"""The largest prize in a sub-problem maps to this integer; travel seconds cost 1 each."""
+TRAVEL_ALLOWANCE_S = 90
+"""Travel assumed per visit when sizing a group's share of candidates."""
+NEAREST_GROUPS_TRIED = 3
+MIN_SUBPROBLEM_BUDGET_S = 0.05
+
+
+class CrewMode(Enum):
+    """How a crew works: decides speeds and which stops it can serve."""
+
+    FOOT = "foot"
+    SWEEPER = "sweeper"
+    BULKY_TRUCK = "bulky_truck"
+
+
+@dataclass(frozen=True)
+class ModeSpeeds:
+    """Speeds of a mode: cleaning (along the street) and travelling between streets."""
+
+    cleaning_m_per_s: float
+    travel_m_per_s: float
+    cleaning_scales_with_crew_size: bool
+    min_service_s: int
+
+
+MODE_SPEEDS: dict[CrewMode, ModeSpeeds] = {
+    # a person with broom and cart does ~0.9 km of street an hour; crews walk with the cart
+    CrewMode.FOOT: ModeSpeeds(0.25, 1.3, True, 120),
+    # a compact sweeper ~4 km/h while sweeping, ~18 km/h in city traffic
+    CrewMode.SWEEPER: ModeSpeeds(1.1, 5.0, False, 120),
+    # the bulky-waste truck stops, loads, drives on; its stops carry their own service time
+    CrewMode.BULKY_TRUCK: ModeSpeeds(3.0, 6.0, False, 300),
+}
+
+GENERAL_CLEANING_MODES: tuple[CrewMode, ...] = (CrewMode.FOOT, CrewMode.SWEEPER)
+"""Modes that may clean a street that does not ask for a specific mode."""
+
+
+@dataclass(frozen=True)
+class StreetCandidate:
+    """A street (or stop on it) a crew could visit today, with what visiting it is worth."""
+
+    id: str
+    district: str
+    lat: float
+    lon: float
+    length_m: float
+    prize: float
+    reason: str
+    required_mode: CrewMode | None = None
+    service_seconds: int | None = None
+    street_id: str | None = None
+
+    @property
+    def street(self) -> str:
+        return self.street_id if self.street_id is not None else self.id
+
+    def can_be_served_by(self, mode: CrewMode) -> bool:
+        if self.required_mode is not None:
+            return self.required_mode is mode
+        return mode in GENERAL_CLEANING_MODES
+
+
+@dataclass(frozen=True)
+class Crew:
+    """A crew available on the planned day, with its depot and shift."""
+
+    id: str
+    name: str
+    size: int
+    mode: CrewMode
+    depot_lat: float
+    depot_lon: float
+    shift_start: datetime
+    shift_end: datetime
+
+    @property
+    def shift_seconds(self) -> int:
+        return max(0, int((self.shift_end - self.shift_start).total_seconds()))
+
+
+@dataclass(frozen=True)
+class PlannedVisit:
+    """One stop on a crew's route, in order."""
+
+    candidate_id: str
+    street_id: str
+    reason: str
+    eta: datetime
+    seconds_after_shift_start: int
+    service_seconds: int
+    prize: float
+    fixed: bool = False
+
+
+@dataclass(frozen=True)
+class CrewRoute:
+    crew_id: str
+    visits: tuple[PlannedVisit, ...]
+    travel_seconds: int
+    service_seconds: int
+    returns_at: datetime
+
+    @property
+    def candidate_ids(self) -> tuple[str, ...]:
+        return tuple(visit.candidate_id for visit in self.visits)
+
+
+@dataclass(frozen=True)
+class DroppedCandidate:
+    candidate_id: str
+    why: str
+
+
+@dataclass(frozen=True)
+class SubproblemStats:
+    mode: CrewMode
+    crews: int
+    clients: int
+    budget_s: float
+    prize_collected: float
+    warm_started: bool
+    inserted_by_repair: int
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """The day's routes per crew, what was left out and why, and how it was solved."""
+
+    routes: dict[str, CrewRoute]
+    dropped: tuple[DroppedCandidate, ...]
+    prize_collected: float
+    prize_available: float
+    subproblems: tuple[SubproblemStats, ...] = field(default_factory=tuple)
+
+    def planned_candidate_ids(self) -> set[str]:
+        return {visit.candidate_id for route in self.routes.values() for visit in route.visits}
+
+
+# --- geometry and times -----------------------------------------------------
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = phi2 - phi1
+    dlmb = math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _haversine_matrix_m(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """All-pairs great-circle distances (float metres) for the given points."""
+    phi = np.radians(lats)
+    lmb = np.radians(lons)
+    dphi = phi[:, None] - phi[None, :]
+    dlmb = lmb[:, None] - lmb[None, :]
+    a = np.sin(dphi / 2.0) ** 2 + np.cos(phi)[:, None] * np.cos(phi)[None, :] * np.sin(dlmb / 2.0) ** 2
+    return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def _haversine_to_points_m(lats: np.ndarray, lons: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Distances from each of ``lats/lons`` (rows) to each of ``lat/lon`` (columns)."""
+    phi1 = np.radians(lats)[:, None]
+    phi2 = np.radians(lat)[None, :]
+    dlmb = np.radians(lons)[:, None] - np.radians(lon)[None, :]
+    a = np.sin((phi2 - phi1) / 2.0) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2.0) ** 2
+    return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def travel_seconds(distance_m: float, mode: CrewMode) -> int:
+    return round(distance_m * DETOUR_FACTOR / MODE_SPEEDS[mode].travel_m_per_s)
+
+
+def service_seconds(candidate: StreetCandidate, mode: CrewMode, crew_size: int = 1) -> int:
+    """Time on site: the stop's own service time, or length ÷ the mode's cleaning speed."""
+    speeds = MODE_SPEEDS[mode]
+    if candidate.service_seconds is not None:
+        return max(0, int(candidate.service_seconds))
+    speed = speeds.cleaning_m_per_s
+    if speeds.cleaning_scales_with_crew_size:
+        speed *= max(1, crew_size)
+    return max(speeds.min_service_s, round(candidate.length_m / speed))
+
+
+# --- crews after their fixed visits -----------------------------------------
+
+
+@dataclass
+class _CrewStart:
+    """Where and when a crew is free for new work, after its fixed visits."""
+
+    crew: Crew
+    lat: float
+    lon: float
+    free_after_s: int
+    fixed: list[PlannedVisit]
+    fixed_travel_s: int
+    fixed_service_s: int
+
+
+def _crew_start(crew: Crew, fixed: Sequence[StreetCandidate]) -> _CrewStart:
+    lat, lon, clock = crew.depot_lat, crew.depot_lon, 0
+    visits: list[PlannedVisit] = []
+    travel_total = service_total = 0
+    for candidate in fixed:
+        hop = travel_seconds(haversine_m(lat, lon, candidate.lat, candidate.lon), crew.mode)
+        clock += hop
+        service = service_seconds(candidate, crew.mode, crew.size)
+        visits.append(
+            PlannedVisit(
+                candidate_id=candidate.id,
+                street_id=candidate.street,
+                reason=candidate.reason,
+                eta=crew.shift_start + timedelta(seconds=clock),
+                seconds_after_shift_start=clock,
+                service_seconds=service,
+                prize=candidate.prize,
+                fixed=True,
+            )
+        )
+        clock += service
+        travel_total += hop
+        service_total += service
+        lat, lon = candidate.lat, candidate.lon
+    return _CrewStart(crew, lat, lon, clock, visits, travel_total, service_total)
+
+
+# --- splitting into sub-problems --------------------------------------------
+
+
+@dataclass
+class _Group:
+    mode: CrewMode
+    depot_lat: float
+    depot_lon: float
+    starts: list[_CrewStart]
+    budget_s: float
+    members: list[int] = field(default_factory=list)  # candidate indices
+
+    @property
+    def mean_size(self) -> int:
+        return max(1, round(sum(s.crew.size for s in self.starts) / len(self.starts)))
+
+    @property
+    def longest_remaining_s(self) -> int:
+        return max(s.crew.shift_seconds - s.free_after_s for s in self.starts)
+
+
+@dataclass
+class _Subproblem:
+    mode: CrewMode
+    starts: list[_CrewStart]
+    members: list[int]
+
+
+def _make_groups(starts: Sequence[_CrewStart], overselect: float) -> list[_Group]:
+    groups: dict[tuple[CrewMode, float, float], _Group] = {}
+    for start in starts:
+        remaining = start.crew.shift_seconds - start.free_after_s
+        if remaining <= 0:
+            continue
+        key = (start.crew.mode, round(start.crew.depot_lat, 4), round(start.crew.depot_lon, 4))
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _Group(start.crew.mode, start.crew.depot_lat, start.crew.depot_lon, [], 0.0)
+        group.starts.append(start)
+        group.budget_s += overselect * remaining
+    return list(groups.values())
+
+
+def _assign_candidates(
+    candidates: Sequence[StreetCandidate], groups: Sequence[_Group]
+) -> dict[int, str]:
+    """Hand candidates to groups, best prize first, nearest eligible group with room first.
+
+    Returns why each unassigned candidate was left out.
+    """
+    left_out: dict[int, str] = {}
+    if not candidates:
+        return left_out
+    if not groups:
+        return dict.fromkeys(range(len(candidates)), "no crew available")
+    lats = np.array([c.lat for c in candidates])
+    lons = np.array([c.lon for c in candidates])
+    depot_lats = np.array([g.depot_lat for g in groups])
+    depot_lons = np.array([g.depot_lon for g in groups])
+    to_depot_m = _haversine_to_points_m(lats, lons, depot_lats, depot_lons)
+    group_modes = [g.mode for g in groups]
+    order = sorted(range(len(candidates)), key=lambda i: (-candidates[i].prize, candidates[i].id))
+    for index in order:
+        candidate = candidates[index]
+        if candidate.prize <= 0:
+            left_out[index] = "nothing to gain today"
+            continue
+        eligible = [g for g in range(len(groups)) if candidate.can_be_served_by(group_modes[g])]
+        if not eligible:
+            mode = candidate.required_mode.value if candidate.required_mode else "street-cleaning"
+            left_out[index] = f"no {mode} crew today"
+            continue
+        eligible.sort(key=lambda g: to_depot_m[index, g])
+        reason = "crews near it are full"
+        for g in eligible[:NEAREST_GROUPS_TRIED]:
+            group = groups[g]
+            service = service_seconds(candidate, group.mode, group.mean_size)
+            round_trip = 2 * travel_seconds(float(to_depot_m[index, g]), group.mode)
+            if round_trip + service > group.longest_remaining_s:
+                reason = "out of reach within a shift"
+                continue
+            cost = service + TRAVEL_ALLOWANCE_S
+            if group.budget_s >= cost:
+                group.members.append(index)
+                group.budget_s -= cost
+                break
+        else:
+            left_out[index] = reason
+    return left_out
+
+
+def _split_group(
+    group: _Group, candidates: Sequence[StreetCandidate], max_clients: int
+) -> tuple[list[_Subproblem], list[int]]:
+    """Cut an oversized group into angular sectors around its depot; return the overflow."""
+    members = group.members
+    parts = max(1, math.ceil(len(members) / max_clients))
+    parts = min(parts, len(group.starts))
+    overflow: list[int] = []
+    if len(members) > parts * max_clients:
+        members = sorted(members, key=lambda i: -candidates[i].prize)
+        overflow = members[parts * max_clients :]
+        members = members[: parts * max_clients]
+    if parts == 1:
+        return [_Subproblem(group.mode, list(group.starts), list(members))], overflow
+    angle = {
+        i: math.atan2(candidates[i].lat - group.depot_lat, candidates[i].lon - group.depot_lon) for i in members
+    }
+    members = sorted(members, key=lambda i: angle[i])
+    crews = sorted(group.starts, key=lambda s: s.crew.id)
+    subproblems: list[_Subproblem] = []
+    for part in range(parts):
+        crew_slice = crews[part::parts]
+        low = round(part * len(members) / parts)
+        high = round((part + 1) * len(members) / parts)
+        subproblems.append(_Subproblem(group.mode, crew_slice, members[low:high]))
+    return subproblems, overflow
+
+
+# --- solving one sub-problem -------------------------------------------------
+
+
+@dataclass
+class _Instance:
+    data: ProblemData
+    durations: np.ndarray
+    starts: list[_CrewStart]
+    members: list[int]
+    service: list[int]
+    start_location: list[int]
+    end_location: list[int]
+    start_offset: list[int]
+    end_offset: list[int]
+    prize_int: list[int]
+
+
+def _build_instance(sub: _Subproblem, candidates: Sequence[StreetCandidate]) -> _Instance:
+    """ProblemData for one sub-problem: depots, then one client per candidate."""
+    mode = sub.mode
+    origin = min(s.crew.shift_start for s in sub.starts)
+    depot_points: list[tuple[float, float]] = []
+    depot_index: dict[tuple[float, float], int] = {}
+
+    def depot_for(lat: float, lon: float) -> int:
+        key = (round(lat, 6), round(lon, 6))
+        if key not in depot_index:
+            depot_index[key] = len(depot_points)
+            depot_points.append((lat, lon))
+        return depot_index[key]
+
+    start_location: list[int] = []
+    end_location: list[int] = []
+    start_offset: list[int] = []
+    end_offset: list[int] = []
+    for start in sub.starts:
+        shift_from = int((start.crew.shift_start - origin).total_seconds())
+        start_location.append(depot_for(start.lat, start.lon))
+        end_location.append(depot_for(start.crew.depot_lat, start.crew.depot_lon))
+        start_offset.append(shift_from + start.free_after_s)
+        end_offset.append(shift_from + start.crew.shift_seconds)
+
+    num_depots = len(depot_points)
+    lats = np.array([p[0] for p in depot_points] + [candidates[i].lat for i in sub.members])
+    lons = np.array([p[1] for p in depot_points] + [candidates[i].lon for i in sub.members])
+    metres = _haversine_matrix_m(lats, lons)
+    durations = np.rint(metres * (DETOUR_FACTOR / MODE_SPEEDS[mode].travel_m_per_s)).astype(np.int64)
+    del metres
+
+    mean_size = max(1, round(sum(s.crew.size for s in sub.starts) / len(sub.starts)))
+    service = [service_seconds(candidates[i], mode, mean_size) for i in sub.members]
+    top_prize = max((candidates[i].prize for i in sub.members), default=1.0) or 1.0
+    scale = PRIZE_RESOLUTION / top_prize
+    prize_int = [max(1, round(candidates[i].prize * scale)) for i in sub.members]
+
+    locations = [Location(x=float(lons[k]), y=float(lats[k])) for k in range(len(lats))]
+    depots = [Depot(location=k) for k in range(num_depots)]
+    clients = [
+        Client(
+            location=num_depots + k,
+            service_duration=service[k],
+            prize=prize_int[k],
+            required=False,
+            name=candidates[i].id,
+        )
+        for k, i in enumerate(sub.members)
+    ]
+    vehicle_types = [
+        VehicleType(
+            num_available=1,
+            start_depot=start_location[v],
+            end_depot=end_location[v],
+            tw_early=start_offset[v],
+            tw_late=end_offset[v],
+            shift_duration=end_offset[v] - start_offset[v],
+            unit_distance_cost=1,
+            name=start.crew.id,
+        )
+        for v, start in enumerate(sub.starts)
+    ]
+    data = ProblemData(locations, clients, depots, vehicle_types, [durations], [durations])
+    return _Instance(
+        data, durations, list(sub.starts), list(sub.members), service,
+        start_location, end_location, start_offset, end_offset, prize_int,
+    )
+
+
+def _route_end_time(inst: _Instance, vehicle: int, visits: Sequence[int]) -> int:
+    """Clock time the crew is back at its depot after ``visits`` (client indices)."""
+    num_depots = inst.data.num_depots
+    clock = inst.start_offset[vehicle]
+    here = inst.start_location[vehicle]
+    for client in visits:
+        there = num_depots + client
+        clock += int(inst.durations[here, there]) + inst.service[client]
+        here = there
+    return clock + int(inst.durations[here, inst.end_location[vehicle]])
+
+
+def _fits(inst: _Instance, vehicle: int, visits: Sequence[int]) -> bool:
+    return _route_end_time(inst, vehicle, visits) <= inst.end_offset[vehicle]
+
+
+def _best_insertion(
+    inst: _Instance, routes: list[list[int]], client: int, only_vehicle: int | None = None
+) -> tuple[int, int, int] | None:
+    """Cheapest feasible (extra seconds, vehicle, position) for ``client``, if any."""
+    num_depots = inst.data.num_depots
+    there = num_depots + client
+    best: tuple[int, int, int] | None = None
+    for vehicle, visits in enumerate(routes):
+        if only_vehicle is not None and vehicle != only_vehicle:
+            continue
+        slack = inst.end_offset[vehicle] - _route_end_time(inst, vehicle, visits)
+        path = [inst.start_location[vehicle], *[num_depots + c for c in visits], inst.end_location[vehicle]]
+        for position in range(len(path) - 1):
+            a, b = path[position], path[position + 1]
+            extra = (
+                int(inst.durations[a, there]) + int(inst.durations[there, b])
+                - int(inst.durations[a, b]) + inst.service[client]
+            )
+            if extra <= slack and (best is None or extra < best[0]):
+                best = (extra, vehicle, position)
+    return best
+
+
+def _repair(inst: _Instance, routes: list[list[int]], new_clients: Sequence[int]) -> int:
+    """Insert new clients into warm routes, displacing lower-prize visits if needed."""
+    inserted = 0
+    for client in sorted(new_clients, key=lambda c: -inst.prize_int[c]):
+        spot = _best_insertion(inst, routes, client)
+        if spot is None:
+            spot = _insert_by_displacement(inst, routes, client)
+            if spot is None:
+                continue
+        _, vehicle, position = spot
+        routes[vehicle].insert(position, client)
+        inserted += 1
+    return inserted
+
+
+def _insert_by_displacement(
+    inst: _Instance, routes: list[list[int]], client: int
+) -> tuple[int, int, int] | None:
+    """Free room for ``client`` on the route where that costs the least prize."""
+    best_plan: tuple[int, int, list[int]] | None = None  # (prize lost, vehicle, trimmed route)
+    for vehicle, visits in enumerate(routes):
+        trimmed = list(visits)
+        lost = 0
+        while trimmed:
+            cheapest = min(trimmed, key=lambda c: inst.prize_int[c])
+            if lost + inst.prize_int[cheapest] >= inst.prize_int[client]:
+                break
+            trimmed.remove(cheapest)
+            lost += inst.prize_int[cheapest]
+            trial = [trimmed if v == vehicle else r for v, r in enumerate(routes)]
+            if _best_insertion(inst, trial, client, only_vehicle=vehicle):
+                if best_plan is None or lost < best_plan[0]:
+                    best_plan = (lost, vehicle, list(trimmed))
+                break
+    if best_plan is None:
+        return None
+    _, vehicle, trimmed = best_plan
+    routes[vehicle][:] = trimmed
+    return _best_insertion(inst, routes, client, only_vehicle=vehicle)
+
+
+def _warm_routes(
+    inst: _Instance,
+    candidates: Sequence[StreetCandidate],
+    previous: DayPlan,
+    repair: bool,
+) -> tuple[list[list[int]], int]:
+    client_of = {candidates[i].id: k for k, i in enumerate(inst.members)}
+    previously_planned = previous.planned_candidate_ids()
+    routes: list[list[int]] = []
+    used: set[int] = set()
+    for vehicle, start in enumerate(inst.starts):
+        old = previous.routes.get(start.crew.id)
+        visits = []
+        if old is not None:
+            for visit in old.visits:
+                client = client_of.get(visit.candidate_id)
+                if client is not None and client not in used and not visit.fixed:
+                    visits.append(client)
+                    used.add(client)
+        while visits and not _fits(inst, vehicle, visits):
+            visits.pop()
+        routes.append(visits)
+    inserted = 0
+    if repair:
+        new = [k for k, i in enumerate(inst.members) if candidates[i].id not in previously_planned and k not in used]
+        inserted = _repair(inst, routes, new)
+    return routes, inserted
+
+
+def _solve(
+    inst: _Instance,
+    budget_s: float,
+    seed: int,
+    warm: list[list[int]] | None,
+) -> list[list[int]]:
+    """Run PyVRP; return client indices per vehicle, each route trimmed to its shift."""
+    data = inst.data
+    initial = None
+    if warm is not None and any(warm):
+        initial = Solution(data, [Route(data, visits, v) for v, visits in enumerate(warm) if visits])
+    result = solve(
+        data, MaxRuntime(max(budget_s, MIN_SUBPROBLEM_BUDGET_S)), seed=seed,
+        collect_stats=False, display=False, initial_solution=initial,
+    )
+    routes: list[list[int]] = [[] for _ in inst.starts]
+    for route in result.best.routes():
+        routes[route.vehicle_type()] = [a.idx for a in route.schedule() if a.is_client()]
+    if initial is not None and not result.best.is_feasible():
+        routes = [list(r) for r in warm or []]
+    for vehicle, visits in enumerate(routes):
+        while visits and not _fits(inst, vehicle, visits):
+            visits.pop()
+    return routes
+
+
+# --- the public entry point --------------------------------------------------
+
+
+def _crew_route(start: _CrewStart, extra: Sequence[StreetCandidate], service: Sequence[int]) -> CrewRoute:
+    crew = start.crew
+    visits = list(start.fixed)
+    clock, lat, lon = start.free_after_s, start.lat, start.lon
+    travel_total, service_total = start.fixed_travel_s, start.fixed_service_s
+    for candidate, seconds in zip(extra, service, strict=True):
+        hop = travel_seconds(haversine_m(lat, lon, candidate.lat, candidate.lon), crew.mode)
+        clock += hop
+        visits.append(
+            PlannedVisit(
+                candidate_id=candidate.id,
+                street_id=candidate.street,
+                reason=candidate.reason,
+                eta=crew.shift_start + timedelta(seconds=clock),
+                seconds_after_shift_start=clock,
+                service_seconds=seconds,
+                prize=candidate.prize,
+            )
+        )
+        clock += seconds
+        travel_total += hop
+        service_total += seconds
+        lat, lon = candidate.lat, candidate.lon
+    back = travel_seconds(haversine_m(lat, lon, crew.depot_lat, crew.depot_lon), crew.mode) if visits else 0
+    return CrewRoute(
+        crew_id=crew.id,
+        visits=tuple(visits),
+        travel_seconds=travel_total + back,
+        service_seconds=service_total,
+        returns_at=crew.shift_start + timedelta(seconds=clock + back),
+    )
+
+
+def plan_day(
+    candidates: Sequence[StreetCandidate],
+    crews: Sequence[Crew],
+    *,
+    fixed_visits: Mapping[str, Sequence[StreetCandidate]] | None = None,
+    previous_plan: DayPlan | None = None,
+    time_budget_s: float = 2.0,
+    seed: int = 0,
+    max_clients_per_subproblem: int = 1500,
+    overselect: float = 2.0,
+    repair_warm_start: bool = True,
+) -> DayPlan:
+    """Plan one day: choose and order visits per crew to collect the most prize.
+
+    ``fixed_visits`` maps crew id → visits already done or under way, kept first
+    on that crew's route.  ``previous_plan`` warm-starts the solver; new
+    candidates are inserted into it first unless ``repair_warm_start`` is off
+    (only useful to measure what the repair is worth).
+    """
+    started = time.perf_counter()
+    fixed_visits = fixed_visits or {}
+    seen: set[str] = set()
+    for candidate in candidates:
+        if candidate.id in seen:
+            raise ValueError(f"duplicate candidate id {candidate.id!r}")
+        seen.add(candidate.id)
+    crew_ids = {crew.id for crew in crews}
+    if len(crew_ids) != len(crews):
+        raise ValueError("duplicate crew id")
+    unknown = set(fixed_visits) - crew_ids
+    if unknown:
+        raise ValueError(f"fixed visits for unknown crews: {sorted(unknown)}")
+
+    fixed_ids = {c.id for visits in fixed_visits.values() for c in visits}
+    pool = [c for c in candidates if c.id not in fixed_ids]
+    starts = [_crew_start(crew, fixed_visits.get(crew.id, ())) for crew in crews]
+    groups = _make_groups(starts, overselect)
+    left_out = _assign_candidates(pool, groups)
+
+    subproblems: list[_Subproblem] = []
+    for group in groups:
+        if not group.members:
+            continue
+        parts, overflow = _split_group(group, pool, max_clients_per_subproblem)
+        subproblems.extend(parts)
+        for index in overflow:
+            left_out[index] = "not among the best candidates for its crews today"
+
+    extra_by_crew: dict[str, tuple[list[StreetCandidate], list[int]]] = {}
+    stats: list[SubproblemStats] = []
+    routed: set[int] = set()
+    remaining_clients = sum(len(s.members) for s in subproblems)
+    for number, sub in enumerate(subproblems):
+        inst = _build_instance(sub, pool)
+        remaining_budget = time_budget_s - (time.perf_counter() - started)
+        share = len(sub.members) / max(1, remaining_clients)
+        budget = max(MIN_SUBPROBLEM_BUDGET_S, remaining_budget * share)
+        remaining_clients -= len(sub.members)
+        warm = None
+        inserted = 0
+        if previous_plan is not None:
+            warm, inserted = _warm_routes(inst, pool, previous_plan, repair_warm_start)
+        routes = _solve(inst, budget, seed + number, warm)
+        collected = 0.0
+        for vehicle, visits in enumerate(routes):
+            crew_id = inst.starts[vehicle].crew.id
+            chosen = [pool[inst.members[c]] for c in visits]
+            extra_by_crew[crew_id] = (chosen, [inst.service[c] for c in visits])
+            routed.update(inst.members[c] for c in visits)
+            collected += sum(c.prize for c in chosen)
+        stats.append(
+            SubproblemStats(sub.mode, len(sub.starts), len(sub.members), budget, collected, warm is not None, inserted)
+        )
+        for index in sub.members:
+            if index not in routed:
+                left_out[index] = "did not fit in the shifts"
+
+    routes_by_crew: dict[str, CrewRoute] = {}
+    for start in starts:
+        chosen, service = extra_by_crew.get(start.crew.id, ([], []))
+        routes_by_crew[start.crew.id] = _crew_route(start, chosen, service)
+
+    dropped = tuple(
+        DroppedCandidate(pool[index].id, why) for index, why in sorted(left_out.items()) if index not in routed
+    )
+    collected_total = sum(v.prize for r in routes_by_crew.values() for v in r.visits if not v.fixed)
+    available = sum(max(0.0, c.prize) for c in pool)
+    return DayPlan(routes_by_crew, dropped, collected_total, available, tuple(stats))

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from sqlalchemy.orm import Session
+
+from services.scheduling.staff import service
+from services.scheduling.staff.schemas import (
+    CredentialCheck,
+    StaffCreate,
+    VerifiedIdentity,
+)
+from streetcare.core.auth import Principal, Role, require_roles, require_service_caller
+from streetcare.core.service_app import get_session
+
+internal_router = APIRouter(prefix="/internal", tags=["internal"], dependencies=[Depends(require_service_caller)])
+router = APIRouter(prefix="/api/v1/scheduling", tags=["staff"])
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@internal_router.post("/auth/verify", response_model=VerifiedIdentity)
+def verify(body: CredentialCheck, session: SessionDep) -> VerifiedIdentity:
+    account = service.verify_credentials(session, body.email, body.password)
+    if account is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown email or wrong password")
+    return VerifiedIdentity(subject=f"staff:{account.id}", role=account.role, name=account.name)
+
+
+@router.post("/staff", status_code=201, response_model=VerifiedIdentity)
+def create_staff(
+    body: StaffCreate, session: SessionDep, _: Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+) -> VerifiedIdentity:
+    account = service.create_staff(
+        session, email=body.email, name=body.name, role=Role(body.role), password=body.password
+    )
+    return VerifiedIdentity(subject=f"staff:{account.id}", role=account.role, name=account.name)

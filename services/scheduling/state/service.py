@@ -1,0 +1,199 @@
+"""Applying what residents, volunteers and crews did to each street's state and litter estimate.
+
+Every function here runs inside the consumer's transaction, next to the inbox row that makes it
+idempotent; none of them commits.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from services.scheduling.planning import estimator
+from services.scheduling.planning.levels import Level
+from services.scheduling.state import repository
+from services.scheduling.state.models import (
+    BagPickup,
+    PlannedCleanup,
+    StreetAdoption,
+    StreetPick,
+    StreetReport,
+    StreetState,
+)
+from services.scheduling.streets import repository as streets
+from services.scheduling.streets.models import Street
+from streetcare.core.errors import NotFound
+from streetcare.core.events import (
+    AdoptionChanged,
+    BagsReady,
+    CleanupPlanned,
+    InspectionRecorded,
+    PickLogged,
+    ReportFiled,
+    ReportWithdrawn,
+)
+
+
+def _street(session: Session, street_id: int) -> Street:
+    street = streets.get(session, street_id)
+    if street is None:
+        # The street registry is ours: an event naming an unknown street is a real defect upstream.
+        raise NotFound(f"street {street_id} is not in the registry")
+    return street
+
+
+def ensure_state(session: Session, street: Street, at: datetime | None = None) -> StreetState:
+    state = repository.state_for(session, street.id)
+    if state is None:
+        estimate = estimator.prior(street.kind, street.length_m, at or datetime.now(UTC))
+        state = StreetState(
+            street_id=street.id,
+            estimate=estimate.to_dict(),
+            estimated_level=str(estimator.expected_level(estimate, estimate.as_of)),
+        )
+        session.add(state)
+        session.flush()
+    return state
+
+
+def _update_estimate(state: StreetState, new_estimate: estimator.StreetEstimate) -> None:
+    state.estimate = new_estimate.to_dict()
+    state.estimated_level = str(estimator.expected_level(new_estimate, datetime.now(UTC)))
+
+
+def current_estimate(state: StreetState) -> estimator.StreetEstimate:
+    return estimator.StreetEstimate.from_dict(state.estimate)
+
+
+def apply_report_filed(session: Session, data: ReportFiled) -> None:
+    street = _street(session, data.street_id)
+    if repository.report(session, data.report_id) is not None:
+        return
+    session.add(
+        StreetReport(
+            report_id=data.report_id,
+            street_id=street.id,
+            category=data.category,
+            severity=data.severity,
+            lat=data.lat,
+            lon=data.lon,
+            filed_at=data.filed_at,
+            duplicate_of=data.duplicate_of,
+            status=repository.OPEN,
+        )
+    )
+    state = ensure_state(session, street, data.filed_at)
+    state.last_report_at = max(filter(None, [state.last_report_at, data.filed_at]))
+    if data.duplicate_of is None:  # "me too" reports confirm, they do not add litter
+        _update_estimate(state, estimator.observe_report(current_estimate(state), data.filed_at, data.severity))
+
+
+def apply_report_withdrawn(session: Session, data: ReportWithdrawn) -> None:
+    report = repository.report(session, data.report_id)
+    if report is not None and report.status == repository.OPEN:
+        report.status = "withdrawn"
+
+
+def apply_pick_logged(session: Session, data: PickLogged) -> None:
+    for street_id in data.street_ids:
+        street = _street(session, street_id)
+        if repository.pick_exists(session, data.pick_id, street_id):
+            continue
+        session.add(
+            StreetPick(
+                pick_id=data.pick_id,
+                street_id=street_id,
+                picked_at=data.picked_at,
+                bags=data.bags,
+                minutes=data.minutes,
+            )
+        )
+        state = ensure_state(session, street, data.picked_at)
+        state.last_picked_at = max(filter(None, [state.last_picked_at, data.picked_at]))
+        _update_estimate(
+            state, estimator.observe_pick(current_estimate(state), data.picked_at, data.bags, data.minutes)
+        )
+        for adoption in repository.adoptions_for(session, street_id):
+            if adoption.last_pick_at is None or adoption.last_pick_at < data.picked_at:
+                adoption.last_pick_at = data.picked_at
+
+
+def apply_adoption_changed(session: Session, data: AdoptionChanged) -> None:
+    street = _street(session, data.street_id)
+    ensure_state(session, street)
+    adoption = repository.adoption(session, data.adoption_id)
+    if adoption is None:
+        adoption = StreetAdoption(adoption_id=data.adoption_id, street_id=street.id)
+        session.add(adoption)
+    adoption.volunteer_id = data.volunteer_id
+    adoption.team_id = data.team_id
+    adoption.rhythm = data.rhythm
+    adoption.status = data.status
+    adoption.started_on = data.started_on
+    adoption.paused_until = data.paused_until
+    if data.last_pick_at and (adoption.last_pick_at is None or adoption.last_pick_at < data.last_pick_at):
+        adoption.last_pick_at = data.last_pick_at
+
+
+def apply_inspection(session: Session, data: InspectionRecorded) -> None:
+    street = _street(session, data.street_id)
+    state = ensure_state(session, street, data.inspected_at)
+    state.last_inspected_at = data.inspected_at
+    state.last_inspection_level = data.level
+    _update_estimate(state, estimator.observe_inspection(current_estimate(state), data.inspected_at, Level.parse(data.level)))
+
+
+def apply_cleanup_planned(session: Session, data: CleanupPlanned) -> None:
+    for street_id in data.street_ids:
+        _street(session, street_id)
+        cleanup = session.get(PlannedCleanup, (data.session_id, street_id))
+        if cleanup is None:
+            cleanup = PlannedCleanup(session_id=data.session_id, street_id=street_id)
+            session.add(cleanup)
+        cleanup.starts_at = data.starts_at
+        cleanup.ends_at = data.ends_at
+        cleanup.status = data.status
+
+
+def apply_bags_ready(session: Session, data: BagsReady) -> None:
+    _street(session, data.street_id)
+    if session.get(BagPickup, data.request_id) is None:
+        session.add(
+            BagPickup(
+                request_id=data.request_id,
+                street_id=data.street_id,
+                lat=data.lat,
+                lon=data.lon,
+                bags=data.bags,
+                ready_at=data.ready_at,
+            )
+        )
+
+
+def street_detail(session: Session, street_id: int) -> dict[str, object]:
+    """Everything the street page shows about a street's current state."""
+    street = _street(session, street_id)
+    state = repository.state_for(session, street_id)
+    now = datetime.now(UTC)
+    level = str(estimator.expected_level(current_estimate(state), now)) if state else "B"
+    adopters = repository.active_adopter_count(session, street_id)
+    cleaned = [t for t in (state.last_picked_at, state.last_visited_at) if t] if state else []
+    return {
+        "id": street.id,
+        "name": street.name,
+        "district": street.district,
+        "kind": street.kind,
+        "length_m": street.length_m,
+        "centroid": {"lat": street.centroid_lat, "lon": street.centroid_lon},
+        "geometry": {"type": "LineString", "coordinates": street.coordinates},
+        "open_reports": repository.open_report_count(session, street_id),
+        "estimated_level": level,
+        "target_level": "B",
+        "adopted": adopters > 0,
+        "adopters": adopters,
+        "last_cleaned_at": max(cleaned) if cleaned else None,
+        "last_picked_at": state.last_picked_at if state else None,
+        "last_visited_at": state.last_visited_at if state else None,
+        "last_report_at": state.last_report_at if state else None,
+    }

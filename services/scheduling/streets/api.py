@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
+
+from services.scheduling.state import service as state_service
+from services.scheduling.streets import repository
+from services.scheduling.streets.schemas import (
+    DistrictSummary,
+    LatLon,
+    StreetDetail,
+    StreetList,
+    StreetSummary,
+)
+from streetcare.core.service_app import get_session
+
+router = APIRouter(prefix="/api/v1/scheduling", tags=["streets"])
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@router.get("/streets", response_model=StreetList)
+def list_streets(
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    district: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[str | None, Query(max_length=100, description="part of the street name")] = None,
+) -> StreetList:
+    streets = repository.page(session, limit=limit, offset=offset, district=district, name_contains=q)
+    items = [
+        StreetSummary(
+            id=s.id,
+            name=s.name,
+            district=s.district,
+            kind=s.kind,
+            length_m=s.length_m,
+            centroid=LatLon(lat=s.centroid_lat, lon=s.centroid_lon),
+        )
+        for s in streets
+    ]
+    return StreetList(items=items, total=repository.count(session), limit=limit, offset=offset)
+
+
+@router.get("/streets/{street_id}", response_model=StreetDetail)
+def get_street(street_id: int, session: SessionDep) -> StreetDetail:
+    return StreetDetail.model_validate(state_service.street_detail(session, street_id))
+
+
+@router.get("/districts", response_model=list[DistrictSummary])
+def list_districts(session: SessionDep) -> list[DistrictSummary]:
+    return [
+        DistrictSummary(name=name, streets=n, length_km=round(total / 1000, 2))
+        for name, n, total in repository.districts(session)
+    ]

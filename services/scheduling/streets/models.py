@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.scheduling.database import Base
+from streetcare.core.db import UTCDateTime, utcnow
+
+
+class Street(Base):
+    """A street in the registry: the unit the city plans, volunteers adopt and residents report on."""
+
+    __tablename__ = "streets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(128), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    district: Mapped[str] = mapped_column(String(100), index=True)
+    kind: Mapped[str] = mapped_column(String(40), default="residential")
+    length_m: Mapped[float] = mapped_column(Float)
+    coordinates: Mapped[list[Any]] = mapped_column(JSON)
+    centroid_lat: Mapped[float] = mapped_column(Float)
+    centroid_lon: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -1,0 +1,26 @@
+"""Operator commands for the volunteers service (used by the `streetcare` CLI)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from services.volunteers.accounts import service as accounts
+from services.volunteers.database import OutboxMessage
+from services.volunteers.settings import VolunteersSettings
+from streetcare.core.migrations import upgrade
+from streetcare.core.runtime import ServiceRuntime
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def migrate(settings: VolunteersSettings | None = None) -> None:
+    upgrade(MIGRATIONS, (settings or VolunteersSettings()).database_url)
+
+
+def ensure_volunteer(email: str, name: str, password: str, settings: VolunteersSettings | None = None) -> None:
+    runtime = ServiceRuntime.start("volunteers", settings or VolunteersSettings(), OutboxMessage)
+    try:
+        with runtime.transaction() as session:
+            accounts.ensure_volunteer(session, display_name=name, email=email, password=password)
+    finally:
+        runtime.close()

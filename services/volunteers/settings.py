@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from streetcare.core.settings import VAR_DIR, ProcessSettings, default_sqlite_url
+
+
+class VolunteersSettings(ProcessSettings):
+    model_config = SettingsConfigDict(env_prefix="VOLUNTEERS_", extra="ignore", populate_by_name=True)
+
+    database_url: str = default_sqlite_url("volunteers")
+    host: str = "127.0.0.1"
+    port: int = 8103
+    mail_dir: str = str(VAR_DIR / "mail")

@@ -1,0 +1,256 @@
+"""Planner speed benchmark: plan a day for generated cities of growing size.
+
+Why a child process per run: PyVRP's memory lives in C++, which tracemalloc
+cannot see, so peak memory is read from ``ru_maxrss`` of a fresh process
+(multiprocessing 'spawn') that plans one instance and exits.  The baseline is
+the same instance with ``baseline_factor`` × the time budget: how much prize
+the budget leaves on the table.
+
+Also measured: whether a warm start from the previous plan keeps urgent new
+work out (``run_replan_urgent_bench``).
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import random
+import resource
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from services.scheduling.planning.routing import (
+    Crew,
+    CrewMode,
+    DayPlan,
+    StreetCandidate,
+    plan_day,
+)
+
+__all__ = [
+    "default_budget_s",
+    "generate_city",
+    "print_table",
+    "run_planner_bench",
+    "run_replan_urgent_bench",
+]
+
+CITY_LAT = 52.37
+CITY_LON = 4.90
+METRES_PER_DEG_LAT = 111_320.0
+STREETS_PER_DISTRICT = 250
+STREETS_PER_KM2 = 120.0
+CREWS_PER_DEPOT = 4
+TARGETS_S = {300: 2.0, 3000: 15.0, 20000: 90.0}
+MEMORY_TARGET_MB = 2048.0
+
+
+def default_budget_s(streets: int) -> float:
+    """Solver budget that leaves room for set-up within the size's wall-time target."""
+    return min(60.0, max(1.0, streets / 300.0))
+
+
+def _offset(lat: float, lon: float, north_m: float, east_m: float) -> tuple[float, float]:
+    metres_per_deg_lon = METRES_PER_DEG_LAT * math.cos(math.radians(lat))
+    return lat + north_m / METRES_PER_DEG_LAT, lon + east_m / metres_per_deg_lon
+
+
+def generate_city(
+    streets: int, crews: int, seed: int = 0, day: datetime | None = None
+) -> tuple[list[StreetCandidate], list[Crew]]:
+    """A random city: street centroids clustered in districts, depots among them, crews per depot."""
+    rng = random.Random(seed)
+    day = day or datetime(2025, 5, 6, tzinfo=UTC)
+    side_m = 1000.0 * math.sqrt(streets / STREETS_PER_KM2)
+    num_districts = max(1, round(streets / STREETS_PER_DISTRICT))
+    district_sd_m = side_m / math.sqrt(num_districts) / 2.5
+    centres = [
+        _offset(CITY_LAT, CITY_LON, rng.uniform(-side_m / 2, side_m / 2), rng.uniform(-side_m / 2, side_m / 2))
+        for _ in range(num_districts)
+    ]
+    candidates: list[StreetCandidate] = []
+    for number in range(streets):
+        district = rng.randrange(num_districts)
+        lat, lon = _offset(*centres[district], rng.gauss(0, district_sd_m), rng.gauss(0, district_sd_m))
+        length = rng.uniform(50.0, 600.0)
+        shortfall = rng.lognormvariate(-1.0, 1.0)
+        is_bag_stop = rng.random() < 0.02
+        candidates.append(
+            StreetCandidate(
+                id=f"{'bags' if is_bag_stop else 'street'}-{number}",
+                district=f"district-{district}",
+                lat=lat,
+                lon=lon,
+                length_m=0.0 if is_bag_stop else length,
+                prize=60.0 * rng.randint(1, 3) if is_bag_stop else shortfall * length,
+                reason="bags waiting" if is_bag_stop else f"expected shortfall {shortfall:.2f}",
+                required_mode=CrewMode.FOOT if is_bag_stop else None,
+                service_seconds=240 if is_bag_stop else None,
+            )
+        )
+    num_depots = max(1, math.ceil(crews / CREWS_PER_DEPOT))
+    depot_districts = rng.sample(range(num_districts), min(num_depots, num_districts))
+    depots = [centres[d] for d in depot_districts]
+    crew_list: list[Crew] = []
+    for number in range(crews):
+        depot_lat, depot_lon = depots[number % len(depots)]
+        start = day.replace(hour=7 if number % 3 else 6, minute=0, second=0, microsecond=0)
+        crew_list.append(
+            Crew(
+                id=f"crew-{number}",
+                name=f"Crew {number}",
+                size=rng.choice((2, 2, 3)),
+                mode=CrewMode.SWEEPER if number % 3 == 2 else CrewMode.FOOT,
+                depot_lat=depot_lat,
+                depot_lon=depot_lon,
+                shift_start=start,
+                shift_end=start + timedelta(hours=8),
+            )
+        )
+    return candidates, crew_list
+
+
+def _shift_violations(plan: DayPlan, crews: Sequence[Crew]) -> int:
+    by_id = {crew.id: crew for crew in crews}
+    return sum(1 for route in plan.routes.values() if route.returns_at > by_id[route.crew_id].shift_end)
+
+
+def _plan_once(streets: int, crews: int, budget_s: float, seed: int) -> dict[str, Any]:
+    """Runs in a fresh child: generate, plan, and report time, memory and prize."""
+    candidates, crew_list = generate_city(streets, crews, seed)
+    started = time.perf_counter()
+    plan = plan_day(candidates, crew_list, time_budget_s=budget_s, seed=seed)
+    wall = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    visits = [v.candidate_id for r in plan.routes.values() for v in r.visits]
+    return {
+        "wall_s": wall,
+        "peak_rss_mb": peak_kb / 1024.0,
+        "prize_collected": plan.prize_collected,
+        "prize_available": plan.prize_available,
+        "visits": len(visits),
+        "duplicate_visits": len(visits) - len(set(visits)),
+        "shift_violations": _shift_violations(plan, crew_list),
+        "subproblems": len(plan.subproblems),
+        "largest_subproblem": max((s.clients for s in plan.subproblems), default=0),
+    }
+
+
+def _in_child(streets: int, crews: int, budget_s: float, seed: int) -> dict[str, Any]:
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1, maxtasksperchild=1) as pool:
+        return pool.apply(_plan_once, (streets, crews, budget_s, seed))
+
+
+def run_planner_bench(
+    sizes: Sequence[tuple[int, int]] = ((300, 3), (3000, 20), (20000, 80)),
+    budget_s: float | Sequence[float] | None = None,
+    seed: int = 1,
+    baseline_factor: float = 10.0,
+    print_results: bool = True,
+) -> list[dict[str, Any]]:
+    """Plan each (streets, crews) size fresh, then again with ``baseline_factor`` × budget."""
+    if budget_s is None or isinstance(budget_s, (int, float)):
+        budgets = [default_budget_s(n) if budget_s is None else float(budget_s) for n, _ in sizes]
+    else:
+        budgets = [float(b) for b in budget_s]
+    rows: list[dict[str, Any]] = []
+    for (streets, crews), budget in zip(sizes, budgets, strict=True):
+        run = _in_child(streets, crews, budget, seed)
+        row: dict[str, Any] = {"streets": streets, "crews": crews, "budget_s": budget, **run}
+        if baseline_factor > 0:
+            baseline = _in_child(streets, crews, budget * baseline_factor, seed)
+            row["baseline_budget_s"] = budget * baseline_factor
+            row["baseline_wall_s"] = baseline["wall_s"]
+            row["baseline_peak_rss_mb"] = baseline["peak_rss_mb"]
+            row["baseline_prize"] = baseline["prize_collected"]
+            row["prize_vs_baseline"] = run["prize_collected"] / baseline["prize_collected"] if baseline[
+                "prize_collected"
+            ] else 1.0
+        target = TARGETS_S.get(streets)
+        row["target_s"] = target
+        row["meets_target"] = (target is None or run["wall_s"] <= target) and run["peak_rss_mb"] < MEMORY_TARGET_MB
+        rows.append(row)
+        if print_results:
+            print_table([row], header=len(rows) == 1)
+    return rows
+
+
+def print_table(rows: Sequence[dict[str, Any]], header: bool = True) -> None:
+    """One line per size: wall time and memory against targets, prize against the baseline."""
+    if header:
+        print(
+            f"{'streets':>8} {'crews':>5} {'budget':>7} {'wall s':>7} {'target':>7} {'peak MB':>8} "
+            f"{'visits':>6} {'prize':>10} {'share':>6} {'10x prize':>10} {'vs 10x':>7} {'subs':>5} ok"
+        )
+    for row in rows:
+        share = row["prize_collected"] / row["prize_available"] if row["prize_available"] else 0.0
+        baseline = row.get("baseline_prize")
+        print(
+            f"{row['streets']:>8} {row['crews']:>5} {row['budget_s']:>7.1f} {row['wall_s']:>7.2f} "
+            f"{row['target_s'] or 0:>7.0f} {row['peak_rss_mb']:>8.0f} {row['visits']:>6} "
+            f"{row['prize_collected']:>10.0f} {share:>6.1%} "
+            f"{baseline if baseline is not None else float('nan'):>10.0f} "
+            f"{row.get('prize_vs_baseline', float('nan')):>7.1%} {row['subproblems']:>5} "
+            f"{'yes' if row['meets_target'] else 'NO'}",
+            flush=True,
+        )
+
+
+def run_replan_urgent_bench(
+    streets: int = 1000, crews: int = 10, urgent: int = 20, budget_s: float = 5.0, seed: int = 1
+) -> dict[str, int]:
+    """Re-plan after ``urgent`` new reports: how many get in, warm (with/without repair) vs cold.
+
+    The urgent streets get a prize of twice the median: worth doing, but not so
+    large that any search would find them.
+    """
+    candidates, crew_list = generate_city(streets, crews, seed)
+    first = plan_day(candidates, crew_list, time_budget_s=budget_s, seed=seed)
+    rng = random.Random(seed + 1)
+    prizes = sorted(c.prize for c in candidates)
+    median = prizes[len(prizes) // 2]
+    new_work = [
+        StreetCandidate(
+            id=f"urgent-{k}",
+            district=pick.district,
+            lat=pick.lat + rng.uniform(-0.001, 0.001),
+            lon=pick.lon + rng.uniform(-0.001, 0.001),
+            length_m=150.0,
+            prize=2.0 * median,
+            reason="3 reports since yesterday; expected level C",
+        )
+        for k, pick in enumerate(rng.sample(candidates, urgent))
+    ]
+    updated = candidates + new_work
+    urgent_ids = {c.id for c in new_work}
+
+    def served(plan: DayPlan) -> int:
+        return len(urgent_ids & plan.planned_candidate_ids())
+
+    results = {
+        "urgent": urgent,
+        "warm_with_repair": served(plan_day(updated, crew_list, previous_plan=first, time_budget_s=budget_s, seed=seed)),
+        "warm_without_repair": served(
+            plan_day(updated, crew_list, previous_plan=first, time_budget_s=budget_s, seed=seed, repair_warm_start=False)
+        ),
+        "cold": served(plan_day(updated, crew_list, time_budget_s=budget_s, seed=seed)),
+    }
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m streetcare.bench.planner [--quick]``: the table, then the re-plan check."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--quick" in args:
+        run_planner_bench(sizes=((300, 3), (3000, 20)), baseline_factor=3.0)
+    else:
+        run_planner_bench()
+    print("re-plan with 20 urgent streets (served of 20):", run_replan_urgent_bench(), flush=True)
+
+
+if __name__ == "__main__":
+    main()

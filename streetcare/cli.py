@@ -1,0 +1,199 @@
+"""`streetcare`: run the stack, load the demo, import streets, simulate, benchmark, inspect."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+from streetcare.core.settings import VAR_DIR
+
+DEMO_CREDENTIALS = VAR_DIR / "demo-credentials.json"
+LOCAL_SECRETS = VAR_DIR / "local-secrets.json"
+SERVICES = ("scheduling", "reports", "volunteers")
+
+
+def _local_secrets() -> dict[str, str]:
+    """Random per-checkout secrets for a local run, made once and kept under var/."""
+    if LOCAL_SECRETS.exists():
+        return dict(json.loads(LOCAL_SECRETS.read_text()))
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    values = {
+        "STREETCARE_TOKEN_SECRET": secrets.token_urlsafe(32),
+        "STREETCARE_SERVICE_TOKEN": secrets.token_urlsafe(32),
+    }
+    LOCAL_SECRETS.write_text(json.dumps(values, indent=2))
+    LOCAL_SECRETS.chmod(0o600)
+    return values
+
+
+def _apply_local_environment() -> None:
+    os.environ.setdefault("STREETCARE_DEMO_MODE", "1")
+    for key, value in _local_secrets().items():
+        os.environ.setdefault(key, value)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from services.reports import admin as reports_admin
+    from services.scheduling import admin as scheduling_admin
+    from services.volunteers import admin as volunteers_admin
+
+    migrations = {
+        "scheduling": scheduling_admin.migrate,
+        "reports": reports_admin.migrate,
+        "volunteers": volunteers_admin.migrate,
+    }
+    for service in [args.service] if args.service else SERVICES:
+        migrations[service]()
+        print(f"migrated {service}")
+    return 0
+
+
+def cmd_import_streets(args: argparse.Namespace) -> int:
+    from services.scheduling import admin
+
+    path = Path(args.file)
+    if not path.exists():
+        print(f"error: {path} does not exist", file=sys.stderr)
+        return 2
+    admin.migrate()
+    try:
+        result = admin.import_streets(path)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"imported {path.name}: {result.created} new, {result.updated} updated, {result.unchanged} unchanged streets")
+    return 0
+
+
+def _demo_credentials() -> dict[str, Any]:
+    if DEMO_CREDENTIALS.exists():
+        return dict(json.loads(DEMO_CREDENTIALS.read_text()))
+    return {
+        "dispatcher": {"email": "dispatcher@streetcare.example", "password": secrets.token_urlsafe(12)},
+        "inspector": {"email": "inspector@streetcare.example", "password": secrets.token_urlsafe(12)},
+        "admin": {"email": "admin@streetcare.example", "password": secrets.token_urlsafe(12)},
+        "volunteer": {"email": "volunteer@streetcare.example", "password": secrets.token_urlsafe(12)},
+    }
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from services.reports import admin as reports_admin
+    from services.scheduling import admin as scheduling_admin
+    from services.volunteers import admin as volunteers_admin
+    from streetcare.core.auth import Role
+
+    _apply_local_environment()
+    cmd_migrate(argparse.Namespace(service=None))
+    loaded = scheduling_admin.load_demo_city()
+    if loaded is not None:
+        print(f"loaded the demo city: {loaded.created} streets")
+    credentials = _demo_credentials()
+    staff = {"dispatcher": ("Demo dispatcher", Role.DISPATCHER), "inspector": ("Demo inspector", Role.INSPECTOR), "admin": ("Demo admin", Role.ADMIN)}
+    for key, (name, role) in staff.items():
+        scheduling_admin.ensure_staff(credentials[key]["email"], name, role, credentials[key]["password"])
+    volunteers_admin.ensure_volunteer(credentials["volunteer"]["email"], "Demo volunteer", credentials["volunteer"]["password"])
+    open311_key = reports_admin.ensure_api_client("Streetcare demo app", credentials.get("open311_api_key"))
+    credentials["open311_api_key"] = open311_key
+    DEMO_CREDENTIALS.parent.mkdir(parents=True, exist_ok=True)
+    DEMO_CREDENTIALS.write_text(json.dumps(credentials, indent=2))
+    DEMO_CREDENTIALS.chmod(0o600)
+    print(f"demo logins and the Open311 API key are in {DEMO_CREDENTIALS}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from honcho.manager import Manager
+
+    from streetcare import local
+
+    _apply_local_environment()
+    ports = local.choose_ports(dict(os.environ))
+    redis_plan = local.plan_redis(dict(os.environ))
+    env = {**os.environ, **{k: str(v) for k, v in ports.items()}, **local.venv_path_env(), "REDIS_URL": redis_plan.url}
+    env.update(
+        {
+            "GATEWAY_SCHEDULING_URL": f"http://127.0.0.1:{ports['SCHEDULING_PORT']}",
+            "GATEWAY_REPORTS_URL": f"http://127.0.0.1:{ports['REPORTS_PORT']}",
+            "GATEWAY_VOLUNTEERS_URL": f"http://127.0.0.1:{ports['VOLUNTEERS_PORT']}",
+        }
+    )
+    os.environ.update(env)
+    cmd_demo(args)
+    manager = Manager()
+    if redis_plan.command:
+        manager.add_process("redis", redis_plan.command, env=env)
+    for name, command in local.procfile_processes().items():
+        manager.add_process(name, command, env=env)
+    print(f"Streetcare: http://127.0.0.1:{ports['GATEWAY_PORT']}  (Ctrl-C stops everything)", flush=True)
+    manager.loop()
+    return int(manager.returncode or 0)
+
+
+def cmd_dead_letters(args: argparse.Namespace) -> int:
+    from streetcare.core.bus import DeadLetterQueue, make_redis
+
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    queue = DeadLetterQueue(make_redis(url))
+    for entry in queue.entries(args.limit):
+        print(json.dumps(entry))
+    print(f"{queue.count()} message(s) in the dead-letter queue", file=sys.stderr)
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from streetcare.sim.cli import run_simulation
+
+    return run_simulation(args)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from streetcare.bench.cli import run_bench
+
+    return run_bench(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="streetcare", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start the whole stack locally (what `make run` does)").set_defaults(func=cmd_run)
+    sub.add_parser("demo", help="migrate, load the demo city and write var/demo-credentials.json").set_defaults(func=cmd_demo)
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("--service", choices=SERVICES)
+    migrate.set_defaults(func=cmd_migrate)
+    importer = sub.add_parser("import-streets", help="import streets from GeoJSON or OSM .osm.pbf")
+    importer.add_argument("file")
+    importer.set_defaults(func=cmd_import_streets)
+    dlq = sub.add_parser("dead-letters", help="show messages in the dead-letter queue")
+    dlq.add_argument("--limit", type=int, default=50)
+    dlq.set_defaults(func=cmd_dead_letters)
+    simulate = sub.add_parser("simulate", help="run the city simulator and compare policies")
+    simulate.set_defaults(func=cmd_simulate)
+    bench = sub.add_parser("bench", help="speed benchmarks: planner, ingest, replan")
+    bench.set_defaults(func=cmd_bench)
+    _extend_optional(simulate, "streetcare.sim.cli")
+    _extend_optional(bench, "streetcare.bench.cli")
+    return parser
+
+
+def _extend_optional(parser: argparse.ArgumentParser, module: str) -> None:
+    """Simulator and benchmark options live beside their code."""
+    import importlib
+
+    try:
+        importlib.import_module(module).add_arguments(parser)
+    except ModuleNotFoundError:
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""The body of every service's `migrations/env.py`: one place that knows how to run Alembic."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import MetaData
+
+from streetcare.core.db import make_engine
+
+
+def run_migrations(metadata: MetaData, default_url: str) -> None:
+    config = context.config
+    url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url") or default_url
+    render_as_batch = url.startswith("sqlite")
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=metadata, literal_binds=True, render_as_batch=render_as_batch)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=metadata, render_as_batch=render_as_batch)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()

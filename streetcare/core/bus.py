@@ -1,0 +1,132 @@
+"""Publishing events to Redis: Celery queues for subscribing services, pub/sub for live pages.
+
+Services only *produce* here (by task name, so they never import the worker code); the Celery
+app that consumes lives in `workers/`. JSON only, and short broker timeouts so a request never
+hangs on a dead Redis: the outbox keeps what could not be sent and the sweep retries it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+from celery import Celery
+
+from streetcare.core.events import (
+    LIVE_SUBSCRIBER,
+    EventEnvelope,
+    consumer_queue,
+    consumer_task,
+    subscribers_of,
+)
+
+LIVE_CHANNEL = "streetcare:live"
+DEAD_LETTER_KEY = "streetcare:dead-letters"
+BROKER_TIMEOUT_S = 2.0
+
+
+def celery_config(redis_url: str) -> dict[str, Any]:
+    """Settings both the producers and the worker use, so they always agree on the wire format."""
+    return {
+        "broker_url": redis_url,
+        "result_backend": None,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "result_serializer": "json",
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_default_queue": "maintenance",
+        "broker_connection_timeout": BROKER_TIMEOUT_S,
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": {
+            "socket_timeout": BROKER_TIMEOUT_S,
+            "socket_connect_timeout": BROKER_TIMEOUT_S,
+            "visibility_timeout": 3600,
+        },
+        "task_publish_retry_policy": {
+            "max_retries": 1,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
+        },
+        "enable_utc": True,
+    }
+
+
+def make_producer(redis_url: str) -> Celery:
+    app = Celery("streetcare-producer", set_as_current=False)
+    app.conf.update(celery_config(redis_url))
+    return app
+
+
+@dataclass
+class EventBus:
+    """Sends an envelope to each subscriber's named queue (and to the live channel)."""
+
+    producer: Celery
+    redis: redis.Redis
+
+    def publish(self, envelope: dict[str, Any]) -> None:
+        parsed = EventEnvelope.model_validate(envelope)
+        headers = {"correlation_id": parsed.correlation_id} if parsed.correlation_id else {}
+        for subscriber in subscribers_of(parsed.type):
+            if subscriber == LIVE_SUBSCRIBER:
+                self.redis.publish(LIVE_CHANNEL, json.dumps(envelope))
+                continue
+            self.producer.send_task(
+                consumer_task(subscriber),
+                args=[envelope],
+                queue=consumer_queue(subscriber),
+                headers=headers,
+                retry=True,
+            )
+
+    def close(self) -> None:
+        self.producer.close()
+        self.redis.close()
+
+
+def make_redis(redis_url: str) -> redis.Redis:
+    return redis.Redis.from_url(
+        redis_url,
+        socket_timeout=BROKER_TIMEOUT_S,
+        socket_connect_timeout=BROKER_TIMEOUT_S,
+        health_check_interval=30,
+    )
+
+
+def make_bus(redis_url: str) -> EventBus:
+    return EventBus(producer=make_producer(redis_url), redis=make_redis(redis_url))
+
+
+@dataclass
+class DeadLetterQueue:
+    """Messages a consumer gave up on, kept with the reason so an operator can inspect and replay."""
+
+    redis: redis.Redis
+
+    def push(self, consumer: str, message: Any, reason: str) -> None:
+        entry = {
+            "consumer": consumer,
+            "reason": reason[:2000],
+            "failed_at": datetime.now(UTC).isoformat(),
+            "message": message,
+        }
+        self.redis.rpush(DEAD_LETTER_KEY, json.dumps(entry, default=str))
+
+    def entries(self, limit: int = 100) -> list[dict[str, Any]]:
+        raw: list[bytes] = self.redis.lrange(DEAD_LETTER_KEY, 0, limit - 1)  # type: ignore[assignment]
+        return [json.loads(item) for item in raw]
+
+    def count(self) -> int:
+        return int(self.redis.llen(DEAD_LETTER_KEY))  # type: ignore[arg-type]
+
+    def pop_all(self) -> list[dict[str, Any]]:
+        entries = []
+        while (item := self.redis.lpop(DEAD_LETTER_KEY)) is not None:
+            entries.append(json.loads(item))  # type: ignore[arg-type]
+        return entries

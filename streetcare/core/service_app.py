@@ -1,0 +1,131 @@
+"""The FastAPI application every service is built from: lifespan, middleware, errors, health."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from streetcare.core import metrics
+from streetcare.core.db import OutboxMixin
+from streetcare.core.errors import DomainError
+from streetcare.core.logs import CorrelationIdMiddleware, configure_logging
+from streetcare.core.metrics import MetricsMiddleware, metrics_response
+from streetcare.core.runtime import ServiceRuntime
+
+log = structlog.get_logger(__name__)
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The one session dependency: commit on success, roll back on error, relay after commit."""
+    with get_runtime(request).transaction() as session:
+        yield session
+
+
+def _readable_validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    problems = []
+    for error in exc.errors():
+        location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        problems.append({"field": location, "message": error.get("msg", "invalid value")})
+    return problems
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = _readable_validation_errors(exc)
+        summary = "; ".join(f"{p['field'] or 'request'}: {p['message']}" for p in problems)
+        return JSONResponse({"detail": summary, "errors": problems}, status_code=422)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity_error(_: Request, exc: IntegrityError) -> JSONResponse:
+        log.info("request.conflict", error=str(exc.orig)[:200])
+        return JSONResponse({"detail": "this conflicts with something that already exists"}, status_code=409)
+
+    @app.exception_handler(OperationalError)
+    async def _database_down(_: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database.unavailable", error=str(exc.orig)[:200])
+        return JSONResponse(
+            {"detail": "the database is unavailable; try again shortly"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+
+def health_router(service: str) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": service}
+
+    @router.get("/readyz", include_in_schema=False)
+    def readyz(request: Request) -> JSONResponse:
+        problems = get_runtime(request).check_ready()
+        if problems:
+            return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
+        return JSONResponse({"status": "ready", "service": service})
+
+    @router.get("/metrics", include_in_schema=False)
+    def prometheus_metrics(request: Request) -> Any:
+        runtime = get_runtime(request)
+        try:
+            pending, oldest_age = runtime.relay.pending_stats()
+            metrics.OUTBOX_PENDING.labels(service).set(pending)
+            metrics.OUTBOX_OLDEST_AGE.labels(service).set(oldest_age)
+        except Exception as exc:
+            log.warning("metrics.outbox_unavailable", error=str(exc))
+        return metrics_response()
+
+    return router
+
+
+def create_service_app(
+    *,
+    service: str,
+    title: str,
+    settings: Any,
+    outbox_model: type[OutboxMixin],
+    routers: Sequence[APIRouter],
+    on_start: Callable[[ServiceRuntime], None] | None = None,
+) -> FastAPI:
+    configure_logging(service, settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = ServiceRuntime.start(service, settings, outbox_model)
+        app.state.runtime = runtime
+        app.state.token_revoked = runtime.token_revoked
+        if on_start is not None:
+            on_start(runtime)
+        log.info("service.started", service=service)
+        try:
+            yield
+        finally:
+            runtime.close()
+
+    app = FastAPI(title=title, version="1.0.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.add_middleware(MetricsMiddleware, service=service)
+    app.add_middleware(CorrelationIdMiddleware)
+    install_error_handlers(app)
+    app.include_router(health_router(service))
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,62 @@
+"""Settings shared by every process.
+
+Each service owns one pydantic-settings class with its own env prefix (`SCHEDULING_`, ...); the
+fields every process needs (Redis, token secrets, demo mode) are declared once here under their
+plain, documented names (`REDIS_URL`, `STREETCARE_*`), so one environment configures the stack.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "replace-me", "secret", "placeholder"})
+DEMO_TOKEN_SECRET = "streetcare-demo-token-secret-not-for-production"
+DEMO_SERVICE_TOKEN = "streetcare-demo-service-token-not-for-production"
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+VAR_DIR = Path(os.environ.get("STREETCARE_VAR_DIR", REPO_ROOT / "var"))
+
+
+class ProcessSettings(BaseSettings):
+    """Base class: each service subclasses it with `SettingsConfigDict(env_prefix=...)`."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
+    token_secret: str = Field(default="", validation_alias="STREETCARE_TOKEN_SECRET")
+    token_secret_previous: str = Field(default="", validation_alias="STREETCARE_TOKEN_SECRET_PREVIOUS")
+    service_token: str = Field(default="", validation_alias="STREETCARE_SERVICE_TOKEN")
+    demo_mode: bool = Field(default=False, validation_alias="STREETCARE_DEMO_MODE")
+    token_ttl_seconds: int = Field(default=3600, validation_alias="STREETCARE_TOKEN_TTL_SECONDS")
+    log_level: str = Field(default="INFO", validation_alias="STREETCARE_LOG_LEVEL")
+    log_json: bool = Field(default=True, validation_alias="STREETCARE_LOG_JSON")
+
+    @model_validator(mode="after")
+    def _secrets_must_be_real(self) -> ProcessSettings:
+        if self.demo_mode:
+            if not self.token_secret:
+                self.token_secret = DEMO_TOKEN_SECRET
+            if not self.service_token:
+                self.service_token = DEMO_SERVICE_TOKEN
+            return self
+        for field in ("token_secret", "service_token"):
+            value = getattr(self, field)
+            if value.lower() in PLACEHOLDER_SECRETS or len(value) < 16:
+                raise ValueError(
+                    f"STREETCARE_{field.upper()} is missing or a placeholder; set a random value of at "
+                    "least 16 characters (or STREETCARE_DEMO_MODE=1 for a local demo)"
+                )
+        return self
+
+    @property
+    def accepted_token_secrets(self) -> list[str]:
+        previous = [s for s in self.token_secret_previous.split(",") if s.strip()]
+        return [self.token_secret, *previous]
+
+
+def default_sqlite_url(service: str) -> str:
+    return f"sqlite:///{VAR_DIR / f'{service}.db'}"

@@ -1,0 +1,68 @@
+"""A service's read copy of the street registry, kept from `street.registered/updated` events.
+
+Reports and volunteers need streets to snap a point and to show names, but may not read
+scheduling's tables; each keeps this copy in its own database, and a spatial index over it in
+memory that is rebuilt only when the copy changed.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, Integer, String, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from streetcare.core.db import UTCDateTime, utcnow
+from streetcare.core.events import StreetChanged
+from streetcare.core.geo import StreetIndex
+
+
+class StreetCopyMixin:
+    street_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    district: Mapped[str] = mapped_column(String(100), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    length_m: Mapped[float] = mapped_column(Float)
+    coordinates: Mapped[list[Any]] = mapped_column(JSON)
+    centroid_lat: Mapped[float] = mapped_column(Float)
+    centroid_lon: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+def apply_street_changed(session: Session, model: type[StreetCopyMixin], data: StreetChanged) -> None:
+    street = session.get(model, data.street_id)
+    if street is None:
+        street = model(street_id=data.street_id)
+        session.add(street)
+    lons = [lon for lon, _ in data.coordinates]
+    lats = [lat for _, lat in data.coordinates]
+    street.name = data.name
+    street.district = data.district
+    street.kind = data.kind
+    street.length_m = data.length_m
+    street.coordinates = [[lon, lat] for lon, lat in data.coordinates]
+    street.centroid_lat = sum(lats) / len(lats)
+    street.centroid_lon = sum(lons) / len(lons)
+    street.updated_at = utcnow()
+
+
+class StreetIndexCache:
+    """The in-memory snapping index, rebuilt when the copy's (count, last update) changes."""
+
+    def __init__(self, model: type[StreetCopyMixin]) -> None:
+        self.model = model
+        self._lock = threading.Lock()
+        self._version: tuple[int, Any] | None = None
+        self._index = StreetIndex()
+
+    def index(self, session: Session) -> StreetIndex:
+        model = self.model
+        version = tuple(session.execute(select(func.count(), func.max(model.updated_at))).one())
+        with self._lock:
+            if version != self._version:
+                rows = session.execute(select(model.street_id, model.coordinates)).all()
+                self._index = StreetIndex((street_id, coords) for street_id, coords in rows)
+                self._version = (int(version[0]), version[1])
+            return self._index

@@ -1,0 +1,91 @@
+"""The one Celery app: a named queue per consuming service, JSON only, acks late, prefetch 1.
+
+Consumers retry with exponential backoff; a message that can never apply (malformed, unknown
+type) or that keeps failing goes to the dead-letter list with its reason, so one bad message
+never blocks a queue. The correlation id of the request that caused an event rides in the
+message headers and is bound to every log line the task writes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, signals
+from kombu import Queue
+
+from streetcare.core.bus import celery_config
+from streetcare.core.events import SERVICES, consumer_queue
+from streetcare.core.logs import (
+    bind_correlation_id,
+    configure_logging,
+    current_correlation_id,
+)
+from workers.settings import WorkerSettings
+
+PLANNING_QUEUE = "scheduling.planning"
+MAINTENANCE_QUEUE = "maintenance"
+
+
+def create_celery(settings: WorkerSettings | None = None) -> Celery:
+    settings = settings or WorkerSettings()
+    app = Celery("streetcare")
+    app.conf.update(celery_config(settings.redis_url))
+    app.conf.update(
+        task_queues=[Queue(consumer_queue(s)) for s in SERVICES] + [Queue(PLANNING_QUEUE), Queue(MAINTENANCE_QUEUE)],
+        task_default_queue=MAINTENANCE_QUEUE,
+        worker_hijack_root_logger=False,
+        worker_send_task_events=False,
+        beat_schedule={
+            **{
+                f"{s}-outbox-sweep": {
+                    "task": "maintenance.sweep_outbox",
+                    "schedule": settings.outbox_sweep_seconds,
+                    "args": [s],
+                    "options": {"queue": MAINTENANCE_QUEUE, "expires": settings.outbox_sweep_seconds * 2},
+                }
+                for s in SERVICES
+            },
+            "queue-metrics": {
+                "task": "maintenance.observe_queues",
+                "schedule": 15.0,
+                "options": {"queue": MAINTENANCE_QUEUE, "expires": 30},
+            },
+        },
+        beat_schedule_filename=settings.beat_schedule_file,
+    )
+    app.autodiscover_tasks(["workers"], related_name="tasks", force=True)
+    return app
+
+
+@signals.before_task_publish.connect
+def _carry_correlation_id(headers: dict[str, Any] | None = None, **_: Any) -> None:
+    if headers is not None and "correlation_id" not in headers:
+        correlation_id = current_correlation_id()
+        if correlation_id:
+            headers["correlation_id"] = correlation_id
+
+
+@signals.task_prerun.connect
+def _bind_correlation_id(task: Any = None, **_: Any) -> None:
+    correlation_id = getattr(task.request, "correlation_id", None) if task else None
+    headers = getattr(task.request, "headers", None) or {}
+    bind_correlation_id(headers.get("correlation_id") or correlation_id or None)
+
+
+@signals.worker_ready.connect
+def _serve_metrics(sender: Any = None, **_: Any) -> None:
+    """Each worker process serves /metrics; the port comes from WORKERS_METRICS_PORT."""
+    from prometheus_client import start_http_server
+
+    settings = WorkerSettings()
+    if settings.metrics_port:
+        start_http_server(settings.metrics_port, addr=settings.metrics_host)
+
+
+@signals.setup_logging.connect
+def _configure_logging(**_: Any) -> None:
+    settings = WorkerSettings()
+    configure_logging("worker", settings.log_level, settings.log_json)
+
+
+app = create_celery()

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from streetcare.core.settings import VAR_DIR, ProcessSettings
+
+
+class WorkerSettings(ProcessSettings):
+    model_config = SettingsConfigDict(env_prefix="WORKERS_", extra="ignore", populate_by_name=True)
+
+    metrics_port: int = 8104
+    metrics_host: str = "127.0.0.1"
+    outbox_sweep_seconds: float = 5.0
+    max_retries: int = 6
+    retry_backoff_max_seconds: int = 300
+    beat_schedule_file: str = str(VAR_DIR / "celerybeat-schedule")

@@ -1,0 +1,93 @@
+"""Celery tasks. Each service is reached only through its public `handlers` module."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from celery import Task, shared_task
+
+from services.reports import handlers as reports_handlers
+from services.scheduling import handlers as scheduling_handlers
+from services.volunteers import handlers as volunteers_handlers
+from streetcare.core import metrics
+from streetcare.core.bus import DeadLetterQueue, make_redis
+from streetcare.core.consumer import MalformedEvent
+from streetcare.core.events import SERVICES, consumer_queue
+from streetcare.core.handlers import ServiceEventHandlers
+from workers.settings import WorkerSettings
+
+log = structlog.get_logger(__name__)
+
+SERVICE_HANDLERS: dict[str, ServiceEventHandlers] = {
+    "scheduling": scheduling_handlers.events,
+    "reports": reports_handlers.events,
+    "volunteers": volunteers_handlers.events,
+}
+_settings = WorkerSettings()
+
+
+def _dead_letters() -> DeadLetterQueue:
+    return DeadLetterQueue(make_redis(_settings.redis_url))
+
+
+def _consume(task: Task, service: str, message: Any) -> str:
+    try:
+        return SERVICE_HANDLERS[service].consume(message).value
+    except MalformedEvent as exc:
+        _dead_letters().push(service, message, f"malformed: {exc}")
+        metrics.EVENTS_CONSUMED.labels(service, _type_of(message), "dead_lettered").inc()
+        log.error("event.dead_lettered", service=service, reason=str(exc))
+        return "dead_lettered"
+    except Exception as exc:
+        if task.request.retries >= _settings.max_retries:
+            _dead_letters().push(service, message, f"gave up after {task.request.retries} retries: {exc!r}")
+            metrics.EVENTS_CONSUMED.labels(service, _type_of(message), "dead_lettered").inc()
+            log.error("event.dead_lettered", service=service, reason=repr(exc))
+            return "dead_lettered"
+        countdown = min(_settings.retry_backoff_max_seconds, 2 ** task.request.retries)
+        metrics.EVENTS_CONSUMED.labels(service, _type_of(message), "retried").inc()
+        log.warning("event.retry", service=service, error=repr(exc), retries=task.request.retries, countdown=countdown)
+        raise task.retry(exc=exc, countdown=countdown) from exc
+
+
+def _type_of(message: Any) -> str:
+    event_type = message.get("type") if isinstance(message, dict) else None
+    return event_type if isinstance(event_type, str) and len(event_type) < 64 else "unknown"
+
+
+@shared_task(bind=True, name="scheduling.consume_event", acks_late=True, max_retries=None)
+def scheduling_consume_event(self: Task, message: Any) -> str:
+    return _consume(self, "scheduling", message)
+
+
+@shared_task(bind=True, name="reports.consume_event", acks_late=True, max_retries=None)
+def reports_consume_event(self: Task, message: Any) -> str:
+    return _consume(self, "reports", message)
+
+
+@shared_task(bind=True, name="volunteers.consume_event", acks_late=True, max_retries=None)
+def volunteers_consume_event(self: Task, message: Any) -> str:
+    return _consume(self, "volunteers", message)
+
+
+@shared_task(name="maintenance.sweep_outbox", acks_late=True)
+def sweep_outbox(service: str) -> int:
+    handlers = SERVICE_HANDLERS[service]
+    sent = handlers.sweep_outbox()
+    pending, oldest = handlers.outbox_stats()
+    metrics.OUTBOX_PENDING.labels(service).set(pending)
+    metrics.OUTBOX_OLDEST_AGE.labels(service).set(oldest)
+    if sent:
+        log.info("outbox.swept", service=service, sent=sent)
+    return sent
+
+
+@shared_task(name="maintenance.observe_queues")
+def observe_queues() -> dict[str, int]:
+    redis = make_redis(_settings.redis_url)
+    depths = {consumer_queue(s): int(redis.llen(consumer_queue(s))) for s in SERVICES}  # type: ignore[arg-type]
+    for queue, depth in depths.items():
+        metrics.QUEUE_DEPTH.labels(queue).set(depth)
+    metrics.DEAD_LETTERS.set(DeadLetterQueue(redis).count())
+    return depths
