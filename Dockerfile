@@ -37,8 +37,7 @@ USER 10001:10001
 
 EXPOSE 8000 8101 8102 8103 8104
 
-# Liveness of an HTTP process; compose and Kubernetes override it per process.
-HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-  CMD python -c "import os,urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT','8000'), timeout=4)" || exit 1
+# No HEALTHCHECK here: one image runs HTTP processes, the worker, beat and one-off migrations;
+# docker-compose.yml and deploy/k8s define the right check for each.
 
 CMD ["sh", "-c", "exec uvicorn gateway.app:create_app --factory --host \"$HOST\" --port 8000"]

@@ -231,12 +231,15 @@ def run_replan_urgent_bench(
     def served(plan: DayPlan) -> int:
         return len(urgent_ids & plan.planned_candidate_ids())
 
+    def warm(repair: bool) -> DayPlan:
+        return plan_day(
+            updated, crew_list, previous_plan=first, time_budget_s=budget_s, seed=seed, repair_warm_start=repair
+        )
+
     results = {
         "urgent": urgent,
-        "warm_with_repair": served(plan_day(updated, crew_list, previous_plan=first, time_budget_s=budget_s, seed=seed)),
-        "warm_without_repair": served(
-            plan_day(updated, crew_list, previous_plan=first, time_budget_s=budget_s, seed=seed, repair_warm_start=False)
-        ),
+        "warm_with_repair": served(warm(True)),
+        "warm_without_repair": served(warm(False)),
         "cold": served(plan_day(updated, crew_list, time_budget_s=budget_s, seed=seed)),
     }
     return results

@@ -53,6 +53,10 @@ VOLUNTEER_COVERAGE = Gauge(
 
 
 def _route_template(scope: Scope) -> str:
+    """The matched route's template, as the router left it in the scope (never the raw path)."""
+    route = scope.get("route")
+    if route is not None and getattr(route, "path_format", None):
+        return str(route.path_format)
     app = scope.get("app")
     router = getattr(app, "router", None)
     for route in getattr(router, "routes", []):

@@ -80,9 +80,7 @@ def load_all(path: Path) -> list[dict[str, Any]]:
 
 def k8s_manifest_files() -> list[Path]:
     return sorted(
-        p
-        for p in K8S.rglob("*.yaml")
-        if p.name != "kustomization.yaml" and "optional" not in p.relative_to(K8S).parts
+        p for p in K8S.rglob("*.yaml") if p.name != "kustomization.yaml" and "optional" not in p.relative_to(K8S).parts
     )
 
 
@@ -108,8 +106,21 @@ def load_compose() -> dict[str, Any]:
 
 
 # PromQL: identifiers followed by "(" are functions or aggregations; these words are operators.
-PROMQL_KEYWORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right",
-                   "bool", "offset", "inf", "nan"}
+PROMQL_KEYWORDS = {
+    "and",
+    "or",
+    "unless",
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "bool",
+    "offset",
+    "inf",
+    "nan",
+}
 
 
 def promql_metrics_and_labels(expr: str) -> tuple[set[str], set[str]]:
@@ -127,7 +138,7 @@ def promql_metrics_and_labels(expr: str) -> tuple[set[str], set[str]]:
     metrics = set()
     for match in re.finditer(r"(?<![\w.])([A-Za-z_:][\w:]*)", stripped):
         name = match.group(1)
-        following = stripped[match.end():].lstrip()[:1]
+        following = stripped[match.end() :].lstrip()[:1]
         if following == "(" or name.lower() in PROMQL_KEYWORDS:
             continue
         metrics.add(name)
@@ -148,7 +159,7 @@ def assert_known_promql(expr: str, where: str) -> set[str]:
 
 def test_promql_extractor_sees_through_functions_and_labels() -> None:
     metrics, labels = promql_metrics_and_labels(
-        'histogram_quantile(0.95, sum by (service, le) (rate(http_request_duration_seconds_bucket'
+        "histogram_quantile(0.95, sum by (service, le) (rate(http_request_duration_seconds_bucket"
         '{route!="/healthz"}[$__rate_interval]))) / on(service) group_left up{job=~"a|b"} and bool x_total offset 5m'
     )
     assert metrics == {"http_request_duration_seconds_bucket", "up", "x_total"}
@@ -231,7 +242,10 @@ def test_every_process_has_a_deployment_running_the_right_command() -> None:
 def test_deployment_has_probes_resources_and_security(name: str) -> None:
     deployment = of_kind("Deployment")[name]
     pod = deployment["spec"]["template"]["spec"]
-    assert deployment["spec"]["selector"]["matchLabels"].items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+    assert (
+        deployment["spec"]["selector"]["matchLabels"].items()
+        <= deployment["spec"]["template"]["metadata"]["labels"].items()
+    )
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert pod["securityContext"]["runAsUser"] != 0
     assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
@@ -311,8 +325,13 @@ def test_secrets_are_marked_placeholders() -> None:
     secrets = of_kind("Secret")
     assert {"streetcare-secrets", "streetcare-db"} <= set(secrets)
     keys = set().union(*(s["stringData"] for s in secrets.values()))
-    assert {"STREETCARE_TOKEN_SECRET", "STREETCARE_TOKEN_SECRET_PREVIOUS", "STREETCARE_SERVICE_TOKEN", "REDIS_URL",
-            *(f"{s.upper()}_DATABASE_URL" for s in SERVICES)} <= keys
+    assert {
+        "STREETCARE_TOKEN_SECRET",
+        "STREETCARE_TOKEN_SECRET_PREVIOUS",
+        "STREETCARE_SERVICE_TOKEN",
+        "REDIS_URL",
+        *(f"{s.upper()}_DATABASE_URL" for s in SERVICES),
+    } <= keys
     for secret in secrets.values():
         for key, value in secret["stringData"].items():
             assert value == "" or "change-me" in value, f"{key} must be a marked placeholder, not a real value"
@@ -344,10 +363,14 @@ def test_disruption_budgets_cover_the_replicated_processes() -> None:
     covered = set()
     for pdb in pdbs.values():
         selector = pdb["spec"]["selector"]["matchLabels"]
-        matched = [n for n, d in deployments.items() if selector.items() <= d["spec"]["template"]["metadata"]["labels"].items()]
+        matched = [
+            n for n, d in deployments.items() if selector.items() <= d["spec"]["template"]["metadata"]["labels"].items()
+        ]
         assert matched, f"PDB {pdb['metadata']['name']} selects nothing"
         for n in matched:
-            assert deployments[n]["spec"]["replicas"] > pdb["spec"].get("minAvailable", 0), f"PDB would block drains of {n}"
+            assert deployments[n]["spec"]["replicas"] > pdb["spec"].get("minAvailable", 0), (
+                f"PDB would block drains of {n}"
+            )
         covered |= set(matched)
     assert covered == PROCESSES - {"beat"}
 
@@ -500,7 +523,10 @@ def test_docker_compose_config_accepts_the_file() -> None:
         )
     result = subprocess.run(
         [docker, "compose", "-f", str(COMPOSE_FILE), "config", "--quiet"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
 
@@ -535,7 +561,9 @@ def test_compose_services_healthchecks_and_dependencies() -> None:
     assert set(services["gateway"]["depends_on"]) >= set(SERVICES)
     assert services["migrate"]["command"] == ["streetcare", "migrate"]
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-    published = [p for name, s in services.items() if name != "prometheus" and name != "grafana" for p in s.get("ports", [])]
+    published = [
+        p for name, s in services.items() if name != "prometheus" and name != "grafana" for p in s.get("ports", [])
+    ]
     assert published and all(str(p).endswith(":8000") for p in published), "only the gateway publishes a port"
 
 

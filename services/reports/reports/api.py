@@ -55,6 +55,7 @@ def file_report(
         category=report.category,
         tracking_token=report.tracking_token,
         tracking_url=f"/report/track/{report.tracking_token}",
+        created_at=report.created_at,
         due_at=report.due_at,
         duplicate_of=report.duplicate_of,
     )

@@ -25,6 +25,7 @@ class ReportCreated(BaseModel):
     category: str
     tracking_token: str
     tracking_url: str
+    created_at: datetime
     due_at: datetime
     duplicate_of: int | None = None
 

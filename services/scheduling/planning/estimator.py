@@ -267,10 +267,8 @@ def _probit_litter_update(
     weight = 1.0 - floor
     cdf = _normal_cdf(z)
     evidence = floor + weight * cdf
-    if evidence < 1e-300:
-        ratio = _inverse_mills(z)  # floor is 0 and z is far in the tail
-    else:
-        ratio = weight * _normal_pdf(z) / evidence
+    # with no floor and z far in the tail both terms underflow: use the asymptote
+    ratio = _inverse_mills(z) if evidence < 1e-300 else weight * _normal_pdf(z) / evidence
     # d log Z / dμ and the variance correction of assumed density filtering
     slope = sign * ratio / spread
     shrink = (ratio * ratio + z * ratio) / spread_sq

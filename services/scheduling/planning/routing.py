@@ -566,20 +566,35 @@ def _repair(inst: _Instance, routes: list[list[int]], new_clients: Sequence[int]
     return inserted
 
 
+def _removal_saving(inst: _Instance, vehicle: int, visits: Sequence[int], position: int) -> int:
+    """Seconds freed on the route by dropping the visit at ``position``."""
+    num_depots = inst.data.num_depots
+    path = [inst.start_location[vehicle], *[num_depots + c for c in visits], inst.end_location[vehicle]]
+    before, here, after = path[position], path[position + 1], path[position + 2]
+    detour = int(inst.durations[before, here]) + int(inst.durations[here, after]) - int(inst.durations[before, after])
+    return detour + inst.service[visits[position]]
+
+
 def _insert_by_displacement(
     inst: _Instance, routes: list[list[int]], client: int
 ) -> tuple[int, int, int] | None:
-    """Free room for ``client`` on the route where that costs the least prize."""
+    """Free room for ``client`` on the route where that costs the least prize.
+
+    On each route, visits are dropped cheapest first by prize per second freed,
+    until ``client`` fits or the prize given up would reach its own.
+    """
     best_plan: tuple[int, int, list[int]] | None = None  # (prize lost, vehicle, trimmed route)
     for vehicle, visits in enumerate(routes):
         trimmed = list(visits)
         lost = 0
         while trimmed:
-            cheapest = min(trimmed, key=lambda c: inst.prize_int[c])
-            if lost + inst.prize_int[cheapest] >= inst.prize_int[client]:
+            position = min(
+                range(len(trimmed)),
+                key=lambda p: inst.prize_int[trimmed[p]] / max(1, _removal_saving(inst, vehicle, trimmed, p)),
+            )
+            if lost + inst.prize_int[trimmed[position]] >= inst.prize_int[client]:
                 break
-            trimmed.remove(cheapest)
-            lost += inst.prize_int[cheapest]
+            lost += inst.prize_int[trimmed.pop(position)]
             trial = [trimmed if v == vehicle else r for v, r in enumerate(routes)]
             if _best_insertion(inst, trial, client, only_vehicle=vehicle):
                 if best_plan is None or lost < best_plan[0]:

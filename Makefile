@@ -1,0 +1,60 @@
+# Streetcare — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+UV_DIR := .uv
+UV := $(UV_DIR)/bin/uv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+
+.DEFAULT_GOAL := help
+.PHONY: help install run demo test test-fast lint format bench simulate clean browser-deps
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(UV):
+	$(PYTHON) -m venv $(UV_DIR)
+	$(UV_DIR)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --quiet
+	@touch $@
+
+install: $(VENV)/.synced ## Create .venv and install the pinned dependencies (uv.lock)
+
+run: install ## Start the whole stack on http://127.0.0.1:8000 (GATEWAY_PORT overrides); Ctrl-C stops it
+	$(BIN)/streetcare run
+
+demo: install ## Migrate, load the demo city, write var/demo-credentials.json
+	$(BIN)/streetcare demo
+
+browser-deps: ## Install Debian's Chromium for the browser tests when it is missing (needs root)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "could not install chromium: browser tests will be skipped"; \
+	  else echo "chromium missing and not root: browser tests will be skipped"; fi; }
+
+test: install browser-deps ## Run the whole test suite (real Redis; PostgreSQL too when one answers)
+	$(BIN)/pytest -q -n 2 --dist loadgroup
+
+test-fast: install ## Unit tests only (no processes, no browser)
+	$(BIN)/pytest -q -m "not stack and not browser"
+
+lint: install ## ruff, mypy and the import-linter contracts
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: install ## Format and auto-fix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install ## Speed benchmarks: planner, ingest, replan (prints figures and baselines)
+	$(BIN)/streetcare bench all
+
+simulate: install ## 90-day city simulation of fixed, adaptive and oracle policies
+	$(BIN)/streetcare simulate --days 90 --seed 1 --policies fixed,adaptive,oracle --json var/simulation.json --plot var/simulation.png
+
+clean: ## Remove local state (databases, Redis data, logs) — not the venv
+	rm -rf var

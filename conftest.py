@@ -1,0 +1,152 @@
+"""Fixtures every test may use: a private real Redis, real databases, the real stack."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from streetcare.testing import (
+    SERVICES,
+    TEST_SERVICE_TOKEN,
+    TEST_TOKEN_SECRET,
+    RedisProcess,
+    Stack,
+    create_database,
+    drop_database,
+    postgres_admin_url,
+    private_redis,
+)
+
+SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisProcess]:
+    with private_redis() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisProcess) -> str:
+    import redis
+
+    if redis_server.process is None:
+        redis_server.start()
+    redis.Redis.from_url(redis_server.url).flushdb()
+    return redis_server.url
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str | None:
+    return postgres_admin_url()
+
+
+def settings_kwargs(redis_url: str, database_url: str) -> dict[str, Any]:
+    return {
+        "database_url": database_url,
+        "REDIS_URL": redis_url,
+        "STREETCARE_TOKEN_SECRET": TEST_TOKEN_SECRET,
+        "STREETCARE_SERVICE_TOKEN": TEST_SERVICE_TOKEN,
+        "STREETCARE_DEMO_MODE": False,
+        "STREETCARE_LOG_LEVEL": "WARNING",
+    }
+
+
+def service_settings(service: str, redis_url: str, database_url: str, **extra: Any) -> Any:
+    if service == "scheduling":
+        from services.scheduling.settings import SchedulingSettings as cls
+    elif service == "reports":
+        from services.reports.settings import ReportsSettings as cls  # type: ignore[assignment]
+    else:
+        from services.volunteers.settings import VolunteersSettings as cls  # type: ignore[assignment]
+    return cls(**settings_kwargs(redis_url, database_url), **extra)
+
+
+def migrate(service: str, settings: Any) -> None:
+    if service == "scheduling":
+        from services.scheduling.admin import migrate as run
+    elif service == "reports":
+        from services.reports.admin import migrate as run  # type: ignore[assignment]
+    else:
+        from services.volunteers.admin import migrate as run  # type: ignore[assignment]
+    run(settings)
+
+
+@pytest.fixture
+def databases(tmp_path: Path, pg_admin_url: str | None) -> Iterator[dict[str, str]]:
+    """A fresh, migrated database per service."""
+    urls = {service: create_database(pg_admin_url, service, tmp_path) for service in SERVICES}
+    yield urls
+    for url in urls.values():
+        drop_database(pg_admin_url, url)
+
+
+@pytest.fixture
+def migrated(databases: dict[str, str], redis_url: str) -> dict[str, Any]:
+    """Settings for each service, against migrated databases and the private Redis."""
+    settings = {service: service_settings(service, redis_url, url) for service, url in databases.items()}
+    for service, value in settings.items():
+        migrate(service, value)
+    return settings
+
+
+def wait_for(predicate: Any, timeout: float = 20.0, interval: float = 0.05, message: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+def count_rows(database_url: str, table: str) -> int:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(text(table))).scalar() or 0)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, pg_admin_url: str | None) -> Iterator[Stack]:
+    """The whole stack as real processes, with the demo city loaded and copied to every service.
+
+    It has its own Redis, so fault tests may stop it without touching the unit tests' Redis."""
+    with private_redis() as redis_server:
+        yield from _run_stack(tmp_path_factory, redis_server, pg_admin_url)
+
+
+def _run_stack(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisProcess, pg_admin_url: str | None) -> Iterator[Stack]:
+    from services.scheduling import admin as scheduling_admin
+    from streetcare.core.auth import Role
+
+    workdir = tmp_path_factory.mktemp("stack")
+    urls = {service: create_database(pg_admin_url, service, workdir) for service in SERVICES}
+    for service, url in urls.items():
+        migrate(service, service_settings(service, redis_server.url, url))
+    scheduling_settings = service_settings("scheduling", redis_server.url, urls["scheduling"])
+    result = scheduling_admin.load_demo_city(scheduling_settings)
+    assert result is not None
+    scheduling_admin.ensure_staff("dispatcher@test.example", "Test dispatcher", Role.DISPATCHER, "dispatcher-password", scheduling_settings)
+    running = Stack(workdir=workdir, redis_server=redis_server, database_urls=urls)
+    running.start()
+    try:
+        for service in ("reports", "volunteers"):
+            wait_for(
+                lambda s=service: count_rows(urls[s], "street_copies") >= result.created,
+                timeout=60,
+                message=f"{service} to copy the street registry",
+            )
+        yield running
+    finally:
+        running.stop()
+        for url in urls.values():
+            drop_database(pg_admin_url, url)

@@ -1,0 +1,152 @@
+"""The effort policy: prizes move to streets nobody picks, with reasons a dispatcher reads."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from services.scheduling.planning.coverage import Adoption, AdoptionStatus, PlannedCleanup, Rhythm
+from services.scheduling.planning.estimator import StreetEstimate, observe_pick, observe_report, observe_visit, prior
+from services.scheduling.planning.levels import Level
+from services.scheduling.planning.policy import (
+    BagStop,
+    BulkyWasteReport,
+    StreetFacts,
+    day_candidates,
+    humanize_days,
+    stop_candidates,
+    street_candidates,
+)
+from services.scheduling.planning.routing import CrewMode
+
+UTC = timezone.utc
+START = datetime(2025, 5, 1, 7, tzinfo=UTC)  # a Thursday
+CREW_CAPACITY = 10
+
+
+def at(day: int, hour: int = 7) -> datetime:
+    return START.replace(hour=hour) + timedelta(days=day)
+
+
+def facts(street_id: str, estimate: StreetEstimate, **extra: object) -> StreetFacts:
+    return StreetFacts(street_id, "west", 52.0, 4.0, 200.0, estimate, **extra)  # type: ignore[arg-type]
+
+
+def rota_street(number: int, day: int) -> StreetFacts:
+    """Background streets cleaned by crews on a ten-day rota."""
+    last_visit = day - ((day - number) % 10)
+    estimate = observe_visit(prior("default", 200, at(last_visit - 30)), at(last_visit))
+    return facts(f"rota-{number}", estimate, last_visit_at=at(last_visit))
+
+
+def volunteer_street(street_id: str, pick_days: list[int], today: int) -> StreetFacts:
+    estimate = prior("default", 200, at(-60))
+    estimate = observe_visit(estimate, at(-60))
+    picks = [d for d in pick_days if d <= today]
+    for d in picks:
+        estimate = observe_pick(estimate, at(d, 18), bags=1.0, minutes=30)
+    last_pick = at(picks[-1], 18) if picks else None
+    adoption = Adoption(street_id, Rhythm.WEEKLY, AdoptionStatus.ACTIVE, started_at=at(-60), last_pick_at=last_pick)
+    return facts(street_id, estimate, adoptions=(adoption,), last_pick_at=last_pick, last_visit_at=at(-60))
+
+
+def rank_of(street_id: str, day: int, streets: list[StreetFacts]) -> int | None:
+    candidates = street_candidates(streets, (START + timedelta(days=day)).date(), now=at(day, 5))
+    ids = [c.id for c in candidates]
+    return ids.index(street_id) if street_id in ids else None
+
+
+def test_reliably_picked_street_stays_off_and_a_stopped_one_comes_on_within_days() -> None:
+    weekly = list(range(-56, 60, 7))
+    stops_after_day_0 = [d for d in weekly if d <= 0]
+    first_on_plan = None
+    for day in range(1, 30):
+        streets = [rota_street(n, day) for n in range(30)]
+        streets.append(volunteer_street("picked", weekly, day))
+        streets.append(volunteer_street("stopped", stops_after_day_0, day))
+        picked_rank = rank_of("picked", day, streets)
+        assert picked_rank is None or picked_rank >= CREW_CAPACITY, f"day {day}: picked street on plan"
+        stopped_rank = rank_of("stopped", day, streets)
+        if first_on_plan is None and stopped_rank is not None and stopped_rank < CREW_CAPACITY:
+            first_on_plan = day
+    # weekly pledge: not covered after 14 days; it must be on plans within a few days of that
+    assert first_on_plan is not None and first_on_plan <= 17
+
+
+def test_adopted_and_picked_street_gets_low_prize() -> None:
+    day = 20
+    picked = volunteer_street("picked", list(range(-56, 30, 7)), day)
+    unadopted = facts("plain", picked.estimate)
+    by_id = {c.id: c for c in street_candidates([picked, unadopted], at(day).date(), now=at(day, 5))}
+    assert by_id.get("picked") is None or by_id["picked"].prize <= 0.2 * by_id["plain"].prize
+
+
+def test_reason_reads_like_a_dispatcher_would_say_it() -> None:
+    now = datetime(2025, 5, 22, 6, tzinfo=UTC)  # Thursday
+    last_pick = now - timedelta(days=22)
+    estimate = observe_pick(prior("default", 200, last_pick - timedelta(days=7)), last_pick, 1, 30)
+    reports = (datetime(2025, 5, 19, 9, tzinfo=UTC), datetime(2025, 5, 20, 17, tzinfo=UTC))  # Monday, Tuesday
+    for moment in reports:
+        estimate = observe_report(estimate, moment, severity=2)
+    street = facts(
+        "s1",
+        estimate,
+        last_pick_at=last_pick,
+        report_times=reports,
+        adoptions=(Adoption("s1", Rhythm.WEEKLY, AdoptionStatus.ACTIVE, last_pick - timedelta(days=90), last_pick),),
+    )
+    [candidate] = street_candidates([street], now.date(), now=now)
+    assert candidate.reason.startswith("no volunteer pick for 3 weeks (weekly pledge); 2 reports since Monday")
+    assert "expected level" in candidate.reason
+    assert "no crew visit on record" in candidate.reason
+
+
+def test_reason_mentions_lapse_pause_inspection_and_cleanup() -> None:
+    now = datetime(2025, 5, 22, 6, tzinfo=UTC)
+    estimate = prior("shopping", 200, now - timedelta(days=20))
+    lapsed = Adoption("a", Rhythm.WEEKLY, AdoptionStatus.LAPSED, now - timedelta(days=90))
+    paused = Adoption("b", Rhythm.WEEKLY, AdoptionStatus.PAUSED, now - timedelta(days=90))
+    inspection = (now - timedelta(days=3), Level.C)
+    streets = [
+        facts("a", estimate, adoptions=(lapsed,), last_inspection=inspection),
+        facts("b", estimate, adoptions=(paused,), last_visit_at=now - timedelta(days=12)),
+    ]
+    reasons = {c.id: c.reason for c in street_candidates(streets, now.date(), now=now)}
+    assert "adoption lapsed" in reasons["a"] and "inspected C on 19 May" in reasons["a"]
+    assert "adopters paused" in reasons["b"] and "last crew visit 12 days ago" in reasons["b"]
+    cleanup = PlannedCleanup(frozenset({"a"}), now.date(), "Spring clean")
+    with_cleanup = {c.id: c for c in street_candidates(streets, now.date(), now=now, cleanups=[cleanup])}
+    without = {c.id: c for c in street_candidates(streets, now.date(), now=now)}
+    assert with_cleanup.get("a") is None or with_cleanup["a"].prize < 0.1 * without["a"].prize
+
+
+def test_plain_stops_need_the_right_mode() -> None:
+    now = datetime(2025, 5, 22, 6, tzinfo=UTC)
+    bags = [
+        BagStop("1", "s1", "west", 52.0, 4.0, 2, now - timedelta(days=1)),
+        BagStop("2", "s2", "west", 52.0, 4.0, 8, now - timedelta(hours=2)),
+    ]
+    bulky = [BulkyWasteReport("9", "s3", "west", 52.0, 4.0, now - timedelta(days=2), "sofa")]
+    by_id = {c.id: c for c in stop_candidates(bags, bulky, now)}
+    assert by_id["bags:1"].required_mode is CrewMode.FOOT
+    assert by_id["bags:2"].required_mode is CrewMode.BULKY_TRUCK
+    assert by_id["bulky:9"].required_mode is CrewMode.BULKY_TRUCK
+    assert by_id["bags:1"].reason == "2 bags waiting since yesterday"
+    assert by_id["bulky:9"].reason.startswith("bulky waste reported")
+    assert all(c.service_seconds for c in by_id.values())
+    everything = day_candidates([], now.date(), now, bag_stops=bags, bulky_reports=bulky)
+    assert [c.prize for c in everything] == sorted((c.prize for c in everything), reverse=True)
+
+
+def test_humanized_spans() -> None:
+    assert [humanize_days(d) for d in (0.5, 1, 5, 21, 70)] == [
+        "less than a day", "1 day", "5 days", "3 weeks", "2 months",
+    ]
+
+
+def test_candidates_are_sorted_and_explained() -> None:
+    day = date(2025, 5, 10)
+    now = datetime.combine(day, time(5), tzinfo=UTC)
+    streets = [rota_street(n, 9) for n in range(10)]
+    candidates = street_candidates(streets, day, now=now)
+    assert candidates and all(c.reason for c in candidates)
+    assert [c.prize for c in candidates] == sorted((c.prize for c in candidates), reverse=True)
