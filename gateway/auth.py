@@ -10,6 +10,7 @@ import redis.asyncio as aioredis
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
+from gateway.security import RateLimit, RateLimiter
 from gateway.settings import GatewaySettings
 from streetcare.core.auth import (
     SERVICE_TOKEN_HEADER,
@@ -46,7 +47,18 @@ def settings_dep(request: Request) -> GatewaySettings:
 
 
 @router.post("/login", response_model=LoginResponse)
-async def login(body: LoginRequest, request: Request, settings: Annotated[GatewaySettings, Depends(settings_dep)]) -> LoginResponse:
+async def login(
+    body: LoginRequest, request: Request, settings: Annotated[GatewaySettings, Depends(settings_dep)]
+) -> LoginResponse:
+    limiter: RateLimiter = request.app.state.limiter
+    ip = request.client.host if request.client else "unknown"
+    wait = await limiter.hit(RateLimit(settings.rate_limit_login_per_minute, "login"), ip)
+    if wait is not None:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"too many login attempts; try again in {wait} seconds",
+            headers={"Retry-After": str(wait)},
+        )
     client: httpx.AsyncClient = request.app.state.http
     unreachable = []
     for service in ACCOUNT_OWNERS:
@@ -64,7 +76,9 @@ async def login(body: LoginRequest, request: Request, settings: Annotated[Gatewa
             token, expires_at = issue_token(
                 settings.token_secret, identity["subject"], Role(identity["role"]), settings.token_ttl_seconds
             )
-            return LoginResponse(access_token=token, role=identity["role"], name=identity["name"], expires_at=expires_at)
+            return LoginResponse(
+                access_token=token, role=identity["role"], name=identity["name"], expires_at=expires_at
+            )
     if unreachable:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,

@@ -20,6 +20,11 @@ class GatewaySettings(ProcessSettings):
     read_timeout_s: float = 30.0
     max_connections: int = 200
     max_body_bytes: int = 12 * 1024 * 1024
+    rate_limit_login_per_minute: int = 20
+    rate_limit_anonymous_writes_per_minute: int = 60
+    rate_limit_requests_per_minute: int = 1200
+    breaker_failure_threshold: int = 5
+    breaker_cooldown_seconds: float = 10.0
     map_tile_url: str = ""
     map_attribution: str = "© OpenStreetMap contributors"
 

@@ -12,6 +12,7 @@ from httpx_aiohttp import AiohttpTransport
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from gateway.security import CircuitBreaker
 from gateway.settings import GatewaySettings
 from streetcare.core.auth import SERVICE_TOKEN_HEADER
 from streetcare.core.logs import CORRELATION_HEADER, current_correlation_id
@@ -31,7 +32,9 @@ HOP_BY_HOP = frozenset(
         SERVICE_TOKEN_HEADER,
     }
 )
-RESPONSE_DROP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "server", "date"})
+RESPONSE_DROP = frozenset(
+    {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "server", "date"}
+)
 
 
 def make_client(settings: GatewaySettings) -> httpx.AsyncClient:
@@ -45,17 +48,25 @@ def make_client(settings: GatewaySettings) -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=timeout, limits=limits, transport=transport, follow_redirects=False)
 
 
-def unavailable(service: str, reason: str) -> JSONResponse:
+def unavailable(service: str, reason: str, retry_after: int = 5) -> JSONResponse:
     return JSONResponse(
         {"detail": f"the {service} service is unavailable right now ({reason}); try again in a few seconds"},
         status_code=503,
-        headers={"Retry-After": "5"},
+        headers={"Retry-After": str(retry_after)},
     )
 
 
 async def forward(
-    request: Request, client: httpx.AsyncClient, settings: GatewaySettings, service: str, path: str, body: bytes
+    request: Request,
+    client: httpx.AsyncClient,
+    settings: GatewaySettings,
+    breaker: CircuitBreaker,
+    service: str,
+    path: str,
+    body: bytes,
 ) -> Response:
+    if not breaker.allow():
+        return unavailable(service, "it failed repeatedly just now", retry_after=breaker.retry_after())
     base = settings.upstreams()[service]
     headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
     headers[SERVICE_TOKEN_HEADER] = settings.service_token
@@ -68,13 +79,19 @@ async def forward(
         upstream = await client.request(
             request.method,
             f"{base}{path}",
-            params=request.query_params.multi_items(),
+            params=request.url.query or None,
             content=body,
             headers=headers,
         )
     except httpx.TimeoutException:
+        breaker.record_failure()
         return unavailable(service, "it did not answer in time")
     except httpx.TransportError:
+        breaker.record_failure()
         return unavailable(service, "it cannot be reached")
+    if upstream.status_code in (502, 503, 504):
+        breaker.record_failure()
+    else:
+        breaker.record_success()
     response_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in RESPONSE_DROP}
     return Response(upstream.content, status_code=upstream.status_code, headers=response_headers)

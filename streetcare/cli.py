@@ -7,6 +7,7 @@ import json
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from services.scheduling import admin as scheduling_admin
     from services.volunteers import admin as volunteers_admin
 
-    migrations = {
+    migrations: dict[str, Callable[[], None]] = {
         "scheduling": scheduling_admin.migrate,
         "reports": reports_admin.migrate,
         "volunteers": volunteers_admin.migrate,
@@ -93,10 +94,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if loaded is not None:
         print(f"loaded the demo city: {loaded.created} streets")
     credentials = _demo_credentials()
-    staff = {"dispatcher": ("Demo dispatcher", Role.DISPATCHER), "inspector": ("Demo inspector", Role.INSPECTOR), "admin": ("Demo admin", Role.ADMIN)}
+    staff = {
+        "dispatcher": ("Demo dispatcher", Role.DISPATCHER),
+        "inspector": ("Demo inspector", Role.INSPECTOR),
+        "admin": ("Demo admin", Role.ADMIN),
+    }
     for key, (name, role) in staff.items():
         scheduling_admin.ensure_staff(credentials[key]["email"], name, role, credentials[key]["password"])
-    volunteers_admin.ensure_volunteer(credentials["volunteer"]["email"], "Demo volunteer", credentials["volunteer"]["password"])
+    volunteers_admin.ensure_volunteer(
+        credentials["volunteer"]["email"], "Demo volunteer", credentials["volunteer"]["password"]
+    )
     open311_key = reports_admin.ensure_api_client("Streetcare demo app", credentials.get("open311_api_key"))
     credentials["open311_api_key"] = open311_key
     DEMO_CREDENTIALS.parent.mkdir(parents=True, exist_ok=True)
@@ -161,7 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="streetcare", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start the whole stack locally (what `make run` does)").set_defaults(func=cmd_run)
-    sub.add_parser("demo", help="migrate, load the demo city and write var/demo-credentials.json").set_defaults(func=cmd_demo)
+    sub.add_parser("demo", help="migrate, load the demo city and write var/demo-credentials.json").set_defaults(
+        func=cmd_demo
+    )
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("--service", choices=SERVICES)
     migrate.set_defaults(func=cmd_migrate)
@@ -183,11 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _extend_optional(parser: argparse.ArgumentParser, module: str) -> None:
     """Simulator and benchmark options live beside their code."""
     import importlib
+    import importlib.util
 
-    try:
+    if importlib.util.find_spec(module) is not None:
         importlib.import_module(module).add_arguments(parser)
-    except ModuleNotFoundError:
-        pass
 
 
 def main(argv: list[str] | None = None) -> int:

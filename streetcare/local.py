@@ -95,8 +95,7 @@ def plan_redis(environ: dict[str, str]) -> LocalRedis:
     data_dir = VAR_DIR / "redis"
     data_dir.mkdir(parents=True, exist_ok=True)
     command = (
-        f"{binary} --port {port} --bind 127.0.0.1 --save '' --appendonly yes "
-        f"--dir {data_dir} --protected-mode yes"
+        f"{binary} --port {port} --bind 127.0.0.1 --save '' --appendonly yes --dir {data_dir} --protected-mode yes"
     )
     return LocalRedis(f"redis://127.0.0.1:{port}/0", command)
 

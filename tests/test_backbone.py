@@ -42,7 +42,12 @@ def test_report_reaches_street_state(stack: Stack) -> None:
     before = street_state(stack, street["id"])["open_reports"]
     answer = httpx.post(
         f"{stack.gateway_url}/api/v1/reports/reports",
-        json={"category": "litter", "lat": street["centroid"]["lat"], "lon": street["centroid"]["lon"], "description": "cans"},
+        json={
+            "category": "litter",
+            "lat": street["centroid"]["lat"],
+            "lon": street["centroid"]["lon"],
+            "description": "cans",
+        },
     )
     assert answer.status_code == 201, answer.text
     body = answer.json()
@@ -141,7 +146,8 @@ def test_metrics_are_labelled_by_route_template(stack: Stack) -> None:
 
 def test_worker_serves_metrics(stack: Stack) -> None:
     answer = wait_for(
-        lambda: _get_or_none(f"http://127.0.0.1:{stack.ports['worker_metrics']}/metrics"), timeout=30,
+        lambda: _get_or_none(f"http://127.0.0.1:{stack.ports['worker_metrics']}/metrics"),
+        timeout=30,
         message="worker metrics",
     )
     assert "streetcare_events_consumed_total" in answer.text
@@ -169,19 +175,27 @@ def test_report_to_street_state_latency_p50(stack: Stack) -> None:
             started = time.perf_counter()
             answer = client.post(
                 "/api/v1/reports/reports",
-                json={"category": "overflowing_bin", "lat": street["centroid"]["lat"], "lon": street["centroid"]["lon"]},
+                json={
+                    "category": "overflowing_bin",
+                    "lat": street["centroid"]["lat"],
+                    "lon": street["centroid"]["lon"],
+                },
             )
             assert answer.status_code == 201
             report = answer.json()
             wait_for(
-                lambda r=report: (client.get(f"/api/v1/scheduling/streets/{r['street_id']}").json()["last_report_at"] or "")
-                >= r["created_at"],
+                lambda r=report: (
+                    (client.get(f"/api/v1/scheduling/streets/{r['street_id']}").json()["last_report_at"] or "")
+                    >= r["created_at"]
+                ),
                 timeout=15,
                 interval=0.01,
                 message="street state",
             )
             latencies.append(time.perf_counter() - started)
     p50 = statistics.median(latencies)
-    print(f"\nreport POST → street state updated over {len(latencies)} reports: p50 {p50 * 1000:.0f} ms, "
-          f"max {max(latencies) * 1000:.0f} ms")
+    print(
+        f"\nreport POST → street state updated over {len(latencies)} reports: p50 {p50 * 1000:.0f} ms, "
+        f"max {max(latencies) * 1000:.0f} ms"
+    )
     assert len(latencies) == 100

@@ -45,7 +45,7 @@ def _consume(task: Task, service: str, message: Any) -> str:
             metrics.EVENTS_CONSUMED.labels(service, _type_of(message), "dead_lettered").inc()
             log.error("event.dead_lettered", service=service, reason=repr(exc))
             return "dead_lettered"
-        countdown = min(_settings.retry_backoff_max_seconds, 2 ** task.request.retries)
+        countdown = min(_settings.retry_backoff_max_seconds, 2**task.request.retries)
         metrics.EVENTS_CONSUMED.labels(service, _type_of(message), "retried").inc()
         log.warning("event.retry", service=service, error=repr(exc), retries=task.request.retries, countdown=countdown)
         raise task.retry(exc=exc, countdown=countdown) from exc

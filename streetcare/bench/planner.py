@@ -167,9 +167,9 @@ def run_planner_bench(
             row["baseline_wall_s"] = baseline["wall_s"]
             row["baseline_peak_rss_mb"] = baseline["peak_rss_mb"]
             row["baseline_prize"] = baseline["prize_collected"]
-            row["prize_vs_baseline"] = run["prize_collected"] / baseline["prize_collected"] if baseline[
-                "prize_collected"
-            ] else 1.0
+            row["prize_vs_baseline"] = (
+                run["prize_collected"] / baseline["prize_collected"] if baseline["prize_collected"] else 1.0
+            )
         target = TARGETS_S.get(streets)
         row["target_s"] = target
         row["meets_target"] = (target is None or run["wall_s"] <= target) and run["peak_rss_mb"] < MEMORY_TARGET_MB

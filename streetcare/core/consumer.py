@@ -64,7 +64,13 @@ class EventConsumer:
                     raise
             outcome = Outcome.DUPLICATE
         metrics.EVENTS_CONSUMED.labels(self.service, envelope.type, outcome.value).inc()
-        log.info("event.consumed", service=self.service, event_type=envelope.type, event_id=str(envelope.id), outcome=outcome.value)
+        log.info(
+            "event.consumed",
+            service=self.service,
+            event_type=envelope.type,
+            event_id=str(envelope.id),
+            outcome=outcome.value,
+        )
         return outcome
 
 

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, DateTime, Index, Integer, String, create_engine, event
 from sqlalchemy.engine import Engine
@@ -46,9 +46,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=True
-        )
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -89,6 +87,10 @@ def unit_of_work(
 class OutboxMixin:
     """Events waiting to leave the service; written in the same transaction as the change."""
 
+    if TYPE_CHECKING:  # the declarative constructor, for type checkers
+
+        def __init__(self, **kwargs: Any) -> None: ...
+
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     event_type: Mapped[str] = mapped_column(String(64))
     envelope: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -104,6 +106,10 @@ class OutboxMixin:
 
 class ProcessedEventMixin:
     """The inbox: ids of events already applied, recorded in the same transaction as the change."""
+
+    if TYPE_CHECKING:  # the declarative constructor, for type checkers
+
+        def __init__(self, **kwargs: Any) -> None: ...
 
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     event_type: Mapped[str] = mapped_column(String(64))

@@ -159,9 +159,7 @@ class MalformedEvent(ValueError):
     """Raised for a message that can never be applied; the consumer dead-letters it."""
 
 
-def new_event(
-    event_type: str, source: str, data: EventData, correlation_id: str | None = None
-) -> EventEnvelope:
+def new_event(event_type: str, source: str, data: EventData, correlation_id: str | None = None) -> EventEnvelope:
     entry = CATALOGUE.get(event_type)
     if entry is None:
         raise ValueError(f"unknown event type {event_type!r}")

@@ -38,19 +38,13 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
     dphi = phi2 - phi1
     dlambda = math.radians(lon2 - lon1)
-    h = (
-        math.sin(dphi / 2) ** 2
-        + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    )
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
 def line_length_m(coordinates: Sequence[LonLat]) -> float:
     """Length in metres of a GeoJSON LineString's coordinates: the haversine sum of its segments."""
-    return sum(
-        haversine_m(lat1, lon1, lat2, lon2)
-        for (lon1, lat1), (lon2, lat2) in pairwise(coordinates)
-    )
+    return sum(haversine_m(lat1, lon1, lat2, lon2) for (lon1, lat1), (lon2, lat2) in pairwise(coordinates))
 
 
 class LocalProjection:
@@ -144,9 +138,7 @@ class StreetIndex:
     of streets one event at a time costs one build, not thousands. Safe to share between threads.
     """
 
-    def __init__(
-        self, streets: Iterable[tuple[StreetKey, Sequence[LonLat]]] = ()
-    ) -> None:
+    def __init__(self, streets: Iterable[tuple[StreetKey, Sequence[LonLat]]] = ()) -> None:
         self._coordinates: dict[StreetKey, list[LonLat]] = {}
         self._lock = threading.Lock()
         self._tree: shapely.STRtree | None = None
@@ -205,9 +197,7 @@ class StreetIndex:
         best = int(np.lexsort((indices, distances))[0])
         return keys[int(indices[best])], float(distances[best])
 
-    def within(
-        self, lat: float, lon: float, radius_m: float
-    ) -> list[tuple[StreetKey, float]]:
+    def within(self, lat: float, lon: float, radius_m: float) -> list[tuple[StreetKey, float]]:
         """Every street within ``radius_m`` metres of the point, nearest first."""
         tree, keys, projection = self._built()
         if tree is None or projection is None:
@@ -230,9 +220,7 @@ class StreetIndex:
                     point for line in self._coordinates.values() for point in line
                 )
                 self._keys = list(self._coordinates)
-                geometries = [
-                    self._projection.line(self._coordinates[k]) for k in self._keys
-                ]
+                geometries = [self._projection.line(self._coordinates[k]) for k in self._keys]
                 self._tree = shapely.STRtree(geometries)
             if not self._coordinates:
                 return None, [], None

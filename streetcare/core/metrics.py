@@ -17,9 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-HTTP_REQUESTS = Counter(
-    "http_requests_total", "HTTP requests answered", ["service", "method", "route", "status"]
-)
+HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests answered", ["service", "method", "route", "status"])
 HTTP_DURATION = Histogram(
     "http_request_duration_seconds",
     "HTTP request duration",
@@ -27,9 +25,7 @@ HTTP_DURATION = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 EVENTS_PUBLISHED = Counter("streetcare_events_published_total", "Events published", ["service", "type"])
-EVENTS_CONSUMED = Counter(
-    "streetcare_events_consumed_total", "Events consumed", ["service", "type", "outcome"]
-)
+EVENTS_CONSUMED = Counter("streetcare_events_consumed_total", "Events consumed", ["service", "type", "outcome"])
 OUTBOX_PENDING = Gauge("streetcare_outbox_pending", "Outbox rows not yet published", ["service"])
 OUTBOX_OLDEST_AGE = Gauge(
     "streetcare_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row", ["service"]
@@ -47,9 +43,7 @@ REPLAN_DURATION = Histogram(
 PLAN_VERSIONS = Counter("streetcare_plan_versions_total", "Plan versions published")
 STREET_LEVELS = Gauge("streetcare_street_level_streets", "Streets per estimated CROW level", ["level"])
 CREW_HOURS_PLANNED = Gauge("streetcare_crew_hours_planned", "Crew hours on the latest plan", ["date"])
-VOLUNTEER_COVERAGE = Gauge(
-    "streetcare_volunteer_coverage_ratio", "Share of streets covered by an active adoption"
-)
+VOLUNTEER_COVERAGE = Gauge("streetcare_volunteer_coverage_ratio", "Share of streets covered by an active adoption")
 
 
 def _route_template(scope: Scope) -> str:

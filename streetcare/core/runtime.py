@@ -25,10 +25,10 @@ from streetcare.core.db import (
     unit_of_work,
 )
 from streetcare.core.outbox import OutboxRelay
+from streetcare.core.runtime_keys import REVOKED_TOKEN_PREFIX
 
 log = structlog.get_logger(__name__)
 
-from streetcare.core.runtime_keys import REVOKED_TOKEN_PREFIX
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Float, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -20,6 +20,10 @@ from streetcare.core.geo import StreetIndex
 
 
 class StreetCopyMixin:
+    if TYPE_CHECKING:  # the declarative constructor, for type checkers
+
+        def __init__(self, **kwargs: Any) -> None: ...
+
     street_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     name: Mapped[str] = mapped_column(String(200), index=True)
     district: Mapped[str] = mapped_column(String(100), index=True)
@@ -64,5 +68,5 @@ class StreetIndexCache:
             if version != self._version:
                 rows = session.execute(select(model.street_id, model.coordinates)).all()
                 self._index = StreetIndex((street_id, coords) for street_id, coords in rows)
-                self._version = (int(version[0]), version[1])
+                self._version = (int(version[0] or 0), version[1])  # type: ignore[call-overload]
             return self._index

@@ -45,7 +45,9 @@ def file_report(
         session,
         index,
         policy,
-        service.NewReport(category=body.category, lat=body.lat, lon=body.lon, description=body.description, email=body.email),
+        service.NewReport(
+            category=body.category, lat=body.lat, lon=body.lon, description=body.description, email=body.email
+        ),
     )
     return ReportCreated(
         id=report.id,

@@ -24,6 +24,4 @@ def history(session: Session, report_id: int) -> Sequence[ReportHistory]:
 
 
 def open_on_street(session: Session, street_id: int) -> Sequence[Report]:
-    return session.scalars(
-        select(Report).where(Report.street_id == street_id, Report.status.in_(OPEN_STATUSES))
-    ).all()
+    return session.scalars(select(Report).where(Report.street_id == street_id, Report.status.in_(OPEN_STATUSES))).all()

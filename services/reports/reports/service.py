@@ -48,7 +48,9 @@ def add_working_days(start: datetime, days: int) -> datetime:
     return current
 
 
-def _find_duplicate(session: Session, new: NewReport, street_id: int, policy: ReportPolicy, now: datetime) -> Report | None:
+def _find_duplicate(
+    session: Session, new: NewReport, street_id: int, policy: ReportPolicy, now: datetime
+) -> Report | None:
     candidates = session.scalars(
         select(Report).where(
             Report.category == new.category,
@@ -135,7 +137,9 @@ def resolve_after_visit(session: Session, street_id: int, report_ids: list[int],
         select(Report).where(Report.street_id == street_id, Report.status.in_(OPEN_STATUSES))
     ).all():
         category = CATEGORIES.get(report.category)
-        fixed_by_visit = report.id in report_ids or (kind == "clean" and category is not None and category.cleans_street)
+        fixed_by_visit = report.id in report_ids or (
+            kind == "clean" and category is not None and category.cleans_street
+        )
         if fixed_by_visit:
             transition(session, report, "resolved", "a city crew cleaned the street", "crew")
             resolved += 1

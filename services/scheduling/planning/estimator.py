@@ -339,9 +339,7 @@ def observe_inspection(est: StreetEstimate, at: datetime, level: Level) -> Stree
     return _kalman_litter_measurement(predict(est, at), (low + high) / 2.0, noise_var)
 
 
-def observe_report(
-    est: StreetEstimate, at: datetime, severity: int = 1, *, duplicate: bool = False
-) -> StreetEstimate:
+def observe_report(est: StreetEstimate, at: datetime, severity: int = 1, *, duplicate: bool = False) -> StreetEstimate:
     """A resident reported litter (severity 1 light … 3 heavy); duplicates add nothing."""
     moved = predict(est, at)
     if duplicate:
@@ -363,9 +361,7 @@ def observe_quiet(est: StreetEstimate, at: datetime, strength: float = 1.0) -> S
         return moved
     effective_days = min(days, QUIET_FULL_STRENGTH_DAYS) * min(strength, 1.0)
     floor = QUIET_FLOOR_PER_WEEK ** (effective_days / QUIET_FULL_STRENGTH_DAYS)
-    return _probit_litter_update(
-        moved, QUIET_THRESHOLD, QUIET_NOISE, sign=-1.0, floor=floor, touch_rate=False
-    )
+    return _probit_litter_update(moved, QUIET_THRESHOLD, QUIET_NOISE, sign=-1.0, floor=floor, touch_rate=False)
 
 
 def pick_coverage(length_m: float, minutes: float | None) -> float:
@@ -375,9 +371,7 @@ def pick_coverage(length_m: float, minutes: float | None) -> float:
     return min(1.0, minutes * VOLUNTEER_PICK_SPEED_M_PER_MIN / max(length_m, 1.0))
 
 
-def observe_pick(
-    est: StreetEstimate, at: datetime, bags: float | None, minutes: float | None
-) -> StreetEstimate:
+def observe_pick(est: StreetEstimate, at: datetime, bags: float | None, minutes: float | None) -> StreetEstimate:
     """A volunteer picked litter: learn from the bags filled, then reset what was cleaned."""
     moved = predict(est, at)
     coverage = pick_coverage(moved.length_m, minutes)

@@ -349,9 +349,7 @@ def _make_groups(starts: Sequence[_CrewStart], overselect: float) -> list[_Group
     return list(groups.values())
 
 
-def _assign_candidates(
-    candidates: Sequence[StreetCandidate], groups: Sequence[_Group]
-) -> dict[int, str]:
+def _assign_candidates(candidates: Sequence[StreetCandidate], groups: Sequence[_Group]) -> dict[int, str]:
     """Hand candidates to groups, best prize first, nearest eligible group with room first.
 
     Returns why each unassigned candidate was left out.
@@ -411,9 +409,7 @@ def _split_group(
         members = members[: parts * max_clients]
     if parts == 1:
         return [_Subproblem(group.mode, list(group.starts), list(members))], overflow
-    angle = {
-        i: math.atan2(candidates[i].lat - group.depot_lat, candidates[i].lon - group.depot_lon) for i in members
-    }
+    angle = {i: math.atan2(candidates[i].lat - group.depot_lat, candidates[i].lon - group.depot_lon) for i in members}
     members = sorted(members, key=lambda i: angle[i])
     crews = sorted(group.starts, key=lambda s: s.crew.id)
     subproblems: list[_Subproblem] = []
@@ -505,10 +501,18 @@ def _build_instance(sub: _Subproblem, candidates: Sequence[StreetCandidate]) -> 
         )
         for v, start in enumerate(sub.starts)
     ]
-    data = ProblemData(locations, clients, depots, vehicle_types, [durations], [durations])
+    data = ProblemData(locations, clients, depots, vehicle_types, [durations], [durations])  # type: ignore[list-item]
     return _Instance(
-        data, durations, list(sub.starts), list(sub.members), service,
-        start_location, end_location, start_offset, end_offset, prize_int,
+        data,
+        durations,
+        list(sub.starts),
+        list(sub.members),
+        service,
+        start_location,
+        end_location,
+        start_offset,
+        end_offset,
+        prize_int,
     )
 
 
@@ -543,8 +547,10 @@ def _best_insertion(
         for position in range(len(path) - 1):
             a, b = path[position], path[position + 1]
             extra = (
-                int(inst.durations[a, there]) + int(inst.durations[there, b])
-                - int(inst.durations[a, b]) + inst.service[client]
+                int(inst.durations[a, there])
+                + int(inst.durations[there, b])
+                - int(inst.durations[a, b])
+                + inst.service[client]
             )
             if extra <= slack and (best is None or extra < best[0]):
                 best = (extra, vehicle, position)
@@ -575,9 +581,7 @@ def _removal_saving(inst: _Instance, vehicle: int, visits: Sequence[int], positi
     return detour + inst.service[visits[position]]
 
 
-def _insert_by_displacement(
-    inst: _Instance, routes: list[list[int]], client: int
-) -> tuple[int, int, int] | None:
+def _insert_by_displacement(inst: _Instance, routes: list[list[int]], client: int) -> tuple[int, int, int] | None:
     """Free room for ``client`` on the route where that costs the least prize.
 
     On each route, visits are dropped cheapest first by prize per second freed,
@@ -648,8 +652,12 @@ def _solve(
     if warm is not None and any(warm):
         initial = Solution(data, [Route(data, visits, v) for v, visits in enumerate(warm) if visits])
     result = solve(
-        data, MaxRuntime(max(budget_s, MIN_SUBPROBLEM_BUDGET_S)), seed=seed,
-        collect_stats=False, display=False, initial_solution=initial,
+        data,
+        MaxRuntime(max(budget_s, MIN_SUBPROBLEM_BUDGET_S)),
+        seed=seed,
+        collect_stats=False,
+        display=False,
+        initial_solution=initial,
     )
     routes: list[list[int]] = [[] for _ in inst.starts]
     for route in result.best.routes():

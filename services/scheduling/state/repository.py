@@ -27,9 +27,7 @@ def report(session: Session, report_id: int) -> StreetReport | None:
 
 def open_report_count(session: Session, street_id: int) -> int:
     return int(
-        session.scalar(
-            select(func.count()).where(StreetReport.street_id == street_id, StreetReport.status == OPEN)
-        )
+        session.scalar(select(func.count()).where(StreetReport.street_id == street_id, StreetReport.status == OPEN))
         or 0
     )
 

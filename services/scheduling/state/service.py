@@ -141,7 +141,9 @@ def apply_inspection(session: Session, data: InspectionRecorded) -> None:
     state = ensure_state(session, street, data.inspected_at)
     state.last_inspected_at = data.inspected_at
     state.last_inspection_level = data.level
-    _update_estimate(state, estimator.observe_inspection(current_estimate(state), data.inspected_at, Level.parse(data.level)))
+    _update_estimate(
+        state, estimator.observe_inspection(current_estimate(state), data.inspected_at, Level.parse(data.level))
+    )
 
 
 def apply_cleanup_planned(session: Session, data: CleanupPlanned) -> None:

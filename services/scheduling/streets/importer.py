@@ -75,18 +75,14 @@ DEFAULT_KIND = "residential"
 
 JOIN_DISTANCE_M = 40.0  # same-name ways closer than this are one street
 MIN_SECTION_M = 40.0  # crossings closer together than this don't start a new section
-STREETS_PER_DISTRICT = (
-    60  # k-means aims for about this many streets per computed district
-)
+STREETS_PER_DISTRICT = 60  # k-means aims for about this many streets per computed district
 DISTRICT_ADMIN_LEVELS = ("10", "9", "11")  # preferred first on equal coverage
 PLACE_KINDS = frozenset({"suburb", "quarter", "neighbourhood"})
 # A street is a shopping street when it has this many shops / cafés per 100 m within reach.
 SHOP_REACH_M = 25.0
 SHOPPING_POIS_PER_100M = 8.0
 SHOPPING_MIN_POIS = 4
-FOOD_AND_DRINK = frozenset(
-    {"restaurant", "cafe", "fast_food", "bar", "pub", "ice_cream"}
-)
+FOOD_AND_DRINK = frozenset({"restaurant", "cafe", "fast_food", "bar", "pub", "ice_cream"})
 COMPASS_NAMES = (
     "Oost",
     "Noordoost",
@@ -140,9 +136,7 @@ class _SourceLine:
     kind: str
     coordinates: tuple[LonLat, ...]
     district: str | None = None
-    external_id: str | None = (
-        None  # GeoJSON features that already carry an id stay as they are
-    )
+    external_id: str | None = None  # GeoJSON features that already carry an id stay as they are
     length_m: float | None = None
 
 
@@ -163,9 +157,7 @@ class _OsmExtract:
     lines: list[_SourceLine]
     places: list[tuple[str, float, float]]  # (name, lon, lat)
     shops: list[LonLat]
-    boundaries: dict[
-        str, list[tuple[str, BaseGeometry]]
-    ]  # admin_level -> [(name, polygon)]
+    boundaries: dict[str, list[tuple[str, BaseGeometry]]]  # admin_level -> [(name, polygon)]
 
 
 # --------------------------------------------------------------------------- public entry points
@@ -262,9 +254,7 @@ def read_osm_pbf(
     )
 
 
-def to_geojson(
-    streets: Iterable[ImportedStreet], *, attribution: str | None = None
-) -> dict[str, Any]:
+def to_geojson(streets: Iterable[ImportedStreet], *, attribution: str | None = None) -> dict[str, Any]:
     """A GeoJSON FeatureCollection of the streets, readable again by `read_geojson`."""
     collection: dict[str, Any] = {"type": "FeatureCollection"}
     if attribution:
@@ -294,9 +284,7 @@ def _parse_json(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        raise ValueError(
-            f"{path} is not UTF-8 text, so not GeoJSON: {error}"
-        ) from error
+        raise ValueError(f"{path} is not UTF-8 text, so not GeoJSON: {error}") from error
     if not text.strip():
         raise ValueError(f"{path} is empty; expected a GeoJSON FeatureCollection")
     try:
@@ -310,16 +298,14 @@ def _parse_json(path: Path) -> Any:
 def _geojson_lines(data: Any, label: str) -> list[_SourceLine]:
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         found = data.get("type") if isinstance(data, dict) else type(data).__name__
-        raise ValueError(
-            f"{label}: expected a GeoJSON FeatureCollection, found {found!r}"
-        )
+        raise ValueError(f"{label}: expected a GeoJSON FeatureCollection, found {found!r}")
     features = data.get("features")
     if not isinstance(features, list):
-        raise ValueError(f"{label}: the FeatureCollection has no 'features' list")  # noqa: TRY004 (bad file content, not a caller bug)
+        raise ValueError(f"{label}: the FeatureCollection has no 'features' list")
     lines: list[_SourceLine] = []
     for index, feature in enumerate(features):
         if not isinstance(feature, dict):
-            raise ValueError(f"{label}: feature {index} is not a JSON object")  # noqa: TRY004
+            raise ValueError(f"{label}: feature {index} is not a JSON object")
         properties = feature.get("properties") or {}
         geometry = feature.get("geometry") or {}
         name = str(properties.get("name") or "").strip()
@@ -330,9 +316,7 @@ def _geojson_lines(data: Any, label: str) -> list[_SourceLine]:
             if geometry["type"] == "LineString"
             else list(geometry.get("coordinates") or [])
         )
-        district = (
-            str(properties["district"]).strip() if properties.get("district") else None
-        )
+        district = str(properties["district"]).strip() if properties.get("district") else None
         kind = str(properties.get("kind") or DEFAULT_KIND)
         external_id = properties.get("external_id") or None
         length = properties.get("length_m")
@@ -347,12 +331,8 @@ def _geojson_lines(data: Any, label: str) -> list[_SourceLine]:
                     kind=kind,
                     coordinates=coordinates,
                     district=district,
-                    external_id=str(external_id)
-                    if external_id and len(parts) == 1
-                    else None,
-                    length_m=float(length)
-                    if length is not None and len(parts) == 1
-                    else None,
+                    external_id=str(external_id) if external_id and len(parts) == 1 else None,
+                    length_m=float(length) if length is not None and len(parts) == 1 else None,
                 )
             )
     if not lines:
@@ -367,9 +347,7 @@ def _checked_coordinates(raw: Any, label: str, index: int) -> tuple[LonLat, ...]
     try:
         points = tuple((float(point[0]), float(point[1])) for point in raw)
     except (TypeError, ValueError, IndexError) as error:
-        raise ValueError(
-            f"{label}: feature {index} has malformed coordinates"
-        ) from error
+        raise ValueError(f"{label}: feature {index} has malformed coordinates") from error
     for lon, lat in points:
         if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
             raise ValueError(
@@ -399,9 +377,7 @@ def _read_osm(path: Path) -> _OsmExtract:
                 if kind is None or not name:
                     continue
                 coordinates = tuple(
-                    (node.location.lon, node.location.lat)
-                    for node in obj.nodes
-                    if node.location.valid()
+                    (node.location.lon, node.location.lat) for node in obj.nodes if node.location.valid()
                 )
                 if len(coordinates) >= 2:
                     lines.append(_SourceLine(obj.id, name, kind, coordinates))
@@ -422,9 +398,7 @@ def _read_osm(path: Path) -> _OsmExtract:
                     polygon = shapely.from_wkb(wkb.create_multipolygon(obj))
                     boundaries[level].append((area_name, polygon))
     except RuntimeError as error:  # libosmium: truncated or corrupt file
-        raise ValueError(
-            f"{path} could not be read as an OSM PBF extract: {error}"
-        ) from error
+        raise ValueError(f"{path} could not be read as an OSM PBF extract: {error}") from error
     lines.sort(key=lambda line: line.order)
     return _OsmExtract(lines, places, shops, dict(boundaries))
 
@@ -444,13 +418,8 @@ def _build_streets(
     shops: Sequence[LonLat] = (),
     boundaries: dict[str, list[tuple[str, BaseGeometry]]] | None = None,
 ) -> list[ImportedStreet]:
-    projection = LocalProjection.around(
-        point for line in lines for point in line.coordinates
-    )
-    projected = [
-        LineString([projection.to_xy(*point) for point in line.coordinates])
-        for line in lines
-    ]
+    projection = LocalProjection.around(point for line in lines for point in line.coordinates)
+    projected = [LineString([projection.to_xy(*point) for point in line.coordinates]) for line in lines]
     keep = [index for index, geometry in enumerate(projected) if geometry.length > 0]
     lines = [lines[index] for index in keep]
     projected = [projected[index] for index in keep]
@@ -477,9 +446,7 @@ def _build_streets(
     for index, line in enumerate(lines):
         if not line.external_id:
             groups[(line.name, districts[index])].append(index)
-    for (name, district), members in sorted(
-        groups.items(), key=lambda item: min(item[1])
-    ):
+    for (name, district), members in sorted(groups.items(), key=lambda item: min(item[1])):
         for component in _touching_components(members, projected):
             units.extend(
                 _street_units(
@@ -496,13 +463,9 @@ def _build_streets(
                 )
             )
     if any(unit.district is None for unit in units):
-        _assign_computed_districts(
-            units, [(n, *projection.to_xy(lon, lat)) for n, lon, lat in places]
-        )
+        _assign_computed_districts(units, [(n, *projection.to_xy(lon, lat)) for n, lon, lat in places])
     if shops:
-        _mark_shopping_streets(
-            units, [projection.to_xy(lon, lat) for lon, lat in shops]
-        )
+        _mark_shopping_streets(units, [projection.to_xy(lon, lat) for lon, lat in shops])
     _make_ids_unique(units)
     return [_to_imported(unit, projection) for unit in units]
 
@@ -547,10 +510,7 @@ def _best_admin_level(
     best: list[tuple[str, BaseGeometry]] = []
     best_covered = 0
     for level in DISTRICT_ADMIN_LEVELS:
-        areas = [
-            (name, projection.project_geometry(poly))
-            for name, poly in boundaries.get(level, [])
-        ]
+        areas = [(name, projection.project_geometry(poly)) for name, poly in boundaries.get(level, [])]
         if len({name for name, _ in areas}) < 2:
             continue  # one area is not a division into districts
         tree = shapely.STRtree([polygon for _, polygon in areas])
@@ -560,9 +520,7 @@ def _best_admin_level(
     return best
 
 
-def _touching_components(
-    members: list[int], projected: list[LineString]
-) -> list[list[int]]:
+def _touching_components(members: list[int], projected: list[LineString]) -> list[list[int]]:
     """Split same-name lines into groups whose lines are chained within JOIN_DISTANCE_M."""
     parent = {index: index for index in members}
 
@@ -604,9 +562,7 @@ def _street_units(
     """One street from a group of touching same-name lines, or its sections between crossings."""
     merged = linemerge(MultiLineString([projected[index] for index in component]))
     parts = list(merged.geoms) if isinstance(merged, MultiLineString) else [merged]
-    main = _canonical_direction(
-        max(parts, key=lambda part: (part.length, part.coords[0]))
-    )
+    main = _canonical_direction(max(parts, key=lambda part: (part.length, part.coords[0])))
     total_length_m = sum(_source_length_m(lines[index]) for index in component)
     kind = _main_kind([lines[index] for index in component], projected, component)
     if id_prefix == "osm":
@@ -617,20 +573,14 @@ def _street_units(
     if not split_at_crossings:
         return [whole]
     crossings = _crossings(main, name, component, lines, crossing_tree)
-    sections = _split_long_sections(
-        _cut_at_crossings(main, crossings, min_section_m), max_section_m or math.inf
-    )
+    sections = _split_long_sections(_cut_at_crossings(main, crossings, min_section_m), max_section_m or math.inf)
     if len(sections) == 1:
         return [whole]
     units = []
-    for number, (start, end, from_street, to_street, part) in enumerate(
-        sections, start=1
-    ):
+    for number, (start, end, from_street, to_street, part) in enumerate(sections, start=1):
         piece = substring(main, start, end)
         share = total_length_m * (end - start) / main.length
-        section_name = _section_name(
-            name, from_street, to_street, number, len(sections)
-        )
+        section_name = _section_name(name, from_street, to_street, number, len(sections))
         units.append(
             _Unit(
                 f"{section_name} ({part})" if part else section_name,
@@ -646,9 +596,7 @@ def _street_units(
 
 def _source_length_m(line: _SourceLine) -> float:
     """A line's own length, unless the source states it (our export: all carriageways)."""
-    return (
-        line.length_m if line.length_m is not None else line_length_m(line.coordinates)
-    )
+    return line.length_m if line.length_m is not None else line_length_m(line.coordinates)
 
 
 def _canonical_direction(line: LineString) -> LineString:
@@ -657,9 +605,7 @@ def _canonical_direction(line: LineString) -> LineString:
     return line if (first[0], first[1]) <= (last[0], last[1]) else line.reverse()
 
 
-def _main_kind(
-    members: list[_SourceLine], projected: list[LineString], indices: list[int]
-) -> str:
+def _main_kind(members: list[_SourceLine], projected: list[LineString], indices: list[int]) -> str:
     """The kind covering most of the street's length (a residential street with a main-road end
     stays residential)."""
     length_by_kind: Counter[str] = Counter()
@@ -700,14 +646,9 @@ def _cut_at_crossings(
             cuts.append((position, street))
             last = position
     start_name = next((s for p, s in crossings if p < min_section_m), None)
-    end_name = next(
-        (s for p, s in reversed(crossings) if length - p < min_section_m), None
-    )
+    end_name = next((s for p, s in reversed(crossings) if length - p < min_section_m), None)
     bounds = [(0.0, start_name), *cuts, (length, end_name)]
-    return [
-        (start, end, from_street, to_street)
-        for (start, from_street), (end, to_street) in pairwise(bounds)
-    ]
+    return [(start, end, from_street, to_street) for (start, from_street), (end, to_street) in pairwise(bounds)]
 
 
 def _split_long_sections(
@@ -736,9 +677,7 @@ def _split_long_sections(
     return result
 
 
-def _section_name(
-    name: str, from_street: str | None, to_street: str | None, number: int, of: int
-) -> str:
+def _section_name(name: str, from_street: str | None, to_street: str | None, number: int, of: int) -> str:
     """A section name a dispatcher can find on a street sign: 'Bulevardi, Annankatu – Fredrikinkatu'."""
     if from_street and to_street and from_street != to_street:
         return f"{name}, {from_street} – {to_street}"
@@ -751,9 +690,7 @@ def _section_name(
     return f"{name} ({number}/{of})"
 
 
-def _assign_computed_districts(
-    units: list[_Unit], places: list[tuple[str, float, float]]
-) -> None:
+def _assign_computed_districts(units: list[_Unit], places: list[tuple[str, float, float]]) -> None:
     """Give units without a district one computed by k-means on their midpoints."""
     pending = [unit for unit in units if unit.district is None]
     points = np.array([_midpoint_xy(unit.line) for unit in pending])
@@ -769,16 +706,12 @@ def _midpoint_xy(line: LineString) -> tuple[float, float]:
     return (middle.x, middle.y)
 
 
-def _kmeans(
-    points: np.ndarray, count: int, iterations: int = 100
-) -> tuple[np.ndarray, np.ndarray]:
+def _kmeans(points: np.ndarray, count: int, iterations: int = 100) -> tuple[np.ndarray, np.ndarray]:
     """Plain Lloyd's k-means with k-means++ seeding from a fixed seed: same input, same districts."""
     rng = np.random.default_rng(20240601)
     centres = [points[rng.integers(len(points))]]
     for _ in range(1, count):
-        squared = np.min(
-            ((points[:, None, :] - np.array(centres)[None]) ** 2).sum(-1), axis=1
-        )
+        squared = np.min(((points[:, None, :] - np.array(centres)[None]) ** 2).sum(-1), axis=1)
         centres.append(points[rng.choice(len(points), p=squared / squared.sum())])
     centre_array = np.array(centres, dtype=float)
     labels = np.zeros(len(points), dtype=int)
@@ -835,21 +768,13 @@ def _district_names(
     usage = Counter(names)
     for label in range(count):
         if usage[names[label]] > 1:
-            members = [
-                unit
-                for unit, own in zip(units, labels.tolist(), strict=True)
-                if own == label
-            ]
-            longest = max(
-                members, key=lambda unit: (unit.line.length, unit.name)
-            ).name.split(",")[0]
+            members = [unit for unit, own in zip(units, labels.tolist(), strict=True) if own == label]
+            longest = max(members, key=lambda unit: (unit.line.length, unit.name)).name.split(",")[0]
             names[label] = f"{names[label]} – {longest}"
     return [str(name) for name in names]
 
 
-def _mark_shopping_streets(
-    units: list[_Unit], shops: list[tuple[float, float]]
-) -> None:
+def _mark_shopping_streets(units: list[_Unit], shops: list[tuple[float, float]]) -> None:
     """Streets lined with shops and cafés get litter like shopping streets: mark them so."""
     tree = shapely.STRtree([Point(xy) for xy in shops])
     for unit in units:

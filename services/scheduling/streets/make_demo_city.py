@@ -28,9 +28,7 @@ LICENSE = "ODbL-1.0 (Open Database License), https://opendatacommons.org/license
 
 def make_demo_city(source: Path, output: Path) -> dict[str, float]:
     """Import ``source`` with street sections and write the FeatureCollection to ``output``."""
-    streets = read_osm_pbf(
-        source, split_at_crossings=True, max_section_m=DEMO_MAX_SECTION_M
-    )
+    streets = read_osm_pbf(source, split_at_crossings=True, max_section_m=DEMO_MAX_SECTION_M)
     collection = to_geojson(streets, attribution=OSM_ATTRIBUTION)
     collection = {
         "type": "FeatureCollection",
@@ -41,15 +39,10 @@ def make_demo_city(source: Path, output: Path) -> dict[str, float]:
         "features": collection["features"],
     }
     # One feature per line: small, and a regenerated file diffs readably.
-    lines = [
-        json.dumps(feature, ensure_ascii=False, separators=(",", ":"))
-        for feature in collection["features"]
-    ]
+    lines = [json.dumps(feature, ensure_ascii=False, separators=(",", ":")) for feature in collection["features"]]
     header = {key: value for key, value in collection.items() if key != "features"}
     head = json.dumps(header, ensure_ascii=False, separators=(",", ":"))[:-1]
-    output.write_text(
-        head + ',"features":[\n' + ",\n".join(lines) + "\n]}\n", encoding="utf-8"
-    )
+    output.write_text(head + ',"features":[\n' + ",\n".join(lines) + "\n]}\n", encoding="utf-8")
     districts = Counter(street.district for street in streets)
     return {
         "streets": len(streets),

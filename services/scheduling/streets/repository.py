@@ -47,6 +47,8 @@ def all_streets(session: Session) -> Sequence[Street]:
 
 def districts(session: Session) -> list[tuple[str, int, float]]:
     rows = session.execute(
-        select(Street.district, func.count(), func.sum(Street.length_m)).group_by(Street.district).order_by(Street.district)
+        select(Street.district, func.count(), func.sum(Street.length_m))
+        .group_by(Street.district)
+        .order_by(Street.district)
     ).all()
     return [(district, int(n), float(total or 0.0)) for district, n, total in rows]

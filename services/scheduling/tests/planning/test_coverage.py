@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from services.scheduling.planning.coverage import (
     KEPT_RHYTHM_PROBABILITY,
@@ -15,7 +15,7 @@ from services.scheduling.planning.coverage import (
 )
 
 DAY = date(2025, 5, 20)
-NOON = datetime(2025, 5, 20, 12, tzinfo=timezone.utc)
+NOON = datetime(2025, 5, 20, 12, tzinfo=UTC)
 
 
 def adoption(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -27,7 +27,7 @@ from services.scheduling.planning.levels import (
     litter_upper_bound,
 )
 
-T0 = datetime(2025, 5, 5, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 5, 5, 8, 0, tzinfo=UTC)
 
 
 def days(n: float) -> datetime:
@@ -36,7 +36,14 @@ def days(n: float) -> datetime:
 
 def test_levels_map_to_one_unit_bands() -> None:
     assert [level_from_litter(x) for x in (0.0, 0.99, 1.0, 2.5, 3.0, 4.0, 9.0, -1.0)] == [
-        Level.A_PLUS, Level.A_PLUS, Level.A, Level.B, Level.C, Level.D, Level.D, Level.A_PLUS,
+        Level.A_PLUS,
+        Level.A_PLUS,
+        Level.A,
+        Level.B,
+        Level.C,
+        Level.D,
+        Level.D,
+        Level.A_PLUS,
     ]
     assert DEFAULT_TARGET is Level.B
     assert litter_upper_bound(Level.B) == 3.0

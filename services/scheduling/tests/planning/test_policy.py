@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from services.scheduling.planning.coverage import Adoption, AdoptionStatus, PlannedCleanup, Rhythm
 from services.scheduling.planning.estimator import StreetEstimate, observe_pick, observe_report, observe_visit, prior
@@ -18,7 +18,7 @@ from services.scheduling.planning.policy import (
 )
 from services.scheduling.planning.routing import CrewMode
 
-UTC = timezone.utc
+UTC = UTC
 START = datetime(2025, 5, 1, 7, tzinfo=UTC)  # a Thursday
 CREW_CAPACITY = 10
 
@@ -139,7 +139,11 @@ def test_plain_stops_need_the_right_mode() -> None:
 
 def test_humanized_spans() -> None:
     assert [humanize_days(d) for d in (0.5, 1, 5, 21, 70)] == [
-        "less than a day", "1 day", "5 days", "3 weeks", "2 months",
+        "less than a day",
+        "1 day",
+        "5 days",
+        "3 weeks",
+        "2 months",
     ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,7 +23,7 @@ from services.scheduling.planning.estimator import (
 from services.scheduling.planning.levels import Level
 from services.scheduling.planning.routing import Crew, CrewMode, StreetCandidate, plan_day
 
-T0 = datetime(2025, 5, 5, tzinfo=timezone.utc)
+T0 = datetime(2025, 5, 5, tzinfo=UTC)
 
 events = st.lists(
     st.tuples(
@@ -70,7 +70,7 @@ def test_estimates_stay_physical(kind: str, length: float, history: list[tuple[s
         assert estimate.var_litter > 0.0
         assert estimate.rate_mean > 0.0
         assert estimate.rate_var > 0.0
-        assert estimate.cov_litter_rate ** 2 <= estimate.var_litter * estimate.rate_var * (1 + 1e-9)
+        assert estimate.cov_litter_rate**2 <= estimate.var_litter * estimate.rate_var * (1 + 1e-9)
         assert 0.0 <= probability_below_target(estimate, estimate.as_of) <= 1.0
         assert expected_shortfall(estimate, estimate.as_of) >= 0.0
         assert StreetEstimate.from_dict(estimate.to_dict()) == estimate
@@ -129,11 +129,18 @@ def test_planner_output_is_always_valid(
     hours: float,
     fixed_count: int,
 ) -> None:
-    start = datetime(2025, 5, 6, 7, tzinfo=timezone.utc)
+    start = datetime(2025, 5, 6, 7, tzinfo=UTC)
     candidates = [
         StreetCandidate(
-            f"s{n}", "d", 52.37 + north / 111_320, 4.90 + east / 68_000, length, prize, "why",
-            required_mode=mode, service_seconds=service,
+            f"s{n}",
+            "d",
+            52.37 + north / 111_320,
+            4.90 + east / 68_000,
+            length,
+            prize,
+            "why",
+            required_mode=mode,
+            service_seconds=service,
         )
         for n, north, east, length, prize, mode, service in raw
     ]

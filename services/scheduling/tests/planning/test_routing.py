@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from services.scheduling.planning.routing import (
     Crew,
@@ -14,7 +14,7 @@ from services.scheduling.planning.routing import (
 )
 from streetcare.bench.planner import generate_city
 
-SHIFT_START = datetime(2025, 5, 6, 7, tzinfo=timezone.utc)
+SHIFT_START = datetime(2025, 5, 6, 7, tzinfo=UTC)
 DEPOT = (52.3700, 4.9000)
 
 
@@ -22,10 +22,19 @@ def crew(crew_id: str, mode: CrewMode = CrewMode.FOOT, hours: float = 8.0) -> Cr
     return Crew(crew_id, crew_id.title(), 2, mode, *DEPOT, SHIFT_START, SHIFT_START + timedelta(hours=hours))
 
 
-def street(street_id: str, prize: float, service: int | None = None, north_m: float = 20.0, **extra: object) -> StreetCandidate:
+def street(
+    street_id: str, prize: float, service: int | None = None, north_m: float = 20.0, **extra: object
+) -> StreetCandidate:
     return StreetCandidate(
-        street_id, "centre", DEPOT[0] + north_m / 111_320, DEPOT[1], 150.0, prize, f"reason {street_id}",
-        service_seconds=service, **extra,  # type: ignore[arg-type]
+        street_id,
+        "centre",
+        DEPOT[0] + north_m / 111_320,
+        DEPOT[1],
+        150.0,
+        prize,
+        f"reason {street_id}",
+        service_seconds=service,
+        **extra,  # type: ignore[arg-type]
     )
 
 

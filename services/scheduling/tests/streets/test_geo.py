@@ -36,16 +36,12 @@ def test_haversine_matches_known_distances() -> None:
     # One degree of latitude is about 111.2 km everywhere.
     assert haversine_m(60.0, 25.0, 61.0, 25.0) == pytest.approx(111_195, rel=1e-3)
     # Helsinki cathedral to the railway station: about 600 m.
-    assert haversine_m(60.170278, 24.952222, 60.171111, 24.941389) == pytest.approx(
-        605, abs=15
-    )
+    assert haversine_m(60.170278, 24.952222, 60.171111, 24.941389) == pytest.approx(605, abs=15)
     assert haversine_m(60.17, 24.94, 60.17, 24.94) == 0.0
 
 
 def test_line_length_is_the_sum_of_its_segments() -> None:
-    expected = sum(
-        haversine_m(a[1], a[0], b[1], b[0]) for a, b in pairwise(ALEKSANTERINKATU)
-    )
+    expected = sum(haversine_m(a[1], a[0], b[1], b[0]) for a, b in pairwise(ALEKSANTERINKATU))
     assert line_length_m(ALEKSANTERINKATU) == pytest.approx(expected)
     assert 500 < line_length_m(ALEKSANTERINKATU) < 600
     assert line_length_m(ALEKSANTERINKATU[:1]) == 0.0
@@ -70,9 +66,7 @@ def test_centroid_and_midpoint_lie_on_a_straight_street() -> None:
 
 
 def build_index() -> StreetIndex:
-    return StreetIndex(
-        [("aleksanterinkatu", ALEKSANTERINKATU), ("mannerheimintie", MANNERHEIMINTIE)]
-    )
+    return StreetIndex([("aleksanterinkatu", ALEKSANTERINKATU), ("mannerheimintie", MANNERHEIMINTIE)])
 
 
 def test_nearest_snaps_a_point_beside_a_street() -> None:
@@ -96,9 +90,7 @@ def test_within_lists_streets_nearest_first() -> None:
     found = index.within(60.16899, 24.94104, radius_m=300)
     assert [street for street, _ in found] == ["aleksanterinkatu", "mannerheimintie"]
     assert found[0][1] < 1.0 < found[1][1] < 300
-    assert index.within(60.16899, 24.94104, radius_m=5) == [
-        ("aleksanterinkatu", found[0][1])
-    ]
+    assert index.within(60.16899, 24.94104, radius_m=5) == [("aleksanterinkatu", found[0][1])]
     assert index.within(60.2, 24.94, radius_m=100) == []
 
 
@@ -135,11 +127,7 @@ def test_add_rejects_lat_lon_swapped_coordinates() -> None:
     north_m=st.floats(min_value=-10_000, max_value=10_000),
     east_m=st.floats(min_value=-10_000, max_value=10_000),
 )
-def test_local_metres_agree_with_haversine_within_a_city(
-    lat: float, lon: float, north_m: float, east_m: float
-) -> None:
+def test_local_metres_agree_with_haversine_within_a_city(lat: float, lon: float, north_m: float, east_m: float) -> None:
     projection = LocalProjection(lat, lon)
     other_lon, other_lat = projection.to_lonlat(east_m, north_m)
-    assert haversine_m(lat, lon, other_lat, other_lon) == pytest.approx(
-        math.hypot(east_m, north_m), rel=0.01, abs=0.01
-    )
+    assert haversine_m(lat, lon, other_lat, other_lon) == pytest.approx(math.hypot(east_m, north_m), rel=0.01, abs=0.01)

@@ -27,9 +27,7 @@ SHARED_DATA_CANDIDATES = (
 SHARED_DATA = next((path for path in SHARED_DATA_CANDIDATES if path.is_dir()), None)
 HELSINKI = SHARED_DATA / "helsinki-centre.osm.pbf" if SHARED_DATA else None
 AMSTERDAM = SHARED_DATA / "amsterdam-oost-sample.osm.pbf" if SHARED_DATA else None
-DEMO_CITY = (
-    REPO_ROOT / "services" / "scheduling" / "streets" / "data" / "demo-city.geojson"
-)
+DEMO_CITY = REPO_ROOT / "services" / "scheduling" / "streets" / "data" / "demo-city.geojson"
 
 needs_shared_data = pytest.mark.skipif(
     SHARED_DATA is None,
@@ -49,9 +47,7 @@ def helsinki_sections() -> list[ImportedStreet]:
     return read_osm_pbf(HELSINKI, split_at_crossings=True, max_section_m=80)
 
 
-def feature(
-    name: str, coordinates: list[list[float]], **properties: Any
-) -> dict[str, Any]:
+def feature(name: str, coordinates: list[list[float]], **properties: Any) -> dict[str, Any]:
     return {
         "type": "Feature",
         "properties": {"name": name, **properties},
@@ -95,22 +91,12 @@ def test_helsinki_lengths_match_the_haversine_sum_of_the_ways(
     assert HELSINKI is not None
     way_total = 0.0
     for way in osmium.FileProcessor(str(HELSINKI)).with_locations():
-        if (
-            way.is_way()
-            and way.tags.get("highway") in KIND_BY_HIGHWAY
-            and way.tags.get("name")
-        ):
-            points = [
-                (node.location.lon, node.location.lat)
-                for node in way.nodes
-                if node.location.valid()
-            ]
+        if way.is_way() and way.tags.get("highway") in KIND_BY_HIGHWAY and way.tags.get("name"):
+            points = [(node.location.lon, node.location.lat) for node in way.nodes if node.location.valid()]
             way_total += line_length_m(points)
     assert 20_000 < way_total < 35_000
     assert sum(s.length_m for s in helsinki) == pytest.approx(way_total, rel=1e-3)
-    assert sum(s.length_m for s in helsinki_sections) == pytest.approx(
-        way_total, rel=1e-3
-    )
+    assert sum(s.length_m for s in helsinki_sections) == pytest.approx(way_total, rel=1e-3)
     for street in helsinki:
         # The stored line is one piece of the street; length_m counts all its ways.
         assert street.length_m >= line_length_m(street.coordinates) * 0.99
@@ -156,9 +142,7 @@ def test_amsterdam_sample_imports(tmp_path: Path) -> None:
     names = {street.name for street in streets}
     assert {"Kruislaan", "Gooiseweg"} <= names
     assert len(streets) == len({(s.name, s.external_id) for s in streets})
-    assert {street.district for street in streets} == {
-        "Centrum"
-    }  # too few streets to divide
+    assert {street.district for street in streets} == {"Centrum"}  # too few streets to divide
     index = StreetIndex((s.external_id, s.coordinates) for s in streets)
     kruislaan = next(s for s in streets if s.name == "Kruislaan")
     lon, lat = kruislaan.coordinates[len(kruislaan.coordinates) // 2]
@@ -173,12 +157,8 @@ def test_amsterdam_sample_imports(tmp_path: Path) -> None:
 def test_geojson_round_trip_gives_the_same_streets(tmp_path: Path) -> None:
     streets = read_geojson(
         collection(
-            feature(
-                "Kruislaan", [[4.9301, 52.3551], [4.9350, 52.3560]], district="Oost"
-            ),
-            feature(
-                "Kruislaan", [[4.9350, 52.3560], [4.9401, 52.3570]], district="Oost"
-            ),
+            feature("Kruislaan", [[4.9301, 52.3551], [4.9350, 52.3560]], district="Oost"),
+            feature("Kruislaan", [[4.9350, 52.3560], [4.9401, 52.3570]], district="Oost"),
             feature(
                 "Zwaardemakerstraat",
                 [[4.9320, 52.3540], [4.9330, 52.3575]],
@@ -196,16 +176,10 @@ def test_geojson_round_trip_gives_the_same_streets(tmp_path: Path) -> None:
 def test_geojson_groups_touching_same_name_features_only() -> None:
     streets = read_geojson(
         collection(
-            feature(
-                "Kruislaan", [[4.9301, 52.3551], [4.9350, 52.3560]], district="Oost"
-            ),
-            feature(
-                "Kruislaan", [[4.9350, 52.3560], [4.9401, 52.3570]], district="Oost"
-            ),
+            feature("Kruislaan", [[4.9301, 52.3551], [4.9350, 52.3560]], district="Oost"),
+            feature("Kruislaan", [[4.9350, 52.3560], [4.9401, 52.3570]], district="Oost"),
             # Same name 2 km away: another street that happens to share the name.
-            feature(
-                "Kruislaan", [[4.9600, 52.3700], [4.9650, 52.3710]], district="Oost"
-            ),
+            feature("Kruislaan", [[4.9600, 52.3700], [4.9650, 52.3710]], district="Oost"),
             feature(
                 "Kruislaan",
                 [[4.9401, 52.3570], [4.9450, 52.3580]],
@@ -228,10 +202,7 @@ def test_geojson_groups_touching_same_name_features_only() -> None:
 
 
 def test_geojson_without_districts_gets_computed_ones() -> None:
-    features = [
-        feature(f"Straat {i}", [[4.90 + i * 0.002, 52.35], [4.90 + i * 0.002, 52.352]])
-        for i in range(10)
-    ]
+    features = [feature(f"Straat {i}", [[4.90 + i * 0.002, 52.35], [4.90 + i * 0.002, 52.352]]) for i in range(10)]
     streets = read_geojson(collection(*features))
     assert {s.district for s in streets} == {"Centrum"}
     assert read_geojson(collection(*features)) == streets
@@ -290,18 +261,12 @@ def test_multilinestring_and_non_street_features() -> None:
         ),
         (
             "streets.geojson",
-            json.dumps(
-                collection(
-                    feature("Coolsingel", [[92000.0, 437000.0], [92100.0, 437100.0]])
-                )
-            ),
+            json.dumps(collection(feature("Coolsingel", [[92000.0, 437000.0], [92100.0, 437100.0]]))),
             "EPSG:4326",
         ),
     ],
 )
-def test_bad_input_gives_a_clear_value_error(
-    tmp_path: Path, filename: str, content: str, message: str
-) -> None:
+def test_bad_input_gives_a_clear_value_error(tmp_path: Path, filename: str, content: str, message: str) -> None:
     path = tmp_path / filename
     path.write_text(content)
     with pytest.raises(ValueError, match=message):
@@ -392,9 +357,7 @@ def write_two_district_extract(path: Path) -> None:
                 "name": name,
             }
             writer.add_relation(
-                osmium.osm.mutable.Relation(
-                    id=relation_id, members=[("w", way_id, "outer")], tags=tags
-                )
+                osmium.osm.mutable.Relation(id=relation_id, members=[("w", way_id, "outer")], tags=tags)
             )
 
 

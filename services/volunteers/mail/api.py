@@ -1,0 +1,23 @@
+"""The demo mailbox: only in demo mode, so a reset link can be followed without a mail server."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from services.volunteers.mail.schemas import MailOut
+from services.volunteers.web import mailer
+from streetcare.core.errors import NotFound
+
+router = APIRouter(prefix="/api/v1/volunteers", tags=["mail"])
+
+
+@router.get("/demo/mailbox", response_model=list[MailOut])
+def demo_mailbox(request: Request, to: Annotated[str, Query(min_length=3, max_length=254)]) -> list[MailOut]:
+    if not request.app.state.settings.demo_mode:
+        raise NotFound("the demo mailbox exists only in demo mode")
+    return [
+        MailOut(id=m.id, to=m.to, subject=m.subject, body=m.body, sent_at=m.sent_at)
+        for m in mailer(request).messages(to=to, limit=20)
+    ]

@@ -1,0 +1,171 @@
+"""The event backbone on real parts: idempotent consumers, the relay and the dead-letter queue."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from conftest import wait_for
+from services.scheduling import handlers as scheduling_handlers
+from services.scheduling.admin import load_demo_city
+from services.scheduling.database import OutboxMessage
+from services.scheduling.state.models import StreetReport
+from streetcare.core.bus import DeadLetterQueue, make_redis
+from streetcare.core.consumer import Outcome
+from streetcare.core.events import MalformedEvent, ReportFiled, decode_event, new_event
+from streetcare.core.handlers import ServiceEventHandlers
+from streetcare.testing import Stack
+
+
+def report_filed_event(street_id: int, report_id: int) -> dict[str, Any]:
+    data = ReportFiled(
+        report_id=report_id,
+        street_id=street_id,
+        category="litter",
+        severity=2,
+        lat=60.17,
+        lon=24.94,
+        filed_at=datetime.now(UTC),
+    )
+    return new_event("report.filed", "reports", data).model_dump(mode="json")
+
+
+@pytest.fixture
+def scheduling(migrated: dict[str, Any]) -> ServiceEventHandlers:
+    settings = migrated["scheduling"]
+    assert load_demo_city(settings) is not None
+    handlers = ServiceEventHandlers(
+        service="scheduling",
+        settings_factory=lambda: settings,
+        outbox_model=OutboxMessage,
+        inbox_model=scheduling_handlers.events.inbox_model,
+        handlers=scheduling_handlers.HANDLERS,
+    )
+    yield handlers
+    handlers.close()
+
+
+def test_same_event_twice_changes_state_once(scheduling: ServiceEventHandlers) -> None:
+    event = report_filed_event(street_id=3, report_id=9001)
+    assert scheduling.consume(event) is Outcome.APPLIED
+    assert scheduling.consume(json.loads(json.dumps(event))) is Outcome.DUPLICATE
+    with scheduling.runtime.session_factory() as session:
+        count = session.scalar(select(func.count()).select_from(StreetReport).where(StreetReport.street_id == 3))
+    assert count == 1
+
+
+def test_two_events_for_the_same_street_both_apply(scheduling: ServiceEventHandlers) -> None:
+    assert scheduling.consume(report_filed_event(4, 1)) is Outcome.APPLIED
+    assert scheduling.consume(report_filed_event(4, 2)) is Outcome.APPLIED
+    with scheduling.runtime.session_factory() as session:
+        count = session.scalar(select(func.count()).select_from(StreetReport).where(StreetReport.street_id == 4))
+    assert count == 2
+
+
+@pytest.mark.parametrize(
+    "message, reason",
+    [
+        ("not an object", "JSON object"),
+        ({"id": "x"}, "bad envelope"),
+        ({**report_filed_event(1, 1), "type": "street.demolished"}, "unknown event type"),
+        ({**report_filed_event(1, 1), "source": "volunteers"}, "must come from reports"),
+        ({**report_filed_event(1, 1), "data": {"report_id": "seven"}}, "bad report.filed data"),
+        ({**report_filed_event(1, 1), "version": 99}, "not supported"),
+    ],
+)
+def test_malformed_events_are_refused_with_a_reason(message: Any, reason: str) -> None:
+    with pytest.raises(MalformedEvent, match=reason):
+        decode_event(message)
+
+
+def test_round_trip_of_every_catalogue_entry_through_json() -> None:
+    envelope = new_event("report.filed", "reports", ReportFiled(
+        report_id=1, street_id=2, category="litter", severity=1, lat=1.0, lon=2.0, filed_at=datetime.now(UTC)))
+    decoded, payload = decode_event(json.loads(envelope.model_dump_json()))
+    assert decoded.id == envelope.id
+    assert isinstance(payload, ReportFiled)
+
+
+def test_outbox_keeps_events_while_redis_is_down_and_the_sweep_sends_them(migrated: dict[str, Any], redis_server) -> None:
+    """Commit with Redis stopped: the rows wait in the outbox; after Redis is back, the sweep sends them."""
+    settings = migrated["scheduling"]
+    redis_server.stop()
+    try:
+        result = load_demo_city(settings)
+        assert result is not None and result.created > 0
+    finally:
+        redis_server.start()
+    handlers = ServiceEventHandlers("scheduling", lambda: settings, OutboxMessage, scheduling_handlers.events.inbox_model, {})
+    try:
+        pending, _ = handlers.outbox_stats()
+        assert pending == result.created
+        sent = handlers.sweep_outbox(older_than_seconds=0)
+        assert sent == result.created
+        assert handlers.outbox_stats()[0] == 0
+        redis = make_redis(settings.redis_url)
+        assert redis.llen("reports.events") == result.created
+        assert redis.llen("volunteers.events") == result.created
+    finally:
+        handlers.close()
+
+
+@pytest.mark.stack
+@pytest.mark.xdist_group("stack")
+def test_reports_accepted_while_redis_is_down_reach_scheduling_after_it_returns(stack: Stack) -> None:
+    street = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets", params={"limit": 1, "offset": 250}).json()["items"][0]
+    stack.redis_server.stop()
+    try:
+        answers = [
+            httpx.post(
+                f"{stack.gateway_url}/api/v1/reports/reports",
+                json={"category": "hazard", "lat": street["centroid"]["lat"], "lon": street["centroid"]["lon"]},
+                timeout=20,
+            )
+            for _ in range(3)
+        ]
+    finally:
+        stack.redis_server.start()
+    assert [a.status_code for a in answers] == [201, 201, 201], [a.text for a in answers]
+    street_id = answers[0].json()["street_id"]
+    wait_for(
+        lambda: httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets/{street_id}").json()["open_reports"] >= 3,
+        timeout=60,
+        message="the swept reports to reach scheduling",
+    )
+
+
+@pytest.mark.stack
+@pytest.mark.xdist_group("stack")
+def test_malformed_message_on_a_queue_is_dead_lettered_and_the_consumer_goes_on(stack: Stack) -> None:
+    from celery import Celery
+
+    from streetcare.core.bus import celery_config
+
+    producer = Celery(set_as_current=False)
+    producer.conf.update(celery_config(stack.redis_server.url))
+    marker = uuid.uuid4().hex
+    producer.send_task("scheduling.consume_event", args=[{"garbage": marker}], queue="scheduling.events")
+    queue = DeadLetterQueue(make_redis(stack.redis_server.url))
+    entry = wait_for(
+        lambda: next((e for e in queue.entries(1000) if marker in json.dumps(e)), None),
+        timeout=30,
+        message="the dead letter",
+    )
+    assert entry["consumer"] == "scheduling"
+    assert "malformed" in entry["reason"]
+    # the consumer still works: a real report goes through
+    street = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets", params={"limit": 1, "offset": 260}).json()["items"][0]
+    answer = httpx.post(
+        f"{stack.gateway_url}/api/v1/reports/reports",
+        json={"category": "litter", "lat": street["centroid"]["lat"], "lon": street["centroid"]["lon"]},
+    )
+    assert answer.status_code == 201
+    sid = answer.json()["street_id"]
+    wait_for(lambda: httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets/{sid}").json()["open_reports"] >= 1,
+             timeout=20, message="report after the dead letter")

@@ -1,0 +1,112 @@
+"""The gateway on its own: headers, limits, the circuit breaker and a dead upstream."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
+from streetcare.local import free_port
+from streetcare.testing import TEST_SERVICE_TOKEN, TEST_TOKEN_SECRET
+
+
+def gateway_settings(redis_url: str, **overrides: object) -> GatewaySettings:
+    dead = f"http://127.0.0.1:{free_port()}"
+    values: dict[str, object] = {
+        "REDIS_URL": redis_url,
+        "STREETCARE_TOKEN_SECRET": TEST_TOKEN_SECRET,
+        "STREETCARE_SERVICE_TOKEN": TEST_SERVICE_TOKEN,
+        "scheduling_url": dead,
+        "reports_url": dead,
+        "volunteers_url": dead,
+        "connect_timeout_s": 0.5,
+        "read_timeout_s": 1.0,
+    }
+    values.update(overrides)
+    return GatewaySettings(**values)  # type: ignore[arg-type]
+
+
+def test_pages_carry_security_headers(redis_url: str) -> None:
+    with TestClient(create_app(gateway_settings(redis_url))) as client:
+        answer = client.get("/")
+    assert answer.status_code == 200
+    csp = answer.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert "strict-transport-security" not in answer.headers
+
+
+def test_hsts_only_over_tls(redis_url: str) -> None:
+    with TestClient(create_app(gateway_settings(redis_url)), base_url="https://testserver") as client:
+        answer = client.get("/healthz")
+    assert "max-age" in answer.headers["strict-transport-security"]
+
+
+def test_dead_service_gives_503_with_retry_hint_then_the_breaker_opens(redis_url: str) -> None:
+    settings = gateway_settings(redis_url, breaker_failure_threshold=2, breaker_cooldown_seconds=30)
+    with TestClient(create_app(settings)) as client:
+        first = client.get("/api/v1/scheduling/streets")
+        second = client.get("/api/v1/scheduling/streets")
+        third = client.get("/api/v1/scheduling/streets")
+    assert first.status_code == second.status_code == third.status_code == 503
+    assert first.headers["retry-after"]
+    assert "unavailable right now" in first.json()["detail"]
+    assert "failed repeatedly" in third.json()["detail"]
+    assert int(third.headers["retry-after"]) > 1
+
+
+def test_slow_service_gives_503_not_a_hang(redis_url: str) -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # accepts connections, never answers
+    port = listener.getsockname()[1]
+    try:
+        settings = gateway_settings(redis_url, reports_url=f"http://127.0.0.1:{port}", read_timeout_s=0.5)
+        with TestClient(create_app(settings)) as client:
+            answer = client.post("/api/v1/reports/reports", json={})
+        assert answer.status_code == 503
+        assert "did not answer in time" in answer.json()["detail"]
+    finally:
+        listener.close()
+
+
+def test_anonymous_writes_are_rate_limited_per_ip(redis_url: str) -> None:
+    settings = gateway_settings(redis_url, rate_limit_anonymous_writes_per_minute=3)
+    with TestClient(create_app(settings)) as client:
+        codes = [client.post("/api/v1/reports/reports", json={}).status_code for _ in range(5)]
+    assert codes[:3] == [503, 503, 503] or all(c != 429 for c in codes[:3])
+    assert codes[3:] == [429, 429]
+
+
+def test_login_attempts_are_rate_limited(redis_url: str) -> None:
+    settings = gateway_settings(redis_url, rate_limit_login_per_minute=2)
+    with TestClient(create_app(settings)) as client:
+        codes = [client.post("/api/v1/auth/login", json={"email": "a@b.c", "password": "x"}).status_code for _ in range(3)]
+        limited = client.post("/api/v1/auth/login", json={"email": "a@b.c", "password": "x"})
+    assert codes[:2] == [503, 503]
+    assert limited.status_code == 429
+    assert "Retry-After" in limited.headers or "retry-after" in limited.headers
+
+
+def test_oversized_body_is_refused(redis_url: str) -> None:
+    settings = gateway_settings(redis_url, max_body_bytes=1024)
+    with TestClient(create_app(settings)) as client:
+        answer = client.post("/api/v1/reports/reports", content=b"x" * 2048)
+    assert answer.status_code == 413
+
+
+def test_unknown_api_is_a_clear_404(redis_url: str) -> None:
+    with TestClient(create_app(gateway_settings(redis_url))) as client:
+        answer = client.get("/api/v1/payments/x")
+    assert answer.status_code == 404
+    assert "no API named" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize("secret", ["", "change-me", "short"])
+def test_placeholder_secrets_are_refused_outside_demo_mode(secret: str, redis_url: str) -> None:
+    with pytest.raises(ValueError, match="STREETCARE_TOKEN_SECRET"):
+        gateway_settings(redis_url, STREETCARE_TOKEN_SECRET=secret, STREETCARE_DEMO_MODE=False)
