@@ -191,10 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extend_optional(parser: argparse.ArgumentParser, module: str) -> None:
     """Simulator and benchmark options live beside their code."""
+    import contextlib
     import importlib
-    import importlib.util
 
-    if importlib.util.find_spec(module) is not None:
+    with contextlib.suppress(ModuleNotFoundError):
         importlib.import_module(module).add_arguments(parser)
 
 

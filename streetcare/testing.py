@@ -161,6 +161,7 @@ class Stack:
     database_urls: dict[str, str]
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
@@ -170,6 +171,7 @@ class Stack:
         for service in SERVICES:
             env[f"GATEWAY_{service.upper()}_URL"] = f"http://127.0.0.1:{self.ports[service]}"
         env["WORKERS_METRICS_PORT"] = str(self.ports["worker_metrics"])
+        env.update(self.extra_env)
         return env
 
     @property

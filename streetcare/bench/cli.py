@@ -1,0 +1,53 @@
+"""`streetcare bench planner|ingest|replan|all`: each prints its figures beside a baseline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("which", nargs="?", default="all", choices=["planner", "ingest", "replan", "all"])
+    parser.add_argument("--seconds", type=float, default=10.0, help="ingest: seconds per target per round")
+    parser.add_argument("--concurrency", type=int, default=32, help="ingest: concurrent clients")
+    parser.add_argument("--rounds", type=int, default=3, help="ingest: rounds (medians are quoted)")
+    parser.add_argument("--transport", default="aiohttp", help="ingest: gateway transports, comma-separated")
+    parser.add_argument("--postgres", action="store_true", help="ingest: run the services on PostgreSQL")
+    parser.add_argument("--sizes", default="300:3,3000:20,20000:80", help="planner: streets:crews,…")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    figures: dict[str, Any] = {}
+    if args.which in ("planner", "all"):
+        from streetcare.bench.planner import print_table, run_planner_bench
+
+        sizes = tuple(tuple(int(x) for x in pair.split(":")) for pair in args.sizes.split(","))
+        rows = run_planner_bench(sizes=sizes)  # type: ignore[arg-type]
+        print_table(rows)
+        figures["planner"] = rows
+    if args.which in ("ingest", "all"):
+        from streetcare.bench.ingest import print_ingest, run_ingest_bench
+
+        figures["ingest"] = []
+        for transport in args.transport.split(","):
+            result = run_ingest_bench(
+                seconds=args.seconds,
+                concurrency=args.concurrency,
+                rounds=args.rounds,
+                transport=transport,
+                postgres=args.postgres,
+            )
+            print_ingest(result)
+            figures["ingest"].append(result)
+    if args.which in ("replan", "all"):
+        from streetcare.bench.replan import print_replan, run_replan_bench
+
+        result = run_replan_bench()
+        print_replan(result)
+        figures["replan"] = result
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, default=str))
+    return 0
