@@ -85,14 +85,21 @@ def test_malformed_events_are_refused_with_a_reason(message: Any, reason: str) -
 
 
 def test_round_trip_of_every_catalogue_entry_through_json() -> None:
-    envelope = new_event("report.filed", "reports", ReportFiled(
-        report_id=1, street_id=2, category="litter", severity=1, lat=1.0, lon=2.0, filed_at=datetime.now(UTC)))
+    envelope = new_event(
+        "report.filed",
+        "reports",
+        ReportFiled(
+            report_id=1, street_id=2, category="litter", severity=1, lat=1.0, lon=2.0, filed_at=datetime.now(UTC)
+        ),
+    )
     decoded, payload = decode_event(json.loads(envelope.model_dump_json()))
     assert decoded.id == envelope.id
     assert isinstance(payload, ReportFiled)
 
 
-def test_outbox_keeps_events_while_redis_is_down_and_the_sweep_sends_them(migrated: dict[str, Any], redis_server) -> None:
+def test_outbox_keeps_events_while_redis_is_down_and_the_sweep_sends_them(
+    migrated: dict[str, Any], redis_server
+) -> None:
     """Commit with Redis stopped: the rows wait in the outbox; after Redis is back, the sweep sends them."""
     settings = migrated["scheduling"]
     redis_server.stop()
@@ -101,7 +108,9 @@ def test_outbox_keeps_events_while_redis_is_down_and_the_sweep_sends_them(migrat
         assert result is not None and result.created > 0
     finally:
         redis_server.start()
-    handlers = ServiceEventHandlers("scheduling", lambda: settings, OutboxMessage, scheduling_handlers.events.inbox_model, {})
+    handlers = ServiceEventHandlers(
+        "scheduling", lambda: settings, OutboxMessage, scheduling_handlers.events.inbox_model, {}
+    )
     try:
         pending, _ = handlers.outbox_stats()
         assert pending == result.created
@@ -118,7 +127,9 @@ def test_outbox_keeps_events_while_redis_is_down_and_the_sweep_sends_them(migrat
 @pytest.mark.stack
 @pytest.mark.xdist_group("stack")
 def test_reports_accepted_while_redis_is_down_reach_scheduling_after_it_returns(stack: Stack) -> None:
-    street = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets", params={"limit": 1, "offset": 250}).json()["items"][0]
+    street = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets", params={"limit": 1, "offset": 250}).json()[
+        "items"
+    ][0]
     stack.redis_server.stop()
     try:
         answers = [
@@ -160,12 +171,17 @@ def test_malformed_message_on_a_queue_is_dead_lettered_and_the_consumer_goes_on(
     assert entry["consumer"] == "scheduling"
     assert "malformed" in entry["reason"]
     # the consumer still works: a real report goes through
-    street = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets", params={"limit": 1, "offset": 260}).json()["items"][0]
+    street = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets", params={"limit": 1, "offset": 260}).json()[
+        "items"
+    ][0]
     answer = httpx.post(
         f"{stack.gateway_url}/api/v1/reports/reports",
         json={"category": "litter", "lat": street["centroid"]["lat"], "lon": street["centroid"]["lon"]},
     )
     assert answer.status_code == 201
     sid = answer.json()["street_id"]
-    wait_for(lambda: httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets/{sid}").json()["open_reports"] >= 1,
-             timeout=20, message="report after the dead letter")
+    wait_for(
+        lambda: httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets/{sid}").json()["open_reports"] >= 1,
+        timeout=20,
+        message="report after the dead letter",
+    )

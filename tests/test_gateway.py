@@ -85,7 +85,9 @@ def test_anonymous_writes_are_rate_limited_per_ip(redis_url: str) -> None:
 def test_login_attempts_are_rate_limited(redis_url: str) -> None:
     settings = gateway_settings(redis_url, rate_limit_login_per_minute=2)
     with TestClient(create_app(settings)) as client:
-        codes = [client.post("/api/v1/auth/login", json={"email": "a@b.c", "password": "x"}).status_code for _ in range(3)]
+        codes = [
+            client.post("/api/v1/auth/login", json={"email": "a@b.c", "password": "x"}).status_code for _ in range(3)
+        ]
         limited = client.post("/api/v1/auth/login", json={"email": "a@b.c", "password": "x"})
     assert codes[:2] == [503, 503]
     assert limited.status_code == 429

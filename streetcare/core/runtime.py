@@ -30,7 +30,6 @@ from streetcare.core.runtime_keys import REVOKED_TOKEN_PREFIX
 log = structlog.get_logger(__name__)
 
 
-
 @dataclass
 class ServiceRuntime:
     service: str

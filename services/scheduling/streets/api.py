@@ -15,6 +15,7 @@ from services.scheduling.streets.schemas import (
     StreetSummary,
 )
 from streetcare.core.service_app import get_session
+from streetcare.core.types import IdPath
 
 router = APIRouter(prefix="/api/v1/scheduling", tags=["streets"])
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -44,7 +45,7 @@ def list_streets(
 
 
 @router.get("/streets/{street_id}", response_model=StreetDetail)
-def get_street(street_id: int, session: SessionDep) -> StreetDetail:
+def get_street(street_id: IdPath, session: SessionDep) -> StreetDetail:
     return StreetDetail.model_validate(state_service.street_detail(session, street_id))
 
 

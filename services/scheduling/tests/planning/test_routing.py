@@ -12,7 +12,7 @@ from services.scheduling.planning.routing import (
     StreetCandidate,
     plan_day,
 )
-from streetcare.bench.planner import generate_city
+from services.scheduling.planning.generated import generate_city
 
 SHIFT_START = datetime(2025, 5, 6, 7, tzinfo=UTC)
 DEPOT = (52.3700, 4.9000)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from streetcare.bench.planner import generate_city, run_planner_bench
+from services.scheduling.planning.generated import generate_city
+from streetcare.bench.planner import run_planner_bench
 
 
 def test_generated_city_has_the_asked_size() -> None:

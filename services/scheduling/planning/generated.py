@@ -1,0 +1,76 @@
+"""Generated cities for benchmarks, tests and the simulator: the shape of a real one, no map needed."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import UTC, datetime, timedelta
+
+from services.scheduling.planning.routing import Crew, CrewMode, StreetCandidate
+
+CITY_LAT = 52.37
+CITY_LON = 4.90
+METRES_PER_DEG_LAT = 111_320.0
+STREETS_PER_DISTRICT = 250
+STREETS_PER_KM2 = 120.0
+CREWS_PER_DEPOT = 4
+
+
+def _offset(lat: float, lon: float, north_m: float, east_m: float) -> tuple[float, float]:
+    metres_per_deg_lon = METRES_PER_DEG_LAT * math.cos(math.radians(lat))
+    return lat + north_m / METRES_PER_DEG_LAT, lon + east_m / metres_per_deg_lon
+
+
+def generate_city(
+    streets: int, crews: int, seed: int = 0, day: datetime | None = None
+) -> tuple[list[StreetCandidate], list[Crew]]:
+    """A random city: street centroids clustered in districts, depots among them, crews per depot."""
+    rng = random.Random(seed)
+    day = day or datetime(2025, 5, 6, tzinfo=UTC)
+    side_m = 1000.0 * math.sqrt(streets / STREETS_PER_KM2)
+    num_districts = max(1, round(streets / STREETS_PER_DISTRICT))
+    district_sd_m = side_m / math.sqrt(num_districts) / 2.5
+    centres = [
+        _offset(CITY_LAT, CITY_LON, rng.uniform(-side_m / 2, side_m / 2), rng.uniform(-side_m / 2, side_m / 2))
+        for _ in range(num_districts)
+    ]
+    candidates: list[StreetCandidate] = []
+    for number in range(streets):
+        district = rng.randrange(num_districts)
+        lat, lon = _offset(*centres[district], rng.gauss(0, district_sd_m), rng.gauss(0, district_sd_m))
+        length = rng.uniform(50.0, 600.0)
+        shortfall = rng.lognormvariate(-1.0, 1.0)
+        is_bag_stop = rng.random() < 0.02
+        candidates.append(
+            StreetCandidate(
+                id=f"{'bags' if is_bag_stop else 'street'}-{number}",
+                district=f"district-{district}",
+                lat=lat,
+                lon=lon,
+                length_m=0.0 if is_bag_stop else length,
+                prize=60.0 * rng.randint(1, 3) if is_bag_stop else shortfall * length,
+                reason="bags waiting" if is_bag_stop else f"expected shortfall {shortfall:.2f}",
+                required_mode=CrewMode.FOOT if is_bag_stop else None,
+                service_seconds=240 if is_bag_stop else None,
+            )
+        )
+    num_depots = max(1, math.ceil(crews / CREWS_PER_DEPOT))
+    depot_districts = rng.sample(range(num_districts), min(num_depots, num_districts))
+    depots = [centres[d] for d in depot_districts]
+    crew_list: list[Crew] = []
+    for number in range(crews):
+        depot_lat, depot_lon = depots[number % len(depots)]
+        start = day.replace(hour=7 if number % 3 else 6, minute=0, second=0, microsecond=0)
+        crew_list.append(
+            Crew(
+                id=f"crew-{number}",
+                name=f"Crew {number}",
+                size=rng.choice((2, 2, 3)),
+                mode=CrewMode.SWEEPER if number % 3 == 2 else CrewMode.FOOT,
+                depot_lat=depot_lat,
+                depot_lon=depot_lon,
+                shift_start=start,
+                shift_end=start + timedelta(hours=8),
+            )
+        )
+    return candidates, crew_list
