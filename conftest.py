@@ -124,8 +124,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory, pg_admin_url: str | None) ->
         yield from _run_stack(tmp_path_factory, redis_server, pg_admin_url)
 
 
+@pytest.fixture(scope="module")
+def fault_stack(tmp_path_factory: pytest.TempPathFactory, pg_admin_url: str | None) -> Iterator[Stack]:
+    """A stack of its own for fault injection: killing its parts disturbs no other test."""
+    with private_redis() as redis_server:
+        yield from _run_stack(
+            tmp_path_factory, redis_server, pg_admin_url, extra_env={"STREETCARE_BROKER_VISIBILITY_TIMEOUT": "10"}
+        )
+
+
 def _run_stack(
-    tmp_path_factory: pytest.TempPathFactory, redis_server: RedisProcess, pg_admin_url: str | None
+    tmp_path_factory: pytest.TempPathFactory,
+    redis_server: RedisProcess,
+    pg_admin_url: str | None,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
     from services.scheduling import admin as scheduling_admin
     from streetcare.core.auth import Role
@@ -140,7 +152,7 @@ def _run_stack(
     scheduling_admin.ensure_staff(
         "dispatcher@test.example", "Test dispatcher", Role.DISPATCHER, "dispatcher-password", scheduling_settings
     )
-    running = Stack(workdir=workdir, redis_server=redis_server, database_urls=urls)
+    running = Stack(workdir=workdir, redis_server=redis_server, database_urls=urls, extra_env=extra_env or {})
     running.start()
     try:
         for service in ("reports", "volunteers"):

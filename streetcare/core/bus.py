@@ -8,6 +8,7 @@ hangs on a dead Redis: the outbox keeps what could not be sent and the sweep ret
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,9 @@ from streetcare.core.events import (
 LIVE_CHANNEL = "streetcare:live"
 DEAD_LETTER_KEY = "streetcare:dead-letters"
 BROKER_TIMEOUT_S = 2.0
+# A message taken by a worker that dies comes back after this long (acks_late); consumers are
+# idempotent, so a slow task seen twice is harmless. Operators may shorten it.
+VISIBILITY_TIMEOUT_S = int(os.environ.get("STREETCARE_BROKER_VISIBILITY_TIMEOUT", "300"))
 
 
 def celery_config(redis_url: str) -> dict[str, Any]:
@@ -45,7 +49,7 @@ def celery_config(redis_url: str) -> dict[str, Any]:
         "broker_transport_options": {
             "socket_timeout": BROKER_TIMEOUT_S,
             "socket_connect_timeout": BROKER_TIMEOUT_S,
-            "visibility_timeout": 3600,
+            "visibility_timeout": VISIBILITY_TIMEOUT_S,
         },
         "task_publish_retry_policy": {
             "max_retries": 1,
