@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from services.scheduling.planning.generated import generate_city
 from services.scheduling.planning.routing import (
     Crew,
     CrewMode,
@@ -12,7 +13,6 @@ from services.scheduling.planning.routing import (
     StreetCandidate,
     plan_day,
 )
-from services.scheduling.planning.generated import generate_city
 
 SHIFT_START = datetime(2025, 5, 6, 7, tzinfo=UTC)
 DEPOT = (52.3700, 4.9000)
