@@ -115,11 +115,13 @@ def _event_latencies(urls: dict[str, str]) -> list[float]:
     scheduling_engine = create_engine(urls["scheduling"])
     try:
         with reports_engine.connect() as connection:
-            filed = dict(
+            filed: dict[str, Any] = dict(
                 connection.execute(text("SELECT id, created_at FROM outbox WHERE event_type='report.filed'")).all()
             )
         with scheduling_engine.connect() as connection:
-            applied = dict(connection.execute(text("SELECT event_id, processed_at FROM processed_events")).all())
+            applied: dict[str, Any] = dict(
+                connection.execute(text("SELECT event_id, processed_at FROM processed_events")).all()
+            )
     finally:
         reports_engine.dispose()
         scheduling_engine.dispose()
