@@ -127,6 +127,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             "GATEWAY_SCHEDULING_URL": f"http://127.0.0.1:{ports['SCHEDULING_PORT']}",
             "GATEWAY_REPORTS_URL": f"http://127.0.0.1:{ports['REPORTS_PORT']}",
             "GATEWAY_VOLUNTEERS_URL": f"http://127.0.0.1:{ports['VOLUNTEERS_PORT']}",
+            "VOLUNTEERS_PUBLIC_URL": os.environ.get(
+                "VOLUNTEERS_PUBLIC_URL", f"http://127.0.0.1:{ports['GATEWAY_PORT']}"
+            ),
         }
     )
     os.environ.update(env)

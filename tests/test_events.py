@@ -135,7 +135,7 @@ def test_reports_accepted_while_redis_is_down_reach_scheduling_after_it_returns(
         answers = [
             httpx.post(
                 f"{stack.gateway_url}/api/v1/reports/reports",
-                json={"category": "hazard", "lat": street["centroid"]["lat"], "lon": street["centroid"]["lon"]},
+                json={"category": "litter", "lat": street["centroid"]["lat"], "lon": street["centroid"]["lon"]},
                 timeout=20,
             )
             for _ in range(3)

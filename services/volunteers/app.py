@@ -5,9 +5,25 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.volunteers.accounts import api as accounts_api
-from services.volunteers.database import OutboxMessage
+from services.volunteers.adoptions import api as adoptions_api
+from services.volunteers.bags import api as bags_api
+from services.volunteers.database import OutboxMessage, StreetCopy
+from services.volunteers.impact import api as impact_api
+from services.volunteers.mail import api as mail_api
+from services.volunteers.mail.service import mailer_for
+from services.volunteers.picks import api as picks_api
+from services.volunteers.sessions import api as sessions_api
 from services.volunteers.settings import VolunteersSettings
+from services.volunteers.streets import api as streets_api
+from services.volunteers.teams import api as teams_api
+from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.service_app import create_service_app
+from streetcare.core.street_copy import StreetIndexCache
+
+
+def _on_start(runtime: ServiceRuntime) -> None:
+    runtime.extras["street_index"] = StreetIndexCache(StreetCopy)
+    runtime.extras["mailer"] = mailer_for(runtime.settings.mail_dir)
 
 
 def create_app(settings: VolunteersSettings | None = None) -> FastAPI:
@@ -16,5 +32,17 @@ def create_app(settings: VolunteersSettings | None = None) -> FastAPI:
         title="Streetcare volunteers",
         settings=settings or VolunteersSettings(),
         outbox_model=OutboxMessage,
-        routers=[accounts_api.router, accounts_api.internal_router],
+        routers=[
+            accounts_api.router,
+            accounts_api.internal_router,
+            streets_api.router,
+            teams_api.router,
+            adoptions_api.router,
+            sessions_api.router,
+            picks_api.router,
+            bags_api.router,
+            impact_api.router,
+            mail_api.router,
+        ],
+        on_start=_on_start,
     )

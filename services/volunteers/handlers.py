@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy.orm import Session
 
+from services.volunteers import models_registry  # noqa: F401  (every table's mapper, for the worker)
+from services.volunteers.adoptions import service as adoptions
+from services.volunteers.bags import service as bags
 from services.volunteers.database import OutboxMessage, ProcessedEvent, StreetCopy
+from services.volunteers.mail.service import Mailer, mailer_for
 from services.volunteers.settings import VolunteersSettings
 from streetcare.core.consumer import Handler
 from streetcare.core.events import EventEnvelope, StreetChanged, VisitCompleted
@@ -17,7 +24,8 @@ def _street_changed(session: Session, _envelope: EventEnvelope, data: StreetChan
 
 
 def _visit_completed(session: Session, _envelope: EventEnvelope, data: VisitCompleted) -> None:
-    """Bag collections are shown to the volunteer who asked (issue 4 builds the bag requests)."""
+    """A crew collected bags a volunteer asked for: the volunteer sees when (idempotent)."""
+    bags.apply_visit_completed(session, data)
 
 
 HANDLERS: dict[str, Handler] = {
@@ -33,3 +41,23 @@ events = ServiceEventHandlers(
     inbox_model=ProcessedEvent,
     handlers=HANDLERS,
 )
+
+
+def send_nudges_and_mark_lapses(
+    now: datetime | None = None, *, handlers: ServiceEventHandlers | None = None, mailer: Mailer | None = None
+) -> dict[str, Any]:
+    """The periodic pledge check (schedule it with beat, e.g. hourly): reminders by mail after
+    2× the pledged rhythm without a pick, `adoption.ended` (lapsed) after 4×, and paused
+    adoptions resumed when their date comes. Safe to run as often as you like."""
+    runtime = (handlers or events).runtime
+    settings = runtime.settings
+    with runtime.transaction() as session:
+        outcome = adoptions.send_nudges_and_mark_lapses(
+            session,
+            mailer or mailer_for(settings.mail_dir),
+            now,
+            nudge_after=settings.nudge_after_rhythms,
+            lapse_after=settings.lapse_after_rhythms,
+            public_url=settings.public_url,
+        )
+    return {"resumed": outcome.resumed, "nudged": outcome.nudged, "lapsed": outcome.lapsed}

@@ -12,3 +12,7 @@ class VolunteersSettings(ProcessSettings):
     host: str = "127.0.0.1"
     port: int = 8103
     mail_dir: str = str(VAR_DIR / "mail")
+    public_url: str = "http://127.0.0.1:8000"
+    reset_token_minutes: int = 60
+    nudge_after_rhythms: float = 2.0
+    lapse_after_rhythms: float = 4.0

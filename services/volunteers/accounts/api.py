@@ -1,51 +1,112 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from services.volunteers.accounts import repository, service
+from services.volunteers.accounts.models import Volunteer
 from services.volunteers.accounts.schemas import (
+    Accepted,
+    CalendarLink,
     CredentialCheck,
     Me,
+    MeUpdate,
+    PasswordChange,
+    ResetConfirm,
+    ResetRequest,
     SignUp,
     VerifiedIdentity,
 )
-from streetcare.core.auth import Principal, Role, require_roles, require_service_caller
+from services.volunteers.web import MailerDep, SessionDep, VolunteerDep, idempotent
+from streetcare.core.auth import require_service_caller
 from streetcare.core.errors import NotFound
-from streetcare.core.service_app import get_session
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["accounts"])
 internal_router = APIRouter(prefix="/internal", tags=["internal"], dependencies=[Depends(require_service_caller)])
-SessionDep = Annotated[Session, Depends(get_session)]
-VolunteerDep = Annotated[Principal, Depends(require_roles(Role.VOLUNTEER, Role.COORDINATOR))]
+
+
+def me_of(volunteer: Volunteer) -> Me:
+    return Me(
+        id=volunteer.id,
+        display_name=volunteer.display_name,
+        email=volunteer.email,
+        phone=volunteer.phone,
+        language=volunteer.language,
+        leaderboard_opt_out=volunteer.leaderboard_opt_out,
+        created_at=volunteer.created_at,
+    )
 
 
 def _me(volunteer_id: int, session: Session) -> Me:
     volunteer = repository.get(session, volunteer_id)
     if volunteer is None or volunteer.deleted_at is not None:
         raise NotFound("this account no longer exists")
-    return Me(
-        id=volunteer.id,
-        display_name=volunteer.display_name,
-        email=volunteer.email,
-        language=volunteer.language,
-        created_at=volunteer.created_at,
-    )
+    return me_of(volunteer)
 
 
 @router.post("/signup", status_code=201, response_model=Me)
-def sign_up(body: SignUp, session: SessionDep) -> Me:
-    volunteer = service.sign_up(
-        session, display_name=body.display_name, email=body.email, password=body.password, language=body.language
-    )
-    return _me(volunteer.id, session)
+def sign_up(body: SignUp, request: Request, session: SessionDep) -> JSONResponse:
+    def action() -> Me:
+        volunteer = service.sign_up(
+            session, display_name=body.display_name, email=body.email, password=body.password, language=body.language
+        )
+        return _me(volunteer.id, session)
+
+    fingerprint = body.model_dump(exclude={"password"})
+    return idempotent(request, session, "signup", fingerprint, action)
 
 
 @router.get("/me", response_model=Me)
-def me(principal: VolunteerDep, session: SessionDep) -> Me:
-    return _me(principal.account_id, session)
+def me(volunteer: VolunteerDep) -> Me:
+    return me_of(volunteer)
+
+
+@router.patch("/me", response_model=Me)
+def update_me(body: MeUpdate, volunteer: VolunteerDep) -> Me:
+    return me_of(service.update_profile(volunteer, **body.model_dump(exclude_unset=True)))
+
+
+@router.post("/me/password", status_code=204)
+def change_password(body: PasswordChange, volunteer: VolunteerDep) -> Response:
+    service.change_password(volunteer, body.current_password, body.new_password)
+    return Response(status_code=204)
+
+
+@router.delete("/me", status_code=204)
+def delete_me(volunteer: VolunteerDep, session: SessionDep, mailer: MailerDep) -> Response:
+    """Erase my personal data. My picks stay, without my name, in the city's figures."""
+    service.delete_account(session, volunteer, mailer)
+    return Response(status_code=204)
+
+
+@router.get("/me/calendar", response_model=CalendarLink)
+def calendar_link(request: Request, volunteer: VolunteerDep) -> CalendarLink:
+    return _calendar_link(request, service.calendar_token(volunteer))
+
+
+@router.post("/me/calendar/rotate", response_model=CalendarLink)
+def rotate_calendar_link(request: Request, volunteer: VolunteerDep) -> CalendarLink:
+    """A new private link; the old one stops working (e.g. after sharing it by mistake)."""
+    return _calendar_link(request, service.calendar_token(volunteer, rotate=True))
+
+
+def _calendar_link(request: Request, token: str) -> CalendarLink:
+    url = f"{request.app.state.settings.public_url.rstrip('/')}/api/v1/volunteers/calendar/{token}.ics"
+    return CalendarLink(url=url, webcal_url="webcal://" + url.split("://", 1)[1])
+
+
+@router.post("/password-reset", status_code=202, response_model=Accepted)
+def request_reset(body: ResetRequest, request: Request, session: SessionDep, mailer: MailerDep) -> Accepted:
+    settings = request.app.state.settings
+    service.request_reset(session, mailer, body.email, settings.public_url, settings.reset_token_minutes)
+    return Accepted(detail="if an account has this email, a reset link is on its way")
+
+
+@router.post("/password-reset/confirm", status_code=204)
+def confirm_reset(body: ResetConfirm, session: SessionDep) -> Response:
+    service.confirm_reset(session, body.token, body.new_password)
+    return Response(status_code=204)
 
 
 @internal_router.post("/auth/verify", response_model=VerifiedIdentity)

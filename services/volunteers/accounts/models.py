@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.volunteers.database import Base
@@ -13,6 +13,7 @@ class Volunteer(Base):
     """A volunteer's account. Email and phone are private: never shown to other volunteers."""
 
     __tablename__ = "volunteers"
+    __table_args__ = (UniqueConstraint("calendar_token", name="uq_volunteers_calendar_token"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     display_name: Mapped[str] = mapped_column(String(100))
@@ -23,3 +24,18 @@ class Volunteer(Base):
     language: Mapped[str] = mapped_column(String(5), default="nl")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    leaderboard_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    calendar_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class PasswordReset(Base):
+    """A single-use reset token; only its SHA-256 is stored, the token itself goes by mail."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from services.volunteers.accounts.models import Volunteer
+from services.volunteers.accounts.models import PasswordReset, Volunteer
 
 
 def by_email(session: Session, email: str) -> Volunteer | None:
@@ -12,3 +12,15 @@ def by_email(session: Session, email: str) -> Volunteer | None:
 
 def get(session: Session, volunteer_id: int) -> Volunteer | None:
     return session.get(Volunteer, volunteer_id)
+
+
+def by_calendar_token(session: Session, token: str) -> Volunteer | None:
+    return session.scalar(select(Volunteer).where(Volunteer.calendar_token == token, Volunteer.deleted_at.is_(None)))
+
+
+def reset_by_hash(session: Session, token_hash: str) -> PasswordReset | None:
+    return session.scalar(select(PasswordReset).where(PasswordReset.token_hash == token_hash))
+
+
+def forget_resets(session: Session, volunteer_id: int) -> None:
+    session.execute(delete(PasswordReset).where(PasswordReset.volunteer_id == volunteer_id))

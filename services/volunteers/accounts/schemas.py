@@ -24,8 +24,42 @@ class VerifiedIdentity(BaseModel):
 
 
 class Me(BaseModel):
+    """Your own account: the only place your email and phone are shown."""
+
     id: int
     display_name: str
     email: str | None
+    phone: str | None = None
     language: str
+    leaderboard_opt_out: bool = False
     created_at: datetime
+
+
+class MeUpdate(BaseModel):
+    display_name: str | None = Field(default=None, min_length=1, max_length=100)
+    phone: str | None = Field(default=None, max_length=50)
+    language: str | None = Field(default=None, pattern="^(nl|en)$")
+    leaderboard_opt_out: bool | None = None
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(max_length=200)
+    new_password: str = Field(min_length=10, max_length=200)
+
+
+class ResetRequest(BaseModel):
+    email: str = Field(min_length=3, max_length=254)
+
+
+class ResetConfirm(BaseModel):
+    token: str = Field(min_length=10, max_length=200)
+    new_password: str = Field(min_length=10, max_length=200)
+
+
+class Accepted(BaseModel):
+    detail: str
+
+
+class CalendarLink(BaseModel):
+    url: str
+    webcal_url: str

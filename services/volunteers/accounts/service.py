@@ -1,11 +1,26 @@
+"""Accounts: sign-up, passwords and resets, private details, and erasing an account."""
+
 from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from services.volunteers.accounts import repository
-from services.volunteers.accounts.models import Volunteer
+from services.volunteers.accounts.models import PasswordReset, Volunteer
+from services.volunteers.adoptions import service as adoptions
+from services.volunteers.bags import service as bags
+from services.volunteers.idempotency import repository as idempotency
+from services.volunteers.mail.service import Mailer
+from services.volunteers.picks import service as picks
+from services.volunteers.sessions import service as sessions
+from services.volunteers.teams import service as teams
 from streetcare.core.auth import hash_password, verify_password
-from streetcare.core.errors import Conflict
+from streetcare.core.errors import Conflict, Forbidden, Unprocessable
+
+ERASED_NAME = "former volunteer"
 
 
 def sign_up(session: Session, *, display_name: str, email: str, password: str, language: str = "nl") -> Volunteer:
@@ -13,7 +28,11 @@ def sign_up(session: Session, *, display_name: str, email: str, password: str, l
     if repository.by_email(session, email) is not None:
         raise Conflict("an account with this email already exists; log in or reset your password")
     volunteer = Volunteer(
-        display_name=display_name.strip(), email=email, password_hash=hash_password(password), language=language
+        display_name=display_name.strip(),
+        email=email,
+        password_hash=hash_password(password),
+        language=language,
+        leaderboard_opt_out=False,
     )
     session.add(volunteer)
     session.flush()
@@ -35,3 +54,109 @@ def verify_credentials(session: Session, email: str, password: str) -> Volunteer
     if not verify_password(volunteer.password_hash if usable and volunteer else None, password):
         return None
     return volunteer
+
+
+def update_profile(
+    volunteer: Volunteer,
+    *,
+    display_name: str | None = None,
+    phone: str | None = None,
+    language: str | None = None,
+    leaderboard_opt_out: bool | None = None,
+) -> Volunteer:
+    if display_name is not None:
+        volunteer.display_name = display_name.strip()
+    if phone is not None:
+        volunteer.phone = phone.strip() or None
+    if language is not None:
+        volunteer.language = language
+    if leaderboard_opt_out is not None:
+        volunteer.leaderboard_opt_out = leaderboard_opt_out
+    return volunteer
+
+
+def change_password(volunteer: Volunteer, current_password: str, new_password: str) -> None:
+    if not verify_password(volunteer.password_hash, current_password):
+        raise Forbidden("the current password is not right")
+    if current_password == new_password:
+        raise Unprocessable("choose a new password that differs from the current one")
+    volunteer.password_hash = hash_password(new_password)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_reset(session: Session, mailer: Mailer, email: str, public_url: str, valid_minutes: int = 60) -> str | None:
+    """Mail a reset link when the account exists; the caller never learns whether it does."""
+    volunteer = repository.by_email(session, email)
+    if volunteer is None or volunteer.deleted_at is not None or volunteer.email is None:
+        return None
+    token = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    session.add(
+        PasswordReset(
+            volunteer_id=volunteer.id,
+            token_hash=_hash(token),
+            created_at=now,
+            expires_at=now + timedelta(minutes=valid_minutes),
+        )
+    )
+    session.flush()
+    dutch = volunteer.language == "nl"
+    link = f"{public_url.rstrip('/')}/volunteer#reset={token}"
+    if dutch:
+        subject = "Streetcare: nieuw wachtwoord instellen"
+        body = (
+            f"Hallo {volunteer.display_name},\n\nMet deze link stel je een nieuw wachtwoord in "
+            f"(geldig {valid_minutes} minuten):\n\n{link}\n\nCode: {token}\n\n"
+            "Heb je dit niet gevraagd? Dan hoef je niets te doen.\n"
+        )
+    else:
+        subject = "Streetcare: set a new password"
+        body = (
+            f"Hello {volunteer.display_name},\n\nUse this link to set a new password "
+            f"(valid for {valid_minutes} minutes):\n\n{link}\n\nCode: {token}\n\n"
+            "Did not ask for this? Then there is nothing to do.\n"
+        )
+    mailer.send(volunteer.email, subject, body)
+    return token
+
+
+def confirm_reset(session: Session, token: str, new_password: str) -> Volunteer:
+    reset = repository.reset_by_hash(session, _hash(token.strip()))
+    now = datetime.now(UTC)
+    if reset is None or reset.used_at is not None or reset.expires_at <= now:
+        raise Unprocessable("this reset link is unknown, used or expired; ask for a new one")
+    volunteer = repository.get(session, reset.volunteer_id)
+    if volunteer is None or volunteer.deleted_at is not None:
+        raise Unprocessable("this reset link is unknown, used or expired; ask for a new one")
+    reset.used_at = now
+    volunteer.password_hash = hash_password(new_password)
+    return volunteer
+
+
+def calendar_token(volunteer: Volunteer, rotate: bool = False) -> str:
+    if volunteer.calendar_token is None or rotate:
+        volunteer.calendar_token = secrets.token_urlsafe(32)
+    return volunteer.calendar_token
+
+
+def delete_account(session: Session, volunteer: Volunteer, mailer: Mailer | None = None) -> None:
+    """Erase the person, keep what they did: adoptions end (each an event), sign-ups are
+    cancelled (the waiting list moves up), picks and bag requests stay without a name."""
+    adoptions.end_all_of_volunteer(session, volunteer.id)
+    sessions.cancel_all_signups_of(session, volunteer.id, mailer)
+    for team_id in teams.leave_all(session, volunteer.id):
+        adoptions.end_all_of_team(session, team_id)
+    picks.anonymise(session, volunteer.id)
+    bags.anonymise(session, volunteer.id)
+    repository.forget_resets(session, volunteer.id)
+    idempotency.forget_scope(session, f"volunteer:{volunteer.id}")
+    volunteer.display_name = ERASED_NAME
+    volunteer.email = None
+    volunteer.phone = None
+    volunteer.password_hash = None
+    volunteer.calendar_token = None
+    volunteer.leaderboard_opt_out = True
+    volunteer.deleted_at = datetime.now(UTC)

@@ -47,7 +47,7 @@ class FolderMailer:
         message["Date"] = format_datetime(now)
         message_id = make_msgid(domain="streetcare.example")
         message["Message-ID"] = message_id
-        message.set_content(body)
+        message.set_content(body, cte="8bit")
         safe_id = re.sub(r"[^A-Za-z0-9]", "", message_id)[:40]
         name = f"{now.strftime('%Y%m%dT%H%M%S%f')}-{safe_id}.eml"
         temporary = self.folder / f".{name}.tmp"

@@ -1,0 +1,589 @@
+/* The volunteer page. No framework, no inline script: everything is wired with addEventListener. */
+(function () {
+  "use strict";
+
+  var API = "/api/v1/volunteers";
+  var TOKEN_KEY = "streetcare.volunteer.token";
+  var LANG_KEY = "streetcare.lang";
+
+  var TEXT = {
+    en: {
+      skip: "Skip to content", "welcome.title": "Keep your street clean",
+      "welcome.intro": "Adopt a street, log what you pick, join a clean-up. The city then sends its crews where nobody picks.",
+      "login.title": "Log in", "login.submit": "Log in", "login.forgot": "Forgot your password?",
+      "signup.title": "New here? Sign up", "signup.submit": "Sign up",
+      "field.email": "Email", "field.password": "Password", "field.name": "Your name (shown to other volunteers)",
+      "field.emailPrivate": "Email (never shown to others)", "field.newPassword": "Password (at least 10 characters)",
+      "field.currentPassword": "Current password",
+      "reset.title": "Reset your password", "reset.send": "Send me a link", "reset.demoMailbox": "Demo mailbox",
+      "reset.newTitle": "Choose a new password", "reset.code": "Code from the mail", "reset.save": "Save password",
+      "reset.sent": "If an account has this email, a reset link is on its way.", "reset.done": "Password saved. Log in with it.",
+      "app.hello": "Hello", "tab.streets": "My streets", "tab.find": "Adopt", "tab.sessions": "Clean-ups",
+      "tab.bags": "Bags", "tab.impact": "Impact", "tab.account": "Me",
+      "streets.title": "My streets", "streets.empty": "You have not adopted a street yet. Find one under \"Adopt\".",
+      "find.title": "Adopt a street", "find.label": "Street name", "find.placeholder": "Street name", "find.search": "Search",
+      "find.near": "Streets near me", "find.rhythm": "I will pick", "find.none": "No streets found.",
+      "find.adopt": "Adopt", "find.adopted": "Adopted! Log your first pick from \"My streets\".",
+      "find.adopters": "Adopted by", "find.noAdopters": "Nobody has adopted this street yet.",
+      "rhythm.weekly": "weekly", "rhythm.fortnightly": "every two weeks", "rhythm.monthly": "monthly",
+      "status.active": "active", "status.paused": "paused", "status.lapsed": "lapsed", "status.ended": "ended",
+      "adoption.team": "team", "adoption.lastPick": "Last pick", "adoption.never": "not yet", "adoption.due": "Next pick due",
+      "adoption.pausedUntil": "Paused until", "adoption.level": "Street level now", "adoption.target": "target",
+      "pick.log": "Log a pick", "pick.save": "Save pick", "pick.bags": "Bags", "pick.minutes": "Minutes",
+      "pick.note": "Note (optional)", "pick.photo": "Photo (optional)", "pick.saved": "Pick saved. Thank you!",
+      "adoption.pause": "Pause", "adoption.resume": "Resume", "adoption.end": "End",
+      "adoption.pauseAsk": "Pause until which date? (YYYY-MM-DD)", "adoption.endAsk": "End this adoption?",
+      "sessions.title": "Group clean-ups", "sessions.empty": "No clean-ups planned yet.",
+      "sessions.calendar": "Add my clean-ups to my phone calendar", "sessions.signup": "Sign me up",
+      "sessions.cancel": "Cancel my place", "sessions.places": "places taken", "sessions.waitingList": "on the waiting list",
+      "sessions.confirmed": "You have a place", "sessions.waiting": "You are on the waiting list, number",
+      "sessions.cancelled": "cancelled", "sessions.by": "by",
+      "bags.title": "My bags are ready", "bags.count": "Number of full bags", "bags.where": "Where",
+      "bags.here": "Here (use my location)", "bags.note": "Note for the crew (optional)", "bags.submit": "Ask for pick-up",
+      "bags.sent": "Thanks! A crew will collect them.", "bags.waiting": "waiting for a crew", "bags.collected": "collected",
+      "bags.noLocation": "Your location is not available; choose one of your streets.",
+      "impact.title": "My impact", "impact.picks": "Picks", "impact.bags": "Bags", "impact.hours": "Hours",
+      "impact.streets": "Streets", "impact.board": "Leaderboard", "impact.district": "District",
+      "impact.last90": "last 90 days", "impact.nobody": "No picks here yet.",
+      "account.title": "My account", "account.email": "Email (only you see it):",
+      "account.optOut": "Leave me off the public leaderboard", "account.password": "Change password",
+      "account.savePassword": "Save", "account.logout": "Log out", "account.delete": "Delete my account",
+      "account.deleteAsk": "Delete your account? Your name and email are erased; your picks stay in the city's figures without your name.",
+      "account.saved": "Saved.", "account.deleted": "Your account is deleted.",
+      "error.network": "No connection. Try again.", "error.location": "Your location is not available.",
+      "done": "Done."
+    },
+    nl: {
+      skip: "Naar de inhoud", "welcome.title": "Houd je straat schoon",
+      "welcome.intro": "Adopteer een straat, log wat je prikt, doe mee met een opruimactie. De gemeente stuurt haar ploegen dan naar straten waar niemand prikt.",
+      "login.title": "Inloggen", "login.submit": "Inloggen", "login.forgot": "Wachtwoord vergeten?",
+      "signup.title": "Nieuw? Meld je aan", "signup.submit": "Aanmelden",
+      "field.email": "E-mail", "field.password": "Wachtwoord", "field.name": "Je naam (zichtbaar voor andere vrijwilligers)",
+      "field.emailPrivate": "E-mail (nooit zichtbaar voor anderen)", "field.newPassword": "Wachtwoord (minstens 10 tekens)",
+      "field.currentPassword": "Huidig wachtwoord",
+      "reset.title": "Wachtwoord opnieuw instellen", "reset.send": "Stuur me een link", "reset.demoMailbox": "Demo-mailbox",
+      "reset.newTitle": "Kies een nieuw wachtwoord", "reset.code": "Code uit de mail", "reset.save": "Wachtwoord opslaan",
+      "reset.sent": "Als er een account met dit adres is, komt er een link aan.", "reset.done": "Wachtwoord opgeslagen. Log ermee in.",
+      "app.hello": "Hallo", "tab.streets": "Mijn straten", "tab.find": "Adopteren", "tab.sessions": "Opruimacties",
+      "tab.bags": "Zakken", "tab.impact": "Resultaat", "tab.account": "Ik",
+      "streets.title": "Mijn straten", "streets.empty": "Je hebt nog geen straat geadopteerd. Zoek er een bij \"Adopteren\".",
+      "find.title": "Adopteer een straat", "find.label": "Straatnaam", "find.placeholder": "Straatnaam", "find.search": "Zoeken",
+      "find.near": "Straten bij mij in de buurt", "find.rhythm": "Ik prik", "find.none": "Geen straten gevonden.",
+      "find.adopt": "Adopteren", "find.adopted": "Geadopteerd! Log je eerste prikronde bij \"Mijn straten\".",
+      "find.adopters": "Geadopteerd door", "find.noAdopters": "Nog niemand heeft deze straat geadopteerd.",
+      "rhythm.weekly": "wekelijks", "rhythm.fortnightly": "om de week", "rhythm.monthly": "maandelijks",
+      "status.active": "actief", "status.paused": "gepauzeerd", "status.lapsed": "verlopen", "status.ended": "beëindigd",
+      "adoption.team": "team", "adoption.lastPick": "Laatste prikronde", "adoption.never": "nog niet",
+      "adoption.due": "Volgende ronde", "adoption.pausedUntil": "Gepauzeerd tot", "adoption.level": "Niveau van de straat nu", "adoption.target": "doel",
+      "pick.log": "Prikronde loggen", "pick.save": "Opslaan", "pick.bags": "Zakken", "pick.minutes": "Minuten",
+      "pick.note": "Opmerking (optioneel)", "pick.photo": "Foto (optioneel)", "pick.saved": "Prikronde opgeslagen. Dank je wel!",
+      "adoption.pause": "Pauzeren", "adoption.resume": "Hervatten", "adoption.end": "Stoppen",
+      "adoption.pauseAsk": "Pauzeren tot welke datum? (JJJJ-MM-DD)", "adoption.endAsk": "Deze adoptie stoppen?",
+      "sessions.title": "Opruimacties", "sessions.empty": "Nog geen opruimacties gepland.",
+      "sessions.calendar": "Zet mijn opruimacties in mijn agenda", "sessions.signup": "Ik doe mee",
+      "sessions.cancel": "Afmelden", "sessions.places": "plaatsen bezet", "sessions.waitingList": "op de wachtlijst",
+      "sessions.confirmed": "Je hebt een plaats", "sessions.waiting": "Je staat op de wachtlijst, nummer",
+      "sessions.cancelled": "afgelast", "sessions.by": "door",
+      "bags.title": "Mijn zakken staan klaar", "bags.count": "Aantal volle zakken", "bags.where": "Waar",
+      "bags.here": "Hier (gebruik mijn locatie)", "bags.note": "Opmerking voor de ploeg (optioneel)",
+      "bags.submit": "Ophalen aanvragen", "bags.sent": "Dank je! Een ploeg haalt ze op.",
+      "bags.waiting": "wacht op een ploeg", "bags.collected": "opgehaald",
+      "bags.noLocation": "Je locatie is niet beschikbaar; kies een van je straten.",
+      "impact.title": "Mijn resultaat", "impact.picks": "Prikrondes", "impact.bags": "Zakken", "impact.hours": "Uren",
+      "impact.streets": "Straten", "impact.board": "Ranglijst", "impact.district": "Wijk",
+      "impact.last90": "afgelopen 90 dagen", "impact.nobody": "Hier is nog niet geprikt.",
+      "account.title": "Mijn account", "account.email": "E-mail (alleen jij ziet dit):",
+      "account.optOut": "Zet mij niet op de openbare ranglijst", "account.password": "Wachtwoord wijzigen",
+      "account.savePassword": "Opslaan", "account.logout": "Uitloggen", "account.delete": "Mijn account verwijderen",
+      "account.deleteAsk": "Je account verwijderen? Je naam en e-mail worden gewist; je prikrondes blijven zonder naam in de cijfers van de stad.",
+      "account.saved": "Opgeslagen.", "account.deleted": "Je account is verwijderd.",
+      "error.network": "Geen verbinding. Probeer het opnieuw.", "error.location": "Je locatie is niet beschikbaar.",
+      "done": "Gedaan."
+    }
+  };
+
+  var lang = localStorage.getItem(LANG_KEY) || ((navigator.language || "en").toLowerCase().indexOf("nl") === 0 ? "nl" : "en");
+  var me = null;
+  var adoptionsCache = [];
+
+  function t(key) { return (TEXT[lang] && TEXT[lang][key]) || TEXT.en[key] || key; }
+  function $(id) { return document.getElementById(id); }
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      if (name === "text") { node.textContent = attrs[name]; }
+      else if (name === "className") { node.className = attrs[name]; }
+      else { node.setAttribute(name, attrs[name]); }
+    });
+    (children || []).forEach(function (child) { if (child) { node.appendChild(child); } });
+    return node;
+  }
+  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
+  function when(iso) {
+    if (!iso) { return t("adoption.never"); }
+    return new Date(iso).toLocaleString(lang === "nl" ? "nl-NL" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
+  }
+  function day(iso) { return new Date(iso).toLocaleDateString(lang === "nl" ? "nl-NL" : "en-GB", { dateStyle: "medium" }); }
+  function key() { return (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random(); }
+
+  function say(message, isError) {
+    var box = $("status");
+    box.textContent = message || "";
+    box.classList.toggle("error", Boolean(isError));
+  }
+
+  function applyLanguage() {
+    document.documentElement.lang = lang;
+    document.querySelectorAll("[data-i18n]").forEach(function (node) { node.textContent = t(node.getAttribute("data-i18n")); });
+    document.querySelectorAll("[data-i18n-placeholder]").forEach(function (node) {
+      node.setAttribute("placeholder", t(node.getAttribute("data-i18n-placeholder")));
+    });
+    var other = lang === "nl" ? "en" : "nl";
+    $("lang").textContent = other.toUpperCase();
+    $("lang").setAttribute("aria-label", other === "nl" ? "Nederlands" : "English");
+  }
+
+  function token() { return sessionStorage.getItem(TOKEN_KEY); }
+
+  function api(method, path, body, extraHeaders) {
+    var headers = { "Accept": "application/json" };
+    if (body !== undefined) { headers["Content-Type"] = "application/json"; }
+    if (token()) { headers.Authorization = "Bearer " + token(); }
+    Object.keys(extraHeaders || {}).forEach(function (name) { headers[name] = extraHeaders[name]; });
+    return fetch(path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body) })
+      .catch(function () { throw new Error(t("error.network")); })
+      .then(function (answer) {
+        if (answer.status === 204) { return null; }
+        return answer.json().catch(function () { return {}; }).then(function (data) {
+          if (answer.status === 401 && token()) { sessionStorage.removeItem(TOKEN_KEY); showWelcome(); }
+          if (!answer.ok) { throw new Error((data && data.detail) || ("HTTP " + answer.status)); }
+          return data;
+        });
+      });
+  }
+  function post(path, body) { return api("POST", path, body, { "Idempotency-Key": key() }); }
+  function fail(error) { say(error.message, true); }
+
+  function formData(form) {
+    var data = {};
+    Array.prototype.forEach.call(form.elements, function (input) { if (input.name) { data[input.name] = input.value; } });
+    return data;
+  }
+
+  function busy(form, promise) {
+    var buttons = form.querySelectorAll("button");
+    buttons.forEach(function (b) { b.disabled = true; });
+    return promise.finally(function () { buttons.forEach(function (b) { b.disabled = false; }); });
+  }
+
+  // ---- logged out ----------------------------------------------------------------------------
+
+  function showWelcome() {
+    $("app").hidden = true;
+    $("welcome").hidden = false;
+  }
+
+  function logIn(email, password) {
+    return api("POST", "/api/v1/auth/login", { email: email, password: password }).then(function (answer) {
+      sessionStorage.setItem(TOKEN_KEY, answer.access_token);
+      return start();
+    });
+  }
+
+  function wireWelcome() {
+    $("login-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var data = formData(event.target);
+      busy(event.target, logIn(data.email, data.password)).catch(fail);
+    });
+    $("signup-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var data = formData(event.target);
+      data.language = lang;
+      busy(event.target, post(API + "/signup", data).then(function () { return logIn(data.email, data.password); })).catch(fail);
+    });
+    $("forgot").addEventListener("click", function () {
+      $("reset-request-form").hidden = false;
+      $("reset-email").value = $("login-email").value;
+      $("reset-email").focus();
+    });
+    $("reset-request-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var email = $("reset-email").value;
+      busy(event.target, api("POST", API + "/password-reset", { email: email })).then(function () {
+        say(t("reset.sent"));
+        $("reset-confirm-form").hidden = false;
+        return api("GET", API + "/demo/mailbox?to=" + encodeURIComponent(email)).then(showMailbox, function () { /* not a demo */ });
+      }).catch(fail);
+    });
+    $("reset-confirm-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      busy(event.target, api("POST", API + "/password-reset/confirm", formData(event.target))).then(function () {
+        say(t("reset.done"));
+        event.target.hidden = true;
+        history.replaceState(null, "", "/volunteer");
+        $("login-password").focus();
+      }).catch(fail);
+    });
+  }
+
+  function showMailbox(mails) {
+    var list = $("mailbox-list");
+    clear(list);
+    (mails || []).slice(0, 3).forEach(function (mail) {
+      list.appendChild(el("li", {}, [el("strong", { text: mail.subject }), el("pre", { text: mail.body })]));
+    });
+    $("mailbox").hidden = !(mails && mails.length);
+    var match = mails && mails.length && /Code: (\S+)/.exec(mails[0].body);
+    if (match) { $("reset-token").value = match[1]; }
+  }
+
+  // ---- logged in -----------------------------------------------------------------------------
+
+  function start() {
+    return api("GET", API + "/me").then(function (profile) {
+      me = profile;
+      $("welcome").hidden = true;
+      $("app").hidden = false;
+      $("me-name").textContent = me.display_name;
+      $("me-email").textContent = me.email || "";
+      $("opt-out").checked = Boolean(me.leaderboard_opt_out);
+      showTab("streets");
+    });
+  }
+
+  function showTab(name) {
+    document.querySelectorAll(".tab").forEach(function (tab) {
+      if (tab.getAttribute("data-tab") === name) { tab.setAttribute("aria-current", "page"); }
+      else { tab.removeAttribute("aria-current"); }
+    });
+    document.querySelectorAll(".panel").forEach(function (panel) { panel.hidden = panel.id !== "panel-" + name; });
+    var loaders = { streets: loadAdoptions, sessions: loadSessions, bags: loadBags, impact: loadImpact };
+    if (loaders[name]) { loaders[name]().catch(fail); }
+  }
+
+  function badge(status) { return el("span", { className: "badge " + status, text: t("status." + status) }); }
+
+  function loadAdoptions() {
+    return api("GET", API + "/adoptions").then(function (adoptions) {
+      adoptionsCache = adoptions;
+      var list = $("adoptions");
+      clear(list);
+      $("streets-empty").hidden = adoptions.length > 0;
+      adoptions.forEach(function (adoption) { list.appendChild(adoptionCard(adoption)); });
+      fillBagStreets();
+    });
+  }
+
+  function adoptionCard(adoption) {
+    var level = el("p", { className: "meta" });
+    var item = el("li", { "data-street-id": String(adoption.street_id), "data-adoption-id": String(adoption.id) }, [
+      el("h3", { text: adoption.street_name }),
+      el("p", { className: "meta" }, [
+        badge(adoption.status), document.createTextNode(" " + t("rhythm." + adoption.rhythm)),
+        adoption.team_name ? document.createTextNode(" · " + t("adoption.team") + " " + adoption.team_name) : null
+      ]),
+      el("p", { className: "meta", text: t("adoption.lastPick") + ": " + when(adoption.last_pick_at) }),
+      adoption.next_pick_due ? el("p", { className: "meta", text: t("adoption.due") + ": " + day(adoption.next_pick_due) }) : null,
+      adoption.paused_until ? el("p", { className: "meta", text: t("adoption.pausedUntil") + ": " + day(adoption.paused_until) }) : null,
+      level
+    ]);
+    api("GET", "/api/v1/scheduling/streets/" + adoption.street_id).then(function (street) {
+      level.textContent = t("adoption.level") + ": " + street.estimated_level + " (" + t("adoption.target") + " " + street.target_level + ")";
+    }, function () { /* scheduling unavailable: the page still works */ });
+
+    var actions = el("div", { className: "actions" });
+    var logButton = el("button", { type: "button", className: "log-pick", text: t("pick.log") });
+    logButton.addEventListener("click", function () { togglePickForm(item, adoption); });
+    actions.appendChild(logButton);
+    if (adoption.can_manage) {
+      if (adoption.status === "active") { actions.appendChild(action("adoption.pause", function () { pauseAdoption(adoption); })); }
+      if (adoption.status === "paused" || adoption.status === "lapsed") {
+        actions.appendChild(action("adoption.resume", function () { changeAdoption(adoption, "resume"); }));
+      }
+      actions.appendChild(action("adoption.end", function () {
+        if (window.confirm(t("adoption.endAsk"))) { changeAdoption(adoption, "end"); }
+      }, "secondary small"));
+    }
+    item.appendChild(actions);
+    return item;
+  }
+
+  function action(label, handler, className) {
+    var button = el("button", { type: "button", className: className || "secondary small", text: t(label) });
+    button.addEventListener("click", handler);
+    return button;
+  }
+
+  function changeAdoption(adoption, verb, body) {
+    api("POST", API + "/adoptions/" + adoption.id + "/" + verb, body).then(function () {
+      say(t("done"));
+      return loadAdoptions();
+    }).catch(fail);
+  }
+
+  function pauseAdoption(adoption) {
+    var inTwoWeeks = new Date(Date.now() + 14 * 86400000).toISOString().slice(0, 10);
+    var until = window.prompt(t("adoption.pauseAsk"), inTwoWeeks);
+    if (until) { changeAdoption(adoption, "pause", { until: until }); }
+  }
+
+  function togglePickForm(item, adoption) {
+    var existing = item.querySelector(".pick-form");
+    if (existing) { existing.remove(); return; }
+    var id = "pick-" + adoption.id;
+    var form = el("form", { className: "pick-form", novalidate: "" }, [
+      el("label", { "for": id + "-bags", text: t("pick.bags") }),
+      el("label", { "for": id + "-minutes", text: t("pick.minutes") }),
+      el("input", { id: id + "-bags", name: "bags", type: "number", min: "0", max: "50", value: "1", inputmode: "numeric" }),
+      el("input", { id: id + "-minutes", name: "minutes", type: "number", min: "0", max: "600", value: "30", inputmode: "numeric" }),
+      el("label", { "for": id + "-note", className: "wide", text: t("pick.note") }),
+      el("input", { id: id + "-note", name: "note", className: "wide", maxlength: "500" }),
+      el("label", { "for": id + "-photo", className: "wide", text: t("pick.photo") }),
+      el("input", { id: id + "-photo", name: "photo", className: "wide", type: "file", accept: "image/*", capture: "environment" }),
+      el("button", { type: "submit", className: "save-pick", text: t("pick.save") })
+    ]);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var body = {
+        street_ids: [adoption.street_id],
+        bags: parseInt(form.elements.bags.value || "0", 10),
+        minutes: parseInt(form.elements.minutes.value || "0", 10),
+        note: form.elements.note.value
+      };
+      if (adoption.team_id) { body.team_id = adoption.team_id; }
+      busy(form, readPhoto(form.elements.photo).then(function (photo) {
+        if (photo) { body.photo = photo; }
+        return post(API + "/picks", body);
+      })).then(function () {
+        say(t("pick.saved"));
+        return loadAdoptions();
+      }).catch(fail);
+    });
+    item.appendChild(form);
+    form.querySelector(".save-pick").focus();
+  }
+
+  function readPhoto(input) {
+    return new Promise(function (resolve, reject) {
+      var file = input.files && input.files[0];
+      if (!file) { resolve(null); return; }
+      var reader = new FileReader();
+      reader.addEventListener("load", function () { resolve(reader.result); });
+      reader.addEventListener("error", function () { reject(new Error("photo")); });
+      reader.readAsDataURL(file);
+    });
+  }
+
+  // ---- adopt ---------------------------------------------------------------------------------
+
+  function showResults(streets) {
+    var list = $("results");
+    clear(list);
+    if (!streets.length) { list.appendChild(el("li", { text: t("find.none") })); return; }
+    streets.forEach(function (street) {
+      var names = street.adopters.map(function (a) { return a.name; });
+      var button = el("button", { type: "button", className: "adopt", text: t("find.adopt") + " " + street.name });
+      button.addEventListener("click", function () {
+        button.disabled = true;
+        post(API + "/adoptions", { street_id: street.id, rhythm: $("rhythm").value }).then(function () {
+          say(t("find.adopted"));
+          showTab("streets");
+        }).catch(function (error) { button.disabled = false; fail(error); });
+      });
+      list.appendChild(el("li", { "data-street-id": String(street.id) }, [
+        el("h3", { text: street.name }),
+        el("p", { className: "meta", text: street.district + " · " + Math.round(street.length_m) + " m" +
+          (street.distance_m !== null && street.distance_m !== undefined ? " · " + Math.round(street.distance_m) + " m away" : "") }),
+        el("p", { className: "meta", text: names.length ? t("find.adopters") + ": " + names.join(", ") : t("find.noAdopters") }),
+        el("div", { className: "actions" }, [button])
+      ]));
+    });
+  }
+
+  function where() {
+    return new Promise(function (resolve, reject) {
+      if (!navigator.geolocation) { reject(new Error(t("error.location"))); return; }
+      navigator.geolocation.getCurrentPosition(
+        function (position) { resolve(position.coords); },
+        function () { reject(new Error(t("error.location"))); },
+        { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 }
+      );
+    });
+  }
+
+  // ---- sessions ------------------------------------------------------------------------------
+
+  function loadSessions() {
+    return api("GET", API + "/sessions").then(function (sessions) {
+      var list = $("sessions");
+      clear(list);
+      $("sessions-empty").hidden = sessions.length > 0;
+      sessions.forEach(function (s) {
+        var mine = s.my_status === "confirmed" ? t("sessions.confirmed")
+          : s.my_status === "waiting" ? t("sessions.waiting") + " " + s.my_waiting_position : "";
+        var actions = el("div", { className: "actions" });
+        if (s.my_status === "confirmed" || s.my_status === "waiting") {
+          actions.appendChild(action("sessions.cancel", function () {
+            api("DELETE", API + "/sessions/" + s.id + "/signups/me").then(loadSessions).catch(fail);
+          }));
+        } else {
+          var join = el("button", { type: "button", text: t("sessions.signup") });
+          join.addEventListener("click", function () { post(API + "/sessions/" + s.id + "/signups").then(loadSessions).catch(fail); });
+          actions.appendChild(join);
+        }
+        list.appendChild(el("li", { id: "session-" + s.id }, [
+          el("h3", { text: s.title }),
+          el("p", { className: "meta", text: when(s.starts_at) + " · " + s.streets.map(function (x) { return x.name; }).join(", ") }),
+          s.meeting_point ? el("p", { className: "meta", text: s.meeting_point }) : null,
+          el("p", { className: "meta", text: s.places_taken + "/" + s.capacity + " " + t("sessions.places") +
+            (s.waiting ? " · " + s.waiting + " " + t("sessions.waitingList") : "") + " · " + t("sessions.by") + " " + s.team_name }),
+          mine ? el("p", {}, [el("strong", { text: mine })]) : null,
+          actions
+        ]));
+      });
+      return api("GET", API + "/me/calendar").then(function (link) { $("calendar-link").href = link.webcal_url; });
+    });
+  }
+
+  // ---- bags ----------------------------------------------------------------------------------
+
+  function fillBagStreets() {
+    var select = $("bags-street");
+    while (select.options.length > 1) { select.remove(1); }
+    adoptionsCache.forEach(function (a) {
+      select.appendChild(el("option", { value: String(a.street_id), text: a.street_name }));
+    });
+  }
+
+  function loadBags() {
+    var ready = adoptionsCache.length ? Promise.resolve() : loadAdoptions();
+    return ready.then(function () { return api("GET", API + "/bags"); }).then(function (requests) {
+      var list = $("bag-requests");
+      clear(list);
+      requests.forEach(function (r) {
+        var state = r.status === "collected" ? t("bags.collected") + " " + when(r.collected_at) : t("bags.waiting");
+        list.appendChild(el("li", {}, [
+          el("h3", { text: r.bags + " × " + r.street_name }),
+          el("p", { className: "meta" }, [el("span", { className: "badge " + (r.status === "collected" ? "" : "waiting"), text: state })]),
+          el("p", { className: "meta", text: when(r.ready_at) + (r.note ? " · " + r.note : "") })
+        ]));
+      });
+    });
+  }
+
+  function sendBags(event) {
+    event.preventDefault();
+    var form = event.target;
+    var choice = $("bags-street").value;
+    var body = { bags: parseInt($("bags-count").value || "1", 10), note: $("bags-note").value };
+    var located;
+    if (choice === "here") {
+      located = where().then(function (coords) { body.lat = coords.latitude; body.lon = coords.longitude; });
+    } else {
+      var street = adoptionsCache.filter(function (a) { return String(a.street_id) === choice; })[0];
+      body.street_id = street.street_id;
+      located = api("GET", "/api/v1/volunteers/streets/" + street.street_id).then(function (detail) {
+        body.lat = detail.centroid.lat; body.lon = detail.centroid.lon;
+      });
+    }
+    busy(form, located.then(function () { return post(API + "/bags", body); })).then(function () {
+      say(t("bags.sent"));
+      return loadBags();
+    }).catch(fail);
+  }
+
+  // ---- impact --------------------------------------------------------------------------------
+
+  function loadImpact() {
+    var ready = adoptionsCache.length ? Promise.resolve() : loadAdoptions();
+    return ready.then(function () { return api("GET", API + "/impact/me"); }).then(function (impact) {
+      var stats = $("impact");
+      clear(stats);
+      [["impact.picks", impact.picks], ["impact.bags", impact.bags], ["impact.hours", impact.hours], ["impact.streets", impact.streets]]
+        .forEach(function (pair) { stats.appendChild(el("div", {}, [el("dt", { text: t(pair[0]) }), el("dd", { text: String(pair[1]) })])); });
+      var district = adoptionsCache.length ? adoptionsCache[0].district : "";
+      var board = $("board");
+      clear(board);
+      if (!district) { $("board-district").textContent = ""; return null; }
+      $("board-district").textContent = t("impact.district") + " " + district + " · " + t("impact.last90");
+      return api("GET", API + "/leaderboard?district=" + encodeURIComponent(district)).then(function (result) {
+        var rows = result.volunteers.concat(result.teams.map(function (team) { return Object.assign({}, team, { name: team.name + " (team)" }); }));
+        if (!rows.length) { board.appendChild(el("li", { text: t("impact.nobody") })); }
+        result.volunteers.forEach(function (row) {
+          board.appendChild(el("li", { text: row.name + " — " + row.bags + " " + t("impact.bags").toLowerCase() + ", " + row.hours + " h" }));
+        });
+        result.teams.forEach(function (row) {
+          board.appendChild(el("li", { text: row.name + " (" + t("adoption.team") + ") — " + row.bags + " " + t("impact.bags").toLowerCase() }));
+        });
+      });
+    });
+  }
+
+  // ---- account -------------------------------------------------------------------------------
+
+  function wireApp() {
+    document.querySelectorAll(".tab").forEach(function (tab) {
+      tab.addEventListener("click", function () { say(""); showTab(tab.getAttribute("data-tab")); });
+    });
+    $("search-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var q = $("search-q").value.trim();
+      if (q.length < 2) { return; }
+      api("GET", API + "/streets?q=" + encodeURIComponent(q)).then(showResults).catch(fail);
+    });
+    $("near-me").addEventListener("click", function () {
+      where().then(function (coords) {
+        return api("GET", API + "/streets/near?lat=" + coords.latitude + "&lon=" + coords.longitude + "&radius_m=500");
+      }).then(showResults).catch(fail);
+    });
+    $("bags-form").addEventListener("submit", sendBags);
+    $("opt-out").addEventListener("change", function (event) {
+      api("PATCH", API + "/me", { leaderboard_opt_out: event.target.checked }).then(function () { say(t("account.saved")); }).catch(fail);
+    });
+    $("password-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      busy(event.target, api("POST", API + "/me/password", formData(event.target))).then(function () {
+        event.target.reset();
+        say(t("account.saved"));
+      }).catch(fail);
+    });
+    $("logout").addEventListener("click", function () {
+      api("POST", "/api/v1/auth/logout").catch(function () { return null; }).then(function () {
+        sessionStorage.removeItem(TOKEN_KEY);
+        showWelcome();
+      });
+    });
+    $("delete-account").addEventListener("click", function () {
+      if (!window.confirm(t("account.deleteAsk"))) { return; }
+      api("DELETE", API + "/me").then(function () {
+        sessionStorage.removeItem(TOKEN_KEY);
+        showWelcome();
+        say(t("account.deleted"));
+      }).catch(fail);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    applyLanguage();
+    $("lang").addEventListener("click", function () {
+      lang = lang === "nl" ? "en" : "nl";
+      localStorage.setItem(LANG_KEY, lang);
+      if (me) { api("PATCH", API + "/me", { language: lang }).catch(function () { return null; }); }
+      applyLanguage();
+      var current = document.querySelector(".tab[aria-current='page']");
+      if (current && me) { showTab(current.getAttribute("data-tab")); }
+    });
+    wireWelcome();
+    wireApp();
+    var reset = /reset=([^&]+)/.exec(location.hash);
+    if (reset) {
+      $("welcome").hidden = false;
+      $("reset-confirm-form").hidden = false;
+      $("reset-token").value = decodeURIComponent(reset[1]);
+      $("reset-password").focus();
+      return;
+    }
+    if (token()) { start().catch(function () { showWelcome(); }); } else { showWelcome(); }
+  });
+})();

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from services.volunteers.accounts.models import Volunteer
+from services.volunteers.adoptions import repository, service
+from services.volunteers.adoptions.models import ACTIVE, RHYTHM_DAYS, Adoption
+from services.volunteers.adoptions.schemas import AdoptionCreate, AdoptionOut, AdoptionPause, AdoptionUpdate
+from services.volunteers.database import StreetCopy
+from services.volunteers.teams import repository as teams_repository
+from services.volunteers.teams.models import COORDINATOR, Team
+from services.volunteers.web import SessionDep, VolunteerDep, idempotent
+
+router = APIRouter(prefix="/api/v1/volunteers", tags=["adoptions"])
+
+
+def adoption_out(session: Session, adoption: Adoption, volunteer: Volunteer) -> AdoptionOut:
+    street = session.get(StreetCopy, adoption.street_id)
+    team = session.get(Team, adoption.team_id) if adoption.team_id else None
+    if team is not None:
+        member = teams_repository.membership(session, team.id, volunteer.id)
+        can_manage = member is not None and member.role == COORDINATOR
+    else:
+        can_manage = adoption.volunteer_id == volunteer.id
+    due = None
+    if adoption.status == ACTIVE:
+        due = service.silence_since(adoption) + timedelta(days=RHYTHM_DAYS[adoption.rhythm])
+    return AdoptionOut(
+        id=adoption.id,
+        street_id=adoption.street_id,
+        street_name=street.name if street else f"street {adoption.street_id}",
+        district=street.district if street else "",
+        team_id=adoption.team_id,
+        team_name=team.name if team else None,
+        rhythm=adoption.rhythm,  # type: ignore[arg-type]
+        status=adoption.status,  # type: ignore[arg-type]
+        started_on=adoption.started_on,
+        paused_until=adoption.paused_until,
+        last_pick_at=adoption.last_pick_at,
+        next_pick_due=due,
+        can_manage=can_manage,
+    )
+
+
+@router.post("/adoptions", status_code=201, response_model=AdoptionOut)
+def adopt(body: AdoptionCreate, request: Request, volunteer: VolunteerDep, session: SessionDep) -> JSONResponse:
+    def action() -> AdoptionOut:
+        adoption = service.adopt(session, volunteer.id, body.street_id, body.rhythm, body.team_id)
+        return adoption_out(session, adoption, volunteer)
+
+    return idempotent(request, session, f"volunteer:{volunteer.id}", body, action)
+
+
+@router.get("/adoptions", response_model=list[AdoptionOut])
+def my_adoptions(volunteer: VolunteerDep, session: SessionDep, include_ended: bool = False) -> list[AdoptionOut]:
+    team_ids = teams_repository.team_ids_of(session, volunteer.id)
+    return [
+        adoption_out(session, a, volunteer)
+        for a in repository.of_volunteer(session, volunteer.id, team_ids, include_ended)
+    ]
+
+
+@router.post("/adoptions/{adoption_id}/pause", response_model=AdoptionOut)
+def pause(adoption_id: int, body: AdoptionPause, volunteer: VolunteerDep, session: SessionDep) -> AdoptionOut:
+    adoption = service.pause(session, service.get_managed(session, adoption_id, volunteer.id), body.until)
+    return adoption_out(session, adoption, volunteer)
+
+
+@router.post("/adoptions/{adoption_id}/resume", response_model=AdoptionOut)
+def resume(adoption_id: int, volunteer: VolunteerDep, session: SessionDep) -> AdoptionOut:
+    adoption = service.resume(session, service.get_managed(session, adoption_id, volunteer.id))
+    return adoption_out(session, adoption, volunteer)
+
+
+@router.post("/adoptions/{adoption_id}/end", response_model=AdoptionOut)
+def end(adoption_id: int, volunteer: VolunteerDep, session: SessionDep) -> AdoptionOut:
+    adoption = service.end(session, service.get_managed(session, adoption_id, volunteer.id))
+    return adoption_out(session, adoption, volunteer)
+
+
+@router.patch("/adoptions/{adoption_id}", response_model=AdoptionOut)
+def update(adoption_id: int, body: AdoptionUpdate, volunteer: VolunteerDep, session: SessionDep) -> AdoptionOut:
+    adoption = service.change_rhythm(session, service.get_managed(session, adoption_id, volunteer.id), body.rhythm)
+    return adoption_out(session, adoption, volunteer)

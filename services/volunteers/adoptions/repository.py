@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from services.volunteers.adoptions.models import ACTIVE, OPEN_STATUSES, PAUSED, Adoption
+
+
+def get(session: Session, adoption_id: int) -> Adoption | None:
+    return session.get(Adoption, adoption_id)
+
+
+def open_for(session: Session, street_id: int, volunteer_id: int | None, team_id: int | None) -> Adoption | None:
+    query = select(Adoption).where(Adoption.street_id == street_id, Adoption.status.in_(OPEN_STATUSES))
+    if team_id is not None:
+        query = query.where(Adoption.team_id == team_id)
+    else:
+        query = query.where(Adoption.volunteer_id == volunteer_id, Adoption.team_id.is_(None))
+    return session.scalar(query)
+
+
+def of_volunteer(session: Session, volunteer_id: int, team_ids: list[int], include_ended: bool) -> Sequence[Adoption]:
+    owner = or_(Adoption.volunteer_id == volunteer_id, Adoption.team_id.in_(team_ids))
+    query = select(Adoption).where(owner)
+    if not include_ended:
+        query = query.where(Adoption.status.in_(OPEN_STATUSES))
+    return session.scalars(query.order_by(Adoption.created_at.desc(), Adoption.id.desc())).all()
+
+
+def visible_on_street(session: Session, street_id: int) -> Sequence[Adoption]:
+    return session.scalars(
+        select(Adoption)
+        .where(Adoption.street_id == street_id, Adoption.status.in_((ACTIVE, PAUSED)))
+        .order_by(Adoption.started_on, Adoption.id)
+    ).all()
+
+
+def open_of_volunteer_only(session: Session, volunteer_id: int) -> Sequence[Adoption]:
+    return session.scalars(
+        select(Adoption).where(
+            Adoption.volunteer_id == volunteer_id, Adoption.team_id.is_(None), Adoption.status.in_(OPEN_STATUSES)
+        )
+    ).all()
+
+
+def open_of_team(session: Session, team_id: int) -> Sequence[Adoption]:
+    return session.scalars(
+        select(Adoption).where(Adoption.team_id == team_id, Adoption.status.in_(OPEN_STATUSES))
+    ).all()
+
+
+def for_pick(
+    session: Session, street_ids: list[int], volunteer_id: int | None, team_ids: list[int]
+) -> Sequence[Adoption]:
+    owner: list[ColumnElement[bool]] = [Adoption.team_id.in_(team_ids)] if team_ids else []
+    if volunteer_id is not None:
+        owner.append(Adoption.volunteer_id == volunteer_id)
+    if not owner:
+        return []
+    return session.scalars(
+        select(Adoption).where(Adoption.street_id.in_(street_ids), Adoption.status.in_(OPEN_STATUSES), or_(*owner))
+    ).all()
+
+
+def in_statuses(session: Session, statuses: tuple[str, ...]) -> Sequence[Adoption]:
+    return session.scalars(select(Adoption).where(Adoption.status.in_(statuses)).order_by(Adoption.id)).all()

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Rhythm = Literal["weekly", "fortnightly", "monthly"]
+
+
+class AdoptionCreate(BaseModel):
+    street_id: int
+    rhythm: Rhythm = "weekly"
+    team_id: int | None = Field(default=None, description="adopt for your team (you must coordinate it)")
+
+
+class AdoptionPause(BaseModel):
+    until: date = Field(description="the adoption resumes on this date")
+
+
+class AdoptionUpdate(BaseModel):
+    rhythm: Rhythm
+
+
+class AdoptionOut(BaseModel):
+    id: int
+    street_id: int
+    street_name: str
+    district: str
+    team_id: int | None
+    team_name: str | None
+    rhythm: Rhythm
+    status: Literal["active", "paused", "lapsed", "ended"]
+    started_on: date
+    paused_until: date | None
+    last_pick_at: datetime | None
+    next_pick_due: datetime | None
+    can_manage: bool

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from services.volunteers.bags import repository, service
+from services.volunteers.bags.models import BagRequest
+from services.volunteers.bags.schemas import BagRequestCreate, BagRequestOut
+from services.volunteers.database import StreetCopy
+from services.volunteers.web import SessionDep, StreetIndexDep, VolunteerDep, idempotent
+
+router = APIRouter(prefix="/api/v1/volunteers", tags=["bag pick-up"])
+
+
+def bag_out(session: Session, request: BagRequest) -> BagRequestOut:
+    street = session.get(StreetCopy, request.street_id)
+    return BagRequestOut(
+        id=request.id,
+        street_id=request.street_id,
+        street_name=street.name if street else f"street {request.street_id}",
+        lat=request.lat,
+        lon=request.lon,
+        bags=request.bags,
+        note=request.note,
+        status=request.status,  # type: ignore[arg-type]
+        ready_at=request.ready_at,
+        collected_at=request.collected_at,
+    )
+
+
+@router.post("/bags", status_code=201, response_model=BagRequestOut)
+def bags_ready(
+    body: BagRequestCreate, request: Request, volunteer: VolunteerDep, session: SessionDep, index: StreetIndexDep
+) -> JSONResponse:
+    def action() -> BagRequestOut:
+        created = service.request_pickup(
+            session,
+            index,
+            volunteer.id,
+            lat=body.lat,
+            lon=body.lon,
+            bags=body.bags,
+            street_id=body.street_id,
+            note=body.note,
+        )
+        return bag_out(session, created)
+
+    return idempotent(request, session, f"volunteer:{volunteer.id}", body, action)
+
+
+@router.get("/bags", response_model=list[BagRequestOut])
+def my_bag_requests(
+    volunteer: VolunteerDep, session: SessionDep, limit: Annotated[int, Query(ge=1, le=100)] = 20
+) -> list[BagRequestOut]:
+    return [bag_out(session, r) for r in repository.of_volunteer(session, volunteer.id, limit)]

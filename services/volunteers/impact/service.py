@@ -1,0 +1,77 @@
+"""Impact: picks, bags and hours per volunteer, team, street and district, and the leaderboard.
+
+The leaderboard is public and privacy-safe: display names and team names only, volunteers who
+opted out (and erased accounts) left out, and never anything but counts.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+from services.volunteers.accounts.models import Volunteer
+from services.volunteers.impact import repository
+from services.volunteers.impact.schemas import ImpactOut, Leaderboard, LeaderboardEntry
+from services.volunteers.picks.models import Pick
+from services.volunteers.teams import repository as teams_repository
+from services.volunteers.teams.models import Team
+
+
+def _impact(session: Session, scope: str, pick_ids: Select[Any], since: datetime | None) -> ImpactOut:
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    picks, bags, minutes, last, streets = repository.totals(session, pick_ids, since)
+    return ImpactOut(
+        scope=scope,
+        picks=picks,
+        bags=bags,
+        hours=round(minutes / 60, 1),
+        streets=streets,
+        last_pick_at=last,
+        since=since,
+    )
+
+
+def of_volunteer(session: Session, volunteer_id: int, since: datetime | None = None) -> ImpactOut:
+    return _impact(session, f"volunteer:{volunteer_id}", repository.picks_of_volunteer(volunteer_id), since)
+
+
+def of_team(session: Session, team_id: int, since: datetime | None = None) -> ImpactOut:
+    members = teams_repository.member_ids(session, team_id)
+    return _impact(session, f"team:{team_id}", repository.picks_of_team(team_id, members), since)
+
+
+def of_street(session: Session, street_id: int, since: datetime | None = None) -> ImpactOut:
+    return _impact(session, f"street:{street_id}", repository.picks_on_street(street_id), since)
+
+
+def of_district(session: Session, district: str, since: datetime | None = None) -> ImpactOut:
+    return _impact(session, f"district:{district}", repository.picks_in_district(district), since)
+
+
+def leaderboard(
+    session: Session, district: str, days: int = 90, limit: int = 10, now: datetime | None = None
+) -> Leaderboard:
+    since = (now or datetime.now(UTC)) - timedelta(days=days)
+    people = []
+    for volunteer_id, picks, bags, minutes in repository.ranking(session, district, since, Pick.volunteer_id):
+        person = session.get(Volunteer, volunteer_id)
+        if person is None or person.deleted_at is not None or person.leaderboard_opt_out:
+            continue
+        people.append((person.display_name, int(picks), int(bags), int(minutes)))
+    groups = []
+    for team_id, picks, bags, minutes in repository.ranking(session, district, since, Pick.team_id):
+        team = session.get(Team, team_id)
+        if team is not None:
+            groups.append((team.name, int(picks), int(bags), int(minutes)))
+
+    def ranked(rows: list[tuple[str, int, int, int]]) -> list[LeaderboardEntry]:
+        return [
+            LeaderboardEntry(rank=i, name=name, picks=picks, bags=bags, hours=round(minutes / 60, 1))
+            for i, (name, picks, bags, minutes) in enumerate(rows[:limit], start=1)
+        ]
+
+    return Leaderboard(district=district, days=days, volunteers=ranked(people), teams=ranked(groups))

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from services.volunteers.database import StreetCopy
+from services.volunteers.picks import repository, service
+from services.volunteers.picks.models import Pick, PickPhoto
+from services.volunteers.picks.schemas import PickCreate, PickOut, PickStreetOut
+from services.volunteers.web import SessionDep, VolunteerDep, idempotent
+from streetcare.core.errors import NotFound
+
+router = APIRouter(prefix="/api/v1/volunteers", tags=["picks"])
+
+
+def pick_out(session: Session, pick: Pick) -> PickOut:
+    streets = []
+    for street_id in repository.street_ids(session, pick.id):
+        street = session.get(StreetCopy, street_id)
+        streets.append(PickStreetOut(id=street_id, name=street.name if street else f"street {street_id}"))
+    return PickOut(
+        id=pick.id,
+        streets=streets,
+        picked_at=pick.picked_at,
+        minutes=pick.minutes,
+        bags=pick.bags,
+        note=pick.note,
+        team_id=pick.team_id,
+        has_photo=repository.has_photo(session, pick.id),
+    )
+
+
+@router.post("/picks", status_code=201, response_model=PickOut)
+def log_pick(body: PickCreate, request: Request, volunteer: VolunteerDep, session: SessionDep) -> JSONResponse:
+    def action() -> PickOut:
+        return pick_out(session, service.log_pick(session, volunteer.id, service.NewPick(**body.model_dump())))
+
+    return idempotent(request, session, f"volunteer:{volunteer.id}", body, action)
+
+
+@router.get("/picks", response_model=list[PickOut])
+def my_picks(
+    volunteer: VolunteerDep, session: SessionDep, limit: Annotated[int, Query(ge=1, le=200)] = 20
+) -> list[PickOut]:
+    return [pick_out(session, p) for p in repository.of_volunteer(session, volunteer.id, limit)]
+
+
+@router.get("/picks/{pick_id}/photo")
+def pick_photo(pick_id: int, volunteer: VolunteerDep, session: SessionDep) -> Response:
+    pick = session.get(Pick, pick_id)
+    photo = session.get(PickPhoto, pick_id)
+    if pick is None or photo is None or pick.volunteer_id != volunteer.id:
+        raise NotFound("no such photo")
+    return Response(photo.data, media_type=photo.content_type, headers={"Cache-Control": "private, max-age=3600"})

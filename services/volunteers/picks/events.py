@@ -1,0 +1,28 @@
+"""What picks publish: one `pick.logged` per logged pick."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from services.volunteers.database import OutboxMessage
+from services.volunteers.picks.models import Pick
+from streetcare.core.events import PickLogged
+from streetcare.core.outbox import record_event
+
+
+def pick_logged(session: Session, pick: Pick, street_ids: list[int]) -> str:
+    return record_event(
+        session,
+        OutboxMessage,
+        "volunteers",
+        "pick.logged",
+        PickLogged(
+            pick_id=pick.id,
+            street_ids=street_ids,
+            picked_at=pick.picked_at,
+            bags=pick.bags,
+            minutes=pick.minutes,
+            volunteer_id=pick.volunteer_id,
+            team_id=pick.team_id,
+        ),
+    )

@@ -1,0 +1,94 @@
+"""Logging a pick: it renews the adopter's pledge and tells scheduling the street was cleaned."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from services.volunteers.adoptions import service as adoptions
+from services.volunteers.database import StreetCopy
+from services.volunteers.picks import events, repository
+from services.volunteers.picks.models import Pick, PickPhoto, PickStreet
+from services.volunteers.teams import service as teams
+from streetcare.core import metrics
+from streetcare.core.errors import NotFound, Unprocessable
+
+MAX_BACKDATE = timedelta(days=30)
+CLOCK_SKEW = timedelta(minutes=10)
+PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class NewPick:
+    street_ids: list[int]
+    minutes: int
+    bags: int
+    picked_at: datetime | None = None
+    note: str = ""
+    team_id: int | None = None
+    photo: str | None = None  # a data: URL (data:image/jpeg;base64,...)
+
+
+def decode_photo(data_url: str) -> tuple[str, bytes]:
+    header, _, payload = data_url.partition(",")
+    if not header.startswith("data:") or ";base64" not in header:
+        raise Unprocessable("the photo must be a data URL: data:image/jpeg;base64,…")
+    content_type = header[5:].split(";", 1)[0].lower()
+    if content_type not in PHOTO_TYPES:
+        raise Unprocessable("the photo must be a JPEG, PNG or WebP image")
+    try:
+        raw = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise Unprocessable("the photo is not valid base64") from None
+    if not raw or len(raw) > MAX_PHOTO_BYTES:
+        raise Unprocessable("the photo must be smaller than 5 MB")
+    return content_type, raw
+
+
+def log_pick(session: Session, volunteer_id: int | None, new: NewPick, now: datetime | None = None) -> Pick:
+    now = now or datetime.now(UTC)
+    street_ids = sorted(set(new.street_ids))
+    if not street_ids:
+        raise Unprocessable("name at least one street")
+    for street_id in street_ids:
+        if session.get(StreetCopy, street_id) is None:
+            raise NotFound(f"there is no street {street_id} in the city")
+    picked_at = new.picked_at or now
+    if picked_at.tzinfo is None:
+        raise Unprocessable("give picked_at with a time zone offset")
+    if picked_at > now + CLOCK_SKEW:
+        raise Unprocessable("a pick cannot be logged in the future")
+    if picked_at < now - MAX_BACKDATE:
+        raise Unprocessable("picks older than 30 days cannot be logged")
+    if new.team_id is not None and volunteer_id is not None:
+        teams.require_member(session, new.team_id, volunteer_id)
+    photo = decode_photo(new.photo) if new.photo else None
+    pick = Pick(
+        volunteer_id=volunteer_id,
+        team_id=new.team_id,
+        picked_at=picked_at.astimezone(UTC),
+        minutes=new.minutes,
+        bags=new.bags,
+        note=new.note.strip(),
+        created_at=now,
+    )
+    session.add(pick)
+    session.flush()
+    for street_id in street_ids:
+        session.add(PickStreet(pick_id=pick.id, street_id=street_id))
+    if photo is not None:
+        session.add(PickPhoto(pick_id=pick.id, content_type=photo[0], data=photo[1]))
+    session.flush()
+    adoptions.record_pick(session, street_ids, volunteer_id, new.team_id, pick.picked_at)
+    events.pick_logged(session, pick, street_ids)
+    metrics.PICKS_LOGGED.inc()
+    return pick
+
+
+def anonymise(session: Session, volunteer_id: int) -> None:
+    repository.anonymise(session, volunteer_id)

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.volunteers.accounts.models import Volunteer
+from services.volunteers.teams.models import Team, TeamMember
+
+
+def get(session: Session, team_id: int) -> Team | None:
+    return session.get(Team, team_id)
+
+
+def by_code(session: Session, code: str) -> Team | None:
+    return session.scalar(select(Team).where(Team.join_code == code.strip()))
+
+
+def by_name(session: Session, name: str) -> Team | None:
+    return session.scalar(select(Team).where(Team.name == name.strip()))
+
+
+def membership(session: Session, team_id: int, volunteer_id: int) -> TeamMember | None:
+    return session.get(TeamMember, (team_id, volunteer_id))
+
+
+def members(session: Session, team_id: int) -> Sequence[tuple[TeamMember, Volunteer]]:
+    return session.execute(
+        select(TeamMember, Volunteer)
+        .join(Volunteer, Volunteer.id == TeamMember.volunteer_id)
+        .where(TeamMember.team_id == team_id)
+        .order_by(TeamMember.joined_at, TeamMember.volunteer_id)
+    ).all()  # type: ignore[return-value]
+
+
+def teams_of(session: Session, volunteer_id: int) -> Sequence[tuple[Team, TeamMember]]:
+    return session.execute(
+        select(Team, TeamMember)
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .where(TeamMember.volunteer_id == volunteer_id)
+        .order_by(Team.name)
+    ).all()  # type: ignore[return-value]
+
+
+def member_ids(session: Session, team_id: int) -> list[int]:
+    return list(session.scalars(select(TeamMember.volunteer_id).where(TeamMember.team_id == team_id)).all())
+
+
+def team_ids_of(session: Session, volunteer_id: int) -> list[int]:
+    return list(session.scalars(select(TeamMember.team_id).where(TeamMember.volunteer_id == volunteer_id)).all())

@@ -1,0 +1,129 @@
+"""The /volunteer page in headless Chromium on a 360 × 740 phone screen, against the real stack."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from conftest import wait_for
+from streetcare.testing import Stack
+
+pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.xdist_group("stack")]
+
+SCREENSHOT = Path("/tmp/streetcare-volunteer-page.png")
+
+
+def a_quiet_street(stack: Stack) -> dict[str, Any]:
+    """A demo-city street nobody adopted or picked, with a name that finds it."""
+    streets = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets", params={"limit": 60, "offset": 240}).json()
+    for street in streets["items"]:
+        state = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets/{street['id']}").json()
+        if not state["adopted"] and state["last_picked_at"] is None:
+            return street
+    raise AssertionError("no quiet street in the demo city")
+
+
+def test_sign_up_adopt_log_a_pick_and_scheduling_sees_it(stack: Stack, browser: Any, tmp_path: Path) -> None:
+    street = a_quiet_street(stack)
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        locale="en-GB",
+        geolocation={"latitude": street["centroid"]["lat"], "longitude": street["centroid"]["lon"]},
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on(
+        "response",
+        lambda response: (
+            response.status >= 400
+            and "favicon" not in response.url
+            and problems.append(f"{response.status} {response.url}")
+        ),
+    )
+    try:
+        page.goto(f"{stack.gateway_url}/volunteer")
+        assert page.locator("script:not([src])").count() == 0  # CSP-ready: no inline script
+
+        # sign up (and be logged in through the gateway)
+        email = f"page{time.monotonic_ns()}@test.example"
+        page.get_by_label("Your name (shown to other volunteers)").fill("Pia")
+        page.get_by_label("Email (never shown to others)").fill(email)
+        page.locator("#signup-password").fill("a-long-password")
+        page.get_by_role("button", name="Sign up").click()
+        page.get_by_text("Hello").wait_for()
+        assert page.locator("#me-name").inner_text() == "Pia"
+        assert page.evaluate("sessionStorage.getItem('streetcare.volunteer.token')")
+
+        # adopt the street, found by its name
+        page.get_by_role("button", name="Adopt", exact=True).click()
+        page.get_by_label("Street name").fill(street["name"])
+        page.get_by_role("button", name="Search").click()
+        result = page.locator(f"#results li[data-street-id='{street['id']}']")
+        result.get_by_role("button").click()
+        card = page.locator(f"#adoptions li[data-street-id='{street['id']}']")
+        card.wait_for()
+        assert "active" in card.inner_text()
+
+        # log a pick from the street in two taps
+        card.get_by_role("button", name="Log a pick").click()
+        card.get_by_role("button", name="Save pick").click()
+        page.get_by_text("Pick saved").wait_for()
+        wait_for(lambda: "not yet" not in card.inner_text(), timeout=10, message="the card to show the pick")
+
+        def scheduled() -> dict[str, Any] | None:
+            state = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets/{street['id']}").json()
+            return state if state["adopted"] and state["last_picked_at"] else None
+
+        state = wait_for(scheduled, timeout=20, message="scheduling to see the adoption and the pick")
+        assert state["adopters"] >= 1
+
+        # bags ready here (the phone's location), and my impact
+        page.get_by_role("button", name="Bags").click()
+        page.get_by_label("Number of full bags").fill("2")
+        page.get_by_role("button", name="Ask for pick-up").click()
+        page.locator("#bag-requests li").first.wait_for()
+        assert "waiting for a crew" in page.locator("#bag-requests").inner_text()
+        page.get_by_role("button", name="Impact").click()
+        page.locator("#impact dd").first.wait_for()
+        assert page.locator("#impact dd").first.inner_text() == "1"
+        page.locator("#board li").first.wait_for()
+        assert "Pia" in page.locator("#board").inner_text() and "@" not in page.locator("#board").inner_text()
+
+        # Dutch, and a page that fits the phone
+        page.get_by_role("button", name="Mijn straten").count()  # not yet Dutch
+        page.locator("#lang").click()
+        page.get_by_role("button", name="Mijn straten").wait_for()
+        page.get_by_role("button", name="Mijn straten").click()
+        card.get_by_role("button", name="Prikronde loggen").wait_for()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
+        page.screenshot(path=str(tmp_path / "volunteer.png"), full_page=True)
+        assert problems == []
+    finally:
+        context.close()
+
+
+def test_the_page_is_keyboard_usable_and_labelled(stack: Stack, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="nl-NL")
+    page = context.new_page()
+    try:
+        page.goto(f"{stack.gateway_url}/volunteer")
+        assert page.locator("html").get_attribute("lang") == "nl"
+        assert page.get_by_role("heading", name="Houd je straat schoon").is_visible()
+        for field in page.locator("input:visible, select:visible").all():
+            field_id = field.get_attribute("id")
+            assert field_id and page.locator(f"label[for='{field_id}']").count() == 1, field_id
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip"
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == "login-email"
+    finally:
+        context.close()
