@@ -5,15 +5,24 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.reports.database import OutboxMessage, StreetCopy
+from services.reports.inspections import api as inspections_api
+from services.reports.notifications.service import Notifier
+from services.reports.open311 import api as open311_api
+from services.reports.photos import api as photos_api
+from services.reports.photos.storage import LocalDiskStorage
 from services.reports.reports import api as reports_api
 from services.reports.settings import ReportsSettings
+from services.reports.streets import api as streets_api
 from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.service_app import create_service_app
 from streetcare.core.street_copy import StreetIndexCache
 
 
 def _on_start(runtime: ServiceRuntime) -> None:
+    settings: ReportsSettings = runtime.settings
     runtime.extras["street_index"] = StreetIndexCache(StreetCopy)
+    runtime.extras["photo_storage"] = LocalDiskStorage(settings.photo_dir)
+    runtime.extras["notifier"] = Notifier.from_settings(settings)
 
 
 def create_app(settings: ReportsSettings | None = None) -> FastAPI:
@@ -22,6 +31,12 @@ def create_app(settings: ReportsSettings | None = None) -> FastAPI:
         title="Streetcare reports",
         settings=settings or ReportsSettings(),
         outbox_model=OutboxMessage,
-        routers=[reports_api.router],
+        routers=[
+            reports_api.router,
+            photos_api.router,
+            streets_api.router,
+            inspections_api.router,
+            open311_api.router,
+        ],
         on_start=_on_start,
     )

@@ -6,9 +6,12 @@ from sqlalchemy import MetaData
 
 from services.reports import database
 from services.reports.clients import models as client_models
+from services.reports.idempotency import models as idempotency_models
+from services.reports.inspections import models as inspection_models
+from services.reports.photos import models as photo_models
 from services.reports.reports import models as report_models
 
-MODEL_MODULES = (report_models, client_models)
+MODEL_MODULES = (report_models, client_models, idempotency_models, photo_models, inspection_models)
 
 
 def metadata() -> MetaData:

@@ -18,3 +18,11 @@ class ReportsSettings(ProcessSettings):
     personal_data_retention_days: int = 365
     photo_dir: str = str(VAR_DIR / "photos")
     photo_max_bytes: int = 8 * 1024 * 1024
+    photo_max_pixels: int = 40_000_000  # decoded size limit: a decompression bomb is refused
+    photo_max_side_px: int = 2048  # stored photos are scaled down to this
+    photo_thumbnail_px: int = 320
+    mail_dir: str = str(VAR_DIR / "mail")  # the file-folder mailer writes .eml files here
+    mail_from: str = "Streetcare <noreply@streetcare.example>"
+    public_base_url: str = "http://127.0.0.1:8000"  # the gateway's public address, for links in mail and Open311
+    nearby_max_radius_m: float = 500.0
+    open311_contact: str = "Streetcare, the city's street cleaning service (streetcare@streetcare.example)"

@@ -1,71 +1,127 @@
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from services.reports.deps import IndexDep, NotifierDep, PolicyDep, SessionDep
+from services.reports.idempotency import service as idempotency
+from services.reports.photos.service import photo_path
 from services.reports.reports import repository, service
+from services.reports.reports.categories import CATEGORIES
+from services.reports.reports.models import Report
 from services.reports.reports.schemas import (
+    AttributeOut,
+    CategoryOut,
     HistoryEntry,
+    MeTooAnswer,
+    PublicReport,
     ReportCreate,
     ReportCreated,
     ReportTracking,
+    ResidentNote,
+    StaffReport,
+    StatusChange,
 )
-from streetcare.core.service_app import get_runtime, get_session
-from streetcare.core.street_copy import StreetIndexCache
+from streetcare.core.auth import Principal, Role, require_roles
+from streetcare.core.service_app import get_runtime
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
-SessionDep = Annotated[Session, Depends(get_session)]
+StaffDep = Annotated[Principal, Depends(require_roles(Role.DISPATCHER, Role.INSPECTOR))]
 
 
-def street_index(request: Request) -> StreetIndexCache:
-    cache: StreetIndexCache = get_runtime(request).extras["street_index"]
-    return cache
+def _history(session: Session, report_id: int) -> list[HistoryEntry]:
+    return [HistoryEntry(status=h.status, note=h.note, at=h.at) for h in repository.history(session, report_id)]
 
 
-def report_policy(request: Request) -> service.ReportPolicy:
-    settings = request.app.state.settings
-    return service.ReportPolicy(
-        snap_distance_m=settings.snap_distance_m,
-        duplicate_radius_m=settings.duplicate_radius_m,
-        duplicate_window=timedelta(hours=settings.duplicate_window_hours),
-    )
+def _photo_url(report: Report) -> str | None:
+    return photo_path(report.photo_id) if report.photo_id else None
+
+
+@router.get("/categories", response_model=list[CategoryOut])
+def categories() -> list[CategoryOut]:
+    return [
+        CategoryOut(
+            code=c.code,
+            name_en=c.name_en,
+            name_nl=c.name_nl,
+            description=c.description,
+            severity=c.severity,
+            response_working_days=c.response_working_days,
+            attributes=[
+                AttributeOut(
+                    code=a.code,
+                    description=a.description,
+                    datatype=a.datatype,
+                    required=a.required,
+                    values=[{"key": k, "name": n} for k, n in a.values],
+                )
+                for a in c.attributes
+            ],
+        )
+        for c in CATEGORIES.values()
+    ]
 
 
 @router.post("/reports", status_code=201, response_model=ReportCreated)
 def file_report(
     body: ReportCreate,
-    session: SessionDep,
-    index: Annotated[StreetIndexCache, Depends(street_index)],
-    policy: Annotated[service.ReportPolicy, Depends(report_policy)],
-) -> ReportCreated:
-    report = service.file_report(
-        session,
-        index,
-        policy,
-        service.NewReport(
-            category=body.category, lat=body.lat, lon=body.lon, description=body.description, email=body.email
-        ),
+    request: Request,
+    index: IndexDep,
+    policy: PolicyDep,
+    notifier: NotifierDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response:
+    """File a report. Send an `Idempotency-Key` header to make retries safe: one key, one report."""
+    key = idempotency.check_key(idempotency_key)
+
+    def produce(session: Session) -> idempotency.StoredAnswer:
+        report = service.file_report(
+            session,
+            index,
+            policy,
+            service.NewReport(
+                category=body.category,
+                lat=body.lat,
+                lon=body.lon,
+                description=body.description,
+                email=body.email,
+                attributes=dict(body.attributes),
+                photo_id=body.photo_id,
+            ),
+            notifier,
+        )
+        created = ReportCreated(
+            id=report.id,
+            street_id=report.street_id,
+            street_name=service.street_name(session, report.street_id),
+            status=report.status,
+            category=report.category,
+            tracking_token=report.tracking_token,
+            tracking_url=f"/report#track={report.tracking_token}",
+            created_at=report.created_at,
+            due_at=report.due_at,
+            duplicate_of=report.duplicate_of,
+            photo_url=_photo_url(report),
+        )
+        return idempotency.StoredAnswer(201, "application/json", created.model_dump_json())
+
+    answer = idempotency.run_once(
+        get_runtime(request).transaction,
+        "api:reports",
+        key,
+        idempotency.request_hash(body.model_dump_json()),
+        produce,
     )
-    return ReportCreated(
-        id=report.id,
-        street_id=report.street_id,
-        street_name=service.street_name(session, report.street_id),
-        status=report.status,
-        category=report.category,
-        tracking_token=report.tracking_token,
-        tracking_url=f"/report/track/{report.tracking_token}",
-        created_at=report.created_at,
-        due_at=report.due_at,
-        duplicate_of=report.duplicate_of,
-    )
+    return Response(answer.text, status_code=answer.status_code, media_type=answer.media_type)
 
 
 @router.get("/track/{token}", response_model=ReportTracking)
-def track_report(token: str, session: SessionDep) -> ReportTracking:
+def track_report(token: str, session: SessionDep, policy: PolicyDep) -> ReportTracking:
     report = service.track(session, token)
+    original = service.canonical(session, report)
     return ReportTracking(
         id=report.id,
         category=report.category,
@@ -73,7 +129,158 @@ def track_report(token: str, session: SessionDep) -> ReportTracking:
         street_name=service.street_name(session, report.street_id),
         status=report.status,
         description=report.description,
+        lat=report.lat,
+        lon=report.lon,
         created_at=report.created_at,
         due_at=report.due_at,
-        history=[HistoryEntry(status=h.status, note=h.note, at=h.at) for h in repository.history(session, report.id)],
+        overdue=service.is_overdue(report),
+        also_reported=report.also_reported,
+        duplicate_of=report.duplicate_of,
+        duplicate_of_status=original.status if original is not report else None,
+        can_reopen=service.can_reopen(report, policy),
+        status_reason=report.status_reason,
+        photo_url=_photo_url(report),
+        thumbnail_url=f"{_photo_url(report)}/thumbnail" if report.photo_id else None,
+        attributes=report.attributes or {},
+        email_on_file=report.reporter_email is not None,
+        history=_history(session, report.id),
     )
+
+
+@router.post("/track/{token}/reopen", response_model=ReportTracking)
+def reopen_report(
+    token: str, body: ResidentNote, session: SessionDep, policy: PolicyDep, notifier: NotifierDep
+) -> ReportTracking:
+    """The reporter says a resolved report is not clean after all (within the reopen window)."""
+    service.reopen(session, token, body.note, policy, notifier)
+    session.flush()
+    return track_report(token, session, policy)
+
+
+@router.post("/track/{token}/withdraw", response_model=ReportTracking)
+def withdraw_report(
+    token: str, body: ResidentNote, session: SessionDep, policy: PolicyDep, notifier: NotifierDep
+) -> ReportTracking:
+    service.withdraw(session, token, body.note, notifier)
+    session.flush()
+    return track_report(token, session, policy)
+
+
+def _public(report: Report, names: dict[int, str], distance: float | None = None) -> PublicReport:
+    category = CATEGORIES[report.category]
+    return PublicReport(
+        id=report.id,
+        category=report.category,
+        category_name=category.name_en,
+        category_name_nl=category.name_nl,
+        status=report.status,
+        street_id=report.street_id,
+        street_name=names.get(report.street_id, f"street {report.street_id}"),
+        lat=round(report.lat, 5),
+        lon=round(report.lon, 5),
+        created_at=report.created_at,
+        due_at=report.due_at,
+        overdue=service.is_overdue(report),
+        also_reported=report.also_reported,
+        distance_m=None if distance is None else round(distance, 1),
+        thumbnail_url=f"{photo_path(report.photo_id)}/thumbnail" if report.photo_id else None,
+    )
+
+
+@router.get("/nearby", response_model=list[PublicReport])
+def nearby(
+    request: Request,
+    session: SessionDep,
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    radius_m: Annotated[float, Query(gt=0)] = 100.0,
+) -> list[PublicReport]:
+    """Open reports near a spot, nearest first, so a resident can say "me too" instead of filing again."""
+    radius = min(radius_m, request.app.state.settings.nearby_max_radius_m)
+    near = service.nearby_open(session, lat, lon, radius)
+    names = service.street_names(session, {r.street_id for _, r in near})
+    return [_public(r, names, d) for d, r in near]
+
+
+@router.post("/reports/{report_id}/me-too", response_model=MeTooAnswer)
+def me_too(report_id: int, session: SessionDep) -> MeTooAnswer:
+    """Count one more resident who sees this; no new report, nothing personal stored."""
+    report = service.me_too(session, report_id)
+    return MeTooAnswer(id=report.id, also_reported=report.also_reported)
+
+
+@router.get("/map.geojson")
+def open_reports_geojson(session: SessionDep) -> dict[str, Any]:
+    """Open reports as a GeoJSON FeatureCollection, without descriptions or personal data."""
+    reports = service.open_reports(session)
+    names = service.street_names(session, {r.street_id for r in reports})
+    features = []
+    for report in reports:
+        public = _public(report, names).model_dump(mode="json")
+        lat, lon = public.pop("lat"), public.pop("lon")
+        public.pop("distance_m")
+        features.append(
+            {
+                "type": "Feature",
+                "id": report.id,
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": public,
+            }
+        )
+    return {"type": "FeatureCollection", "features": features, "generated_at": datetime.now(UTC).isoformat()}
+
+
+def _staff(session: Session, report: Report, names: dict[int, str], with_history: bool) -> StaffReport:
+    return StaffReport(
+        id=report.id,
+        category=report.category,
+        severity=report.severity,
+        status=report.status,
+        status_reason=report.status_reason,
+        street_id=report.street_id,
+        street_name=names.get(report.street_id, f"street {report.street_id}"),
+        description=report.description,
+        lat=report.lat,
+        lon=report.lon,
+        created_at=report.created_at,
+        due_at=report.due_at,
+        overdue=service.is_overdue(report),
+        also_reported=report.also_reported,
+        duplicate_of=report.duplicate_of,
+        source=report.source,
+        has_email=report.reporter_email is not None,
+        photo_url=_photo_url(report),
+        attributes=report.attributes or {},
+        history=_history(session, report.id) if with_history else [],
+    )
+
+
+@router.get("/reports", response_model=list[StaffReport])
+def list_reports(
+    session: SessionDep,
+    _: StaffDep,
+    status: str | None = None,
+    street_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[StaffReport]:
+    """Staff: reports, newest first (`status=open` for every open status)."""
+    reports = service.staff_list(session, status, street_id, limit, offset)
+    names = service.street_names(session, {r.street_id for r in reports})
+    return [_staff(session, r, names, False) for r in reports]
+
+
+@router.get("/reports/{report_id}", response_model=StaffReport)
+def get_report(report_id: int, session: SessionDep, _: StaffDep) -> StaffReport:
+    report = service.get(session, report_id)
+    return _staff(session, report, service.street_names(session, {report.street_id}), True)
+
+
+@router.post("/reports/{report_id}/status", response_model=StaffReport)
+def change_status(
+    report_id: int, body: StatusChange, session: SessionDep, principal: StaffDep, notifier: NotifierDep
+) -> StaffReport:
+    """Staff: acknowledge, schedule, resolve, reject (with the reason) or reopen a report."""
+    report = service.staff_transition(session, report_id, body.status, body.note, principal.subject, notifier)
+    session.flush()
+    return _staff(session, report, service.street_names(session, {report.street_id}), True)

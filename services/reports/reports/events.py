@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from services.reports.database import OutboxMessage
 from services.reports.reports.models import Report
-from streetcare.core.events import ReportFiled
+from streetcare.core.events import ReportFiled, ReportWithdrawn
 from streetcare.core.outbox import record_event
 
 SOURCE = "reports"
@@ -28,4 +28,14 @@ def report_filed(session: Session, report: Report) -> None:
             filed_at=report.created_at,
             duplicate_of=report.duplicate_of,
         ),
+    )
+
+
+def report_withdrawn(session: Session, report: Report, reason: str) -> None:
+    record_event(
+        session,
+        OutboxMessage,
+        SOURCE,
+        "report.withdrawn",
+        ReportWithdrawn(report_id=report.id, street_id=report.street_id, reason=reason[:500]),
     )

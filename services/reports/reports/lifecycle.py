@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "open": frozenset({"acknowledged", "scheduled", "resolved", "duplicate", "rejected"}),
-    "acknowledged": frozenset({"scheduled", "resolved", "duplicate", "rejected"}),
-    "scheduled": frozenset({"resolved", "acknowledged", "rejected"}),
+    "open": frozenset({"acknowledged", "scheduled", "resolved", "duplicate", "rejected", "withdrawn"}),
+    "acknowledged": frozenset({"scheduled", "resolved", "duplicate", "rejected", "withdrawn"}),
+    "scheduled": frozenset({"resolved", "acknowledged", "rejected", "withdrawn"}),
     "resolved": frozenset({"reopened"}),
-    "reopened": frozenset({"acknowledged", "scheduled", "resolved", "duplicate", "rejected"}),
+    "reopened": frozenset({"acknowledged", "scheduled", "resolved", "duplicate", "rejected", "withdrawn"}),
     "duplicate": frozenset({"open"}),
     "rejected": frozenset({"open"}),
+    "withdrawn": frozenset(),
 }
 OPEN_STATUSES = frozenset({"open", "acknowledged", "scheduled", "reopened"})
+# What staff (dispatcher, inspector, admin) may set through the API; the reporter may only reopen
+# (a resolved report, within the window) or withdraw.
+STAFF_STATUSES = frozenset({"acknowledged", "scheduled", "resolved", "rejected", "open"})
+RESIDENT_STATUSES = frozenset({"reopened", "withdrawn"})
+# Leaving the open set without the street being cleaned: scheduling should forget the report.
+WITHDRAWING_STATUSES = frozenset({"rejected", "withdrawn", "duplicate"})
 
 
 def can_move(current: str, new: str) -> bool:
     return new in TRANSITIONS.get(current, frozenset())
+
+
+def is_open(status: str) -> bool:
+    return status in OPEN_STATUSES

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.reports.database import Base
@@ -27,6 +28,11 @@ class Report(Base):
     also_reported: Mapped[int] = mapped_column(Integer, default=0)
     tracking_token: Mapped[str] = mapped_column(String(64), unique=True)
     source: Mapped[str] = mapped_column(String(20), default="web")
+    address: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    photo_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    media_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    api_client_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     reporter_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     reporter_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     reporter_phone: Mapped[str | None] = mapped_column(String(50), nullable=True)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, EmailStr, Field
 
@@ -15,6 +16,10 @@ class ReportCreate(BaseModel):
     lon: float = Field(ge=-180, le=180)
     description: str = Field(default="", max_length=2000)
     email: EmailStr | None = None
+    attributes: dict[str, str | list[str]] = Field(
+        default_factory=dict, description="answers to the category's questions"
+    )
+    photo_id: str | None = Field(default=None, max_length=40, description="from POST /api/v1/reports/photos")
 
 
 class ReportCreated(BaseModel):
@@ -28,6 +33,7 @@ class ReportCreated(BaseModel):
     created_at: datetime
     due_at: datetime
     duplicate_of: int | None = None
+    photo_url: str | None = None
 
 
 class HistoryEntry(BaseModel):
@@ -37,12 +43,101 @@ class HistoryEntry(BaseModel):
 
 
 class ReportTracking(BaseModel):
+    """What the reporter sees through the private tracking link (never the email itself)."""
+
     id: int
     category: str
     street_id: int
     street_name: str
     status: str
     description: str
+    lat: float
+    lon: float
     created_at: datetime
     due_at: datetime
+    overdue: bool
+    also_reported: int
+    duplicate_of: int | None
+    duplicate_of_status: str | None
+    can_reopen: bool
+    status_reason: str | None
+    photo_url: str | None
+    thumbnail_url: str | None
+    attributes: dict[str, Any]
+    email_on_file: bool
     history: list[HistoryEntry]
+
+
+class PublicReport(BaseModel):
+    """An open report as anyone may see it: no description, no personal data."""
+
+    id: int
+    category: str
+    category_name: str
+    category_name_nl: str
+    status: str
+    street_id: int
+    street_name: str
+    lat: float
+    lon: float
+    created_at: datetime
+    due_at: datetime
+    overdue: bool
+    also_reported: int
+    distance_m: float | None = None
+    thumbnail_url: str | None = None
+
+
+class MeTooAnswer(BaseModel):
+    id: int
+    also_reported: int
+
+
+class StatusChange(BaseModel):
+    status: Literal["acknowledged", "scheduled", "resolved", "rejected", "open"]
+    note: str = Field(default="", max_length=1000, description="the reason (required to reject); the reporter sees it")
+
+
+class ResidentNote(BaseModel):
+    note: str = Field(default="", max_length=1000)
+
+
+class StaffReport(BaseModel):
+    id: int
+    category: str
+    severity: int
+    status: str
+    status_reason: str | None
+    street_id: int
+    street_name: str
+    description: str
+    lat: float
+    lon: float
+    created_at: datetime
+    due_at: datetime
+    overdue: bool
+    also_reported: int
+    duplicate_of: int | None
+    source: str
+    has_email: bool
+    photo_url: str | None
+    attributes: dict[str, Any]
+    history: list[HistoryEntry] = Field(default_factory=list)
+
+
+class AttributeOut(BaseModel):
+    code: str
+    description: str
+    datatype: str
+    required: bool
+    values: list[dict[str, str]]
+
+
+class CategoryOut(BaseModel):
+    code: str
+    name_en: str
+    name_nl: str
+    description: str
+    severity: int
+    response_working_days: int
+    attributes: list[AttributeOut]

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import math
 import secrets
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from services.reports.database import StreetCopy
+from services.reports.notifications.service import Notifier
+from services.reports.photos import service as photos
 from services.reports.reports import events
 from services.reports.reports.categories import CATEGORIES
-from services.reports.reports.lifecycle import OPEN_STATUSES, can_move
+from services.reports.reports.lifecycle import OPEN_STATUSES, WITHDRAWING_STATUSES, can_move
 from services.reports.reports.models import Report, ReportHistory
 from streetcare.core.errors import Conflict, NotFound, Unprocessable
 from streetcare.core.geo import haversine_m
@@ -29,6 +34,11 @@ class NewReport:
     name: str | None = None
     phone: str | None = None
     source: str = "web"
+    attributes: dict[str, Any] = field(default_factory=dict)
+    photo_id: str | None = None
+    media_url: str | None = None
+    address: str | None = None
+    api_client_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,7 @@ class ReportPolicy:
     snap_distance_m: float
     duplicate_radius_m: float
     duplicate_window: timedelta
+    reopen_window: timedelta = timedelta(days=14)
 
 
 def add_working_days(start: datetime, days: int) -> datetime:
@@ -46,6 +57,14 @@ def add_working_days(start: datetime, days: int) -> datetime:
         if current.weekday() < 5:
             remaining -= 1
     return current
+
+
+def as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def is_overdue(report: Report, now: datetime | None = None) -> bool:
+    return report.status in OPEN_STATUSES and (now or datetime.now(UTC)) > as_utc(report.due_at)
 
 
 def _find_duplicate(
@@ -67,13 +86,24 @@ def _find_duplicate(
 
 def record_status(session: Session, report: Report, status: str, note: str, actor: str) -> None:
     report.status = status
+    report.updated_at = datetime.now(UTC)
     session.add(ReportHistory(report_id=report.id, status=status, note=note, actor=actor, at=datetime.now(UTC)))
 
 
-def file_report(session: Session, index: StreetIndexCache, policy: ReportPolicy, new: NewReport) -> Report:
+def file_report(
+    session: Session,
+    index: StreetIndexCache,
+    policy: ReportPolicy,
+    new: NewReport,
+    notifier: Notifier | None = None,
+) -> Report:
     category = CATEGORIES.get(new.category)
     if category is None:
         raise Unprocessable(f"unknown category {new.category!r}; choose one of {', '.join(CATEGORIES)}")
+    try:
+        attributes = category.check_attributes(new.attributes)
+    except ValueError as exc:
+        raise Unprocessable(str(exc)) from None
     snapped = index.index(session).nearest(new.lat, new.lon, policy.snap_distance_m)
     if snapped is None:
         raise Unprocessable(
@@ -94,19 +124,29 @@ def file_report(session: Session, index: StreetIndexCache, policy: ReportPolicy,
         tracking_token=secrets.token_urlsafe(24),
         source=new.source,
         reporter_email=(new.email or None) and new.email.strip().lower(),
-        reporter_name=new.name,
-        reporter_phone=new.phone,
-        due_at=add_working_days(now, category.response_working_days),
+        reporter_name=new.name or None,
+        reporter_phone=new.phone or None,
+        address=new.address,
+        attributes=attributes or None,
+        media_url=new.media_url,
+        api_client_id=new.api_client_id,
+        due_at=category.due_at(now),
         created_at=now,
+        updated_at=now,
         duplicate_of=duplicate.id if duplicate else None,
     )
     session.add(report)
     session.flush()
+    if new.photo_id:
+        photos.attach(session, new.photo_id, report.id)
+        report.photo_id = new.photo_id
     session.add(ReportHistory(report_id=report.id, status="open", note="report received", actor=new.source, at=now))
     if duplicate is not None:
         duplicate.also_reported += 1
         record_status(session, report, "duplicate", f"same as report {duplicate.id} nearby", "system")
     events.report_filed(session, report)
+    if notifier is not None:
+        notifier.received(session, report)
     return report
 
 
@@ -115,23 +155,174 @@ def street_name(session: Session, street_id: int) -> str:
     return street.name if street else f"street {street_id}"
 
 
+def street_names(session: Session, street_ids: set[int]) -> dict[int, str]:
+    if not street_ids:
+        return {}
+    rows = session.execute(select(StreetCopy.street_id, StreetCopy.name).where(StreetCopy.street_id.in_(street_ids)))
+    return {int(street_id): str(name) for street_id, name in rows}
+
+
+def get(session: Session, report_id: int) -> Report:
+    report = session.get(Report, report_id)
+    if report is None:
+        raise NotFound(f"there is no report {report_id}")
+    return report
+
+
 def track(session: Session, token: str) -> Report:
-    report = session.scalar(select(Report).where(Report.tracking_token == token))
+    report = session.scalar(select(Report).where(Report.tracking_token == token)) if len(token) <= 64 else None
     if report is None:
         raise NotFound("no report has this tracking link; check that you copied the whole link")
     return report
 
 
-def transition(session: Session, report: Report, new_status: str, note: str, actor: str) -> None:
+def canonical(session: Session, report: Report) -> Report:
+    """The report this one duplicates (what a crew will act on), or itself."""
+    if report.duplicate_of is not None:
+        original = session.get(Report, report.duplicate_of)
+        if original is not None:
+            return original
+    return report
+
+
+def transition(
+    session: Session,
+    report: Report,
+    new_status: str,
+    note: str,
+    actor: str,
+    notifier: Notifier | None = None,
+) -> None:
     if not can_move(report.status, new_status):
         raise Conflict(f"a report that is {report.status} cannot become {new_status}")
+    was_open = report.status in OPEN_STATUSES
     record_status(session, report, new_status, note, actor)
+    if new_status in ("rejected", "withdrawn"):
+        report.status_reason = note[:500]
     if new_status == "resolved":
         report.resolved_at = datetime.now(UTC)
+    if was_open and new_status in WITHDRAWING_STATUSES:
+        events.report_withdrawn(session, report, note or new_status)
+    if notifier is not None:
+        notifier.status_changed(session, report, note)
+        if new_status == "resolved":  # those who said "me too" with their own report hear it too
+            for linked in session.scalars(
+                select(Report).where(Report.duplicate_of == report.id, Report.reporter_email.is_not(None))
+            ).all():
+                notifier.status_changed(session, _as_status(linked, "resolved"), note)
 
 
-def resolve_after_visit(session: Session, street_id: int, report_ids: list[int], kind: str) -> int:
-    """A crew cleaned the street: its open reports that cleaning fixes are resolved."""
+def _as_status(report: Report, status: str) -> Report:
+    view = Report(
+        id=report.id,
+        category=report.category,
+        status=status,
+        tracking_token=report.tracking_token,
+        reporter_email=report.reporter_email,
+    )
+    return view
+
+
+def staff_transition(
+    session: Session, report_id: int, new_status: str, note: str, actor: str, notifier: Notifier | None
+) -> Report:
+    report = get(session, report_id)
+    if new_status == "rejected" and not note.strip():
+        raise Unprocessable("give the reason for rejecting the report; the reporter sees it")
+    transition(session, report, new_status, note.strip() or _default_note(new_status), actor, notifier)
+    return report
+
+
+def _default_note(status: str) -> str:
+    return {
+        "acknowledged": "the city has seen the report",
+        "scheduled": "a crew is scheduled",
+        "resolved": "the city cleaned it",
+        "open": "the report is open again",
+    }.get(status, status)
+
+
+def reopen(session: Session, token: str, note: str, policy: ReportPolicy, notifier: Notifier | None) -> Report:
+    report = track(session, token)
+    if report.status != "resolved":
+        raise Conflict(f"only a resolved report can be reopened; this one is {report.status}")
+    resolved_at = as_utc(report.resolved_at or report.updated_at)
+    if datetime.now(UTC) > resolved_at + policy.reopen_window:
+        days = policy.reopen_window.days
+        raise Conflict(f"a report can be reopened within {days} days of being resolved; please file a new report")
+    transition(session, report, "reopened", note.strip() or "the reporter says it is not clean", "reporter", notifier)
+    report.resolved_at = None
+    report.due_at = CATEGORIES[report.category].due_at(datetime.now(UTC))
+    events.report_filed(session, report)  # the street needs care again
+    return report
+
+
+def withdraw(session: Session, token: str, note: str, notifier: Notifier | None) -> Report:
+    report = track(session, token)
+    transition(session, report, "withdrawn", note.strip() or "withdrawn by the reporter", "reporter", notifier)
+    return report
+
+
+def can_reopen(report: Report, policy: ReportPolicy, now: datetime | None = None) -> bool:
+    if report.status != "resolved":
+        return False
+    resolved_at = as_utc(report.resolved_at or report.updated_at)
+    return (now or datetime.now(UTC)) <= resolved_at + policy.reopen_window
+
+
+def me_too(session: Session, report_id: int) -> Report:
+    report = canonical(session, get(session, report_id))
+    if report.status not in OPEN_STATUSES:
+        raise Conflict("this report is no longer open; file a new report if there is litter again")
+    report.also_reported += 1
+    report.updated_at = datetime.now(UTC)
+    return report
+
+
+def nearby_open(
+    session: Session, lat: float, lon: float, radius_m: float, limit: int = 50
+) -> list[tuple[float, Report]]:
+    """Open, non-duplicate reports within `radius_m`, nearest first."""
+    dlat = radius_m / 111_000
+    dlon = radius_m / max(1.0, 111_000 * abs(math.cos(math.radians(lat))))
+    rows = session.scalars(
+        select(Report).where(
+            Report.status.in_(OPEN_STATUSES),
+            Report.duplicate_of.is_(None),
+            Report.lat.between(lat - dlat, lat + dlat),
+            Report.lon.between(lon - dlon, lon + dlon),
+        )
+    ).all()
+    near = sorted(((haversine_m(lat, lon, r.lat, r.lon), r) for r in rows), key=lambda item: (item[0], item[1].id))
+    return [item for item in near if item[0] <= radius_m][:limit]
+
+
+def open_reports(session: Session, limit: int = 5000) -> Sequence[Report]:
+    return session.scalars(
+        select(Report)
+        .where(Report.status.in_(OPEN_STATUSES), Report.duplicate_of.is_(None))
+        .order_by(Report.created_at.desc())
+        .limit(limit)
+    ).all()
+
+
+def staff_list(
+    session: Session, status: str | None, street_id: int | None, limit: int, offset: int
+) -> Sequence[Report]:
+    query = select(Report).order_by(Report.created_at.desc(), Report.id.desc())
+    if status == "open":
+        query = query.where(Report.status.in_(OPEN_STATUSES))
+    elif status:
+        query = query.where(Report.status == status)
+    if street_id is not None:
+        query = query.where(Report.street_id == street_id)
+    return session.scalars(query.limit(limit).offset(offset)).all()
+
+
+def resolve_after_visit(
+    session: Session, street_id: int, report_ids: list[int], kind: str, notifier: Notifier | None = None
+) -> int:
+    """A crew cleaned the street: its open reports that cleaning fixes are resolved, reporters told."""
     resolved = 0
     for report in session.scalars(
         select(Report).where(Report.street_id == street_id, Report.status.in_(OPEN_STATUSES))
@@ -141,6 +332,27 @@ def resolve_after_visit(session: Session, street_id: int, report_ids: list[int],
             kind == "clean" and category is not None and category.cleans_street
         )
         if fixed_by_visit:
-            transition(session, report, "resolved", "a city crew cleaned the street", "crew")
+            transition(session, report, "resolved", "a city crew cleaned the street", "crew", notifier)
             resolved += 1
     return resolved
+
+
+def erase_expired_personal_data(session: Session, retention: timedelta, now: datetime | None = None) -> int:
+    """Erase the reporter's email, name and phone from reports older than the retention period."""
+    cutoff = (now or datetime.now(UTC)) - retention
+    reports = session.scalars(
+        select(Report).where(
+            Report.created_at < cutoff,
+            or_(
+                Report.reporter_email.is_not(None),
+                Report.reporter_name.is_not(None),
+                Report.reporter_phone.is_not(None),
+            ),
+        )
+    ).all()
+    for report in reports:
+        report.reporter_email = None
+        report.reporter_name = None
+        report.reporter_phone = None
+        report.personal_data_erased_at = now or datetime.now(UTC)
+    return len(reports)

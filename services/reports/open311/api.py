@@ -1,0 +1,244 @@
+"""Open311 GeoReport v2 under /open311/v2/ — every resource in `.json` and `.xml`.
+
+Parameters are read as the specification sends them (query string; form-encoded body for POST),
+not through FastAPI's validation, so every problem is answered in the specification's `errors`
+list with 400, 403 or 404, in the format the client asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from services.reports.clients import service as clients
+from services.reports.deps import notifier, policy_from, settings_of, street_index
+from services.reports.idempotency import service as idempotency
+from services.reports.open311 import service as o311
+from services.reports.open311.formats import FORMATS, errors, render
+from services.reports.reports import service as reports
+from services.reports.reports.categories import CATEGORIES
+from streetcare.core.errors import DomainError
+from streetcare.core.service_app import get_runtime
+
+router = APIRouter(prefix="/open311/v2", tags=["open311"])
+PERSONAL_FIELDS = ("email", "first_name", "last_name", "phone")
+
+
+def _answer(fmt: str, work: Callable[[], Response]) -> Response:
+    if fmt not in FORMATS:
+        return errors("json", 404, f"format {fmt!r} is not supported; use .json or .xml")
+    try:
+        return work()
+    except o311.Open311Error as exc:
+        return errors(fmt, exc.status_code, exc.description)
+    except DomainError as exc:
+        return errors(fmt, exc.status_code if exc.status_code in (403, 404) else 400, exc.message)
+
+
+def _base_url(request: Request) -> str:
+    return settings_of(request).public_base_url.rstrip("/")
+
+
+def _read(request: Request, work: Callable[[Session], Response]) -> Response:
+    with get_runtime(request).transaction() as session:
+        return work(session)
+
+
+@router.get("/discovery.{fmt}")
+def discovery(fmt: str, request: Request) -> Response:
+    def work() -> Response:
+        base = _base_url(request)
+        document = {
+            "changeset": o311.CHANGESET,
+            "contact": settings_of(request).open311_contact,
+            "key_service": f"{base}/ — ask the city for an Open311 API key for your app",
+            "endpoints": [
+                {
+                    "specification": o311.SPECIFICATION,
+                    "url": f"{base}/open311/v2",
+                    "changeset": o311.CHANGESET,
+                    "type": "production",
+                    "formats": ["text/xml", "application/json"],
+                }
+            ],
+        }
+        return render(fmt, "discovery", document)
+
+    return _answer(fmt, work)
+
+
+@router.get("/services.{fmt}")
+def services(fmt: str) -> Response:
+    return _answer(fmt, lambda: render(fmt, "services", [o311.service_item(c) for c in CATEGORIES.values()]))
+
+
+@router.get("/services/{service_code}.{fmt}")
+def service_definition(service_code: str, fmt: str) -> Response:
+    def work() -> Response:
+        return render(fmt, "service_definition", o311.service_definition(o311.category_or_404(service_code)))
+
+    return _answer(fmt, work)
+
+
+@router.get("/requests.{fmt}")
+def get_requests(fmt: str, request: Request) -> Response:
+    def work() -> Response:
+        params = dict(request.query_params)
+        query = o311.parse_request_query(params, datetime.now(UTC))
+        with_notes = params.get("extensions", "").lower() == "true"
+
+        def read(session: Session) -> Response:
+            found = o311.find_requests(session, query)
+            names = reports.street_names(session, {r.street_id for r in found})
+            base = _base_url(request)
+            items = [o311.request_item(session, r, base, names.get(r.street_id), with_notes) for r in found]
+            return render(fmt, "service_requests", items)
+
+        return _read(request, read)
+
+    return _answer(fmt, work)
+
+
+@router.get("/requests/{service_request_id}.{fmt}")
+def get_request(service_request_id: str, fmt: str, request: Request) -> Response:
+    def work() -> Response:
+        if not service_request_id.isdigit():
+            raise o311.Open311Error(404, f"service_request_id {service_request_id!r} not found")
+
+        def read(session: Session) -> Response:
+            report = reports.get(session, int(service_request_id))
+            name = reports.street_name(session, report.street_id)
+            return render(fmt, "service_requests", [o311.request_item(session, report, _base_url(request), name, True)])
+
+        return _read(request, read)
+
+    return _answer(fmt, work)
+
+
+@router.get("/tokens/{token}.{fmt}")
+def get_token(token: str, fmt: str, request: Request) -> Response:
+    def work() -> Response:
+        def read(session: Session) -> Response:
+            report = reports.track(session, token)
+            return render(fmt, "service_requests", [{"service_request_id": str(report.id), "token": token}])
+
+        return _read(request, read)
+
+    return _answer(fmt, work)
+
+
+def _attributes(form: list[tuple[str, str]]) -> dict[str, Any]:
+    """`attribute[code]=v` and, for multi-value lists, `attribute[code][]=v` repeated."""
+    found: dict[str, Any] = {}
+    for name, value in form:
+        if not name.startswith("attribute[") or "]" not in name:
+            continue
+        code = name[len("attribute[") : name.index("]")]
+        if name.endswith("[]"):
+            found.setdefault(code, [])
+            if isinstance(found[code], list):
+                found[code].append(value)
+        else:
+            found[code] = value
+    return found
+
+
+def _create(request: Request, fmt: str, fields: list[tuple[str, str]], idempotency_key: str | None) -> Response:
+    params = dict(fields)
+    runtime = get_runtime(request)
+    with runtime.transaction() as session:
+        client = clients.client_for_key(session, params.get("api_key"))
+        client_id = client.id if client is not None else None
+    if client_id is None:
+        raise o311.Open311Error(403, "api_key is missing or not valid; ask the city for a key for your app")
+    code = params.get("service_code", "").strip()
+    if not code:
+        raise o311.Open311Error(400, "service_code is required")
+    category = o311.category_or_404(code)
+    email = (params.get("email") or "").strip() or None
+    if email is not None:
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise o311.Open311Error(400, "email is not a valid email address") from None
+    name = " ".join(
+        part for part in (params.get("first_name", "").strip(), params.get("last_name", "").strip()) if part
+    )
+    key = idempotency.check_key(idempotency_key)
+    fingerprint = idempotency.request_hash(fmt, *sorted(f"{k}={v}" for k, v in fields))
+
+    def produce(session: Session) -> idempotency.StoredAnswer:
+        lat_raw, lon_raw = params.get("lat"), params.get("long")
+        address = (params.get("address_string") or "").strip() or None
+        if lat_raw and lon_raw:
+            try:
+                lat, lon = float(lat_raw), float(lon_raw)
+            except ValueError:
+                raise o311.Open311Error(400, "lat and long must be decimal degrees (WGS84)") from None
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise o311.Open311Error(400, "lat and long are out of range")
+        elif address:
+            lat, lon, _ = o311.street_by_address(session, address)
+        elif params.get("address_id"):
+            raise o311.Open311Error(400, "address_id is not supported here; send lat and long or address_string")
+        else:
+            raise o311.Open311Error(400, "a location is required: lat and long, or address_string")
+        report = reports.file_report(
+            session,
+            street_index(request),
+            policy_from(settings_of(request)),
+            reports.NewReport(
+                category=category.code,
+                lat=lat,
+                lon=lon,
+                description=(params.get("description") or "")[:4000],
+                email=email,
+                name=name[:200] or None,
+                phone=(params.get("phone") or "").strip()[:50] or None,
+                source="open311",
+                attributes=_attributes(fields),
+                media_url=(params.get("media_url") or "").strip()[:500] or None,
+                address=address[:300] if address else None,
+                api_client_id=client_id,
+            ),
+            notifier(request),
+        )
+        item = {
+            "service_request_id": str(report.id),
+            "token": report.tracking_token,
+            "service_notice": o311.service_notice(category),
+            "account_id": None,
+        }
+        response = render(fmt, "service_requests", [item], 201)
+        return idempotency.StoredAnswer(201, str(response.media_type), bytes(response.body).decode())
+
+    answer = idempotency.run_once(runtime.transaction, f"open311:{client_id}", key, fingerprint, produce)
+    return Response(answer.text, status_code=answer.status_code, media_type=answer.media_type)
+
+
+@router.post("/requests.{fmt}")
+async def post_request(fmt: str, request: Request) -> Response:
+    """Create a service request (form-encoded, as the specification sends it)."""
+    if fmt not in FORMATS:
+        return errors("json", 404, f"format {fmt!r} is not supported; use .json or .xml")
+    try:
+        form = await request.form()
+    except Exception:
+        return errors(fmt, 400, "the body must be application/x-www-form-urlencoded")
+    fields = [(k, v) for k, v in request.query_params.multi_items()]
+    fields += [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    key = request.headers.get("idempotency-key")
+    return await run_in_threadpool(_answer, fmt, lambda: _create(request, fmt, fields, key))
+
+
+@router.api_route("/{anything:path}", methods=["GET", "POST"], include_in_schema=False)
+def not_found(anything: str) -> Response:
+    fmt = anything.rsplit(".", 1)[-1] if "." in anything else "json"
+    return errors(fmt, 404, f"/open311/v2/{anything} is not a GeoReport v2 resource; start from discovery.json")

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from services.reports.deps import LimitsDep, SessionDep, StorageDep
+from services.reports.photos import service
+from streetcare.core.errors import NotFound
+
+router = APIRouter(prefix="/api/v1/reports/photos", tags=["photos"])
+
+
+class PhotoStored(BaseModel):
+    id: str
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+
+
+@router.post("", status_code=201, response_model=PhotoStored)
+async def upload_photo(
+    photo: Annotated[UploadFile, File(description="a JPEG, PNG, WebP or GIF photo")],
+    session: SessionDep,
+    storage: StorageDep,
+    limits: LimitsDep,
+) -> PhotoStored:
+    """Upload a photo (multipart field `photo`); send its id with the report. Metadata is removed."""
+    data = await photo.read(limits.max_bytes + 1)
+    stored = service.store_photo(session, storage, data, limits)
+    url = service.photo_path(stored.id)
+    return PhotoStored(
+        id=stored.id, url=url, thumbnail_url=f"{url}/thumbnail", width=stored.width, height=stored.height
+    )
+
+
+def _serve(storage: StorageDep, name: str) -> Response:
+    data = storage.load(name)
+    if data is None:
+        raise NotFound("the photo file is gone")
+    return Response(
+        data,
+        media_type="image/jpeg",
+        headers={"Cache-Control": "public, max-age=86400, immutable", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.get("/{photo_id}", response_class=Response)
+def get_photo(photo_id: str, session: SessionDep, storage: StorageDep) -> Response:
+    service.get_photo(session, photo_id)
+    return _serve(storage, service.photo_file(photo_id))
+
+
+@router.get("/{photo_id}/thumbnail", response_class=Response)
+def get_thumbnail(photo_id: str, session: SessionDep, storage: StorageDep) -> Response:
+    service.get_photo(session, photo_id)
+    return _serve(storage, service.thumbnail_file(photo_id))
