@@ -13,6 +13,7 @@ from typing import Any
 from celery import Celery, signals
 from kombu import Queue
 
+from services.scheduling import handlers as scheduling_handlers
 from streetcare.core.bus import celery_config
 from streetcare.core.events import SERVICES, consumer_queue
 from streetcare.core.logs import (
@@ -44,6 +45,21 @@ def create_celery(settings: WorkerSettings | None = None) -> Celery:
                     "options": {"queue": MAINTENANCE_QUEUE, "expires": settings.outbox_sweep_seconds * 2},
                 }
                 for s in SERVICES
+            },
+            "scheduling-replan-sweep": {
+                "task": "scheduling.replan_dirty",
+                "schedule": scheduling_handlers.replan_sweep_seconds(),
+                "options": {"queue": PLANNING_QUEUE, "expires": scheduling_handlers.replan_sweep_seconds()},
+            },
+            "reports-erase-expired-personal-data": {
+                "task": "maintenance.erase_expired_personal_data",
+                "schedule": settings.privacy_sweep_seconds,
+                "options": {"queue": MAINTENANCE_QUEUE, "expires": settings.privacy_sweep_seconds},
+            },
+            "volunteers-nudge-adopters": {
+                "task": "maintenance.nudge_adopters",
+                "schedule": settings.nudge_sweep_seconds,
+                "options": {"queue": MAINTENANCE_QUEUE, "expires": settings.nudge_sweep_seconds},
             },
             "queue-metrics": {
                 "task": "maintenance.observe_queues",

@@ -11,6 +11,8 @@ class WorkerSettings(ProcessSettings):
     metrics_port: int = 8104
     metrics_host: str = "127.0.0.1"
     outbox_sweep_seconds: float = 5.0
+    privacy_sweep_seconds: float = 24 * 3600.0
+    nudge_sweep_seconds: float = 3600.0
     max_retries: int = 6
     retry_backoff_max_seconds: int = 300
     beat_schedule_file: str = str(VAR_DIR / "celerybeat-schedule")

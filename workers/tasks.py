@@ -91,3 +91,30 @@ def observe_queues() -> dict[str, int]:
         metrics.QUEUE_DEPTH.labels(queue).set(depth)
     metrics.DEAD_LETTERS.set(DeadLetterQueue(redis).count())
     return depths
+
+
+@shared_task(name="scheduling.replan_day", acks_late=True)
+def scheduling_replan_day(iso_date: str) -> dict[str, Any]:
+    """The debounced re-plan the scheduling service requests after events (queue scheduling.planning)."""
+    return scheduling_handlers.replan_day(iso_date)
+
+
+@shared_task(name="scheduling.replan_dirty", acks_late=True)
+def scheduling_replan_dirty() -> list[dict[str, Any]]:
+    """Beat's safety net: re-plan dirty days (and today/tomorrow when they have no plan yet)."""
+    return scheduling_handlers.replan_dirty_days()
+
+
+@shared_task(name="maintenance.erase_expired_personal_data", acks_late=True)
+def reports_erase_expired_personal_data() -> int:
+    """Reporters' personal data is kept only for the retention period (privacy by default)."""
+    erased = reports_handlers.erase_expired_personal_data()
+    if erased:
+        log.info("reports.personal_data_erased", reports=erased)
+    return erased
+
+
+@shared_task(name="maintenance.nudge_adopters", acks_late=True)
+def volunteers_nudge_adopters() -> dict[str, Any]:
+    """Reminders for quiet adopters and lapses for silent ones, so the planner stops counting on them."""
+    return volunteers_handlers.send_nudges_and_mark_lapses()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from services.scheduling.crews import service as crews
 from services.scheduling.database import OutboxMessage
+from services.scheduling.plans import dirty
 from services.scheduling.settings import SchedulingSettings
 from services.scheduling.staff import service as staff
 from services.scheduling.streets import service as streets
@@ -20,7 +22,11 @@ def migrate(settings: SchedulingSettings | None = None) -> None:
 
 
 def _runtime(settings: SchedulingSettings | None) -> ServiceRuntime:
-    return ServiceRuntime.start("scheduling", settings or SchedulingSettings(), OutboxMessage)
+    settings = settings or SchedulingSettings()
+    runtime = ServiceRuntime.start("scheduling", settings, OutboxMessage)
+    # no re-plan requests from operator commands (Redis may not run yet): beat's sweep plans them
+    dirty.attach(runtime, settings, requester=lambda _days: None)
+    return runtime
 
 
 def import_streets(path: Path, settings: SchedulingSettings | None = None) -> streets.ImportResult:
@@ -46,5 +52,16 @@ def ensure_staff(email: str, name: str, role: Role, password: str, settings: Sch
     try:
         with runtime.transaction() as session:
             staff.ensure_staff(session, email=email, name=name, role=role, password=password)
+    finally:
+        runtime.close()
+
+
+def seed_demo_crews(settings: SchedulingSettings | None = None) -> int:
+    """Demo crews (a foot crew per district, a sweeper per two districts, one bulky-waste truck)
+    when the crew table is empty; returns how many were created (0 when crews exist)."""
+    runtime = _runtime(settings)
+    try:
+        with runtime.transaction() as session:
+            return crews.seed_demo_crews(session)
     finally:
         runtime.close()

@@ -4,18 +4,38 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.scheduling.crews import api as crews_api
 from services.scheduling.database import OutboxMessage
+from services.scheduling.districts import api as districts_api
+from services.scheduling.history import api as history_api
+from services.scheduling.plans import api as plans_api
+from services.scheduling.plans import dirty
 from services.scheduling.settings import SchedulingSettings
 from services.scheduling.staff import api as staff_api
 from services.scheduling.streets import api as streets_api
+from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.service_app import create_service_app
 
 
 def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
+    settings = settings or SchedulingSettings()
+
+    def on_start(runtime: ServiceRuntime) -> None:
+        dirty.attach(runtime, settings)
+
     return create_service_app(
         service="scheduling",
         title="Streetcare scheduling",
-        settings=settings or SchedulingSettings(),
+        settings=settings,
         outbox_model=OutboxMessage,
-        routers=[streets_api.router, staff_api.router, staff_api.internal_router],
+        routers=[
+            streets_api.router,
+            history_api.router,
+            districts_api.router,
+            crews_api.router,
+            plans_api.router,
+            staff_api.router,
+            staff_api.internal_router,
+        ],
+        on_start=on_start,
     )

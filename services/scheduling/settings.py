@@ -13,3 +13,14 @@ class SchedulingSettings(ProcessSettings):
     port: int = 8101
     city_name: str = "Streetcare demo city"
     snap_distance_m: float = 150.0
+    city_timezone: str = "Europe/Helsinki"
+    """Plan dates and crew shifts are in the city's local time (the demo city lies in Helsinki)."""
+    planner_time_budget_s: float = 5.0
+    """Solver time budget for one day's plan (split over the sub-problems)."""
+    replan_debounce_seconds: float = 3.0
+    """A burst of events within this window leads to one re-plan, this long after the first."""
+    replan_lock_timeout_s: float = 300.0
+    """A re-plan holding the per-day lock longer than this is presumed dead."""
+    replan_sweep_seconds: float = 60.0
+    """Beat re-plans dirty days (and days without any plan) this often: the safety net."""
+    planner_seed: int = 0

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from services.scheduling.idempotency.models import IdempotencyRecord
 from services.scheduling.staff import service
 from services.scheduling.staff.schemas import (
     CredentialCheck,
@@ -12,6 +14,7 @@ from services.scheduling.staff.schemas import (
     VerifiedIdentity,
 )
 from streetcare.core.auth import Principal, Role, require_roles, require_service_caller
+from streetcare.core.idempotency import idempotent
 from streetcare.core.service_app import get_session
 
 internal_router = APIRouter(prefix="/internal", tags=["internal"], dependencies=[Depends(require_service_caller)])
@@ -29,9 +32,16 @@ def verify(body: CredentialCheck, session: SessionDep) -> VerifiedIdentity:
 
 @router.post("/staff", status_code=201, response_model=VerifiedIdentity)
 def create_staff(
-    body: StaffCreate, session: SessionDep, _: Annotated[Principal, Depends(require_roles(Role.ADMIN))]
-) -> VerifiedIdentity:
-    account = service.create_staff(
-        session, email=body.email, name=body.name, role=Role(body.role), password=body.password
-    )
-    return VerifiedIdentity(subject=f"staff:{account.id}", role=account.role, name=account.name)
+    body: StaffCreate,
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require_roles(Role.ADMIN))],
+) -> JSONResponse:
+    def action() -> VerifiedIdentity:
+        account = service.create_staff(
+            session, email=body.email, name=body.name, role=Role(body.role), password=body.password
+        )
+        return VerifiedIdentity(subject=f"staff:{account.id}", role=account.role, name=account.name)
+
+    fingerprint = body.model_dump(exclude={"password"})  # no password hash-alike stored with the answer
+    return idempotent(request, session, IdempotencyRecord, principal.subject, fingerprint, action)

@@ -10,8 +10,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from services.scheduling.districts import service as districts
+from services.scheduling.history import service as history
 from services.scheduling.planning import estimator
 from services.scheduling.planning.levels import Level
+from services.scheduling.plans import dirty
 from services.scheduling.state import repository
 from services.scheduling.state.models import (
     BagPickup,
@@ -34,6 +37,8 @@ from streetcare.core.events import (
     ReportWithdrawn,
 )
 
+BULKY_WASTE = "bulky_waste"
+
 
 def _street(session: Session, street_id: int) -> Street:
     street = streets.get(session, street_id)
@@ -54,12 +59,17 @@ def ensure_state(session: Session, street: Street, at: datetime | None = None) -
         )
         session.add(state)
         session.flush()
+        history.record_snapshot(session, street.id, estimate, "prior")
     return state
 
 
-def _update_estimate(state: StreetState, new_estimate: estimator.StreetEstimate) -> None:
+def update_estimate(session: Session, state: StreetState, new_estimate: estimator.StreetEstimate, cause: str) -> None:
+    """Store the new estimate and append it to the street's estimate history."""
+    if new_estimate.to_dict() == state.estimate:
+        return
     state.estimate = new_estimate.to_dict()
     state.estimated_level = str(estimator.expected_level(new_estimate, datetime.now(UTC)))
+    history.record_snapshot(session, state.street_id, new_estimate, cause)
 
 
 def current_estimate(state: StreetState) -> estimator.StreetEstimate:
@@ -86,13 +96,18 @@ def apply_report_filed(session: Session, data: ReportFiled) -> None:
     state = ensure_state(session, street, data.filed_at)
     state.last_report_at = max(filter(None, [state.last_report_at, data.filed_at]))
     if data.duplicate_of is None:  # "me too" reports confirm, they do not add litter
-        _update_estimate(state, estimator.observe_report(current_estimate(state), data.filed_at, data.severity))
+        update_estimate(
+            session, state, estimator.observe_report(current_estimate(state), data.filed_at, data.severity), "report"
+        )
+    dirty.mark_dirty(session, reason=f"{data.category} reported on {street.name}")
 
 
 def apply_report_withdrawn(session: Session, data: ReportWithdrawn) -> None:
     report = repository.report(session, data.report_id)
     if report is not None and report.status == repository.OPEN:
         report.status = "withdrawn"
+        if report.category == BULKY_WASTE:
+            dirty.mark_dirty(session, reason="bulky-waste report withdrawn")
 
 
 def apply_pick_logged(session: Session, data: PickLogged) -> None:
@@ -111,12 +126,16 @@ def apply_pick_logged(session: Session, data: PickLogged) -> None:
         )
         state = ensure_state(session, street, data.picked_at)
         state.last_picked_at = max(filter(None, [state.last_picked_at, data.picked_at]))
-        _update_estimate(
-            state, estimator.observe_pick(current_estimate(state), data.picked_at, data.bags, data.minutes)
+        update_estimate(
+            session,
+            state,
+            estimator.observe_pick(current_estimate(state), data.picked_at, data.bags, data.minutes),
+            "pick",
         )
         for adoption in repository.adoptions_for(session, street_id):
             if adoption.last_pick_at is None or adoption.last_pick_at < data.picked_at:
                 adoption.last_pick_at = data.picked_at
+    dirty.mark_dirty(session, reason="volunteer pick logged")
 
 
 def apply_adoption_changed(session: Session, data: AdoptionChanged) -> None:
@@ -134,6 +153,7 @@ def apply_adoption_changed(session: Session, data: AdoptionChanged) -> None:
     adoption.paused_until = data.paused_until
     if data.last_pick_at and (adoption.last_pick_at is None or adoption.last_pick_at < data.last_pick_at):
         adoption.last_pick_at = data.last_pick_at
+    dirty.mark_dirty(session, reason=f"adoption of {street.name} {data.status}")
 
 
 def apply_inspection(session: Session, data: InspectionRecorded) -> None:
@@ -141,9 +161,14 @@ def apply_inspection(session: Session, data: InspectionRecorded) -> None:
     state = ensure_state(session, street, data.inspected_at)
     state.last_inspected_at = data.inspected_at
     state.last_inspection_level = data.level
-    _update_estimate(
-        state, estimator.observe_inspection(current_estimate(state), data.inspected_at, Level.parse(data.level))
+    history.record_inspection(session, data.inspection_id, street.id, data.level, data.inspected_at)
+    update_estimate(
+        session,
+        state,
+        estimator.observe_inspection(current_estimate(state), data.inspected_at, Level.parse(data.level)),
+        "inspection",
     )
+    dirty.mark_dirty(session, reason=f"{street.name} inspected {data.level}")
 
 
 def apply_cleanup_planned(session: Session, data: CleanupPlanned) -> None:
@@ -156,6 +181,9 @@ def apply_cleanup_planned(session: Session, data: CleanupPlanned) -> None:
         cleanup.starts_at = data.starts_at
         cleanup.ends_at = data.ends_at
         cleanup.status = data.status
+    tz = dirty.city_timezone(session)
+    day = data.starts_at.astimezone(tz).date()
+    dirty.mark_dirty(session, reason=f"group clean-up {data.status}", days={*dirty.default_days(session), day})
 
 
 def apply_bags_ready(session: Session, data: BagsReady) -> None:
@@ -171,6 +199,7 @@ def apply_bags_ready(session: Session, data: BagsReady) -> None:
                 ready_at=data.ready_at,
             )
         )
+        dirty.mark_dirty(session, reason=f"{data.bags} bags ready for collection")
 
 
 def street_detail(session: Session, street_id: int) -> dict[str, object]:
@@ -191,7 +220,7 @@ def street_detail(session: Session, street_id: int) -> dict[str, object]:
         "geometry": {"type": "LineString", "coordinates": street.coordinates},
         "open_reports": repository.open_report_count(session, street_id),
         "estimated_level": level,
-        "target_level": "B",
+        "target_level": str(districts.target_for(session, street.district)),
         "adopted": adopters > 0,
         "adopters": adopters,
         "last_cleaned_at": max(cleaned) if cleaned else None,
@@ -199,3 +228,45 @@ def street_detail(session: Session, street_id: int) -> dict[str, object]:
         "last_visited_at": state.last_visited_at if state else None,
         "last_report_at": state.last_report_at if state else None,
     }
+
+
+def street_map(session: Session) -> dict[str, object]:
+    """All streets as GeoJSON with the level expected now, the target, and adoption and reports."""
+    from sqlalchemy import func, select
+
+    states = {s.street_id: s for s in session.scalars(select(StreetState))}
+    adopted = set(
+        session.scalars(select(StreetAdoption.street_id).where(StreetAdoption.status.in_(repository.COVERING_STATUSES)))
+    )
+    open_reports = dict(
+        session.execute(  # type: ignore[arg-type]
+            select(StreetReport.street_id, func.count())
+            .where(StreetReport.status == repository.OPEN)
+            .group_by(StreetReport.street_id)
+        ).all()
+    )
+    targets = districts.targets(session)
+    now = datetime.now(UTC)
+    features = []
+    for street in streets.all_streets(session):
+        state = states.get(street.id)
+        level = str(estimator.expected_level(current_estimate(state), now)) if state else "B"
+        features.append(
+            {
+                "type": "Feature",
+                "id": street.id,
+                "geometry": {"type": "LineString", "coordinates": street.coordinates},
+                "properties": {
+                    "id": street.id,
+                    "name": street.name,
+                    "district": street.district,
+                    "kind": street.kind,
+                    "length_m": street.length_m,
+                    "level": level,
+                    "target": str(targets.get(street.district, Level.B)),
+                    "adopted": street.id in adopted,
+                    "open_reports": int(open_reports.get(street.id, 0)),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

@@ -14,6 +14,7 @@ from services.scheduling.streets.schemas import (
     StreetList,
     StreetSummary,
 )
+from streetcare.core.auth import Principal, Role, require_roles
 from streetcare.core.service_app import get_session
 from streetcare.core.types import IdPath
 
@@ -42,6 +43,14 @@ def list_streets(
         for s in streets
     ]
     return StreetList(items=items, total=repository.count(session), limit=limit, offset=offset)
+
+
+@router.get("/street-map")
+def street_map(
+    session: SessionDep, _: Annotated[Principal, Depends(require_roles(Role.DISPATCHER))]
+) -> dict[str, object]:
+    """Every street as GeoJSON with its estimated level, target level, adoption and open reports."""
+    return state_service.street_map(session)
 
 
 @router.get("/streets/{street_id}", response_model=StreetDetail)

@@ -52,3 +52,10 @@ def districts(session: Session) -> list[tuple[str, int, float]]:
         .order_by(Street.district)
     ).all()
     return [(district, int(n), float(total or 0.0)) for district, n, total in rows]
+
+
+def by_ids(session: Session, ids: Sequence[int]) -> Sequence[Street]:
+    found: list[Street] = []
+    for start in range(0, len(ids), 500):
+        found.extend(session.scalars(select(Street).where(Street.id.in_(list(ids[start : start + 500])))))
+    return found

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.orm import Session
+
+from services.scheduling.districts import service
+from services.scheduling.districts.schemas import DistrictTargetIn, DistrictTargetOut
+from services.scheduling.streets import repository as streets
+from streetcare.core.auth import Principal, Role, require_roles
+from streetcare.core.service_app import get_session
+
+router = APIRouter(prefix="/api/v1/scheduling", tags=["districts"])
+SessionDep = Annotated[Session, Depends(get_session)]
+Dispatcher = Annotated[Principal, Depends(require_roles(Role.DISPATCHER))]
+
+
+@router.get("/district-targets", response_model=list[DistrictTargetOut])
+def list_targets(session: SessionDep, _: Dispatcher) -> list[DistrictTargetOut]:
+    return [DistrictTargetOut.model_validate(row) for row in service.district_targets(session)]
+
+
+@router.put("/district-targets/{district}", response_model=DistrictTargetOut)
+def set_target(district: str, body: DistrictTargetIn, session: SessionDep, _: Dispatcher) -> DistrictTargetOut:
+    result = service.set_target(session, district, body.target_level)
+    result["streets"] = next((n for name, n, _l in streets.districts(session) if name == district), 0)
+    return DistrictTargetOut.model_validate(result)

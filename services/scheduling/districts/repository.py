@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.scheduling.districts.models import DistrictTarget
+
+
+def get(session: Session, district: str) -> DistrictTarget | None:
+    return session.get(DistrictTarget, district)
+
+
+def all_targets(session: Session) -> dict[str, str]:
+    return {row.district: row.target_level for row in session.scalars(select(DistrictTarget))}

@@ -1,0 +1,53 @@
+"""Target levels per district: the level the planner works towards (default B, the city's basis)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from services.scheduling.districts import repository
+from services.scheduling.districts.models import DistrictTarget
+from services.scheduling.planning.levels import DEFAULT_TARGET, Level
+from services.scheduling.plans import dirty
+from services.scheduling.streets import repository as streets
+from streetcare.core.errors import NotFound, Unprocessable
+
+
+def target_for(session: Session, district: str) -> Level:
+    row = repository.get(session, district)
+    return Level.parse(row.target_level) if row else DEFAULT_TARGET
+
+
+def targets(session: Session) -> dict[str, Level]:
+    return {district: Level.parse(level) for district, level in repository.all_targets(session).items()}
+
+
+def district_targets(session: Session) -> list[dict[str, object]]:
+    explicit = repository.all_targets(session)
+    return [
+        {
+            "district": name,
+            "streets": count,
+            "target_level": explicit.get(name, str(DEFAULT_TARGET)),
+            "is_default": name not in explicit,
+        }
+        for name, count, _length in streets.districts(session)
+    ]
+
+
+def set_target(session: Session, district: str, level: str) -> dict[str, object]:
+    try:
+        parsed = Level.parse(level)
+    except ValueError as exc:
+        raise Unprocessable(str(exc)) from exc
+    if parsed is Level.D:
+        raise Unprocessable("D cannot be a target: it is the dirtiest level")
+    if district not in {name for name, _n, _l in streets.districts(session)}:
+        raise NotFound(f"no district named {district!r}")
+    row = repository.get(session, district)
+    if row is None:
+        row = DistrictTarget(district=district, target_level=str(parsed))
+        session.add(row)
+    else:
+        row.target_level = str(parsed)
+    dirty.mark_dirty(session, reason=f"target of {district} set to {parsed}")
+    return {"district": district, "target_level": str(parsed), "is_default": False, "streets": 0}

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy.orm import Session
+
+from services.scheduling.plans import dirty, exports, service
+from services.scheduling.plans.schemas import PlanDiff, PlanOut, ReplanOut, VersionSummary, VisitOut
+from streetcare.core.auth import Principal, Role, require_roles
+from streetcare.core.runtime import ServiceRuntime
+from streetcare.core.service_app import get_runtime, get_session
+
+router = APIRouter(prefix="/api/v1/scheduling", tags=["plans"])
+SessionDep = Annotated[Session, Depends(get_session)]
+RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
+Dispatcher = Annotated[Principal, Depends(require_roles(Role.DISPATCHER))]
+
+
+@router.get("/plan-days")
+def plan_days(session: SessionDep, _: Dispatcher) -> dict[str, Any]:
+    """The city's today and tomorrow (plans are dated in city time) and which days wait for a re-plan."""
+    tz = dirty.city_timezone(session)
+    today = dirty.today(tz)
+    return {
+        "timezone": str(tz),
+        "today": today,
+        "tomorrow": today + timedelta(days=1),
+        "dirty": dirty.dirty_days(session),
+    }
+
+
+@router.get("/plans/{plan_date}", response_model=PlanOut)
+def latest_plan(plan_date: date, session: SessionDep, _: Dispatcher) -> PlanOut:
+    return PlanOut.model_validate(service.plan_view(session, plan_date))
+
+
+@router.get("/plans/{plan_date}/versions", response_model=list[VersionSummary])
+def plan_versions(plan_date: date, session: SessionDep, _: Dispatcher) -> list[VersionSummary]:
+    return [VersionSummary.model_validate(v) for v in service.versions_view(session, plan_date)]
+
+
+@router.get("/plans/{plan_date}/versions/{version}", response_model=PlanOut)
+def plan_version(plan_date: date, version: int, session: SessionDep, _: Dispatcher) -> PlanOut:
+    return PlanOut.model_validate(service.plan_view(session, plan_date, version))
+
+
+@router.get("/plans/{plan_date}/versions/{version}/diff", response_model=PlanDiff)
+def plan_diff(
+    plan_date: date,
+    version: int,
+    session: SessionDep,
+    _: Dispatcher,
+    against: Annotated[int | None, Query(ge=1, description="default: the version before")] = None,
+) -> PlanDiff:
+    return PlanDiff.model_validate(service.diff_view(session, plan_date, version, against))
+
+
+@router.post("/plans/{plan_date}/replan", response_model=ReplanOut)
+def replan_now(plan_date: date, runtime: RuntimeDep, principal: Dispatcher) -> ReplanOut:
+    """Re-plan synchronously (waits for a re-plan of the same day that is already running)."""
+    with runtime.transaction() as session:
+        service.check_plannable(plan_date, dirty.today(dirty.city_timezone(session)))
+    result = service.replan(runtime, plan_date, trigger=f"re-plan asked by {principal.subject}")
+    return ReplanOut.model_validate(result.__dict__)
+
+
+@router.get("/plans/{plan_date}/export.csv")
+def export_csv(plan_date: date, session: SessionDep, _: Dispatcher) -> Response:
+    plan = service.plan_view(session, plan_date)
+    return Response(
+        exports.to_csv(plan),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="plan-{plan_date}-v{plan["version"]}.csv"'},
+    )
+
+
+@router.get("/plans/{plan_date}/export.geojson")
+def export_geojson(plan_date: date, session: SessionDep, _: Dispatcher) -> JSONResponse:
+    plan = service.plan_view(session, plan_date)
+    return JSONResponse(exports.to_geojson(session, plan), media_type="application/geo+json")
+
+
+@router.get("/plans/{plan_date}/crews/{crew_id}/print", response_class=HTMLResponse)
+def print_crew(plan_date: date, crew_id: int, request: Request, session: SessionDep, _: Dispatcher) -> HTMLResponse:
+    plan = service.plan_view(session, plan_date)
+    return HTMLResponse(exports.crew_page(plan, crew_id, request.app.state.settings.city_name))
+
+
+@router.post("/visits/{visit_id}/start", response_model=VisitOut)
+def start_visit(visit_id: int, session: SessionDep, _: Dispatcher) -> VisitOut:
+    return VisitOut.model_validate(service.visit_view(service.start_visit(session, visit_id)))
+
+
+@router.post("/visits/{visit_id}/done", response_model=VisitOut)
+def complete_visit(visit_id: int, session: SessionDep, _: Dispatcher) -> VisitOut:
+    return VisitOut.model_validate(service.visit_view(service.complete_visit(session, visit_id)))

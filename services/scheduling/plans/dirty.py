@@ -1,0 +1,145 @@
+"""Marking plans dirty, and asking for a debounced re-plan once the marking transaction commits.
+
+``mark_dirty`` writes a ``plan_dirty_days`` row in the caller's transaction (so the mark is as
+durable as the change that caused it) and remembers the days in ``session.info``. After the
+commit, a session listener hands those days to the process's *requester* (installed into the
+session factory by :func:`attach`): for each day it sets a Redis key with ``SET NX`` and a TTL of
+the debounce window and, only if the key was new, sends ``scheduling.replan_day`` to the
+``scheduling.planning`` queue with that countdown, so a burst of events makes one re-plan.
+Nothing here may fail the caller: Redis down only delays the re-plan until beat's sweep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import structlog
+from sqlalchemy import event, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from services.scheduling.plans.models import PlanDirty
+
+log = structlog.get_logger(__name__)
+
+REPLAN_TASK = "scheduling.replan_day"
+PLANNING_QUEUE = "scheduling.planning"
+DEBOUNCE_KEY = "streetcare:scheduling:replan-requested:"
+DIRTY_DAYS_KEY = "scheduling.dirty_days"
+REQUESTER_KEY = "scheduling.replan_requester"
+TIMEZONE_KEY = "scheduling.timezone"
+DEFAULT_TIMEZONE = "Europe/Helsinki"
+
+
+def city_timezone(session: Session) -> ZoneInfo:
+    return ZoneInfo(session.info.get(TIMEZONE_KEY) or DEFAULT_TIMEZONE)
+
+
+def today(tz: ZoneInfo, now: datetime | None = None) -> date:
+    return (now or datetime.now(UTC)).astimezone(tz).date()
+
+
+def default_days(session: Session) -> tuple[date, date]:
+    """Today and tomorrow in the city: the plans an event can still change."""
+    first = today(city_timezone(session))
+    return first, first + timedelta(days=1)
+
+
+def mark_dirty(session: Session, reason: str, days: Iterable[date] | None = None) -> list[date]:
+    """Mark days (default: today and tomorrow, city time) dirty in the caller's transaction."""
+    if days is None:
+        days = default_days(session)
+    marked = sorted(set(days))
+    dialect = session.get_bind().dialect.name
+    table: Any = PlanDirty.__table__
+    now = datetime.now(UTC)
+    for day in marked:
+        values = {"plan_date": day, "generation": 1, "reason": reason[:200], "marked_at": now}
+        if dialect in ("sqlite", "postgresql"):
+            insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table).values(**values)
+            session.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["plan_date"],
+                    set_={
+                        "generation": table.c.generation + 1,
+                        "reason": insert.excluded.reason,
+                        "marked_at": insert.excluded.marked_at,
+                    },
+                )
+            )
+        else:  # pragma: no cover - other databases: read, then write
+            row = session.get(PlanDirty, day)
+            if row is None:
+                session.add(PlanDirty(**values))
+            else:
+                row.generation += 1
+                row.reason = reason[:200]
+                row.marked_at = now
+    session.info.setdefault(DIRTY_DAYS_KEY, set()).update(marked)
+    return marked
+
+
+def generation(session: Session, day: date) -> int | None:
+    return session.scalar(select(PlanDirty.generation).where(PlanDirty.plan_date == day))
+
+
+def dirty_days(session: Session) -> list[date]:
+    return list(session.scalars(select(PlanDirty.plan_date).order_by(PlanDirty.plan_date)))
+
+
+def clear(session: Session, day: date, seen_generation: int | None) -> bool:
+    """Clear the mark unless it was renewed after ``seen_generation`` was read."""
+    row = session.get(PlanDirty, day)
+    if row is None:
+        return True
+    if seen_generation is not None and row.generation != seen_generation:
+        return False
+    session.delete(row)
+    return True
+
+
+@dataclass
+class ReplanRequester:
+    """Sends the debounced re-plan task by name through the service's Celery producer."""
+
+    producer: Any
+    redis: Any
+    debounce_seconds: float
+
+    def __call__(self, days: Iterable[date]) -> None:
+        ttl_ms = max(1, int(self.debounce_seconds * 1000))
+        for day in sorted(set(days)):
+            try:
+                if self.redis.set(DEBOUNCE_KEY + day.isoformat(), "1", nx=True, px=ttl_ms):
+                    self.producer.send_task(
+                        REPLAN_TASK,
+                        args=[day.isoformat()],
+                        queue=PLANNING_QUEUE,
+                        countdown=self.debounce_seconds,
+                    )
+            except Exception as exc:  # beat's sweep re-plans dirty days anyway
+                log.warning("replan.request_failed", day=day.isoformat(), error=str(exc))
+
+
+def attach(runtime: Any, settings: Any, requester: Callable[[Iterable[date]], None] | None = None) -> None:
+    """Make every session of this runtime know the city's time zone and how to ask for a re-plan."""
+    if requester is None:
+        requester = ReplanRequester(runtime.bus.producer, runtime.redis, settings.replan_debounce_seconds)
+    runtime.session_factory.configure(info={REQUESTER_KEY: requester, TIMEZONE_KEY: settings.city_timezone})
+
+
+@event.listens_for(Session, "after_commit")
+def _request_replans(session: Session) -> None:
+    days = session.info.pop(DIRTY_DAYS_KEY, None)
+    requester = session.info.get(REQUESTER_KEY)
+    if days and requester is not None:
+        requester(days)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_marks(session: Session) -> None:
+    session.info.pop(DIRTY_DAYS_KEY, None)

@@ -1,0 +1,281 @@
+"""Reading what the planner needs for a day from the service's tables into the planning engine's values.
+
+Candidate ids: a street is its id (``"12"``), a bag pick-up ``"bags:<request id>"``, a bulky-waste
+report ``"bulky:<report id>"``; each candidate's ``street_id`` is the street it lies on.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from services.scheduling.crews import service as crews
+from services.scheduling.districts import service as districts
+from services.scheduling.planning import coverage, estimator, policy
+from services.scheduling.planning.levels import DEFAULT_TARGET, Level, level_from_litter
+from services.scheduling.planning.routing import (
+    Crew,
+    CrewRoute,
+    DayPlan,
+    PlannedVisit,
+    StreetCandidate,
+)
+from services.scheduling.plans import dirty, repository
+from services.scheduling.state.models import StreetAdoption
+from services.scheduling.streets import repository as streets
+
+BULKY_WASTE = "bulky_waste"
+REPORT_MEMORY_DAYS = 30
+FIXED_STATUSES = ("started", "done")
+
+
+@dataclass
+class CandidateMeta:
+    street_id: int
+    kind: str
+    lat: float
+    lon: float
+    bag_request_id: int | None = None
+    report_id: int | None = None
+
+
+@dataclass
+class PreviousEntry:
+    candidate_id: str
+    visit_id: int
+    street_id: int
+    crew_id: int
+    position: int
+    reason: str
+
+
+@dataclass
+class DayInputs:
+    day: date
+    now: datetime
+    tz: ZoneInfo
+    crews: list[Crew]
+    crew_info: dict[str, dict[str, Any]]
+    candidates: list[StreetCandidate]
+    meta: dict[str, CandidateMeta]
+    fixed: dict[str, list[StreetCandidate]]
+    previous: DayPlan | None
+    previous_version: int
+    previous_entries: list[PreviousEntry]
+    generation: int | None
+    street_names: dict[int, str]
+    level_counts: Counter[str] = field(default_factory=Counter)
+    covered_share: float = 0.0
+
+
+def _adoption(row: StreetAdoption, day: date, tz: ZoneInfo) -> coverage.Adoption | None:
+    if row.status == "ended":
+        return None
+    status = {
+        "active": coverage.AdoptionStatus.ACTIVE,
+        "paused": coverage.AdoptionStatus.PAUSED,
+        "lapsed": coverage.AdoptionStatus.LAPSED,
+    }.get(row.status, coverage.AdoptionStatus.LAPSED)
+    if status is coverage.AdoptionStatus.PAUSED and row.paused_until is not None and row.paused_until < day:
+        status = coverage.AdoptionStatus.ACTIVE
+    return coverage.Adoption(
+        street_id=str(row.street_id),
+        rhythm=coverage.Rhythm(row.rhythm),
+        status=status,
+        started_at=datetime.combine(row.started_on, time(0), tzinfo=tz),
+        last_pick_at=row.last_pick_at,
+    )
+
+
+def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
+    """Everything needed to plan ``day``, read in one transaction; no solver work here."""
+    tz = dirty.city_timezone(session)
+    now = (now or datetime.now(UTC)).astimezone(tz)
+    crew_list, records = crews.crews_on_duty(session, day, tz)
+    crew_info = {
+        crew.id: {
+            "id": int(crew.id),
+            "name": crew.name,
+            "mode": crew.mode.value,
+            "size": crew.size,
+            "depot_lat": crew.depot_lat,
+            "depot_lon": crew.depot_lon,
+            "shift_start": crew.shift_start.isoformat(),
+            "shift_end": crew.shift_end.isoformat(),
+            "district": records[crew.id].district,
+        }
+        for crew in crew_list
+    }
+    targets = districts.targets(session)
+    states = repository.states(session)
+    adoptions: dict[int, list[coverage.Adoption]] = defaultdict(list)
+    for row in repository.adoptions(session):
+        adoption = _adoption(row, day, tz)
+        if adoption is not None:
+            adoptions[row.street_id].append(adoption)
+    report_times: dict[int, list[datetime]] = defaultdict(list)
+    for report in repository.reports_since(session, now - timedelta(days=REPORT_MEMORY_DAYS)):
+        report_times[report.street_id].append(report.filed_at)
+
+    facts: list[policy.StreetFacts] = []
+    meta: dict[str, CandidateMeta] = {}
+    names: dict[int, str] = {}
+    levels: Counter[str] = Counter()
+    covered = 0
+    all_streets = streets.all_streets(session)
+    district_of: dict[int, str] = {}
+    for street in all_streets:
+        names[street.id] = street.name
+        district_of[street.id] = street.district
+        state = states.get(street.id)
+        estimate = (
+            estimator.StreetEstimate.from_dict(state.estimate)
+            if state is not None
+            else estimator.prior(street.kind, street.length_m, now)
+        )
+        levels[str(level_from_litter(estimator.predict(estimate, now).mean_litter))] += 1
+        street_adoptions = tuple(adoptions.get(street.id, ()))
+        if coverage.street_coverage(str(street.id), day, street_adoptions).covered:
+            covered += 1
+        inspection = None
+        if state is not None and state.last_inspected_at and state.last_inspection_level:
+            inspection = (state.last_inspected_at, Level.parse(state.last_inspection_level))
+        facts.append(
+            policy.StreetFacts(
+                street_id=str(street.id),
+                district=street.district,
+                lat=street.centroid_lat,
+                lon=street.centroid_lon,
+                length_m=street.length_m,
+                estimate=estimate,
+                target=targets.get(street.district, DEFAULT_TARGET),
+                last_pick_at=state.last_picked_at if state else None,
+                last_visit_at=state.last_visited_at if state else None,
+                last_inspection=inspection,
+                report_times=tuple(sorted(report_times.get(street.id, ()))),
+                adoptions=street_adoptions,
+                name=street.name,
+            )
+        )
+        meta[str(street.id)] = CandidateMeta(street.id, "clean", street.centroid_lat, street.centroid_lon)
+
+    day_start = datetime.combine(day, time(0), tzinfo=tz)
+    cleanups_by_session: dict[int, set[str]] = defaultdict(set)
+    for cleanup in repository.cleanups_between(session, day_start, day_start + timedelta(days=1)):
+        cleanups_by_session[cleanup.session_id].add(str(cleanup.street_id))
+    cleanups = [
+        coverage.PlannedCleanup(frozenset(ids), day, name=f"clean-up {sid}")
+        for sid, ids in sorted(cleanups_by_session.items())
+    ]
+    bag_stops = []
+    for bag in repository.waiting_bags(session):
+        bag_stops.append(
+            policy.BagStop(
+                str(bag.request_id),
+                str(bag.street_id),
+                district_of.get(bag.street_id, ""),
+                bag.lat,
+                bag.lon,
+                bag.bags,
+                bag.ready_at,
+            )
+        )
+        meta[f"bags:{bag.request_id}"] = CandidateMeta(bag.street_id, "bags", bag.lat, bag.lon, bag.request_id)
+    bulky = []
+    for report in repository.open_bulky_reports(session, BULKY_WASTE):
+        bulky.append(
+            policy.BulkyWasteReport(
+                str(report.report_id),
+                str(report.street_id),
+                district_of.get(report.street_id, ""),
+                report.lat,
+                report.lon,
+                report.filed_at,
+            )
+        )
+        meta[f"bulky:{report.report_id}"] = CandidateMeta(
+            report.street_id, "bulky", report.lat, report.lon, report_id=report.report_id
+        )
+    candidates = policy.day_candidates(facts, day, now, cleanups, bag_stops, bulky)
+
+    # what is done or under way stays: fixed at the start of its crew's route
+    visits = repository.visits_by_candidate(session, day)
+    latest = repository.latest_version(session, day)
+    fixed: dict[str, list[StreetCandidate]] = defaultdict(list)
+    previous_routes: dict[str, list[PlannedVisit]] = defaultdict(list)
+    previous_entries: list[PreviousEntry] = []
+    length_of = {s.id: s.length_m for s in all_streets}
+    if latest is not None:
+        for entry, visit in repository.entries(session, latest.id):
+            crew_key = str(entry.crew_id)
+            is_fixed = visit.status in FIXED_STATUSES
+            previous_entries.append(
+                PreviousEntry(
+                    visit.candidate_id, visit.id, visit.street_id, entry.crew_id, entry.position, entry.reason
+                )
+            )
+            previous_routes[crew_key].append(
+                PlannedVisit(
+                    candidate_id=visit.candidate_id,
+                    street_id=str(visit.street_id),
+                    reason=entry.reason,
+                    eta=entry.eta,
+                    seconds_after_shift_start=0,
+                    service_seconds=entry.service_seconds,
+                    prize=entry.prize,
+                    fixed=is_fixed,
+                )
+            )
+            if is_fixed and crew_key in crew_info:
+                fixed[crew_key].append(
+                    StreetCandidate(
+                        id=visit.candidate_id,
+                        district=district_of.get(visit.street_id, ""),
+                        lat=visit.lat,
+                        lon=visit.lon,
+                        length_m=length_of.get(visit.street_id, 0.0) if visit.kind == "clean" else 0.0,
+                        prize=entry.prize,
+                        reason=entry.reason,
+                        service_seconds=entry.service_seconds,
+                        street_id=str(visit.street_id),
+                    )
+                )
+                meta[visit.candidate_id] = CandidateMeta(
+                    visit.street_id, visit.kind, visit.lat, visit.lon, visit.bag_request_id, visit.report_id
+                )
+    # anything done or under way today (on whatever crew) is not offered again
+    taken = {cid for cid, visit in visits.items() if visit.status in FIXED_STATUSES}
+    candidates = [c for c in candidates if c.id not in taken]
+    previous = None
+    if previous_routes:
+        previous = DayPlan(
+            routes={
+                crew_id: CrewRoute(crew_id, tuple(route), 0, 0, route[-1].eta if route else now)
+                for crew_id, route in previous_routes.items()
+            },
+            dropped=(),
+            prize_collected=0.0,
+            prize_available=0.0,
+        )
+    return DayInputs(
+        day=day,
+        now=now,
+        tz=tz,
+        crews=crew_list,
+        crew_info=crew_info,
+        candidates=candidates,
+        meta=meta,
+        fixed=dict(fixed),
+        previous=previous,
+        previous_version=latest.version if latest else 0,
+        previous_entries=previous_entries,
+        generation=dirty.generation(session, day),
+        street_names=names,
+        level_counts=levels,
+        covered_share=covered / len(all_streets) if all_streets else 0.0,
+    )

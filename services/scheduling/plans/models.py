@@ -1,0 +1,109 @@
+"""Plans: versions of a day's plan, the visits on them, the diff between versions, dirty days."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.scheduling.database import Base
+from streetcare.core.db import UTCDateTime, utcnow
+
+
+class PlanDirty(Base):
+    """A day whose plan no longer reflects what is known; written with the change that caused it.
+
+    ``generation`` grows with every mark, so a re-plan that started before a newer mark leaves
+    the row in place (and a newer re-plan follows)."""
+
+    __tablename__ = "plan_dirty_days"
+
+    plan_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PlanVersion(Base):
+    __tablename__ = "plan_versions"
+    __table_args__ = (UniqueConstraint("plan_date", "version", name="uq_plan_versions_date_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_date: Mapped[date] = mapped_column(Date, index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    trigger: Mapped[str] = mapped_column(String(200), default="")
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    removed: Mapped[int] = mapped_column(Integer, default=0)
+    reordered: Mapped[int] = mapped_column(Integer, default=0)
+    prize_collected: Mapped[float] = mapped_column(Float, default=0.0)
+    prize_available: Mapped[float] = mapped_column(Float, default=0.0)
+    crew_hours: Mapped[float] = mapped_column(Float, default=0.0)
+    solve_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    crews: Mapped[list[Any]] = mapped_column(JSON)
+    """The crews on duty as planned: id, name, mode, size, shift, depot, return time, totals."""
+    dropped: Mapped[list[Any]] = mapped_column(JSON)
+    """The best candidates left out, with why (at most a few hundred)."""
+
+
+class Visit(Base):
+    """A street clean or a stop on a day; its id stays the same across that day's versions."""
+
+    __tablename__ = "visits"
+    __table_args__ = (UniqueConstraint("plan_date", "candidate_id", name="uq_visits_date_candidate"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_date: Mapped[date] = mapped_column(Date, index=True)
+    candidate_id: Mapped[str] = mapped_column(String(64))
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="clean")
+    bag_request_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    report_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(10), default="planned")
+    crew_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    report_ids: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PlanEntry(Base):
+    """A visit's place on one version: crew, order, ETA, reason."""
+
+    __tablename__ = "plan_entries"
+    __table_args__ = (Index("ix_plan_entries_version_crew", "version_id", "crew_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id", ondelete="CASCADE"))
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    crew_id: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+    eta: Mapped[datetime] = mapped_column(UTCDateTime())
+    service_seconds: Mapped[int] = mapped_column(Integer)
+    prize: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(String(500))
+    fixed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PlanChange(Base):
+    """One line of the diff between a version and the one before it."""
+
+    __tablename__ = "plan_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id", ondelete="CASCADE"), index=True)
+    change: Mapped[str] = mapped_column(String(10))
+    """added, removed, moved (to another crew) or reordered (same crew, other place in its order)."""
+    visit_id: Mapped[int] = mapped_column(Integer)
+    candidate_id: Mapped[str] = mapped_column(String(64))
+    street_id: Mapped[int] = mapped_column(Integer)
+    crew_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    from_crew_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    from_position: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    to_position: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reason: Mapped[str] = mapped_column(String(500), default="")

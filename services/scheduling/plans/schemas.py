@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class VersionSummary(BaseModel):
+    plan_date: date
+    version: int
+    created_at: datetime
+    trigger: str
+    visits: int
+    added: int
+    removed: int
+    reordered: int
+    prize_collected: float
+    prize_available: float
+    crew_hours: float
+    solve_seconds: float
+
+
+class PlannedVisitOut(BaseModel):
+    visit_id: int
+    position: int
+    candidate_id: str
+    street_id: int
+    street_name: str
+    district: str
+    kind: str
+    eta: datetime
+    eta_local: str | None
+    service_minutes: float
+    reason: str
+    status: str
+    fixed: bool
+    lat: float
+    lon: float
+    change: str | None
+
+
+class CrewPlan(BaseModel):
+    id: int
+    name: str
+    mode: str
+    size: int
+    district: str | None = None
+    depot_lat: float
+    depot_lon: float
+    shift_start: datetime
+    shift_end: datetime
+    shift_local: str
+    returns_at: datetime | None
+    returns_local: str | None
+    travel_seconds: int
+    service_seconds: int
+    visits: list[PlannedVisitOut]
+
+
+class RemovedVisit(BaseModel):
+    visit_id: int
+    street_id: int
+    street_name: str
+    from_crew_id: int | None
+    reason: str
+
+
+class PlanOut(VersionSummary):
+    timezone: str
+    crews: list[CrewPlan]
+    removed_visits: list[RemovedVisit]
+    dropped: list[dict[str, Any]]
+
+
+class Change(BaseModel):
+    change: str
+    visit_id: int
+    candidate_id: str
+    street_id: int
+    crew_id: int | None
+    from_crew_id: int | None
+    from_position: int | None
+    to_position: int | None
+    reason: str
+
+
+class PlanDiff(BaseModel):
+    plan_date: date
+    version: int
+    against: int | None
+    changes: list[Change]
+
+
+class ReplanOut(BaseModel):
+    plan_date: date
+    version: int | None
+    visits: int
+    added: int
+    removed: int
+    reordered: int
+    prize_collected: float
+    prize_available: float
+    seconds: float
+    skipped: str | None
+
+
+class VisitOut(BaseModel):
+    visit_id: int
+    plan_date: date
+    street_id: int
+    kind: str
+    status: str
+    crew_id: int | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    report_ids: list[int]
+    bag_request_id: int | None

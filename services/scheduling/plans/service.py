@@ -1,0 +1,534 @@
+"""Plans: re-planning a day into a new version with its diff, reading plans, and visits done.
+
+Re-planning (``replan``) runs in three steps so no database transaction stays open while the
+solver works (SQLite would refuse the write afterwards if events committed meanwhile):
+
+1. read the inputs (:mod:`inputs`) and the day's dirty generation in one short transaction;
+2. solve with :func:`planning.routing.plan_day`, warm-started from the latest version, with the
+   visits already started or done fixed at the start of their crews' routes;
+3. write the new version, its entries and its diff, record ``plan.published`` in the outbox and
+   clear the dirty mark unless it was renewed meanwhile, in one transaction.
+
+A per-day Redis lock makes re-plans of one day run one at a time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy.orm import Session
+
+from services.scheduling.planning import estimator
+from services.scheduling.planning.routing import DayPlan, plan_day
+from services.scheduling.plans import dirty, events, inputs, repository
+from services.scheduling.plans.models import PlanChange, PlanEntry, PlanVersion, Visit
+from services.scheduling.state import service as state_service
+from services.scheduling.state.models import BagPickup, StreetReport
+from services.scheduling.streets import repository as streets
+from streetcare.core import metrics
+from streetcare.core.errors import Conflict, NotFound, Unprocessable
+
+log = structlog.get_logger(__name__)
+
+LOCK_KEY = "streetcare:scheduling:replan-lock:"
+MAX_DROPPED_KEPT = 300
+PLANNABLE_DAYS_BACK = 1
+PLANNABLE_DAYS_AHEAD = 14
+
+
+@dataclass(frozen=True)
+class ReplanResult:
+    plan_date: date
+    version: int | None
+    visits: int = 0
+    added: int = 0
+    removed: int = 0
+    reordered: int = 0
+    prize_collected: float = 0.0
+    prize_available: float = 0.0
+    seconds: float = 0.0
+    skipped: str | None = None
+
+
+# --- the diff -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slot:
+    candidate_id: str
+    visit_id: int
+    street_id: int
+    crew_id: int
+    position: int
+    reason: str
+
+
+def diff(old: Sequence[Slot], new: Sequence[Slot], why_removed: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Added, removed, moved to another crew, or re-ordered within the same crew's route.
+
+    Re-ordered means the visit's rank among the visits its crew keeps from the old version
+    changed: a visit that only shifts because another was added or removed is not re-ordered.
+    """
+    why_removed = why_removed or {}
+    before = {s.candidate_id: s for s in old}
+    after = {s.candidate_id: s for s in new}
+    changes: list[dict[str, Any]] = []
+    for slot in new:
+        prior = before.get(slot.candidate_id)
+        if prior is None:
+            changes.append(_change("added", slot, None, slot.reason))
+        elif prior.crew_id != slot.crew_id:
+            changes.append(_change("moved", slot, prior, slot.reason))
+    for slot in old:
+        if slot.candidate_id not in after:
+            reason = why_removed.get(slot.candidate_id, "no longer needed today")
+            changes.append(_change("removed", slot, slot, reason, to_crew=False))
+    crews = {s.crew_id for s in new}
+    for crew_id in sorted(crews):
+        kept_new = [s for s in new if s.crew_id == crew_id and s.candidate_id in before]
+        kept_old = [s for s in old if s.crew_id == crew_id and s.candidate_id in after]
+        kept_old = [s for s in kept_old if after[s.candidate_id].crew_id == crew_id]
+        kept_new = [s for s in kept_new if before[s.candidate_id].crew_id == crew_id]
+        old_rank = {s.candidate_id: rank for rank, s in enumerate(kept_old)}
+        for rank, slot in enumerate(kept_new):
+            if old_rank.get(slot.candidate_id) != rank:
+                changes.append(_change("reordered", slot, before[slot.candidate_id], slot.reason))
+    return changes
+
+
+def _change(kind: str, slot: Slot, prior: Slot | None, reason: str, to_crew: bool = True) -> dict[str, Any]:
+    return {
+        "change": kind,
+        "visit_id": slot.visit_id,
+        "candidate_id": slot.candidate_id,
+        "street_id": slot.street_id,
+        "crew_id": slot.crew_id if to_crew else None,
+        "from_crew_id": prior.crew_id if prior else None,
+        "from_position": prior.position if prior else None,
+        "to_position": slot.position if to_crew else None,
+        "reason": reason[:500],
+    }
+
+
+# --- re-planning -------------------------------------------------------------------
+
+
+def check_plannable(day: date, today: date) -> None:
+    if not (today - timedelta(days=PLANNABLE_DAYS_BACK) <= day <= today + timedelta(days=PLANNABLE_DAYS_AHEAD)):
+        raise Unprocessable(
+            f"plans can be made from {PLANNABLE_DAYS_BACK} day back to {PLANNABLE_DAYS_AHEAD} days ahead"
+        )
+
+
+def replan(runtime: Any, day: date, trigger: str = "", now: datetime | None = None) -> ReplanResult:
+    """Make a new version of ``day``'s plan (waits for the day's lock; see the module docstring)."""
+    settings = runtime.settings
+    lock = runtime.redis.lock(
+        LOCK_KEY + day.isoformat(),
+        timeout=settings.replan_lock_timeout_s,
+        blocking_timeout=settings.replan_lock_timeout_s,
+    )
+    if not lock.acquire():
+        return ReplanResult(day, None, skipped="another re-plan of this day holds the lock")
+    try:
+        return _replan_locked(runtime, day, trigger, now)
+    finally:
+        try:
+            lock.release()
+        except Exception as exc:  # expired while we worked: the next re-plan is still correct
+            log.warning("replan.lock_release_failed", day=day.isoformat(), error=str(exc))
+
+
+def _replan_locked(runtime: Any, day: date, trigger: str, now: datetime | None) -> ReplanResult:
+    settings = runtime.settings
+    started = time.perf_counter()
+    with runtime.transaction() as session:
+        data = inputs.load(session, day, now)
+        trigger = trigger or (session.get(dirty.PlanDirty, day).reason if data.generation else "") or "re-plan"
+    solve_started = time.perf_counter()
+    plan = plan_day(
+        data.candidates,
+        data.crews,
+        fixed_visits=data.fixed,
+        previous_plan=data.previous,
+        time_budget_s=settings.planner_time_budget_s,
+        seed=settings.planner_seed,
+    )
+    solve_seconds = time.perf_counter() - solve_started
+    with runtime.transaction() as session:
+        version = _store(session, data, plan, trigger, solve_seconds)
+        dirty.clear(session, day, data.generation)
+        result = ReplanResult(
+            day,
+            version.version,
+            version.visits,
+            version.added,
+            version.removed,
+            version.reordered,
+            version.prize_collected,
+            version.prize_available,
+            time.perf_counter() - started,
+        )
+    elapsed = time.perf_counter() - started
+    metrics.REPLAN_DURATION.observe(elapsed)
+    metrics.PLAN_VERSIONS.inc()
+    metrics.CREW_HOURS_PLANNED.labels(day.isoformat()).set(version.crew_hours)
+    for level in ("A+", "A", "B", "C", "D"):
+        metrics.STREET_LEVELS.labels(level).set(data.level_counts.get(level, 0))
+    metrics.VOLUNTEER_COVERAGE.set(data.covered_share)
+    log.info(
+        "plan.published",
+        day=day.isoformat(),
+        version=result.version,
+        visits=result.visits,
+        added=result.added,
+        removed=result.removed,
+        seconds=round(elapsed, 2),
+    )
+    return result
+
+
+def _store(session: Session, data: inputs.DayInputs, plan: DayPlan, trigger: str, solve_seconds: float) -> PlanVersion:
+    latest = repository.latest_version(session, data.day)
+    number = (latest.version if latest else 0) + 1
+    visits = repository.visits_by_candidate(session, data.day)
+    crews_json: list[dict[str, Any]] = []
+    slots: list[Slot] = []
+    pending_entries: list[tuple[Visit, dict[str, Any]]] = []
+    crew_seconds = 0.0
+    for crew in data.crews:
+        route = plan.routes.get(crew.id)
+        info = dict(data.crew_info[crew.id])
+        if route is not None and route.visits:
+            info["returns_at"] = route.returns_at.isoformat()
+            crew_seconds += (route.returns_at - crew.shift_start).total_seconds()
+        else:
+            info["returns_at"] = None
+        info["travel_seconds"] = route.travel_seconds if route else 0
+        info["service_seconds"] = route.service_seconds if route else 0
+        crews_json.append(info)
+        if route is None:
+            continue
+        for position, planned in enumerate(route.visits):
+            meta = data.meta.get(planned.candidate_id)
+            if meta is None:  # pragma: no cover - every candidate has its meta
+                continue
+            visit = visits.get(planned.candidate_id)
+            if visit is None:
+                visit = Visit(
+                    plan_date=data.day,
+                    candidate_id=planned.candidate_id,
+                    street_id=meta.street_id,
+                    kind=meta.kind,
+                    bag_request_id=meta.bag_request_id,
+                    report_id=meta.report_id,
+                    lat=meta.lat,
+                    lon=meta.lon,
+                    status="planned",
+                )
+                session.add(visit)
+                visits[planned.candidate_id] = visit
+            if visit.status == "planned":
+                visit.crew_id = int(crew.id)
+            pending_entries.append(
+                (
+                    visit,
+                    {
+                        "crew_id": int(crew.id),
+                        "position": position,
+                        "eta": planned.eta,
+                        "service_seconds": planned.service_seconds,
+                        "prize": round(planned.prize, 3),
+                        "reason": planned.reason[:500],
+                        "fixed": planned.fixed,
+                    },
+                )
+            )
+    session.flush()
+    for visit, values in pending_entries:
+        slots.append(
+            Slot(visit.candidate_id, visit.id, visit.street_id, values["crew_id"], values["position"], values["reason"])
+        )
+    old = [
+        Slot(e.candidate_id, e.visit_id, e.street_id, e.crew_id, e.position, e.reason) for e in data.previous_entries
+    ]
+    why = {d.candidate_id: f"left out: {d.why}" for d in plan.dropped}
+    offered = {c.id for c in data.candidates}
+    for slot in old:
+        if slot.candidate_id not in offered and slot.candidate_id not in why:
+            why[slot.candidate_id] = _why_not_needed(slot)
+    changes = (
+        diff(old, slots, why) if latest is not None else [_change("added", slot, None, slot.reason) for slot in slots]
+    )
+    counts = {kind: sum(1 for c in changes if c["change"] == kind) for kind in ("added", "removed", "reordered")}
+    reasons = {c.id: c.reason for c in data.candidates}
+    version = PlanVersion(
+        plan_date=data.day,
+        version=number,
+        trigger=trigger[:200],
+        visits=len(slots),
+        added=counts["added"],
+        removed=counts["removed"],
+        reordered=counts["reordered"],
+        prize_collected=round(plan.prize_collected, 3),
+        prize_available=round(plan.prize_available, 3),
+        crew_hours=round(crew_seconds / 3600.0, 2),
+        solve_seconds=round(solve_seconds, 3),
+        crews=crews_json,
+        dropped=[
+            {
+                "candidate_id": d.candidate_id,
+                "street_id": data.meta[d.candidate_id].street_id if d.candidate_id in data.meta else None,
+                "why": d.why,
+                "reason": reasons.get(d.candidate_id, ""),
+            }
+            for d in plan.dropped[:MAX_DROPPED_KEPT]
+        ],
+    )
+    session.add(version)
+    session.flush()
+    for visit, values in pending_entries:
+        session.add(PlanEntry(version_id=version.id, visit_id=visit.id, **values))
+    for change in changes:
+        session.add(PlanChange(version_id=version.id, **change))
+    events.publish_plan(session, version)
+    return version
+
+
+def _why_not_needed(slot: Slot) -> str:
+    if slot.candidate_id.startswith("bags:"):
+        return "the bags were collected or withdrawn"
+    if slot.candidate_id.startswith("bulky:"):
+        return "the bulky-waste report was resolved or withdrawn"
+    return "no longer needed: expected to stay at target, or volunteers cover it"
+
+
+def replan_dirty(runtime: Any, now: datetime | None = None) -> list[ReplanResult]:
+    """Beat's safety net: re-plan every dirty day still worth planning, and today and tomorrow
+    when they have no plan at all; forget dirty marks on days already past."""
+    results = []
+    with runtime.transaction() as session:
+        tz = dirty.city_timezone(session)
+        first = dirty.today(tz, now)
+        wanted = set(dirty.dirty_days(session))
+        for past in [d for d in wanted if d < first]:
+            dirty.clear(session, past, None)
+        days = {d for d in wanted if d >= first}
+        existing = repository.last_version_numbers(session, [first, first + timedelta(days=1)])
+        days |= {d for d in (first, first + timedelta(days=1)) if d not in existing}
+    for day in sorted(days):
+        results.append(replan(runtime, day, trigger="safety-net re-plan", now=now))
+    return results
+
+
+# --- reading plans ------------------------------------------------------------------
+
+
+def _local(moment: datetime | None, tz: Any) -> str | None:
+    return moment.astimezone(tz).strftime("%H:%M") if moment else None
+
+
+def version_summary(version: PlanVersion) -> dict[str, Any]:
+    return {
+        "plan_date": version.plan_date,
+        "version": version.version,
+        "created_at": version.created_at,
+        "trigger": version.trigger,
+        "visits": version.visits,
+        "added": version.added,
+        "removed": version.removed,
+        "reordered": version.reordered,
+        "prize_collected": version.prize_collected,
+        "prize_available": version.prize_available,
+        "crew_hours": version.crew_hours,
+        "solve_seconds": version.solve_seconds,
+    }
+
+
+def get_version(session: Session, day: date, number: int | None = None) -> PlanVersion:
+    version = repository.latest_version(session, day) if number is None else repository.version(session, day, number)
+    if version is None:
+        what = f"version {number} of the plan" if number is not None else "a plan"
+        raise NotFound(f"there is no {what} for {day.isoformat()} yet")
+    return version
+
+
+def plan_view(session: Session, day: date, number: int | None = None) -> dict[str, Any]:
+    """A version with crews, ordered visits, ETAs (UTC and city time), reasons and what changed."""
+    version = get_version(session, day, number)
+    tz = dirty.city_timezone(session)
+    changes = repository.changes(session, version.id)
+    change_of = {c.visit_id: c.change for c in changes if c.change != "removed"}
+    by_crew: dict[int, list[dict[str, Any]]] = {}
+    street_ids = set()
+    rows = repository.entries(session, version.id)
+    for _entry, visit in rows:
+        street_ids.add(visit.street_id)
+    names = {
+        s.id: (s.name, s.district) for s in streets.by_ids(session, sorted(street_ids | {c.street_id for c in changes}))
+    }
+    for entry, visit in rows:
+        name, district = names.get(visit.street_id, ("?", ""))
+        by_crew.setdefault(entry.crew_id, []).append(
+            {
+                "visit_id": visit.id,
+                "position": entry.position,
+                "candidate_id": visit.candidate_id,
+                "street_id": visit.street_id,
+                "street_name": name,
+                "district": district,
+                "kind": visit.kind,
+                "eta": entry.eta,
+                "eta_local": _local(entry.eta, tz),
+                "service_minutes": round(entry.service_seconds / 60.0, 1),
+                "reason": entry.reason,
+                "status": visit.status,
+                "fixed": entry.fixed,
+                "lat": visit.lat,
+                "lon": visit.lon,
+                "change": change_of.get(visit.id),
+            }
+        )
+    crews = []
+    for info in version.crews:
+        crew = dict(info)
+        crew["visits"] = by_crew.get(int(info["id"]), [])
+        start = datetime.fromisoformat(info["shift_start"])
+        end = datetime.fromisoformat(info["shift_end"])
+        returns = datetime.fromisoformat(info["returns_at"]) if info.get("returns_at") else None
+        crew["shift_local"] = f"{_local(start, tz)}–{_local(end, tz)}"
+        crew["returns_local"] = _local(returns, tz)
+        crews.append(crew)
+    removed = [
+        {
+            "visit_id": c.visit_id,
+            "street_id": c.street_id,
+            "street_name": names.get(c.street_id, ("?", ""))[0],
+            "from_crew_id": c.from_crew_id,
+            "reason": c.reason,
+        }
+        for c in changes
+        if c.change == "removed"
+    ]
+    return {
+        **version_summary(version),
+        "timezone": str(tz),
+        "crews": crews,
+        "removed_visits": removed,
+        "dropped": version.dropped[:50],
+    }
+
+
+def versions_view(session: Session, day: date) -> list[dict[str, Any]]:
+    return [version_summary(v) for v in repository.versions(session, day)]
+
+
+def diff_view(session: Session, day: date, number: int, against: int | None = None) -> dict[str, Any]:
+    """The stored diff of a version against the one before it, or a diff against any version."""
+    version = get_version(session, day, number)
+    if against is None or against == number - 1:
+        rows = [
+            {
+                "change": c.change,
+                "visit_id": c.visit_id,
+                "candidate_id": c.candidate_id,
+                "street_id": c.street_id,
+                "crew_id": c.crew_id,
+                "from_crew_id": c.from_crew_id,
+                "from_position": c.from_position,
+                "to_position": c.to_position,
+                "reason": c.reason,
+            }
+            for c in repository.changes(session, version.id)
+        ]
+        return {"plan_date": day, "version": number, "against": number - 1 if number > 1 else None, "changes": rows}
+    other = get_version(session, day, against)
+
+    def slots(v: PlanVersion) -> list[Slot]:
+        return [
+            Slot(visit.candidate_id, visit.id, visit.street_id, e.crew_id, e.position, e.reason)
+            for e, visit in repository.entries(session, v.id)
+        ]
+
+    return {"plan_date": day, "version": number, "against": against, "changes": diff(slots(other), slots(version))}
+
+
+# --- visits --------------------------------------------------------------------------
+
+
+def _visit_on_latest(session: Session, visit_id: int) -> Visit:
+    visit = repository.visit(session, visit_id)
+    if visit is None:
+        raise NotFound(f"no visit {visit_id}")
+    latest = repository.latest_version(session, visit.plan_date)
+    if latest is None or visit.id not in {v.id for _e, v in repository.entries(session, latest.id)}:
+        raise Conflict(f"visit {visit_id} is no longer on the latest plan for {visit.plan_date.isoformat()}")
+    return visit
+
+
+def start_visit(session: Session, visit_id: int) -> Visit:
+    visit = _visit_on_latest(session, visit_id)
+    if visit.status == "done":
+        raise Conflict(f"visit {visit_id} is already done")
+    if visit.status == "planned":
+        visit.status = "started"
+        visit.started_at = datetime.now(UTC)
+        dirty.mark_dirty(session, reason="visit started", days=[visit.plan_date])
+    return visit
+
+
+def complete_visit(session: Session, visit_id: int, *, at: datetime | None = None) -> Visit:
+    """Done: the street's estimate is reset (a clean), bags or reports are closed, and
+    ``visit.completed`` goes out with them."""
+    visit = _visit_on_latest(session, visit_id)
+    if visit.status == "done":
+        return visit
+    now = at or datetime.now(UTC)
+    visit.status = "done"
+    visit.started_at = visit.started_at or now
+    visit.completed_at = now
+    report_ids: list[int] = []
+    if visit.kind == "clean":
+        street = streets.get(session, visit.street_id)
+        assert street is not None
+        state = state_service.ensure_state(session, street, now)
+        state_service.update_estimate(
+            session, state, estimator.observe_visit(state_service.current_estimate(state), now), "visit"
+        )
+        state.last_visited_at = max(filter(None, [state.last_visited_at, now]))
+        for report in repository.open_reports_on(session, visit.street_id, inputs.BULKY_WASTE):
+            report.status = "resolved"
+            report_ids.append(report.report_id)
+    elif visit.kind == "bags" and visit.bag_request_id is not None:
+        bag = session.get(BagPickup, visit.bag_request_id)
+        if bag is not None and bag.collected_at is None:
+            bag.collected_at = now
+    elif visit.kind == "bulky" and visit.report_id is not None:
+        bulky = session.get(StreetReport, visit.report_id)
+        if bulky is not None and bulky.status == "open":
+            bulky.status = "resolved"
+        report_ids.append(visit.report_id)
+    visit.report_ids = sorted(report_ids)
+    events.publish_visit_completed(session, visit)
+    dirty.mark_dirty(session, reason="visit done")
+    return visit
+
+
+def visit_view(visit: Visit) -> dict[str, Any]:
+    return {
+        "visit_id": visit.id,
+        "plan_date": visit.plan_date,
+        "street_id": visit.street_id,
+        "kind": visit.kind,
+        "status": visit.status,
+        "crew_id": visit.crew_id,
+        "started_at": visit.started_at,
+        "completed_at": visit.completed_at,
+        "report_ids": list(visit.report_ids or []),
+        "bag_request_id": visit.bag_request_id,
+    }

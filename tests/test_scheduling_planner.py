@@ -1,0 +1,477 @@
+"""The crew planner inside the scheduling service: plans, versions, diffs, fixed visits, visits done,
+volunteer coverage end to end, debounced re-plan requests, and the dispatcher API."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from services.scheduling import admin
+from services.scheduling.app import create_app
+from services.scheduling.database import OutboxMessage
+from services.scheduling.history import service as history
+from services.scheduling.plans import dirty, inputs, service
+from services.scheduling.plans.models import PlanDirty
+from services.scheduling.state import service as state
+from services.scheduling.state.models import StreetState
+from streetcare.core.auth import Role, issue_token
+from streetcare.core.events import AdoptionChanged, PickLogged, ReportFiled
+from streetcare.core.runtime import ServiceRuntime
+from streetcare.testing import SERVICE_HEADERS, TEST_TOKEN_SECRET
+
+
+@pytest.fixture
+def settings(migrated: dict[str, Any]) -> Any:
+    value = migrated["scheduling"].model_copy(update={"planner_time_budget_s": 0.6, "replan_debounce_seconds": 0.5})
+    assert admin.load_demo_city(value) is not None
+    assert admin.seed_demo_crews(value) == 4
+    return value
+
+
+@pytest.fixture
+def runtime(settings: Any) -> Iterator[ServiceRuntime]:
+    sent: list[tuple[date, ...]] = []
+    running = ServiceRuntime.start("scheduling", settings, OutboxMessage)
+    dirty.attach(running, settings, requester=lambda days: sent.append(tuple(days)))
+    running.extras["requested"] = sent
+    yield running
+    running.close()
+
+
+def a_weekday(runtime: ServiceRuntime) -> date:
+    """Today, or the next weekday, so every demo crew (the sweeper works weekdays) is on duty."""
+    with runtime.transaction() as session:
+        day = dirty.today(dirty.city_timezone(session))
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def plan(runtime: ServiceRuntime, day: date) -> dict[str, Any]:
+    with runtime.transaction() as session:
+        return service.plan_view(session, day)
+
+
+def on_plan(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {v["candidate_id"]: {**v, "crew_id": c["id"]} for c in view["crews"] for v in c["visits"]}
+
+
+def file_reports(runtime: ServiceRuntime, street_id: int, count: int, first_id: int) -> None:
+    street = None
+    with runtime.transaction() as session:
+        from services.scheduling.streets import repository as streets
+
+        street = streets.get(session, street_id)
+        assert street is not None
+        for number in range(count):
+            state.apply_report_filed(
+                session,
+                ReportFiled(
+                    report_id=first_id + number,
+                    street_id=street_id,
+                    category="litter",
+                    severity=2,
+                    lat=street.centroid_lat,
+                    lon=street.centroid_lon,
+                    filed_at=datetime.now(UTC) - timedelta(hours=3 - number),
+                ),
+            )
+
+
+def test_demo_plan_respects_every_shift_visits_no_street_twice_and_gives_reasons(runtime: ServiceRuntime) -> None:
+    day = a_weekday(runtime)
+    result = service.replan(runtime, day, "test")
+    assert result.version == 1 and result.visits > 0
+    view = plan(runtime, day)
+    seen: Counter[str] = Counter()
+    for crew in view["crews"]:
+        start, end = crew["shift_start"], crew["shift_end"]
+        if isinstance(start, str):
+            start, end = datetime.fromisoformat(start), datetime.fromisoformat(end)
+        for visit in crew["visits"]:
+            seen[visit["candidate_id"]] += 1
+            assert start <= visit["eta"] and visit["eta"] + timedelta(minutes=visit["service_minutes"]) <= end
+            assert visit["reason"] and "expected level" in visit["reason"]
+        if crew["returns_at"]:
+            assert datetime.fromisoformat(crew["returns_at"]) <= end
+    assert seen and max(seen.values()) == 1
+    # the demo crews are sized below "every street every day": the policy has to choose
+    assert 0 < result.prize_collected < result.prize_available
+    assert view["dropped"] and all(d["why"] for d in view["dropped"])
+
+
+def test_replan_keeps_done_and_started_visits_and_stores_the_diff(runtime: ServiceRuntime) -> None:
+    day = a_weekday(runtime)
+    service.replan(runtime, day, "first")
+    first = plan(runtime, day)
+    crew = next(c for c in first["crews"] if len(c["visits"]) >= 3)
+    done, started = crew["visits"][0], crew["visits"][1]
+    with runtime.transaction() as session:
+        service.complete_visit(session, done["visit_id"])
+        service.start_visit(session, started["visit_id"])
+    planned = on_plan(first)
+    target = next(d["street_id"] for d in first["dropped"] if str(d["street_id"]) not in planned)
+    file_reports(runtime, target, 3, first_id=70_000)
+
+    result = service.replan(runtime, day, "after three reports")
+    assert result.version == 2
+    second = plan(runtime, day)
+    crew_after = next(c for c in second["crews"] if c["id"] == crew["id"])
+    assert [v["visit_id"] for v in crew_after["visits"][:2]] == [done["visit_id"], started["visit_id"]]
+    assert [v["status"] for v in crew_after["visits"][:2]] == ["done", "started"]
+    assert all(v["fixed"] for v in crew_after["visits"][:2])
+    now_on = on_plan(second)
+    assert str(target) in now_on, "a street reported three times must get into the next version"
+    assert "3 reports" in now_on[str(target)]["reason"]
+    assert now_on[str(target)]["change"] == "added"
+
+    with runtime.transaction() as session:
+        stored = service.diff_view(session, day, 2)
+        versions = service.versions_view(session, day)
+    added = {c["candidate_id"] for c in stored["changes"] if c["change"] == "added"}
+    removed = {c["candidate_id"] for c in stored["changes"] if c["change"] == "removed"}
+    assert added == set(now_on) - set(planned)
+    assert removed == set(planned) - set(now_on)
+    assert all(c["reason"] for c in stored["changes"])
+    assert [v["version"] for v in versions] == [1, 2]
+    assert versions[1]["added"] == len(added) and versions[1]["removed"] == len(removed)
+    # the same diff computed on the fly between any two versions
+    with runtime.transaction() as session:
+        again = service.diff_view(session, day, 2, against=1)
+    assert sorted((c["change"], c["candidate_id"]) for c in again["changes"] if c["change"] != "reordered") == sorted(
+        (c["change"], c["candidate_id"]) for c in stored["changes"] if c["change"] != "reordered"
+    )
+    with runtime.transaction() as session:
+        published = session.scalars(select(OutboxMessage).where(OutboxMessage.event_type == "plan.published")).all()
+    assert sorted(m.envelope["data"]["version"] for m in published) == [1, 2]
+
+
+def test_diff_counts_added_removed_moved_and_reordered() -> None:
+    old = [
+        service.Slot(c, n, n, crew, pos, "r")
+        for n, (c, crew, pos) in enumerate([("a", 1, 0), ("b", 1, 1), ("c", 1, 2), ("d", 2, 0)])
+    ]
+    new = [
+        service.Slot(c, n, n, crew, pos, "r")
+        for n, (c, crew, pos) in enumerate([("c", 1, 0), ("a", 1, 1), ("e", 1, 2), ("d", 1, 3)])
+    ]
+    changes = {(c["change"], c["candidate_id"]) for c in service.diff(old, new, {"b": "bags collected"})}
+    assert changes == {("added", "e"), ("removed", "b"), ("moved", "d"), ("reordered", "c"), ("reordered", "a")}
+    removed = next(c for c in service.diff(old, new, {"b": "bags collected"}) if c["change"] == "removed")
+    assert removed["reason"] == "bags collected" and removed["from_crew_id"] == 1
+
+
+def test_visit_done_resets_the_estimate_resolves_reports_and_publishes_visit_completed(
+    runtime: ServiceRuntime,
+) -> None:
+    day = a_weekday(runtime)
+    service.replan(runtime, day, "first")
+    visit = next(v for c in plan(runtime, day)["crews"] for v in c["visits"] if v["kind"] == "clean")
+    file_reports(runtime, visit["street_id"], 2, first_id=80_000)
+    with runtime.transaction() as session:
+        before = session.get(StreetState, visit["street_id"])
+        assert before is not None
+        mean_before = before.estimate["mean_litter"]
+        done = service.complete_visit(session, visit["visit_id"])
+        assert done.status == "done"
+    with runtime.transaction() as session:
+        after = session.get(StreetState, visit["street_id"])
+        assert after is not None and after.last_visited_at is not None
+        assert after.estimate["mean_litter"] < mean_before
+        message = session.scalars(select(OutboxMessage).where(OutboxMessage.event_type == "visit.completed")).one()
+        page = history.street_history(session, visit["street_id"])
+    data = message.envelope["data"]
+    assert data["visit_id"] == visit["visit_id"] and data["kind"] == "clean"
+    assert sorted(data["report_ids"]) == [80_000, 80_001]
+    assert [e["cause"] for e in page["estimates"]][-1] == "visit"
+    assert {"prior", "report", "visit"} <= {e["cause"] for e in page["estimates"]}
+    assert {r["status"] for r in page["reports"]} == {"resolved"}
+    assert page["visits"][0]["status"] == "done"
+
+
+def adopt(runtime: ServiceRuntime, adoption_id: int, street_id: int, picks: list[datetime], **extra: Any) -> None:
+    """As the volunteers service would have told it over the weeks: the picks, then the adoption."""
+    with runtime.transaction() as session:
+        for number, at in enumerate(picks):
+            state.apply_pick_logged(
+                session,
+                PickLogged(
+                    pick_id=adoption_id * 100 + number, street_ids=[street_id], picked_at=at, bags=1, minutes=20
+                ),
+            )
+        state.apply_adoption_changed(
+            session,
+            AdoptionChanged(
+                adoption_id=adoption_id,
+                street_id=street_id,
+                volunteer_id=adoption_id,
+                rhythm="weekly",
+                status=extra.get("status", "active"),
+                started_on=(datetime.now(UTC) - timedelta(days=70)).date(),
+                paused_until=extra.get("paused_until"),
+                last_pick_at=picks[-1] if picks else None,
+            ),
+        )
+
+
+def test_coverage_a_street_whose_volunteers_stop_comes_onto_the_plan_a_reliable_one_drops_off(
+    runtime: ServiceRuntime,
+) -> None:
+    day = a_weekday(runtime)
+    now = datetime.now(UTC)
+    weekly = [now - timedelta(days=7 * k + 1) for k in range(9, -1, -1)]  # every week, last yesterday
+    reliable, stopped, paused = 11, 12, 13
+    adopt(runtime, 1, reliable, weekly)
+    adopt(runtime, 2, stopped, [t - timedelta(days=28) for t in weekly])  # last pick four weeks ago
+    adopt(runtime, 3, paused, weekly[:-3], status="paused", paused_until=day + timedelta(days=30))
+    with runtime.transaction() as session:
+        data = inputs.load(session, day)
+    prizes = {c.id: c for c in data.candidates}
+    assert str(reliable) not in prizes, "a reliably picked street is left to its volunteers"
+    assert str(stopped) in prizes and "no volunteer pick for 4 weeks" in prizes[str(stopped)].reason
+    assert str(paused) in prizes and "paused" in prizes[str(paused)].reason
+    assert prizes[str(stopped)].prize > sorted(c.prize for c in data.candidates)[len(data.candidates) // 2]
+
+    service.replan(runtime, day, "coverage")
+    planned = on_plan(plan(runtime, day))
+    assert str(stopped) in planned and str(reliable) not in planned
+
+
+def test_a_lapsing_adoption_comes_back_within_days_without_anyone_touching_it(runtime: ServiceRuntime) -> None:
+    day = a_weekday(runtime)
+    now = datetime.now(UTC)
+    street = 21
+    adopt(runtime, 4, street, [now - timedelta(days=7 * k + 1) for k in range(6, -1, -1)])
+    appeared = None
+    for ahead in range(21):
+        with runtime.transaction() as session:
+            data = inputs.load(session, day + timedelta(days=ahead), now + timedelta(days=ahead))
+        prizes = sorted(c.prize for c in data.candidates)
+        mine = next((c.prize for c in data.candidates if c.id == str(street)), 0.0)
+        if mine >= prizes[len(prizes) // 2]:  # in the better half: crews will go there
+            appeared = ahead
+            break
+    assert appeared is not None and 3 <= appeared <= 14, appeared
+
+
+def test_a_group_cleanup_covers_its_street_on_its_date(runtime: ServiceRuntime) -> None:
+    from streetcare.core.events import CleanupPlanned
+
+    day = a_weekday(runtime)
+    with runtime.transaction() as session:
+        tz = dirty.city_timezone(session)
+        baseline = {c.id: c.prize for c in inputs.load(session, day).candidates}
+    street = next(int(cid) for cid, prize in sorted(baseline.items(), key=lambda kv: -kv[1]) if cid.isdigit())
+    starts = datetime.combine(day, datetime.min.time(), tzinfo=tz) + timedelta(hours=10)
+    with runtime.transaction() as session:
+        state.apply_cleanup_planned(
+            session,
+            CleanupPlanned(session_id=5, street_ids=[street], starts_at=starts, ends_at=starts + timedelta(hours=2)),
+        )
+        after = {c.id: c.prize for c in inputs.load(session, day).candidates}
+    assert after.get(str(street), 0.0) < 0.1 * baseline[str(street)]
+
+
+def test_events_mark_today_and_tomorrow_dirty_and_ask_for_a_replan_after_commit(runtime: ServiceRuntime) -> None:
+    requested = runtime.extras["requested"]
+    file_reports(runtime, 30, 1, first_id=90_000)
+    with runtime.transaction() as session:
+        today = dirty.today(dirty.city_timezone(session))
+        rows = {r.plan_date: r.generation for r in session.scalars(select(PlanDirty))}
+    assert set(rows) >= {today, today + timedelta(days=1)}
+    assert requested and set(requested[-1]) == {today, today + timedelta(days=1)}
+    count = len(requested)
+    with pytest.raises(RuntimeError), runtime.transaction() as session:
+        dirty.mark_dirty(session, reason="rolled back")
+        raise RuntimeError("boom")
+    assert len(requested) == count, "a rolled-back mark asks for nothing"
+    # a re-plan clears the mark; a mark renewed while it ran survives
+    with runtime.transaction() as session:
+        seen = dirty.generation(session, today)
+        dirty.mark_dirty(session, reason="again", days=[today])
+    with runtime.transaction() as session:
+        assert dirty.clear(session, today, seen) is False
+    service.replan(runtime, today, "clears")
+    with runtime.transaction() as session:
+        assert dirty.generation(session, today) is None
+
+
+def test_a_burst_of_requests_sends_one_debounced_task(runtime: ServiceRuntime, settings: Any) -> None:
+    class Producer:
+        def __init__(self) -> None:
+            self.sent: list[tuple[str, list[str], str, float]] = []
+
+        def send_task(self, name: str, args: list[str], queue: str, countdown: float) -> None:
+            self.sent.append((name, args, queue, countdown))
+
+    producer = Producer()
+    requester = dirty.ReplanRequester(producer, runtime.redis, debounce_seconds=30)
+    day = date(2030, 1, 2)
+    for _ in range(20):
+        requester([day, day + timedelta(days=1)])
+    assert producer.sent == [
+        ("scheduling.replan_day", ["2030-01-02"], "scheduling.planning", 30),
+        ("scheduling.replan_day", ["2030-01-03"], "scheduling.planning", 30),
+    ]
+
+
+def test_safety_net_plans_dirty_days_and_days_without_a_plan(runtime: ServiceRuntime) -> None:
+    results = service.replan_dirty(runtime)
+    with runtime.transaction() as session:
+        today = dirty.today(dirty.city_timezone(session))
+        assert dirty.dirty_days(session) == []
+    assert {r.plan_date for r in results} >= {today, today + timedelta(days=1)}
+    assert all(r.version == 1 for r in results)
+    assert service.replan_dirty(runtime) == []
+
+
+# --- through the HTTP API -------------------------------------------------------------
+
+
+def auth(role: Role = Role.DISPATCHER) -> dict[str, str]:
+    token, _ = issue_token(TEST_TOKEN_SECRET, "staff:1", role, 600)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def client(settings: Any) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), headers=SERVICE_HEADERS) as test_client:
+        yield test_client
+
+
+def test_crews_crud_and_absences(client: TestClient) -> None:
+    crews = client.get("/api/v1/scheduling/crews", headers=auth()).json()
+    assert {c["mode"] for c in crews} == {"foot", "sweeper", "bulky_truck"}
+    body = {
+        "name": "Night crew",
+        "size": 3,
+        "mode": "sweeper",
+        "depot_lat": 60.17,
+        "depot_lon": 24.94,
+        "shifts": {"mon": {"start": "20:00", "end": "23:30"}},
+    }
+    created = client.post("/api/v1/scheduling/crews", json=body, headers=auth())
+    assert created.status_code == 201, created.text
+    crew_id = created.json()["id"]
+    assert client.post("/api/v1/scheduling/crews", json=body, headers=auth()).status_code == 409
+    bad = client.post(
+        "/api/v1/scheduling/crews",
+        json={**body, "name": "x", "shifts": {"mon": {"start": "10:00", "end": "09:00"}}},
+        headers=auth(),
+    )
+    assert bad.status_code == 422
+    patched = client.patch(f"/api/v1/scheduling/crews/{crew_id}", json={"size": 4}, headers=auth()).json()
+    assert patched["size"] == 4 and patched["mode"] == "sweeper"
+    off = client.post(f"/api/v1/scheduling/crews/{crew_id}/absences", json={"day": "2030-01-07"}, headers=auth())
+    assert off.status_code == 201
+    assert (
+        client.get(f"/api/v1/scheduling/crews/{crew_id}", headers=auth()).json()["absences"][0]["day"] == "2030-01-07"
+    )
+    assert client.delete(f"/api/v1/scheduling/crews/{crew_id}/absences/2030-01-07", headers=auth()).status_code == 204
+    assert client.delete(f"/api/v1/scheduling/crews/{crew_id}", headers=auth()).status_code == 204
+    assert client.get(f"/api/v1/scheduling/crews/{crew_id}", headers=auth()).status_code == 404
+    assert client.get("/api/v1/scheduling/crews").status_code == 401
+    assert client.get("/api/v1/scheduling/crews", headers=auth(Role.VOLUNTEER)).status_code == 403
+
+
+def test_idempotency_key_makes_one_crew_one_absence_and_one_staff_account(client: TestClient) -> None:
+    body = {
+        "name": "Retry crew",
+        "size": 2,
+        "mode": "foot",
+        "depot_lat": 60.17,
+        "depot_lon": 24.94,
+        "shifts": {"tue": {"start": "07:00", "end": "15:00"}},
+    }
+    keyed = {**auth(), "Idempotency-Key": "crew-create-1"}
+    first = client.post("/api/v1/scheduling/crews", json=body, headers=keyed)
+    again = client.post("/api/v1/scheduling/crews", json=body, headers=keyed)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again.headers.get("idempotent-replayed") == "true"
+    names = [c["name"] for c in client.get("/api/v1/scheduling/crews", headers=auth()).json()]
+    assert names.count("Retry crew") == 1
+    misuse = client.post("/api/v1/scheduling/crews", json={**body, "name": "Other"}, headers=keyed)
+    assert misuse.status_code == 422 and "different request" in misuse.json()["detail"]
+    absence = f"/api/v1/scheduling/crews/{first.json()['id']}/absences"
+    off = {**auth(), "Idempotency-Key": "absence-1"}
+    assert client.post(absence, json={"day": "2030-02-05"}, headers=off).status_code == 201
+    assert client.post(absence, json={"day": "2030-02-05"}, headers=off).status_code == 201
+    crew = client.get(f"/api/v1/scheduling/crews/{first.json()['id']}", headers=auth()).json()
+    assert [a["day"] for a in crew["absences"]] == ["2030-02-05"]
+    staff = {"email": "new.inspector@test.example", "name": "New", "role": "inspector", "password": "long-password-1"}
+    admin_key = {**auth(Role.ADMIN), "Idempotency-Key": "staff-1"}
+    made = [client.post("/api/v1/scheduling/staff", json=staff, headers=admin_key) for _ in range(2)]
+    assert [m.status_code for m in made] == [201, 201] and made[0].json() == made[1].json()
+    assert client.post("/api/v1/scheduling/staff", json=staff, headers=auth(Role.ADMIN)).status_code == 409
+
+
+def test_district_targets_change_the_street_target(client: TestClient) -> None:
+    targets = client.get("/api/v1/scheduling/district-targets", headers=auth()).json()
+    district = targets[0]["district"]
+    assert targets[0]["target_level"] == "B" and targets[0]["is_default"]
+    answer = client.put(f"/api/v1/scheduling/district-targets/{district}", json={"target_level": "A"}, headers=auth())
+    assert answer.status_code == 200, answer.text
+    assert (
+        client.put(
+            "/api/v1/scheduling/district-targets/Nowhere", json={"target_level": "A"}, headers=auth()
+        ).status_code
+        == 404
+    )
+    assert (
+        client.put(
+            f"/api/v1/scheduling/district-targets/{district}", json={"target_level": "D"}, headers=auth()
+        ).status_code
+        == 422
+    )
+    street = client.get("/api/v1/scheduling/streets", params={"district": district, "limit": 1}).json()["items"][0]
+    assert client.get(f"/api/v1/scheduling/streets/{street['id']}").json()["target_level"] == "A"
+    features = client.get("/api/v1/scheduling/street-map", headers=auth()).json()["features"]
+    assert len(features) == 336
+    assert {f["properties"]["target"] for f in features if f["properties"]["district"] == district} == {"A"}
+    assert set(features[0]["properties"]) >= {"level", "target", "adopted", "open_reports", "name"}
+
+
+def test_plan_endpoints_exports_and_visit_done(client: TestClient) -> None:
+    days = client.get("/api/v1/scheduling/plan-days", headers=auth()).json()
+    day = days["today"]
+    assert client.get(f"/api/v1/scheduling/plans/{day}", headers=auth()).status_code == 404
+    replanned = client.post(f"/api/v1/scheduling/plans/{day}/replan", headers=auth())
+    assert replanned.status_code == 200, replanned.text
+    assert replanned.json()["version"] == 1
+    plan_body = client.get(f"/api/v1/scheduling/plans/{day}", headers=auth()).json()
+    crew = next(c for c in plan_body["crews"] if c["visits"])
+    visit = crew["visits"][0]
+    assert {"eta", "eta_local", "reason", "status", "lat", "lon"} <= set(visit)
+    csv_text = client.get(f"/api/v1/scheduling/plans/{day}/export.csv", headers=auth())
+    assert csv_text.headers["content-type"].startswith("text/csv")
+    assert csv_text.text.splitlines()[0].startswith("plan_date,version,crew_id")
+    assert len(csv_text.text.splitlines()) == 1 + plan_body["visits"]
+    geo = client.get(f"/api/v1/scheduling/plans/{day}/export.geojson", headers=auth()).json()
+    assert geo["type"] == "FeatureCollection"
+    assert {f["properties"]["feature"] for f in geo["features"]} == {"visit", "route"}
+    page = client.get(f"/api/v1/scheduling/plans/{day}/crews/{crew['id']}/print", headers=auth())
+    assert page.headers["content-type"].startswith("text/html")
+    assert crew["name"] in page.text and visit["street_name"] in page.text and "<script" not in page.text
+    assert client.get(f"/api/v1/scheduling/plans/{day}/crews/99999/print", headers=auth()).status_code == 404
+    started = client.post(f"/api/v1/scheduling/visits/{visit['visit_id']}/start", headers=auth()).json()
+    assert started["status"] == "started"
+    done = client.post(f"/api/v1/scheduling/visits/{visit['visit_id']}/done", headers=auth()).json()
+    assert done["status"] == "done" and done["completed_at"]
+    history_body = client.get(f"/api/v1/scheduling/streets/{visit['street_id']}/history", headers=auth()).json()
+    assert history_body["visits"][0]["visit_id"] == visit["visit_id"]
+    assert client.post("/api/v1/scheduling/visits/999999/done", headers=auth()).status_code == 404
+    client.post(f"/api/v1/scheduling/plans/{day}/replan", headers=auth())
+    versions = client.get(f"/api/v1/scheduling/plans/{day}/versions", headers=auth()).json()
+    assert [v["version"] for v in versions] == [1, 2]
+    diff = client.get(f"/api/v1/scheduling/plans/{day}/versions/2/diff", headers=auth()).json()
+    assert diff["against"] == 1 and isinstance(diff["changes"], list)
+    again = client.get(f"/api/v1/scheduling/plans/{day}", headers=auth()).json()
+    kept = next(v for c in again["crews"] for v in c["visits"] if v["visit_id"] == visit["visit_id"])
+    assert kept["status"] == "done" and kept["fixed"]
+    assert client.post("/api/v1/scheduling/plans/2001-01-01/replan", headers=auth()).status_code == 422

@@ -1,0 +1,165 @@
+"""The adaptive planner through the whole stack: reports and volunteer events re-plan the day.
+
+Events reach scheduling over the real queues, mark today's and tomorrow's plans dirty, and the
+debounced `scheduling.replan_day` task (worker, queue scheduling.planning) publishes new versions.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from conftest import service_settings, wait_for
+from services.scheduling import admin
+from streetcare.core.bus import make_producer
+from streetcare.core.events import AdoptionChanged, PickLogged, consumer_queue, consumer_task, new_event
+from streetcare.testing import Stack
+
+pytestmark = [pytest.mark.stack, pytest.mark.xdist_group("stack")]
+API = "/api/v1/scheduling"
+
+
+def dispatcher_headers(stack: Stack) -> dict[str, str]:
+    answer = httpx.post(
+        f"{stack.gateway_url}/api/v1/auth/login",
+        json={"email": "dispatcher@test.example", "password": "dispatcher-password"},
+    )
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def ensure_crews(stack: Stack) -> None:
+    settings = service_settings("scheduling", stack.redis_server.url, stack.database_urls["scheduling"])
+    admin.seed_demo_crews(settings)
+
+
+def get_plan(stack: Stack, headers: dict[str, str], day: str) -> dict[str, Any] | None:
+    answer = httpx.get(f"{stack.gateway_url}{API}/plans/{day}", headers=headers, timeout=30)
+    if answer.status_code == 404:
+        return None
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def planned_streets(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {v["candidate_id"]: v for crew in plan["crews"] for v in crew["visits"]}
+
+
+def fresh_plan(stack: Stack, headers: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    ensure_crews(stack)
+    day = httpx.get(f"{stack.gateway_url}{API}/plan-days", headers=headers).json()["today"]
+    answer = httpx.post(f"{stack.gateway_url}{API}/plans/{day}/replan", headers=headers, timeout=120)
+    assert answer.status_code == 200, answer.text
+    plan = get_plan(stack, headers, day)
+    assert plan is not None
+    return day, plan
+
+
+def left_out(plan: dict[str, Any], skip: int = 0) -> list[int]:
+    planned = planned_streets(plan)
+    return [
+        d["street_id"] for d in plan["dropped"] if d["candidate_id"].isdigit() and d["candidate_id"] not in planned
+    ][skip:]
+
+
+def test_a_street_reported_three_times_appears_in_the_next_plan_version(stack: Stack) -> None:
+    headers = dispatcher_headers(stack)
+    day, plan = fresh_plan(stack, headers)
+    streets = {
+        s["id"]: s for s in httpx.get(f"{stack.gateway_url}{API}/street-map", headers=headers).json()["features"]
+    }
+    target = None
+    for street_id in left_out(plan):
+        coords = streets[street_id]["geometry"]["coordinates"]
+        lon, lat = coords[len(coords) // 2]
+        first = httpx.post(
+            f"{stack.gateway_url}/api/v1/reports/reports", json={"category": "litter", "lat": lat, "lon": lon}
+        )
+        assert first.status_code == 201, first.text
+        if first.json()["street_id"] == street_id:
+            target = (street_id, lat, lon)
+            break
+    assert target is not None, "no left-out street that a report at its middle snaps to"
+    street_id, lat, lon = target
+    for extra in ({"category": "overflowing_bin"}, {"category": "hazard", "attributes": {"hazard_kind": "glass"}}):
+        answer = httpx.post(f"{stack.gateway_url}/api/v1/reports/reports", json={**extra, "lat": lat, "lon": lon})
+        assert answer.status_code == 201 and answer.json()["street_id"] == street_id, answer.text
+
+    seen_reasons: list[str] = []
+
+    def on_a_newer_version() -> dict[str, Any] | None:
+        # the first report alone may already trigger a version; the one to wait for counts all three
+        latest = get_plan(stack, headers, day)
+        if latest and latest["version"] > plan["version"] and str(street_id) in planned_streets(latest):
+            reason = planned_streets(latest)[str(street_id)]["reason"]
+            seen_reasons.append(reason)
+            return latest if "3 reports" in reason else None
+        return None
+
+    latest = wait_for(
+        on_a_newer_version, timeout=120, interval=1.0, message="a new plan version whose reason counts all 3 reports"
+    )
+    versions = httpx.get(f"{stack.gateway_url}{API}/plans/{day}/versions", headers=headers).json()
+    assert versions[-1]["version"] == latest["version"]
+
+
+def test_a_street_whose_volunteers_stop_picking_comes_onto_the_plan(stack: Stack) -> None:
+    headers = dispatcher_headers(stack)
+    day, plan = fresh_plan(stack, headers)
+    street_id = left_out(plan, skip=5)[0]
+    producer = make_producer(stack.redis_server.url)
+    now = datetime.now(UTC)
+    picks = [now - timedelta(days=28 + 7 * k) for k in range(6, -1, -1)]  # weekly, then nothing for four weeks
+    adoption_id = 880_000 + street_id
+    events = [
+        new_event(
+            "pick.logged",
+            "volunteers",
+            PickLogged(
+                pick_id=adoption_id * 10 + n,
+                street_ids=[street_id],
+                picked_at=at,
+                bags=1,
+                minutes=20,
+                volunteer_id=1,
+            ),
+        )
+        for n, at in enumerate(picks)
+    ]
+    events.append(
+        new_event(
+            "adoption.started",
+            "volunteers",
+            AdoptionChanged(
+                adoption_id=adoption_id,
+                street_id=street_id,
+                volunteer_id=1,
+                rhythm="weekly",
+                status="active",
+                started_on=(now - timedelta(days=80)).date(),
+                last_pick_at=picks[-1],
+            ),
+        )
+    )
+    try:
+        for event in events:  # in order, as the volunteers service would have sent them over the weeks
+            producer.send_task(
+                consumer_task("scheduling"), args=[event.model_dump(mode="json")], queue=consumer_queue("scheduling")
+            )
+    finally:
+        producer.close()
+
+    def on_a_plan() -> dict[str, Any] | None:
+        latest = get_plan(stack, headers, day)
+        return latest if latest and str(street_id) in planned_streets(latest) else None
+
+    latest = wait_for(on_a_plan, timeout=120, interval=1.0, message="the street nobody picks any more on a plan")
+    assert "no volunteer pick for 4 weeks" in planned_streets(latest)[str(street_id)]["reason"]
+    detail = httpx.get(f"{stack.gateway_url}{API}/streets/{street_id}").json()
+    assert detail["adopted"] is True
+    history = httpx.get(f"{stack.gateway_url}{API}/streets/{street_id}/history", headers=headers).json()
+    assert len(history["picks"]) == len(picks)

@@ -1,0 +1,34 @@
+"""Beat's schedule names only tasks the worker really has, on queues a worker consumes."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import pytest
+
+from streetcare.core.events import SERVICES, consumer_queue
+
+
+@pytest.fixture
+def celery_module(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    monkeypatch.setenv("STREETCARE_DEMO_MODE", "1")
+    from workers import celery_app
+
+    return celery_app
+
+
+def test_every_beat_entry_names_a_registered_task_on_a_consumed_queue(celery_module: ModuleType) -> None:
+    app = celery_module.create_celery()
+    MAINTENANCE_QUEUE, PLANNING_QUEUE = celery_module.MAINTENANCE_QUEUE, celery_module.PLANNING_QUEUE
+    app.loader.import_default_modules()
+    consumed = {MAINTENANCE_QUEUE, PLANNING_QUEUE, *(consumer_queue(s) for s in SERVICES)}
+    schedule = app.conf.beat_schedule
+    assert schedule, "beat has nothing to do"
+    for name, entry in schedule.items():
+        assert entry["task"] in app.tasks, f"{name}: task {entry['task']} is not registered"
+        assert entry["options"]["queue"] in consumed, f"{name}: queue {entry['options']['queue']} has no consumer"
+
+
+def test_the_periodic_privacy_and_pledge_jobs_are_scheduled(celery_module: ModuleType) -> None:
+    tasks = {entry["task"] for entry in celery_module.create_celery().conf.beat_schedule.values()}
+    assert {"maintenance.erase_expired_personal_data", "maintenance.nudge_adopters", "scheduling.replan_dirty"} <= tasks
