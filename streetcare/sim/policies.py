@@ -1,0 +1,340 @@
+"""The policies under comparison, each turning what it knows into a day's routes with the real router.
+
+* ``fixed`` — today's practice: every street swept on a rota per kind of street, sized so that a
+  street with the city's *average* build-up for its kind (``STREET_KIND_RATES``) just reaches the
+  target when its turn comes. Crews sweep the streets that are due, whatever happens; a street the
+  crews could not reach stays due. Routed with ``plan_day`` too (so both pay the same travel), with
+  as many crews as the rota needs.
+* ``adaptive`` — Streetcare: the engine's estimator, fed the events the services would see,
+  ``day_candidates`` (coverage rules and prizes) and ``plan_day`` with the scenario's crews. Effort
+  rule: a street is planned only when its expected shortfall past target, net of volunteer
+  coverage, reaches ``min_shortfall`` litter units; crews are sent out only for what is planned.
+* ``oracle`` — the same, with the true litter and build-up rate in place of the estimate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+
+from services.scheduling.planning import estimator
+from services.scheduling.planning.coverage import Adoption
+from services.scheduling.planning.estimator import STREET_KIND_RATES, StreetEstimate
+from services.scheduling.planning.levels import Level, litter_upper_bound
+from services.scheduling.planning.policy import PolicyConfig, StreetFacts, day_candidates
+from services.scheduling.planning.routing import (
+    MODE_SPEEDS,
+    Crew,
+    CrewMode,
+    DayPlan,
+    StreetCandidate,
+    plan_day,
+)
+
+from .truth import CREW_RESIDUAL, CREW_THOROUGHNESS, Street
+
+QUIET_STRENGTH_BY_KIND = {"shopping": 1.0, "pedestrian": 1.0, "main": 0.7, "residential": 0.5}
+"""How much a day without reports means on a street, from what the city knows (its kind)."""
+PLAN_TIME_BUDGET_S = 1e6
+"""plan_day's wall-clock budget is replaced by a fixed iteration count (see runner)."""
+
+
+@dataclass(frozen=True)
+class CrewTemplate:
+    id: str
+    mode: CrewMode
+    size: int
+    depot_lat: float
+    depot_lon: float
+    start_hour: float
+    end_hour: float
+
+    def on(self, day: date, suffix: str = "") -> Crew:
+        midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return Crew(
+            id=self.id + suffix,
+            name=self.id + suffix,
+            size=self.size,
+            mode=self.mode,
+            depot_lat=self.depot_lat,
+            depot_lon=self.depot_lon,
+            shift_start=midnight + timedelta(hours=self.start_hour),
+            shift_end=midnight + timedelta(hours=self.end_hour),
+        )
+
+    @property
+    def metres_per_shift(self) -> float:
+        speeds = MODE_SPEEDS[self.mode]
+        speed = speeds.cleaning_m_per_s * (self.size if speeds.cleaning_scales_with_crew_size else 1)
+        return speed * (self.end_hour - self.start_hour) * 3600.0
+
+
+def _hour(text: str) -> float:
+    hours, minutes = text.strip().split(":")
+    return int(hours) + int(minutes) / 60.0
+
+
+def crew_templates(config: Sequence[dict[str, object]], streets: Sequence[Street]) -> list[CrewTemplate]:
+    """Crews from a scenario: depot ``centre``, a district name, or ``[lat, lon]``; shift ``HH:MM-HH:MM``."""
+    centre = (float(np.mean([s.lat for s in streets])), float(np.mean([s.lon for s in streets])))
+    templates = []
+    for number, item in enumerate(config):
+        depot = item.get("depot", "centre")
+        if isinstance(depot, list | tuple):
+            lat, lon = float(depot[0]), float(depot[1])
+        elif depot == "centre":
+            lat, lon = centre
+        else:
+            members = [s for s in streets if s.district == depot]
+            if not members:
+                raise ValueError(f"crew depot {depot!r}: no such district")
+            lat, lon = float(np.mean([s.lat for s in members])), float(np.mean([s.lon for s in members]))
+        start, end = str(item.get("shift", "07:00-15:00")).split("-")
+        templates.append(
+            CrewTemplate(
+                id=str(item.get("id", f"crew-{number + 1}")),
+                mode=CrewMode(str(item.get("mode", "foot"))),
+                size=int(item.get("size", 2)),  # type: ignore[call-overload]
+                depot_lat=lat,
+                depot_lon=lon,
+                start_hour=_hour(start),
+                end_hour=_hour(end),
+            )
+        )
+    return templates
+
+
+@dataclass
+class Knowledge:
+    """What the scheduling service knows about the streets: built only from events."""
+
+    estimates: list[StreetEstimate]
+    last_pick_at: list[datetime | None]
+    last_visit_at: list[datetime | None]
+    last_inspection: list[tuple[datetime, Level] | None]
+    report_times: list[list[datetime]]
+    adoptions: list[tuple[Adoption, ...]] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, streets: Sequence[Street], at: datetime) -> Knowledge:
+        n = len(streets)
+        return cls(
+            estimates=[estimator.prior(s.kind, s.length_m, at) for s in streets],
+            last_pick_at=[None] * n,
+            last_visit_at=[None] * n,
+            last_inspection=[None] * n,
+            report_times=[[] for _ in range(n)],
+            adoptions=[() for _ in range(n)],
+        )
+
+    # the events, as the scheduling service applies them
+    def report_filed(self, i: int, at: datetime, severity: int, duplicate: bool) -> None:
+        self.estimates[i] = estimator.observe_report(self.estimates[i], at, severity, duplicate=duplicate)
+        if not duplicate:
+            self.report_times[i].append(at)
+
+    def pick_logged(self, i: int, at: datetime, bags: float, minutes: float) -> None:
+        self.estimates[i] = estimator.observe_pick(self.estimates[i], at, bags, minutes)
+        self.last_pick_at[i] = at
+        self.report_times[i].clear()  # reports are resolved by a clean
+
+    def visit_completed(self, i: int, at: datetime, bags: float) -> None:
+        self.estimates[i] = estimator.observe_visit(self.estimates[i], at, CREW_THOROUGHNESS, bags)
+        self.last_visit_at[i] = at
+        self.report_times[i].clear()
+
+    def inspection_recorded(self, i: int, at: datetime, level: Level) -> None:
+        self.estimates[i] = estimator.observe_inspection(self.estimates[i], at, level)
+        self.last_inspection[i] = (at, level)
+
+    def quiet(self, i: int, at: datetime, strength: float) -> None:
+        self.estimates[i] = estimator.observe_quiet(self.estimates[i], at, strength)
+
+
+class Policy:
+    name = "policy"
+
+    def plan(self, day: date, now: datetime) -> DayPlan:
+        raise NotImplementedError
+
+
+def _route(candidates: Sequence[StreetCandidate], crews: Sequence[Crew], seed: int) -> DayPlan:
+    return plan_day(candidates, crews, time_budget_s=PLAN_TIME_BUDGET_S, seed=seed)
+
+
+def _candidate(street: Street, index: int, prize: float, reason: str) -> StreetCandidate:
+    return StreetCandidate(
+        id=street.id,
+        district=street.district,
+        lat=street.lat,
+        lon=street.lon,
+        length_m=street.length_m,
+        prize=prize,
+        reason=reason,
+        street_id=street.id,
+    )
+
+
+class FixedRota(Policy):
+    """Every street every ``interval`` days (per kind), staggered; crews added as the rota needs."""
+
+    name = "fixed"
+
+    def __init__(self, streets: Sequence[Street], crews: Sequence[CrewTemplate], target: Level, seed: int) -> None:
+        self.streets = list(streets)
+        self.crews = list(crews)
+        self.seed = seed
+        bound = litter_upper_bound(target)
+        self.interval: list[int] = []
+        self.offset: list[int] = []
+        seen: dict[str, int] = {}
+        for street in streets:
+            rate = STREET_KIND_RATES.get(street.kind, STREET_KIND_RATES["default"])[0]
+            interval = max(1, math.floor((bound - CREW_RESIDUAL[0]) / rate))
+            self.interval.append(interval)
+            count = seen.get(street.kind, 0)
+            seen[street.kind] = count + 1
+            self.offset.append(count % interval)
+        self.due_since: dict[int, int] = {}
+        self.day_number = 0
+
+    def plan(self, day: date, now: datetime) -> DayPlan:
+        t = self.day_number
+        self.day_number += 1
+        for i in range(len(self.streets)):
+            if (t + self.offset[i]) % self.interval[i] == 0 and i not in self.due_since:
+                self.due_since[i] = t
+        due = sorted(self.due_since, key=lambda i: (self.due_since[i], i))
+        candidates = [
+            _candidate(
+                self.streets[i],
+                i,
+                self.streets[i].length_m * (1.0 + t - self.due_since[i]),
+                f"on the rota every {self.interval[i]} days",
+            )
+            for i in due
+        ]
+        need = sum(self.streets[i].length_m for i in due) * 1.5
+        crews: list[Crew] = []
+        capacity = 0.0
+        round_number = 0
+        while self.crews and (capacity < need or not crews):
+            for template in self.crews:
+                crews.append(template.on(day, "" if round_number == 0 else f"-extra{round_number}"))
+                capacity += template.metres_per_shift
+            round_number += 1
+        plan = _route(candidates, crews, self.seed + t)
+        for visit_id in plan.planned_candidate_ids():
+            self.due_since.pop(self.index_of(visit_id), None)
+        return plan
+
+    def index_of(self, street_id: str) -> int:
+        return int(street_id[1:])
+
+
+class Adaptive(Policy):
+    """Streetcare: estimate → day_candidates → effort rule → plan_day."""
+
+    name = "adaptive"
+
+    def __init__(
+        self,
+        streets: Sequence[Street],
+        crews: Sequence[CrewTemplate],
+        knowledge: Knowledge,
+        target: Level,
+        seed: int,
+        min_shortfall: float,
+        lookahead_days: float,
+    ) -> None:
+        self.streets = list(streets)
+        self.crews = list(crews)
+        self.knowledge = knowledge
+        self.target = target
+        self.seed = seed
+        self.min_shortfall = min_shortfall
+        self.config = PolicyConfig(lookahead_days=lookahead_days)
+        self.day_number = 0
+        self.planned_streets = 0
+
+    def estimate(self, i: int, now: datetime) -> StreetEstimate:
+        return self.knowledge.estimates[i]
+
+    def facts(self, now: datetime) -> list[StreetFacts]:
+        k = self.knowledge
+        return [
+            StreetFacts(
+                street_id=s.id,
+                district=s.district,
+                lat=s.lat,
+                lon=s.lon,
+                length_m=s.length_m,
+                estimate=self.estimate(i, now),
+                target=self.target,
+                last_pick_at=k.last_pick_at[i],
+                last_visit_at=k.last_visit_at[i],
+                last_inspection=k.last_inspection[i],
+                report_times=tuple(k.report_times[i]),
+                adoptions=k.adoptions[i],
+                name=s.name,
+            )
+            for i, s in enumerate(self.streets)
+        ]
+
+    def plan(self, day: date, now: datetime) -> DayPlan:
+        t = self.day_number
+        self.day_number += 1
+        candidates = day_candidates(self.facts(now), day, now, config=self.config)
+        # the effort rule: only streets expected to be materially past target are worth a crew
+        chosen = [c for c in candidates if c.length_m <= 0 or c.prize / c.length_m >= self.min_shortfall]
+        crews = [template.on(day) for template in self.crews]
+        return _route(chosen, crews, self.seed + t)
+
+
+class Oracle(Adaptive):
+    """The adaptive policy planning with the true litter state: the bound nothing can beat."""
+
+    name = "oracle"
+
+    def __init__(
+        self,
+        streets: Sequence[Street],
+        crews: Sequence[CrewTemplate],
+        knowledge: Knowledge,
+        target: Level,
+        seed: int,
+        min_shortfall: float,
+        lookahead_days: float,
+    ) -> None:
+        super().__init__(streets, crews, knowledge, target, seed, min_shortfall, lookahead_days)
+        self.true_litter = np.zeros(len(self.streets))
+        self.true_rate = np.zeros(len(self.streets))
+
+    def see(self, litter: np.ndarray, rate: np.ndarray) -> None:
+        self.true_litter = litter.copy()
+        self.true_rate = rate
+
+    def estimate(self, i: int, now: datetime) -> StreetEstimate:
+        return StreetEstimate(
+            mean_litter=float(self.true_litter[i]),
+            var_litter=0.01,
+            rate_mean=float(self.true_rate[i]),
+            rate_var=1e-6,
+            as_of=now,
+            length_m=self.streets[i].length_m,
+        )
+
+
+__all__ = [
+    "Adaptive",
+    "CrewTemplate",
+    "FixedRota",
+    "Knowledge",
+    "Oracle",
+    "Policy",
+    "crew_templates",
+]
