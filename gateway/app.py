@@ -22,6 +22,19 @@ PAGES = {"/": "index.html", "/report": "report.html", "/volunteer": "volunteer.h
 PROXIED_SERVICES = ("scheduling", "reports", "volunteers")
 
 
+async def _read_capped(request: Request, limit: int) -> bytes | None:
+    """The body, read in chunks and abandoned as soon as it passes the limit (chunked uploads
+    carry no Content-Length to check up front)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     configure_logging("gateway", settings.log_level, settings.log_json)
@@ -84,8 +97,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 {"detail": f"the request body is larger than {settings.max_body_bytes // (1024 * 1024)} MB"},
                 status_code=413,
             )
-        body = await request.body()
-        if len(body) > settings.max_body_bytes:
+        encoding = request.headers.get("content-encoding", "identity").strip().lower()
+        if encoding != "identity":
+            # a compressed body could be a zip bomb, and no service reads one: refuse before reading
+            return JSONResponse(
+                {"detail": f"send the request body uncompressed (Content-Encoding {encoding!r} is not accepted)"},
+                status_code=415,
+            )
+        body = await _read_capped(request, settings.max_body_bytes)
+        if body is None:
             return JSONResponse({"detail": "the request body is too large"}, status_code=413)
         limited = await _check_rate_limits(request, anonymous_writes, all_requests)
         if limited is not None:

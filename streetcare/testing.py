@@ -22,12 +22,15 @@ from pathlib import Path
 import httpx
 import redis
 
+from streetcare.core.auth import SERVICE_TOKEN_HEADER
 from streetcare.core.settings import REPO_ROOT
 from streetcare.local import free_port, redis_server_binary
 
 SERVICES = ("scheduling", "reports", "volunteers")
 TEST_TOKEN_SECRET = "test-token-secret-" + "x" * 16
 TEST_SERVICE_TOKEN = "test-service-token-" + "y" * 16
+# What the gateway adds to every call; tests that talk to a service directly must send it too.
+SERVICE_HEADERS = {SERVICE_TOKEN_HEADER: TEST_SERVICE_TOKEN}
 
 
 @dataclass

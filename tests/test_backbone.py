@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from conftest import wait_for
-from streetcare.testing import Stack
+from streetcare.core.auth import SERVICE_TOKEN_HEADER
+from streetcare.testing import SERVICE_HEADERS, Stack
 
 pytestmark = [pytest.mark.stack, pytest.mark.xdist_group("stack")]
 
@@ -122,6 +123,25 @@ def test_services_refuse_internal_calls_without_the_service_credential(stack: St
         json={"email": "dispatcher@test.example", "password": "dispatcher-password"},
     )
     assert answer.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("process", "path"),
+    [
+        ("scheduling", "/api/v1/scheduling/streets"),
+        ("reports", "/api/v1/reports/map.geojson"),
+        ("volunteers", "/api/v1/volunteers/impact/streets/1"),
+        ("reports", "/open311/v2/services.json"),
+    ],
+)
+def test_services_answer_only_the_gateway_even_on_public_routes(stack: Stack, process: str, path: str) -> None:
+    """Reachable only with the service credential, whatever the network allows."""
+    refused = httpx.get(f"{stack.url(process)}{path}")
+    assert refused.status_code == 403 and "gateway" in refused.json()["detail"]
+    forged = httpx.get(f"{stack.url(process)}{path}", headers={SERVICE_TOKEN_HEADER: "guess"})
+    assert forged.status_code == 403
+    assert httpx.get(f"{stack.url(process)}{path}", headers=SERVICE_HEADERS).status_code == 200
+    assert httpx.get(f"{stack.gateway_url}{path}").status_code == 200
 
 
 @pytest.mark.parametrize("process", ["gateway", "scheduling", "reports", "volunteers"])

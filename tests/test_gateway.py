@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import socket
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -99,6 +101,30 @@ def test_oversized_body_is_refused(redis_url: str) -> None:
     with TestClient(create_app(settings)) as client:
         answer = client.post("/api/v1/reports/reports", content=b"x" * 2048)
     assert answer.status_code == 413
+
+
+def test_a_chunked_body_past_the_limit_is_refused_without_reading_it_all(redis_url: str) -> None:
+    settings = gateway_settings(redis_url, max_body_bytes=1024)
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(64):
+            yield b"x" * 512
+
+    with TestClient(create_app(settings)) as client:
+        answer = client.post("/api/v1/reports/reports", content=chunks())
+    assert answer.status_code == 413 and "too large" in answer.json()["detail"]
+
+
+def test_a_compressed_body_is_refused_before_it_is_inflated(redis_url: str) -> None:
+    bomb = gzip.compress(b"{" + b" " * 20_000_000 + b"}")  # 20 MB of JSON in about 20 kB
+    assert len(bomb) < 100_000
+    with TestClient(create_app(gateway_settings(redis_url))) as client:
+        answer = client.post(
+            "/api/v1/reports/reports",
+            content=bomb,
+            headers={"content-encoding": "gzip", "content-type": "application/json"},
+        )
+    assert answer.status_code == 415 and "uncompressed" in answer.json()["detail"]
 
 
 def test_unknown_api_is_a_clear_404(redis_url: str) -> None:

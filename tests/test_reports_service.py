@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -258,6 +259,27 @@ def test_photo_size_and_decompression_bomb_limits(reports_env: ReportsEnv) -> No
     assert len(bomb.getvalue()) < 1_000_000
     answer = upload(reports_env, bomb.getvalue(), "bomb.png", "image/png")
     assert answer.status_code == 413 and "pixels" in answer.json()["detail"]  # type: ignore[attr-defined]
+
+
+def test_zip_bombs_and_hostile_xml_posing_as_photos_are_refused(reports_env: ReportsEnv) -> None:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bomb:
+        bomb.writestr("photo.jpg", b"\0" * 50_000_000)
+    assert len(archive.getvalue()) < 200_000
+    zipped = upload(reports_env, archive.getvalue(), "photo.jpg", "image/jpeg")
+    assert zipped.status_code == 415 and "not a photo" in zipped.json()["detail"]  # type: ignore[attr-defined]
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + b"".join(
+            b'<!ENTITY lol%d "%s">' % (i, b"&lol;" * 10 if i == 1 else b"&lol%d;" % (i - 1) * 10) for i in range(1, 10)
+        )
+        + b']><svg xmlns="http://www.w3.org/2000/svg">&lol9;</svg>'
+    )
+    for hostile in (laughs, b"<?xml version='1.0'?><svg><unclosed", b"\xff\xd8\xff\xe0 truncated jpeg"):
+        answer = upload(reports_env, hostile, "photo.jpg", "image/jpeg")
+        assert answer.status_code == 415, answer.text  # type: ignore[attr-defined]
+        assert "not a photo" in answer.json()["detail"]  # type: ignore[attr-defined]
+    assert reports_env.sql("SELECT id FROM photos") == []
 
 
 def test_same_idempotency_key_gives_the_same_answer_and_one_report(reports_env: ReportsEnv) -> None:

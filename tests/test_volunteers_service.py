@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from typing import Any
 import icalendar
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlalchemy import select
 
 from services.volunteers import handlers as volunteers_handlers
@@ -32,6 +34,7 @@ from streetcare.core.handlers import ServiceEventHandlers
 from streetcare.core.metrics import PICKS_LOGGED
 from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.street_copy import apply_street_changed
+from streetcare.testing import SERVICE_HEADERS
 
 # Three short streets in central Helsinki, about 100 m apart, and one in another district.
 STREETS = [
@@ -105,7 +108,7 @@ def volunteers_app(migrated: dict[str, Any], tmp_path: Path) -> Iterator[Volunte
     mail_dir = tmp_path / "mail"
     settings = migrated["volunteers"].model_copy(update={"mail_dir": str(mail_dir)})
     app = create_app(settings)
-    with TestClient(app) as client:
+    with TestClient(app, headers=SERVICE_HEADERS) as client:
         runtime: ServiceRuntime = app.state.runtime
         load_streets(runtime)
         yield VolunteersApp(client, settings, runtime, mail_dir)
@@ -494,7 +497,7 @@ def test_a_pick_emits_one_event_counts_and_renews_the_pledge(volunteers_app: Vol
     adoption = adopt(app, ann, 1)
     counter_before = PICKS_LOGGED._value.get()
     before = len(app.events())
-    photo = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\nfake").decode()
+    photo = "data:image/png;base64," + base64.b64encode(jpeg_with_gps()).decode()  # the claimed type lies
     answer = app.client.post(
         "/api/v1/volunteers/picks",
         json={"street_ids": [1, 2], "minutes": 45, "bags": 3, "note": "cans", "photo": photo},
@@ -517,12 +520,56 @@ def test_a_pick_emits_one_event_counts_and_renews_the_pledge(volunteers_app: Vol
     assert PICKS_LOGGED._value.get() == counter_before + 1
     assert _adoption_row(app, adoption["id"]).last_pick_at is not None
     photo_answer = app.client.get(f"/api/v1/volunteers/picks/{pick['id']}/photo", headers=ann.headers)
-    assert photo_answer.headers["content-type"] == "image/png"
+    assert photo_answer.headers["content-type"] == "image/jpeg"
+    with Image.open(io.BytesIO(photo_answer.content)) as stored:
+        assert stored.format == "JPEG" and not stored.getexif() and "exif" not in stored.info
     future = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
     refused = app.client.post(
         "/api/v1/volunteers/picks", json={"street_ids": [1], "picked_at": future}, headers=ann.headers
     )
     assert refused.status_code == 422 and len(app.new_events(before)) == 1
+
+
+def jpeg_with_gps(size: tuple[int, int] = (80, 60)) -> bytes:
+    image = Image.new("RGB", size, "green")
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (51.0, 55.0, 12.0), 3: "E", 4: (4.0, 28.0, 1.0)}
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("photo", "status", "fragment"),
+    [
+        ("data:image/jpeg;base64," + base64.b64encode(b"<?xml version='1.0'?><svg/>").decode(), 415, "not a photo"),
+        ("data:image/jpeg;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\ntruncated").decode(), 415, "not a photo"),
+        ("data:image/jpeg;base64,not base64!", 422, "base64"),
+        ("https://example.com/a.jpg", 422, "data URL"),
+    ],
+)
+def test_a_pick_photo_that_is_no_photo_is_refused_and_nothing_is_logged(
+    volunteers_app: VolunteersApp, photo: str, status: int, fragment: str
+) -> None:
+    app = volunteers_app
+    ann = app.sign_up("Ann")
+    before = len(app.events())
+    answer = app.client.post("/api/v1/volunteers/picks", json={"street_ids": [1], "photo": photo}, headers=ann.headers)
+    assert answer.status_code == status and fragment in answer.json()["detail"], answer.text
+    assert app.new_events(before) == []
+    assert app.client.get("/api/v1/volunteers/picks", headers=ann.headers).json() == []
+
+
+def test_a_pick_photo_bomb_is_refused(volunteers_app: VolunteersApp) -> None:
+    """A small PNG that decodes to 100 megapixels: refused on its header, before decoding."""
+    app = volunteers_app
+    ann = app.sign_up("Ann")
+    buffer = io.BytesIO()
+    Image.new("1", (10_000, 10_000)).save(buffer, "PNG")
+    assert len(buffer.getvalue()) < 100_000
+    photo = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    answer = app.client.post("/api/v1/volunteers/picks", json={"street_ids": [1], "photo": photo}, headers=ann.headers)
+    assert answer.status_code == 413 and "pixels" in answer.json()["detail"]
 
 
 def test_idempotency_key_gives_the_same_answer_and_one_object(volunteers_app: VolunteersApp) -> None:
@@ -658,7 +705,7 @@ def test_change_and_reset_password_through_the_mailbox(volunteers_app: Volunteer
 
 def test_demo_mailbox_lists_the_reset_mail_in_demo_mode(migrated: dict[str, Any], tmp_path: Path) -> None:
     settings = migrated["volunteers"].model_copy(update={"mail_dir": str(tmp_path / "mail"), "demo_mode": True})
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), headers=SERVICE_HEADERS) as client:
         email = "demo.reset@test.example"
         client.post(
             "/api/v1/volunteers/signup", json={"display_name": "D", "email": email, "password": "a-long-password"}

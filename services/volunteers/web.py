@@ -6,29 +6,28 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from services.volunteers.accounts.models import Volunteer
 from services.volunteers.database import StreetCopy
-from services.volunteers.idempotency import service as idempotency
+from services.volunteers.idempotency.models import IdempotencyRecord
 from services.volunteers.mail.service import FolderMailer, mailer_for
 from streetcare.core.auth import Principal, Role, require_roles
-from streetcare.core.errors import NotFound
+from streetcare.core.errors import Forbidden, NotFound
+from streetcare.core.idempotency import idempotent as core_idempotent
 from streetcare.core.service_app import get_runtime, get_session
 from streetcare.core.street_copy import StreetIndexCache
 
 SessionDep = Annotated[Session, Depends(get_session)]
 PrincipalDep = Annotated[Principal, Depends(require_roles(Role.VOLUNTEER, Role.COORDINATOR))]
-IDEMPOTENCY_HEADER = "idempotency-key"
 
 
 def volunteer_of(session: Session, principal: Principal) -> Volunteer:
     """The caller's account; a token of a deleted account (or of staff) is no volunteer."""
     if not principal.subject.startswith("volunteer:"):
-        raise NotFound("this needs a volunteer account")
+        raise Forbidden("this needs a volunteer account; staff accounts have no volunteer profile")
     volunteer = session.get(Volunteer, principal.account_id)
     if volunteer is None or volunteer.deleted_at is not None:
         raise NotFound("this account no longer exists")
@@ -73,13 +72,4 @@ def idempotent(
     status_code: int = 201,
 ) -> JSONResponse:
     """Run `action` once per Idempotency-Key: a repeated key gets the first answer back."""
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    route = f"{request.method} {request.url.path}"
-    if not key:
-        return JSONResponse(jsonable_encoder(action()), status_code=status_code)
-    stored = idempotency.replay(session, scope, key, route, fingerprint)
-    if stored is not None:
-        return JSONResponse(stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"})
-    body = jsonable_encoder(action())
-    idempotency.remember(session, scope, key, route, fingerprint, status_code, body)
-    return JSONResponse(body, status_code=status_code)
+    return core_idempotent(request, session, IdempotencyRecord, scope, fingerprint, action, status_code)

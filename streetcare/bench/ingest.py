@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, text
 from streetcare.bench.load import LoadResult, run_load
 from streetcare.core.settings import REPO_ROOT
 from streetcare.local import free_port
-from streetcare.testing import SERVICES, Stack, base_environment, create_database, private_redis
+from streetcare.testing import SERVICE_HEADERS, SERVICES, Stack, base_environment, create_database, private_redis
 
 CATEGORIES = ("litter", "litter", "litter", "overflowing_bin", "bulky_waste")
 
@@ -186,7 +186,14 @@ def run_ingest_bench(
                 for round_number in range(rounds):
                     for name, url in targets.items():
                         runs[name].append(
-                            run_load(url, body, concurrency=concurrency, seconds=seconds, seed=round_number)
+                            run_load(
+                                url,
+                                body,
+                                concurrency=concurrency,
+                                seconds=seconds,
+                                seed=round_number,
+                                headers=SERVICE_HEADERS if name == "direct" else None,
+                            )
                         )
             accepted = sum(r.ok for name in ("gateway", "direct") for r in runs[name])
             in_reports = _count(urls["reports"], "SELECT count(*) FROM reports")

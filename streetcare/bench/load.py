@@ -63,13 +63,16 @@ async def _run(
     seconds: float,
     seed: int,
     max_requests: int,
+    headers: dict[str, str] | None,
 ) -> LoadResult:
     _ensure_loopback(url)
     result = LoadResult(target=url, seconds=seconds)
     deadline = time.perf_counter() + seconds
     sent = 0
     connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as session:
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=aiohttp.ClientTimeout(total=30), headers=headers
+    ) as session:
 
         async def client(index: int) -> None:
             nonlocal sent
@@ -102,8 +105,9 @@ def run_load(
     seconds: float,
     seed: int = 1,
     max_requests: int = 200_000,
+    headers: dict[str, str] | None = None,
 ) -> LoadResult:
-    return asyncio.run(_run(url, make_body, concurrency, seconds, seed, max_requests))
+    return asyncio.run(_run(url, make_body, concurrency, seconds, seed, max_requests, headers))
 
 
 def spread(values: Sequence[float]) -> str:

@@ -12,8 +12,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from streetcare.core import metrics
+from streetcare.core.auth import SERVICE_TOKEN_HEADER, service_token_matches
 from streetcare.core.db import OutboxMixin
 from streetcare.core.errors import DomainError
 from streetcare.core.logs import CorrelationIdMiddleware, configure_logging
@@ -76,6 +78,33 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
+class ServiceCallerMiddleware:
+    """A service answers only callers holding the service credential (the gateway, the workers):
+    being unreachable from outside must not depend on network policy alone. Probes and
+    /metrics stay open for the kubelet and Prometheus; they carry no personal data."""
+
+    OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+    def __init__(self, app: ASGIApp, *, service_token: str) -> None:
+        self.app = app
+        self.expected = service_token
+        self.header = SERVICE_TOKEN_HEADER.lower().encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        given = next((v.decode("latin-1") for k, v in scope["headers"] if k == self.header), None)
+        if service_token_matches(self.expected, given):
+            await self.app(scope, receive, send)
+            return
+        response = JSONResponse(
+            {"detail": "this service is reached through the Streetcare gateway; call the gateway instead"},
+            status_code=403,
+        )
+        await response(scope, receive, send)
+
+
 def health_router(service: str) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
@@ -130,6 +159,7 @@ def create_service_app(
 
     app = FastAPI(title=title, version="1.0.0", lifespan=lifespan)
     app.state.settings = settings
+    app.add_middleware(ServiceCallerMiddleware, service_token=settings.service_token)
     app.add_middleware(MetricsMiddleware, service=service)
     app.add_middleware(CorrelationIdMiddleware)
     install_error_handlers(app)

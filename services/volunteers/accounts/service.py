@@ -12,13 +12,14 @@ from services.volunteers.accounts import repository
 from services.volunteers.accounts.models import PasswordReset, Volunteer
 from services.volunteers.adoptions import service as adoptions
 from services.volunteers.bags import service as bags
-from services.volunteers.idempotency import repository as idempotency
+from services.volunteers.idempotency.models import IdempotencyRecord
 from services.volunteers.mail.service import Mailer
 from services.volunteers.picks import service as picks
 from services.volunteers.sessions import service as sessions
 from services.volunteers.teams import service as teams
 from streetcare.core.auth import hash_password, verify_password
 from streetcare.core.errors import Conflict, Forbidden, Unprocessable
+from streetcare.core.idempotency import forget_scope
 
 ERASED_NAME = "former volunteer"
 
@@ -152,7 +153,7 @@ def delete_account(session: Session, volunteer: Volunteer, mailer: Mailer | None
     picks.anonymise(session, volunteer.id)
     bags.anonymise(session, volunteer.id)
     repository.forget_resets(session, volunteer.id)
-    idempotency.forget_scope(session, f"volunteer:{volunteer.id}")
+    forget_scope(session, IdempotencyRecord, f"volunteer:{volunteer.id}")
     volunteer.display_name = ERASED_NAME
     volunteer.email = None
     volunteer.phone = None
