@@ -129,8 +129,23 @@ def fault_stack(tmp_path_factory: pytest.TempPathFactory, pg_admin_url: str | No
     """A stack of its own for fault injection: killing its parts disturbs no other test."""
     with private_redis() as redis_server:
         yield from _run_stack(
-            tmp_path_factory, redis_server, pg_admin_url, extra_env={"STREETCARE_BROKER_VISIBILITY_TIMEOUT": "10"}
+            tmp_path_factory,
+            redis_server,
+            pg_admin_url,
+            extra_env={
+                "STREETCARE_BROKER_VISIBILITY_TIMEOUT": "10",
+                # a killed re-plan's lock must not outlive the test: it expires after 30 s
+                "SCHEDULING_REPLAN_LOCK_TIMEOUT_S": "30",
+            },
         )
+
+
+@pytest.fixture(scope="module")
+def fuzz_stack(tmp_path_factory: pytest.TempPathFactory, pg_admin_url: str | None) -> Iterator[Stack]:
+    """A stack of its own for schemathesis: an admin fuzzing crews, targets and visits must not
+    change the city the other stack tests plan."""
+    with private_redis() as redis_server:
+        yield from _run_stack(tmp_path_factory, redis_server, pg_admin_url)
 
 
 def _run_stack(

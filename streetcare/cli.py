@@ -93,6 +93,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     loaded = scheduling_admin.load_demo_city()
     if loaded is not None:
         print(f"loaded the demo city: {loaded.created} streets")
+    seeded_crews = scheduling_admin.seed_demo_crews()
+    if seeded_crews:
+        print(f"added {seeded_crews} demo crews")
     credentials = _demo_credentials()
     staff = {
         "dispatcher": ("Demo dispatcher", Role.DISPATCHER),

@@ -213,7 +213,7 @@ class Stack:
             *celery,
             "worker",
             "-Q",
-            "scheduling.events,reports.events,volunteers.events,scheduling.planning,maintenance",
+            "scheduling.events,reports.events,volunteers.events,maintenance",
             "--pool",
             "threads",
             "--concurrency",
@@ -222,6 +222,24 @@ class Stack:
             "1",
             "-n",
             f"events-{self.ports['gateway']}@%h",
+            "--loglevel",
+            "WARNING",
+        ]
+        # as in the Procfile: re-plans run one at a time in a process of their own, so a long solve
+        # (or one waiting for a day's lock) never holds up the event consumers
+        commands["planner"] = [
+            "env",
+            "WORKERS_METRICS_PORT=0",
+            *celery,
+            "worker",
+            "-Q",
+            "scheduling.planning",
+            "--pool",
+            "solo",
+            "--prefetch-multiplier",
+            "1",
+            "-n",
+            f"planner-{self.ports['gateway']}@%h",
             "--loglevel",
             "WARNING",
         ]

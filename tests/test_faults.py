@@ -1,9 +1,11 @@
 """Faults under load, with nothing lost.
 
-While clients file reports through the gateway, the test stops and restarts Redis, kills a
-Celery worker with SIGKILL mid-stream, restarts the reports service and (on PostgreSQL) makes
-the reports database refuse connections for a while. Afterwards every report the API accepted
-is in the reports service and in scheduling exactly once, and every outbox is empty.
+While clients file reports and log picks through the gateway, the test stops and restarts
+Redis, kills the planner worker with SIGKILL in the middle of a re-plan and the event worker
+under load, restarts the reports
+and volunteers services and (on PostgreSQL) makes the reports database refuse connections for a
+while. Afterwards every report and pick the API accepted is in its service and in scheduling
+exactly once, a plan made after the faults is consistent, and every outbox is empty.
 """
 
 from __future__ import annotations
@@ -12,15 +14,22 @@ import random
 import signal
 import threading
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 
-from conftest import count_rows, wait_for
+from conftest import count_rows, service_settings, wait_for
+from services.scheduling import admin
 from streetcare.testing import Stack
+
+REPLAN_LOCK_KEY = "streetcare:scheduling:replan-lock:"  # scheduling's per-day re-plan lock
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow, pytest.mark.xdist_group("faults")]
 
@@ -30,12 +39,15 @@ LOAD_REQUESTS_MAX = 3000
 
 @dataclass
 class ReportLoad:
-    """Bounded background load: a few clients POSTing reports until told to stop."""
+    """Bounded background load: a few clients filing reports and logging picks until told to stop."""
 
     gateway_url: str
     centroids: list[tuple[float, float]]
+    street_ids: list[int]
+    volunteer_headers: list[dict[str, str]]
     clients: int = 4
     accepted: list[int] = field(default_factory=list)
+    accepted_picks: list[tuple[int, int]] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
     stop_event: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
@@ -48,14 +60,27 @@ class ReportLoad:
                 if time.monotonic() - started > LOAD_SECONDS_MAX or sum(self.statuses.values()) >= LOAD_REQUESTS_MAX:
                     return
                 lat, lon = rng.choice(self.centroids)
+                is_pick = rng.random() < 0.3
                 try:
-                    answer = client.post("/api/v1/reports/reports", json={"category": "litter", "lat": lat, "lon": lon})
+                    if is_pick:
+                        street_id = rng.choice(self.street_ids)
+                        answer = client.post(
+                            "/api/v1/volunteers/picks",
+                            json={"street_ids": [street_id], "bags": 1},
+                            headers=self.volunteer_headers[seed % len(self.volunteer_headers)],
+                        )
+                    else:
+                        answer = client.post(
+                            "/api/v1/reports/reports", json={"category": "litter", "lat": lat, "lon": lon}
+                        )
                 except httpx.HTTPError:
                     self.statuses[599] += 1
                     time.sleep(0.2)
                     continue
                 self.statuses[answer.status_code] += 1
-                if answer.status_code == 201:
+                if answer.status_code == 201 and is_pick:
+                    self.accepted_picks.append((answer.json()["id"], street_id))
+                elif answer.status_code == 201:
                     self.accepted.append(answer.json()["id"])
                 elif answer.status_code >= 500:
                     assert answer.status_code == 503, answer.text
@@ -104,10 +129,50 @@ def unpublished(url: str) -> int:
         engine.dispose()
 
 
+def sign_up_volunteers(gateway_url: str, count: int) -> list[dict[str, str]]:
+    headers = []
+    with httpx.Client(base_url=gateway_url, timeout=15) as client:
+        for _ in range(count):
+            email = f"fault{uuid.uuid4().hex[:10]}@test.example"
+            client.post(
+                "/api/v1/volunteers/signup",
+                json={"display_name": "Fault picker", "email": email, "password": "a-long-password"},
+            ).raise_for_status()
+            login = client.post("/api/v1/auth/login", json={"email": email, "password": "a-long-password"})
+            headers.append({"Authorization": f"Bearer {login.json()['access_token']}"})
+    return headers
+
+
+def replan_running(stack: Stack) -> str | None:
+    """The day being re-planned right now (its lock is held), if any."""
+    client = redis.Redis(port=stack.redis_server.port)
+    try:
+        for key in client.scan_iter(match=f"{REPLAN_LOCK_KEY}*"):
+            return key.decode().removeprefix(REPLAN_LOCK_KEY)
+        return None
+    finally:
+        client.close()
+
+
+def rows(url: str, query: str) -> list[tuple[Any, ...]]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(query))]
+    finally:
+        engine.dispose()
+
+
 def test_nothing_accepted_is_lost_through_faults(fault_stack: Stack) -> None:
     stack = fault_stack
+    admin.seed_demo_crews(service_settings("scheduling", stack.redis_server.url, stack.database_urls["scheduling"]))
     streets = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets", params={"limit": 1000}).json()["items"]
-    load = ReportLoad(stack.gateway_url, [(s["centroid"]["lat"], s["centroid"]["lon"]) for s in streets])
+    load = ReportLoad(
+        stack.gateway_url,
+        [(s["centroid"]["lat"], s["centroid"]["lon"]) for s in streets],
+        [s["id"] for s in streets],
+        sign_up_volunteers(stack.gateway_url, 4),
+    )
     faults: list[str] = []
     load.start()
     try:
@@ -116,15 +181,23 @@ def test_nothing_accepted_is_lost_through_faults(fault_stack: Stack) -> None:
         time.sleep(3)
         stack.redis_server.start()
         faults.append("Redis stopped for 3 s and restarted")
+        day = wait_for(lambda: replan_running(stack), timeout=60, interval=0.05, message="a re-plan to kill")
+        stack.stop("planner", sig=signal.SIGKILL)
+        killed_at = datetime.now(UTC)
         time.sleep(2)
+        stack.start("planner")
+        faults.append(f"planner worker killed with SIGKILL during a re-plan of {day} and restarted")
+        time.sleep(1)
         stack.stop("worker", sig=signal.SIGKILL)
         time.sleep(2)
         stack.start("worker")
-        faults.append("Celery worker killed with SIGKILL under load and restarted")
+        faults.append("event worker killed with SIGKILL under load and restarted")
         time.sleep(2)
         stack.stop("reports")
         stack.start("reports")
-        faults.append("reports service restarted")
+        stack.stop("volunteers")
+        stack.start("volunteers")
+        faults.append("reports and volunteers services restarted")
         time.sleep(2)
         if pause_database(stack.database_urls["reports"], 3):
             faults.append("reports database refused connections for 3 s")
@@ -154,9 +227,51 @@ def test_nothing_accepted_is_lost_through_faults(fault_stack: Stack) -> None:
     assert accepted <= in_reports, f"missing in reports: {sorted(accepted - in_reports)[:10]}"
     assert accepted <= set(in_scheduling), f"missing in scheduling: {sorted(accepted - set(in_scheduling))[:10]}"
     assert all(n == 1 for n in in_scheduling.values())
+
+    picks = set(load.accepted_picks)
+    assert len(picks) == len(load.accepted_picks) and picks, "no pick got through, or one id twice"
+    in_volunteers = {row[0] for row in rows(urls["volunteers"], "SELECT id FROM picks")}
+    assert {pick for pick, _ in picks} <= in_volunteers
+    wait_for(
+        lambda: picks <= set(rows(urls["scheduling"], "SELECT pick_id, street_id FROM street_picks")),
+        timeout=120,
+        interval=0.5,
+        message="every accepted pick to reach scheduling",
+    )
+
+    # the re-plan cut short by the kill is redone: a newer version, and it is consistent
+    def version_after_the_kill() -> list[tuple[Any, ...]]:
+        return rows(
+            urls["scheduling"],
+            f"SELECT id, created_at FROM plan_versions WHERE plan_date = '{day}' ORDER BY version DESC LIMIT 1",
+        )
+
+    wait_for(
+        lambda: (latest := version_after_the_kill()) and _as_utc(latest[0][1]) > killed_at,
+        timeout=180,
+        interval=1.0,
+        message="a plan version made after the worker was killed",
+    )
+    version_id = version_after_the_kill()[0][0]
+    entries = rows(
+        urls["scheduling"], f"SELECT visit_id, crew_id, position FROM plan_entries WHERE version_id = {version_id}"
+    )
+    visits = [visit for visit, _, _ in entries]
+    assert len(visits) == len(set(visits)), "a visit planned twice in one version"
+    for crew in {crew for _, crew, _ in entries}:
+        positions = sorted(position for _, c, position in entries if c == crew)
+        assert positions == list(range(len(positions))) or positions == list(range(1, len(positions) + 1))
+
     wait_for(lambda: all(unpublished(url) == 0 for url in urls.values()), timeout=60, message="empty outboxes")
     print(
         f"\nfaults: {'; '.join(faults)}\nrequests {sum(load.statuses.values())} by status {dict(load.statuses)}; "
-        f"accepted {len(accepted)}, in reports {len(accepted & in_reports)}, in scheduling exactly once "
-        f"{sum(1 for r in accepted if in_scheduling[r] == 1)}, outbox rows left 0"
+        f"reports accepted {len(accepted)}, in reports {len(accepted & in_reports)}, in scheduling exactly once "
+        f"{sum(1 for r in accepted if in_scheduling[r] == 1)}; picks accepted {len(picks)}, in volunteers "
+        f"{len({p for p, _ in picks} & in_volunteers)}, in scheduling {len(picks)}; plan version {version_id} "
+        f"after the kill: {len(visits)} visits, none twice; outbox rows left 0"
     )
+
+
+def _as_utc(value: Any) -> datetime:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

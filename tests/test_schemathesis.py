@@ -1,6 +1,6 @@
 """Every service's and the gateway's OpenAPI, fuzzed with schemathesis: no input may cause a 5xx.
 
-Runs against the real processes of the shared stack, as an admin (so protected operations are
+Runs against the real processes of a stack of its own, as an admin (so protected operations are
 reached, not just refused). The counts per process are printed for the note.
 """
 
@@ -16,7 +16,7 @@ from schemathesis.checks import not_a_server_error
 from streetcare.core.auth import Role, issue_token
 from streetcare.testing import SERVICE_HEADERS, TEST_TOKEN_SECRET, Stack
 
-pytestmark = [pytest.mark.stack, pytest.mark.slow, pytest.mark.xdist_group("stack")]
+pytestmark = [pytest.mark.stack, pytest.mark.slow, pytest.mark.xdist_group("fuzz")]
 
 EXAMPLES_PER_OPERATION = 20
 
@@ -27,7 +27,8 @@ def admin_headers() -> dict[str, str]:
 
 
 @pytest.mark.parametrize("process", ["scheduling", "reports", "volunteers", "gateway"])
-def test_no_input_causes_a_server_error(stack: Stack, process: str) -> None:
+def test_no_input_causes_a_server_error(fuzz_stack: Stack, process: str) -> None:
+    stack = fuzz_stack
     url = stack.gateway_url if process == "gateway" else stack.url(process)
     direct = {} if process == "gateway" else SERVICE_HEADERS
     schema = schemathesis.openapi.from_url(f"{url}/openapi.json", headers=direct)

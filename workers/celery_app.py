@@ -31,6 +31,8 @@ def create_celery(settings: WorkerSettings | None = None) -> Celery:
     settings = settings or WorkerSettings()
     app = Celery("streetcare")
     app.conf.update(celery_config(settings.redis_url))
+    # the Redis transport, minus a defect that turns a Redis restart into a dead worker
+    app.conf.broker_transport = "workers.transport:Transport"
     app.conf.update(
         task_queues=[Queue(consumer_queue(s)) for s in SERVICES] + [Queue(PLANNING_QUEUE), Queue(MAINTENANCE_QUEUE)],
         task_default_queue=MAINTENANCE_QUEUE,

@@ -1,0 +1,27 @@
+"""The Redis transport with one defect worked around, so a Redis restart does not kill a worker.
+
+With kombu 5.7, once a worker has lost its broker, the old channel still gets used: closing it
+puts unacknowledged messages back, and a task that finishes late acks its message, both through
+a connection pool the channel must create from connection info that is already gone. That is an
+AttributeError, which Celery treats as unrecoverable: the worker exits. Raised as the connection
+error it really is, both are handled as broker trouble: the worker reconnects, and the messages
+come back after the visibility timeout (what `acks_late` relies on; consumers are idempotent).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kombu.transport import redis
+from redis import exceptions
+
+
+class Channel(redis.Channel):
+    def _connparams(self, asynchronous: bool = False) -> Any:
+        if self.connection is None or self.connection.client is None:
+            raise exceptions.ConnectionError("the broker connection of this channel is closed")
+        return super()._connparams(asynchronous=asynchronous)
+
+
+class Transport(redis.Transport):
+    Channel = Channel
