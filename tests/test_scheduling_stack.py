@@ -111,6 +111,23 @@ def test_a_street_whose_volunteers_stop_picking_comes_onto_the_plan(stack: Stack
     headers = dispatcher_headers(stack)
     day, plan = fresh_plan(stack, headers)
     street_id = left_out(plan, skip=5)[0]
+    # other tests share this city and file many reports; a crew of its own by the street keeps the
+    # test about the lapsed adopter, not about how busy the shared city's crews are
+    street = httpx.get(f"{stack.gateway_url}{API}/streets/{street_id}").json()
+    all_day = {d: {"start": "00:00", "end": "23:59"} for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    crew = httpx.post(
+        f"{stack.gateway_url}{API}/crews",
+        json={
+            "name": f"Lapse test crew {street_id}",
+            "size": 2,
+            "mode": "foot",
+            "depot_lat": street["centroid"]["lat"],
+            "depot_lon": street["centroid"]["lon"],
+            "shifts": all_day,
+        },
+        headers=headers,
+    )
+    assert crew.status_code == 201, crew.text
     producer = make_producer(stack.redis_server.url)
     now = datetime.now(UTC)
     picks = [now - timedelta(days=28 + 7 * k) for k in range(6, -1, -1)]  # weekly, then nothing for four weeks
