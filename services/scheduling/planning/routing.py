@@ -473,8 +473,9 @@ def _build_instance(sub: _Subproblem, candidates: Sequence[StreetCandidate]) -> 
     mean_size = max(1, round(sum(s.crew.size for s in sub.starts) / len(sub.starts)))
     service = [service_seconds(candidates[i], mode, mean_size) for i in sub.members]
     top_prize = max((candidates[i].prize for i in sub.members), default=1.0) or 1.0
-    scale = PRIZE_RESOLUTION / top_prize
-    prize_int = [max(1, round(candidates[i].prize * scale)) for i in sub.members]
+    # prize / top_prize is at most 1, so the integer prizes stay finite even when every prize is
+    # tiny (resolution / a subnormal top prize would overflow to infinity)
+    prize_int = [max(1, round(PRIZE_RESOLUTION * (candidates[i].prize / top_prize))) for i in sub.members]
 
     locations = [Location(x=float(lons[k]), y=float(lats[k])) for k in range(len(lats))]
     depots = [Depot(location=k) for k in range(num_depots)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from services.scheduling.planning.estimator import (
@@ -117,6 +117,12 @@ candidate_strategy = st.builds(
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(  # found by this test: a subnormal top prize made the integer prizes infinite
+    raw=[(0, 0.0, 0.0, 100.0, 5e-324, None, None), (1, 10.0, 10.0, 100.0, 0.0, None, None)],
+    crew_modes=[CrewMode.FOOT],
+    hours=8.0,
+    fixed_count=0,
+)
 @given(
     raw=st.lists(candidate_strategy, max_size=25, unique_by=lambda t: t[0]),
     crew_modes=st.lists(st.sampled_from(list(CrewMode)), min_size=0, max_size=3),
