@@ -162,10 +162,3 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
         return principal
 
     return dependency
-
-
-def require_service_caller(request: Request) -> None:
-    """For internal endpoints (password checks): only the gateway and workers may call them."""
-    expected = request.app.state.settings.service_token
-    if not service_token_matches(expected, request.headers.get(SERVICE_TOKEN_HEADER)):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "internal endpoint: service credential required")

@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session
 
 from services.reports.idempotency.models import IdempotentAnswer
 from streetcare.core.errors import Unprocessable
-
-MAX_KEY_LENGTH = 200
+from streetcare.core.idempotency import checked_key
 
 
 @dataclass(frozen=True)
@@ -38,12 +37,7 @@ def request_hash(*parts: bytes | str) -> str:
 
 
 def check_key(key: str | None) -> str | None:
-    if key is None:
-        return None
-    key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise Unprocessable(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
-    return key
+    return None if key is None else checked_key(key)
 
 
 def lookup(session: Session, scope: str, key: str, fingerprint: str) -> StoredAnswer | None:

@@ -26,6 +26,7 @@ from services.scheduling.planning.routing import (
     StreetCandidate,
 )
 from services.scheduling.plans import dirty, repository
+from services.scheduling.plans.models import PlanEntry, Visit
 from services.scheduling.state.models import StreetAdoption
 from services.scheduling.streets import repository as streets
 
@@ -44,14 +45,20 @@ class CandidateMeta:
     report_id: int | None = None
 
 
-@dataclass
-class PreviousEntry:
+@dataclass(frozen=True)
+class Slot:
+    """A visit's place on one version of a day's plan: what the diff between versions compares."""
+
     candidate_id: str
     visit_id: int
     street_id: int
     crew_id: int
     position: int
     reason: str
+
+    @classmethod
+    def of(cls, entry: PlanEntry, visit: Visit) -> Slot:
+        return cls(visit.candidate_id, visit.id, visit.street_id, entry.crew_id, entry.position, entry.reason)
 
 
 @dataclass
@@ -66,7 +73,7 @@ class DayInputs:
     fixed: dict[str, list[StreetCandidate]]
     previous: DayPlan | None
     previous_version: int
-    previous_entries: list[PreviousEntry]
+    previous_entries: list[Slot]
     generation: int | None
     street_names: dict[int, str]
     level_counts: Counter[str] = field(default_factory=Counter)
@@ -208,17 +215,13 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
     latest = repository.latest_version(session, day)
     fixed: dict[str, list[StreetCandidate]] = defaultdict(list)
     previous_routes: dict[str, list[PlannedVisit]] = defaultdict(list)
-    previous_entries: list[PreviousEntry] = []
+    previous_entries: list[Slot] = []
     length_of = {s.id: s.length_m for s in all_streets}
     if latest is not None:
         for entry, visit in repository.entries(session, latest.id):
             crew_key = str(entry.crew_id)
             is_fixed = visit.status in FIXED_STATUSES
-            previous_entries.append(
-                PreviousEntry(
-                    visit.candidate_id, visit.id, visit.street_id, entry.crew_id, entry.position, entry.reason
-                )
-            )
+            previous_entries.append(Slot.of(entry, visit))
             previous_routes[crew_key].append(
                 PlannedVisit(
                     candidate_id=visit.candidate_id,

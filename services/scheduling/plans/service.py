@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from services.scheduling.planning import estimator
 from services.scheduling.planning.routing import DayPlan, plan_day
 from services.scheduling.plans import dirty, events, inputs, repository
+from services.scheduling.plans.inputs import Slot
 from services.scheduling.plans.models import PlanChange, PlanEntry, PlanVersion, Visit
 from services.scheduling.state import service as state_service
 from services.scheduling.state.models import BagPickup, StreetReport
@@ -56,16 +57,6 @@ class ReplanResult:
 
 
 # --- the diff -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Slot:
-    candidate_id: str
-    visit_id: int
-    street_id: int
-    crew_id: int
-    position: int
-    reason: str
 
 
 def diff(old: Sequence[Slot], new: Sequence[Slot], why_removed: dict[str, str] | None = None) -> list[dict[str, Any]]:
@@ -254,9 +245,7 @@ def _store(session: Session, data: inputs.DayInputs, plan: DayPlan, trigger: str
         slots.append(
             Slot(visit.candidate_id, visit.id, visit.street_id, values["crew_id"], values["position"], values["reason"])
         )
-    old = [
-        Slot(e.candidate_id, e.visit_id, e.street_id, e.crew_id, e.position, e.reason) for e in data.previous_entries
-    ]
+    old = data.previous_entries
     why = {d.candidate_id: f"left out: {d.why}" for d in plan.dropped}
     offered = {c.id for c in data.candidates}
     for slot in old:
@@ -450,10 +439,7 @@ def diff_view(session: Session, day: date, number: int, against: int | None = No
     other = get_version(session, day, against)
 
     def slots(v: PlanVersion) -> list[Slot]:
-        return [
-            Slot(visit.candidate_id, visit.id, visit.street_id, e.crew_id, e.position, e.reason)
-            for e, visit in repository.entries(session, v.id)
-        ]
+        return [Slot.of(e, visit) for e, visit in repository.entries(session, v.id)]
 
     return {"plan_date": day, "version": number, "against": against, "changes": diff(slots(other), slots(version))}
 

@@ -13,11 +13,12 @@ from services.scheduling.staff.schemas import (
     StaffCreate,
     VerifiedIdentity,
 )
-from streetcare.core.auth import Principal, Role, require_roles, require_service_caller
+from streetcare.core.auth import Principal, Role, require_roles
 from streetcare.core.idempotency import idempotent
 from streetcare.core.service_app import get_session
 
-internal_router = APIRouter(prefix="/internal", tags=["internal"], dependencies=[Depends(require_service_caller)])
+# reached only with the service credential, like every route (ServiceCallerMiddleware)
+internal_router = APIRouter(prefix="/internal", tags=["internal"])
 router = APIRouter(prefix="/api/v1/scheduling", tags=["staff"])
 SessionDep = Annotated[Session, Depends(get_session)]
 

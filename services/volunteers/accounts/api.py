@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
@@ -19,11 +19,11 @@ from services.volunteers.accounts.schemas import (
     VerifiedIdentity,
 )
 from services.volunteers.web import MailerDep, SessionDep, VolunteerDep, idempotent
-from streetcare.core.auth import require_service_caller
 from streetcare.core.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["accounts"])
-internal_router = APIRouter(prefix="/internal", tags=["internal"], dependencies=[Depends(require_service_caller)])
+# reached only with the service credential, like every route (ServiceCallerMiddleware)
+internal_router = APIRouter(prefix="/internal", tags=["internal"])
 
 
 def me_of(volunteer: Volunteer) -> Me:
