@@ -106,6 +106,15 @@ def wait_for(predicate: Any, timeout: float = 20.0, interval: float = 0.05, mess
         time.sleep(interval)
 
 
+def seed_demo_crews(stack: Stack) -> None:
+    """The demo crews in a running stack's scheduling database (once; later calls change nothing)."""
+    from services.scheduling import admin as scheduling_admin
+
+    scheduling_admin.seed_demo_crews(
+        service_settings("scheduling", stack.redis_server.url, stack.database_urls["scheduling"])
+    )
+
+
 def count_rows(database_url: str, table: str) -> int:
     engine = create_engine(database_url)
     try:

@@ -209,40 +209,31 @@ class Stack:
             ]
             for name, app in apps.items()
         }
+
+        def worker(queues: str, pool: str, name: str) -> list[str]:
+            return [
+                *celery,
+                "worker",
+                "-Q",
+                queues,
+                "--pool",
+                pool,
+                "--prefetch-multiplier",
+                "1",
+                "-n",
+                f"{name}-{self.ports['gateway']}@%h",
+                "--loglevel",
+                "WARNING",
+            ]
+
         commands["worker"] = [
-            *celery,
-            "worker",
-            "-Q",
-            "scheduling.events,reports.events,volunteers.events,maintenance",
-            "--pool",
-            "threads",
+            *worker("scheduling.events,reports.events,volunteers.events,maintenance", "threads", "events"),
             "--concurrency",
             "4",
-            "--prefetch-multiplier",
-            "1",
-            "-n",
-            f"events-{self.ports['gateway']}@%h",
-            "--loglevel",
-            "WARNING",
         ]
         # as in the Procfile: re-plans run one at a time in a process of their own, so a long solve
         # (or one waiting for a day's lock) never holds up the event consumers
-        commands["planner"] = [
-            "env",
-            "WORKERS_METRICS_PORT=0",
-            *celery,
-            "worker",
-            "-Q",
-            "scheduling.planning",
-            "--pool",
-            "solo",
-            "--prefetch-multiplier",
-            "1",
-            "-n",
-            f"planner-{self.ports['gateway']}@%h",
-            "--loglevel",
-            "WARNING",
-        ]
+        commands["planner"] = ["env", "WORKERS_METRICS_PORT=0", *worker("scheduling.planning", "solo", "planner")]
         commands["beat"] = [
             *celery,
             "beat",

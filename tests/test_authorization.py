@@ -22,8 +22,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from conftest import service_settings
-from services.scheduling import admin
+from conftest import seed_demo_crews
 from streetcare.core.auth import Role, issue_token
 from streetcare.testing import TEST_TOKEN_SECRET, Stack
 
@@ -95,7 +94,7 @@ def create_staff(client: httpx.Client, role: Role) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def city(stack: Stack) -> Iterator[City]:
-    admin.seed_demo_crews(service_settings("scheduling", stack.redis_server.url, stack.database_urls["scheduling"]))
+    seed_demo_crews(stack)
     with httpx.Client(base_url=stack.gateway_url, timeout=60) as client:
         found = City(client)
         found.headers[ANONYMOUS] = {}

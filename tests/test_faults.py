@@ -25,8 +25,7 @@ import pytest
 import redis
 from sqlalchemy import create_engine, text
 
-from conftest import count_rows, service_settings, wait_for
-from services.scheduling import admin
+from conftest import count_rows, seed_demo_crews, wait_for
 from streetcare.testing import Stack
 
 REPLAN_LOCK_KEY = "streetcare:scheduling:replan-lock:"  # scheduling's per-day re-plan lock
@@ -121,12 +120,7 @@ def pause_database(url: str, seconds: float) -> bool:
 
 
 def unpublished(url: str) -> int:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.execute(text("SELECT count(*) FROM outbox WHERE published_at IS NULL")).scalar() or 0)
-    finally:
-        engine.dispose()
+    return int(rows(url, "SELECT count(*) FROM outbox WHERE published_at IS NULL")[0][0])
 
 
 def sign_up_volunteers(gateway_url: str, count: int) -> list[dict[str, str]]:
@@ -165,7 +159,7 @@ def rows(url: str, query: str) -> list[tuple[Any, ...]]:
 
 def test_nothing_accepted_is_lost_through_faults(fault_stack: Stack) -> None:
     stack = fault_stack
-    admin.seed_demo_crews(service_settings("scheduling", stack.redis_server.url, stack.database_urls["scheduling"]))
+    seed_demo_crews(stack)
     streets = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets", params={"limit": 1000}).json()["items"]
     load = ReportLoad(
         stack.gateway_url,
@@ -216,14 +210,8 @@ def test_nothing_accepted_is_lost_through_faults(fault_stack: Stack) -> None:
         return count_rows(urls["scheduling"], "street_reports") >= len(accepted)
 
     wait_for(all_in_scheduling, timeout=120, interval=0.5, message="every accepted report to reach scheduling")
-    engine = create_engine(urls["reports"])
-    with engine.connect() as connection:
-        in_reports = {row[0] for row in connection.execute(text("SELECT id FROM reports"))}
-    engine.dispose()
-    engine = create_engine(urls["scheduling"])
-    with engine.connect() as connection:
-        in_scheduling = Counter(row[0] for row in connection.execute(text("SELECT report_id FROM street_reports")))
-    engine.dispose()
+    in_reports = {row[0] for row in rows(urls["reports"], "SELECT id FROM reports")}
+    in_scheduling = Counter(row[0] for row in rows(urls["scheduling"], "SELECT report_id FROM street_reports"))
     assert accepted <= in_reports, f"missing in reports: {sorted(accepted - in_reports)[:10]}"
     assert accepted <= set(in_scheduling), f"missing in scheduling: {sorted(accepted - set(in_scheduling))[:10]}"
     assert all(n == 1 for n in in_scheduling.values())

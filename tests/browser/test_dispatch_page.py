@@ -8,8 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import service_settings, wait_for
-from services.scheduling import admin
+from conftest import seed_demo_crews, wait_for
 from streetcare.testing import Stack
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.xdist_group("stack")]
@@ -28,7 +27,7 @@ def dispatcher_token(stack: Stack) -> str:
 
 
 def test_dispatcher_logs_in_sees_plans_and_map_and_receives_a_live_update(stack: Stack, browser: Any) -> None:
-    admin.seed_demo_crews(service_settings("scheduling", stack.redis_server.url, stack.database_urls["scheduling"]))
+    seed_demo_crews(stack)
     headers = {"Authorization": f"Bearer {dispatcher_token(stack)}"}
     day = httpx.get(f"{stack.gateway_url}{API}/plan-days", headers=headers).json()["today"]
     assert httpx.post(f"{stack.gateway_url}{API}/plans/{day}/replan", headers=headers, timeout=120).status_code == 200
