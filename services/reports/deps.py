@@ -6,17 +6,14 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 
 from services.reports.notifications.service import Notifier
 from services.reports.photos.storage import PhotoStorage
 from services.reports.reports.service import ReportPolicy
 from services.reports.settings import ReportsSettings
 from streetcare.core.photos import PhotoLimits
-from streetcare.core.service_app import get_runtime, get_session
+from streetcare.core.service_app import get_runtime
 from streetcare.core.street_copy import StreetIndexCache
-
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def settings_of(request: Request) -> ReportsSettings:

@@ -17,10 +17,9 @@ from services.volunteers.mail.service import FolderMailer, mailer_for
 from streetcare.core.auth import Principal, Role, require_roles
 from streetcare.core.errors import Forbidden, NotFound
 from streetcare.core.idempotency import idempotent as core_idempotent
-from streetcare.core.service_app import get_runtime, get_session
+from streetcare.core.service_app import SessionDep, get_runtime
 from streetcare.core.street_copy import StreetIndexCache
 
-SessionDep = Annotated[Session, Depends(get_session)]
 PrincipalDep = Annotated[Principal, Depends(require_roles(Role.VOLUNTEER, Role.COORDINATOR))]
 
 

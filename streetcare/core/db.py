@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, DateTime, Index, Integer, String, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -82,6 +83,30 @@ def unit_of_work(
         session.close()
     if pending and after_commit is not None:
         after_commit(pending)
+
+
+class CommitFailed(Exception):
+    """The database refused the transaction at commit: nothing of it, outbox rows included, is stored."""
+
+
+@contextmanager
+def commit_or_refuse(factory: sessionmaker[Session], committed_ids: list[str]) -> Iterator[Session]:
+    """The unit of work of a request (or of any caller that reports failure to someone).
+
+    The pending changes are flushed first, so a conflict the request itself caused still
+    surfaces as the database's own error (a 409); whatever fails after that, at COMMIT, is
+    a refusal of the whole transaction and raised as `CommitFailed`. The ids of the outbox rows
+    that were committed are appended to `committed_ids` for the relay to publish."""
+    flushed = False
+    try:
+        with unit_of_work(factory, committed_ids.extend) as session:
+            yield session
+            session.flush()
+            flushed = True
+    except SQLAlchemyError as exc:
+        if not flushed:
+            raise
+        raise CommitFailed(f"{type(exc).__name__}: {str(getattr(exc, 'orig', exc))[:200]}") from exc
 
 
 class OutboxMixin:

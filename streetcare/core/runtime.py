@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from streetcare.core.bus import DeadLetterQueue, EventBus, make_bus
 from streetcare.core.db import (
     OutboxMixin,
+    commit_or_refuse,
     make_engine,
     make_session_factory,
-    unit_of_work,
 )
 from streetcare.core.outbox import OutboxRelay
 from streetcare.core.runtime_keys import REVOKED_TOKEN_PREFIX
@@ -64,8 +64,12 @@ class ServiceRuntime:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        with unit_of_work(self.session_factory, self.publish_committed) as session:
+        """Commit on success (a refusal at COMMIT raises `CommitFailed`), then relay the events."""
+        committed: list[str] = []
+        with commit_or_refuse(self.session_factory, committed) as session:
             yield session
+        if committed:
+            self.publish_committed(committed)
 
     def token_revoked(self, token_id: str) -> bool:
         try:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from streetcare.core import metrics
 from streetcare.core.auth import SERVICE_TOKEN_HEADER, service_token_matches
-from streetcare.core.db import OutboxMixin
+from streetcare.core.db import CommitFailed, OutboxMixin, commit_or_refuse
 from streetcare.core.errors import DomainError
 from streetcare.core.logs import CorrelationIdMiddleware, configure_logging
 from streetcare.core.metrics import MetricsMiddleware, metrics_response
@@ -30,10 +30,27 @@ def get_runtime(request: Request) -> ServiceRuntime:
     return runtime
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """The one session dependency: commit on success, roll back on error, relay after commit."""
-    with get_runtime(request).transaction() as session:
+def _publish_after_answer(request: Request) -> Iterator[list[str]]:
+    """Collects the outbox ids a request committed and hands them to the relay once the answer
+    is sent: publishing never delays or fails an answer (the sweep retries what it misses)."""
+    committed: list[str] = []
+    yield committed
+    if committed:
+        get_runtime(request).publish_committed(committed)
+
+
+def get_session(request: Request, committed: Annotated[list[str], Depends(_publish_after_answer)]) -> Iterator[Session]:
+    """The request's transaction, committed when the route returns and before it is answered:
+    an answer of 2xx means the change (and its outbox row) is stored."""
+    with commit_or_refuse(get_runtime(request).session_factory, committed) as session:
         yield session
+
+
+# The one session dependency of every service route. scope="function": its exit (the commit)
+# runs before the response is sent, not after it as a request-scoped `yield` dependency would.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+COMMIT_RETRY_AFTER_S = 2
 
 
 def _readable_validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -67,6 +84,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OverflowError)
     async def _overflow(_: Request, exc: OverflowError) -> JSONResponse:
         return JSONResponse({"detail": "a number in the request is too large"}, status_code=422)
+
+    @app.exception_handler(CommitFailed)
+    async def _commit_refused(_: Request, exc: CommitFailed) -> JSONResponse:
+        log.error("database.commit_refused", error=str(exc))
+        return JSONResponse(
+            {"detail": "the database refused to store this request, so nothing was saved; send it again shortly"},
+            status_code=503,
+            headers={"Retry-After": str(COMMIT_RETRY_AFTER_S)},
+        )
 
     @app.exception_handler(OperationalError)
     async def _database_down(_: Request, exc: OperationalError) -> JSONResponse:

@@ -6,9 +6,10 @@ from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from services.reports.deps import LimitsDep, SessionDep, StorageDep
+from services.reports.deps import LimitsDep, StorageDep
 from services.reports.photos import service
 from streetcare.core.errors import NotFound
+from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/reports/photos", tags=["photos"])
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from services.reports.deps import IndexDep, NotifierDep, PolicyDep, SessionDep
+from services.reports.deps import IndexDep, NotifierDep, PolicyDep
 from services.reports.idempotency import service as idempotency
 from services.reports.photos.service import photo_path
 from services.reports.reports import repository, service
@@ -26,7 +26,7 @@ from services.reports.reports.schemas import (
     StatusChange,
 )
 from streetcare.core.auth import Principal, Role, require_roles
-from streetcare.core.service_app import get_runtime
+from streetcare.core.service_app import SessionDep, get_runtime
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 StaffDep = Annotated[Principal, Depends(require_roles(Role.DISPATCHER, Role.INSPECTOR))]

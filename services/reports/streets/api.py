@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import func, select
 
 from services.reports.database import StreetCopy
-from services.reports.deps import SessionDep
+from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/reports/streets", tags=["streets"])
 

@@ -12,10 +12,9 @@ from services.scheduling.crews.schemas import AbsenceIn, AbsenceOut, CrewIn, Cre
 from services.scheduling.idempotency.models import IdempotencyRecord
 from streetcare.core.auth import Principal, Role, require_roles
 from streetcare.core.idempotency import idempotent
-from streetcare.core.service_app import get_session
+from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/scheduling", tags=["crews"])
-SessionDep = Annotated[Session, Depends(get_session)]
 Dispatcher = Annotated[Principal, Depends(require_roles(Role.DISPATCHER))]
 
 

@@ -3,16 +3,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from sqlalchemy.orm import Session
 
 from services.scheduling.districts import service
 from services.scheduling.districts.schemas import DistrictTargetIn, DistrictTargetOut
 from services.scheduling.streets import repository as streets
 from streetcare.core.auth import Principal, Role, require_roles
-from streetcare.core.service_app import get_session
+from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/scheduling", tags=["districts"])
-SessionDep = Annotated[Session, Depends(get_session)]
 Dispatcher = Annotated[Principal, Depends(require_roles(Role.DISPATCHER))]
 
 

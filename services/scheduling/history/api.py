@@ -3,17 +3,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
 
 from services.scheduling.history import service
 from services.scheduling.history.schemas import StreetHistory
 from services.scheduling.streets import repository as streets
 from streetcare.core.auth import Principal, Role, require_roles
 from streetcare.core.errors import NotFound
-from streetcare.core.service_app import get_session
+from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/scheduling", tags=["history"])
-SessionDep = Annotated[Session, Depends(get_session)]
 Staff = Annotated[Principal, Depends(require_roles(Role.DISPATCHER, Role.INSPECTOR))]
 
 

@@ -5,16 +5,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
-from sqlalchemy.orm import Session
 
 from services.scheduling.plans import dirty, exports, service
 from services.scheduling.plans.schemas import PlanDiff, PlanOut, ReplanOut, VersionSummary, VisitOut
 from streetcare.core.auth import Principal, Role, require_roles
 from streetcare.core.runtime import ServiceRuntime
-from streetcare.core.service_app import get_runtime, get_session
+from streetcare.core.service_app import SessionDep, get_runtime
 
 router = APIRouter(prefix="/api/v1/scheduling", tags=["plans"])
-SessionDep = Annotated[Session, Depends(get_session)]
 RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
 Dispatcher = Annotated[Principal, Depends(require_roles(Role.DISPATCHER))]
 

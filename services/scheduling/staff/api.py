@@ -4,7 +4,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
 from services.scheduling.idempotency.models import IdempotencyRecord
 from services.scheduling.staff import service
@@ -15,12 +14,11 @@ from services.scheduling.staff.schemas import (
 )
 from streetcare.core.auth import Principal, Role, require_roles
 from streetcare.core.idempotency import idempotent
-from streetcare.core.service_app import get_session
+from streetcare.core.service_app import SessionDep
 
 # reached only with the service credential, like every route (ServiceCallerMiddleware)
 internal_router = APIRouter(prefix="/internal", tags=["internal"])
 router = APIRouter(prefix="/api/v1/scheduling", tags=["staff"])
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 @internal_router.post("/auth/verify", response_model=VerifiedIdentity)

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
 
 from services.scheduling.state import service as state_service
 from services.scheduling.streets import repository
@@ -15,11 +14,10 @@ from services.scheduling.streets.schemas import (
     StreetSummary,
 )
 from streetcare.core.auth import Principal, Role, require_roles
-from streetcare.core.service_app import get_session
+from streetcare.core.service_app import SessionDep
 from streetcare.core.types import IdPath
 
 router = APIRouter(prefix="/api/v1/scheduling", tags=["streets"])
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 @router.get("/streets", response_model=StreetList)
