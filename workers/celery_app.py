@@ -48,6 +48,15 @@ def create_celery(settings: WorkerSettings | None = None) -> Celery:
                 }
                 for s in SERVICES
             },
+            **{
+                f"{s}-outbox-purge": {
+                    "task": "maintenance.purge_outbox",
+                    "schedule": settings.outbox_purge_seconds,
+                    "args": [s],
+                    "options": {"queue": MAINTENANCE_QUEUE, "expires": settings.outbox_purge_seconds},
+                }
+                for s in SERVICES
+            },
             "scheduling-replan-sweep": {
                 "task": "scheduling.replan_dirty",
                 "schedule": scheduling_handlers.replan_sweep_seconds(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -81,6 +82,16 @@ def sweep_outbox(service: str) -> int:
     if sent:
         log.info("outbox.swept", service=service, sent=sent)
     return sent
+
+
+@shared_task(name="maintenance.purge_outbox")
+def purge_outbox(service: str) -> int:
+    """Published outbox rows older than the retention window go: the table holds what is
+    waiting, plus a week to trace an event by, not every event ever sent."""
+    purged = SERVICE_HANDLERS[service].purge_outbox(timedelta(days=_settings.outbox_retention_days))
+    if purged:
+        log.info("outbox.purged", service=service, rows=purged)
+    return purged
 
 
 @shared_task(name="maintenance.observe_queues")

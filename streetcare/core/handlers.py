@@ -45,6 +45,9 @@ class ServiceEventHandlers:
     def sweep_outbox(self, older_than_seconds: float = 5.0) -> int:
         return self.runtime.relay.sweep(timedelta(seconds=older_than_seconds))
 
+    def purge_outbox(self, older_than: timedelta) -> int:
+        return self.runtime.relay.purge_published(older_than)
+
     def outbox_stats(self) -> tuple[int, float]:
         return self.runtime.relay.pending_stats()
 

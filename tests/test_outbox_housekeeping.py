@@ -1,0 +1,67 @@
+"""Outbox housekeeping: beat purges published rows after the retention window, nothing else."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from types import ModuleType
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from services.reports.database import OutboxMessage
+from services.reports.handlers import make_events
+from streetcare.core.events import SERVICES, ReportFiled
+from streetcare.core.outbox import record_event
+
+
+@pytest.fixture
+def celery_module(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    monkeypatch.setenv("STREETCARE_DEMO_MODE", "1")
+    from workers import celery_app
+
+    return celery_app
+
+
+def test_beat_purges_every_services_outbox(celery_module: ModuleType) -> None:
+    schedule = celery_module.create_celery().conf.beat_schedule
+    purges = {tuple(e["args"]) for e in schedule.values() if e["task"] == "maintenance.purge_outbox"}
+    assert purges == {(service,) for service in SERVICES}
+
+
+def report_filed(report_id: int) -> ReportFiled:
+    now = datetime.now(UTC)
+    return ReportFiled(report_id=report_id, street_id=1, category="litter", severity=2, lat=60, lon=24, filed_at=now)
+
+
+def broker_away(_envelope: dict[str, Any]) -> None:
+    raise ConnectionError("the broker is away")
+
+
+def test_only_published_rows_older_than_the_retention_window_are_purged(migrated: dict[str, Any]) -> None:
+    settings = migrated["reports"]
+    handlers = make_events(lambda: settings)
+    try:
+        runtime = handlers.runtime
+        runtime.relay.send = broker_away  # the rows stay unpublished until the test says otherwise
+        ids = {}
+        with runtime.transaction() as session:
+            for name, number in (("old_published", 1), ("new_published", 2), ("old_unpublished", 3)):
+                ids[name] = record_event(session, OutboxMessage, "reports", "report.filed", report_filed(number))
+        engine = create_engine(settings.database_url)
+        now = datetime.now(UTC)
+        ages = {"old_published": (now - timedelta(days=8), True), "new_published": (now - timedelta(days=1), True)}
+        ages["old_unpublished"] = (now - timedelta(days=30), False)
+        with engine.begin() as connection:
+            for name, (moment, published) in ages.items():
+                connection.execute(
+                    text("UPDATE outbox SET created_at = :at, published_at = :published WHERE id = :id"),
+                    {"at": moment, "published": moment if published else None, "id": ids[name]},
+                )
+        assert handlers.purge_outbox(timedelta(days=7)) == 1
+        with engine.connect() as connection:
+            left = {row[0] for row in connection.execute(text("SELECT id FROM outbox"))}
+        engine.dispose()
+        assert left == {ids["new_published"], ids["old_unpublished"]}, "purged the wrong rows"
+    finally:
+        handlers.close()
