@@ -440,7 +440,10 @@ def test_district_targets_change_the_street_target(client: TestClient) -> None:
 def test_plan_endpoints_exports_and_visit_done(client: TestClient) -> None:
     days = client.get("/api/v1/scheduling/plan-days", headers=auth()).json()
     day = days["today"]
-    assert client.get(f"/api/v1/scheduling/plans/{day}", headers=auth()).status_code == 404
+    being_made = client.get(f"/api/v1/scheduling/plans/{day}", headers=auth())  # today: always planned
+    assert being_made.status_code == 202 and being_made.json()["status"] == "planning", being_made.text
+    assert int(being_made.headers["retry-after"]) > 0
+    assert client.get("/api/v1/scheduling/plans/2001-01-01", headers=auth()).status_code == 404  # never planned
     replanned = client.post(f"/api/v1/scheduling/plans/{day}/replan", headers=auth())
     assert replanned.status_code == 200, replanned.text
     assert replanned.json()["version"] == 1

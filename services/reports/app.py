@@ -15,7 +15,7 @@ from services.reports.settings import ReportsSettings
 from services.reports.streets import api as streets_api
 from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.service_app import create_service_app
-from streetcare.core.street_copy import StreetIndexCache
+from streetcare.core.street_copy import StreetIndexCache, copy_readiness
 
 
 def _on_start(runtime: ServiceRuntime) -> None:
@@ -39,4 +39,5 @@ def create_app(settings: ReportsSettings | None = None) -> FastAPI:
             open311_api.router,
         ],
         on_start=_on_start,
+        readiness=[copy_readiness(StreetCopy)],
     )

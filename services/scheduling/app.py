@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import structlog
 from fastapi import FastAPI
 
 from services.scheduling.crews import api as crews_api
@@ -10,11 +11,14 @@ from services.scheduling.districts import api as districts_api
 from services.scheduling.history import api as history_api
 from services.scheduling.plans import api as plans_api
 from services.scheduling.plans import dirty
+from services.scheduling.plans import service as plans_service
 from services.scheduling.settings import SchedulingSettings
 from services.scheduling.staff import api as staff_api
 from services.scheduling.streets import api as streets_api
 from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.service_app import create_service_app
+
+log = structlog.get_logger(__name__)
 
 
 def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
@@ -22,6 +26,10 @@ def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
 
     def on_start(runtime: ServiceRuntime) -> None:
         dirty.attach(runtime, settings)
+        try:
+            plans_service.request_missing_plans(runtime)
+        except Exception as exc:  # not migrated yet, or the broker is away: beat's safety net plans
+            log.warning("plans.startup_request_failed", error=str(exc))
 
     return create_service_app(
         service="scheduling",

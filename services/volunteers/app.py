@@ -18,7 +18,7 @@ from services.volunteers.streets import api as streets_api
 from services.volunteers.teams import api as teams_api
 from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.service_app import create_service_app
-from streetcare.core.street_copy import StreetIndexCache
+from streetcare.core.street_copy import StreetIndexCache, copy_readiness
 
 
 def _on_start(runtime: ServiceRuntime) -> None:
@@ -45,4 +45,5 @@ def create_app(settings: VolunteersSettings | None = None) -> FastAPI:
             mail_api.router,
         ],
         on_start=_on_start,
+        readiness=[copy_readiness(StreetCopy)],
     )

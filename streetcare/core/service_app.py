@@ -131,7 +131,11 @@ class ServiceCallerMiddleware:
         await response(scope, receive, send)
 
 
-def health_router(service: str) -> APIRouter:
+# A readiness check beyond database and Redis: (facts shown on /readyz, problems by name).
+ReadinessCheck = Callable[[Session], tuple[dict[str, Any], dict[str, str]]]
+
+
+def health_router(service: str, readiness: Sequence[ReadinessCheck] = ()) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", include_in_schema=False)
@@ -140,10 +144,21 @@ def health_router(service: str) -> APIRouter:
 
     @router.get("/readyz", include_in_schema=False)
     def readyz(request: Request) -> JSONResponse:
-        problems = get_runtime(request).check_ready()
+        runtime = get_runtime(request)
+        problems: dict[str, Any] = runtime.check_ready()
+        facts: dict[str, Any] = {}
+        if not problems:
+            try:
+                with runtime.session_factory() as session:
+                    for check in readiness:
+                        found, found_problems = check(session)
+                        facts.update(found)
+                        problems.update(found_problems)
+            except Exception as exc:
+                problems["database"] = type(exc).__name__
         if problems:
-            return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
-        return JSONResponse({"status": "ready", "service": service})
+            return JSONResponse({"status": "unavailable", "problems": problems, **facts}, status_code=503)
+        return JSONResponse({"status": "ready", "service": service, **facts})
 
     @router.get("/metrics", include_in_schema=False)
     def prometheus_metrics(request: Request) -> Any:
@@ -167,6 +182,7 @@ def create_service_app(
     outbox_model: type[OutboxMixin],
     routers: Sequence[APIRouter],
     on_start: Callable[[ServiceRuntime], None] | None = None,
+    readiness: Sequence[ReadinessCheck] = (),
 ) -> FastAPI:
     configure_logging(service, settings.log_level, settings.log_json)
 
@@ -189,7 +205,7 @@ def create_service_app(
     app.add_middleware(MetricsMiddleware, service=service)
     app.add_middleware(CorrelationIdMiddleware)
     install_error_handlers(app)
-    app.include_router(health_router(service))
+    app.include_router(health_router(service, readiness))
     for router in routers:
         app.include_router(router)
     return app

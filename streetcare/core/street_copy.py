@@ -8,6 +8,7 @@ memory that is rebuilt only when the copy changed.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,19 @@ class StreetCopyMixin:
     centroid_lat: Mapped[float] = mapped_column(Float)
     centroid_lon: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+def copy_readiness(model: type[StreetCopyMixin]) -> Callable[[Session], tuple[dict[str, int], dict[str, str]]]:
+    """A readiness check: a service with no street copied yet refuses every report or pick as
+    "not near any street", so it is not ready, however healthy its database and Redis are.
+    The count lets `streetcare run` wait until the whole registry has arrived."""
+
+    def check(session: Session) -> tuple[dict[str, int], dict[str, str]]:
+        copied = int(session.scalar(select(func.count()).select_from(model)) or 0)
+        problems = {} if copied else {"street_copy": "no streets copied from scheduling yet (street.registered events)"}
+        return {"streets_copied": copied}, problems
+
+    return check
 
 
 def apply_street_changed(session: Session, model: type[StreetCopyMixin], data: StreetChanged) -> None:

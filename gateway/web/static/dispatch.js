@@ -16,7 +16,7 @@
       login_failed: "Login failed: ", not_dispatcher: "This page is for dispatchers.",
       map_title: "Streets by estimated level", plan_title: "Crew plans", legend_changed: "new on this version",
       attribution: "Street data © OpenStreetMap contributors",
-      removed_title: "Taken off since the previous version", no_plan: "No plan for this day yet.",
+      removed_title: "Taken off since the previous version", no_plan: "No plan for this day yet.", planning: "planning…",
       version: "version", visits: "visits", crew_hours: "crew hours", prize: "of the available prize",
       print: "Print route", done: "Done", mark_done: "Mark done", started: "under way", added: "new",
       moved: "moved", reordered: "re-ordered", shift: "shift", back_at: "back at", no_visits: "No visits.",
@@ -31,7 +31,7 @@
       login_failed: "Inloggen mislukt: ", not_dispatcher: "Deze pagina is voor planners.",
       map_title: "Straten naar verwacht beeldniveau", plan_title: "Ploegplanning", legend_changed: "nieuw in deze versie",
       attribution: "Straatgegevens © OpenStreetMap-bijdragers",
-      removed_title: "Vervallen sinds de vorige versie", no_plan: "Nog geen planning voor deze dag.",
+      removed_title: "Vervallen sinds de vorige versie", no_plan: "Nog geen planning voor deze dag.", planning: "planning wordt gemaakt…",
       version: "versie", visits: "bezoeken", crew_hours: "ploeguren", prize: "van de beschikbare winst",
       print: "Route afdrukken", done: "Klaar", mark_done: "Afmelden", started: "bezig", added: "nieuw",
       moved: "verplaatst", reordered: "andere volgorde", shift: "dienst", back_at: "terug om", no_visits: "Geen bezoeken.",
@@ -286,6 +286,13 @@
     var day = currentDate();
     if (!day) { return Promise.resolve(); }
     return json(API + "/plans/" + day).then(function (plan) {
+      if (plan.status === "planning") {  // 202: the first version is being made
+        state.plan = null;
+        renderPlan();
+        $("plan-summary").textContent = t("planning");
+        setTimeout(function () { if (currentDate() === day) { loadPlan(); } }, 3000);
+        return;
+      }
       state.plan = plan;
       renderPlan();
     }).catch(function (error) {

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from services.scheduling.plans import dirty, exports, service
-from services.scheduling.plans.schemas import PlanDiff, PlanOut, ReplanOut, VersionSummary, VisitOut
+from services.scheduling.plans.schemas import PlanBeingMade, PlanDiff, PlanOut, ReplanOut, VersionSummary, VisitOut
 from streetcare.core.auth import Principal, Role, require_roles
 from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.service_app import SessionDep, get_runtime
@@ -30,8 +30,25 @@ def plan_days(session: SessionDep, _: Dispatcher) -> dict[str, Any]:
     }
 
 
-@router.get("/plans/{plan_date}", response_model=PlanOut)
-def latest_plan(plan_date: date, session: SessionDep, _: Dispatcher) -> PlanOut:
+PLAN_RETRY_AFTER_S = 5
+
+
+@router.get(
+    "/plans/{plan_date}",
+    response_model=PlanOut,
+    responses={202: {"model": PlanBeingMade, "description": "no version yet; the planner is making the first"}},
+)
+def latest_plan(plan_date: date, session: SessionDep, _: Dispatcher) -> PlanOut | JSONResponse:
+    """The latest version of a day's plan; 202 `{"status": "planning"}` (with Retry-After) while the
+    first version of today's, tomorrow's or a dirty day's plan is still being made."""
+    if service.latest_version_number(session, plan_date) is None and service.plan_coming(session, plan_date):
+        pending = PlanBeingMade(
+            plan_date=plan_date,
+            detail=f"the plan for {plan_date.isoformat()} is being made; ask again in a few seconds",
+        )
+        return JSONResponse(
+            pending.model_dump(mode="json"), status_code=202, headers={"Retry-After": str(PLAN_RETRY_AFTER_S)}
+        )
     return PlanOut.model_validate(service.plan_view(session, plan_date))
 
 

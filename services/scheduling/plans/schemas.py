@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -116,3 +116,11 @@ class VisitOut(BaseModel):
     completed_at: datetime | None
     report_ids: list[int]
     bag_request_id: int | None
+
+
+class PlanBeingMade(BaseModel):
+    """202 from GET /plans/{date}: no version exists yet, and the planner is making the first."""
+
+    plan_date: date
+    status: Literal["planning"] = "planning"
+    detail: str

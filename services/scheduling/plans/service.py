@@ -315,6 +315,31 @@ def replan_dirty(runtime: Any, now: datetime | None = None) -> list[ReplanResult
     return results
 
 
+def request_missing_plans(runtime: Any) -> list[date]:
+    """At start-up: today and tomorrow without any plan are marked dirty, so the planner makes
+    them within seconds instead of at beat's next safety-net sweep (up to a minute later)."""
+    with runtime.transaction() as session:
+        first, second = dirty.default_days(session)
+        existing = repository.last_version_numbers(session, [first, second])
+        missing = [day for day in (first, second) if day not in existing]
+        if missing:
+            dirty.mark_dirty(session, "no plan yet", missing)
+    return missing
+
+
+def latest_version_number(session: Session, day: date) -> int | None:
+    return repository.last_version_numbers(session, [day]).get(day)
+
+
+def plan_coming(session: Session, day: date) -> bool:
+    """A day without a version that will get one by itself: today and tomorrow are always
+    planned, and a dirty day from today on is re-planned."""
+    first, second = dirty.default_days(session)
+    if day in (first, second):
+        return True
+    return day >= first and day in dirty.dirty_days(session)
+
+
 # --- reading plans ------------------------------------------------------------------
 
 
