@@ -212,10 +212,14 @@ class Stack:
         supervisor.programs = programs
         supervisor.start()
         self.supervisor = supervisor
-        self.redis_server.wait_answering()
-        self.wait_ready([*SERVICES, "gateway"])
+        try:
+            self.redis_server.wait_answering()
+            self.wait_ready([*SERVICES, "gateway"])
+        except BaseException:  # a start that fails (or is interrupted) leaves nothing running
+            self.stop()
+            raise
 
-    def wait_ready(self, names: list[str], timeout: float = 120.0) -> None:
+    def wait_ready(self, names: list[str], timeout: float = 300.0) -> None:
         deadline = time.monotonic() + timeout
         for name in names:
             while True:

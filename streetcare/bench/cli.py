@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_bench(args: argparse.Namespace) -> int:
+    # Ctrl-C and SIGTERM unwind through each benchmark's `finally`, which stops every process it
+    # started (they run in sessions of their own, so no signal reaches them by itself)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     figures: dict[str, Any] = {}
     if args.which in ("planner", "all"):
         from streetcare.bench.planner import print_table, run_planner_bench

@@ -13,7 +13,6 @@ import statistics
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -90,8 +89,9 @@ def run_replan_bench(*, bursts: int = 8, reports_per_burst: int = 10, seed: int 
         listener = PlanListener(redis_server.url)
         try:
             _wait(lambda: _count(urls["reports"], "SELECT count(*) FROM street_copies") >= streets, 120)
-            today = datetime.now(UTC).date().isoformat()
             client = httpx.Client(base_url=stack.gateway_url, timeout=300)
+            # the city's today: plans are dated in the city's time zone, not in UTC
+            today = client.get("/api/v1/scheduling/plan-days", headers=headers).json()["today"]
             synchronous = []
             for _ in range(3):
                 started = time.perf_counter()
