@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from PIL import Image
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from services.reports import admin
 from services.reports.app import create_app
@@ -43,13 +43,9 @@ class ReportsEnv:
     api_key: str
 
     def sql(self, statement: str, **params: Any) -> list[Any]:
-        engine = create_engine(self.settings.database_url)
-        try:
-            with engine.begin() as connection:
-                result = connection.execute(text(statement), params)
-                return list(result.fetchall()) if result.returns_rows else []
-        finally:
-            engine.dispose()
+        with self.events.runtime.transaction() as session:
+            result = session.execute(text(statement), params)
+            return list(result.fetchall()) if result.returns_rows else []
 
     def outbox_types(self) -> list[str]:
         return [row[0] for row in self.sql("SELECT event_type FROM outbox ORDER BY created_at")]
