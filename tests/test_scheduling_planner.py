@@ -12,7 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from services.scheduling import admin
 from services.scheduling.app import create_app
 from services.scheduling.database import OutboxMessage
 from services.scheduling.history import service as history
@@ -27,11 +26,9 @@ from streetcare.testing import SERVICE_HEADERS, TEST_TOKEN_SECRET
 
 
 @pytest.fixture
-def settings(migrated: dict[str, Any]) -> Any:
-    value = migrated["scheduling"].model_copy(update={"planner_time_budget_s": 0.6, "replan_debounce_seconds": 0.5})
-    assert admin.load_demo_city(value) is not None
-    assert admin.seed_demo_crews(value) == 4
-    return value
+def settings(demo_city: Any) -> Any:
+    """The demo city with its four crews (`demo_city_database` loads them once per test worker)."""
+    return demo_city.model_copy(update={"planner_time_budget_s": 0.6, "replan_debounce_seconds": 0.5})
 
 
 @pytest.fixture

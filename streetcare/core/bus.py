@@ -128,9 +128,3 @@ class DeadLetterQueue:
 
     def count(self) -> int:
         return int(self.redis.llen(DEAD_LETTER_KEY))  # type: ignore[arg-type]
-
-    def pop_all(self) -> list[dict[str, Any]]:
-        entries = []
-        while (item := self.redis.lpop(DEAD_LETTER_KEY)) is not None:
-            entries.append(json.loads(item))  # type: ignore[arg-type]
-        return entries

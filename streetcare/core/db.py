@@ -7,7 +7,6 @@ leaves the service only after the change it describes is durable.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -139,7 +138,3 @@ class ProcessedEventMixin:
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     event_type: Mapped[str] = mapped_column(String(64))
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())

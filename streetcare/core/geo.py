@@ -93,20 +93,10 @@ class LocalProjection:
         """A WGS84 shapely geometry (x = lon, y = lat) in metres."""
         return shapely.transform(geometry, self._forward)
 
-    def unproject_geometry(self, geometry: BaseGeometry) -> BaseGeometry:
-        """A geometry in metres back in WGS84 (x = lon, y = lat)."""
-        return shapely.transform(geometry, self._inverse)
-
     def _forward(self, lonlat: np.ndarray) -> np.ndarray:
         out = np.empty_like(lonlat)
         out[:, 0] = (lonlat[:, 0] - self.ref_lon) * self._m_per_deg_lon
         out[:, 1] = (lonlat[:, 1] - self.ref_lat) * self._m_per_deg_lat
-        return out
-
-    def _inverse(self, xy: np.ndarray) -> np.ndarray:
-        out = np.empty_like(xy)
-        out[:, 0] = xy[:, 0] / self._m_per_deg_lon + self.ref_lon
-        out[:, 1] = xy[:, 1] / self._m_per_deg_lat + self.ref_lat
         return out
 
 

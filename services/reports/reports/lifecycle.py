@@ -23,7 +23,3 @@ WITHDRAWING_STATUSES = frozenset({"rejected", "withdrawn", "duplicate"})
 
 def can_move(current: str, new: str) -> bool:
     return new in TRANSITIONS.get(current, frozenset())
-
-
-def is_open(status: str) -> bool:
-    return status in OPEN_STATUSES

@@ -49,16 +49,6 @@ class ReportPolicy:
     reopen_window: timedelta = timedelta(days=14)
 
 
-def add_working_days(start: datetime, days: int) -> datetime:
-    current = start
-    remaining = days
-    while remaining > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            remaining -= 1
-    return current
-
-
 def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 

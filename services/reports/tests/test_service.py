@@ -12,20 +12,17 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from test_reports_support import (
+
+from services.reports.handlers import erase_expired_personal_data
+from services.reports.tests.support import (
     ON_STREET_1,
     ReportsEnv,
     jpeg_with_gps,
     running_reports,
     set_report,
-    token,
 )
-
-from services.reports.handlers import erase_expired_personal_data
 from streetcare.core.auth import Role
 from streetcare.core.events import VisitCompleted, new_event
-
-DISPATCHER = token(Role.DISPATCHER)
 
 
 @pytest.fixture
@@ -35,7 +32,9 @@ def reports_env(migrated: dict[str, Any], tmp_path: Path) -> Iterator[ReportsEnv
 
 def status(env: ReportsEnv, report_id: int, new: str, note: str = "") -> tuple[int, dict]:
     answer = env.client.post(
-        f"/api/v1/reports/reports/{report_id}/status", json={"status": new, "note": note}, headers=DISPATCHER
+        f"/api/v1/reports/reports/{report_id}/status",
+        json={"status": new, "note": note},
+        headers=env.token(Role.DISPATCHER),
     )
     return answer.status_code, answer.json()
 
@@ -90,12 +89,14 @@ def test_staff_endpoints_need_a_staff_role(reports_env: ReportsEnv) -> None:
     report = reports_env.file()
     url = f"/api/v1/reports/reports/{report['id']}/status"
     assert reports_env.client.post(url, json={"status": "acknowledged"}).status_code == 401
-    volunteer = token(Role.VOLUNTEER, "volunteer:3")
+    volunteer = reports_env.token(Role.VOLUNTEER, "volunteer:3")
     assert reports_env.client.post(url, json={"status": "acknowledged"}, headers=volunteer).status_code == 403
-    inspector = token(Role.INSPECTOR, "staff:9")
+    inspector = reports_env.token(Role.INSPECTOR, "staff:9")
     assert reports_env.client.post(url, json={"status": "acknowledged"}, headers=inspector).status_code == 200
     assert reports_env.client.get("/api/v1/reports/reports", headers=volunteer).status_code == 403
-    listed = reports_env.client.get("/api/v1/reports/reports?status=open", headers=DISPATCHER).json()
+    listed = reports_env.client.get(
+        "/api/v1/reports/reports?status=open", headers=reports_env.token(Role.DISPATCHER)
+    ).json()
     assert [r["id"] for r in listed] == [report["id"]]
 
 
@@ -312,7 +313,7 @@ def test_personal_data_is_erased_after_the_retention_period(reports_env: Reports
 
 
 def test_an_inspection_becomes_an_event(reports_env: ReportsEnv) -> None:
-    inspector = token(Role.INSPECTOR, "staff:5")
+    inspector = reports_env.token(Role.INSPECTOR, "staff:5")
     body = {"street_id": 2, "level": "C", "coarse_litter": 14, "fine_litter": 60}
     answer = reports_env.client.post("/api/v1/reports/inspections", json=body, headers=inspector)
     assert answer.status_code == 201, answer.text
@@ -321,10 +322,17 @@ def test_an_inspection_becomes_an_event(reports_env: ReportsEnv) -> None:
     envelope = reports_env.sql("SELECT envelope FROM outbox")[0][0]
     data = (json.loads(envelope) if isinstance(envelope, str) else envelope)["data"]
     assert data["level"] == "C" and data["coarse_litter"] == 14 and data["street_id"] == 2
-    assert reports_env.client.post("/api/v1/reports/inspections", json=body, headers=DISPATCHER).status_code == 403
+    assert (
+        reports_env.client.post(
+            "/api/v1/reports/inspections", json=body, headers=reports_env.token(Role.DISPATCHER)
+        ).status_code
+        == 403
+    )
     bad = reports_env.client.post("/api/v1/reports/inspections", json={**body, "level": "E"}, headers=inspector)
     assert bad.status_code == 422
     missing = reports_env.client.post("/api/v1/reports/inspections", json={**body, "street_id": 99}, headers=inspector)
     assert missing.status_code == 404
-    listed = reports_env.client.get("/api/v1/reports/inspections?street_id=2", headers=DISPATCHER).json()
+    listed = reports_env.client.get(
+        "/api/v1/reports/inspections?street_id=2", headers=reports_env.token(Role.DISPATCHER)
+    ).json()
     assert [i["level"] for i in listed] == ["C"]

@@ -27,14 +27,13 @@ from services.volunteers.database import OutboxMessage, StreetCopy
 from services.volunteers.mail.service import FolderMailer
 from services.volunteers.picks.models import Pick
 from services.volunteers.settings import VolunteersSettings
-from streetcare.core.auth import Role, issue_token
+from streetcare.core.auth import SERVICE_TOKEN_HEADER, Role, issue_token
 from streetcare.core.consumer import Outcome
 from streetcare.core.events import StreetChanged, VisitCompleted, new_event
 from streetcare.core.handlers import ServiceEventHandlers
 from streetcare.core.metrics import PICKS_LOGGED
 from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.street_copy import apply_street_changed
-from streetcare.testing import SERVICE_HEADERS
 
 # Three short streets in central Helsinki, about 100 m apart, and one in another district.
 STREETS = [
@@ -108,7 +107,7 @@ def volunteers_app(migrated: dict[str, Any], tmp_path: Path) -> Iterator[Volunte
     mail_dir = tmp_path / "mail"
     settings = migrated["volunteers"].model_copy(update={"mail_dir": str(mail_dir)})
     app = create_app(settings)
-    with TestClient(app, headers=SERVICE_HEADERS) as client:
+    with TestClient(app, headers={SERVICE_TOKEN_HEADER: settings.service_token}) as client:
         runtime: ServiceRuntime = app.state.runtime
         load_streets(runtime)
         yield VolunteersApp(client, settings, runtime, mail_dir)
@@ -705,7 +704,7 @@ def test_change_and_reset_password_through_the_mailbox(volunteers_app: Volunteer
 
 def test_demo_mailbox_lists_the_reset_mail_in_demo_mode(migrated: dict[str, Any], tmp_path: Path) -> None:
     settings = migrated["volunteers"].model_copy(update={"mail_dir": str(tmp_path / "mail"), "demo_mode": True})
-    with TestClient(create_app(settings), headers=SERVICE_HEADERS) as client:
+    with TestClient(create_app(settings), headers={SERVICE_TOKEN_HEADER: settings.service_token}) as client:
         email = "demo.reset@test.example"
         client.post(
             "/api/v1/volunteers/signup", json={"display_name": "D", "email": email, "password": "a-long-password"}

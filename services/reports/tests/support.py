@@ -1,4 +1,4 @@
-"""Shared helpers for the reports service tests: a migrated service with a few real streets."""
+"""Helpers for the reports service tests: the service on a migrated database with a few real streets."""
 
 from __future__ import annotations
 
@@ -14,17 +14,16 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from PIL import Image
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from services.reports import admin
 from services.reports.app import create_app
 from services.reports.handlers import make_events
 from services.reports.reports.models import Report
 from services.reports.settings import ReportsSettings
-from streetcare.core.auth import Role, issue_token
+from streetcare.core.auth import SERVICE_TOKEN_HEADER, Role, issue_token
 from streetcare.core.events import StreetChanged, new_event
 from streetcare.core.handlers import ServiceEventHandlers
-from streetcare.testing import SERVICE_HEADERS, TEST_TOKEN_SECRET
 
 # Two parallel streets ~110 m apart in central Helsinki, and a third one far away.
 STREETS = [
@@ -43,13 +42,13 @@ class ReportsEnv:
     api_key: str
 
     def sql(self, statement: str, **params: Any) -> list[Any]:
-        engine = create_engine(self.settings.database_url)
-        try:
-            with engine.begin() as connection:
-                result = connection.execute(text(statement), params)
-                return list(result.fetchall()) if result.returns_rows else []
-        finally:
-            engine.dispose()
+        with self.events.runtime.transaction() as session:
+            result = session.execute(text(statement), params)
+            return list(result.fetchall()) if result.returns_rows else []
+
+    def token(self, role: Role, subject: str = "staff:1") -> dict[str, str]:
+        value, _ = issue_token(self.settings.token_secret, subject, role, 600)
+        return {"Authorization": f"Bearer {value}"}
 
     def outbox_types(self) -> list[str]:
         return [row[0] for row in self.sql("SELECT event_type FROM outbox ORDER BY created_at")]
@@ -73,11 +72,6 @@ class ReportsEnv:
         assert answer.status_code == 201, answer.text
         result: dict[str, Any] = answer.json()
         return result
-
-
-def token(role: Role, subject: str = "staff:1") -> dict[str, str]:
-    value, _ = issue_token(TEST_TOKEN_SECRET, subject, role, 600)
-    return {"Authorization": f"Bearer {value}"}
 
 
 def street_event(street_id: int, name: str, coordinates: list[tuple[float, float]]) -> dict[str, Any]:
@@ -119,7 +113,7 @@ def running_reports(migrated: dict[str, Any], tmp_path: Path) -> Iterator[Report
         service_events.consume(street_event(street_id, name, coordinates))
     api_key = admin.ensure_api_client("test app", settings=settings)
     try:
-        with TestClient(create_app(settings), headers=SERVICE_HEADERS) as client:
+        with TestClient(create_app(settings), headers={SERVICE_TOKEN_HEADER: settings.service_token}) as client:
             yield ReportsEnv(settings, client, service_events, api_key)
     finally:
         service_events.close()

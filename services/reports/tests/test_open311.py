@@ -15,10 +15,10 @@ from xml.etree.ElementTree import Element
 
 import pytest
 from defusedxml import ElementTree as SafeET
-from test_reports_support import ON_STREET_1, ReportsEnv, running_reports, set_report
 
 from services.reports import admin
 from services.reports.clients import service as clients
+from services.reports.tests.support import ON_STREET_1, ReportsEnv, running_reports, set_report
 
 BASE = "/open311/v2"
 FORM = {"content-type": "application/x-www-form-urlencoded"}
