@@ -19,27 +19,33 @@ import pytest
 import redis
 import uvicorn
 from sqlalchemy import create_engine, event, text
-from test_reports_support import ON_STREET_1, STREETS, street_event, token
 
+from conftest import migrate, service_settings
 from services.reports.app import create_app
 from services.reports.handlers import make_events
-from streetcare.core.auth import Role
+from services.reports.tests.support import ON_STREET_1, STREETS, street_event
+from streetcare.core.auth import Role, issue_token
 from streetcare.local import free_port
-from streetcare.testing import SERVICE_HEADERS, postgres_admin_url
+from streetcare.testing import SERVICE_HEADERS, TEST_TOKEN_SECRET, create_database, drop_database, postgres_admin_url
 
 SCHEDULING_QUEUE = "scheduling.events"  # where report.filed goes
-DISPATCHER = token(Role.DISPATCHER)
+DISPATCHER = {"Authorization": "Bearer " + issue_token(TEST_TOKEN_SECRET, "staff:1", Role.DISPATCHER, 600)[0]}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def pg_admin_url(request: pytest.FixtureRequest) -> str | None:
-    """Both databases: SQLite files, and PostgreSQL when one answers."""
-    if request.param == "sqlite":
-        return None
-    url = postgres_admin_url()
-    if url is None:
-        pytest.skip("no PostgreSQL answers here")
-    return url
+def committing_reports(request: pytest.FixtureRequest, redis_url: str, tmp_path: Path) -> Iterator[Any]:
+    """Reports settings on a database of its own that really commits (no rolled-back test
+    transaction): SQLite files, and PostgreSQL when one answers."""
+    admin_url = None
+    if request.param == "postgresql":
+        admin_url = postgres_admin_url()
+        if admin_url is None:
+            pytest.skip("no PostgreSQL answers here")
+    url = create_database(admin_url, "reports", tmp_path)
+    settings = service_settings("reports", redis_url, url)
+    migrate("reports", settings)
+    yield settings
+    drop_database(admin_url, url)
 
 
 class LiveService:
@@ -71,8 +77,8 @@ class LiveService:
 
 
 @pytest.fixture
-def reports_live(migrated: dict[str, Any], tmp_path: Path) -> Iterator[tuple[LiveService, Any]]:
-    settings = migrated["reports"].model_copy(
+def reports_live(committing_reports: Any, tmp_path: Path) -> Iterator[tuple[LiveService, Any]]:
+    settings = committing_reports.model_copy(
         update={"photo_dir": str(tmp_path / "photos"), "mail_dir": str(tmp_path / "mail")}
     )
     handlers = make_events(lambda: settings)
