@@ -7,7 +7,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from services.reports.database import OutboxMessage
 from services.reports.handlers import make_events
@@ -48,20 +48,18 @@ def test_only_published_rows_older_than_the_retention_window_are_purged(migrated
         with runtime.transaction() as session:
             for name, number in (("old_published", 1), ("new_published", 2), ("old_unpublished", 3)):
                 ids[name] = record_event(session, OutboxMessage, "reports", "report.filed", report_filed(number))
-        engine = create_engine(settings.database_url)
         now = datetime.now(UTC)
         ages = {"old_published": (now - timedelta(days=8), True), "new_published": (now - timedelta(days=1), True)}
         ages["old_unpublished"] = (now - timedelta(days=30), False)
-        with engine.begin() as connection:
+        with runtime.transaction() as session:
             for name, (moment, published) in ages.items():
-                connection.execute(
+                session.execute(
                     text("UPDATE outbox SET created_at = :at, published_at = :published WHERE id = :id"),
                     {"at": moment, "published": moment if published else None, "id": ids[name]},
                 )
         assert handlers.purge_outbox(timedelta(days=7)) == 1
-        with engine.connect() as connection:
-            left = {row[0] for row in connection.execute(text("SELECT id FROM outbox"))}
-        engine.dispose()
+        with runtime.transaction() as session:
+            left = {row[0] for row in session.execute(text("SELECT id FROM outbox"))}
         assert left == {ids["new_published"], ids["old_unpublished"]}, "purged the wrong rows"
     finally:
         handlers.close()
