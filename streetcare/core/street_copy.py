@@ -8,6 +8,7 @@ memory that is rebuilt only when the copy changed.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,18 @@ class StreetCopyMixin:
     centroid_lat: Mapped[float] = mapped_column(Float)
     centroid_lon: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+def street_label(street_id: int, street: StreetCopyMixin | None) -> str:
+    """What people see for a street: its name, or its number while the registry's copy is on its way."""
+    return street.name if street is not None else f"street {street_id}"
+
+
+def street_labels(session: Session, model: type[StreetCopyMixin], street_ids: Iterable[int]) -> dict[int, str]:
+    """`street_label` of every street asked for, in one query."""
+    wanted = set(street_ids)
+    found = {street.street_id: street for street in session.scalars(select(model).where(model.street_id.in_(wanted)))}
+    return {street_id: street_label(street_id, found.get(street_id)) for street_id in wanted}
 
 
 def apply_street_changed(session: Session, model: type[StreetCopyMixin], data: StreetChanged) -> None:
