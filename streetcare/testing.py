@@ -162,6 +162,8 @@ class RolledBackDatabases:
             if url.startswith("sqlite"):
                 _sqlite_savepoints(engine)
             connection = engine.connect()
+            # closed, not returned to a pool that a runtime's `close()` may have disposed meanwhile
+            connection.detach()
             self._transactions.append(connection.begin())
             if connection.dialect.name == "postgresql":
                 connection.execute(text(_RESTART_SEQUENCES))

@@ -32,3 +32,13 @@ def test_every_beat_entry_names_a_registered_task_on_a_consumed_queue(celery_mod
 def test_the_periodic_privacy_and_pledge_jobs_are_scheduled(celery_module: ModuleType) -> None:
     tasks = {entry["task"] for entry in celery_module.create_celery().conf.beat_schedule.values()}
     assert {"maintenance.erase_expired_personal_data", "maintenance.nudge_adopters", "scheduling.replan_dirty"} <= tasks
+
+
+def test_the_replan_sweep_and_the_visibility_timeout_follow_their_settings(
+    celery_module: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCHEDULING_REPLAN_SWEEP_SECONDS", "17")
+    monkeypatch.setenv("STREETCARE_BROKER_VISIBILITY_TIMEOUT", "11")
+    app = celery_module.create_celery()
+    assert app.conf.beat_schedule["scheduling-replan-sweep"]["schedule"] == 17.0
+    assert app.conf.broker_transport_options["visibility_timeout"] == 11

@@ -30,7 +30,7 @@ MAINTENANCE_QUEUE = "maintenance"
 def create_celery(settings: WorkerSettings | None = None) -> Celery:
     settings = settings or WorkerSettings()
     app = Celery("streetcare")
-    app.conf.update(celery_config(settings.redis_url))
+    app.conf.update(celery_config(settings.redis_url, settings.broker_visibility_timeout_s))
     # the Redis transport, minus a defect that turns a Redis restart into a dead worker
     app.conf.broker_transport = "workers.transport:Transport"
     app.conf.update(

@@ -82,4 +82,5 @@ def replan_dirty_days() -> list[dict[str, Any]]:
 
 
 def replan_sweep_seconds() -> float:
-    return float(SchedulingSettings.model_fields["replan_sweep_seconds"].default)
+    """How often beat re-plans dirty days: the scheduling setting (SCHEDULING_REPLAN_SWEEP_SECONDS)."""
+    return SchedulingSettings().replan_sweep_seconds

@@ -8,7 +8,6 @@ hangs on a dead Redis: the outbox keeps what could not be sent and the sweep ret
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,12 +26,11 @@ from streetcare.core.events import (
 LIVE_CHANNEL = "streetcare:live"
 DEAD_LETTER_KEY = "streetcare:dead-letters"
 BROKER_TIMEOUT_S = 2.0
-# A message taken by a worker that dies comes back after this long (acks_late); consumers are
-# idempotent, so a slow task seen twice is harmless. Operators may shorten it.
-VISIBILITY_TIMEOUT_S = int(os.environ.get("STREETCARE_BROKER_VISIBILITY_TIMEOUT", "300"))
+# ProcessSettings.broker_visibility_timeout_s is where a process reads it (STREETCARE_BROKER_VISIBILITY_TIMEOUT).
+DEFAULT_VISIBILITY_TIMEOUT_S = 300
 
 
-def celery_config(redis_url: str) -> dict[str, Any]:
+def celery_config(redis_url: str, visibility_timeout_s: int = DEFAULT_VISIBILITY_TIMEOUT_S) -> dict[str, Any]:
     """Settings both the producers and the worker use, so they always agree on the wire format."""
     return {
         "broker_url": redis_url,
@@ -49,7 +47,7 @@ def celery_config(redis_url: str) -> dict[str, Any]:
         "broker_transport_options": {
             "socket_timeout": BROKER_TIMEOUT_S,
             "socket_connect_timeout": BROKER_TIMEOUT_S,
-            "visibility_timeout": VISIBILITY_TIMEOUT_S,
+            "visibility_timeout": visibility_timeout_s,
         },
         "task_publish_retry_policy": {
             "max_retries": 1,
@@ -61,9 +59,9 @@ def celery_config(redis_url: str) -> dict[str, Any]:
     }
 
 
-def make_producer(redis_url: str) -> Celery:
+def make_producer(redis_url: str, visibility_timeout_s: int = DEFAULT_VISIBILITY_TIMEOUT_S) -> Celery:
     app = Celery("streetcare-producer", set_as_current=False)
-    app.conf.update(celery_config(redis_url))
+    app.conf.update(celery_config(redis_url, visibility_timeout_s))
     return app
 
 
@@ -103,8 +101,8 @@ def make_redis(redis_url: str) -> redis.Redis:
     )
 
 
-def make_bus(redis_url: str) -> EventBus:
-    return EventBus(producer=make_producer(redis_url), redis=make_redis(redis_url))
+def make_bus(redis_url: str, visibility_timeout_s: int = DEFAULT_VISIBILITY_TIMEOUT_S) -> EventBus:
+    return EventBus(producer=make_producer(redis_url, visibility_timeout_s), redis=make_redis(redis_url))
 
 
 @dataclass

@@ -44,7 +44,7 @@ class ServiceRuntime:
     def start(cls, service: str, settings: Any, outbox_model: type[OutboxMixin]) -> ServiceRuntime:
         engine = make_engine(settings.database_url)
         factory = make_session_factory(engine)
-        bus = make_bus(settings.redis_url)
+        bus = make_bus(settings.redis_url, settings.broker_visibility_timeout_s)
         relay = OutboxRelay(service, factory, outbox_model, bus.publish)
         return cls(service, settings, engine, factory, bus, relay)
 

@@ -34,6 +34,9 @@ class ProcessSettings(BaseSettings):
     token_ttl_seconds: int = Field(default=3600, validation_alias="STREETCARE_TOKEN_TTL_SECONDS")
     log_level: str = Field(default="INFO", validation_alias="STREETCARE_LOG_LEVEL")
     log_json: bool = Field(default=True, validation_alias="STREETCARE_LOG_JSON")
+    # A message taken by a worker that dies comes back after this long (acks_late); consumers are
+    # idempotent, so a slow task seen twice is harmless. Operators may shorten it.
+    broker_visibility_timeout_s: int = Field(default=300, validation_alias="STREETCARE_BROKER_VISIBILITY_TIMEOUT")
 
     @model_validator(mode="after")
     def _secrets_must_be_real(self) -> ProcessSettings:

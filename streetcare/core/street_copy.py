@@ -8,7 +8,7 @@ memory that is rebuilt only when the copy changed.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +47,18 @@ def copy_readiness(model: type[StreetCopyMixin]) -> Callable[[Session], tuple[di
         return {"streets_copied": copied}, problems
 
     return check
+
+
+def street_label(street_id: int, street: StreetCopyMixin | None) -> str:
+    """What people see for a street: its name, or its number while the registry's copy is on its way."""
+    return street.name if street is not None else f"street {street_id}"
+
+
+def street_labels(session: Session, model: type[StreetCopyMixin], street_ids: Iterable[int]) -> dict[int, str]:
+    """`street_label` of every street asked for, in one query."""
+    wanted = set(street_ids)
+    found = {street.street_id: street for street in session.scalars(select(model).where(model.street_id.in_(wanted)))}
+    return {street_id: street_label(street_id, found.get(street_id)) for street_id in wanted}
 
 
 def apply_street_changed(session: Session, model: type[StreetCopyMixin], data: StreetChanged) -> None:

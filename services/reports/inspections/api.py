@@ -20,7 +20,7 @@ def _out(inspection: Inspection, names: dict[int, str]) -> InspectionOut:
     return InspectionOut(
         id=inspection.id,
         street_id=inspection.street_id,
-        street_name=names.get(inspection.street_id, f"street {inspection.street_id}"),
+        street_name=names[inspection.street_id],
         level=inspection.level,
         coarse_litter=inspection.coarse_litter,
         fine_litter=inspection.fine_litter,

@@ -21,7 +21,7 @@ from services.reports.reports.lifecycle import OPEN_STATUSES, WITHDRAWING_STATUS
 from services.reports.reports.models import Report, ReportHistory
 from streetcare.core.errors import Conflict, NotFound, Unprocessable
 from streetcare.core.geo import haversine_m
-from streetcare.core.street_copy import StreetIndexCache
+from streetcare.core.street_copy import StreetIndexCache, street_label, street_labels
 
 
 @dataclass(frozen=True)
@@ -141,15 +141,11 @@ def file_report(
 
 
 def street_name(session: Session, street_id: int) -> str:
-    street = session.get(StreetCopy, street_id)
-    return street.name if street else f"street {street_id}"
+    return street_label(street_id, session.get(StreetCopy, street_id))
 
 
 def street_names(session: Session, street_ids: set[int]) -> dict[int, str]:
-    if not street_ids:
-        return {}
-    rows = session.execute(select(StreetCopy.street_id, StreetCopy.name).where(StreetCopy.street_id.in_(street_ids)))
-    return {int(street_id): str(name) for street_id, name in rows}
+    return street_labels(session, StreetCopy, street_ids)
 
 
 def get(session: Session, report_id: int) -> Report:

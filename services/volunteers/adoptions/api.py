@@ -14,6 +14,7 @@ from services.volunteers.database import StreetCopy
 from services.volunteers.teams import repository as teams_repository
 from services.volunteers.teams.models import COORDINATOR, Team
 from services.volunteers.web import SessionDep, VolunteerDep, idempotent
+from streetcare.core.street_copy import street_label
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["adoptions"])
 
@@ -32,7 +33,7 @@ def adoption_out(session: Session, adoption: Adoption, volunteer: Volunteer) -> 
     return AdoptionOut(
         id=adoption.id,
         street_id=adoption.street_id,
-        street_name=street.name if street else f"street {adoption.street_id}",
+        street_name=street_label(adoption.street_id, street),
         district=street.district if street else "",
         team_id=adoption.team_id,
         team_name=team.name if team else None,

@@ -27,6 +27,7 @@ from services.volunteers.mail.service import Mailer
 from services.volunteers.teams import repository as teams_repository
 from services.volunteers.teams import service as teams
 from streetcare.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from streetcare.core.street_copy import street_label
 
 MAX_PAUSE_DAYS = 120
 
@@ -236,7 +237,7 @@ def send_nudges_and_mark_lapses(
             outcome.lapsed.append(adoption.id)
         elif silent >= rhythm * nudge_after and (adoption.last_nudged_at is None or adoption.last_nudged_at < since):
             street = session.get(StreetCopy, adoption.street_id)
-            name = street.name if street else f"street {adoption.street_id}"
+            name = street_label(adoption.street_id, street)
             for person in _recipients(session, adoption):
                 subject, body = _nudge_mail(person, name, adoption.rhythm, public_url)
                 mailer.send(person.email or "", subject, body)

@@ -11,6 +11,7 @@ from services.volunteers.bags.models import BagRequest
 from services.volunteers.bags.schemas import BagRequestCreate, BagRequestOut
 from services.volunteers.database import StreetCopy
 from services.volunteers.web import SessionDep, StreetIndexDep, VolunteerDep, idempotent
+from streetcare.core.street_copy import street_label
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["bag pick-up"])
 
@@ -20,7 +21,7 @@ def bag_out(session: Session, request: BagRequest) -> BagRequestOut:
     return BagRequestOut(
         id=request.id,
         street_id=request.street_id,
-        street_name=street.name if street else f"street {request.street_id}",
+        street_name=street_label(request.street_id, street),
         lat=request.lat,
         lon=request.lon,
         bags=request.bags,

@@ -12,6 +12,7 @@ from services.volunteers.picks.models import Pick, PickPhoto
 from services.volunteers.picks.schemas import PickCreate, PickOut, PickStreetOut
 from services.volunteers.web import SessionDep, VolunteerDep, idempotent
 from streetcare.core.errors import NotFound
+from streetcare.core.street_copy import street_label
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["picks"])
 
@@ -20,7 +21,7 @@ def pick_out(session: Session, pick: Pick) -> PickOut:
     streets = []
     for street_id in repository.street_ids(session, pick.id):
         street = session.get(StreetCopy, street_id)
-        streets.append(PickStreetOut(id=street_id, name=street.name if street else f"street {street_id}"))
+        streets.append(PickStreetOut(id=street_id, name=street_label(street_id, street)))
     return PickOut(
         id=pick.id,
         streets=streets,

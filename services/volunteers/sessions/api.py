@@ -23,6 +23,7 @@ from services.volunteers.teams import repository as teams_repository
 from services.volunteers.teams.models import COORDINATOR, Team
 from services.volunteers.web import MailerDep, SessionDep, VolunteerDep, idempotent
 from streetcare.core.errors import NotFound
+from streetcare.core.street_copy import street_label
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["clean-up sessions"])
 
@@ -32,7 +33,7 @@ def session_out(session: Session, cleanup: CleanupSession, volunteer: Volunteer 
     streets = []
     for street_id in repository.street_ids(session, cleanup.id):
         street = session.get(StreetCopy, street_id)
-        streets.append(SessionStreet(id=street_id, name=street.name if street else f"street {street_id}"))
+        streets.append(SessionStreet(id=street_id, name=street_label(street_id, street)))
     mine = repository.signup(session, cleanup.id, volunteer.id) if volunteer else None
     member = teams_repository.membership(session, cleanup.team_id, volunteer.id) if volunteer else None
     return SessionOut(
