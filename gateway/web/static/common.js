@@ -148,8 +148,9 @@
     if (map.hasTiles || map.getZoom() < (minZoom || 17)) return;
     var bounds = map.getBounds(), seen = {}, shown = 0;
     features.forEach(function (f) {
-      var name = f.properties && f.properties.name, coords = f.geometry.coordinates;
-      if (!name || seen[name] || shown > 120) return;
+      /* "Fabianinkatu, Kirkkokatu – Yliopistonkatu (1/2)" is a stretch of Fabianinkatu: one label per street */
+      var name = f.properties && f.properties.name && String(f.properties.name).split(",")[0], coords = f.geometry.coordinates;
+      if (!name || seen[name] || shown >= 60) return;
       var mid = coords[Math.floor(coords.length / 2)], at = L.latLng(mid[1], mid[0]);
       if (!bounds.contains(at)) return;
       seen[name] = true; shown++;

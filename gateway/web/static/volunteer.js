@@ -3,7 +3,8 @@
   "use strict";
 
   var API = "/api/v1/volunteers";
-  var TOKEN_KEY = "streetcare.volunteer.token";
+  var TOKEN_KEY = "streetcare.volunteer.token"; /* localStorage: logged in across tabs and reloads */
+  var PICK_QUEUE_KEY = "streetcare.volunteer.picks";
   var LANG_KEY = "streetcare.lang";
 
   var TEXT = {
@@ -31,6 +32,9 @@
       "adoption.pausedUntil": "Paused until", "adoption.level": "Street level now", "adoption.target": "target",
       "pick.log": "Log a pick", "pick.save": "Save pick", "pick.bags": "Bags", "pick.minutes": "Minutes",
       "pick.note": "Note (optional)", "pick.photo": "Photo (optional)", "pick.saved": "Pick saved. Thank you!",
+      "pick.queued": "You are offline. The pick is saved on this phone and sent when you are back online.",
+      "pick.waiting": "{count} pick(s) waiting to be sent", "pick.flushed": "Your saved picks were sent.",
+      "pick.refused": "A saved pick was not accepted: {reason}",
       "adoption.pause": "Pause", "adoption.resume": "Resume", "adoption.end": "End",
       "adoption.pauseAsk": "Pause until which date? (YYYY-MM-DD)", "adoption.endAsk": "End this adoption?",
       "sessions.title": "Group clean-ups", "sessions.empty": "No clean-ups planned yet.",
@@ -77,6 +81,9 @@
       "adoption.due": "Volgende ronde", "adoption.pausedUntil": "Gepauzeerd tot", "adoption.level": "Niveau van de straat nu", "adoption.target": "doel",
       "pick.log": "Prikronde loggen", "pick.save": "Opslaan", "pick.bags": "Zakken", "pick.minutes": "Minuten",
       "pick.note": "Opmerking (optioneel)", "pick.photo": "Foto (optioneel)", "pick.saved": "Prikronde opgeslagen. Dank je wel!",
+      "pick.queued": "Je bent offline. De prikronde staat op deze telefoon en wordt verstuurd zodra je weer online bent.",
+      "pick.waiting": "{count} prikronde(s) wachten op verzending", "pick.flushed": "Je bewaarde prikrondes zijn verstuurd.",
+      "pick.refused": "Een bewaarde prikronde is niet aangenomen: {reason}",
       "adoption.pause": "Pauzeren", "adoption.resume": "Hervatten", "adoption.end": "Stoppen",
       "adoption.pauseAsk": "Pauzeren tot welke datum? (JJJJ-MM-DD)", "adoption.endAsk": "Deze adoptie stoppen?",
       "sessions.title": "Opruimacties", "sessions.empty": "Nog geen opruimacties gepland.",
@@ -140,10 +147,10 @@
     });
     var other = lang === "nl" ? "en" : "nl";
     $("lang").textContent = other.toUpperCase();
-    $("lang").setAttribute("aria-label", other === "nl" ? "Nederlands" : "English");
+    $("lang").setAttribute("aria-label", other.toUpperCase() + " \u2013 " + (other === "nl" ? "Nederlands" : "English"));
   }
 
-  function token() { return sessionStorage.getItem(TOKEN_KEY); }
+  function token() { return localStorage.getItem(TOKEN_KEY); }
 
   function api(method, path, body, extraHeaders) {
     var headers = { "Accept": "application/json" };
@@ -151,12 +158,16 @@
     if (token()) { headers.Authorization = "Bearer " + token(); }
     Object.keys(extraHeaders || {}).forEach(function (name) { headers[name] = extraHeaders[name]; });
     return fetch(path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body) })
-      .catch(function () { throw new Error(t("error.network")); })
+      .catch(function () { var error = new Error(t("error.network")); error.network = true; throw error; })
       .then(function (answer) {
         if (answer.status === 204) { return null; }
         return answer.json().catch(function () { return {}; }).then(function (data) {
-          if (answer.status === 401 && token()) { sessionStorage.removeItem(TOKEN_KEY); showWelcome(); }
-          if (!answer.ok) { throw new Error((data && data.detail) || ("HTTP " + answer.status)); }
+          if (answer.status === 401 && token()) { localStorage.removeItem(TOKEN_KEY); showWelcome(); }
+          if (!answer.ok) {
+            var error = new Error((data && data.detail) || ("HTTP " + answer.status));
+            error.network = answer.status >= 500; /* no answer from the service: worth sending again */
+            throw error;
+          }
           return data;
         });
       });
@@ -185,7 +196,7 @@
 
   function logIn(email, password) {
     return api("POST", "/api/v1/auth/login", { email: email, password: password }).then(function (answer) {
-      sessionStorage.setItem(TOKEN_KEY, answer.access_token);
+      localStorage.setItem(TOKEN_KEY, answer.access_token);
       return start();
     });
   }
@@ -242,6 +253,14 @@
 
   function start() {
     return api("GET", API + "/me").then(function (profile) {
+      localStorage.setItem("streetcare.volunteer.me", JSON.stringify(profile));
+      return profile;
+    }, function (error) {
+      /* offline: the page opens with what this phone knew, and picks wait in the queue */
+      var known = localStorage.getItem("streetcare.volunteer.me");
+      if (error.network && known) { return JSON.parse(known); }
+      throw error;
+    }).then(function (profile) {
       me = profile;
       $("welcome").hidden = true;
       $("app").hidden = false;
@@ -249,6 +268,8 @@
       $("me-email").textContent = me.email || "";
       $("opt-out").checked = Boolean(me.leaderboard_opt_out);
       showTab("streets");
+      showQueuedPicks();
+      flushPicks();
     });
   }
 
@@ -354,14 +375,58 @@
       if (adoption.team_id) { body.team_id = adoption.team_id; }
       busy(form, readPhoto(form.elements.photo).then(function (photo) {
         if (photo) { body.photo = photo; }
-        return post(API + "/picks", body);
-      })).then(function () {
-        say(t("pick.saved"));
-        return loadAdoptions();
+        return sendPick({ key: key(), body: body });
+      })).then(function (sent) {
+        say(t(sent ? "pick.saved" : "pick.queued"));
+        showQueuedPicks();
+        return sent ? loadAdoptions() : null;
       }).catch(fail);
     });
     item.appendChild(form);
     form.querySelector(".save-pick").focus();
+  }
+
+  // ---- picks are queued on the phone and sent exactly once (one Idempotency-Key per pick) ----
+
+  function queuedPicks() { try { return JSON.parse(localStorage.getItem(PICK_QUEUE_KEY)) || []; } catch (e) { return []; } }
+  function keepPicks(items) {
+    try { localStorage.setItem(PICK_QUEUE_KEY, JSON.stringify(items)); }
+    catch (e) { items.forEach(function (i) { delete i.body.photo; }); localStorage.setItem(PICK_QUEUE_KEY, JSON.stringify(items)); }
+  }
+  function dropPick(item) { keepPicks(queuedPicks().filter(function (q) { return q.key !== item.key; })); }
+  /* resolves true when sent, false when kept for later (no connection); rejects when refused */
+  function sendPick(item) {
+    if (!queuedPicks().some(function (q) { return q.key === item.key; })) { keepPicks(queuedPicks().concat([item])); }
+    if (!navigator.onLine) { return Promise.resolve(false); }
+    return api("POST", API + "/picks", item.body, { "Idempotency-Key": item.key }).then(function () {
+      dropPick(item);
+      return true;
+    }, function (error) {
+      if (error.network) { return false; }
+      dropPick(item); /* refused: said next to the form, not retried forever */
+      throw error;
+    });
+  }
+  var flushingPicks = false;
+  function flushPicks() {
+    var waiting = queuedPicks();
+    if (flushingPicks || !waiting.length || !navigator.onLine || !token()) { return Promise.resolve(); }
+    flushingPicks = true;
+    return waiting.reduce(function (chain, item) {
+      return chain.then(function () {
+        return sendPick(item).catch(function (error) { say(t("pick.refused").replace("{reason}", error.message), true); });
+      });
+    }, Promise.resolve()).then(function () {
+      flushingPicks = false;
+      if (!queuedPicks().length) { say(t("pick.flushed")); }
+      showQueuedPicks();
+    });
+  }
+  function showQueuedPicks() {
+    var count = queuedPicks().length, node = $("picks-waiting");
+    if (!node) { return; }
+    node.hidden = !count;
+    node.textContent = count ? t("pick.waiting").replace("{count}", String(count)) : "";
   }
 
   function readPhoto(input) {
@@ -550,14 +615,16 @@
     });
     $("logout").addEventListener("click", function () {
       api("POST", "/api/v1/auth/logout").catch(function () { return null; }).then(function () {
-        sessionStorage.removeItem(TOKEN_KEY);
+        localStorage.removeItem(TOKEN_KEY);
+        localStorage.removeItem("streetcare.volunteer.me");
         showWelcome();
       });
     });
     $("delete-account").addEventListener("click", function () {
       if (!window.confirm(t("account.deleteAsk"))) { return; }
       api("DELETE", API + "/me").then(function () {
-        sessionStorage.removeItem(TOKEN_KEY);
+        localStorage.removeItem(TOKEN_KEY);
+        localStorage.removeItem("streetcare.volunteer.me");
         showWelcome();
         say(t("account.deleted"));
       }).catch(fail);
@@ -576,6 +643,11 @@
     });
     wireWelcome();
     wireApp();
+    window.addEventListener("online", flushPicks);
+    window.addEventListener("storage", function (event) {
+      if (event.key === TOKEN_KEY && !event.newValue) { me = null; showWelcome(); } /* logged out in another tab */
+    });
+    if ("serviceWorker" in navigator) { navigator.serviceWorker.register("/sw.js").catch(function () { return null; }); }
     var reset = /reset=([^&]+)/.exec(location.hash);
     if (reset) {
       $("welcome").hidden = false;
