@@ -16,6 +16,11 @@ from tests.browser.axe import serious_violations, small_tap_targets
 pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.xdist_group("stack")]
 
 SCREENSHOT = Path("/tmp/streetcare-volunteer-page.png")
+FILL_COLOURS = """(() => {
+    const out = [];
+    Streetcare.maps[0].eachLayer(l => { if (l.options.fillColor) out.push(l.options.fillColor); });
+    return out;
+})()"""
 
 
 def a_quiet_street(stack: Stack) -> dict[str, Any]:
@@ -195,5 +200,100 @@ def test_a_pick_made_offline_survives_a_reload_and_is_sent_once(stack: Stack, br
         picks = wait_for(lambda: picks_of(stack, token), message="the pick to arrive")
         assert len(picks) == 1 and picks[0]["bags"] == 3
         assert page.evaluate("JSON.parse(localStorage.getItem('streetcare.volunteer.picks') || '[]').length") == 0
+    finally:
+        context.close()
+
+
+def test_adopt_from_the_map_start_a_team_invite_and_plan_a_clean_up(stack: Stack, browser: Any) -> None:
+    street = a_quiet_street(stack)
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        locale="nl-NL",
+        bypass_csp=True,
+        geolocation={"latitude": street["centroid"]["lat"], "longitude": street["centroid"]["lon"]},
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"{stack.gateway_url}/volunteer")
+        page.locator("#signup-name").fill("Coco")
+        page.locator("#signup-email").fill(f"coord{time.monotonic_ns()}@test.example")
+        page.locator("#signup-password").fill("a-long-password")
+        page.locator("#signup-form button[type=submit]").click()
+        page.locator("#me-name").wait_for()
+        # adopt from the map: the streets near me are drawn in the colour of their state
+        page.locator(".tab[data-tab=find]").click()
+        page.locator("#near-me").click()
+        page.wait_for_selector("#results li")
+        wait_for(
+            lambda: page.evaluate(
+                "Streetcare.maps && Streetcare.maps.length === 1 && "
+                "document.querySelectorAll('#find-map path.leaflet-interactive, #find-map canvas').length > 0"
+            ),
+            message="the streets on the map",
+        )
+        colours = page.evaluate(FILL_COLOURS)
+        assert "#1a7f37" in colours  # adoptable streets
+        # a tap on a street on the map takes you to its adopt button
+        point = page.evaluate(
+            """(id) => { const m = Streetcare.maps[0], box = m.getContainer().getBoundingClientRect(); let at = null;
+                m.eachLayer(l => {
+                    if (l.options.fillColor && l.getLatLng && !at) at = m.latLngToContainerPoint(l.getLatLng());
+                });
+                return {x: box.left + at.x, y: box.top + at.y}; }""",
+            street["id"],
+        )
+        page.mouse.click(point["x"], point["y"])
+        wait_for(
+            lambda: page.evaluate("document.activeElement.classList.contains('adopt')"), message="the adopt button"
+        )
+        page.locator(f"#results li[data-street-id='{street['id']}'] button.adopt").click()
+        page.locator(f"#adoptions li[data-street-id='{street['id']}']").wait_for()
+        page.locator(".tab[data-tab=find]").click()
+        wait_for(
+            lambda: "#1f5fbf" in page.evaluate(FILL_COLOURS),
+            message="my street in blue",
+        )
+
+        # a team, with an invite link
+        page.locator(".tab[data-tab=sessions]").click()
+        page.locator("#team-form button[type=submit]").click()
+        assert page.locator("#team-name-error").inner_text() == "Vul dit in."  # next to the field, in Dutch
+        page.locator("#team-name").fill("Straatjutters")
+        assert page.locator("#team-name-error").count() == 0  # goes away when fixed
+        page.locator("#team-form button[type=submit]").click()
+        invite = page.locator("#teams input.invite")
+        invite.wait_for()
+        link = invite.input_value()
+        assert "/volunteer#join=" in link
+
+        # a clean-up on my street: a wrong end time is said next to its field
+        page.locator("#cleanup-form").wait_for()
+        page.locator("#cleanup-title").fill("Grote schoonmaak")
+        tomorrow = page.evaluate("new Date(Date.now() + 86400000).toISOString().slice(0, 10)")
+        page.locator("#cleanup-date").fill(tomorrow)
+        page.locator("#cleanup-start").fill("14:00")
+        page.locator("#cleanup-end").fill("13:00")
+        page.locator("#cleanup-form button[type=submit]").click()
+        assert page.locator("#cleanup-end-error").inner_text() == "Het einde moet na het begin liggen."
+        page.locator("#cleanup-end").fill("16:00")
+        page.locator("#cleanup-form button[type=submit]").click()
+        page.wait_for_selector("#sessions li")
+        assert "Grote schoonmaak" in page.locator("#sessions").inner_text()
+        assert serious_violations(page) == []
+        assert small_tap_targets(page) == []
+
+        # a second volunteer opens the invite link and is in the team
+        other = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-GB")
+        second = other.new_page()
+        second.goto(f"{stack.gateway_url}/volunteer")
+        second.locator("#signup-name").fill("Dani")
+        second.locator("#signup-email").fill(f"member{time.monotonic_ns()}@test.example")
+        second.locator("#signup-password").fill("a-long-password")
+        second.locator("#signup-form button[type=submit]").click()
+        second.locator("#me-name").wait_for()
+        second.goto(link)
+        second.get_by_text("You joined the team Straatjutters").wait_for()
+        other.close()
     finally:
         context.close()
