@@ -124,8 +124,9 @@
       }
       state.routeLayer.addLayer(L.polyline(line, { color: colour, weight: 3, opacity: 0.85, dashArray: crew.path ? null : "6 4", interactive: false, className: "route" }));
       crew.visits.forEach(function (v) {
-        var stop = L.circleMarker([v.lat, v.lon], { radius: v.change === "added" ? 8 : 6, color: v.change === "added" ? "#7b2ff7" : "#fff",
-          weight: v.change === "added" ? 3 : 1, fillColor: colour, fillOpacity: 1 });
+        /* small at city scale so the street colours stay readable; new stops ringed in purple */
+        var stop = L.circleMarker([v.lat, v.lon], { radius: 5, color: v.change === "added" ? "#7b2ff7" : "#fff",
+          weight: v.change === "added" ? 2 : 1, fillColor: colour, fillOpacity: 1 });
         stop.bindTooltip(crew.name + " #" + (v.position + 1) + " " + (v.eta_local || "") + " " + v.street_name);
         stop.on("click", function () { showStreet(v.street_id); });
         state.routeLayer.addLayer(stop);
