@@ -1,6 +1,12 @@
 # syntax=docker/dockerfile:1
 # One image for every Streetcare process (services, gateway, worker, beat, migrate); the command
 # decides which one runs. Build: docker build -t streetcare:dev .
+# The map library for the pages, from package-lock.json (npm checks each package's integrity).
+FROM node:20-slim AS web
+WORKDIR /web
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -29,6 +35,8 @@ COPY streetcare ./streetcare
 COPY services ./services
 COPY gateway ./gateway
 COPY workers ./workers
+COPY --from=web /web/node_modules/leaflet/package.json ./node_modules/leaflet/package.json
+COPY --from=web /web/node_modules/leaflet/dist ./node_modules/leaflet/dist
 RUN uv sync --frozen --no-dev \
  && mkdir -p /app/var \
  && chown -R streetcare:streetcare /app/var

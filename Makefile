@@ -21,7 +21,12 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --quiet
 	@touch $@
 
-install: $(VENV)/.synced ## Create .venv and install the pinned dependencies (uv.lock)
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: the web pages need Leaflet from package-lock.json (apt-get install -y npm)"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.synced node_modules/.installed ## Create .venv and node_modules (uv.lock, package-lock.json, integrity checked)
 
 run: install ## Start the whole stack on http://127.0.0.1:8000 (GATEWAY_PORT overrides); Ctrl-C stops it
 	$(BIN)/streetcare run

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import redis.asyncio as aioredis
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
-from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from gateway import auth, live, upstream
 from gateway.security import CircuitBreaker, RateLimit, RateLimiter, SecurityHeadersMiddleware
 from gateway.settings import GatewaySettings
+from gateway.web_assets import WEB_DIR, mount_web_assets
 from streetcare.core.logs import CorrelationIdMiddleware, configure_logging
 from streetcare.core.metrics import MetricsMiddleware, metrics_response
 
-WEB_DIR = Path(__file__).parent / "web"
 PAGES = {"/": "index.html", "/report": "report.html", "/volunteer": "volunteer.html", "/dispatch": "dispatch.html"}
 PROXIED_SERVICES = ("scheduling", "reports", "volunteers")
 
@@ -56,6 +55,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         service: CircuitBreaker(settings.breaker_failure_threshold, settings.breaker_cooldown_seconds)
         for service in PROXIED_SERVICES
     }
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeadersMiddleware, tile_origin=_origin(settings.map_tile_url))
     app.add_middleware(MetricsMiddleware, service="gateway")
     app.add_middleware(CorrelationIdMiddleware)
@@ -132,7 +132,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         if not (WEB_DIR / filename).exists():
             continue
         app.add_api_route(route, _page(filename), methods=["GET"], include_in_schema=False)
-    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    mount_web_assets(app, settings)
     return app
 
 
@@ -170,6 +170,6 @@ def _page(filename: str):  # type: ignore[no-untyped-def]
     path = WEB_DIR / filename
 
     async def page() -> FileResponse:
-        return FileResponse(path, media_type="text/html; charset=utf-8")
+        return FileResponse(path, media_type="text/html; charset=utf-8", headers={"cache-control": "no-cache"})
 
     return page

@@ -27,6 +27,8 @@ class GatewaySettings(ProcessSettings):
     breaker_cooldown_seconds: float = 10.0
     map_tile_url: str = ""
     map_attribution: str = "© OpenStreetMap contributors"
+    map_max_zoom: int = 19
+    map_street_attribution: str = "Street data © OpenStreetMap contributors, ODbL"
 
     def upstreams(self) -> dict[str, str]:
         return {

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 
 from conftest import wait_for
 from streetcare.testing import Stack
+from tests.browser.axe import serious_violations, small_tap_targets
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.xdist_group("stack")]
 PHONE = {"width": 360, "height": 740}
@@ -39,16 +40,37 @@ def reports_with(stack: Stack, description: str) -> list[Any]:
         engine.dispose()
 
 
-def phone(browser: Any, street: dict[str, Any]) -> Any:
+def phone(browser: Any, street: dict[str, Any], locale: str = "en-GB", lat_shift: float = 0.0, **options: Any) -> Any:
     return browser.new_context(
         viewport=PHONE,
         device_scale_factor=2,
         is_mobile=True,
         has_touch=True,
-        locale="en-GB",
-        geolocation={"latitude": street["centroid"]["lat"], "longitude": street["centroid"]["lon"]},
+        locale=locale,
+        geolocation={"latitude": street["centroid"]["lat"] + lat_shift, "longitude": street["centroid"]["lon"]},
         permissions=["geolocation"],
+        **options,
     )
+
+
+MAP_STATE = """(() => {
+    const m = Streetcare.maps[0], c = m.getCenter();
+    return {zoom: m.getZoom(), lat: c.lat, lon: c.lng};
+})()"""
+PIN_AT = """(() => {
+    let p;
+    Streetcare.maps[0].eachLayer(l => { if (l.dragging && l.getLatLng) p = l.getLatLng(); });
+    return [p.lat, p.lng];
+})()"""
+
+
+def map_state(page: Any) -> dict[str, Any]:
+    state: dict[str, Any] = page.evaluate(MAP_STATE)
+    return state
+
+
+def queue_length(page: Any) -> int:
+    return int(page.evaluate("JSON.parse(localStorage.getItem('streetcare.report.queue') || '[]').length"))
 
 
 def photo_bytes() -> bytes:
@@ -60,16 +82,25 @@ def photo_bytes() -> bytes:
 def test_file_a_report_with_a_photo_on_a_phone(stack: Stack, browser: Any) -> None:
     street = a_street(stack, 101)
     description = f"browser photo {uuid.uuid4().hex[:8]}"
-    context = phone(browser, street)
+    context = phone(browser, street, bypass_csp=True)  # bypass_csp: axe is injected inline
     errors: list[str] = []
+    external: list[str] = []
     try:
         page = context.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("request", lambda r: external.append(r.url) if not r.url.startswith(stack.gateway_url) else None)
         page.goto(f"{stack.gateway_url}/report")
         page.get_by_role("heading", name="Report litter").wait_for()
-        page.wait_for_selector("#map svg path")
+        page.wait_for_selector("#map.leaflet-container")
+        page.wait_for_function("Streetcare.maps && Streetcare.maps.length === 1")
+        assert serious_violations(page) == []
         page.get_by_role("button", name="Use my location").click()
-        page.wait_for_selector("#spot:has-text('Spot chosen')")
+        page.wait_for_selector("#spot[data-state=street]")
+        # the street's name is shown as soon as the spot is set
+        assert page.locator("#spot").inner_text().startswith("Spot chosen: ")
+        assert len(page.locator("#spot").inner_text()) > len("Spot chosen: ")
+        assert map_state(page)["zoom"] >= 17
         page.get_by_label("Litter", exact=True).check()
         page.set_input_files(
             "#photo", files=[{"name": "litter.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}]
@@ -77,27 +108,157 @@ def test_file_a_report_with_a_photo_on_a_phone(stack: Stack, browser: Any) -> No
         page.get_by_label("What do you see? (optional)").fill(description)
         page.get_by_label("Email for updates (optional)").fill("browser@example.org")
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scrolling
+        assert small_tap_targets(page) == []
+        assert serious_violations(page) == []
         page.get_by_role("button", name="Send report").click()
         page.wait_for_selector("#tracking:not([hidden]) #track-history li")
         assert "#track=" in page.url
         assert page.locator("#track-status").inner_text() in ("Open", "Already reported")
+        assert page.locator("#track-facts").inner_text().count("Litter") == 1  # the category in words, not "litter"
         page.wait_for_selector("#track-photo:not([hidden])")
+        assert serious_violations(page) == []
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "report-tracking.png"), full_page=True)
         rows = reports_with(stack, description)
         assert len(rows) == 1 and rows[0][1] is not None  # the photo is attached
-        page.goto(f"{stack.gateway_url}/report")  # the form itself, for the record
+        # a second report at the same spot sees the first nearby, with its photo and its age
+        page.goto(f"{stack.gateway_url}/report")
         page.get_by_role("button", name="Use my location").click()
-        page.wait_for_selector("#spot:has-text('Spot chosen')")
-        page.screenshot(path=str(SCREENSHOTS / "report-form.png"), full_page=True)
+        page.wait_for_selector("#nearby li img.thumb")
+        assert "reported" in page.locator("#nearby li").first.inner_text()
         page.get_by_role("button", name="Nederlands").click()
         page.get_by_role("heading", name="Zwerfafval melden").wait_for()
+        assert "gemeld" in page.locator("#nearby li").first.inner_text()
+        assert page.locator("#spot").inner_text().startswith("Plek gekozen: ")
+        assert serious_violations(page) == []
         assert errors == []
+        assert external == []  # no CDN, no tile server: the city's own streets are the base map
+    finally:
+        context.close()
+
+
+def test_the_map_pans_and_zooms_and_the_pin_drags(stack: Stack, browser: Any) -> None:
+    street = a_street(stack, 30)
+    context = phone(browser, street)
+    try:
+        page = context.new_page()
+        page.goto(f"{stack.gateway_url}/report")
+        page.wait_for_function("Streetcare.maps && Streetcare.maps.length === 1")
+        page.get_by_role("button", name="Use my location").click()
+        page.wait_for_selector("#spot[data-state=street]")
+        before = map_state(page)
+        page.locator(".leaflet-control-zoom-out").click()
+        wait_for(lambda: map_state(page)["zoom"] == before["zoom"] - 1, message="zoomed out")
+        box = page.locator("#map").bounding_box()
+        centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.move(centre[0] - 60, centre[1] + 60)
+        page.mouse.down()
+        page.mouse.move(centre[0] + 40, centre[1] - 40, steps=8)
+        page.mouse.up()
+        moved = map_state(page)
+        assert (moved["lat"], moved["lon"]) != (before["lat"], before["lon"])  # panned
+        pin = page.locator(".leaflet-marker-icon.pin").bounding_box()
+        start_lat_lon = page.evaluate(PIN_AT)
+        page.mouse.move(pin["x"] + 22, pin["y"] + 30)
+        page.mouse.down()
+        page.mouse.move(pin["x"] + 52, pin["y"] + 10, steps=8)
+        page.mouse.up()
+        end_lat_lon = page.evaluate(PIN_AT)
+        assert end_lat_lon != start_lat_lon
+        assert end_lat_lon[1] > start_lat_lon[1]  # dragged east
+        page.wait_for_selector("#spot[data-state=street], #spot[data-state=far]")
+    finally:
+        context.close()
+
+
+def test_a_spot_far_from_any_street_is_explained_before_sending(stack: Stack, browser: Any) -> None:
+    street = a_street(stack, 12)
+    context = phone(browser, street, locale="nl-NL", lat_shift=0.03)  # about 3 km north of the street
+    try:
+        page = context.new_page()
+        page.goto(f"{stack.gateway_url}/report")
+        page.get_by_role("heading", name="Zwerfafval melden").wait_for()
+        page.wait_for_function("Streetcare.maps && Streetcare.maps.length === 1")
+        page.get_by_role("button", name="Gebruik mijn locatie").click()
+        page.wait_for_selector("#spot[data-state=far]")
+        text = page.locator("#spot").inner_text()
+        assert "van de dichtstbijzijnde straat" in text and "versleep de speld" in text
+    finally:
+        context.close()
+
+
+def test_an_offline_report_with_a_photo_survives_a_lost_answer_and_is_filed_once(stack: Stack, browser: Any) -> None:
+    """The photo is uploaded once, its id kept with the queued report; the report's answer is lost;
+    the retry sends the same body with the same key and finds the report the first attempt made."""
+    street = a_street(stack, 55)
+    description = f"browser lost answer {uuid.uuid4().hex[:8]}"
+    context = phone(browser, street, service_workers="block")
+    photo_uploads: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("request", lambda r: photo_uploads.append(r.url) if r.method == "POST" and "/photos" in r.url else None)
+        page.goto(f"{stack.gateway_url}/report")
+        page.wait_for_selector("input[name=category]")
+        page.get_by_role("button", name="Use my location").click()
+        page.wait_for_selector("#spot[data-state=street]")
+        page.get_by_label("Litter", exact=True).check()
+        page.set_input_files(
+            "#photo", files=[{"name": "litter.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}]
+        )
+        page.get_by_label("What do you see? (optional)").fill(description)
+
+        def lose_the_answer(route: Any) -> None:
+            route.fetch()  # the server files the report…
+            route.abort("connectionreset")  # …and the phone never hears back
+
+        page.route("**/api/v1/reports/reports", lose_the_answer)
+        page.get_by_role("button", name="Send report").click()
+        page.wait_for_selector("#message:has-text('saved on this phone')")
+        assert len(reports_with(stack, description)) == 1  # made on the server
+        queued = page.evaluate("JSON.parse(localStorage.getItem('streetcare.report.queue'))")
+        assert len(queued) == 1 and queued[0]["body"]["photo_id"]  # the photo's id is kept with the key
+        assert "Litter (with photo)" in page.locator("#mine").inner_text()  # not the code "litter"
+        page.unroute("**/api/v1/reports/reports")
+        page.reload()  # the queue survives a reload and is sent
+        page.wait_for_selector("#tracking:not([hidden]) #track-history li")
+        wait_for(lambda: queue_length(page) == 0, message="the queue to empty")
+        rows = reports_with(stack, description)
+        assert len(rows) == 1 and rows[0][1] is not None
+        assert len(photo_uploads) == 1
+    finally:
+        context.close()
+
+
+def test_a_refused_queued_report_is_kept_and_explained(stack: Stack, browser: Any) -> None:
+    street = a_street(stack, 12)
+    description = f"browser refused {uuid.uuid4().hex[:8]}"
+    context = phone(browser, street, lat_shift=0.03)
+    try:
+        page = context.new_page()
+        page.goto(f"{stack.gateway_url}/report")
+        page.wait_for_selector("input[name=category]")
+        page.get_by_role("button", name="Use my location").click()
+        page.wait_for_selector("#spot[data-state=far]")
+        context.set_offline(True)
+        page.get_by_label("Litter", exact=True).check()
+        page.get_by_label("What do you see? (optional)").fill(description)
+        page.get_by_role("button", name="Send report").click()
+        page.wait_for_selector("#message:has-text('saved on this phone')")
+        context.set_offline(False)
+        page.wait_for_selector("#mine li.refused")
+        item = page.locator("#mine li.refused")
+        assert "not accepted" in item.inner_text() and "pin" in item.inner_text()
+        assert queue_length(page) == 1  # kept, not deleted silently
+        assert reports_with(stack, description) == []
+        item.get_by_role("button", name="Remove").click()
+        wait_for(lambda: queue_length(page) == 0, message="the refused report to be removed")
     finally:
         context.close()
 
 
 def test_a_report_made_offline_is_sent_once_when_back_online(stack: Stack, browser: Any) -> None:
+    """The page opens offline (service worker), a report queued offline survives the reload, and is
+    sent exactly once when the phone is back online."""
     street = a_street(stack, 77)
     description = f"browser offline {uuid.uuid4().hex[:8]}"
     context = phone(browser, street)
@@ -105,20 +266,24 @@ def test_a_report_made_offline_is_sent_once_when_back_online(stack: Stack, brows
         page = context.new_page()
         page.goto(f"{stack.gateway_url}/report")
         page.wait_for_selector("input[name=category]")
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
+        wait_for(lambda: page.evaluate("caches.match('/report').then(r => !!r)"), message="the page to be cached")
         page.get_by_role("button", name="Use my location").click()
-        page.wait_for_selector("#spot:has-text('Spot chosen')")
+        page.wait_for_selector("#spot[data-state=street]")
         context.set_offline(True)
         page.get_by_label("Overflowing bin").check()
         page.get_by_label("What do you see? (optional)").fill(description)
         page.get_by_role("button", name="Send report").click()
         page.wait_for_selector("#message:has-text('saved on this phone')")
-        assert page.evaluate("JSON.parse(localStorage.getItem('streetcare.report.queue')).length") == 1
+        assert queue_length(page) == 1
+        page.reload()  # offline: the service worker serves the page
+        page.get_by_role("heading", name="Report litter").wait_for()
+        assert "Overflowing bin" in page.locator("#mine").inner_text()
+        assert queue_length(page) == 1
         assert reports_with(stack, description) == []
         context.set_offline(False)
         page.wait_for_selector("#tracking:not([hidden]) #track-history li")
-        wait_for(
-            lambda: page.evaluate("JSON.parse(localStorage.getItem('streetcare.report.queue') || '[]').length") == 0
-        )
+        wait_for(lambda: queue_length(page) == 0, message="the queue to empty")
         # coming online again (a flaky connection) and reloading must not send it a second time
         context.set_offline(True)
         context.set_offline(False)

@@ -11,10 +11,16 @@ import pytest
 
 from conftest import wait_for
 from streetcare.testing import Stack
+from tests.browser.axe import serious_violations, small_tap_targets
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.xdist_group("stack")]
 
 SCREENSHOT = Path("/tmp/streetcare-volunteer-page.png")
+FILL_COLOURS = """(() => {
+    const out = [];
+    Streetcare.maps[0].eachLayer(l => { if (l.options.fillColor) out.push(l.options.fillColor); });
+    return out;
+})()"""
 
 
 def a_quiet_street(stack: Stack) -> dict[str, Any]:
@@ -58,7 +64,7 @@ def test_sign_up_adopt_log_a_pick_and_scheduling_sees_it(stack: Stack, browser: 
         page.get_by_role("button", name="Sign up").click()
         page.get_by_text("Hello").wait_for()
         assert page.locator("#me-name").inner_text() == "Pia"
-        assert page.evaluate("sessionStorage.getItem('streetcare.volunteer.token')")
+        assert page.evaluate("localStorage.getItem('streetcare.volunteer.token')")
 
         # adopt the street, found by its name
         page.get_by_role("button", name="Adopt", exact=True).click()
@@ -125,5 +131,169 @@ def test_the_page_is_keyboard_usable_and_labelled(stack: Stack, browser: Any) ->
         page.keyboard.press("Tab")
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.id") == "login-email"
+    finally:
+        context.close()
+
+
+def picks_of(stack: Stack, token: str) -> list[Any]:
+    answer = httpx.get(f"{stack.gateway_url}/api/v1/volunteers/picks", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.text
+    picks: list[Any] = answer.json()
+    return picks
+
+
+def test_a_pick_made_offline_survives_a_reload_and_is_sent_once(stack: Stack, browser: Any) -> None:
+    """Logged in across tabs and reloads; the page opens offline; a pick queued offline is sent once."""
+    street = a_quiet_street(stack)
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-GB", bypass_csp=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{stack.gateway_url}/volunteer")
+        assert serious_violations(page) == []
+        assert small_tap_targets(page) == []
+        email = f"offline{time.monotonic_ns()}@test.example"
+        page.get_by_label("Your name (shown to other volunteers)").fill("Olli")
+        page.get_by_label("Email (never shown to others)").fill(email)
+        page.locator("#signup-password").fill("a-long-password")
+        page.get_by_role("button", name="Sign up").click()
+        page.get_by_text("Hello").wait_for()
+        token = page.evaluate("localStorage.getItem('streetcare.volunteer.token')")
+        page.get_by_role("button", name="Adopt", exact=True).click()
+        page.get_by_label("Street name").fill(street["name"])
+        page.get_by_role("button", name="Search").click()
+        page.locator(f"#results li[data-street-id='{street['id']}']").get_by_role("button").click()
+        card = page.locator(f"#adoptions li[data-street-id='{street['id']}']")
+        card.wait_for()
+        assert serious_violations(page) == []
+        assert small_tap_targets(page) == []
+
+        # logged in after a reload and in another tab
+        page.reload()
+        page.get_by_text("Hello").wait_for()
+        other = context.new_page()
+        other.goto(f"{stack.gateway_url}/volunteer")
+        other.get_by_text("Hello").wait_for()
+        other.close()
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
+        wait_for(lambda: page.evaluate("caches.match('/volunteer').then(r => !!r)"), message="the page to be cached")
+
+        context.set_offline(True)
+        # Chromium's offline emulation is per document: a reload may briefly get a connection, so the
+        # picks endpoint is also cut, as it would be on a phone without one
+        context.route("**/api/v1/volunteers/picks", lambda route: route.abort("internetdisconnected"))
+        card.get_by_role("button", name="Log a pick").click()
+        card.get_by_label("Bags").fill("3")
+        card.get_by_role("button", name="Save pick").click()
+        page.get_by_text("saved on this phone").wait_for()
+        page.reload()  # offline: the service worker serves the page, the queue is still there
+        page.get_by_text("Hello").wait_for()
+        page.get_by_text("1 pick(s) waiting to be sent").wait_for()
+        assert picks_of(stack, token) == []
+        context.unroute("**/api/v1/volunteers/picks")
+        context.set_offline(False)
+        page.get_by_text("Your saved picks were sent").wait_for()
+        # a flaky connection and another reload send nothing twice
+        context.set_offline(True)
+        context.set_offline(False)
+        page.reload()
+        page.get_by_text("Hello").wait_for()
+        picks = wait_for(lambda: picks_of(stack, token), message="the pick to arrive")
+        assert len(picks) == 1 and picks[0]["bags"] == 3
+        assert page.evaluate("JSON.parse(localStorage.getItem('streetcare.volunteer.picks') || '[]').length") == 0
+    finally:
+        context.close()
+
+
+def test_adopt_from_the_map_start_a_team_invite_and_plan_a_clean_up(stack: Stack, browser: Any) -> None:
+    street = a_quiet_street(stack)
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        locale="nl-NL",
+        bypass_csp=True,
+        geolocation={"latitude": street["centroid"]["lat"], "longitude": street["centroid"]["lon"]},
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"{stack.gateway_url}/volunteer")
+        page.locator("#signup-name").fill("Coco")
+        page.locator("#signup-email").fill(f"coord{time.monotonic_ns()}@test.example")
+        page.locator("#signup-password").fill("a-long-password")
+        page.locator("#signup-form button[type=submit]").click()
+        page.locator("#me-name").wait_for()
+        # adopt from the map: the streets near me are drawn in the colour of their state
+        page.locator(".tab[data-tab=find]").click()
+        page.locator("#near-me").click()
+        page.wait_for_selector("#results li")
+        wait_for(
+            lambda: page.evaluate(
+                "Streetcare.maps && Streetcare.maps.length === 1 && "
+                "document.querySelectorAll('#find-map path.leaflet-interactive, #find-map canvas').length > 0"
+            ),
+            message="the streets on the map",
+        )
+        colours = page.evaluate(FILL_COLOURS)
+        assert "#1a7f37" in colours  # adoptable streets
+        # a tap on a street on the map takes you to its adopt button
+        point = page.evaluate(
+            """(id) => { const m = Streetcare.maps[0], box = m.getContainer().getBoundingClientRect(); let at = null;
+                m.eachLayer(l => {
+                    if (l.options.fillColor && l.getLatLng && !at) at = m.latLngToContainerPoint(l.getLatLng());
+                });
+                return {x: box.left + at.x, y: box.top + at.y}; }""",
+            street["id"],
+        )
+        page.mouse.click(point["x"], point["y"])
+        wait_for(
+            lambda: page.evaluate("document.activeElement.classList.contains('adopt')"), message="the adopt button"
+        )
+        page.locator(f"#results li[data-street-id='{street['id']}'] button.adopt").click()
+        page.locator(f"#adoptions li[data-street-id='{street['id']}']").wait_for()
+        page.locator(".tab[data-tab=find]").click()
+        wait_for(
+            lambda: "#1f5fbf" in page.evaluate(FILL_COLOURS),
+            message="my street in blue",
+        )
+
+        # a team, with an invite link
+        page.locator(".tab[data-tab=sessions]").click()
+        page.locator("#team-form button[type=submit]").click()
+        assert page.locator("#team-name-error").inner_text() == "Vul dit in."  # next to the field, in Dutch
+        page.locator("#team-name").fill("Straatjutters")
+        assert page.locator("#team-name-error").count() == 0  # goes away when fixed
+        page.locator("#team-form button[type=submit]").click()
+        invite = page.locator("#teams input.invite")
+        invite.wait_for()
+        link = invite.input_value()
+        assert "/volunteer#join=" in link
+
+        # a clean-up on my street: a wrong end time is said next to its field
+        page.locator("#cleanup-form").wait_for()
+        page.locator("#cleanup-title").fill("Grote schoonmaak")
+        tomorrow = page.evaluate("new Date(Date.now() + 86400000).toISOString().slice(0, 10)")
+        page.locator("#cleanup-date").fill(tomorrow)
+        page.locator("#cleanup-start").fill("14:00")
+        page.locator("#cleanup-end").fill("13:00")
+        page.locator("#cleanup-form button[type=submit]").click()
+        assert page.locator("#cleanup-end-error").inner_text() == "Het einde moet na het begin liggen."
+        page.locator("#cleanup-end").fill("16:00")
+        page.locator("#cleanup-form button[type=submit]").click()
+        page.wait_for_selector("#sessions li")
+        assert "Grote schoonmaak" in page.locator("#sessions").inner_text()
+        assert serious_violations(page) == []
+        assert small_tap_targets(page) == []
+
+        # a second volunteer opens the invite link and is in the team
+        other = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-GB")
+        second = other.new_page()
+        second.goto(f"{stack.gateway_url}/volunteer")
+        second.locator("#signup-name").fill("Dani")
+        second.locator("#signup-email").fill(f"member{time.monotonic_ns()}@test.example")
+        second.locator("#signup-password").fill("a-long-password")
+        second.locator("#signup-form button[type=submit]").click()
+        second.locator("#me-name").wait_for()
+        second.goto(link)
+        second.get_by_text("You joined the team Straatjutters").wait_for()
+        other.close()
     finally:
         context.close()

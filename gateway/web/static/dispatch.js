@@ -1,295 +1,312 @@
-/* Streetcare dispatcher page: plans per crew, a self-drawn SVG street map, live updates.
-   No framework, no inline script or style (CSP: script-src 'self'; style-src 'self'). */
+/* Streetcare dispatcher page: plans per crew on a Leaflet map, a work queue, live updates.
+   Uses the shared module (common.js); no inline script or style (CSP). */
 (function () {
   "use strict";
-
+  var SC = window.Streetcare, $ = SC.$, t = SC.t;
   var API = "/api/v1/scheduling";
   var TOKEN_KEY = "streetcare.dispatch.token";
-  var LANG_KEY = "streetcare.dispatch.lang";
-  var SVG_NS = "http://www.w3.org/2000/svg";
+  var ROLE_KEY = "streetcare.dispatch.role";
   var CREW_COLOURS = ["#0b6e4f", "#1f5fbf", "#b5179e", "#e76f51", "#2a9d8f", "#6a4c93", "#8d6e00", "#d62828"];
+  var LEVEL_COLOURS = { "A+": "#1a7f37", A: "#6cbf4a", B: "#d4c43a", C: "#ef8a2b", D: "#c92a2a" };
+  var LEVEL_RANK = { "A+": 0, A: 1, B: 2, C: 3, D: 4 };
 
-  var TEXT = {
-    en: {
-      title: "Streetcare dispatch", today: "Today", tomorrow: "Tomorrow", replan: "Re-plan now", logout: "Log out",
-      login_title: "Dispatcher login", email: "Email", password: "Password", login: "Log in",
-      login_failed: "Login failed: ", not_dispatcher: "This page is for dispatchers.",
-      map_title: "Streets by estimated level", plan_title: "Crew plans", legend_changed: "new on this version",
-      attribution: "Street data © OpenStreetMap contributors",
-      removed_title: "Taken off since the previous version", no_plan: "No plan for this day yet.", planning: "planning…",
-      version: "version", visits: "visits", crew_hours: "crew hours", prize: "of the available prize",
-      print: "Print route", done: "Done", mark_done: "Mark done", started: "under way", added: "new",
-      moved: "moved", reordered: "re-ordered", shift: "shift", back_at: "back at", no_visits: "No visits.",
-      live_on: "live", live_off: "live updates reconnecting…", updated: "updated to version ",
-      loading: "Loading…", error: "Something went wrong: ", kind_clean: "clean", kind_bags: "bags",
-      kind_bulky: "bulky", mode_foot: "on foot", mode_sweeper: "sweeper", mode_bulky_truck: "bulky-waste truck",
-      since: "trigger"
-    },
-    nl: {
-      title: "Streetcare planning", today: "Vandaag", tomorrow: "Morgen", replan: "Nu herplannen", logout: "Uitloggen",
-      login_title: "Inloggen planner", email: "E-mail", password: "Wachtwoord", login: "Inloggen",
-      login_failed: "Inloggen mislukt: ", not_dispatcher: "Deze pagina is voor planners.",
-      map_title: "Straten naar verwacht beeldniveau", plan_title: "Ploegplanning", legend_changed: "nieuw in deze versie",
-      attribution: "Straatgegevens © OpenStreetMap-bijdragers",
-      removed_title: "Vervallen sinds de vorige versie", no_plan: "Nog geen planning voor deze dag.", planning: "planning wordt gemaakt…",
-      version: "versie", visits: "bezoeken", crew_hours: "ploeguren", prize: "van de beschikbare winst",
-      print: "Route afdrukken", done: "Klaar", mark_done: "Afmelden", started: "bezig", added: "nieuw",
-      moved: "verplaatst", reordered: "andere volgorde", shift: "dienst", back_at: "terug om", no_visits: "Geen bezoeken.",
-      live_on: "live", live_off: "live-updates verbinden opnieuw…", updated: "bijgewerkt naar versie ",
-      loading: "Laden…", error: "Er ging iets mis: ", kind_clean: "vegen", kind_bags: "zakken",
-      kind_bulky: "grofvuil", mode_foot: "te voet", mode_sweeper: "veegmachine", mode_bulky_truck: "grofvuilwagen",
-      since: "aanleiding"
-    }
-  };
-
-  var state = {
-    lang: "en", days: null, day: "today", plan: null, streets: null, projection: null, source: null,
-    liveVersion: null
-  };
-
-  function $(id) { return document.getElementById(id); }
-  function t(key) { return (TEXT[state.lang] && TEXT[state.lang][key]) || TEXT.en[key] || key; }
-  function token() { return sessionStorage.getItem(TOKEN_KEY); }
+  var state = { days: null, day: "today", plan: undefined, streets: null, source: null, map: null,
+    streetLines: {}, routeLayer: null, reports: [], pendingDone: null };
 
   function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined && text !== null) { node.textContent = text; }
+    var node = SC.el(tag, {}, text);
+    if (className) node.className = className;
     return node;
   }
+  function token() { try { return localStorage.getItem(TOKEN_KEY); } catch (e) { return null; } }
+  function say(text) { $("plan-message").textContent = text || ""; }
 
-  function svg(tag, attrs) {
-    var node = document.createElementNS(SVG_NS, tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    return node;
-  }
-
-  function api(path, options) {
-    options = options || {};
-    var headers = options.headers || {};
-    if (token()) { headers.Authorization = "Bearer " + token(); }
-    options.headers = headers;
-    return fetch(path, options).then(function (answer) {
-      if (answer.status === 401) { logout(); throw new Error("401"); }
-      return answer;
-    });
-  }
-
+  /* JSON with the dispatcher's token; a 401 logs out */
   function json(path, options) {
-    return api(path, options).then(function (answer) {
+    options = Object.assign({ token: token() }, options || {});
+    return SC.api(path, options).then(function (answer) {
+      if (answer.status === 401) { logout(); throw new Error("401"); }
       if (!answer.ok) {
-        return answer.json().catch(function () { return {}; }).then(function (body) {
-          var error = new Error(body.detail || ("HTTP " + answer.status));
-          error.status = answer.status;
-          throw error;
-        });
+        var error = new Error((answer.body && answer.body.detail) || ("HTTP " + answer.status));
+        error.status = answer.status;
+        throw error;
       }
-      return answer.json();
-    });
+      return answer.body;
+    }, function () { throw new Error(t("dispatch.error", { reason: "network" })); });
   }
 
   /* --- language --- */
-  function applyLanguage(lang) {
-    state.lang = TEXT[lang] ? lang : "en";
-    localStorage.setItem(LANG_KEY, state.lang);
-    document.documentElement.lang = state.lang;
-    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (node) {
-      node.textContent = t(node.getAttribute("data-i18n"));
+  function applyLanguage() {
+    SC.applyLanguage();
+    document.title = t("dispatch.title");
+    document.querySelectorAll("button.lang").forEach(function (b) {
+      b.classList.toggle("active", b.getAttribute("data-lang") === SC.lang);
+      b.setAttribute("aria-pressed", String(b.getAttribute("data-lang") === SC.lang));
     });
-    Array.prototype.forEach.call(document.querySelectorAll("button.lang"), function (b) {
-      b.classList.toggle("active", b.getAttribute("data-lang") === state.lang);
-    });
-    if (state.plan !== undefined) { renderPlan(); }
+    if (state.plan !== undefined) renderPlan();
+    renderQueue();
   }
 
-  /* --- login --- */
+  /* --- login: the token is kept in localStorage, so other tabs and reloads stay logged in --- */
   function showLogin(show) {
     $("login").hidden = !show;
     $("app").hidden = show;
     $("logout").hidden = show;
     $("replan").hidden = show;
   }
-
   function logout() {
-    sessionStorage.removeItem(TOKEN_KEY);
+    try { localStorage.removeItem(TOKEN_KEY); localStorage.removeItem(ROLE_KEY); } catch (e) { /* private mode */ }
     if (state.source) { state.source.close(); state.source = null; }
     showLogin(true);
   }
-
   function login(event) {
     event.preventDefault();
     $("login-error").textContent = "";
-    fetch("/api/v1/auth/login", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ email: $("email").value, password: $("password").value })
-    }).then(function (answer) {
-      return answer.json().then(function (body) {
-        if (!answer.ok) { throw new Error(body.detail || answer.status); }
-        if (body.role !== "dispatcher" && body.role !== "admin") { throw new Error(t("not_dispatcher")); }
-        sessionStorage.setItem(TOKEN_KEY, body.access_token);
-        start();
-      });
-    }).catch(function (error) { $("login-error").textContent = t("login_failed") + error.message; });
+    SC.api("/api/v1/auth/login", { json: { email: $("email").value, password: $("password").value } }).then(function (answer) {
+      if (!answer.ok) throw new Error((answer.body && answer.body.detail) || answer.status);
+      if (answer.body.role !== "dispatcher" && answer.body.role !== "admin") throw new Error(t("dispatch.not_dispatcher"));
+      localStorage.setItem(TOKEN_KEY, answer.body.access_token);
+      localStorage.setItem(ROLE_KEY, answer.body.role);
+      start();
+    }).catch(function (error) { $("login-error").textContent = t("dispatch.login_failed", { reason: error.message || "network" }); });
   }
 
   /* --- map --- */
-  function levelClass(level) { return "level-" + String(level).replace("+", "plus"); }
-
-  function makeProjection(features) {
-    var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-    features.forEach(function (f) {
-      f.geometry.coordinates.forEach(function (p) {
-        if (p[0] < minX) { minX = p[0]; } if (p[0] > maxX) { maxX = p[0]; }
-        if (p[1] < minY) { minY = p[1]; } if (p[1] > maxY) { maxY = p[1]; }
-      });
+  function startMap() {
+    if (state.map) return Promise.resolve(state.map);
+    return SC.createMap($("map"), { keyboard: true }).then(function (map) {
+      state.map = map;
+      state.routeLayer = L.layerGroup().addTo(map);
+      map.on("zoomend moveend", function () { if (state.streets) SC.labelStreets(map, state.streets.features, 16); });
+      return map;
     });
-    var k = Math.cos(((minY + maxY) / 2) * Math.PI / 180);
-    var width = 1000;
-    var scale = width / Math.max((maxX - minX) * k, 1e-9);
-    var height = Math.max(200, (maxY - minY) * scale);
-    var pad = 20;
-    return {
-      width: width + 2 * pad, height: height + 2 * pad,
-      point: function (lon, lat) {
-        return [pad + (lon - minX) * k * scale, pad + (maxY - lat) * scale];
-      }
-    };
   }
-
-  function drawMap() {
-    var map = $("map");
-    while (map.firstChild) { map.removeChild(map.firstChild); }
-    if (!state.streets) { return; }
-    var p = state.projection;
-    map.setAttribute("viewBox", "0 0 " + p.width.toFixed(0) + " " + p.height.toFixed(0));
-    var streets = svg("g", { "class": "streets" });
+  function drawStreets() {
+    if (!state.map || !state.streets) return;
+    var map = state.map, bounds = L.latLngBounds([]), first = !Object.keys(state.streetLines).length;
+    map.streetLayer.clearLayers();
+    state.streetLines = {};
     state.streets.features.forEach(function (f) {
-      var points = f.geometry.coordinates.map(function (c) { return p.point(c[0], c[1]).map(function (v) { return v.toFixed(1); }).join(","); });
-      var line = svg("polyline", { points: points.join(" "), "class": "street " + levelClass(f.properties.level), "data-street": f.properties.id });
-      var title = svg("title", {});
-      title.textContent = f.properties.name + " — " + f.properties.level + " (target " + f.properties.target + ")" +
-        (f.properties.adopted ? " · adopted" : "") + (f.properties.open_reports ? " · " + f.properties.open_reports + " reports" : "");
-      line.appendChild(title);
-      streets.appendChild(line);
+      var p = f.properties, line = L.polyline(SC.latLngs(f.geometry.coordinates),
+        { color: LEVEL_COLOURS[p.level] || "#888", weight: 4, opacity: 0.9 });
+      line.on("click", function () { showStreet(p.id); });
+      line.bindTooltip(p.name + " \u2014 " + p.level, { sticky: true });
+      line._streetId = p.id;
+      map.streetLayer.addLayer(line);
+      state.streetLines[p.id] = line;
+      bounds.extend(line.getBounds());
     });
-    map.appendChild(streets);
-    var plan = state.plan;
-    if (!plan) { return; }
-    var routes = svg("g", { "class": "routes" });
-    plan.crews.forEach(function (crew, index) {
-      if (!crew.visits.length) { return; }
-      var colour = CREW_COLOURS[index % CREW_COLOURS.length];
-      var depot = p.point(crew.depot_lon, crew.depot_lat);
-      var path = [depot].concat(crew.visits.map(function (v) { return p.point(v.lon, v.lat); })).concat([depot]);
-      routes.appendChild(svg("polyline", {
-        points: path.map(function (q) { return q[0].toFixed(1) + "," + q[1].toFixed(1); }).join(" "),
-        "class": "route", stroke: colour, "data-crew": crew.id
-      }));
+    if (first && bounds.isValid()) map.fitBounds(bounds);
+    SC.labelStreets(map, state.streets.features, 16);
+  }
+  function crewColour(index) { return CREW_COLOURS[index % CREW_COLOURS.length]; }
+  function drawRoutes() {
+    if (!state.map) return;
+    state.routeLayer.clearLayers();
+    var legend = $("crew-legend");
+    legend.textContent = "";
+    if (!state.plan) return;
+    legend.appendChild(el("li", "legend-title", t("dispatch.legend_crews")));
+    state.plan.crews.forEach(function (crew, index) {
+      var colour = crewColour(index);
+      var item = el("li");
+      var sw = el("span", "swatch crew-colour-" + (index % CREW_COLOURS.length));
+      item.appendChild(sw);
+      item.appendChild(document.createTextNode(crew.name));
+      legend.appendChild(item);
+      if (!crew.visits.length) return;
+      var line;
+      if (crew.path && crew.path.coordinates && crew.path.coordinates.length > 1) {
+        line = SC.latLngs(crew.path.coordinates); /* along the streets, from the planner */
+      } else {
+        line = [[crew.depot_lat, crew.depot_lon]].concat(crew.visits.map(function (v) { return [v.lat, v.lon]; }))
+          .concat([[crew.depot_lat, crew.depot_lon]]);
+      }
+      state.routeLayer.addLayer(L.polyline(line, { color: colour, weight: 3, opacity: 0.85, dashArray: crew.path ? null : "6 4", interactive: false, className: "route" }));
       crew.visits.forEach(function (v) {
-        var q = p.point(v.lon, v.lat);
-        var dot = svg("circle", { cx: q[0].toFixed(1), cy: q[1].toFixed(1), r: v.change === "added" ? 5 : 3.2,
-          fill: colour, "class": "stop" + (v.change === "added" ? " changed" : ""), "data-visit": v.visit_id });
-        var title = svg("title", {});
-        title.textContent = crew.name + " #" + (v.position + 1) + " " + (v.eta_local || "") + " " + v.street_name;
-        dot.appendChild(title);
-        routes.appendChild(dot);
+        /* small at city scale so the street colours stay readable; new stops ringed in purple */
+        var stop = L.circleMarker([v.lat, v.lon], { radius: 5, color: v.change === "added" ? "#7b2ff7" : "#fff",
+          weight: v.change === "added" ? 2 : 1, fillColor: colour, fillOpacity: 1 });
+        stop.bindTooltip(crew.name + " #" + (v.position + 1) + " " + (v.eta_local || "") + " " + v.street_name);
+        stop.on("click", function () { showStreet(v.street_id); });
+        state.routeLayer.addLayer(stop);
       });
-      routes.appendChild(svg("rect", { x: (depot[0] - 5).toFixed(1), y: (depot[1] - 5).toFixed(1), width: 10, height: 10, "class": "depot" }));
+      state.routeLayer.addLayer(L.circleMarker([crew.depot_lat, crew.depot_lon], { radius: 7, color: "#fff", weight: 2, fillColor: "#111", fillOpacity: 1, interactive: false }));
     });
-    map.appendChild(routes);
   }
 
-  function highlightStreet(streetId, on) {
-    Array.prototype.forEach.call(document.querySelectorAll('#map [data-street="' + streetId + '"]'), function (n) {
-      n.classList.toggle("highlight", on);
+  /* --- details of a street: opened by a click on the map, or by keyboard from the lists --- */
+  function planEntry(streetId) {
+    var found = null;
+    (state.plan ? state.plan.crews : []).forEach(function (crew) {
+      crew.visits.forEach(function (v) { if (v.street_id === streetId && !found) found = { crew: crew, visit: v }; });
     });
+    return found;
+  }
+  function showStreet(streetId, zoom) {
+    var feature = state.streets && state.streets.features.filter(function (f) { return f.properties.id === streetId; })[0];
+    var box = $("details"), body = $("details-body");
+    body.textContent = "";
+    if (!feature) return;
+    var p = feature.properties, entry = planEntry(streetId);
+    $("details-title").textContent = p.name;
+    var facts = [
+      t("dispatch.street_level", { level: p.level, target: p.target }),
+      t("dispatch.district", { district: p.district }) + " \u00b7 " + t("dispatch.length", { metres: SC.fmtNumber(Math.round(p.length_m), 0) }),
+      p.adopted ? t("dispatch.adopted") : t("dispatch.not_adopted"),
+      t("dispatch.open_reports", { count: p.open_reports }),
+      entry ? t("dispatch.on_plan", { crew: entry.crew.name, position: entry.visit.position + 1, eta: entry.visit.eta_local || "" }) : t("dispatch.not_on_plan")
+    ];
+    var list = el("ul", "plain");
+    facts.forEach(function (f) { list.appendChild(el("li", null, f)); });
+    body.appendChild(list);
+    if (entry) body.appendChild(el("p", "reason", entry.visit.reason));
+    box.hidden = false;
+    box.setAttribute("data-street", String(streetId));
+    var line = state.streetLines[streetId];
+    if (line && state.map) {
+      Object.keys(state.streetLines).forEach(function (id) { state.streetLines[id].setStyle({ weight: 4 }); });
+      line.setStyle({ weight: 9 });
+      line.bringToFront();
+      if (zoom) state.map.fitBounds(line.getBounds(), { maxZoom: 17 });
+    }
+    box.focus();
   }
 
   /* --- plan list --- */
-  function badge(kind, text) { var b = el("span", "badge " + kind, text); return b; }
-
+  function badge(kind, text) { return el("span", "badge " + kind, text); }
+  function visitItem(crew, v) {
+    var item = el("li", "visit" + (v.change === "added" || v.change === "moved" ? " changed" : ""));
+    item.setAttribute("data-visit", v.visit_id);
+    item.setAttribute("data-street", v.street_id);
+    var line = el("div", "line");
+    line.appendChild(el("span", "eta", v.eta_local || ""));
+    var name = el("button", "name link", v.street_name);
+    name.type = "button";
+    name.setAttribute("aria-label", v.street_name + ": " + t("dispatch.show_on_map"));
+    name.addEventListener("click", function () { showStreet(v.street_id, true); });
+    line.appendChild(name);
+    line.appendChild(el("span", "kind", SC.code("kind", v.kind)));
+    if (v.change) line.appendChild(badge(v.change, t("dispatch." + v.change)));
+    if (v.status === "done") {
+      line.appendChild(badge("done", t("dispatch.done")));
+    } else {
+      if (v.status === "started") line.appendChild(badge("started", t("dispatch.started")));
+      var done = el("button", "mark-done", t("dispatch.mark_done"));
+      done.type = "button";
+      done.addEventListener("click", function () { askDone(v, done); });
+      line.appendChild(done);
+    }
+    item.appendChild(line);
+    item.appendChild(el("div", "reason", v.reason));
+    return item;
+  }
   function renderPlan() {
     var crews = $("crews");
-    if (!crews) { return; }
     crews.textContent = "";
     $("removed-list").textContent = "";
     $("removed").hidden = true;
     var plan = state.plan;
     if (!plan) {
-      $("plan-summary").textContent = state.plan === null ? t("no_plan") : t("loading");
+      $("plan-summary").textContent = plan === null ? t("dispatch.no_plan") : t("dispatch.loading");
       $("plan-status").textContent = "";
       document.body.setAttribute("data-version", "0");
-      drawMap();
+      drawRoutes();
       return;
     }
     document.body.setAttribute("data-version", String(plan.version));
-    $("plan-status").textContent = plan.plan_date + " · " + t("version") + " " + plan.version;
-    var share = plan.prize_available ? Math.round(100 * plan.prize_collected / plan.prize_available) : 100;
-    $("plan-summary").textContent = plan.visits + " " + t("visits") + " · " + plan.crew_hours + " " + t("crew_hours") +
-      " · " + share + "% " + t("prize") + " · " + t("since") + ": " + plan.trigger;
+    $("plan-status").textContent = SC.fmtDate(plan.plan_date + "T12:00:00", false) + " \u00b7 " + t("dispatch.version", { version: plan.version });
+    var share = plan.prize_available ? plan.prize_collected / plan.prize_available : 1;
+    $("plan-summary").textContent = t("dispatch.summary", {
+      visits: plan.visits, hours: SC.fmtNumber(plan.crew_hours, 1),
+      share: new Intl.NumberFormat(SC.locale(), { style: "percent" }).format(share), trigger: plan.trigger
+    });
     plan.crews.forEach(function (crew, index) {
-      var box = el("article", "crew");
+      var box = el("article", "crew crew-colour-" + (index % CREW_COLOURS.length));
       box.setAttribute("data-crew", crew.id);
-      box.classList.add("crew-colour-" + (index % CREW_COLOURS.length));
       var head = el("header");
       head.appendChild(el("h3", null, crew.name));
-      head.appendChild(el("span", "meta", t("mode_" + crew.mode) + " · " + t("shift") + " " + crew.shift_local +
-        (crew.returns_local ? " · " + t("back_at") + " " + crew.returns_local : "") + " · " + crew.visits.length + " " + t("visits")));
-      var print = el("button", "secondary print", t("print"));
+      head.appendChild(el("span", "meta", SC.code("mode", crew.mode) + " \u00b7 " + t("dispatch.shift", { time: crew.shift_local }) +
+        (crew.returns_local ? " \u00b7 " + t("dispatch.back_at", { time: crew.returns_local }) : "") + " \u00b7 " +
+        t("dispatch.visits_count", { count: crew.visits.length })));
+      var print = el("button", "secondary print", t("dispatch.print"));
       print.type = "button";
       print.addEventListener("click", function () { printCrew(crew.id); });
       head.appendChild(print);
       box.appendChild(head);
-      if (!crew.visits.length) { box.appendChild(el("p", "small", t("no_visits"))); }
+      if (!crew.visits.length) box.appendChild(el("p", "small", t("dispatch.no_visits")));
       var list = el("ol", "visits");
-      crew.visits.forEach(function (v) {
-        var item = el("li", "visit" + (v.change === "added" || v.change === "moved" ? " changed" : ""));
-        item.setAttribute("data-visit", v.visit_id);
-        item.setAttribute("data-street", v.street_id);
-        var line = el("div", "line");
-        line.appendChild(el("span", "eta", v.eta_local || ""));
-        line.appendChild(el("span", "name", v.street_name));
-        line.appendChild(el("span", "kind", t("kind_" + v.kind)));
-        if (v.change) { line.appendChild(badge(v.change, t(v.change))); }
-        if (v.status === "done") {
-          line.appendChild(badge("done", t("done")));
-        } else {
-          if (v.status === "started") { line.appendChild(badge("started", t("started"))); }
-          var done = el("button", "mark-done", t("mark_done"));
-          done.type = "button";
-          done.addEventListener("click", function () { markDone(v.visit_id, done); });
-          line.appendChild(done);
-        }
-        item.appendChild(line);
-        item.appendChild(el("div", "reason", v.reason));
-        item.addEventListener("mouseenter", function () { highlightStreet(v.street_id, true); });
-        item.addEventListener("mouseleave", function () { highlightStreet(v.street_id, false); });
-        list.appendChild(item);
-      });
+      crew.visits.forEach(function (v) { list.appendChild(visitItem(crew, v)); });
       box.appendChild(list);
       crews.appendChild(box);
     });
     if (plan.removed_visits && plan.removed_visits.length) {
       $("removed").hidden = false;
-      plan.removed_visits.forEach(function (r) {
-        $("removed-list").appendChild(el("li", null, r.street_name + " — " + r.reason));
-      });
+      plan.removed_visits.forEach(function (r) { $("removed-list").appendChild(el("li", null, r.street_name + " \u2014 " + r.reason)); });
     }
-    drawMap();
+    renderDistricts();
+    drawRoutes();
+    renderQueue();
+  }
+  function renderDistricts() {
+    var rows = (state.plan && state.plan.districts) || [], body = $("districts-body");
+    body.textContent = "";
+    $("districts").hidden = !rows.length;
+    rows.forEach(function (d) {
+      var tr = el("tr");
+      tr.appendChild(el("th", null, d.district)).setAttribute("scope", "row");
+      [d.baseline_hours, d.added_hours, d.withdrawn_hours].forEach(function (h) { tr.appendChild(el("td", null, t("dispatch.hours", { hours: SC.fmtNumber(h || 0, 1) }))); });
+      body.appendChild(tr);
+    });
+  }
+
+  /* --- the work queue --- */
+  function queueItem(text, streetId, extra, className) {
+    var li = el("li", className || null);
+    var b = el("button", "link", text);
+    b.type = "button";
+    b.addEventListener("click", function () { showStreet(streetId, true); });
+    li.appendChild(b);
+    if (extra) li.appendChild(el("span", "small", " " + extra));
+    return li;
+  }
+  function renderQueue() {
+    var reports = $("queue-reports"), bags = $("queue-bags"), uncovered = $("queue-uncovered");
+    if (!reports) return;
+    [reports, bags, uncovered].forEach(function (n) { n.textContent = ""; });
+    state.reports.slice().sort(function (a, b) {
+      return (b.overdue - a.overdue) || (new Date(a.due_at) - new Date(b.due_at));
+    }).slice(0, 30).forEach(function (r) {
+      reports.appendChild(queueItem(SC.code("category", r.category) + " \u2014 " + r.street_name, r.street_id,
+        r.overdue ? t("dispatch.overdue") : t("dispatch.due", { date: SC.fmtDate(r.due_at) }), r.overdue ? "overdue" : ""));
+    });
+    (state.plan ? state.plan.crews : []).forEach(function (crew) {
+      crew.visits.filter(function (v) { return v.kind === "bags" && v.status !== "done"; }).forEach(function (v) {
+        bags.appendChild(queueItem(v.street_name, v.street_id, crew.name + " " + (v.eta_local || "")));
+      });
+    });
+    if (state.streets) {
+      state.streets.features.filter(function (f) {
+        var p = f.properties;
+        return LEVEL_RANK[p.level] > LEVEL_RANK[p.target] && !p.adopted && !planEntry(p.id);
+      }).sort(function (a, b) { return LEVEL_RANK[b.properties.level] - LEVEL_RANK[a.properties.level]; })
+        .slice(0, 30).forEach(function (f) {
+          uncovered.appendChild(queueItem(f.properties.name, f.properties.id, f.properties.level + " / " + f.properties.target));
+        });
+    }
+    [reports, bags, uncovered].forEach(function (n) { if (!n.children.length) n.appendChild(el("li", "small", t("dispatch.queue_empty"))); });
   }
 
   /* --- data --- */
   function currentDate() { return state.days ? state.days[state.day] : null; }
-
   function loadPlan() {
     var day = currentDate();
-    if (!day) { return Promise.resolve(); }
+    if (!day) return Promise.resolve();
     return json(API + "/plans/" + day).then(function (plan) {
-      if (plan.status === "planning") {  // 202: the first version is being made
+      if (plan.status === "planning") {  // 202: the day's first version is being made
         state.plan = null;
         renderPlan();
-        $("plan-summary").textContent = t("planning");
+        $("plan-summary").textContent = t("dispatch.planning");
         setTimeout(function () { if (currentDate() === day) { loadPlan(); } }, 3000);
         return;
       }
@@ -297,110 +314,140 @@
       renderPlan();
     }).catch(function (error) {
       if (error.status === 404) { state.plan = null; renderPlan(); return; }
-      $("plan-summary").textContent = t("error") + error.message;
+      $("plan-summary").textContent = t("dispatch.error", { reason: error.message });
     });
   }
-
   function loadStreets() {
-    return json(API + "/street-map").then(function (map) {
-      state.streets = map;
-      state.projection = makeProjection(map.features);
-      drawMap();
-    });
+    return json(API + "/street-map").then(function (map) { state.streets = map; drawStreets(); renderQueue(); });
+  }
+  function loadReports() {
+    return json("/api/v1/reports/reports?status=open&limit=200").then(function (reports) { state.reports = reports; renderQueue(); })
+      .catch(function () { state.reports = []; });
   }
 
-  function markDone(visitId, button) {
-    button.disabled = true;
-    json(API + "/visits/" + visitId + "/done", { method: "POST" })
-      .then(function () { return Promise.all([loadPlan(), loadStreets()]); })
-      .catch(function (error) { button.disabled = false; $("plan-summary").textContent = t("error") + error.message; });
+  /* --- mark done, with the CROW level found; the page changes in place --- */
+  function askDone(visit, button) {
+    state.pendingDone = { visit: visit, button: button };
+    $("done-title").textContent = t("dispatch.done_title", { street: visit.street_name });
+    $("done-level").value = "";
+    /* the reports service takes a CROW level from inspectors (and admins), not from dispatchers */
+    $("done-level-row").hidden = (localStorage.getItem(ROLE_KEY) || "dispatcher") === "dispatcher";
+    $("done-error").textContent = "";
+    $("done-dialog").showModal();
+  }
+  function confirmDone(event) {
+    event.preventDefault();
+    var pending = state.pendingDone, visit = pending.visit, level = $("done-level").value;
+    $("done-confirm").disabled = true;
+    json(API + "/visits/" + visit.visit_id + "/done", { method: "POST" }).then(function () {
+      if (!level) return null;
+      return json("/api/v1/reports/inspections", { json: { street_id: visit.street_id, level: level, coarse_litter: 0, fine_litter: 0,
+        note: "found when the crew marked the visit done" } });
+    }).then(function () {
+      $("done-dialog").close();
+      visit.status = "done";
+      var old = document.querySelector('.visit[data-visit="' + visit.visit_id + '"]');
+      var crew = state.plan.crews.filter(function (c) { return c.visits.indexOf(visit) >= 0; })[0];
+      if (old && crew) old.replaceWith(visitItem(crew, visit));
+      var feature = state.streets && state.streets.features.filter(function (f) { return f.properties.id === visit.street_id; })[0];
+      if (feature && level) {
+        feature.properties.level = level;
+        var line = state.streetLines[visit.street_id];
+        if (line) line.setStyle({ color: LEVEL_COLOURS[level] });
+      }
+      say(t("dispatch.done_saved", { street: visit.street_name }) + (level ? ", " + t("dispatch.level_saved", { level: level }) : ""));
+      renderQueue();
+    }).catch(function (error) {
+      $("done-error").textContent = t("dispatch.error", { reason: error.message });
+    }).then(function () { $("done-confirm").disabled = false; });
   }
 
   function replan() {
-    var day = currentDate();
+    var day = currentDate(), began = Date.now();
     $("replan").disabled = true;
+    say(t("dispatch.replanning"));
     json(API + "/plans/" + day + "/replan", { method: "POST" })
       .then(loadPlan)
-      .catch(function (error) { $("plan-summary").textContent = t("error") + error.message; })
+      .then(function () { say(t("dispatch.replanned", { seconds: SC.fmtNumber((Date.now() - began) / 1000, 1) })); })
+      .catch(function (error) { say(t("dispatch.error", { reason: error.message })); })
       .then(function () { $("replan").disabled = false; });
   }
-
   function printCrew(crewId) {
-    api(API + "/plans/" + currentDate() + "/crews/" + crewId + "/print").then(function (answer) {
-      return answer.text();
-    }).then(function (html) {
-      var doc = new DOMParser().parseFromString(html, "text/html");
-      var sheet = doc.querySelector("main.crew-sheet");
-      var area = $("print-area");
-      area.textContent = "";
-      if (sheet) { area.appendChild(document.importNode(sheet, true)); }
-      window.print();
-    });
+    fetch(API + "/plans/" + currentDate() + "/crews/" + crewId + "/print", { headers: { authorization: "Bearer " + token() } })
+      .then(function (answer) { return answer.text(); }).then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var sheet = doc.querySelector("main.crew-sheet"), area = $("print-area");
+        area.textContent = "";
+        if (sheet) area.appendChild(document.importNode(sheet, true));
+        window.print();
+      });
   }
 
   /* --- live updates: the stream is public and carries only date/version/counts --- */
   function connectLive() {
-    if (state.source || typeof EventSource === "undefined") { return; }
+    if (state.source || typeof EventSource === "undefined") return;
     var source = new EventSource("/api/v1/live/plans");
     state.source = source;
     source.addEventListener("ready", function () {
       $("live-status").setAttribute("data-state", "on");
-      $("live-status").textContent = t("live_on");
+      $("live-status").textContent = t("dispatch.live_on");
     });
     source.addEventListener("plan.published", function (event) {
       var data = {};
       try { data = JSON.parse(event.data); } catch (e) { return; }
-      if (!state.days || (data.plan_date !== state.days.today && data.plan_date !== state.days.tomorrow)) { return; }
-      if (data.plan_date !== currentDate()) { return; }
-      state.liveVersion = data.version;
+      if (data.plan_date !== currentDate()) return;
       $("live-status").setAttribute("data-state", "updated");
-      $("live-status").textContent = t("updated") + data.version + " (+" + data.added + " / −" + data.removed + ")";
+      $("live-status").textContent = t("dispatch.updated", { version: data.version, added: data.added, removed: data.removed });
       document.body.setAttribute("data-live-version", String(data.version));
       loadPlan();
       loadStreets();
     });
     source.onerror = function () {
       $("live-status").setAttribute("data-state", "off");
-      $("live-status").textContent = t("live_off");
+      $("live-status").textContent = t("dispatch.live_off");
     };
   }
-
   function selectDay(which) {
     state.day = which;
-    Array.prototype.forEach.call(document.querySelectorAll("button.day"), function (b) {
-      b.setAttribute("aria-pressed", String(b.getAttribute("data-day") === which));
-    });
+    document.querySelectorAll("button.day").forEach(function (b) { b.setAttribute("aria-pressed", String(b.getAttribute("data-day") === which)); });
     state.plan = undefined;
     renderPlan();
     loadPlan();
   }
-
   function start() {
     showLogin(false);
-    json(API + "/plan-days").then(function (days) {
+    startMap().then(function () {
+      return json(API + "/plan-days");
+    }).then(function (days) {
       state.days = days;
       connectLive();
-      return Promise.all([loadStreets(), loadPlan()]);
+      return Promise.all([loadStreets(), loadPlan(), loadReports()]);
     }).catch(function (error) {
-      if (error.message !== "401") { $("plan-summary").textContent = t("error") + error.message; }
+      if (error.message !== "401") $("plan-summary").textContent = t("dispatch.error", { reason: error.message });
     });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    var saved = localStorage.getItem(LANG_KEY);
-    var browser = (navigator.language || "en").slice(0, 2).toLowerCase();
-    applyLanguage(saved || (browser === "nl" ? "nl" : "en"));
     $("login-form").addEventListener("submit", login);
     $("logout").addEventListener("click", function () {
-      api("/api/v1/auth/logout", { method: "POST" }).catch(function () { return null; }).then(logout);
+      SC.api("/api/v1/auth/logout", { method: "POST", token: token() }).catch(function () { return null; }).then(logout);
     });
     $("replan").addEventListener("click", replan);
-    Array.prototype.forEach.call(document.querySelectorAll("button.lang"), function (b) {
-      b.addEventListener("click", function () { applyLanguage(b.getAttribute("data-lang")); });
+    $("details-close").addEventListener("click", function () { $("details").hidden = true; });
+    $("done-form").addEventListener("submit", confirmDone);
+    $("done-cancel").addEventListener("click", function () { $("done-dialog").close(); });
+    document.querySelectorAll("button.lang").forEach(function (b) {
+      b.addEventListener("click", function () { SC.setLang(b.getAttribute("data-lang")); applyLanguage(); });
     });
-    Array.prototype.forEach.call(document.querySelectorAll("button.day"), function (b) {
+    document.querySelectorAll("button.day").forEach(function (b) {
       b.addEventListener("click", function () { selectDay(b.getAttribute("data-day")); });
     });
-    if (token()) { start(); } else { showLogin(true); }
+    window.addEventListener("storage", function (event) {
+      if (event.key === TOKEN_KEY && !event.newValue) logout(); /* logged out in another tab */
+    });
+    SC.loadCatalogues().then(function () {
+      applyLanguage();
+      if (token()) start(); else showLogin(true);
+    });
   });
 }());

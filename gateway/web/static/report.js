@@ -1,96 +1,27 @@
-/* Streetcare: the resident's report page. Plain JS, no framework, no inline code (CSP-friendly). */
+/* Streetcare: the resident's report page. Uses the shared module (common.js) and Leaflet. */
 (function () {
   "use strict";
+  var SC = window.Streetcare, $ = SC.$, el = SC.el, t = SC.t;
   var API = "/api/v1/reports";
   var QUEUE_KEY = "streetcare.report.queue";
   var MINE_KEY = "streetcare.report.mine";
-  var LANG_KEY = "streetcare.lang";
-  var SVG = "http://www.w3.org/2000/svg";
+  var SNAP_DISTANCE_M = 150; /* the reports service files a report only this close to a street */
+  var STREETS_MIN_ZOOM = 14; /* below it the whole city would be asked for: streets load by viewport */
 
-  var TEXT = {
-    en: {
-      title: "Report litter", where: "1. Where is it?", locate: "Use my location",
-      streetSearch: "Or type a street name", mapLabel: "Map of the streets: tap where the litter is",
-      noSpot: "No spot chosen yet.", spotAt: "Spot chosen", near: "near", nearby: "Already reported nearby",
-      nearbyHint: "Is it one of these? Say \u201cme too\u201d instead of reporting it again.", meToo: "Me too",
-      counted: "Thanks, counted", alsoBy: "also reported by", what: "2. What is it?", category: "Category",
-      more: "3. Photo and details", photo: "Photo (optional)", description: "What do you see? (optional)",
-      email: "Email for updates (optional)",
-      privacy: "Your email is only used to tell you what happens, is never shown to anyone and is erased after a year.",
-      send: "Send report", sending: "Sending\u2026", needSpot: "Choose the spot first: use your location, a street name or tap the map.",
-      needCategory: "Choose what it is.", locating: "Finding your location\u2026",
-      noGeo: "Your location is not available; type a street name or tap the map.",
-      queued: "You are offline. The report is saved on this phone and will be sent when you are back online.",
-      offline: "You are offline. Reports are kept on this phone until the connection is back.",
-      flushed: "Your saved report was sent.", trackTitle: "Your report",
-      trackHint: "Keep this page's address: it is your private link to follow the report.",
-      history: "What happened", reopen: "It is not clean: reopen", newReport: "Report something else",
-      mine: "Your reports on this phone", status: "Status", street: "Street", filed: "Filed", due: "We aim to act by",
-      kind: "What", duplicateOf: "Same as report", notFound: "No report has this link.", pending: "waiting to be sent",
-      statuses: { open: "Open", acknowledged: "Seen by the city", scheduled: "Crew scheduled", resolved: "Cleaned",
-        reopened: "Reopened", duplicate: "Already reported", rejected: "Not taken up", withdrawn: "Withdrawn" },
-      other: "NL", otherLabel: "Nederlands"
-    },
-    nl: {
-      title: "Zwerfafval melden", where: "1. Waar is het?", locate: "Gebruik mijn locatie",
-      streetSearch: "Of typ een straatnaam", mapLabel: "Kaart van de straten: tik waar het afval ligt",
-      noSpot: "Nog geen plek gekozen.", spotAt: "Plek gekozen", near: "bij", nearby: "Al gemeld in de buurt",
-      nearbyHint: "Is het een van deze? Zeg \u201cik ook\u201d in plaats van opnieuw te melden.", meToo: "Ik ook",
-      counted: "Bedankt, geteld", alsoBy: "ook gemeld door", what: "2. Wat is het?", category: "Soort",
-      more: "3. Foto en details", photo: "Foto (niet verplicht)", description: "Wat ziet u? (niet verplicht)",
-      email: "E-mail voor updates (niet verplicht)",
-      privacy: "Uw e-mail gebruiken we alleen om u te laten weten wat er gebeurt; niemand ziet het en het wordt na een jaar gewist.",
-      send: "Melding versturen", sending: "Bezig met versturen\u2026",
-      needSpot: "Kies eerst de plek: gebruik uw locatie, een straatnaam of tik op de kaart.",
-      needCategory: "Kies wat het is.", locating: "Uw locatie zoeken\u2026",
-      noGeo: "Uw locatie is niet beschikbaar; typ een straatnaam of tik op de kaart.",
-      queued: "U bent offline. De melding is op deze telefoon bewaard en wordt verstuurd zodra u weer online bent.",
-      offline: "U bent offline. Meldingen blijven op deze telefoon tot de verbinding terug is.",
-      flushed: "Uw bewaarde melding is verstuurd.", trackTitle: "Uw melding",
-      trackHint: "Bewaar het adres van deze pagina: het is uw persoonlijke link om de melding te volgen.",
-      history: "Wat er gebeurde", reopen: "Het is niet schoon: heropenen", newReport: "Iets anders melden",
-      mine: "Uw meldingen op deze telefoon", status: "Status", street: "Straat", filed: "Gemeld", due: "We streven naar actie voor",
-      kind: "Wat", duplicateOf: "Zelfde als melding", notFound: "Geen melding met deze link.", pending: "wacht op verzending",
-      statuses: { open: "Open", acknowledged: "Gezien door de gemeente", scheduled: "Ploeg ingepland", resolved: "Opgeruimd",
-        reopened: "Heropend", duplicate: "Al gemeld", rejected: "Niet opgepakt", withdrawn: "Ingetrokken" },
-      other: "EN", otherLabel: "English"
-    }
-  };
+  var state = { categories: [], spot: null, tracking: null, map: null, pin: null, streets: {}, nearbyLayer: null, nearby: [] };
 
-  var state = { lang: "en", categories: [], spot: null, streets: null, bounds: null, view: null, tracking: null };
-
-  function $(id) { return document.getElementById(id); }
-  function t(key) { return TEXT[state.lang][key] || TEXT.en[key] || key; }
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-  function load(key, fallback) {
-    try { return JSON.parse(localStorage.getItem(key)) || fallback; } catch (e) { return fallback; }
-  }
-  function save(key, value) { localStorage.setItem(key, JSON.stringify(value)); }
-  function newKey() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return "k-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
-  }
   function say(text, ok) { var m = $("message"); m.textContent = text || ""; m.className = ok ? "message ok" : "message"; }
-  function fmtDate(iso) {
-    try { return new Date(iso).toLocaleString(state.lang === "nl" ? "nl-NL" : "en-GB", { dateStyle: "medium", timeStyle: "short" }); }
-    catch (e) { return iso; }
-  }
 
   /* ---------- language ---------- */
   function applyLanguage() {
-    document.documentElement.lang = state.lang;
-    document.querySelectorAll("[data-t]").forEach(function (node) { node.textContent = t(node.getAttribute("data-t")); });
-    document.querySelectorAll("[data-t-label]").forEach(function (node) { node.setAttribute("aria-label", t(node.getAttribute("data-t-label"))); });
-    $("lang").textContent = t("other");
-    $("lang").setAttribute("aria-label", t("otherLabel"));
-    document.title = t("title") + " \u2014 Streetcare";
+    SC.applyLanguage();
+    $("lang").textContent = t("common.other");
+    $("lang").setAttribute("aria-label", t("common.other") + " \u2013 " + t("common.otherLabel"));
+    document.title = t("report.title") + " \u2014 Streetcare";
+    if (state.pin) state.pin.getElement() && state.pin.getElement().setAttribute("aria-label", t("report.pinLabel"));
     renderCategories();
-    if (state.spot) showSpot();
+    showSpot();
+    renderNearby(state.nearby);
     if (state.tracking) renderTracking(state.tracking);
     renderMine();
     updateNet();
@@ -107,7 +38,7 @@
       if (c.code === chosen) input.checked = true;
       input.addEventListener("change", renderQuestions);
       label.appendChild(input);
-      label.appendChild(el("span", {}, state.lang === "nl" ? c.name_nl : c.name_en));
+      label.appendChild(el("span", {}, SC.code("category", c.code)));
       box.appendChild(label);
     });
     renderQuestions();
@@ -116,6 +47,8 @@
     var input = document.querySelector("input[name=category]:checked");
     return input ? state.categories.filter(function (c) { return c.code === input.value; })[0] : null;
   }
+  function question(a) { var text = SC.code("question", a.code); return text === a.code.replace(/_/g, " ") ? a.description : text; }
+  function answer(v) { var text = SC.code("answer", v.key); return text === v.key.replace(/_/g, " ") ? v.name : text; }
   function renderQuestions() {
     var box = $("questions");
     box.textContent = "";
@@ -124,24 +57,24 @@
     c.attributes.forEach(function (a) {
       var id = "q-" + a.code;
       if (a.datatype === "singlevaluelist") {
-        box.appendChild(el("label", { "for": id }, a.description + (a.required ? " *" : "")));
+        box.appendChild(el("label", { "for": id }, question(a) + (a.required ? " *" : "")));
         var select = el("select", { id: id, "data-code": a.code });
         if (a.required) select.required = true;
         select.appendChild(el("option", { value: "" }, "\u2014"));
-        a.values.forEach(function (v) { select.appendChild(el("option", { value: v.key }, v.name)); });
+        a.values.forEach(function (v) { select.appendChild(el("option", { value: v.key }, answer(v))); });
         box.appendChild(select);
       } else if (a.datatype === "multivaluelist") {
         var fs = el("fieldset", { "data-code": a.code, "class": "multi" });
-        fs.appendChild(el("legend", {}, a.description));
+        fs.appendChild(el("legend", {}, question(a)));
         a.values.forEach(function (v) {
           var l = el("label");
           l.appendChild(el("input", { type: "checkbox", value: v.key }));
-          l.appendChild(document.createTextNode(" " + v.name));
+          l.appendChild(document.createTextNode(" " + answer(v)));
           fs.appendChild(l);
         });
         box.appendChild(fs);
       } else {
-        box.appendChild(el("label", { "for": id }, a.description));
+        box.appendChild(el("label", { "for": id }, question(a)));
         box.appendChild(el("input", { id: id, type: "text", "data-code": a.code }));
       }
     });
@@ -159,25 +92,92 @@
     return out;
   }
 
-  /* ---------- the spot: geolocation, street search, map ---------- */
-  function setSpot(lat, lon, label) {
+  /* ---------- the map: streets by viewport, a draggable pin ---------- */
+  function startMap() {
+    return SC.createMap($("map"), { tap: true }).then(function (map) {
+      state.map = map;
+      state.nearbyLayer = L.layerGroup().addTo(map);
+      map.on("click", function (ev) { setSpot(ev.latlng.lat, ev.latlng.lng); });
+      map.on("moveend", loadStreets);
+      /* a first look at the city: a sample of its streets gives the extent */
+      return fetch(API + "/streets.geojson?limit=400").then(function (r) { return r.json(); }).then(function (fc) {
+        var bounds = L.latLngBounds([]);
+        fc.features.forEach(function (f) { f.geometry.coordinates.forEach(function (c) { bounds.extend([c[1], c[0]]); }); });
+        if (state.spot) map.setView([state.spot.lat, state.spot.lon], 17);
+        else if (bounds.isValid()) map.fitBounds(bounds);
+        else map.setView([52.37, 4.9], 13);
+        addStreets(fc.features);
+      }).catch(function () { map.setView([52.37, 4.9], 13); });
+    });
+  }
+  var streetsRequest = 0;
+  function loadStreets() {
+    var map = state.map;
+    SC.labelStreets(map, visibleStreets());
+    if (map.getZoom() < STREETS_MIN_ZOOM) return;
+    var b = map.getBounds().pad(0.2), mine = ++streetsRequest;
+    var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (x) { return x.toFixed(5); }).join(",");
+    fetch(API + "/streets.geojson?limit=5000&bbox=" + bbox).then(function (r) { return r.json(); }).then(function (fc) {
+      if (mine !== streetsRequest) return;
+      addStreets(fc.features);
+      SC.labelStreets(map, visibleStreets());
+      if (state.spot) showSpot();
+    }).catch(function () {});
+  }
+  function visibleStreets() { return Object.keys(state.streets).map(function (id) { return state.streets[id]; }); }
+  function addStreets(features) {
+    features.forEach(function (f) {
+      if (state.streets[f.id]) return;
+      state.streets[f.id] = f;
+      state.map.streetLayer.addLayer(L.polyline(SC.latLngs(f.geometry.coordinates),
+        { color: state.map.hasTiles ? "#0b5d3b" : "#56616b", weight: state.map.hasTiles ? 2 : 3, opacity: 0.8, interactive: false }));
+    });
+  }
+  function nearestStreet(lat, lon) {
+    var best = null;
+    visibleStreets().forEach(function (f) {
+      var d = SC.distanceToLine(lat, lon, f.geometry.coordinates);
+      if (!best || d < best.distance) best = { name: f.properties.name, distance: d };
+    });
+    return best;
+  }
+  function setSpot(lat, lon, label, fromSearch) {
     state.spot = { lat: lat, lon: lon, label: label || "" };
+    if (state.map) {
+      if (!state.pin) {
+        state.pin = L.marker([lat, lon], { draggable: true, autoPan: true, keyboard: true, title: t("report.pinLabel"), alt: t("report.pinLabel"),
+          icon: L.divIcon({ className: "pin", html: "<span></span>", iconSize: [44, 44], iconAnchor: [22, 44] }) }).addTo(state.map);
+        state.pin.on("dragend", function () { var p = state.pin.getLatLng(); setSpot(p.lat, p.lng, "", false); });
+      } else {
+        state.pin.setLatLng([lat, lon]);
+      }
+      if (fromSearch !== false) state.map.setView([lat, lon], Math.max(state.map.getZoom(), 17));
+    }
     showSpot();
-    zoomTo(lat, lon);
     loadNearby();
   }
   function showSpot() {
-    var s = state.spot;
-    $("spot").textContent = t("spotAt") + ": " + (s.label ? t("near") + " " + s.label + " " : "") +
-      "(" + s.lat.toFixed(5) + ", " + s.lon.toFixed(5) + ")";
+    var node = $("spot"), s = state.spot;
+    if (!s) { node.textContent = t("report.noSpot"); node.setAttribute("data-state", "none"); return; }
+    var near = nearestStreet(s.lat, s.lon);
+    if (near && near.distance > SNAP_DISTANCE_M) {
+      node.textContent = t("report.spotFar", { distance: SC.fmtNumber(Math.round(near.distance), 0), street: near.name });
+      node.setAttribute("data-state", "far");
+    } else if (near || s.label) {
+      node.textContent = t("report.spotNear", { street: near ? near.name : s.label });
+      node.setAttribute("data-state", "street");
+    } else {
+      node.textContent = t("report.spotUnknown");
+      node.setAttribute("data-state", "unknown");
+    }
   }
   function locate() {
-    if (!navigator.geolocation) { say(t("noGeo")); return; }
-    say(t("locating"), true);
+    if (!navigator.geolocation) { say(t("report.noGeo")); return; }
+    say(t("report.locating"), true);
     navigator.geolocation.getCurrentPosition(function (pos) {
       say("");
       setSpot(pos.coords.latitude, pos.coords.longitude, "");
-    }, function () { say(t("noGeo")); }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+    }, function () { say(t("report.noGeo")); }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   }
   var searchTimer = null;
   function searchStreets() {
@@ -199,62 +199,6 @@
         }).catch(function () {});
     }, 250);
   }
-  function project(lon, lat) {
-    var b = state.bounds, k = Math.cos((b.minLat + b.maxLat) / 2 * Math.PI / 180);
-    return [(lon - b.minLon) * k * 100000, (b.maxLat - lat) * 100000];
-  }
-  function unproject(x, y) {
-    var b = state.bounds, k = Math.cos((b.minLat + b.maxLat) / 2 * Math.PI / 180);
-    return [b.maxLat - y / 100000, b.minLon + x / (k * 100000)];
-  }
-  function drawMap() {
-    var box = $("map");
-    if (!state.streets || !state.streets.features.length) return;
-    var b = { minLon: 180, minLat: 90, maxLon: -180, maxLat: -90 };
-    state.streets.features.forEach(function (f) {
-      f.geometry.coordinates.forEach(function (c) {
-        b.minLon = Math.min(b.minLon, c[0]); b.maxLon = Math.max(b.maxLon, c[0]);
-        b.minLat = Math.min(b.minLat, c[1]); b.maxLat = Math.max(b.maxLat, c[1]);
-      });
-    });
-    state.bounds = b;
-    var svg = document.createElementNS(SVG, "svg");
-    svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
-    var g = document.createElementNS(SVG, "g");
-    state.streets.features.forEach(function (f) {
-      var d = f.geometry.coordinates.map(function (c, i) { var p = project(c[0], c[1]); return (i ? "L" : "M") + p[0].toFixed(1) + " " + p[1].toFixed(1); }).join("");
-      var path = document.createElementNS(SVG, "path");
-      path.setAttribute("d", d);
-      var title = document.createElementNS(SVG, "title");
-      title.textContent = f.properties.name;
-      path.appendChild(title);
-      g.appendChild(path);
-    });
-    svg.appendChild(g);
-    var others = document.createElementNS(SVG, "g"); others.setAttribute("id", "map-open"); svg.appendChild(others);
-    var pin = document.createElementNS(SVG, "circle"); pin.setAttribute("class", "pin"); pin.setAttribute("r", "0"); pin.setAttribute("id", "map-pin");
-    svg.appendChild(pin);
-    svg.addEventListener("click", function (ev) {
-      var pt = svg.createSVGPoint(); pt.x = ev.clientX; pt.y = ev.clientY;
-      var local = pt.matrixTransform(svg.getScreenCTM().inverse());
-      var ll = unproject(local.x, local.y);
-      setSpot(ll[0], ll[1], "");
-    });
-    box.textContent = "";
-    box.appendChild(svg);
-    var whole = project(b.maxLon, b.minLat);
-    state.view = [0, 0, whole[0], whole[1]];
-    svg.setAttribute("viewBox", state.view.join(" "));
-    if (state.spot) zoomTo(state.spot.lat, state.spot.lon);
-  }
-  function zoomTo(lat, lon) {
-    var svg = $("map").querySelector("svg");
-    if (!svg || !state.bounds) return;
-    var p = project(lon, lat), half = 25000 * 0.012; /* about 300 m around the spot */
-    svg.setAttribute("viewBox", [p[0] - half, p[1] - half * 0.6, half * 2, half * 1.2].join(" "));
-    var pin = $("map-pin");
-    pin.setAttribute("cx", p[0]); pin.setAttribute("cy", p[1]); pin.setAttribute("r", "12");
-  }
 
   /* ---------- nearby open reports, "me too" ---------- */
   function loadNearby() {
@@ -264,33 +208,41 @@
       .then(renderNearby).catch(function () {});
   }
   function renderNearby(reports) {
-    var list = $("nearby"), layer = $("map-open");
+    state.nearby = reports || [];
+    var list = $("nearby");
     list.textContent = "";
-    if (layer) layer.textContent = "";
-    $("nearby-box").hidden = !reports.length;
-    reports.forEach(function (r) {
-      var li = el("li");
-      var text = (state.lang === "nl" ? r.category_name_nl : r.category_name) + ", " + r.street_name +
-        " \u2014 " + Math.round(r.distance_m) + " m" + (r.also_reported ? " (" + t("alsoBy") + " " + r.also_reported + ")" : "");
-      li.appendChild(el("span", {}, text));
-      var b = el("button", { type: "button", "class": "secondary" }, t("meToo"));
+    if (state.nearbyLayer) state.nearbyLayer.clearLayers();
+    $("nearby-box").hidden = !state.nearby.length;
+    state.nearby.forEach(function (r) {
+      var li = el("li", { "data-report": r.id });
+      if (r.thumbnail_url) li.appendChild(el("img", { src: r.thumbnail_url, alt: "", "class": "thumb", width: "56", height: "56", loading: "lazy" }));
+      var text = el("span", { "class": "what" });
+      text.appendChild(el("strong", {}, SC.code("category", r.category)));
+      text.appendChild(document.createTextNode(" \u2014 " + r.street_name + ", " + SC.fmtNumber(Math.round(r.distance_m), 0) + " m"));
+      text.appendChild(el("br"));
+      text.appendChild(el("small", { "class": "age" }, t("report.reportedAgo", { age: SC.fmtAge(r.created_at) }) +
+        (r.also_reported ? "; " + t("report.alsoBy", { count: r.also_reported }) : "")));
+      li.appendChild(text);
+      var b = el("button", { type: "button", "class": "secondary" }, t("report.meToo"));
       b.addEventListener("click", function () {
         b.disabled = true;
-        fetch(API + "/reports/" + r.id + "/me-too", { method: "POST" }).then(function (x) { return x.json(); })
-          .then(function (body) { b.textContent = t("counted") + " (" + body.also_reported + ")"; })
+        SC.api(API + "/reports/" + r.id + "/me-too", { method: "POST" })
+          .then(function (x) { b.textContent = t("report.counted", { count: x.body.also_reported }); })
           .catch(function () { b.disabled = false; });
       });
       li.appendChild(b);
       list.appendChild(li);
-      if (layer && state.bounds) {
-        var p = project(r.lon, r.lat), c = document.createElementNS(SVG, "circle");
-        c.setAttribute("class", "open"); c.setAttribute("cx", p[0]); c.setAttribute("cy", p[1]); c.setAttribute("r", "7");
-        layer.appendChild(c);
+      if (state.nearbyLayer) {
+        state.nearbyLayer.addLayer(L.circleMarker([r.lat, r.lon], { radius: 9, color: "#1b1f23", weight: 1, fillColor: "#f0b400", fillOpacity: 0.95 })
+          .bindTooltip(SC.code("category", r.category) + " \u2014 " + SC.fmtAge(r.created_at)));
       }
     });
   }
 
-  /* ---------- sending, and the offline queue ---------- */
+  /* ---------- sending, and the offline queue ----------
+     A queued item keeps everything needed to send it exactly once: its Idempotency-Key, and the
+     photo's id as soon as the photo is uploaded (saved before the report is sent), so a retry after
+     a lost answer sends the same body with the same key and gets the report it created. */
   function readPhoto(file) {
     return new Promise(function (resolve) {
       if (!file) { resolve(null); return; }
@@ -305,84 +257,95 @@
     for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
     return new Blob([bytes], { type: (parts[0].match(/data:([^;]+)/) || [])[1] || "application/octet-stream" });
   }
-  function NetworkError() { this.network = true; }
+  function updateQueued(item) {
+    var q = SC.store.load(QUEUE_KEY, []);
+    SC.store.save(QUEUE_KEY, q.map(function (x) { return x.key === item.key ? item : x; }));
+  }
   function send(item) {
-    /* One queued report: upload the photo (if any), then the report with its Idempotency-Key. */
-    var photoStep = Promise.resolve(item.body.photo_id || null);
+    var photoStep = Promise.resolve();
     if (item.photo && !item.body.photo_id) {
       var form = new FormData();
       form.append("photo", dataUrlToBlob(item.photo.data), item.photo.name || "photo.jpg");
-      photoStep = fetch(API + "/photos", { method: "POST", body: form })
-        .catch(function () { throw new NetworkError(); })
-        .then(function (r) { return r.ok ? r.json().then(function (p) { return p.id; }) : null; });
+      photoStep = SC.api(API + "/photos", { method: "POST", body: form }).then(function (r) {
+        if (r.ok) {
+          item.body.photo_id = r.body.id;
+          item.photo = null; /* uploaded: the id is all a retry needs */
+          updateQueued(item);
+        }
+      });
     }
-    return photoStep.then(function (photoId) {
-      if (photoId) item.body.photo_id = photoId;
-      return fetch(API + "/reports", {
-        method: "POST",
-        headers: { "content-type": "application/json", "Idempotency-Key": item.key },
-        body: JSON.stringify(item.body)
-      }).catch(function () { throw new NetworkError(); });
-    }).then(function (r) {
-      if (r.status >= 500) throw new NetworkError();
-      return r.json().then(function (body) { return { ok: r.ok, body: body }; });
+    return photoStep.then(function () {
+      return SC.api(API + "/reports", { json: item.body, headers: { "Idempotency-Key": item.key } });
     });
   }
   var flushing = false;
   function flushQueue() {
     if (flushing || !navigator.onLine) return Promise.resolve();
-    var queue = load(QUEUE_KEY, []);
-    if (!queue.length) return Promise.resolve();
+    var waiting = SC.store.load(QUEUE_KEY, []).filter(function (q) { return !q.refused; });
+    if (!waiting.length) return Promise.resolve();
     flushing = true;
-    var item = queue[0];
+    var item = waiting[0];
     return send(item).then(function (result) {
-      save(QUEUE_KEY, load(QUEUE_KEY, []).filter(function (q) { return q.key !== item.key; }));
       if (result.ok) {
+        SC.store.save(QUEUE_KEY, SC.store.load(QUEUE_KEY, []).filter(function (q) { return q.key !== item.key; }));
         remember(result.body);
-        say(t("flushed"), true);
+        say(t("report.flushed"), true);
         if (!state.tracking) location.hash = "track=" + result.body.tracking_token;
       } else {
-        say(result.body.detail || "");
+        item.refused = (result.body && result.body.detail) || String(result.status);
+        updateQueued(item);
       }
       flushing = false;
+      renderMine();
       return flushQueue();
     }, function () { flushing = false; });
   }
   function remember(created) {
-    var mine = load(MINE_KEY, []);
+    var mine = SC.store.load(MINE_KEY, []);
     if (!mine.some(function (m) { return m.token === created.tracking_token; })) {
       mine.unshift({ token: created.tracking_token, category: created.category, street: created.street_name, at: created.created_at });
-      save(MINE_KEY, mine.slice(0, 20));
+      SC.store.save(MINE_KEY, mine.slice(0, 20));
     }
     renderMine();
   }
   function submit(ev) {
     ev.preventDefault();
     var category = chosenCategory();
-    if (!state.spot) { say(t("needSpot")); $("locate").focus(); return; }
-    if (!category) { say(t("needCategory")); var first = document.querySelector("input[name=category]"); if (first) first.focus(); return; }
+    if (!state.spot) { say(t("report.needSpot")); $("locate").focus(); return; }
+    if (!category) { say(t("report.needCategory")); var first = document.querySelector("input[name=category]"); if (first) first.focus(); return; }
     var body = { category: category.code, lat: state.spot.lat, lon: state.spot.lon, description: $("description").value.trim(), attributes: answers() };
     var email = $("email").value.trim();
     if (email) body.email = email;
     var button = $("submit");
     button.disabled = true;
-    say(t("sending"), true);
+    say(t("report.sending"), true);
     readPhoto($("photo").files[0]).then(function (photo) {
-      var item = { key: newKey(), body: body, photo: photo, at: new Date().toISOString() };
+      var item = { key: SC.newKey(), body: body, photo: photo, at: new Date().toISOString() };
       if (!navigator.onLine) { queue(item); return; }
+      /* kept on the phone while it is being sent: a lost answer leaves it queued, with its key */
+      store(item);
       return send(item).then(function (result) {
-        if (result.ok) { remember(result.body); location.hash = "track=" + result.body.tracking_token; }
-        else { say(result.body.detail || "?"); }
+        if (result.ok) {
+          SC.store.save(QUEUE_KEY, SC.store.load(QUEUE_KEY, []).filter(function (q) { return q.key !== item.key; }));
+          remember(result.body);
+          location.hash = "track=" + result.body.tracking_token;
+        } else {
+          SC.store.save(QUEUE_KEY, SC.store.load(QUEUE_KEY, []).filter(function (q) { return q.key !== item.key; }));
+          say((result.body && result.body.detail) || String(result.status));
+        }
       }, function () { queue(item); });
     }).then(function () { button.disabled = false; });
   }
+  function store(item) {
+    var q = SC.store.load(QUEUE_KEY, []);
+    if (q.some(function (x) { return x.key === item.key; })) return;
+    q.push(item);
+    try { SC.store.save(QUEUE_KEY, q); }
+    catch (e) { item.photo = null; q[q.length - 1] = item; SC.store.save(QUEUE_KEY, q); } /* photo too big for storage */
+  }
   function queue(item) {
-    var q = load(QUEUE_KEY, []);
-    if (!q.some(function (x) { return x.key === item.key; })) {
-      try { q.push(item); save(QUEUE_KEY, q); }
-      catch (e) { item.photo = null; q[q.length - 1] = item; save(QUEUE_KEY, q); } /* photo too big for storage */
-    }
-    say(t("queued"), true);
+    store(item);
+    say(t("report.queued"), true);
     $("report").reset();
     renderMine();
   }
@@ -396,7 +359,7 @@
     var token = trackToken();
     $("report").hidden = !!token;
     $("tracking").hidden = !token;
-    if (!token) { state.tracking = null; return; }
+    if (!token) { state.tracking = null; if (state.map) state.map.invalidateSize(); return; }
     fetch(API + "/track/" + token).then(function (r) {
       if (!r.ok) throw new Error("not found");
       return r.json();
@@ -405,47 +368,66 @@
       renderTracking(report);
       $("track-h").focus();
     }).catch(function () {
-      $("track-facts").textContent = t("notFound");
+      $("track-facts").textContent = t("report.notFound");
     });
   }
   function renderTracking(r) {
     var facts = $("track-facts");
     facts.textContent = "";
-    var cat = state.categories.filter(function (c) { return c.code === r.category; })[0];
     var rows = [
-      [t("status"), t("statuses")[r.status] || r.status],
-      [t("kind"), cat ? (state.lang === "nl" ? cat.name_nl : cat.name_en) : r.category],
-      [t("street"), r.street_name],
-      [t("filed"), fmtDate(r.created_at)],
-      [t("due"), fmtDate(r.due_at)]
+      [t("report.status"), SC.code("status", r.status), "track-status"],
+      [t("report.kind"), SC.code("category", r.category)],
+      [t("report.street"), r.street_name],
+      [t("report.filed"), SC.fmtDate(r.created_at)],
+      [t("report.due"), SC.fmtDate(r.due_at)]
     ];
-    if (r.duplicate_of) rows.push([t("duplicateOf"), "#" + r.duplicate_of + " (" + (t("statuses")[r.duplicate_of_status] || "") + ")"]);
-    rows.forEach(function (row) { facts.appendChild(el("dt", {}, row[0])); facts.appendChild(el("dd", { "data-fact": row[0] }, row[1])); });
-    facts.firstChild.nextSibling.setAttribute("id", "track-status");
+    if (r.duplicate_of) rows.push([t("report.duplicateOf"), "#" + r.duplicate_of + (r.duplicate_of_status ? " (" + SC.code("status", r.duplicate_of_status) + ")" : "")]);
+    rows.forEach(function (row) {
+      facts.appendChild(el("dt", {}, row[0]));
+      var dd = el("dd", {}, row[1]);
+      if (row[2]) dd.id = row[2];
+      facts.appendChild(dd);
+    });
     var img = $("track-photo");
     if (r.thumbnail_url) { img.src = r.thumbnail_url; img.hidden = false; } else { img.hidden = true; }
     var list = $("track-history");
     list.textContent = "";
     r.history.forEach(function (h) {
       var li = el("li");
-      li.appendChild(el("strong", {}, t("statuses")[h.status] || h.status));
-      li.appendChild(document.createTextNode(" \u2014 " + fmtDate(h.at) + (h.note ? ": " + h.note : "")));
+      li.appendChild(el("strong", {}, SC.code("status", h.status)));
+      li.appendChild(document.createTextNode(" \u2014 " + SC.fmtDate(h.at) + (h.note ? ": " + h.note : "")));
       list.appendChild(li);
     });
     $("reopen").hidden = !r.can_reopen;
   }
   function reopen() {
-    var token = trackToken();
-    fetch(API + "/track/" + token + "/reopen", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })
-      .then(function (r) { return r.json(); }).then(function () { route(); });
+    SC.api(API + "/track/" + trackToken() + "/reopen", { json: {} }).then(function () { route(); });
   }
   function renderMine() {
-    var mine = load(MINE_KEY, []), pending = load(QUEUE_KEY, []), list = $("mine");
+    var mine = SC.store.load(MINE_KEY, []), pending = SC.store.load(QUEUE_KEY, []), list = $("mine");
     list.textContent = "";
     $("mine-box").hidden = !mine.length && !pending.length;
-    pending.forEach(function (p) { list.appendChild(el("li", { "class": "pending" }, p.body.category + " \u2014 " + t("pending"))); });
+    pending.forEach(function (p) {
+      var li = el("li", { "class": p.refused ? "pending refused" : "pending", "data-key": p.key });
+      var what = SC.code("category", p.body.category) + (p.body.photo_id || p.photo ? " (" + t("report.photoAttached") + ")" : "");
+      li.appendChild(el("span", {}, what + " \u2014 " + (p.refused ? t("report.refused", { reason: p.refused }) : t("report.pending"))));
+      if (p.refused) {
+        li.appendChild(el("p", { "class": "hint" }, t("report.refusedHelp")));
+        var retry = el("button", { type: "button", "class": "secondary" }, t("common.retry"));
+        retry.addEventListener("click", function () { delete p.refused; updateQueued(p); flushQueue().then(renderMine); });
+        var remove = el("button", { type: "button", "class": "secondary" }, t("common.remove"));
+        remove.addEventListener("click", function () {
+          SC.store.save(QUEUE_KEY, SC.store.load(QUEUE_KEY, []).filter(function (q) { return q.key !== p.key; }));
+          renderMine();
+        });
+        li.appendChild(retry);
+        li.appendChild(remove);
+      }
+      list.appendChild(li);
+    });
     mine.forEach(function (m) {
-      var li = el("li"), a = el("a", { href: "/report#track=" + m.token }, (m.street || "") + " \u2014 " + fmtDate(m.at));
+      var li = el("li"), a = el("a", { href: "/report#track=" + m.token },
+        SC.code("category", m.category) + ", " + (m.street || "") + " \u2014 " + SC.fmtDate(m.at));
       li.appendChild(a);
       list.appendChild(li);
     });
@@ -453,19 +435,12 @@
   function updateNet() {
     var net = $("net");
     net.hidden = navigator.onLine;
-    net.textContent = navigator.onLine ? "" : t("offline");
+    net.textContent = navigator.onLine ? "" : t("common.offline");
   }
 
   /* ---------- start ---------- */
   function start() {
-    var stored = localStorage.getItem(LANG_KEY);
-    var browser = (navigator.languages && navigator.languages[0]) || navigator.language || "en";
-    state.lang = stored || (/^nl\b/i.test(browser) ? "nl" : "en");
-    $("lang").addEventListener("click", function () {
-      state.lang = state.lang === "nl" ? "en" : "nl";
-      localStorage.setItem(LANG_KEY, state.lang);
-      applyLanguage();
-    });
+    $("lang").addEventListener("click", function () { SC.setLang(SC.lang === "nl" ? "en" : "nl"); applyLanguage(); });
     $("locate").addEventListener("click", locate);
     $("street-q").addEventListener("input", searchStreets);
     $("report").addEventListener("submit", submit);
@@ -475,14 +450,14 @@
     window.addEventListener("popstate", route);
     window.addEventListener("online", function () { updateNet(); flushQueue().then(renderMine); loadNearby(); });
     window.addEventListener("offline", updateNet);
-    applyLanguage();
-    var cats = fetch(API + "/categories").then(function (r) { return r.json(); })
-      .then(function (c) { state.categories = c; save("streetcare.report.categories", c); })
-      .catch(function () { state.categories = load("streetcare.report.categories", []); })
-      .then(applyLanguage);
-    fetch(API + "/streets.geojson").then(function (r) { return r.json(); })
-      .then(function (s) { state.streets = s; drawMap(); }).catch(function () {});
-    cats.then(function () { route(); return flushQueue(); }).then(renderMine);
+    if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(function () {});
+    SC.loadCatalogues().then(function () {
+      applyLanguage();
+      startMap().catch(function () {});
+      return fetch(API + "/categories").then(function (r) { return r.json(); })
+        .then(function (c) { state.categories = c; SC.store.save("streetcare.report.categories", c); })
+        .catch(function () { state.categories = SC.store.load("streetcare.report.categories", []); });
+    }).then(function () { applyLanguage(); route(); return flushQueue(); }).then(renderMine);
   }
   document.addEventListener("DOMContentLoaded", start);
 })();

@@ -3,7 +3,8 @@
   "use strict";
 
   var API = "/api/v1/volunteers";
-  var TOKEN_KEY = "streetcare.volunteer.token";
+  var TOKEN_KEY = "streetcare.volunteer.token"; /* localStorage: logged in across tabs and reloads */
+  var PICK_QUEUE_KEY = "streetcare.volunteer.picks";
   var LANG_KEY = "streetcare.lang";
 
   var TEXT = {
@@ -31,6 +32,18 @@
       "adoption.pausedUntil": "Paused until", "adoption.level": "Street level now", "adoption.target": "target",
       "pick.log": "Log a pick", "pick.save": "Save pick", "pick.bags": "Bags", "pick.minutes": "Minutes",
       "pick.note": "Note (optional)", "pick.photo": "Photo (optional)", "pick.saved": "Pick saved. Thank you!",
+      "map.mine": "my streets", "map.adoptable": "adoptable", "map.adopted": "adopted by others", "map.cleanup": "clean-up",
+      "team.title": "My team", "team.create": "Start a team", "team.name": "Team name", "team.submit": "Create team",
+      "team.invite": "Invite by sending this link:", "team.copy": "Copy link", "team.copied": "Link copied.",
+      "team.joined": "You joined the team", "team.members": "members", "team.created": "Team created.",
+      "cleanup.create": "Plan a clean-up", "cleanup.titleField": "What is it called?", "cleanup.street": "Street",
+      "cleanup.date": "Date", "cleanup.start": "From", "cleanup.end": "Until", "cleanup.capacity": "Places",
+      "cleanup.meeting": "Meeting point (optional)", "cleanup.submit": "Plan it", "cleanup.created": "Clean-up planned.",
+      "field.required": "Fill this in.", "field.tooShort": "This is too short.", "field.endBeforeStart": "The end must be after the start.",
+      "field.past": "Choose a date from today on.", "field.number": "Give a number from 1 to 500.",
+      "pick.queued": "You are offline. The pick is saved on this phone and sent when you are back online.",
+      "pick.waiting": "{count} pick(s) waiting to be sent", "pick.flushed": "Your saved picks were sent.",
+      "pick.refused": "A saved pick was not accepted: {reason}",
       "adoption.pause": "Pause", "adoption.resume": "Resume", "adoption.end": "End",
       "adoption.pauseAsk": "Pause until which date? (YYYY-MM-DD)", "adoption.endAsk": "End this adoption?",
       "sessions.title": "Group clean-ups", "sessions.empty": "No clean-ups planned yet.",
@@ -77,6 +90,18 @@
       "adoption.due": "Volgende ronde", "adoption.pausedUntil": "Gepauzeerd tot", "adoption.level": "Niveau van de straat nu", "adoption.target": "doel",
       "pick.log": "Prikronde loggen", "pick.save": "Opslaan", "pick.bags": "Zakken", "pick.minutes": "Minuten",
       "pick.note": "Opmerking (optioneel)", "pick.photo": "Foto (optioneel)", "pick.saved": "Prikronde opgeslagen. Dank je wel!",
+      "map.mine": "mijn straten", "map.adoptable": "te adopteren", "map.adopted": "door anderen geadopteerd", "map.cleanup": "opruimactie",
+      "team.title": "Mijn team", "team.create": "Begin een team", "team.name": "Naam van het team", "team.submit": "Team maken",
+      "team.invite": "Nodig mensen uit met deze link:", "team.copy": "Link kopi\u00ebren", "team.copied": "Link gekopieerd.",
+      "team.joined": "Je doet mee met het team", "team.members": "leden", "team.created": "Team gemaakt.",
+      "cleanup.create": "Plan een opruimactie", "cleanup.titleField": "Hoe heet de actie?", "cleanup.street": "Straat",
+      "cleanup.date": "Datum", "cleanup.start": "Van", "cleanup.end": "Tot", "cleanup.capacity": "Plaatsen",
+      "cleanup.meeting": "Verzamelpunt (optioneel)", "cleanup.submit": "Plannen", "cleanup.created": "Opruimactie gepland.",
+      "field.required": "Vul dit in.", "field.tooShort": "Dit is te kort.", "field.endBeforeStart": "Het einde moet na het begin liggen.",
+      "field.past": "Kies een datum vanaf vandaag.", "field.number": "Geef een getal van 1 tot 500.",
+      "pick.queued": "Je bent offline. De prikronde staat op deze telefoon en wordt verstuurd zodra je weer online bent.",
+      "pick.waiting": "{count} prikronde(s) wachten op verzending", "pick.flushed": "Je bewaarde prikrondes zijn verstuurd.",
+      "pick.refused": "Een bewaarde prikronde is niet aangenomen: {reason}",
       "adoption.pause": "Pauzeren", "adoption.resume": "Hervatten", "adoption.end": "Stoppen",
       "adoption.pauseAsk": "Pauzeren tot welke datum? (JJJJ-MM-DD)", "adoption.endAsk": "Deze adoptie stoppen?",
       "sessions.title": "Opruimacties", "sessions.empty": "Nog geen opruimacties gepland.",
@@ -140,10 +165,10 @@
     });
     var other = lang === "nl" ? "en" : "nl";
     $("lang").textContent = other.toUpperCase();
-    $("lang").setAttribute("aria-label", other === "nl" ? "Nederlands" : "English");
+    $("lang").setAttribute("aria-label", other.toUpperCase() + " \u2013 " + (other === "nl" ? "Nederlands" : "English"));
   }
 
-  function token() { return sessionStorage.getItem(TOKEN_KEY); }
+  function token() { return localStorage.getItem(TOKEN_KEY); }
 
   function api(method, path, body, extraHeaders) {
     var headers = { "Accept": "application/json" };
@@ -151,12 +176,18 @@
     if (token()) { headers.Authorization = "Bearer " + token(); }
     Object.keys(extraHeaders || {}).forEach(function (name) { headers[name] = extraHeaders[name]; });
     return fetch(path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body) })
-      .catch(function () { throw new Error(t("error.network")); })
+      .catch(function () { var error = new Error(t("error.network")); error.network = true; throw error; })
       .then(function (answer) {
         if (answer.status === 204) { return null; }
         return answer.json().catch(function () { return {}; }).then(function (data) {
-          if (answer.status === 401 && token()) { sessionStorage.removeItem(TOKEN_KEY); showWelcome(); }
-          if (!answer.ok) { throw new Error((data && data.detail) || ("HTTP " + answer.status)); }
+          if (answer.status === 401 && token()) { localStorage.removeItem(TOKEN_KEY); showWelcome(); }
+          if (!answer.ok) {
+            var detail = data && data.detail, listed = Array.isArray(detail);
+            var error = new Error(listed ? detail.map(function (d) { return d.msg; }).join("; ") : (detail || ("HTTP " + answer.status)));
+            if (listed) { error.details = detail; }
+            error.network = answer.status >= 500; /* no answer from the service: worth sending again */
+            throw error;
+          }
           return data;
         });
       });
@@ -185,7 +216,7 @@
 
   function logIn(email, password) {
     return api("POST", "/api/v1/auth/login", { email: email, password: password }).then(function (answer) {
-      sessionStorage.setItem(TOKEN_KEY, answer.access_token);
+      localStorage.setItem(TOKEN_KEY, answer.access_token);
       return start();
     });
   }
@@ -242,6 +273,14 @@
 
   function start() {
     return api("GET", API + "/me").then(function (profile) {
+      localStorage.setItem("streetcare.volunteer.me", JSON.stringify(profile));
+      return profile;
+    }, function (error) {
+      /* offline: the page opens with what this phone knew, and picks wait in the queue */
+      var known = localStorage.getItem("streetcare.volunteer.me");
+      if (error.network && known) { return JSON.parse(known); }
+      throw error;
+    }).then(function (profile) {
       me = profile;
       $("welcome").hidden = true;
       $("app").hidden = false;
@@ -249,6 +288,9 @@
       $("me-email").textContent = me.email || "";
       $("opt-out").checked = Boolean(me.leaderboard_opt_out);
       showTab("streets");
+      showQueuedPicks();
+      flushPicks();
+      joinFromLink();
     });
   }
 
@@ -258,7 +300,8 @@
       else { tab.removeAttribute("aria-current"); }
     });
     document.querySelectorAll(".panel").forEach(function (panel) { panel.hidden = panel.id !== "panel-" + name; });
-    var loaders = { streets: loadAdoptions, sessions: loadSessions, bags: loadBags, impact: loadImpact };
+    var loaders = { streets: loadAdoptions, sessions: function () { return Promise.all([loadSessions(), loadTeams()]); },
+      bags: loadBags, impact: loadImpact, find: function () { return refreshMine().then(function () { drawResults(lastResults); }); } };
     if (loaders[name]) { loaders[name]().catch(fail); }
   }
 
@@ -354,14 +397,58 @@
       if (adoption.team_id) { body.team_id = adoption.team_id; }
       busy(form, readPhoto(form.elements.photo).then(function (photo) {
         if (photo) { body.photo = photo; }
-        return post(API + "/picks", body);
-      })).then(function () {
-        say(t("pick.saved"));
-        return loadAdoptions();
+        return sendPick({ key: key(), body: body });
+      })).then(function (sent) {
+        say(t(sent ? "pick.saved" : "pick.queued"));
+        showQueuedPicks();
+        return sent ? loadAdoptions() : null;
       }).catch(fail);
     });
     item.appendChild(form);
     form.querySelector(".save-pick").focus();
+  }
+
+  // ---- picks are queued on the phone and sent exactly once (one Idempotency-Key per pick) ----
+
+  function queuedPicks() { try { return JSON.parse(localStorage.getItem(PICK_QUEUE_KEY)) || []; } catch (e) { return []; } }
+  function keepPicks(items) {
+    try { localStorage.setItem(PICK_QUEUE_KEY, JSON.stringify(items)); }
+    catch (e) { items.forEach(function (i) { delete i.body.photo; }); localStorage.setItem(PICK_QUEUE_KEY, JSON.stringify(items)); }
+  }
+  function dropPick(item) { keepPicks(queuedPicks().filter(function (q) { return q.key !== item.key; })); }
+  /* resolves true when sent, false when kept for later (no connection); rejects when refused */
+  function sendPick(item) {
+    if (!queuedPicks().some(function (q) { return q.key === item.key; })) { keepPicks(queuedPicks().concat([item])); }
+    if (!navigator.onLine) { return Promise.resolve(false); }
+    return api("POST", API + "/picks", item.body, { "Idempotency-Key": item.key }).then(function () {
+      dropPick(item);
+      return true;
+    }, function (error) {
+      if (error.network) { return false; }
+      dropPick(item); /* refused: said next to the form, not retried forever */
+      throw error;
+    });
+  }
+  var flushingPicks = false;
+  function flushPicks() {
+    var waiting = queuedPicks();
+    if (flushingPicks || !waiting.length || !navigator.onLine || !token()) { return Promise.resolve(); }
+    flushingPicks = true;
+    return waiting.reduce(function (chain, item) {
+      return chain.then(function () {
+        return sendPick(item).catch(function (error) { say(t("pick.refused").replace("{reason}", error.message), true); });
+      });
+    }, Promise.resolve()).then(function () {
+      flushingPicks = false;
+      if (!queuedPicks().length) { say(t("pick.flushed")); }
+      showQueuedPicks();
+    });
+  }
+  function showQueuedPicks() {
+    var count = queuedPicks().length, node = $("picks-waiting");
+    if (!node) { return; }
+    node.hidden = !count;
+    node.textContent = count ? t("pick.waiting").replace("{count}", String(count)) : "";
   }
 
   function readPhoto(input) {
@@ -375,9 +462,187 @@
     });
   }
 
+  // ---- errors next to the field they are about, in the page's language ----------------------
+
+  function fieldError(input, message) {
+    var id = input.id + "-error", node = $(id);
+    if (!message) {
+      if (node) { node.remove(); }
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+      return;
+    }
+    if (!node) {
+      node = el("p", { id: id, className: "field-error" });
+      input.insertAdjacentElement("afterend", node);
+    }
+    node.textContent = message;
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", id);
+  }
+  function clearErrorsOnInput(form) {
+    form.addEventListener("input", function (event) { if (event.target.id) { fieldError(event.target, ""); } });
+  }
+  /* a 422 from FastAPI names the field in `loc`: put the message there, translated where we know the kind */
+  function showServerErrors(form, error, fieldsByName) {
+    var placed = false;
+    (error.details || []).forEach(function (item) {
+      var name = (item.loc || [])[item.loc.length - 1], input = fieldsByName[name];
+      if (!input) { return; }
+      var known = { missing: "field.required", string_too_short: "field.tooShort", greater_than_equal: "field.number", less_than_equal: "field.number" };
+      fieldError(input, known[item.type] ? t(known[item.type]) : item.msg);
+      placed = true;
+    });
+    if (!placed) { fail(error); } else { form.querySelector("[aria-invalid=true]").focus(); }
+  }
+
+  // ---- teams and clean-ups ---------------------------------------------------------------------
+
+  var myTeams = [];
+  function loadTeams() {
+    return api("GET", API + "/teams").then(function (teams) {
+      myTeams = teams;
+      var list = $("teams");
+      clear(list);
+      teams.forEach(function (team) {
+        var items = [el("h3", { text: team.name }),
+          el("p", { className: "meta", text: team.members.length + " " + t("team.members") + ": " +
+            team.members.map(function (m) { return m.name || m.display_name; }).join(", ") })];
+        if (team.join_code) {
+          var link = location.origin + "/volunteer#join=" + encodeURIComponent(team.join_code);
+          var input = el("input", { id: "invite-" + team.id, readonly: "", value: link, className: "invite" });
+          var copy = el("button", { type: "button", className: "secondary", text: t("team.copy") });
+          copy.addEventListener("click", function () {
+            input.select();
+            (navigator.clipboard ? navigator.clipboard.writeText(link) : Promise.reject()).catch(function () { return null; })
+              .then(function () { say(t("team.copied")); });
+          });
+          items.push(el("label", { "for": "invite-" + team.id, text: t("team.invite") }), input, copy);
+        }
+        list.appendChild(el("li", { "data-team-id": String(team.id) }, items));
+      });
+      $("team-form").hidden = teams.some(function (team) { return team.my_role === "coordinator"; });
+      $("cleanup-form").hidden = !teams.some(function (team) { return team.my_role === "coordinator"; });
+      return fillCleanupStreets();
+    });
+  }
+  function fillCleanupStreets() {
+    return api("GET", API + "/adoptions").then(function (adoptions) {
+      var select = $("cleanup-street"), chosen = select.value;
+      clear(select);
+      adoptions.forEach(function (a) { select.appendChild(el("option", { value: String(a.street_id), text: a.street_name })); });
+      if (chosen) { select.value = chosen; }
+    });
+  }
+  function createTeam(event) {
+    event.preventDefault();
+    var name = $("team-name");
+    if (name.value.trim().length < 2) { fieldError(name, t(name.value.trim() ? "field.tooShort" : "field.required")); name.focus(); return; }
+    busy(event.target, post(API + "/teams", { name: name.value.trim() })).then(function () {
+      event.target.reset();
+      say(t("team.created"));
+      return loadTeams();
+    }).catch(function (error) { showServerErrors(event.target, error, { name: name }); });
+  }
+  function createCleanup(event) {
+    event.preventDefault();
+    var f = { title: $("cleanup-title"), street: $("cleanup-street"), date: $("cleanup-date"), start: $("cleanup-start"),
+      end: $("cleanup-end"), capacity: $("cleanup-capacity"), meeting: $("cleanup-meeting") };
+    Object.keys(f).forEach(function (k) { fieldError(f[k], ""); });
+    var problems = [];
+    ["title", "street", "date", "start", "end"].forEach(function (k) { if (!f[k].value.trim()) { problems.push([f[k], t("field.required")]); } });
+    var today = new Date().toISOString().slice(0, 10);
+    if (f.date.value && f.date.value < today) { problems.push([f.date, t("field.past")]); }
+    if (f.start.value && f.end.value && f.end.value <= f.start.value) { problems.push([f.end, t("field.endBeforeStart")]); }
+    var capacity = parseInt(f.capacity.value, 10);
+    if (!(capacity >= 1 && capacity <= 500)) { problems.push([f.capacity, t("field.number")]); }
+    if (problems.length) {
+      problems.forEach(function (p) { fieldError(p[0], p[1]); });
+      problems[0][0].focus();
+      return;
+    }
+    var team = myTeams.filter(function (x) { return x.my_role === "coordinator"; })[0];
+    var body = { team_id: team.id, title: f.title.value.trim(), street_ids: [parseInt(f.street.value, 10)],
+      starts_at: new Date(f.date.value + "T" + f.start.value).toISOString(), ends_at: new Date(f.date.value + "T" + f.end.value).toISOString(),
+      capacity: capacity, meeting_point: f.meeting.value.trim() };
+    busy(event.target, post(API + "/sessions", body)).then(function () {
+      event.target.reset();
+      say(t("cleanup.created"));
+      return loadSessions();
+    }).catch(function (error) {
+      showServerErrors(event.target, error, { title: f.title, street_ids: f.street, starts_at: f.date, ends_at: f.end, capacity: f.capacity, meeting_point: f.meeting });
+    });
+  }
+  function joinFromLink() {
+    var join = /join=([^&]+)/.exec(location.hash);
+    if (!join || !token()) { return Promise.resolve(); }
+    return post(API + "/teams/join", { code: decodeURIComponent(join[1]) }).then(function (team) {
+      history.replaceState(null, "", "/volunteer");
+      say(t("team.joined") + " " + team.name);
+    }).catch(fail);
+  }
+
+  // ---- adopt, from the map: my streets, adoptable, adopted by others; clean-ups --------------
+
+  var findMap = null, findLayer = null, lastResults = [];
+  function ensureFindMap() {
+    if (findMap || !window.Streetcare || !window.L) { return Promise.resolve(findMap); }
+    return window.Streetcare.createMap($("find-map")).then(function (map) {
+      findMap = map;
+      findLayer = L.layerGroup().addTo(map);
+      map.setView([52.37, 4.9], 13);
+      return map;
+    });
+  }
+  function streetStatus(street) {
+    if (myStreetIds[street.id]) { return "mine"; }
+    return street.adopters.length ? "adopted" : "adoptable";
+  }
+  var STATUS_COLOURS = { mine: "#1f5fbf", adoptable: "#1a7f37", adopted: "#b35c00", cleanup: "#b5179e" };
+  function drawResults(streets) {
+    lastResults = streets;
+    ensureFindMap().then(function (map) {
+      if (!map) { return; }
+      map.invalidateSize();
+      findLayer.clearLayers();
+      var bounds = L.latLngBounds([]);
+      streets.forEach(function (street) {
+        var status = streetStatus(street), at = [street.centroid.lat, street.centroid.lon];
+        var marker = L.circleMarker(at, { radius: 12, color: "#fff", weight: 2, fillColor: STATUS_COLOURS[status], fillOpacity: 1 });
+        marker.bindTooltip(street.name + " \u2014 " + t("map." + status));
+        marker.on("click", function () {
+          var item = document.querySelector("#results li[data-street-id='" + street.id + "']");
+          if (item) { item.scrollIntoView({ block: "nearest" }); var b = item.querySelector("button.adopt"); if (b) { b.focus(); } }
+        });
+        findLayer.addLayer(marker);
+        bounds.extend(at);
+      });
+      upcomingCleanups.forEach(function (session) {
+        (session.streets || []).forEach(function (s) {
+          var found = streets.filter(function (x) { return x.id === (s.id || s.street_id); })[0];
+          if (found) {
+            findLayer.addLayer(L.circleMarker([found.centroid.lat, found.centroid.lon], { radius: 18, color: STATUS_COLOURS.cleanup, weight: 3, fill: false, interactive: false }));
+          }
+        });
+      });
+      if (bounds.isValid()) { map.fitBounds(bounds.pad(0.3), { maxZoom: 17 }); }
+    });
+  }
+  var myStreetIds = {}, upcomingCleanups = [];
+  function refreshMine() {
+    return Promise.all([
+      api("GET", API + "/adoptions").then(function (adoptions) {
+        myStreetIds = {};
+        adoptions.forEach(function (a) { if (a.status !== "ended") { myStreetIds[a.street_id] = true; } });
+      }),
+      api("GET", API + "/sessions").then(function (sessions) { upcomingCleanups = sessions || []; })
+    ]).catch(function () { return null; });
+  }
+
   // ---- adopt ---------------------------------------------------------------------------------
 
   function showResults(streets) {
+    refreshMine().then(function () { drawResults(streets); });
     var list = $("results");
     clear(list);
     if (!streets.length) { list.appendChild(el("li", { text: t("find.none") })); return; }
@@ -538,6 +803,10 @@
       }).then(showResults).catch(fail);
     });
     $("bags-form").addEventListener("submit", sendBags);
+    $("team-form").addEventListener("submit", createTeam);
+    $("cleanup-form").addEventListener("submit", createCleanup);
+    clearErrorsOnInput($("team-form"));
+    clearErrorsOnInput($("cleanup-form"));
     $("opt-out").addEventListener("change", function (event) {
       api("PATCH", API + "/me", { leaderboard_opt_out: event.target.checked }).then(function () { say(t("account.saved")); }).catch(fail);
     });
@@ -550,14 +819,16 @@
     });
     $("logout").addEventListener("click", function () {
       api("POST", "/api/v1/auth/logout").catch(function () { return null; }).then(function () {
-        sessionStorage.removeItem(TOKEN_KEY);
+        localStorage.removeItem(TOKEN_KEY);
+        localStorage.removeItem("streetcare.volunteer.me");
         showWelcome();
       });
     });
     $("delete-account").addEventListener("click", function () {
       if (!window.confirm(t("account.deleteAsk"))) { return; }
       api("DELETE", API + "/me").then(function () {
-        sessionStorage.removeItem(TOKEN_KEY);
+        localStorage.removeItem(TOKEN_KEY);
+        localStorage.removeItem("streetcare.volunteer.me");
         showWelcome();
         say(t("account.deleted"));
       }).catch(fail);
@@ -576,6 +847,12 @@
     });
     wireWelcome();
     wireApp();
+    window.addEventListener("online", flushPicks);
+    window.addEventListener("hashchange", joinFromLink);
+    window.addEventListener("storage", function (event) {
+      if (event.key === TOKEN_KEY && !event.newValue) { me = null; showWelcome(); } /* logged out in another tab */
+    });
+    if ("serviceWorker" in navigator) { navigator.serviceWorker.register("/sw.js").catch(function () { return null; }); }
     var reset = /reset=([^&]+)/.exec(location.hash);
     if (reset) {
       $("welcome").hidden = false;

@@ -1,0 +1,163 @@
+/* Streetcare: what every page shares — DOM helpers, the language catalogue, Dutch/English
+   number and date formats, JSON calls, and the map (Leaflet, served from our own static files).
+   Plain JS, no inline code (CSP). Each page calls Streetcare.* instead of its own copies. */
+(function () {
+  "use strict";
+  var SC = window.Streetcare = window.Streetcare || {};
+  var LANG_KEY = "streetcare.lang";
+  var catalogues = {};
+
+  SC.$ = function (id) { return document.getElementById(id); };
+  SC.el = function (tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  };
+
+  /* ---------- language: one JSON catalogue per language, /static/i18n/<lang>.json ---------- */
+  SC.lang = (function () {
+    var stored = null;
+    try { stored = localStorage.getItem(LANG_KEY); } catch (e) { /* private mode */ }
+    var browser = (navigator.languages && navigator.languages[0]) || navigator.language || "en";
+    return stored === "nl" || stored === "en" ? stored : (/^nl\b/i.test(browser) ? "nl" : "en");
+  })();
+  SC.loadCatalogues = function () {
+    return Promise.all(["en", "nl"].map(function (lang) {
+      return fetch("/static/i18n/" + lang + ".json").then(function (r) { return r.json(); })
+        .then(function (c) { catalogues[lang] = c; }).catch(function () { catalogues[lang] = catalogues[lang] || {}; });
+    }));
+  };
+  function lookup(catalogue, key) {
+    return key.split(".").reduce(function (node, part) { return node && node[part]; }, catalogue);
+  }
+  /* t("report.send") or t("category.litter"); {name} placeholders filled from `values` */
+  SC.t = function (key, values) {
+    var text = lookup(catalogues[SC.lang], key);
+    if (text === undefined) text = lookup(catalogues.en, key);
+    if (typeof text !== "string") return text === undefined ? key : text;
+    return text.replace(/\{(\w+)\}/g, function (_, name) { return values && values[name] !== undefined ? values[name] : ""; });
+  };
+  /* a known code (category, status, level…) in words, the code itself only when nobody knows it */
+  SC.code = function (group, code) {
+    var text = lookup(catalogues[SC.lang], group + "." + code) || lookup(catalogues.en, group + "." + code);
+    return typeof text === "string" ? text : String(code).replace(/_/g, " ");
+  };
+  SC.setLang = function (lang) {
+    SC.lang = lang;
+    try { localStorage.setItem(LANG_KEY, lang); } catch (e) { /* private mode */ }
+  };
+  SC.applyLanguage = function (root) {
+    root = root || document;
+    document.documentElement.lang = SC.lang;
+    root.querySelectorAll("[data-t]").forEach(function (n) { n.textContent = SC.t(n.getAttribute("data-t")); });
+    root.querySelectorAll("[data-t-label]").forEach(function (n) { n.setAttribute("aria-label", SC.t(n.getAttribute("data-t-label"))); });
+    root.querySelectorAll("[data-t-placeholder]").forEach(function (n) { n.setAttribute("placeholder", SC.t(n.getAttribute("data-t-placeholder"))); });
+  };
+  SC.locale = function () { return SC.lang === "nl" ? "nl-NL" : "en-GB"; };
+  SC.fmtNumber = function (value, digits) {
+    return new Intl.NumberFormat(SC.locale(), { maximumFractionDigits: digits === undefined ? 1 : digits }).format(value);
+  };
+  SC.fmtDate = function (iso, withTime) {
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return String(iso);
+    return new Intl.DateTimeFormat(SC.locale(), withTime === false ? { dateStyle: "medium" } : { dateStyle: "medium", timeStyle: "short" }).format(d);
+  };
+  /* "3 hours ago" / "3 uur geleden" */
+  SC.fmtAge = function (iso) {
+    var seconds = (Date.now() - new Date(iso).getTime()) / 1000;
+    var rtf = new Intl.RelativeTimeFormat(SC.locale(), { numeric: "auto" });
+    if (seconds < 3600) return rtf.format(-Math.max(1, Math.round(seconds / 60)), "minute");
+    if (seconds < 86400) return rtf.format(-Math.round(seconds / 3600), "hour");
+    return rtf.format(-Math.round(seconds / 86400), "day");
+  };
+
+  /* ---------- JSON over HTTP ---------- */
+  SC.NetworkError = function () { this.network = true; };
+  /* resolves {ok, status, body}; rejects with NetworkError when there is no answer (offline, 5xx) */
+  SC.api = function (url, options) {
+    options = options || {};
+    var headers = Object.assign({}, options.headers || {});
+    if (options.json !== undefined) headers["content-type"] = "application/json";
+    if (options.token) headers.authorization = "Bearer " + options.token;
+    return fetch(url, {
+      method: options.method || (options.json !== undefined || options.body ? "POST" : "GET"),
+      headers: headers,
+      body: options.json !== undefined ? JSON.stringify(options.json) : options.body
+    }).catch(function () { throw new SC.NetworkError(); }).then(function (r) {
+      if (r.status >= 500) throw new SC.NetworkError();
+      return r.text().then(function (text) {
+        var body = null;
+        try { body = text ? JSON.parse(text) : null; } catch (e) { body = { detail: text }; }
+        return { ok: r.ok, status: r.status, body: body };
+      });
+    });
+  };
+  SC.store = {
+    load: function (key, fallback) { try { return JSON.parse(localStorage.getItem(key)) || fallback; } catch (e) { return fallback; } },
+    save: function (key, value) { localStorage.setItem(key, JSON.stringify(value)); }
+  };
+  SC.newKey = function () {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return "k-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
+  };
+
+  /* ---------- geometry: metres between a point and a street line ---------- */
+  SC.distanceToLine = function (lat, lon, coordinates) {
+    var k = Math.cos(lat * Math.PI / 180), m = 111320, best = Infinity;
+    function xy(c) { return [(c[0] - lon) * k * m, (c[1] - lat) * m]; }
+    for (var i = 0; i + 1 < coordinates.length; i++) {
+      var a = xy(coordinates[i]), b = xy(coordinates[i + 1]);
+      var dx = b[0] - a[0], dy = b[1] - a[1], len = dx * dx + dy * dy;
+      var s = len ? Math.max(0, Math.min(1, -(a[0] * dx + a[1] * dy) / len)) : 0;
+      var px = a[0] + s * dx, py = a[1] + s * dy;
+      best = Math.min(best, Math.sqrt(px * px + py * py));
+    }
+    if (coordinates.length === 1) { var p = xy(coordinates[0]); best = Math.sqrt(p[0] * p[0] + p[1] * p[1]); }
+    return best;
+  };
+
+  /* ---------- the map ---------- */
+  var config = null;
+  SC.mapConfig = function () {
+    config = config || fetch("/map-config.json").then(function (r) { return r.json(); })
+      .catch(function () { return { tile_url: "", attribution: "", max_zoom: 19, street_attribution: "" }; });
+    return config;
+  };
+  /* A Leaflet map in `node`. With a tile server configured it is the base layer; without one the
+     city's own streets are (the page draws them into map.streetLayer), named at higher zooms. */
+  SC.createMap = function (node, options) {
+    return SC.mapConfig().then(function (cfg) {
+      var map = L.map(node, Object.assign({ preferCanvas: true, zoomControl: true, maxZoom: cfg.max_zoom || 19 }, options || {}));
+      map.attributionControl.setPrefix(false);
+      if (cfg.tile_url) {
+        L.tileLayer(cfg.tile_url, { attribution: cfg.attribution, maxZoom: cfg.max_zoom || 19 }).addTo(map);
+      } else {
+        map.attributionControl.addAttribution(cfg.street_attribution || "");
+      }
+      map.hasTiles = !!cfg.tile_url;
+      map.streetLayer = L.layerGroup().addTo(map);
+      map.labelLayer = L.layerGroup().addTo(map);
+      SC.maps = (SC.maps || []).concat([map]); /* reachable from the console and the browser tests */
+      return map;
+    });
+  };
+  /* Street names on the map when zoomed in and there is no tile base map to show them. */
+  SC.labelStreets = function (map, features, minZoom) {
+    map.labelLayer.clearLayers();
+    if (map.hasTiles || map.getZoom() < (minZoom || 17)) return;
+    var bounds = map.getBounds(), seen = {}, shown = 0;
+    features.forEach(function (f) {
+      /* "Fabianinkatu, Kirkkokatu – Yliopistonkatu (1/2)" is a stretch of Fabianinkatu: one label per street */
+      var name = f.properties && f.properties.name && String(f.properties.name).split(",")[0], coords = f.geometry.coordinates;
+      if (!name || seen[name] || shown >= 60) return;
+      var mid = coords[Math.floor(coords.length / 2)], at = L.latLng(mid[1], mid[0]);
+      if (!bounds.contains(at)) return;
+      seen[name] = true; shown++;
+      map.labelLayer.addLayer(L.tooltip({ permanent: true, direction: "center", className: "street-label", interactive: false })
+        .setLatLng(at).setContent(name));
+    });
+  };
+  /* GeoJSON [lon, lat] pairs to Leaflet [lat, lon] */
+  SC.latLngs = function (coordinates) { return coordinates.map(function (c) { return [c[1], c[0]]; }); };
+})();

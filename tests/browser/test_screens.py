@@ -1,0 +1,72 @@
+"""Screenshots of every page in Dutch and English, phone (360 px) and desktop (1440×900), into var/screens/.
+
+Not part of the suite's checks: it runs only with STREETCARE_SCREENS=1 (pictures for people to look at)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from conftest import seed_demo_crews
+from streetcare.testing import Stack
+
+pytestmark = [
+    pytest.mark.stack,
+    pytest.mark.browser,
+    pytest.mark.xdist_group("stack"),
+    pytest.mark.skipif(os.environ.get("STREETCARE_SCREENS") != "1", reason="set STREETCARE_SCREENS=1 for screenshots"),
+]
+SCREENS = Path(__file__).resolve().parents[2] / "var" / "screens"
+SIZES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1440, "height": 900}}
+
+
+def test_screenshots(stack: Stack, browser: Any) -> None:
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    seed_demo_crews(stack)
+    login = {"email": "dispatcher@test.example", "password": "dispatcher-password"}
+    token = httpx.post(f"{stack.gateway_url}/api/v1/auth/login", json=login).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    day = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/plan-days", headers=headers).json()["today"]
+    httpx.post(f"{stack.gateway_url}/api/v1/scheduling/plans/{day}/replan", headers=headers, timeout=120)
+    street = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets", params={"limit": 120}).json()["items"][101]
+    spot = {"latitude": street["centroid"]["lat"], "longitude": street["centroid"]["lon"]}
+    for lang, locale in (("en", "en-GB"), ("nl", "nl-NL")):
+        for size, viewport in SIZES.items():
+            phone = size == "phone"
+            context = browser.new_context(
+                viewport=viewport, locale=locale, geolocation=spot, permissions=["geolocation"], is_mobile=phone
+            )
+            page = context.new_page()
+            page.goto(f"{stack.gateway_url}/")
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(SCREENS / f"index-{lang}-{size}.png"), full_page=True)
+            page.goto(f"{stack.gateway_url}/report")
+            page.wait_for_selector("input[name=category]")
+            page.locator("#locate").click()
+            page.wait_for_selector("#spot[data-state=street]")
+            page.wait_for_timeout(800)
+            page.screenshot(path=str(SCREENS / f"report-{lang}-{size}.png"), full_page=True)
+            page.goto(f"{stack.gateway_url}/volunteer")
+            page.locator("#signup-name").fill("Sam")
+            page.locator("#signup-email").fill(f"screen{time.monotonic_ns()}@test.example")
+            page.locator("#signup-password").fill("a-long-password")
+            page.locator("#signup-form button[type=submit]").click()
+            page.locator("#me-name").wait_for()
+            page.locator(".tab[data-tab=find]").click()
+            page.locator("#near-me").click()
+            page.wait_for_selector("#results li")
+            page.wait_for_timeout(800)
+            page.screenshot(path=str(SCREENS / f"volunteer-{lang}-{size}.png"), full_page=size == "phone")
+            page.goto(f"{stack.gateway_url}/dispatch")
+            page.fill("#email", login["email"])
+            page.fill("#password", login["password"])
+            page.click("#login-form button[type=submit]")
+            page.wait_for_selector(".crew .visit", timeout=30_000)
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(SCREENS / f"dispatch-{lang}-{size}.png"), full_page=False)
+            context.close()
