@@ -24,6 +24,7 @@ from services.scheduling.planning.generated import generate_city
 from services.scheduling.planning.routing import (
     Crew,
     DayPlan,
+    SolverStop,
     StreetCandidate,
     plan_day,
 )
@@ -54,7 +55,7 @@ def _plan_once(streets: int, crews: int, budget_s: float, seed: int) -> dict[str
     """Runs in a fresh child: generate, plan, and report time, memory and prize."""
     candidates, crew_list = generate_city(streets, crews, seed)
     started = time.perf_counter()
-    plan = plan_day(candidates, crew_list, time_budget_s=budget_s, seed=seed)
+    plan = plan_day(candidates, crew_list, stop=SolverStop.after_seconds(budget_s), seed=seed)
     wall = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     visits = [v.candidate_id for r in plan.routes.values() for v in r.visits]
@@ -141,7 +142,7 @@ def run_replan_urgent_bench(
     large that any search would find them.
     """
     candidates, crew_list = generate_city(streets, crews, seed)
-    first = plan_day(candidates, crew_list, time_budget_s=budget_s, seed=seed)
+    first = plan_day(candidates, crew_list, stop=SolverStop.after_seconds(budget_s), seed=seed)
     rng = random.Random(seed + 1)
     prizes = sorted(c.prize for c in candidates)
     median = prizes[len(prizes) // 2]
@@ -165,14 +166,19 @@ def run_replan_urgent_bench(
 
     def warm(repair: bool) -> DayPlan:
         return plan_day(
-            updated, crew_list, previous_plan=first, time_budget_s=budget_s, seed=seed, repair_warm_start=repair
+            updated,
+            crew_list,
+            previous_plan=first,
+            stop=SolverStop.after_seconds(budget_s),
+            seed=seed,
+            repair_warm_start=repair,
         )
 
     results = {
         "urgent": urgent,
         "warm_with_repair": served(warm(True)),
         "warm_without_repair": served(warm(False)),
-        "cold": served(plan_day(updated, crew_list, time_budget_s=budget_s, seed=seed)),
+        "cold": served(plan_day(updated, crew_list, stop=SolverStop.after_seconds(budget_s), seed=seed)),
     }
     return results
 

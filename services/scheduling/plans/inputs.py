@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from services.scheduling.crews import service as crews
 from services.scheduling.districts import service as districts
-from services.scheduling.planning import coverage, estimator, policy
+from services.scheduling.planning import coverage, engine, estimator, policy
 from services.scheduling.planning.levels import DEFAULT_TARGET, Level, level_from_litter
 from services.scheduling.planning.routing import (
     Crew,
@@ -68,7 +69,12 @@ class DayInputs:
     tz: ZoneInfo
     crews: list[Crew]
     crew_info: dict[str, dict[str, Any]]
-    candidates: list[StreetCandidate]
+    facts: list[policy.StreetFacts]
+    cleanups: list[coverage.PlannedCleanup]
+    bag_stops: list[policy.BagStop]
+    bulky_reports: list[policy.BulkyWasteReport]
+    taken: frozenset[str]
+    """Candidates done or under way today (on whatever crew): not offered again."""
     meta: dict[str, CandidateMeta]
     fixed: dict[str, list[StreetCandidate]]
     previous: DayPlan | None
@@ -78,6 +84,19 @@ class DayInputs:
     street_names: dict[int, str]
     level_counts: Counter[str] = field(default_factory=Counter)
     covered_share: float = 0.0
+
+    @cached_property
+    def candidates(self) -> list[StreetCandidate]:
+        """What the effort rule offers the router on this day (the engine's own function)."""
+        return engine.candidates_for_day(
+            self.facts,
+            self.day,
+            self.now,
+            cleanups=self.cleanups,
+            bag_stops=self.bag_stops,
+            bulky_reports=self.bulky_reports,
+            exclude=self.taken,
+        )
 
 
 def _adoption(row: StreetAdoption, day: date, tz: ZoneInfo) -> coverage.Adoption | None:
@@ -208,7 +227,6 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
         meta[f"bulky:{report.report_id}"] = CandidateMeta(
             report.street_id, "bulky", report.lat, report.lon, report_id=report.report_id
         )
-    candidates = policy.day_candidates(facts, day, now, cleanups, bag_stops, bulky)
 
     # what is done or under way stays: fixed at the start of its crew's route
     visits = repository.visits_by_candidate(session, day)
@@ -252,8 +270,7 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
                     visit.street_id, visit.kind, visit.lat, visit.lon, visit.bag_request_id, visit.report_id
                 )
     # anything done or under way today (on whatever crew) is not offered again
-    taken = {cid for cid, visit in visits.items() if visit.status in FIXED_STATUSES}
-    candidates = [c for c in candidates if c.id not in taken]
+    taken = frozenset(cid for cid, visit in visits.items() if visit.status in FIXED_STATUSES)
     previous = None
     if previous_routes:
         previous = DayPlan(
@@ -271,7 +288,11 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
         tz=tz,
         crews=crew_list,
         crew_info=crew_info,
-        candidates=candidates,
+        facts=facts,
+        cleanups=cleanups,
+        bag_stops=bag_stops,
+        bulky_reports=bulky,
+        taken=taken,
         meta=meta,
         fixed=dict(fixed),
         previous=previous,

@@ -4,8 +4,8 @@ Re-planning (``replan``) runs in three steps so no database transaction stays op
 solver works (SQLite would refuse the write afterwards if events committed meanwhile):
 
 1. read the inputs (:mod:`inputs`) and the day's dirty generation in one short transaction;
-2. solve with :func:`planning.routing.plan_day`, warm-started from the latest version, with the
-   visits already started or done fixed at the start of their crews' routes;
+2. plan with :func:`planning.engine.plan_streets` (the effort rule and the router), warm-started
+   from the latest version, with the visits already started or done fixed at the start of their crews' routes;
 3. write the new version, its entries and its diff, record ``plan.published`` in the outbox and
    clear the dirty mark unless it was renewed meanwhile, in one transaction.
 
@@ -23,8 +23,8 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session
 
-from services.scheduling.planning import estimator
-from services.scheduling.planning.routing import DayPlan, plan_day
+from services.scheduling.planning import engine, estimator
+from services.scheduling.planning.routing import SolverStop
 from services.scheduling.plans import dirty, events, inputs, repository
 from services.scheduling.plans.inputs import Slot
 from services.scheduling.plans.models import PlanChange, PlanEntry, PlanVersion, Visit
@@ -116,6 +116,13 @@ def check_plannable(day: date, today: date) -> None:
         )
 
 
+def solver_stop(settings: Any) -> SolverStop:
+    """The service stops the solver on its time budget, or on an iteration count when one is set."""
+    if settings.planner_iterations > 0:
+        return SolverStop.after_iterations(settings.planner_iterations)
+    return SolverStop.after_seconds(settings.planner_time_budget_s)
+
+
 def replan(runtime: Any, day: date, trigger: str = "", now: datetime | None = None) -> ReplanResult:
     """Make a new version of ``day``'s plan (waits for the day's lock; see the module docstring)."""
     settings = runtime.settings
@@ -142,17 +149,23 @@ def _replan_locked(runtime: Any, day: date, trigger: str, now: datetime | None) 
         data = inputs.load(session, day, now)
         trigger = trigger or (session.get(dirty.PlanDirty, day).reason if data.generation else "") or "re-plan"
     solve_started = time.perf_counter()
-    plan = plan_day(
-        data.candidates,
+    effort = engine.plan_streets(
+        data.facts,
+        day,
+        data.now,
         data.crews,
+        stop=solver_stop(settings),
+        seed=settings.planner_seed,
+        cleanups=data.cleanups,
+        bag_stops=data.bag_stops,
+        bulky_reports=data.bulky_reports,
         fixed_visits=data.fixed,
         previous_plan=data.previous,
-        time_budget_s=settings.planner_time_budget_s,
-        seed=settings.planner_seed,
+        exclude=data.taken,
     )
     solve_seconds = time.perf_counter() - solve_started
     with runtime.transaction() as session:
-        version = _store(session, data, plan, trigger, solve_seconds)
+        version = _store(session, data, effort, trigger, solve_seconds)
         dirty.clear(session, day, data.generation)
         result = ReplanResult(
             day,
@@ -184,7 +197,10 @@ def _replan_locked(runtime: Any, day: date, trigger: str, now: datetime | None) 
     return result
 
 
-def _store(session: Session, data: inputs.DayInputs, plan: DayPlan, trigger: str, solve_seconds: float) -> PlanVersion:
+def _store(
+    session: Session, data: inputs.DayInputs, effort: engine.EffortPlan, trigger: str, solve_seconds: float
+) -> PlanVersion:
+    plan = effort.plan
     latest = repository.latest_version(session, data.day)
     number = (latest.version if latest else 0) + 1
     visits = repository.visits_by_candidate(session, data.day)
@@ -247,7 +263,7 @@ def _store(session: Session, data: inputs.DayInputs, plan: DayPlan, trigger: str
         )
     old = data.previous_entries
     why = {d.candidate_id: f"left out: {d.why}" for d in plan.dropped}
-    offered = {c.id for c in data.candidates}
+    offered = {c.id for c in effort.candidates}
     for slot in old:
         if slot.candidate_id not in offered and slot.candidate_id not in why:
             why[slot.candidate_id] = _why_not_needed(slot)
@@ -255,7 +271,7 @@ def _store(session: Session, data: inputs.DayInputs, plan: DayPlan, trigger: str
         diff(old, slots, why) if latest is not None else [_change("added", slot, None, slot.reason) for slot in slots]
     )
     counts = {kind: sum(1 for c in changes if c["change"] == kind) for kind in ("added", "removed", "reordered")}
-    reasons = {c.id: c.reason for c in data.candidates}
+    reasons = {c.id: c.reason for c in effort.candidates}
     version = PlanVersion(
         plan_date=data.day,
         version=number,
