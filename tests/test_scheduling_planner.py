@@ -250,7 +250,7 @@ def test_coverage_a_street_whose_volunteers_stop_comes_onto_the_plan_a_reliable_
         data = inputs.load(session, day)
     prizes = {c.id: c for c in data.candidates}
     assert str(reliable) not in prizes, "a reliably picked street is left to its volunteers"
-    assert str(stopped) in prizes and "no volunteer pick for 4 weeks" in prizes[str(stopped)].reason
+    assert str(stopped) in prizes and "no pick logged for 4 weeks on a weekly adoption" in prizes[str(stopped)].reason
     assert str(paused) in prizes and "paused" in prizes[str(paused)].reason
     assert prizes[str(stopped)].prize > sorted(c.prize for c in data.candidates)[len(data.candidates) // 2]
 
@@ -286,7 +286,7 @@ def test_the_simulator_plans_exactly_what_the_service_plans_from_the_same_facts(
         report_times=[list(f.report_times) for f in data.facts],
         adoptions=[f.adoptions for f in data.facts],
     )
-    streets = [Street(f.street_id, f.name, f.district, "residential", f.lat, f.lon, f.length_m) for f in data.facts]
+    streets = [Street(f.street_id, f.name, f.district, f.kind, f.lat, f.lon, f.length_m) for f in data.facts]
     midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
     crews = [
         CrewTemplate(
@@ -502,6 +502,35 @@ def test_district_targets_change_the_street_target(client: TestClient) -> None:
     assert len(features) == 336
     assert {f["properties"]["target"] for f in features if f["properties"]["district"] == district} == {"A"}
     assert set(features[0]["properties"]) >= {"level", "target", "adopted", "open_reports", "name"}
+
+
+def test_the_plan_shows_each_districts_baseline_and_the_hours_added_or_withdrawn(client: TestClient) -> None:
+    baselines = client.get("/api/v1/scheduling/district-baselines", headers=auth()).json()
+    assert baselines and all(b["is_default"] and b["hours_per_week"] is None for b in baselines)
+    district = baselines[0]["district"]
+    put = client.put(f"/api/v1/scheduling/district-baselines/{district}", json={"hours_per_week": 35.0}, headers=auth())
+    assert put.status_code == 200 and put.json() == {"district": district, "hours_per_week": 35.0, "is_default": False}
+    bad = client.put(f"/api/v1/scheduling/district-baselines/{district}", json={"hours_per_week": -1}, headers=auth())
+    assert bad.status_code == 422
+    missing = client.put("/api/v1/scheduling/district-baselines/Atlantis", json={"hours_per_week": 1}, headers=auth())
+    assert missing.status_code == 404
+
+    day = client.get("/api/v1/scheduling/plan-days", headers=auth()).json()["today"]
+    assert client.post(f"/api/v1/scheduling/plans/{day}/replan", headers=auth()).status_code == 200
+    body = client.get(f"/api/v1/scheduling/plans/{day}", headers=auth()).json()
+    figures = {d["district"]: d for d in body["districts"]}
+    assert figures[district]["baseline_hours"] == 5.0  # 35 a week, a seventh a day
+    for row in figures.values():
+        assert row["added_hours"] >= 0 and row["withdrawn_hours"] >= 0
+        assert abs(row["planned_hours"] - row["baseline_hours"] - row["added_hours"] + row["withdrawn_hours"]) < 0.02
+    visits = [v for c in body["crews"] for v in c["visits"]]
+    assert visits and all(
+        v["reason"].endswith(("; within the district's baseline", "; added beyond the district's baseline"))
+        for v in visits
+    )
+    planned = sum(r["planned_hours"] for r in figures.values())
+    routes = sum(c["travel_seconds"] + c["service_seconds"] for c in body["crews"]) / 3600.0
+    assert abs(planned - routes) < 0.05, "the district figures account for every planned crew hour"
 
 
 def test_plan_endpoints_exports_and_visit_done(client: TestClient) -> None:

@@ -44,6 +44,7 @@ from .truth import CREW_RESIDUAL, CREW_THOROUGHNESS, Street
 
 QUIET_STRENGTH_BY_KIND = {"shopping": 1.0, "pedestrian": 1.0, "main": 0.7, "residential": 0.5}
 """How much a day without reports means on a street, from what the city knows (its kind)."""
+PICKS_KEPT = 12
 ROTA_PRIZE_S_PER_M = 1000.0
 """A due rota street is worth far more than any route costs: the rota sweeps whatever is due."""
 
@@ -123,6 +124,8 @@ class Knowledge:
     last_inspection: list[tuple[datetime, Level] | None]
     report_times: list[list[datetime]]
     adoptions: list[tuple[Adoption, ...]] = field(default_factory=list)
+    pick_times: list[list[datetime]] = field(default_factory=list)
+    """Logged picks per street (the latest few): adopters' rhythms are learnt from them."""
 
     @classmethod
     def start(cls, streets: Sequence[Street], at: datetime) -> Knowledge:
@@ -134,6 +137,7 @@ class Knowledge:
             last_inspection=[None] * n,
             report_times=[[] for _ in range(n)],
             adoptions=[() for _ in range(n)],
+            pick_times=[[] for _ in range(n)],
         )
 
     # the events, as the scheduling service applies them
@@ -145,6 +149,8 @@ class Knowledge:
     def pick_logged(self, i: int, at: datetime, bags: float, minutes: float) -> None:
         self.estimates[i] = estimator.observe_pick(self.estimates[i], at, bags, minutes)
         self.last_pick_at[i] = at
+        if self.pick_times:
+            self.pick_times[i] = [*self.pick_times[i][-(PICKS_KEPT - 1) :], at]
         self.report_times[i].clear()  # reports are resolved by a clean
 
     def visit_completed(self, i: int, at: datetime, bags: float) -> None:
@@ -269,6 +275,14 @@ class Adaptive(Policy):
     def estimate(self, i: int, now: datetime) -> StreetEstimate:
         return self.knowledge.estimates[i]
 
+    def adoptions(self, i: int) -> tuple[Adoption, ...]:
+        """The street's adoptions with the picks logged since each started, as the service reads them."""
+        k = self.knowledge
+        picks = k.pick_times[i] if k.pick_times else []
+        if not picks:
+            return k.adoptions[i]
+        return tuple(replace(a, pick_times=tuple(t for t in picks if t >= a.started_at)) for a in k.adoptions[i])
+
     def facts(self, now: datetime) -> list[StreetFacts]:
         k = self.knowledge
         return [
@@ -284,8 +298,9 @@ class Adaptive(Policy):
                 last_visit_at=k.last_visit_at[i],
                 last_inspection=k.last_inspection[i],
                 report_times=tuple(k.report_times[i]),
-                adoptions=k.adoptions[i],
+                adoptions=self.adoptions(i),
                 name=s.name,
+                kind=s.kind,
             )
             for i, s in enumerate(self.streets)
         ]

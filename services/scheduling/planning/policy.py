@@ -25,7 +25,7 @@ reports.  They carry a fixed prize per bag / per report that grows with the
 days they wait, sized to outrank an average dirty street.
 
 Every candidate carries a reason built from facts a dispatcher can check, e.g.
-"no volunteer pick for 3 weeks; 2 reports since Monday; expected level C".
+"no pick logged for 3 weeks on a weekly adoption; 2 reports since Monday; expected level C".
 """
 
 from __future__ import annotations
@@ -102,6 +102,8 @@ class StreetFacts:
     """Times of the street's reports, duplicates already removed."""
     adoptions: tuple[Adoption, ...] = ()
     name: str = ""
+    kind: str = "default"
+    """The kind of street (residential, shopping, …): sizes the district's average effort."""
 
 
 @dataclass(frozen=True)
@@ -176,8 +178,8 @@ def _volunteer_phrase(facts: StreetFacts, day: date, now: datetime) -> str | Non
         rhythm = min(active, key=lambda a: a.rhythm.days).rhythm
         if idle < rhythm.days:
             return None  # on rhythm: nothing to explain
-        if any(a.last_pick_at is not None for a in active) or facts.last_pick_at is not None:
-            return f"no volunteer pick for {humanize_days(idle)} ({rhythm.value} pledge)"
+        if any(a.last_pick_at is not None or a.pick_times for a in active) or facts.last_pick_at is not None:
+            return f"no pick logged for {humanize_days(idle)} on a {rhythm.value} adoption"
         return f"adopted {humanize_days(idle)} ago, no pick logged yet"
     if facts.last_pick_at is not None:
         return f"not adopted; last volunteer pick {humanize_days(_days(facts.last_pick_at, now))} ago"
@@ -235,7 +237,7 @@ def street_candidates(
     end_of_day = day_start + timedelta(days=1)
     result: list[StreetCandidate] = []
     for facts in streets:
-        coverage = street_coverage(facts.street_id, day, facts.adoptions, cleanups)
+        coverage = street_coverage(facts.street_id, day, facts.adoptions, cleanups, until=evaluate_at)
         shortfall = expected_shortfall(facts.estimate, evaluate_at, facts.target)
         net_shortfall_m = shortfall * (1.0 - coverage.probability) * facts.length_m * facts.weight
         prize = config.effort_level * config.seconds_per_shortfall_metre * net_shortfall_m

@@ -7,6 +7,7 @@ report ``"bulky:<report id>"``; each candidate's ``street_id`` is the street it 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from services.scheduling.crews import service as crews
 from services.scheduling.districts import service as districts
-from services.scheduling.planning import coverage, engine, estimator, policy
+from services.scheduling.planning import coverage, effort, engine, estimator, policy
 from services.scheduling.planning.levels import DEFAULT_TARGET, Level, level_from_litter
 from services.scheduling.planning.routing import (
     Crew,
@@ -33,6 +34,8 @@ from services.scheduling.streets import repository as streets
 
 BULKY_WASTE = "bulky_waste"
 REPORT_MEMORY_DAYS = 30
+PICK_MEMORY_DAYS = 365
+"""Logged picks this recent teach an adopter's rhythm (coverage keeps the latest few)."""
 FIXED_STATUSES = ("started", "done")
 
 
@@ -84,6 +87,8 @@ class DayInputs:
     street_names: dict[int, str]
     level_counts: Counter[str] = field(default_factory=Counter)
     covered_share: float = 0.0
+    baseline_hours: dict[str, float] = field(default_factory=dict)
+    """Crew hours a day per district the city works from (set per week by a dispatcher, or the average)."""
 
     @cached_property
     def candidates(self) -> list[StreetCandidate]:
@@ -99,7 +104,7 @@ class DayInputs:
         )
 
 
-def _adoption(row: StreetAdoption, day: date, tz: ZoneInfo) -> coverage.Adoption | None:
+def _adoption(row: StreetAdoption, day: date, tz: ZoneInfo, picks: Sequence[datetime] = ()) -> coverage.Adoption | None:
     if row.status == "ended":
         return None
     status = {
@@ -115,6 +120,7 @@ def _adoption(row: StreetAdoption, day: date, tz: ZoneInfo) -> coverage.Adoption
         status=status,
         started_at=datetime.combine(row.started_on, time(0), tzinfo=tz),
         last_pick_at=row.last_pick_at,
+        pick_times=tuple(picks),
     )
 
 
@@ -140,8 +146,11 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
     targets = districts.targets(session)
     states = repository.states(session)
     adoptions: dict[int, list[coverage.Adoption]] = defaultdict(list)
+    picks: dict[int, list[datetime]] = defaultdict(list)
+    for street_id, picked_at in repository.pick_times_since(session, now - timedelta(days=PICK_MEMORY_DAYS)):
+        picks[street_id].append(picked_at)
     for row in repository.adoptions(session):
-        adoption = _adoption(row, day, tz)
+        adoption = _adoption(row, day, tz, picks.get(row.street_id, ()))
         if adoption is not None:
             adoptions[row.street_id].append(adoption)
     report_times: dict[int, list[datetime]] = defaultdict(list)
@@ -186,6 +195,7 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
                 report_times=tuple(sorted(report_times.get(street.id, ()))),
                 adoptions=street_adoptions,
                 name=street.name,
+                kind=street.kind,
             )
         )
         meta[str(street.id)] = CandidateMeta(street.id, "clean", street.centroid_lat, street.centroid_lon)
@@ -302,4 +312,8 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
         street_names=names,
         level_counts=levels,
         covered_share=covered / len(all_streets) if all_streets else 0.0,
+        baseline_hours={
+            **effort.average_baseline_hours(facts),
+            **{d: hours / 7.0 for d, hours in districts.baselines_per_week(session).items()},
+        },
     )

@@ -23,6 +23,7 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session
 
+from services.scheduling.planning import effort as planning_effort
 from services.scheduling.planning import engine, estimator
 from services.scheduling.planning.routing import SolverStop
 from services.scheduling.plans import dirty, events, inputs, repository
@@ -204,6 +205,9 @@ def _store(
     latest = repository.latest_version(session, data.day)
     number = (latest.version if latest else 0) + 1
     visits = repository.visits_by_candidate(session, data.day)
+    district_of = {c.id: c.district for c in effort.candidates}
+    district_of.update({c.id: c.district for fixed in data.fixed.values() for c in fixed})
+    words = planning_effort.visit_effort_words(plan, district_of, data.baseline_hours)
     crews_json: list[dict[str, Any]] = []
     slots: list[Slot] = []
     pending_entries: list[tuple[Visit, dict[str, Any]]] = []
@@ -251,7 +255,7 @@ def _store(
                         "eta": planned.eta,
                         "service_seconds": planned.service_seconds,
                         "prize": round(planned.prize, 3),
-                        "reason": planned.reason[:500],
+                        "reason": _with_effort(planned.reason, words.get(planned.candidate_id))[:500],
                         "fixed": planned.fixed,
                     },
                 )
@@ -285,6 +289,7 @@ def _store(
         crew_hours=round(crew_seconds / 3600.0, 2),
         solve_seconds=round(solve_seconds, 3),
         crews=crews_json,
+        districts=[d.as_dict() for d in planning_effort.district_effort(plan, district_of, data.baseline_hours)],
         dropped=[
             {
                 "candidate_id": d.candidate_id,
@@ -303,6 +308,13 @@ def _store(
         session.add(PlanChange(version_id=version.id, **change))
     events.publish_plan(session, version)
     return version
+
+
+def _with_effort(reason: str, words: str | None) -> str:
+    """The visit's reason with its place against the district's baseline (once, across versions)."""
+    for earlier in (planning_effort.WITHIN_BASELINE, planning_effort.ADDED):
+        reason = reason.removesuffix(f"; {earlier}")
+    return f"{reason}; {words}" if words else reason
 
 
 def _why_not_needed(slot: Slot) -> str:
@@ -426,6 +438,7 @@ def plan_view(session: Session, day: date, number: int | None = None) -> dict[st
         "crews": crews,
         "removed_visits": removed,
         "dropped": version.dropped[:50],
+        "districts": version.districts or [],
     }
 
 
