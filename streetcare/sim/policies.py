@@ -28,6 +28,7 @@ from services.scheduling.planning import estimator
 from services.scheduling.planning.coverage import Adoption
 from services.scheduling.planning.engine import DEFAULT_POLICY, ITERATION_STOP, plan_streets
 from services.scheduling.planning.estimator import STREET_KIND_RATES, StreetEstimate
+from services.scheduling.planning.kinds import KINDS
 from services.scheduling.planning.levels import Level, litter_upper_bound
 from services.scheduling.planning.policy import StreetFacts
 from services.scheduling.planning.routing import (
@@ -42,7 +43,7 @@ from services.scheduling.planning.routing import (
 
 from .truth import CREW_RESIDUAL, CREW_THOROUGHNESS, Street
 
-QUIET_STRENGTH_BY_KIND = {"shopping": 1.0, "pedestrian": 1.0, "main": 0.7, "residential": 0.5}
+QUIET_STRENGTH_BY_KIND = {name: kind.quiet_strength for name, kind in KINDS.items()}
 """How much a day without reports means on a street, from what the city knows (its kind)."""
 PICKS_KEPT = 12
 ROTA_PRIZE_S_PER_M = 1000.0

@@ -30,7 +30,8 @@ Before solving, new candidates are inserted into the warm routes, best prize
 first, at the cheapest feasible position, displacing lower-prize visits when
 the shift is full (``repair_warm_start``).
 
-Times: travel = haversine distance × ``DETOUR_FACTOR`` ÷ mode travel speed;
+Times: travel = haversine distance (the kernel's one geodesy, :mod:`streetcare.core.geo`) ×
+``DETOUR_FACTOR`` ÷ mode travel speed;
 service = street length ÷ mode cleaning speed (foot crews: per person × size),
 or the stop's own ``service_seconds``; all integer seconds.
 
@@ -65,6 +66,8 @@ from pyvrp import (
 )
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement, StoppingCriterion
 
+from streetcare.core.geo import EARTH_RADIUS_M, haversine_m
+
 __all__ = [
     "GENERAL_CLEANING_MODES",
     "MODE_SPEEDS",
@@ -83,7 +86,6 @@ __all__ = [
     "service_seconds",
 ]
 
-EARTH_RADIUS_M = 6_371_000.0
 DETOUR_FACTOR = 1.3
 """Street network distance ÷ straight-line distance in a typical city grid."""
 MAX_PRIZE_S = 10**12
@@ -261,15 +263,6 @@ class DayPlan:
 
 
 # --- geometry and times -----------------------------------------------------
-
-
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi = phi2 - phi1
-    dlmb = math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 def _haversine_matrix_m(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
