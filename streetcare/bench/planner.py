@@ -35,6 +35,7 @@ __all__ = [
     "print_table",
     "run_planner_bench",
     "run_replan_urgent_bench",
+    "sizes_json",
 ]
 
 TARGETS_S = {300: 2.0, 3000: 15.0, 20000: 90.0}
@@ -67,6 +68,7 @@ def _plan_once(streets: int, crews: int, budget_s: float, seed: int) -> dict[str
         "visits": len(visits),
         "duplicate_visits": len(visits) - len(set(visits)),
         "shift_violations": _shift_violations(plan, crew_list),
+        "matrix_seconds": sum(sub.matrix_seconds for sub in plan.subproblems),
         "subproblems": len(plan.subproblems),
         "largest_subproblem": max((s.clients for s in plan.subproblems), default=0),
     }
@@ -110,6 +112,21 @@ def run_planner_bench(
         if print_results:
             print_table([row], header=len(rows) == 1)
     return rows
+
+
+def sizes_json(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The interface's figures per size: ``streetcare bench planner --json OUT`` writes them as ``sizes``."""
+    return [
+        {
+            "streets": row["streets"],
+            "crews": row["crews"],
+            "seconds": round(row["wall_s"], 3),
+            "peak_rss_mb": round(row["peak_rss_mb"], 1),
+            "matrix_seconds": round(row["matrix_seconds"], 3),
+            "prize_share_vs_10x": round(row["prize_vs_baseline"], 4) if "prize_vs_baseline" in row else None,
+        }
+        for row in rows
+    ]
 
 
 def print_table(rows: Sequence[dict[str, Any]], header: bool = True) -> None:

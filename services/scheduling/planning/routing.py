@@ -246,6 +246,8 @@ class SubproblemStats:
     prize_collected: float
     warm_started: bool
     inserted_by_repair: int
+    matrix_seconds: float = 0.0
+    """Time spent building the sub-problem's travel matrix."""
 
 
 @dataclass(frozen=True)
@@ -476,6 +478,7 @@ class _Instance:
     start_offset: list[int]
     end_offset: list[int]
     prize_int: list[int]
+    matrix_seconds: float = 0.0
 
 
 def _build_instance(sub: _Subproblem, candidates: Sequence[StreetCandidate], crew_shift_cost_s: int) -> _Instance:
@@ -506,9 +509,11 @@ def _build_instance(sub: _Subproblem, candidates: Sequence[StreetCandidate], cre
     num_depots = len(depot_points)
     lats = np.array([p[0] for p in depot_points] + [candidates[i].lat for i in sub.members])
     lons = np.array([p[1] for p in depot_points] + [candidates[i].lon for i in sub.members])
+    matrix_started = time.perf_counter()
     metres = _haversine_matrix_m(lats, lons)
     durations = np.rint(metres * (DETOUR_FACTOR / MODE_SPEEDS[mode].travel_m_per_s)).astype(np.int64)
     del metres
+    matrix_seconds = time.perf_counter() - matrix_started
 
     mean_size = max(1, round(sum(s.crew.size for s in sub.starts) / len(sub.starts)))
     service = [service_seconds(candidates[i], mode, mean_size) for i in sub.members]
@@ -556,6 +561,7 @@ def _build_instance(sub: _Subproblem, candidates: Sequence[StreetCandidate], cre
         start_offset,
         end_offset,
         prize_int,
+        matrix_seconds,
     )
 
 
@@ -824,7 +830,16 @@ def plan_day(
             routed.update(inst.members[c] for c in visits)
             collected += sum(c.prize for c in chosen)
         stats.append(
-            SubproblemStats(sub.mode, len(sub.starts), len(sub.members), budget, collected, warm is not None, inserted)
+            SubproblemStats(
+                sub.mode,
+                len(sub.starts),
+                len(sub.members),
+                budget,
+                collected,
+                warm is not None,
+                inserted,
+                inst.matrix_seconds,
+            )
         )
         slack = max(
             (inst.end_offset[v] - _route_end_time(inst, v, visits) for v, visits in enumerate(routes)), default=0
