@@ -172,7 +172,7 @@ def test_a_street_whose_volunteers_stop_picking_comes_onto_the_plan(stack: Stack
         return latest if visit and "no volunteer pick" in visit["reason"] else None
 
     latest = wait_for(on_a_plan, timeout=120, interval=1.0, message="the street nobody picks any more on a plan")
-    assert "no volunteer pick for 4 weeks" in planned_streets(latest)[str(street_id)]["reason"]
+    assert "no pick logged for 4 weeks on a weekly adoption" in planned_streets(latest)[str(street_id)]["reason"]
     detail = httpx.get(f"{stack.gateway_url}{API}/streets/{street_id}").json()
     assert detail["adopted"] is True
     history = httpx.get(f"{stack.gateway_url}{API}/streets/{street_id}/history", headers=headers).json()

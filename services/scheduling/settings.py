@@ -17,6 +17,9 @@ class SchedulingSettings(ProcessSettings):
     """Plan dates and crew shifts are in the city's local time (the demo city lies in Helsinki)."""
     planner_time_budget_s: float = 5.0
     """Solver time budget for one day's plan (split over the sub-problems)."""
+    planner_iterations: int = 0
+    """When > 0, the solver stops after this many iterations per sub-problem instead of the time
+    budget: the same facts and seed then give the same plan on any machine (tests, reproductions)."""
     replan_debounce_seconds: float = 3.0
     """A burst of events within this window leads to one re-plan, this long after the first."""
     replan_lock_timeout_s: float = 300.0

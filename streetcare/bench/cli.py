@@ -28,12 +28,13 @@ def run_bench(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     figures: dict[str, Any] = {}
     if args.which in ("planner", "all"):
-        from streetcare.bench.planner import print_table, run_planner_bench
+        from streetcare.bench.planner import print_table, run_planner_bench, sizes_json
 
         sizes = tuple(tuple(int(x) for x in pair.split(":")) for pair in args.sizes.split(","))
         rows = run_planner_bench(sizes=sizes)  # type: ignore[arg-type]
         print_table(rows)
         figures["planner"] = rows
+        figures["sizes"] = sizes_json(rows)
     if args.which in ("ingest", "all"):
         from streetcare.bench.ingest import print_ingest, run_ingest_bench
 

@@ -24,6 +24,7 @@ from services.scheduling.planning.generated import generate_city
 from services.scheduling.planning.routing import (
     Crew,
     DayPlan,
+    SolverStop,
     StreetCandidate,
     plan_day,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "print_table",
     "run_planner_bench",
     "run_replan_urgent_bench",
+    "sizes_json",
 ]
 
 TARGETS_S = {300: 2.0, 3000: 15.0, 20000: 90.0}
@@ -54,7 +56,7 @@ def _plan_once(streets: int, crews: int, budget_s: float, seed: int) -> dict[str
     """Runs in a fresh child: generate, plan, and report time, memory and prize."""
     candidates, crew_list = generate_city(streets, crews, seed)
     started = time.perf_counter()
-    plan = plan_day(candidates, crew_list, time_budget_s=budget_s, seed=seed)
+    plan = plan_day(candidates, crew_list, stop=SolverStop.after_seconds(budget_s), seed=seed)
     wall = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     visits = [v.candidate_id for r in plan.routes.values() for v in r.visits]
@@ -66,6 +68,7 @@ def _plan_once(streets: int, crews: int, budget_s: float, seed: int) -> dict[str
         "visits": len(visits),
         "duplicate_visits": len(visits) - len(set(visits)),
         "shift_violations": _shift_violations(plan, crew_list),
+        "matrix_seconds": sum(sub.matrix_seconds for sub in plan.subproblems),
         "subproblems": len(plan.subproblems),
         "largest_subproblem": max((s.clients for s in plan.subproblems), default=0),
     }
@@ -111,6 +114,21 @@ def run_planner_bench(
     return rows
 
 
+def sizes_json(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The interface's figures per size: ``streetcare bench planner --json OUT`` writes them as ``sizes``."""
+    return [
+        {
+            "streets": row["streets"],
+            "crews": row["crews"],
+            "seconds": round(row["wall_s"], 3),
+            "peak_rss_mb": round(row["peak_rss_mb"], 1),
+            "matrix_seconds": round(row["matrix_seconds"], 3),
+            "prize_share_vs_10x": round(row["prize_vs_baseline"], 4) if "prize_vs_baseline" in row else None,
+        }
+        for row in rows
+    ]
+
+
 def print_table(rows: Sequence[dict[str, Any]], header: bool = True) -> None:
     """One line per size: wall time and memory against targets, prize against the baseline."""
     if header:
@@ -141,7 +159,7 @@ def run_replan_urgent_bench(
     large that any search would find them.
     """
     candidates, crew_list = generate_city(streets, crews, seed)
-    first = plan_day(candidates, crew_list, time_budget_s=budget_s, seed=seed)
+    first = plan_day(candidates, crew_list, stop=SolverStop.after_seconds(budget_s), seed=seed)
     rng = random.Random(seed + 1)
     prizes = sorted(c.prize for c in candidates)
     median = prizes[len(prizes) // 2]
@@ -165,14 +183,19 @@ def run_replan_urgent_bench(
 
     def warm(repair: bool) -> DayPlan:
         return plan_day(
-            updated, crew_list, previous_plan=first, time_budget_s=budget_s, seed=seed, repair_warm_start=repair
+            updated,
+            crew_list,
+            previous_plan=first,
+            stop=SolverStop.after_seconds(budget_s),
+            seed=seed,
+            repair_warm_start=repair,
         )
 
     results = {
         "urgent": urgent,
         "warm_with_repair": served(warm(True)),
         "warm_without_repair": served(warm(False)),
-        "cold": served(plan_day(updated, crew_list, time_budget_s=budget_s, seed=seed)),
+        "cold": served(plan_day(updated, crew_list, stop=SolverStop.after_seconds(budget_s), seed=seed)),
     }
     return results
 

@@ -27,7 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--streets", type=int, help="a generated city of N streets instead of the scenario's city")
     parser.add_argument("--city", help="a GeoJSON or .osm.pbf file of streets instead of the scenario's city")
     parser.add_argument("--history-days", type=int, help="days of rota before the measured days (scenario's default)")
-    parser.add_argument("--min-shortfall", type=float, help="adaptive effort rule (scenario's default)")
+    parser.add_argument(
+        "--effort-level", type=float, help="adaptive: value of avoided shortfall per crew-second (default 1.0)"
+    )
     parser.add_argument("--solver-iterations", type=int, help="PyVRP iterations per sub-problem (scenario's default)")
     parser.add_argument("--json", dest="json_path", help="write the figures as JSON here")
     parser.add_argument("--plot", dest="plot_path", help="write the plots as PNG here")
@@ -61,13 +63,14 @@ def simulate(
         bar = tqdm(total=len(policies) * world.days, desc="simulating", unit="day", file=sys.stderr)
     figures: dict[str, Any] = {}
     try:
-        with deterministic_solver(int(solver["iterations"]), int(solver["no_improvement"])):
-            for name in policies:
-                if bar is not None:
-                    bar.set_postfix_str(name)
-                run_world = without_volunteers(world) if name == "adaptive-no-volunteers" else world
-                result = run_policy(name, run_world, crews, scenario, seed, bar.update if bar is not None else None)
-                figures[name] = policy_figures(result, run_world)
+        stop = deterministic_solver(int(solver["iterations"]), int(solver["no_improvement"]))
+        for name in policies:
+            if bar is not None:
+                bar.set_postfix_str(name)
+            run_world = without_volunteers(world) if name == "adaptive-no-volunteers" else world
+            update = bar.update if bar is not None else None
+            result = run_policy(name, run_world, crews, scenario, seed, update, stop=stop)
+            figures[name] = policy_figures(result, run_world)
     finally:
         if bar is not None:
             bar.close()
@@ -97,8 +100,8 @@ def run_simulation(args: argparse.Namespace) -> int:
         return 2
     if args.history_days is not None:
         scenario["history_days"] = args.history_days
-    if args.min_shortfall is not None:
-        scenario["adaptive"] = {**scenario["adaptive"], "min_shortfall": args.min_shortfall}
+    if args.effort_level is not None:
+        scenario["adaptive"] = {**scenario["adaptive"], "effort_level": args.effort_level}
     if args.solver_iterations is not None:
         scenario["solver"] = {**scenario["solver"], "iterations": args.solver_iterations}
     policies = [p.strip() for p in str(args.policies).split(",") if p.strip()]

@@ -5,42 +5,49 @@
   target when its turn comes. Crews sweep the streets that are due, whatever happens; a street the
   crews could not reach stays due. Routed with ``plan_day`` too (so both pay the same travel), with
   as many crews as the rota needs.
-* ``adaptive`` — Streetcare: the engine's estimator, fed the events the services would see,
-  ``day_candidates`` (coverage rules and prizes) and ``plan_day`` with the scenario's crews. Effort
-  rule: a street is planned only when its expected shortfall past target, net of volunteer
-  coverage, reaches ``min_shortfall`` litter units; crews are sent out only for what is planned.
+* ``adaptive`` — Streetcare: the engine's estimator, fed the events the services would see, and
+  the product's own entry point ``planning.engine.plan_streets`` with the product's defaults (the
+  effort rule, the cost-aware router, the crew-shift cost) and the scenario's crews; its one knob is
+  ``effort_level``. No simulator-only rule.
 * ``oracle`` — the same, with the true litter and build-up rate in place of the estimate.
+
+Every policy stops the solver after a fixed iteration count (``Policy.stop``), so a seed gives
+one result on any machine.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
 from services.scheduling.planning import estimator
 from services.scheduling.planning.coverage import Adoption
+from services.scheduling.planning.engine import DEFAULT_POLICY, ITERATION_STOP, plan_streets
 from services.scheduling.planning.estimator import STREET_KIND_RATES, StreetEstimate
+from services.scheduling.planning.kinds import KINDS
 from services.scheduling.planning.levels import Level, litter_upper_bound
-from services.scheduling.planning.policy import PolicyConfig, StreetFacts, day_candidates
+from services.scheduling.planning.policy import StreetFacts
 from services.scheduling.planning.routing import (
     MODE_SPEEDS,
     Crew,
     CrewMode,
     DayPlan,
+    SolverStop,
     StreetCandidate,
     plan_day,
 )
 
 from .truth import CREW_RESIDUAL, CREW_THOROUGHNESS, Street
 
-QUIET_STRENGTH_BY_KIND = {"shopping": 1.0, "pedestrian": 1.0, "main": 0.7, "residential": 0.5}
+QUIET_STRENGTH_BY_KIND = {name: kind.quiet_strength for name, kind in KINDS.items()}
 """How much a day without reports means on a street, from what the city knows (its kind)."""
-PLAN_TIME_BUDGET_S = 1e6
-"""plan_day's wall-clock budget is replaced by a fixed iteration count (see runner)."""
+PICKS_KEPT = 12
+ROTA_PRIZE_S_PER_M = 1000.0
+"""A due rota street is worth far more than any route costs: the rota sweeps whatever is due."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,8 @@ class Knowledge:
     last_inspection: list[tuple[datetime, Level] | None]
     report_times: list[list[datetime]]
     adoptions: list[tuple[Adoption, ...]] = field(default_factory=list)
+    pick_times: list[list[datetime]] = field(default_factory=list)
+    """Logged picks per street (the latest few): adopters' rhythms are learnt from them."""
 
     @classmethod
     def start(cls, streets: Sequence[Street], at: datetime) -> Knowledge:
@@ -129,6 +138,7 @@ class Knowledge:
             last_inspection=[None] * n,
             report_times=[[] for _ in range(n)],
             adoptions=[() for _ in range(n)],
+            pick_times=[[] for _ in range(n)],
         )
 
     # the events, as the scheduling service applies them
@@ -140,6 +150,8 @@ class Knowledge:
     def pick_logged(self, i: int, at: datetime, bags: float, minutes: float) -> None:
         self.estimates[i] = estimator.observe_pick(self.estimates[i], at, bags, minutes)
         self.last_pick_at[i] = at
+        if self.pick_times:
+            self.pick_times[i] = [*self.pick_times[i][-(PICKS_KEPT - 1) :], at]
         self.report_times[i].clear()  # reports are resolved by a clean
 
     def visit_completed(self, i: int, at: datetime, bags: float) -> None:
@@ -157,13 +169,15 @@ class Knowledge:
 
 class Policy:
     name = "policy"
+    stop: SolverStop = ITERATION_STOP
+    """When the router stops (the runner sets the scenario's iteration count)."""
 
     def plan(self, day: date, now: datetime) -> DayPlan:
         raise NotImplementedError
 
 
-def _route(candidates: Sequence[StreetCandidate], crews: Sequence[Crew], seed: int) -> DayPlan:
-    return plan_day(candidates, crews, time_budget_s=PLAN_TIME_BUDGET_S, seed=seed)
+def _route(candidates: Sequence[StreetCandidate], crews: Sequence[Crew], seed: int, stop: SolverStop) -> DayPlan:
+    return plan_day(candidates, crews, stop=stop, seed=seed)
 
 
 def _candidate(street: Street, index: int, prize: float, reason: str) -> StreetCandidate:
@@ -213,7 +227,7 @@ class FixedRota(Policy):
             _candidate(
                 self.streets[i],
                 i,
-                self.streets[i].length_m * (1.0 + t - self.due_since[i]),
+                ROTA_PRIZE_S_PER_M * self.streets[i].length_m * (1.0 + t - self.due_since[i]),
                 f"on the rota every {self.interval[i]} days",
             )
             for i in due
@@ -227,7 +241,7 @@ class FixedRota(Policy):
                 crews.append(template.on(day, "" if round_number == 0 else f"-extra{round_number}"))
                 capacity += template.metres_per_shift
             round_number += 1
-        plan = _route(candidates, crews, self.seed + t)
+        plan = _route(candidates, crews, self.seed + t, self.stop)
         for visit_id in plan.planned_candidate_ids():
             self.due_since.pop(self.index_of(visit_id), None)
         return plan
@@ -237,7 +251,7 @@ class FixedRota(Policy):
 
 
 class Adaptive(Policy):
-    """Streetcare: estimate → day_candidates → effort rule → plan_day."""
+    """Streetcare: the estimate, then exactly what the scheduling service runs (``plan_streets``)."""
 
     name = "adaptive"
 
@@ -248,21 +262,27 @@ class Adaptive(Policy):
         knowledge: Knowledge,
         target: Level,
         seed: int,
-        min_shortfall: float,
-        lookahead_days: float,
+        effort_level: float = 1.0,
     ) -> None:
         self.streets = list(streets)
         self.crews = list(crews)
         self.knowledge = knowledge
         self.target = target
         self.seed = seed
-        self.min_shortfall = min_shortfall
-        self.config = PolicyConfig(lookahead_days=lookahead_days)
+        self.config = replace(DEFAULT_POLICY, effort_level=effort_level)
         self.day_number = 0
         self.planned_streets = 0
 
     def estimate(self, i: int, now: datetime) -> StreetEstimate:
         return self.knowledge.estimates[i]
+
+    def adoptions(self, i: int) -> tuple[Adoption, ...]:
+        """The street's adoptions with the picks logged since each started, as the service reads them."""
+        k = self.knowledge
+        picks = k.pick_times[i] if k.pick_times else []
+        if not picks:
+            return k.adoptions[i]
+        return tuple(replace(a, pick_times=tuple(t for t in picks if t >= a.started_at)) for a in k.adoptions[i])
 
     def facts(self, now: datetime) -> list[StreetFacts]:
         k = self.knowledge
@@ -279,8 +299,9 @@ class Adaptive(Policy):
                 last_visit_at=k.last_visit_at[i],
                 last_inspection=k.last_inspection[i],
                 report_times=tuple(k.report_times[i]),
-                adoptions=k.adoptions[i],
+                adoptions=self.adoptions(i),
                 name=s.name,
+                kind=s.kind,
             )
             for i, s in enumerate(self.streets)
         ]
@@ -288,11 +309,10 @@ class Adaptive(Policy):
     def plan(self, day: date, now: datetime) -> DayPlan:
         t = self.day_number
         self.day_number += 1
-        candidates = day_candidates(self.facts(now), day, now, config=self.config)
-        # the effort rule: only streets expected to be materially past target are worth a crew
-        chosen = [c for c in candidates if c.length_m <= 0 or c.prize / c.length_m >= self.min_shortfall]
         crews = [template.on(day) for template in self.crews]
-        return _route(chosen, crews, self.seed + t)
+        return plan_streets(
+            self.facts(now), day, now, crews, stop=self.stop, seed=self.seed + t, config=self.config
+        ).plan
 
 
 class Oracle(Adaptive):
@@ -307,10 +327,9 @@ class Oracle(Adaptive):
         knowledge: Knowledge,
         target: Level,
         seed: int,
-        min_shortfall: float,
-        lookahead_days: float,
+        effort_level: float = 1.0,
     ) -> None:
-        super().__init__(streets, crews, knowledge, target, seed, min_shortfall, lookahead_days)
+        super().__init__(streets, crews, knowledge, target, seed, effort_level)
         self.true_litter = np.zeros(len(self.streets))
         self.true_rate = np.zeros(len(self.streets))
 

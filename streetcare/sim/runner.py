@@ -18,19 +18,16 @@ estimator learns from them) and are not measured.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from pyvrp.stop import MaxIterations, MultipleCriteria, NoImprovement
 
-from services.scheduling.planning import routing
 from services.scheduling.planning.coverage import Adoption, AdoptionStatus
 from services.scheduling.planning.levels import level_from_litter, litter_upper_bound
-from services.scheduling.planning.routing import DayPlan
+from services.scheduling.planning.routing import DayPlan, SolverStop
 
 from .policies import QUIET_STRENGTH_BY_KIND, Adaptive, CrewTemplate, FixedRota, Knowledge, Oracle, Policy
 from .truth import (
@@ -44,24 +41,10 @@ START = datetime(2025, 3, 3, tzinfo=UTC)  # a Monday
 POLICIES = ("fixed", "adaptive", "oracle", "adaptive-no-volunteers")
 
 
-@contextlib.contextmanager
-def deterministic_solver(iterations: int, no_improvement: int) -> Iterator[None]:
-    """Make ``plan_day`` stop PyVRP after a fixed number of iterations instead of a wall-clock budget.
-
-    ``plan_day`` only offers a time budget; it builds its stopping criterion as
-    ``MaxRuntime(budget)``. For the same result from the same seed we swap that name, for the
-    duration of the run, for an iteration-count criterion (which ignores the budget).
-    """
-    original = routing.MaxRuntime
-
-    def criterion(_budget: float) -> MultipleCriteria:
-        return MultipleCriteria([MaxIterations(iterations), NoImprovement(no_improvement)])
-
-    routing.MaxRuntime = criterion  # type: ignore[assignment,misc]
-    try:
-        yield
-    finally:
-        routing.MaxRuntime = original  # type: ignore[misc]
+def deterministic_solver(iterations: int, no_improvement: int) -> SolverStop:
+    """The solver stop every simulated policy uses: a fixed iteration count, so a seed gives one
+    result on any machine (``plan_day`` takes it as its ``stop``; nothing is patched)."""
+    return SolverStop.after_iterations(iterations, no_improvement=no_improvement)
 
 
 @dataclass
@@ -117,15 +100,8 @@ def make_policy(
         return FixedRota(world.streets, crews, world.target, seed)
     kind = {"adaptive": Adaptive, "adaptive-no-volunteers": Adaptive, "oracle": Oracle}.get(name)
     if kind is not None:
-        return kind(
-            world.streets,
-            crews,
-            knowledge,
-            world.target,
-            seed,
-            min_shortfall=float(adaptive["oracle_min_shortfall" if name == "oracle" else "min_shortfall"]),
-            lookahead_days=float(adaptive["lookahead_days"]),
-        )
+        # the product's own planning defaults; the effort level is the one knob a scenario may set
+        return kind(world.streets, crews, knowledge, world.target, seed, float(adaptive.get("effort_level", 1.0)))
     raise ValueError(f"unknown policy {name!r} (choose from {', '.join(POLICIES)})")
 
 
@@ -136,14 +112,19 @@ def run_policy(
     scenario: dict[str, Any],
     seed: int,
     progress: Callable[[], None] | None = None,
+    stop: SolverStop | None = None,
 ) -> Result:
-    """Simulate ``world`` under policy ``name``; ``progress`` is called once per day."""
+    """Simulate ``world`` under policy ``name``; ``progress`` is called once per day; ``stop``: the
+    solver stop (default: the scenario's iteration count)."""
     n = len(world.streets)
     measured = world.days - world.history_days
     bound = litter_upper_bound(world.target)
     knowledge = Knowledge.start(world.streets, START)
     history = FixedRota(world.streets, crews, world.target, seed)
     policy = history if name == "fixed" else make_policy(name, world, crews, knowledge, scenario, seed)
+    solver = scenario.get("solver", {})
+    stop = stop or deterministic_solver(int(solver.get("iterations", 400)), int(solver.get("no_improvement", 150)))
+    history.stop = policy.stop = stop
     picks_by_day = world.volunteers_by_day()
     volunteer_number = {id(v): k for k, v in enumerate(world.volunteers)}
     last_pick: dict[int, int] = {}

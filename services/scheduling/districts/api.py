@@ -5,7 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from services.scheduling.districts import service
-from services.scheduling.districts.schemas import DistrictTargetIn, DistrictTargetOut
+from services.scheduling.districts.schemas import (
+    DistrictBaselineIn,
+    DistrictBaselineOut,
+    DistrictTargetIn,
+    DistrictTargetOut,
+)
 from services.scheduling.streets import repository as streets
 from streetcare.core.auth import Principal, Role, require_roles
 from streetcare.core.service_app import SessionDep
@@ -24,3 +29,14 @@ def set_target(district: str, body: DistrictTargetIn, session: SessionDep, _: Di
     result = service.set_target(session, district, body.target_level)
     result["streets"] = next((n for name, n, _l in streets.districts(session) if name == district), 0)
     return DistrictTargetOut.model_validate(result)
+
+
+@router.get("/district-baselines", response_model=list[DistrictBaselineOut])
+def list_baselines(session: SessionDep, _: Dispatcher) -> list[DistrictBaselineOut]:
+    """The average effort each district works from (crew hours per week; null: the city's average)."""
+    return [DistrictBaselineOut.model_validate(row) for row in service.district_baselines(session)]
+
+
+@router.put("/district-baselines/{district}", response_model=DistrictBaselineOut)
+def set_baseline(district: str, body: DistrictBaselineIn, session: SessionDep, _: Dispatcher) -> DistrictBaselineOut:
+    return DistrictBaselineOut.model_validate(service.set_baseline(session, district, body.hours_per_week))

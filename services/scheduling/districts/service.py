@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from services.scheduling.districts import repository
-from services.scheduling.districts.models import DistrictTarget
+from services.scheduling.districts.models import DistrictBaseline, DistrictTarget
 from services.scheduling.planning.levels import DEFAULT_TARGET, Level
 from services.scheduling.plans import dirty
 from services.scheduling.streets import repository as streets
@@ -51,3 +51,28 @@ def set_target(session: Session, district: str, level: str) -> dict[str, object]
         row.target_level = str(parsed)
     dirty.mark_dirty(session, reason=f"target of {district} set to {parsed}")
     return {"district": district, "target_level": str(parsed), "is_default": False, "streets": 0}
+
+
+def baselines_per_week(session: Session) -> dict[str, float]:
+    """Crew hours per week per district as set by a dispatcher (districts not set are absent)."""
+    return repository.all_baselines(session)
+
+
+def district_baselines(session: Session) -> list[dict[str, object]]:
+    explicit = repository.all_baselines(session)
+    return [
+        {"district": name, "hours_per_week": explicit.get(name), "is_default": name not in explicit}
+        for name, _count, _length in streets.districts(session)
+    ]
+
+
+def set_baseline(session: Session, district: str, hours_per_week: float) -> dict[str, object]:
+    if district not in {name for name, _n, _l in streets.districts(session)}:
+        raise NotFound(f"no district named {district!r}")
+    row = repository.get_baseline(session, district)
+    if row is None:
+        session.add(DistrictBaseline(district=district, hours_per_week=hours_per_week))
+    else:
+        row.hours_per_week = hours_per_week
+    dirty.mark_dirty(session, reason=f"baseline of {district} set to {hours_per_week:g} crew hours a week")
+    return {"district": district, "hours_per_week": hours_per_week, "is_default": False}

@@ -87,6 +87,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from .kinds import KINDS
 from .levels import (
     DEFAULT_TARGET,
     Level,
@@ -116,15 +117,9 @@ PRIOR_LITTER_MEAN = 2.0
 PRIOR_LITTER_VAR = 1.0
 
 STREET_KIND_RATES: dict[str, tuple[float, float]] = {
-    # kind: (mean build-up in litter units per day, standard deviation)
-    "residential": (0.25, 0.12),
-    "shopping": (0.50, 0.25),
-    "main": (0.35, 0.15),
-    "park": (0.30, 0.15),
-    "industrial": (0.15, 0.08),
-    "default": (0.30, 0.15),
+    name: (kind.build_up_per_day, kind.build_up_spread) for name, kind in KINDS.items()
 }
-"""City averages per kind of street; unknown kinds use ``default``."""
+"""City averages per kind of street (:mod:`kinds`); unknown kinds use ``default``."""
 
 LITTER_PROCESS_VAR_PER_DAY = 0.05
 RATE_PROCESS_VAR_PER_DAY = 0.0004

@@ -6,6 +6,7 @@ import math
 import random
 from datetime import UTC, datetime, timedelta
 
+from services.scheduling.planning.policy import PolicyConfig
 from services.scheduling.planning.routing import Crew, CrewMode, StreetCandidate
 
 CITY_LAT = 52.37
@@ -26,6 +27,7 @@ def generate_city(
 ) -> tuple[list[StreetCandidate], list[Crew]]:
     """A random city: street centroids clustered in districts, depots among them, crews per depot."""
     rng = random.Random(seed)
+    config = PolicyConfig()
     day = day or datetime(2025, 5, 6, tzinfo=UTC)
     side_m = 1000.0 * math.sqrt(streets / STREETS_PER_KM2)
     num_districts = max(1, round(streets / STREETS_PER_DISTRICT))
@@ -48,7 +50,10 @@ def generate_city(
                 lat=lat,
                 lon=lon,
                 length_m=0.0 if is_bag_stop else length,
-                prize=60.0 * rng.randint(1, 3) if is_bag_stop else shortfall * length,
+                # crew-seconds, as the effort policy prices them
+                prize=config.prize_per_bag * rng.randint(1, 3)
+                if is_bag_stop
+                else config.seconds_per_shortfall_metre * shortfall * length,
                 reason="bags waiting" if is_bag_stop else f"expected shortfall {shortfall:.2f}",
                 required_mode=CrewMode.FOOT if is_bag_stop else None,
                 service_seconds=240 if is_bag_stop else None,

@@ -3,7 +3,7 @@
 Working from the average (DESIGN.md): crew effort goes where the expected
 shortfall below target is largest *and nobody else will act*.  For a street
 
-    prize = E[max(0, L − b)] · (1 − p_cover) · length_m · weight
+    prize = effort_level · seconds_per_shortfall_metre · E[max(0, L − b)] · (1 − p_cover) · length_m · weight
 
 where ``L`` is the estimated litter index at the evaluation time (the end of the
 planned day plus ``lookahead_days``: a visit today also spares tomorrow), ``b``
@@ -13,13 +13,19 @@ has ``p_cover`` ≈ 0.9 and a low ``L`` and drops off the plans; once its adopte
 stop, ``p_cover`` falls to 0 within 2× their rhythm while ``L`` keeps growing, so
 it comes back on its own.
 
+The prize is in **crew-seconds** — the crew time the city is willing to spend to avoid that
+shortfall — so the router weighs it against the travel and cleaning seconds the visit costs and
+leaves out a street that is not worth it (the effort rule).  ``effort_level`` scales what avoided
+shortfall is worth against a crew-second: the city's one knob between thrift and cleanliness (the
+simulator's frontier sweeps it).
+
 Plain stops need a crew mode rather than a prize computed from litter: bags
 waiting (a cart takes a few; more need the bulky-waste truck) and bulky waste
 reports.  They carry a fixed prize per bag / per report that grows with the
 days they wait, sized to outrank an average dirty street.
 
 Every candidate carries a reason built from facts a dispatcher can check, e.g.
-"no volunteer pick for 3 weeks; 2 reports since Monday; expected level C".
+"no pick logged for 3 weeks on a weekly adoption; 2 reports since Monday; expected level C".
 """
 
 from __future__ import annotations
@@ -52,11 +58,23 @@ INSPECTION_MEMORY_DAYS = 30
 class PolicyConfig:
     """Knobs of the policy, with the values the city starts from."""
 
+    effort_level: float = 1.0
+    """Value of avoided shortfall relative to a crew-second (1: the city's average effort)."""
+    seconds_per_shortfall_metre: float = 8.0
+    """Crew-seconds worth spending to avoid one litter unit of shortfall on one metre of street.
+
+    Sized so the effort rule plans a street once its expected shortfall nears a third of a level
+    (0.3 litter units, the thrift the simulator measured best): a foot crew of two cleans 0.5 m/s,
+    i.e. 2 s/m, plus ~0.4 s/m of travel on a 200 m street, and 0.3 × 8 = 2.4 s/m."""
+    crew_shift_seconds: int = 1800
+    """What sending a crew out costs on top of its route (briefing, loading, the walk or drive
+    out): a crew whose work would not be worth this stays home."""
     lookahead_days: float = 1.0
-    min_prize: float = 0.5
-    """Candidates worth less than this are not worth a crew's travel."""
-    prize_per_bag: float = 60.0
-    prize_per_bulky_report: float = 300.0
+    min_prize: float = 60.0
+    """Candidates worth less than a crew-minute are not offered to the router at all."""
+    prize_per_bag: float = 900.0
+    """Crew-seconds a waiting bag is worth: a volunteer's bag is always worth its collection."""
+    prize_per_bulky_report: float = 3600.0
     waiting_growth_per_day: float = 0.5
     """A stop's prize grows by this fraction per day it waits."""
     cart_bag_limit: int = 3
@@ -84,6 +102,8 @@ class StreetFacts:
     """Times of the street's reports, duplicates already removed."""
     adoptions: tuple[Adoption, ...] = ()
     name: str = ""
+    kind: str = "default"
+    """The kind of street (residential, shopping, …): sizes the district's average effort."""
 
 
 @dataclass(frozen=True)
@@ -158,8 +178,8 @@ def _volunteer_phrase(facts: StreetFacts, day: date, now: datetime) -> str | Non
         rhythm = min(active, key=lambda a: a.rhythm.days).rhythm
         if idle < rhythm.days:
             return None  # on rhythm: nothing to explain
-        if any(a.last_pick_at is not None for a in active) or facts.last_pick_at is not None:
-            return f"no volunteer pick for {humanize_days(idle)} ({rhythm.value} pledge)"
+        if any(a.last_pick_at is not None or a.pick_times for a in active) or facts.last_pick_at is not None:
+            return f"no pick logged for {humanize_days(idle)} on a {rhythm.value} adoption"
         return f"adopted {humanize_days(idle)} ago, no pick logged yet"
     if facts.last_pick_at is not None:
         return f"not adopted; last volunteer pick {humanize_days(_days(facts.last_pick_at, now))} ago"
@@ -217,9 +237,10 @@ def street_candidates(
     end_of_day = day_start + timedelta(days=1)
     result: list[StreetCandidate] = []
     for facts in streets:
-        coverage = street_coverage(facts.street_id, day, facts.adoptions, cleanups)
+        coverage = street_coverage(facts.street_id, day, facts.adoptions, cleanups, until=evaluate_at)
         shortfall = expected_shortfall(facts.estimate, evaluate_at, facts.target)
-        prize = shortfall * (1.0 - coverage.probability) * facts.length_m * facts.weight
+        net_shortfall_m = shortfall * (1.0 - coverage.probability) * facts.length_m * facts.weight
+        prize = config.effort_level * config.seconds_per_shortfall_metre * net_shortfall_m
         if prize < config.min_prize:
             continue
         expected = level_from_litter(predict(facts.estimate, end_of_day).mean_litter)

@@ -30,9 +30,18 @@ Before solving, new candidates are inserted into the warm routes, best prize
 first, at the cheapest feasible position, displacing lower-prize visits when
 the shift is full (``repair_warm_start``).
 
-Times: travel = haversine distance × ``DETOUR_FACTOR`` ÷ mode travel speed;
+Times: travel = haversine distance (the kernel's one geodesy, :mod:`streetcare.core.geo`) ×
+``DETOUR_FACTOR`` ÷ mode travel speed;
 service = street length ÷ mode cleaning speed (foot crews: per person × size),
 or the stop's own ``service_seconds``; all integer seconds.
+
+One unit: a candidate's prize is in **crew-seconds** (what avoiding its shortfall is worth,
+:mod:`policy`), and a route costs its duration in seconds (travel + service), so the solver leaves
+out a visit that costs more than it is worth.  Sending a crew out at all costs ``crew_shift_cost_s``
+(PyVRP's vehicle fixed cost), so a crew that is not needed stays home.
+
+Stopping: the caller chooses (:class:`SolverStop`) — a wall-clock budget for the service, a fixed
+iteration count for the simulator and the tests (the same seed then gives the same plan).
 """
 
 from __future__ import annotations
@@ -55,7 +64,9 @@ from pyvrp import (
     VehicleType,
     solve,
 )
-from pyvrp.stop import MaxRuntime
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement, StoppingCriterion
+
+from streetcare.core.geo import EARTH_RADIUS_M, haversine_m
 
 __all__ = [
     "GENERAL_CLEANING_MODES",
@@ -67,6 +78,7 @@ __all__ = [
     "DroppedCandidate",
     "ModeSpeeds",
     "PlannedVisit",
+    "SolverStop",
     "StreetCandidate",
     "SubproblemStats",
     "haversine_m",
@@ -74,15 +86,48 @@ __all__ = [
     "service_seconds",
 ]
 
-EARTH_RADIUS_M = 6_371_000.0
 DETOUR_FACTOR = 1.3
 """Street network distance ÷ straight-line distance in a typical city grid."""
-PRIZE_RESOLUTION = 10_000_000
-"""The largest prize in a sub-problem maps to this integer; travel seconds cost 1 each."""
+MAX_PRIZE_S = 10**12
+"""Prizes are crew-seconds; a larger one is clipped (it would only overflow the solver's integers)."""
 TRAVEL_ALLOWANCE_S = 90
 """Travel assumed per visit when sizing a group's share of candidates."""
 NEAREST_GROUPS_TRIED = 3
 MIN_SUBPROBLEM_BUDGET_S = 0.05
+NOT_WORTH_IT = "worth less than the crew time it costs"
+NOT_WORTH_THE_TRIP = "worth less than the crew time it costs, travel included"
+
+
+@dataclass(frozen=True)
+class SolverStop:
+    """When PyVRP stops: after ``seconds`` of wall clock (shared over the sub-problems), or after
+    ``iterations`` per sub-problem (or ``no_improvement`` iterations without a better solution) —
+    the latter does not depend on the machine's speed, so the same seed gives the same plan."""
+
+    seconds: float | None = None
+    iterations: int | None = None
+    no_improvement: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.seconds is None) == (self.iterations is None):
+            raise ValueError("a solver stop is either a time budget or an iteration count")
+
+    @classmethod
+    def after_seconds(cls, seconds: float) -> SolverStop:
+        return cls(seconds=max(0.0, float(seconds)))
+
+    @classmethod
+    def after_iterations(cls, iterations: int, no_improvement: int | None = None) -> SolverStop:
+        return cls(iterations=max(1, int(iterations)), no_improvement=no_improvement)
+
+    def criterion(self, share_s: float) -> StoppingCriterion:
+        """A fresh criterion for one sub-problem (``share_s``: its share of a time budget)."""
+        if self.iterations is None:
+            return MaxRuntime(max(share_s, MIN_SUBPROBLEM_BUDGET_S))
+        criteria: list[StoppingCriterion] = [MaxIterations(self.iterations)]
+        if self.no_improvement is not None:
+            criteria.append(NoImprovement(max(1, self.no_improvement)))
+        return MultipleCriteria(criteria)
 
 
 class CrewMode(Enum):
@@ -201,6 +246,8 @@ class SubproblemStats:
     prize_collected: float
     warm_started: bool
     inserted_by_repair: int
+    matrix_seconds: float = 0.0
+    """Time spent building the sub-problem's travel matrix."""
 
 
 @dataclass(frozen=True)
@@ -218,15 +265,6 @@ class DayPlan:
 
 
 # --- geometry and times -----------------------------------------------------
-
-
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi = phi2 - phi1
-    dlmb = math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 def _haversine_matrix_m(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
@@ -378,9 +416,13 @@ def _assign_candidates(candidates: Sequence[StreetCandidate], groups: Sequence[_
             continue
         eligible.sort(key=lambda g: to_depot_m[index, g])
         reason = "crews near it are full"
+        worth_it = False
         for g in eligible[:NEAREST_GROUPS_TRIED]:
             group = groups[g]
             service = service_seconds(candidate, group.mode, group.mean_size)
+            if candidate.prize <= service:
+                continue  # cleaning it alone costs more crew time than it is worth
+            worth_it = True
             round_trip = 2 * travel_seconds(float(to_depot_m[index, g]), group.mode)
             if round_trip + service > group.longest_remaining_s:
                 reason = "out of reach within a shift"
@@ -391,7 +433,7 @@ def _assign_candidates(candidates: Sequence[StreetCandidate], groups: Sequence[_
                 group.budget_s -= cost
                 break
         else:
-            left_out[index] = reason
+            left_out[index] = reason if worth_it else NOT_WORTH_IT
     return left_out
 
 
@@ -436,9 +478,10 @@ class _Instance:
     start_offset: list[int]
     end_offset: list[int]
     prize_int: list[int]
+    matrix_seconds: float = 0.0
 
 
-def _build_instance(sub: _Subproblem, candidates: Sequence[StreetCandidate]) -> _Instance:
+def _build_instance(sub: _Subproblem, candidates: Sequence[StreetCandidate], crew_shift_cost_s: int) -> _Instance:
     """ProblemData for one sub-problem: depots, then one client per candidate."""
     mode = sub.mode
     origin = min(s.crew.shift_start for s in sub.starts)
@@ -466,16 +509,16 @@ def _build_instance(sub: _Subproblem, candidates: Sequence[StreetCandidate]) -> 
     num_depots = len(depot_points)
     lats = np.array([p[0] for p in depot_points] + [candidates[i].lat for i in sub.members])
     lons = np.array([p[1] for p in depot_points] + [candidates[i].lon for i in sub.members])
+    matrix_started = time.perf_counter()
     metres = _haversine_matrix_m(lats, lons)
     durations = np.rint(metres * (DETOUR_FACTOR / MODE_SPEEDS[mode].travel_m_per_s)).astype(np.int64)
     del metres
+    matrix_seconds = time.perf_counter() - matrix_started
 
     mean_size = max(1, round(sum(s.crew.size for s in sub.starts) / len(sub.starts)))
     service = [service_seconds(candidates[i], mode, mean_size) for i in sub.members]
-    top_prize = max((candidates[i].prize for i in sub.members), default=1.0) or 1.0
-    # prize / top_prize is at most 1, so the integer prizes stay finite even when every prize is
-    # tiny (resolution / a subnormal top prize would overflow to infinity)
-    prize_int = [max(1, round(PRIZE_RESOLUTION * (candidates[i].prize / top_prize))) for i in sub.members]
+    # prizes are crew-seconds, the same unit as the route durations the solver pays for
+    prize_int = [round(min(MAX_PRIZE_S, max(0.0, candidates[i].prize))) for i in sub.members]
 
     locations = [Location(x=float(lons[k]), y=float(lats[k])) for k in range(len(lats))]
     depots = [Depot(location=k) for k in range(num_depots)]
@@ -497,7 +540,11 @@ def _build_instance(sub: _Subproblem, candidates: Sequence[StreetCandidate]) -> 
             tw_early=start_offset[v],
             tw_late=end_offset[v],
             shift_duration=end_offset[v] - start_offset[v],
-            unit_distance_cost=1,
+            # cost = route duration (travel + service), in seconds like the prizes; a crew with
+            # work already done or under way is out anyway, so only an idle crew costs a shift
+            fixed_cost=0 if start.fixed else max(0, int(crew_shift_cost_s)),
+            unit_distance_cost=0,
+            unit_duration_cost=1,
             name=start.crew.id,
         )
         for v, start in enumerate(sub.starts)
@@ -514,6 +561,7 @@ def _build_instance(sub: _Subproblem, candidates: Sequence[StreetCandidate]) -> 
         start_offset,
         end_offset,
         prize_int,
+        matrix_seconds,
     )
 
 
@@ -643,7 +691,7 @@ def _warm_routes(
 
 def _solve(
     inst: _Instance,
-    budget_s: float,
+    criterion: StoppingCriterion,
     seed: int,
     warm: list[list[int]] | None,
 ) -> list[list[int]]:
@@ -654,7 +702,7 @@ def _solve(
         initial = Solution(data, [Route(data, visits, v) for v, visits in enumerate(warm) if visits])
     result = solve(
         data,
-        MaxRuntime(max(budget_s, MIN_SUBPROBLEM_BUDGET_S)),
+        criterion,
         seed=seed,
         collect_stats=False,
         display=False,
@@ -713,19 +761,23 @@ def plan_day(
     *,
     fixed_visits: Mapping[str, Sequence[StreetCandidate]] | None = None,
     previous_plan: DayPlan | None = None,
-    time_budget_s: float = 2.0,
+    stop: SolverStop,
     seed: int = 0,
+    crew_shift_cost_s: int = 0,
     max_clients_per_subproblem: int = 1500,
     overselect: float = 2.0,
     repair_warm_start: bool = True,
 ) -> DayPlan:
-    """Plan one day: choose and order visits per crew to collect the most prize.
+    """Plan one day: choose and order visits per crew to collect the most prize net of crew time.
 
+    Prizes are crew-seconds; a route costs its duration and a crew sent out ``crew_shift_cost_s``.
+    ``stop`` says when the solver stops (a time budget or an iteration count).
     ``fixed_visits`` maps crew id → visits already done or under way, kept first
     on that crew's route.  ``previous_plan`` warm-starts the solver; new
     candidates are inserted into it first unless ``repair_warm_start`` is off
     (only useful to measure what the repair is worth).
     """
+    time_budget_s = stop.seconds or 0.0
     started = time.perf_counter()
     fixed_visits = fixed_visits or {}
     seen: set[str] = set()
@@ -760,7 +812,7 @@ def plan_day(
     routed: set[int] = set()
     remaining_clients = sum(len(s.members) for s in subproblems)
     for number, sub in enumerate(subproblems):
-        inst = _build_instance(sub, pool)
+        inst = _build_instance(sub, pool, crew_shift_cost_s)
         remaining_budget = time_budget_s - (time.perf_counter() - started)
         share = len(sub.members) / max(1, remaining_clients)
         budget = max(MIN_SUBPROBLEM_BUDGET_S, remaining_budget * share)
@@ -769,7 +821,7 @@ def plan_day(
         inserted = 0
         if previous_plan is not None:
             warm, inserted = _warm_routes(inst, pool, previous_plan, repair_warm_start)
-        routes = _solve(inst, budget, seed + number, warm)
+        routes = _solve(inst, stop.criterion(budget), seed + number, warm)
         collected = 0.0
         for vehicle, visits in enumerate(routes):
             crew_id = inst.starts[vehicle].crew.id
@@ -778,11 +830,24 @@ def plan_day(
             routed.update(inst.members[c] for c in visits)
             collected += sum(c.prize for c in chosen)
         stats.append(
-            SubproblemStats(sub.mode, len(sub.starts), len(sub.members), budget, collected, warm is not None, inserted)
+            SubproblemStats(
+                sub.mode,
+                len(sub.starts),
+                len(sub.members),
+                budget,
+                collected,
+                warm is not None,
+                inserted,
+                inst.matrix_seconds,
+            )
         )
-        for index in sub.members:
+        slack = max(
+            (inst.end_offset[v] - _route_end_time(inst, v, visits) for v, visits in enumerate(routes)), default=0
+        )
+        for client, index in enumerate(sub.members):
             if index not in routed:
-                left_out[index] = "did not fit in the shifts"
+                # room was left on a shift: the solver judged the visit (travel included) not worth it
+                left_out[index] = NOT_WORTH_THE_TRIP if inst.service[client] < slack else "did not fit in the shifts"
 
     routes_by_crew: dict[str, CrewRoute] = {}
     for start in starts:

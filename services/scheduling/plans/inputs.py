@@ -7,8 +7,10 @@ report ``"bulky:<report id>"``; each candidate's ``street_id`` is the street it 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from services.scheduling.crews import service as crews
 from services.scheduling.districts import service as districts
-from services.scheduling.planning import coverage, estimator, policy
+from services.scheduling.planning import coverage, effort, engine, estimator, policy
 from services.scheduling.planning.levels import DEFAULT_TARGET, Level, level_from_litter
 from services.scheduling.planning.routing import (
     Crew,
@@ -32,6 +34,8 @@ from services.scheduling.streets import repository as streets
 
 BULKY_WASTE = "bulky_waste"
 REPORT_MEMORY_DAYS = 30
+PICK_MEMORY_DAYS = 365
+"""Logged picks this recent teach an adopter's rhythm (coverage keeps the latest few)."""
 FIXED_STATUSES = ("started", "done")
 
 
@@ -68,7 +72,12 @@ class DayInputs:
     tz: ZoneInfo
     crews: list[Crew]
     crew_info: dict[str, dict[str, Any]]
-    candidates: list[StreetCandidate]
+    facts: list[policy.StreetFacts]
+    cleanups: list[coverage.PlannedCleanup]
+    bag_stops: list[policy.BagStop]
+    bulky_reports: list[policy.BulkyWasteReport]
+    taken: frozenset[str]
+    """Candidates done or under way today (on whatever crew): not offered again."""
     meta: dict[str, CandidateMeta]
     fixed: dict[str, list[StreetCandidate]]
     previous: DayPlan | None
@@ -78,9 +87,24 @@ class DayInputs:
     street_names: dict[int, str]
     level_counts: Counter[str] = field(default_factory=Counter)
     covered_share: float = 0.0
+    baseline_hours: dict[str, float] = field(default_factory=dict)
+    """Crew hours a day per district the city works from (set per week by a dispatcher, or the average)."""
+
+    @cached_property
+    def candidates(self) -> list[StreetCandidate]:
+        """What the effort rule offers the router on this day (the engine's own function)."""
+        return engine.candidates_for_day(
+            self.facts,
+            self.day,
+            self.now,
+            cleanups=self.cleanups,
+            bag_stops=self.bag_stops,
+            bulky_reports=self.bulky_reports,
+            exclude=self.taken,
+        )
 
 
-def _adoption(row: StreetAdoption, day: date, tz: ZoneInfo) -> coverage.Adoption | None:
+def _adoption(row: StreetAdoption, day: date, tz: ZoneInfo, picks: Sequence[datetime] = ()) -> coverage.Adoption | None:
     if row.status == "ended":
         return None
     status = {
@@ -96,6 +120,7 @@ def _adoption(row: StreetAdoption, day: date, tz: ZoneInfo) -> coverage.Adoption
         status=status,
         started_at=datetime.combine(row.started_on, time(0), tzinfo=tz),
         last_pick_at=row.last_pick_at,
+        pick_times=tuple(picks),
     )
 
 
@@ -121,8 +146,11 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
     targets = districts.targets(session)
     states = repository.states(session)
     adoptions: dict[int, list[coverage.Adoption]] = defaultdict(list)
+    picks: dict[int, list[datetime]] = defaultdict(list)
+    for street_id, picked_at in repository.pick_times_since(session, now - timedelta(days=PICK_MEMORY_DAYS)):
+        picks[street_id].append(picked_at)
     for row in repository.adoptions(session):
-        adoption = _adoption(row, day, tz)
+        adoption = _adoption(row, day, tz, picks.get(row.street_id, ()))
         if adoption is not None:
             adoptions[row.street_id].append(adoption)
     report_times: dict[int, list[datetime]] = defaultdict(list)
@@ -167,6 +195,7 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
                 report_times=tuple(sorted(report_times.get(street.id, ()))),
                 adoptions=street_adoptions,
                 name=street.name,
+                kind=street.kind,
             )
         )
         meta[str(street.id)] = CandidateMeta(street.id, "clean", street.centroid_lat, street.centroid_lon)
@@ -208,7 +237,6 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
         meta[f"bulky:{report.report_id}"] = CandidateMeta(
             report.street_id, "bulky", report.lat, report.lon, report_id=report.report_id
         )
-    candidates = policy.day_candidates(facts, day, now, cleanups, bag_stops, bulky)
 
     # what is done or under way stays: fixed at the start of its crew's route
     visits = repository.visits_by_candidate(session, day)
@@ -252,8 +280,7 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
                     visit.street_id, visit.kind, visit.lat, visit.lon, visit.bag_request_id, visit.report_id
                 )
     # anything done or under way today (on whatever crew) is not offered again
-    taken = {cid for cid, visit in visits.items() if visit.status in FIXED_STATUSES}
-    candidates = [c for c in candidates if c.id not in taken]
+    taken = frozenset(cid for cid, visit in visits.items() if visit.status in FIXED_STATUSES)
     previous = None
     if previous_routes:
         previous = DayPlan(
@@ -271,7 +298,11 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
         tz=tz,
         crews=crew_list,
         crew_info=crew_info,
-        candidates=candidates,
+        facts=facts,
+        cleanups=cleanups,
+        bag_stops=bag_stops,
+        bulky_reports=bulky,
+        taken=taken,
         meta=meta,
         fixed=dict(fixed),
         previous=previous,
@@ -281,4 +312,8 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
         street_names=names,
         level_counts=levels,
         covered_share=covered / len(all_streets) if all_streets else 0.0,
+        baseline_hours={
+            **effort.average_baseline_hours(facts),
+            **{d: hours / 7.0 for d, hours in districts.baselines_per_week(session).items()},
+        },
     )

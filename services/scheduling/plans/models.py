@@ -47,6 +47,8 @@ class PlanVersion(Base):
     """The crews on duty as planned: id, name, mode, size, shift, depot, return time, totals."""
     dropped: Mapped[list[Any]] = mapped_column(JSON)
     """The best candidates left out, with why (at most a few hundred)."""
+    districts: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    """Per district: baseline, planned, added and withdrawn crew hours (``planning.effort``)."""
 
 
 class Visit(Base):

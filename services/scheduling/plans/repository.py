@@ -7,7 +7,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.scheduling.plans.models import PlanChange, PlanEntry, PlanVersion, Visit
-from services.scheduling.state.models import BagPickup, PlannedCleanup, StreetAdoption, StreetReport, StreetState
+from services.scheduling.state.models import (
+    BagPickup,
+    PlannedCleanup,
+    StreetAdoption,
+    StreetPick,
+    StreetReport,
+    StreetState,
+)
 
 
 def latest_version(session: Session, day: date) -> PlanVersion | None:
@@ -52,6 +59,14 @@ def states(session: Session) -> dict[int, StreetState]:
 
 def adoptions(session: Session) -> Sequence[StreetAdoption]:
     return session.scalars(select(StreetAdoption)).all()
+
+
+def pick_times_since(session: Session, since: datetime) -> Sequence[tuple[int, datetime]]:
+    """(street id, picked at) of every logged pick since ``since``: adopters' rhythms are learnt from them."""
+    rows = session.execute(
+        select(StreetPick.street_id, StreetPick.picked_at).where(StreetPick.picked_at >= since)
+    ).all()
+    return [(street_id, picked_at) for street_id, picked_at in rows]
 
 
 def reports_since(session: Session, since: datetime) -> Sequence[StreetReport]:

@@ -66,11 +66,22 @@ class RemovedVisit(BaseModel):
     reason: str
 
 
+class DistrictHours(BaseModel):
+    """The average at work in one district: what it works from, and what the plan adds or withdraws."""
+
+    district: str
+    baseline_hours: float
+    planned_hours: float
+    added_hours: float
+    withdrawn_hours: float
+
+
 class PlanOut(VersionSummary):
     timezone: str
     crews: list[CrewPlan]
     removed_visits: list[RemovedVisit]
     dropped: list[dict[str, Any]]
+    districts: list[DistrictHours] = []
 
 
 class Change(BaseModel):

@@ -4,8 +4,8 @@ Re-planning (``replan``) runs in three steps so no database transaction stays op
 solver works (SQLite would refuse the write afterwards if events committed meanwhile):
 
 1. read the inputs (:mod:`inputs`) and the day's dirty generation in one short transaction;
-2. solve with :func:`planning.routing.plan_day`, warm-started from the latest version, with the
-   visits already started or done fixed at the start of their crews' routes;
+2. plan with :func:`planning.engine.plan_streets` (the effort rule and the router), warm-started
+   from the latest version, with the visits already started or done fixed at the start of their crews' routes;
 3. write the new version, its entries and its diff, record ``plan.published`` in the outbox and
    clear the dirty mark unless it was renewed meanwhile, in one transaction.
 
@@ -23,8 +23,9 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session
 
-from services.scheduling.planning import estimator
-from services.scheduling.planning.routing import DayPlan, plan_day
+from services.scheduling.planning import effort as planning_effort
+from services.scheduling.planning import engine, estimator
+from services.scheduling.planning.routing import SolverStop
 from services.scheduling.plans import dirty, events, inputs, repository
 from services.scheduling.plans.inputs import Slot
 from services.scheduling.plans.models import PlanChange, PlanEntry, PlanVersion, Visit
@@ -116,6 +117,13 @@ def check_plannable(day: date, today: date) -> None:
         )
 
 
+def solver_stop(settings: Any) -> SolverStop:
+    """The service stops the solver on its time budget, or on an iteration count when one is set."""
+    if settings.planner_iterations > 0:
+        return SolverStop.after_iterations(settings.planner_iterations)
+    return SolverStop.after_seconds(settings.planner_time_budget_s)
+
+
 def replan(runtime: Any, day: date, trigger: str = "", now: datetime | None = None) -> ReplanResult:
     """Make a new version of ``day``'s plan (waits for the day's lock; see the module docstring)."""
     settings = runtime.settings
@@ -142,17 +150,23 @@ def _replan_locked(runtime: Any, day: date, trigger: str, now: datetime | None) 
         data = inputs.load(session, day, now)
         trigger = trigger or (session.get(dirty.PlanDirty, day).reason if data.generation else "") or "re-plan"
     solve_started = time.perf_counter()
-    plan = plan_day(
-        data.candidates,
+    effort = engine.plan_streets(
+        data.facts,
+        day,
+        data.now,
         data.crews,
+        stop=solver_stop(settings),
+        seed=settings.planner_seed,
+        cleanups=data.cleanups,
+        bag_stops=data.bag_stops,
+        bulky_reports=data.bulky_reports,
         fixed_visits=data.fixed,
         previous_plan=data.previous,
-        time_budget_s=settings.planner_time_budget_s,
-        seed=settings.planner_seed,
+        exclude=data.taken,
     )
     solve_seconds = time.perf_counter() - solve_started
     with runtime.transaction() as session:
-        version = _store(session, data, plan, trigger, solve_seconds)
+        version = _store(session, data, effort, trigger, solve_seconds)
         dirty.clear(session, day, data.generation)
         result = ReplanResult(
             day,
@@ -184,10 +198,16 @@ def _replan_locked(runtime: Any, day: date, trigger: str, now: datetime | None) 
     return result
 
 
-def _store(session: Session, data: inputs.DayInputs, plan: DayPlan, trigger: str, solve_seconds: float) -> PlanVersion:
+def _store(
+    session: Session, data: inputs.DayInputs, effort: engine.EffortPlan, trigger: str, solve_seconds: float
+) -> PlanVersion:
+    plan = effort.plan
     latest = repository.latest_version(session, data.day)
     number = (latest.version if latest else 0) + 1
     visits = repository.visits_by_candidate(session, data.day)
+    district_of = {c.id: c.district for c in effort.candidates}
+    district_of.update({c.id: c.district for fixed in data.fixed.values() for c in fixed})
+    words = planning_effort.visit_effort_words(plan, district_of, data.baseline_hours)
     crews_json: list[dict[str, Any]] = []
     slots: list[Slot] = []
     pending_entries: list[tuple[Visit, dict[str, Any]]] = []
@@ -235,7 +255,7 @@ def _store(session: Session, data: inputs.DayInputs, plan: DayPlan, trigger: str
                         "eta": planned.eta,
                         "service_seconds": planned.service_seconds,
                         "prize": round(planned.prize, 3),
-                        "reason": planned.reason[:500],
+                        "reason": _with_effort(planned.reason, words.get(planned.candidate_id))[:500],
                         "fixed": planned.fixed,
                     },
                 )
@@ -247,7 +267,7 @@ def _store(session: Session, data: inputs.DayInputs, plan: DayPlan, trigger: str
         )
     old = data.previous_entries
     why = {d.candidate_id: f"left out: {d.why}" for d in plan.dropped}
-    offered = {c.id for c in data.candidates}
+    offered = {c.id for c in effort.candidates}
     for slot in old:
         if slot.candidate_id not in offered and slot.candidate_id not in why:
             why[slot.candidate_id] = _why_not_needed(slot)
@@ -255,7 +275,7 @@ def _store(session: Session, data: inputs.DayInputs, plan: DayPlan, trigger: str
         diff(old, slots, why) if latest is not None else [_change("added", slot, None, slot.reason) for slot in slots]
     )
     counts = {kind: sum(1 for c in changes if c["change"] == kind) for kind in ("added", "removed", "reordered")}
-    reasons = {c.id: c.reason for c in data.candidates}
+    reasons = {c.id: c.reason for c in effort.candidates}
     version = PlanVersion(
         plan_date=data.day,
         version=number,
@@ -269,6 +289,7 @@ def _store(session: Session, data: inputs.DayInputs, plan: DayPlan, trigger: str
         crew_hours=round(crew_seconds / 3600.0, 2),
         solve_seconds=round(solve_seconds, 3),
         crews=crews_json,
+        districts=[d.as_dict() for d in planning_effort.district_effort(plan, district_of, data.baseline_hours)],
         dropped=[
             {
                 "candidate_id": d.candidate_id,
@@ -287,6 +308,13 @@ def _store(session: Session, data: inputs.DayInputs, plan: DayPlan, trigger: str
         session.add(PlanChange(version_id=version.id, **change))
     events.publish_plan(session, version)
     return version
+
+
+def _with_effort(reason: str, words: str | None) -> str:
+    """The visit's reason with its place against the district's baseline (once, across versions)."""
+    for earlier in (planning_effort.WITHIN_BASELINE, planning_effort.ADDED):
+        reason = reason.removesuffix(f"; {earlier}")
+    return f"{reason}; {words}" if words else reason
 
 
 def _why_not_needed(slot: Slot) -> str:
@@ -435,6 +463,7 @@ def plan_view(session: Session, day: date, number: int | None = None) -> dict[st
         "crews": crews,
         "removed_visits": removed,
         "dropped": version.dropped[:50],
+        "districts": version.districts or [],
     }
 
 

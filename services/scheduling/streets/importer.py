@@ -45,6 +45,7 @@ from shapely.geometry import LineString, MultiLineString, Point
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import linemerge, substring
 
+from services.scheduling.planning.kinds import DEFAULT_KIND, IMPORTED_KINDS
 from streetcare.core.geo import (
     LatLon,
     LocalProjection,
@@ -70,8 +71,7 @@ KIND_BY_HIGHWAY: dict[str, str] = {
     "road": "residential",
     "pedestrian": "pedestrian",
 }
-STREET_KINDS = ("residential", "main", "pedestrian", "shopping")
-DEFAULT_KIND = "residential"
+STREET_KINDS = IMPORTED_KINDS
 
 JOIN_DISTANCE_M = 40.0  # same-name ways closer than this are one street
 MIN_SECTION_M = 40.0  # crossings closer together than this don't start a new section

@@ -77,7 +77,8 @@ def test_adopted_and_picked_street_gets_low_prize() -> None:
     picked = volunteer_street("picked", list(range(-56, 30, 7)), day)
     unadopted = facts("plain", picked.estimate)
     by_id = {c.id: c for c in street_candidates([picked, unadopted], at(day).date(), now=at(day, 5))}
-    assert by_id.get("picked") is None or by_id["picked"].prize <= 0.2 * by_id["plain"].prize
+    # the weekly pick is due within the evaluated window: the street's prize is net of that chance
+    assert by_id.get("picked") is None or by_id["picked"].prize <= 0.6 * by_id["plain"].prize
 
 
 def test_reason_reads_like_a_dispatcher_would_say_it() -> None:
@@ -95,7 +96,7 @@ def test_reason_reads_like_a_dispatcher_would_say_it() -> None:
         adoptions=(Adoption("s1", Rhythm.WEEKLY, AdoptionStatus.ACTIVE, last_pick - timedelta(days=90), last_pick),),
     )
     [candidate] = street_candidates([street], now.date(), now=now)
-    assert candidate.reason.startswith("no volunteer pick for 3 weeks (weekly pledge); 2 reports since Monday")
+    assert candidate.reason.startswith("no pick logged for 3 weeks on a weekly adoption; 2 reports since Monday")
     assert "expected level" in candidate.reason
     assert "no crew visit on record" in candidate.reason
 

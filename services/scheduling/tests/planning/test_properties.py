@@ -21,7 +21,7 @@ from services.scheduling.planning.estimator import (
     probability_below_target,
 )
 from services.scheduling.planning.levels import Level
-from services.scheduling.planning.routing import Crew, CrewMode, StreetCandidate, plan_day
+from services.scheduling.planning.routing import Crew, CrewMode, SolverStop, StreetCandidate, plan_day
 
 T0 = datetime(2025, 5, 5, tzinfo=UTC)
 
@@ -110,14 +110,14 @@ candidate_strategy = st.builds(
     st.floats(-3000, 3000),
     st.floats(-3000, 3000),
     st.floats(0, 800),
-    st.floats(0, 500),
+    st.floats(0, 20_000),
     st.sampled_from([None, None, None, CrewMode.FOOT, CrewMode.SWEEPER, CrewMode.BULKY_TRUCK]),
     st.one_of(st.none(), st.integers(0, 3600)),
 )
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@example(  # found by this test: a subnormal top prize made the integer prizes infinite
+@example(  # found by this test: a subnormal top prize made the integer prizes infinite (when prizes were scaled)
     raw=[(0, 0.0, 0.0, 100.0, 5e-324, None, None), (1, 10.0, 10.0, 100.0, 0.0, None, None)],
     crew_modes=[CrewMode.FOOT],
     hours=8.0,
@@ -155,7 +155,7 @@ def test_planner_output_is_always_valid(
         for k, mode in enumerate(crew_modes)
     ]
     fixed = {crews[0].id: candidates[:fixed_count]} if crews and fixed_count else {}
-    plan = plan_day(candidates, crews, fixed_visits=fixed, time_budget_s=0.02, seed=1)
+    plan = plan_day(candidates, crews, fixed_visits=fixed, stop=SolverStop.after_iterations(50), seed=1)
     planned = [v.candidate_id for r in plan.routes.values() for v in r.visits]
     assert len(planned) == len(set(planned))
     assert {c.id for c in candidates} == set(planned) | {d.candidate_id for d in plan.dropped}
@@ -167,5 +167,5 @@ def test_planner_output_is_always_valid(
             assert route.returns_at <= crew.shift_end
         for visit in non_fixed:
             assert by_id[visit.candidate_id].can_be_served_by(crew.mode)
-            assert by_id[visit.candidate_id].prize > 0
+            assert by_id[visit.candidate_id].prize > visit.service_seconds, "worth less than its own cleaning"
     assert plan.prize_collected <= plan.prize_available + 1e-6

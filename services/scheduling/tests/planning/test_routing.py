@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from services.scheduling.planning.generated import generate_city
 from services.scheduling.planning.routing import (
+    NOT_WORTH_IT,
     Crew,
     CrewMode,
     DayPlan,
+    SolverStop,
     StreetCandidate,
     plan_day,
 )
 
 SHIFT_START = datetime(2025, 5, 6, 7, tzinfo=UTC)
+STOP = SolverStop.after_iterations(300, no_improvement=100)
+"""An iteration count, not a time budget: the same seed gives the same plan on any machine."""
 DEPOT = (52.3700, 4.9000)
 
 
@@ -55,36 +60,36 @@ def assert_valid(plan: DayPlan, candidates: list[StreetCandidate], crews: list[C
 
 
 def test_one_crew_four_streets_picks_the_best_pair() -> None:
-    # only two fit in an hour; greedy by prize (A, then D) collects 19, the optimum B + C collects 20
+    # only two fit in an hour; greedy by prize (A, then D) nets 19,000 − 3,500 s, B + C 20,000 − 3,400 s
     candidates = [
-        street("A", 15, service=2500, north_m=20),
-        street("B", 10, service=1700, north_m=25),
-        street("C", 10, service=1700, north_m=-20),
-        street("D", 4, service=1000, north_m=-25),
+        street("A", 15_000, service=2500, north_m=20),
+        street("B", 10_000, service=1700, north_m=25),
+        street("C", 10_000, service=1700, north_m=-20),
+        street("D", 4_000, service=1000, north_m=-25),
     ]
     crews = [crew("solo", hours=1.0)]
-    plan = plan_day(candidates, crews, time_budget_s=0.5, seed=3)
+    plan = plan_day(candidates, crews, stop=STOP, seed=3)
     assert sorted(plan.routes["solo"].candidate_ids) == ["B", "C"]
-    assert plan.prize_collected == 20
+    assert plan.prize_collected == 20_000
     assert {d.candidate_id for d in plan.dropped} == {"A", "D"}
     assert_valid(plan, candidates, crews)
 
 
 def test_everything_fits_when_the_shift_is_long() -> None:
-    candidates = [street(s, 5, service=600, north_m=n) for s, n in (("a", 10), ("b", 50), ("c", -40))]
+    candidates = [street(s, 5_000, service=600, north_m=n) for s, n in (("a", 10), ("b", 50), ("c", -40))]
     crews = [crew("solo", hours=2.0)]
-    plan = plan_day(candidates, crews, time_budget_s=0.2)
+    plan = plan_day(candidates, crews, stop=STOP)
     assert sorted(plan.routes["solo"].candidate_ids) == ["a", "b", "c"]
 
 
 def test_stops_go_only_to_crews_of_their_mode() -> None:
     candidates = [
-        street("sofa", 50, service=900, required_mode=CrewMode.BULKY_TRUCK),
-        street("bags", 50, service=300, required_mode=CrewMode.FOOT),
-        street("plain", 5),
+        street("sofa", 5_000, service=900, required_mode=CrewMode.BULKY_TRUCK),
+        street("bags", 5_000, service=300, required_mode=CrewMode.FOOT),
+        street("plain", 5_000),
     ]
     crews = [crew("walkers"), crew("sweeper", CrewMode.SWEEPER)]
-    plan = plan_day(candidates, crews, time_budget_s=0.2)
+    plan = plan_day(candidates, crews, stop=STOP)
     assert "bags" in plan.routes["walkers"].candidate_ids
     assert "bags" not in plan.routes["sweeper"].candidate_ids
     why = {d.candidate_id: d.why for d in plan.dropped}
@@ -94,7 +99,7 @@ def test_stops_go_only_to_crews_of_their_mode() -> None:
 def test_district_of_300_streets_with_three_crews() -> None:
     candidates, crews = generate_city(300, 3, seed=7, day=SHIFT_START)
     fixed = {crews[0].id: candidates[:3]}
-    plan = plan_day(candidates, crews, fixed_visits=fixed, time_budget_s=1.0, seed=7)
+    plan = plan_day(candidates, crews, fixed_visits=fixed, stop=STOP, seed=7)
     assert_valid(plan, candidates, crews)
     first = plan.routes[crews[0].id].visits
     assert [v.candidate_id for v in first[:3]] == [c.id for c in candidates[:3]]
@@ -110,28 +115,28 @@ def test_district_of_300_streets_with_three_crews() -> None:
 
 
 def test_fixed_visits_that_fill_the_shift_leave_no_room() -> None:
-    candidates = [street("x", 5, service=600), street("y", 5, service=600)]
+    candidates = [street("x", 5_000, service=600), street("y", 5_000, service=600)]
     crews = [crew("solo", hours=0.25)]
-    plan = plan_day(candidates, crews, fixed_visits={"solo": [street("done", 1, service=900)]}, time_budget_s=0.1)
+    plan = plan_day(candidates, crews, fixed_visits={"solo": [street("done", 1, service=900)]}, stop=STOP)
     assert plan.routes["solo"].candidate_ids == ("done",)
 
 
 def test_splitting_keeps_sub_problems_small_and_plans_valid() -> None:
     candidates, crews = generate_city(300, 6, seed=2, day=SHIFT_START)
-    plan = plan_day(candidates, crews, time_budget_s=0.6, max_clients_per_subproblem=40)
+    plan = plan_day(candidates, crews, stop=STOP, max_clients_per_subproblem=40)
     assert plan.subproblems and max(s.clients for s in plan.subproblems) <= 40
     assert_valid(plan, candidates, crews)
 
 
 def test_warm_start_lets_urgent_new_work_in() -> None:
     candidates, crews = generate_city(300, 3, seed=4, day=SHIFT_START)
-    first = plan_day(candidates, crews, time_budget_s=0.5, seed=4)
+    first = plan_day(candidates, crews, stop=STOP, seed=4)
     median = sorted(c.prize for c in candidates)[len(candidates) // 2]
     urgent = [
         StreetCandidate(f"urgent-{k}", c.district, c.lat + 0.0004, c.lon, 120.0, 10 * median, "3 reports since Monday")
         for k, c in enumerate(candidates[10:20])
     ]
-    replanned = plan_day(candidates + urgent, crews, previous_plan=first, time_budget_s=0.5, seed=4)
+    replanned = plan_day(candidates + urgent, crews, previous_plan=first, stop=STOP, seed=4)
     served = {u.id for u in urgent} & replanned.planned_candidate_ids()
     assert served == {u.id for u in urgent}
     assert any(s.warm_started and s.inserted_by_repair for s in replanned.subproblems)
@@ -140,7 +145,50 @@ def test_warm_start_lets_urgent_new_work_in() -> None:
 
 def test_same_seed_same_plan() -> None:
     candidates, crews = generate_city(120, 2, seed=5, day=SHIFT_START)
-    # a budget this small ends on the first iterations, so both runs see the same search
-    one = plan_day(candidates, crews, time_budget_s=0.0, seed=5)
-    two = plan_day(candidates, crews, time_budget_s=0.0, seed=5)
-    assert Counter(one.planned_candidate_ids()) == Counter(two.planned_candidate_ids())
+    one = plan_day(candidates, crews, stop=STOP, seed=5)
+    two = plan_day(candidates, crews, stop=STOP, seed=5)
+    assert {c: r.candidate_ids for c, r in one.routes.items()} == {c: r.candidate_ids for c, r in two.routes.items()}
+    assert one.planned_candidate_ids(), "the generated city has work worth doing"
+
+
+def test_a_stop_is_a_budget_or_an_iteration_count() -> None:
+    with pytest.raises(ValueError):
+        SolverStop()
+    with pytest.raises(ValueError):
+        SolverStop(seconds=1.0, iterations=10)
+
+
+def test_a_visit_costing_more_than_it_is_worth_is_left_out() -> None:
+    # 150 m on foot with two people: 300 s of cleaning; worth 250 s it is not done, worth 5,000 it is
+    candidates = [street("cheap", 250.0, north_m=30), street("dear", 5_000.0, north_m=-30)]
+    plan = plan_day(candidates, [crew("solo")], stop=STOP)
+    assert plan.routes["solo"].candidate_ids == ("dear",)
+    assert {d.candidate_id: d.why for d in plan.dropped} == {"cheap": NOT_WORTH_IT}
+
+
+def test_a_far_street_is_left_out_when_the_walk_costs_more_than_it_is_worth() -> None:
+    # 3 km away on foot: ~1 h each way; worth 1,500 s against 300 s cleaning + 2 h walking
+    candidates = [street("far", 1_500.0, north_m=3_000), street("near", 1_500.0, north_m=40)]
+    plan = plan_day(candidates, [crew("solo")], stop=STOP)
+    assert plan.routes["solo"].candidate_ids == ("near",)
+    assert "far" in {d.candidate_id for d in plan.dropped}
+
+
+def test_a_crew_that_is_not_needed_stays_home() -> None:
+    candidates = [street(f"s{k}", 3_000.0, north_m=20.0 * k) for k in range(1, 5)]
+    crews = [crew("one"), crew("two")]
+    plan = plan_day(candidates, crews, stop=STOP, crew_shift_cost_s=1800)
+    busy = [c for c, r in plan.routes.items() if r.visits]
+    assert len(busy) == 1, "one crew does the four streets in well under a shift"
+    assert plan.planned_candidate_ids() == {c.id for c in candidates}
+    # without a cost per crew-shift, splitting the work is free and proves nothing either way
+    free = plan_day(candidates, crews, stop=STOP, crew_shift_cost_s=0)
+    assert free.planned_candidate_ids() == plan.planned_candidate_ids()
+
+
+def test_a_crew_stays_home_when_its_work_is_not_worth_its_shift_cost() -> None:
+    candidates = [street("small", 900.0, north_m=30)]  # nets 900 − 300 s cleaning − the walk
+    plan = plan_day(candidates, [crew("solo")], stop=STOP, crew_shift_cost_s=1800)
+    assert not plan.routes["solo"].visits
+    cheap_shift = plan_day(candidates, [crew("solo")], stop=STOP, crew_shift_cost_s=60)
+    assert cheap_shift.routes["solo"].candidate_ids == ("small",)
