@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .frontier import run_frontier
+from .frontier import FRONTIER_POLICIES, run_frontier
 from .policies import crew_templates
 from .report import plot_frontier, plot_single, policy_figures, print_frontier, print_single
-from .runner import POLICIES, RENAMED, Simulation, deterministic_solver, run_policy
+from .runner import POLICIES, RENAMED, Simulation, default_knob, deterministic_solver, run_policy
 from .truth import build_world, load_city, load_scenario, without_volunteers
 
 
@@ -23,6 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--frontier", action="store_true", help="run every policy along its knob; compare at equal cleanliness"
     )
     parser.add_argument("--seeds", type=int, default=5, help="with --frontier: seeds --seed … --seed+N-1 (default 5)")
+    parser.add_argument(
+        "--response-only",
+        action="store_true",
+        help="with --frontier: each policy at its default setting only (the response figures, no frontier)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="with --frontier: parallel processes (default 2)")
     parser.add_argument(
         "--policies",
@@ -115,6 +120,10 @@ def _scenario(args: argparse.Namespace) -> dict[str, Any]:
         scenario["solver"] = {**scenario["solver"], "iterations": args.solver_iterations}
         solver = scenario["frontier"].get("solver", {})
         scenario["frontier"] = {**scenario["frontier"], "solver": {**solver, "iterations": args.solver_iterations}}
+    if args.frontier and args.response_only:
+        # every setting runs from the same copy of the history: these runs are the frontier's own
+        defaults = {p: [default_knob(p, scenario)] for p in FRONTIER_POLICIES}
+        scenario["frontier"] = {**scenario["frontier"], **defaults}
     return scenario
 
 

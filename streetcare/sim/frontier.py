@@ -264,6 +264,7 @@ def summarise(
         "reference_clean_share_km": _spread([c["reference_clean_share_km"] for c in comparisons]),
         **{f"crew_hours.{p}": _spread([c["crew_hours"][p] for c in comparisons]) for p in policies},
         **{name: _spread([c[name] for c in comparisons]) for name in RATIOS},
+        **{f"route_hours.{p}": _spread([c["route_hours"][p] for c in route_comparisons]) for p in policies},
         **{f"route_hours.{name}": _spread([c[name] for c in route_comparisons]) for name in RATIOS},
     }
     at_equal["outside_frontier"] = {

@@ -92,16 +92,22 @@ def print_frontier(summary: dict[str, Any]) -> None:
     equal = summary["at_equal_cleanliness"]
     spread = equal["spread"]
     print(f"\nat equal cleanliness: {equal['reference']} = {_fmt(equal['reference_clean_share_km'], 4)} km-weighted")
-    print(f"{'policy':<15}{'crew h (median)':>17}{'min':>9}{'max':>9}{'seeds':>7}")
-    for policy in summary["frontier"]:
-        s = spread[f"crew_hours.{policy}"]
-        print(
-            f"{policy:<15}{_fmt(s['median']):>17}{_fmt(s['min']):>9}{_fmt(s['max']):>9}"
-            f"{s['seeds_with_a_value']:>4}/{len(seeds)}"
-        )
-    for name in ("adaptive_vs_rota", "adaptive_vs_rota_reactive", "adaptive_vs_bound"):
-        s = spread[name]
-        print(f"  {name}: {_fmt(s['median'], 3, '×')} [{_fmt(s['min'], 3)} – {_fmt(s['max'], 3)}]")
+    for currency, prefix in (("crew hours (crew-shifts sent out × shift)", ""), ("route hours", "route_hours.")):
+        key = "crew_hours" if not prefix else "route_hours"
+        print(f"{currency}:")
+        print(f"  {'policy':<15}{'median':>9}{'min':>9}{'max':>9}{'seeds':>7}")
+        for policy in summary["frontier"]:
+            s = spread[f"{key}.{policy}"]
+            print(
+                f"  {policy:<15}{_fmt(s['median']):>9}{_fmt(s['min']):>9}{_fmt(s['max']):>9}"
+                f"{s['seeds_with_a_value']:>4}/{len(seeds)}"
+            )
+        for name in ("adaptive_vs_rota", "adaptive_vs_rota_reactive", "adaptive_vs_bound"):
+            s = spread[f"{prefix}{name}"]
+            print(
+                f"  {name}: {_fmt(s['median'], 3, '×')} [{_fmt(s['min'], 3)} – {_fmt(s['max'], 3)}]"
+                f" ({s['seeds_with_a_value']}/{len(seeds)} seeds)"
+            )
     for seed, notes in equal["outside_frontier"].items():
         for policy, note in notes.items():
             print(f"  seed {seed}, {policy}: {note}")
