@@ -60,7 +60,7 @@ bench: install ## Speed benchmarks: planner, ingest, replan (prints figures and 
 	$(BIN)/streetcare bench all
 
 simulate: install ## The honest frontier on the demo city: 4 policies along their knobs, 5 seeds, compared at equal cleanliness
-	$(BIN)/streetcare simulate --frontier --seeds 5 --days 45 --seed 1 --json var/simulation.json --plot var/simulation.png
+	$(BIN)/streetcare simulate --frontier --seeds 5 --days 30 --history-days 21 --seed 1 --json var/simulation.json --plot var/simulation.png
 
 clean: ## Remove local state (databases, Redis data, logs) — not the venv
 	rm -rf var

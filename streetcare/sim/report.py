@@ -163,25 +163,25 @@ def plot_frontier(path: str | Path, summary: dict[str, Any]) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (front_ax, time_ax) = plt.subplots(1, 2, figsize=(14, 5.5))
-    for policy, rows in summary["frontier"].items():
-        colour = COLOURS.get(policy)
-        for seed in summary["per_seed"]:
-            pts = seed["frontier"][policy]
-            front_ax.scatter(
-                [p["clean_share_km"] for p in pts], [p["crew_hours"] for p in pts], color=colour, alpha=0.2, s=10
-            )
-        front_ax.plot(
-            [r["clean_share_km"] for r in rows], [r["crew_hours"] for r in rows], "o-", color=colour, label=policy
-        )
+    fig, (front_ax, route_ax, time_ax) = plt.subplots(1, 3, figsize=(19, 5.5))
     equal = summary["at_equal_cleanliness"]
-    if equal["reference_clean_share_km"] is not None:
-        front_ax.axvline(equal["reference_clean_share_km"], color="black", linestyle=":", linewidth=1)
-    front_ax.set(
-        title=f"frontier (dotted: {equal['reference']})",
-        xlabel="km-weighted share of street-days at or above target",
-        ylabel="crew hours (crew-shifts × shift length)",
-    )
+    for ax, key, label in (
+        (front_ax, "crew_hours", "crew hours (crew-shifts sent out × shift length)"),
+        (route_ax, "route_hours", "route hours (travel + cleaning)"),
+    ):
+        for policy, rows in summary["frontier"].items():
+            colour = COLOURS.get(policy)
+            for seed in summary["per_seed"]:
+                pts = seed["frontier"][policy]
+                ax.scatter([p["clean_share_km"] for p in pts], [p[key] for p in pts], color=colour, alpha=0.2, s=10)
+            ax.plot([r["clean_share_km"] for r in rows], [r[key] for r in rows], "o-", color=colour, label=policy)
+        if equal["reference_clean_share_km"] is not None:
+            ax.axvline(equal["reference_clean_share_km"], color="black", linestyle=":", linewidth=1)
+        ax.set(
+            title=f"frontier, medians per setting (dotted: {equal['reference']})",
+            xlabel="km-weighted share of street-days at or above target",
+            ylabel=label,
+        )
     events = summary.get("events")
     for policy, daily in summary["daily_at_default_setting"].items():
         colour = COLOURS.get(policy)
