@@ -64,8 +64,8 @@ format: install ## Format and auto-fix
 bench: install ## Speed benchmarks: planner, ingest, replan (prints figures and baselines)
 	$(BIN)/streetcare bench all
 
-simulate: install ## 90-day city simulation of fixed, adaptive and oracle policies
-	$(BIN)/streetcare simulate --days 90 --seed 1 --policies fixed,adaptive,oracle --json var/simulation.json --plot var/simulation.png
+simulate: install ## The honest frontier on the demo city: 4 policies along their knobs, 5 seeds, compared at equal cleanliness
+	$(BIN)/streetcare simulate --frontier --seeds 5 --days 30 --history-days 21 --seed 1 --json var/simulation.json --plot var/simulation.png
 
 clean: ## Remove local state (databases, Redis data, logs) — not the venv
 	rm -rf var

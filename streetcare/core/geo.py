@@ -42,6 +42,20 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
+def haversine_matrix_m(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """All-pairs great-circle distances (float metres) for the given points (degrees)."""
+    return haversine_to_points_m(lats, lons, lats, lons)
+
+
+def haversine_to_points_m(lats: np.ndarray, lons: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Distances in metres from each of ``lats/lons`` (rows) to each of ``lat/lon`` (columns), in degrees."""
+    phi1 = np.radians(lats)[:, None]
+    phi2 = np.radians(lat)[None, :]
+    dlmb = np.radians(lons)[:, None] - np.radians(lon)[None, :]
+    a = np.sin((phi2 - phi1) / 2.0) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2.0) ** 2
+    return np.asarray(2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
+
+
 def line_length_m(coordinates: Sequence[LonLat]) -> float:
     """Length in metres of a GeoJSON LineString's coordinates: the haversine sum of its segments."""
     return sum(haversine_m(lat1, lon1, lat2, lon2) for (lon1, lat1), (lon2, lat2) in pairwise(coordinates))

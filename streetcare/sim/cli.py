@@ -9,26 +9,39 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .frontier import FRONTIER_POLICIES, run_frontier
 from .policies import crew_templates
-from .report import comparison, plot, policy_figures
-from .runner import POLICIES, deterministic_solver, run_policy
+from .report import plot_frontier, plot_single, policy_figures, print_frontier, print_single
+from .runner import POLICIES, RENAMED, Simulation, default_knob, deterministic_solver, run_policy
 from .truth import build_world, load_city, load_scenario, without_volunteers
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--days", type=int, default=90, help="measured days (default 90)")
-    parser.add_argument("--seed", type=int, default=1, help="seed of every random draw and of the solver")
+    parser.add_argument("--seed", type=int, default=1, help="seed of every random draw and of the solver (the first)")
+    parser.add_argument(
+        "--frontier", action="store_true", help="run every policy along its knob; compare at equal cleanliness"
+    )
+    parser.add_argument("--seeds", type=int, default=5, help="with --frontier: seeds --seed … --seed+N-1 (default 5)")
+    parser.add_argument(
+        "--response-only",
+        action="store_true",
+        help="with --frontier: each policy at its default setting only (the response figures, no frontier)",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="with --frontier: parallel processes (default 2)")
     parser.add_argument(
         "--policies",
-        default="fixed,adaptive,oracle",
-        help=f"comma-separated, from {', '.join(POLICIES)} (default fixed,adaptive,oracle)",
+        default="rota,adaptive,bound",
+        help=f"without --frontier: comma-separated, from {', '.join(POLICIES)} (default rota,adaptive,bound)",
     )
     parser.add_argument("--scenario", help="scenario YAML (default: the shipped demo.yaml; a shipped name works too)")
     parser.add_argument("--streets", type=int, help="a generated city of N streets instead of the scenario's city")
     parser.add_argument("--city", help="a GeoJSON or .osm.pbf file of streets instead of the scenario's city")
     parser.add_argument("--history-days", type=int, help="days of rota before the measured days (scenario's default)")
     parser.add_argument(
-        "--effort-level", type=float, help="adaptive: value of avoided shortfall per crew-second (default 1.0)"
+        "--effort-level",
+        type=float,
+        help="adaptive outside --frontier: value of avoided shortfall per crew-second (product default 1.0)",
     )
     parser.add_argument("--solver-iterations", type=int, help="PyVRP iterations per sub-problem (scenario's default)")
     parser.add_argument("--json", dest="json_path", help="write the figures as JSON here")
@@ -46,7 +59,8 @@ def simulate(
     streets: int | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Run the policies on the same world; return the JSON-ready summary."""
+    """Run the policies at their default settings on the same world; return the JSON-ready summary."""
+    policies = [RENAMED.get(name, name) for name in policies]
     for name in policies:
         if name not in POLICIES:
             raise ValueError(f"unknown policy {name!r} (choose from {', '.join(POLICIES)})")
@@ -60,16 +74,22 @@ def simulate(
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(policies) * world.days, desc="simulating", unit="day", file=sys.stderr)
+        bar = tqdm(total=len(policies) * days, desc="simulating", unit="day", file=sys.stderr)
     figures: dict[str, Any] = {}
     try:
         stop = deterministic_solver(int(solver["iterations"]), int(solver["no_improvement"]))
+        start = Simulation(world, crews, seed, stop)
+        start.run_history()
+        alone = None
         for name in policies:
             if bar is not None:
                 bar.set_postfix_str(name)
-            run_world = without_volunteers(world) if name == "adaptive-no-volunteers" else world
-            update = bar.update if bar is not None else None
-            result = run_policy(name, run_world, crews, scenario, seed, update, stop=stop)
+            if name == "adaptive-no-volunteers":
+                alone = alone or Simulation(without_volunteers(world), crews, seed, stop)
+                origin, run_world = alone, alone.world
+            else:
+                origin, run_world = start, world
+            result = run_policy(name, origin, scenario, progress=bar.update if bar is not None else None)
             figures[name] = policy_figures(result, run_world)
     finally:
         if bar is not None:
@@ -88,54 +108,69 @@ def simulate(
         },
         "target": str(world.target),
         "policies": figures,
-        "comparison": comparison(figures),
+        "note": "each policy at one setting, at unequal cleanliness: savings are stated only by --frontier",
     }
+
+
+def _scenario(args: argparse.Namespace) -> dict[str, Any]:
+    scenario = load_scenario(args.scenario)
+    if args.history_days is not None:
+        scenario["history_days"] = args.history_days
+    if args.effort_level is not None:
+        scenario["adaptive"] = {**scenario.get("adaptive", {}), "effort_level": args.effort_level}
+    if args.solver_iterations is not None:
+        scenario["solver"] = {**scenario["solver"], "iterations": args.solver_iterations}
+        solver = scenario["frontier"].get("solver", {})
+        scenario["frontier"] = {**scenario["frontier"], "solver": {**solver, "iterations": args.solver_iterations}}
+    if args.frontier and args.response_only:
+        # every setting runs from the same copy of the history: these runs are the frontier's own
+        defaults = {p: [default_knob(p, scenario)] for p in FRONTIER_POLICIES}
+        scenario["frontier"] = {**scenario["frontier"], **defaults}
+    return scenario
 
 
 def run_simulation(args: argparse.Namespace) -> int:
     try:
-        scenario = load_scenario(args.scenario)
+        scenario = _scenario(args)
     except (OSError, ValueError) as exc:
         print(f"error: scenario: {exc}", file=sys.stderr)
         return 2
-    if args.history_days is not None:
-        scenario["history_days"] = args.history_days
-    if args.effort_level is not None:
-        scenario["adaptive"] = {**scenario["adaptive"], "effort_level": args.effort_level}
-    if args.solver_iterations is not None:
-        scenario["solver"] = {**scenario["solver"], "iterations": args.solver_iterations}
-    policies = [p.strip() for p in str(args.policies).split(",") if p.strip()]
+    if args.days < 1 or (args.frontier and args.seeds < 1):
+        print("error: --days and --seeds must be at least 1", file=sys.stderr)
+        return 2
     started = time.perf_counter()
     try:
-        summary = simulate(
-            scenario,
-            args.days,
-            args.seed,
-            policies,
-            city=args.city,
-            streets=args.streets,
-            progress=not args.no_progress,
-        )
+        if args.frontier:
+            seeds = list(range(args.seed, args.seed + args.seeds))
+            summary = run_frontier(
+                scenario,
+                args.days,
+                seeds,
+                workers=args.workers,
+                progress=not args.no_progress,
+                city=args.city,
+                streets=args.streets,
+            )
+        else:
+            policies = [p.strip() for p in str(args.policies).split(",") if p.strip()]
+            summary = simulate(
+                scenario,
+                args.days,
+                args.seed,
+                policies,
+                city=args.city,
+                streets=args.streets,
+                progress=not args.no_progress,
+            )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     elapsed = time.perf_counter() - started
-    text = json.dumps(summary, indent=2)
     if args.json_path:
         Path(args.json_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json_path).write_text(text + "\n")
+        Path(args.json_path).write_text(json.dumps(summary, indent=2) + "\n")
     if args.plot_path:
-        plot(args.plot_path, summary)
-    print(f"{summary['scenario']}: {summary['city']['streets']} streets, {args.days} days, seed {args.seed}")
-    print(f"{'policy':<24}{'crew hours':>12}{'at target':>11}{'C or D':>9}{'dirty wait':>12}")
-    for name, figures in summary["policies"].items():
-        print(
-            f"{name:<24}{figures['crew_hours']:>12.1f}{figures['share_at_or_above_target']:>11.3f}"
-            f"{figures['share_c_or_d']:>9.3f}{figures['mean_days_dirty_street_waits']:>11.1f}d"
-        )
-    for key, value in summary["comparison"].items():
-        print(f"  {key}: {value}")
+        (plot_frontier if args.frontier else plot_single)(args.plot_path, summary)
+    (print_frontier if args.frontier else print_single)(summary)
     print(f"wall time {elapsed:.1f} s", file=sys.stderr)
-    if not args.json_path and not args.plot_path:
-        pass
     return 0

@@ -1,15 +1,11 @@
-"""The policies under comparison, each turning what it knows into a day's routes with the real router.
+"""What the policies share (crews, what the service knows, the router) and the product's policy.
 
-* ``fixed`` — today's practice: every street swept on a rota per kind of street, sized so that a
-  street with the city's *average* build-up for its kind (``STREET_KIND_RATES``) just reaches the
-  target when its turn comes. Crews sweep the streets that are due, whatever happens; a street the
-  crews could not reach stays due. Routed with ``plan_day`` too (so both pay the same travel), with
-  as many crews as the rota needs.
+The baselines live in :mod:`rota` (``rota``, ``rota+reactive``) and :mod:`bound` (``bound``).
+
 * ``adaptive`` — Streetcare: the engine's estimator, fed the events the services would see, and
   the product's own entry point ``planning.engine.plan_streets`` with the product's defaults (the
   effort rule, the cost-aware router, the crew-shift cost) and the scenario's crews; its one knob is
   ``effort_level``. No simulator-only rule.
-* ``oracle`` — the same, with the true litter and build-up rate in place of the estimate.
 
 Every policy stops the solver after a fixed iteration count (``Policy.stop``), so a seed gives
 one result on any machine.
@@ -17,7 +13,6 @@ one result on any machine.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -27,9 +22,9 @@ import numpy as np
 from services.scheduling.planning import estimator
 from services.scheduling.planning.coverage import Adoption
 from services.scheduling.planning.engine import DEFAULT_POLICY, ITERATION_STOP, plan_streets
-from services.scheduling.planning.estimator import STREET_KIND_RATES, StreetEstimate
+from services.scheduling.planning.estimator import StreetEstimate
 from services.scheduling.planning.kinds import KINDS
-from services.scheduling.planning.levels import Level, litter_upper_bound
+from services.scheduling.planning.levels import Level
 from services.scheduling.planning.policy import StreetFacts
 from services.scheduling.planning.routing import (
     MODE_SPEEDS,
@@ -41,7 +36,7 @@ from services.scheduling.planning.routing import (
     plan_day,
 )
 
-from .truth import CREW_RESIDUAL, CREW_THOROUGHNESS, Street
+from .truth import CREW_THOROUGHNESS, Street
 
 QUIET_STRENGTH_BY_KIND = {name: kind.quiet_strength for name, kind in KINDS.items()}
 """How much a day without reports means on a street, from what the city knows (its kind)."""
@@ -193,63 +188,6 @@ def _candidate(street: Street, index: int, prize: float, reason: str) -> StreetC
     )
 
 
-class FixedRota(Policy):
-    """Every street every ``interval`` days (per kind), staggered; crews added as the rota needs."""
-
-    name = "fixed"
-
-    def __init__(self, streets: Sequence[Street], crews: Sequence[CrewTemplate], target: Level, seed: int) -> None:
-        self.streets = list(streets)
-        self.crews = list(crews)
-        self.seed = seed
-        bound = litter_upper_bound(target)
-        self.interval: list[int] = []
-        self.offset: list[int] = []
-        seen: dict[str, int] = {}
-        for street in streets:
-            rate = STREET_KIND_RATES.get(street.kind, STREET_KIND_RATES["default"])[0]
-            interval = max(1, math.floor((bound - CREW_RESIDUAL[0]) / rate))
-            self.interval.append(interval)
-            count = seen.get(street.kind, 0)
-            seen[street.kind] = count + 1
-            self.offset.append(count % interval)
-        self.due_since: dict[int, int] = {}
-        self.day_number = 0
-
-    def plan(self, day: date, now: datetime) -> DayPlan:
-        t = self.day_number
-        self.day_number += 1
-        for i in range(len(self.streets)):
-            if (t + self.offset[i]) % self.interval[i] == 0 and i not in self.due_since:
-                self.due_since[i] = t
-        due = sorted(self.due_since, key=lambda i: (self.due_since[i], i))
-        candidates = [
-            _candidate(
-                self.streets[i],
-                i,
-                ROTA_PRIZE_S_PER_M * self.streets[i].length_m * (1.0 + t - self.due_since[i]),
-                f"on the rota every {self.interval[i]} days",
-            )
-            for i in due
-        ]
-        need = sum(self.streets[i].length_m for i in due) * 1.5
-        crews: list[Crew] = []
-        capacity = 0.0
-        round_number = 0
-        while self.crews and (capacity < need or not crews):
-            for template in self.crews:
-                crews.append(template.on(day, "" if round_number == 0 else f"-extra{round_number}"))
-                capacity += template.metres_per_shift
-            round_number += 1
-        plan = _route(candidates, crews, self.seed + t, self.stop)
-        for visit_id in plan.planned_candidate_ids():
-            self.due_since.pop(self.index_of(visit_id), None)
-        return plan
-
-    def index_of(self, street_id: str) -> int:
-        return int(street_id[1:])
-
-
 class Adaptive(Policy):
     """Streetcare: the estimate, then exactly what the scheduling service runs (``plan_streets``)."""
 
@@ -315,45 +253,10 @@ class Adaptive(Policy):
         ).plan
 
 
-class Oracle(Adaptive):
-    """The adaptive policy planning with the true litter state: the bound nothing can beat."""
-
-    name = "oracle"
-
-    def __init__(
-        self,
-        streets: Sequence[Street],
-        crews: Sequence[CrewTemplate],
-        knowledge: Knowledge,
-        target: Level,
-        seed: int,
-        effort_level: float = 1.0,
-    ) -> None:
-        super().__init__(streets, crews, knowledge, target, seed, effort_level)
-        self.true_litter = np.zeros(len(self.streets))
-        self.true_rate = np.zeros(len(self.streets))
-
-    def see(self, litter: np.ndarray, rate: np.ndarray) -> None:
-        self.true_litter = litter.copy()
-        self.true_rate = rate
-
-    def estimate(self, i: int, now: datetime) -> StreetEstimate:
-        return StreetEstimate(
-            mean_litter=float(self.true_litter[i]),
-            var_litter=0.01,
-            rate_mean=float(self.true_rate[i]),
-            rate_var=1e-6,
-            as_of=now,
-            length_m=self.streets[i].length_m,
-        )
-
-
 __all__ = [
     "Adaptive",
     "CrewTemplate",
-    "FixedRota",
     "Knowledge",
-    "Oracle",
     "Policy",
     "crew_templates",
 ]

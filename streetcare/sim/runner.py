@@ -1,4 +1,4 @@
-"""Run one policy on one hidden world, day by day, and measure what happened.
+"""Run one policy on one hidden world, day by day, and record what happened.
 
 A day (times UTC, day 0 a Monday):
 
@@ -12,12 +12,14 @@ A day (times UTC, day 0 a Monday):
 4. a street-day is *at target* when the day's mean litter (morning and evening) is within the
    target level.
 
-The first ``history_days`` run the fixed rota under every policy (the city before Streetcare; the
-estimator learns from them) and are not measured.
+The first ``history_days`` run the contract rota under every policy (the city before Streetcare;
+the estimator learns from them) and are not measured. They are the same for every policy, so a
+:class:`Simulation` runs them once and each policy continues from a copy.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,10 +28,13 @@ from typing import Any
 import numpy as np
 
 from services.scheduling.planning.coverage import Adoption, AdoptionStatus
+from services.scheduling.planning.engine import DEFAULT_POLICY, ITERATION_STOP
 from services.scheduling.planning.levels import level_from_litter, litter_upper_bound
 from services.scheduling.planning.routing import DayPlan, SolverStop
 
-from .policies import QUIET_STRENGTH_BY_KIND, Adaptive, CrewTemplate, FixedRota, Knowledge, Oracle, Policy
+from .bound import Bound
+from .policies import QUIET_STRENGTH_BY_KIND, Adaptive, CrewTemplate, Knowledge, Policy
+from .rota import Rota, RotaReactive
 from .truth import (
     CREW_THOROUGHNESS,
     LITTER_CEILING,
@@ -38,7 +43,12 @@ from .truth import (
 )
 
 START = datetime(2025, 3, 3, tzinfo=UTC)  # a Monday
-POLICIES = ("fixed", "adaptive", "oracle", "adaptive-no-volunteers")
+POLICIES = ("rota", "rota+reactive", "adaptive", "bound", "adaptive-no-volunteers")
+RENAMED = {"fixed": "rota", "oracle": "bound"}
+"""The names of the first simulator, still accepted."""
+CAP_SHARE_OF_SHIFT = 0.9
+"""A day is at the crew cap when every crew the policy may send is out and ≥ 90 % of the shifts is used."""
+D_LITTER = 4.0
 
 
 def deterministic_solver(iterations: int, no_improvement: int) -> SolverStop:
@@ -52,19 +62,36 @@ class Result:
     """What one policy did on one world (measured days only)."""
 
     policy: str
+    knob: float
     days: int
-    crew_hours: float = 0.0
-    crew_hours_by_street: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    crew_hours_with_volunteers: float = 0.0
-    crew_hours_without_volunteers: float = 0.0
-    visits: int = 0
-    at_target: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    route_hours_by_street: np.ndarray
+    at_target: np.ndarray
     """[day, street] street-day at or above target."""
-    c_or_d: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
-    mean_litter: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    volunteer_active: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
-    daily_crew_hours: list[float] = field(default_factory=list)
-    dirty_waits: list[int] = field(default_factory=list)
+    mean_litter: np.ndarray
+    """[day, street] the day's mean litter (morning and evening)."""
+    visited: np.ndarray
+    """[day, street] a crew cleaned the street that day."""
+    volunteer_active: np.ndarray
+    daily_route_hours: list[float] = field(default_factory=list)
+    daily_crew_shifts: list[int] = field(default_factory=list)
+    daily_shift_hours: list[float] = field(default_factory=list)
+    """Crews sent out × their shift length: the hours the city pays for."""
+    days_at_cap: int = 0
+    capped: bool = False
+    """The policy may send at most the scenario's crews (the baselines send what their plan needs)."""
+    visits: int = 0
+
+    @property
+    def route_hours(self) -> float:
+        return float(sum(self.daily_route_hours))
+
+    @property
+    def crew_hours(self) -> float:
+        return float(sum(self.daily_shift_hours))
+
+    @property
+    def share_d(self) -> np.ndarray:
+        return np.asarray(self.mean_litter >= D_LITTER)
 
 
 def _round_half(x: float) -> float:
@@ -75,6 +102,8 @@ def _adoptions(world: World, day: int, last_pick: dict[int, int]) -> list[tuple[
     """The adoptions as the volunteers service publishes them on ``day`` (announced changes only)."""
     result: list[list[Adoption]] = [[] for _ in world.streets]
     for number, volunteer in enumerate(world.volunteers):
+        if day < volunteer.started_day:
+            continue  # not adopted yet
         if volunteer.stop_day is not None and volunteer.stop_announced and day >= volunteer.stop_day:
             continue  # adoption.ended
         paused = any(start <= day < end for start, end in volunteer.announced_pauses)
@@ -85,95 +114,128 @@ def _adoptions(world: World, day: int, last_pick: dict[int, int]) -> list[tuple[
                 rhythm=volunteer.rhythm,
                 status=AdoptionStatus.PAUSED if paused else AdoptionStatus.ACTIVE,
                 started_at=START + timedelta(days=volunteer.started_day),
-                last_pick_at=START + timedelta(days=picked, hours=18),
+                last_pick_at=None if picked is None else START + timedelta(days=picked, hours=18),
                 adopter_name=f"volunteer {number}",
             )
         )
     return [tuple(a) for a in result]
 
 
+def adaptive_policy(world: World, crews: list[CrewTemplate], knowledge: Knowledge, seed: int, effort: float) -> Policy:
+    """The product's policy (``planning.engine.plan_streets`` with its defaults) at one effort level."""
+    return Adaptive(world.streets, crews, knowledge, world.target, seed, effort_level=effort)
+
+
+def default_knob(name: str, scenario: dict[str, Any]) -> float:
+    """The setting a policy runs at outside the frontier: the contract rota, the product's default."""
+    if name in ("adaptive", "adaptive-no-volunteers"):
+        return float(scenario.get("adaptive", {}).get("effort_level", DEFAULT_POLICY.effort_level))
+    return 1.0 if name.startswith("rota") else 0.0
+
+
 def make_policy(
-    name: str, world: World, crews: list[CrewTemplate], knowledge: Knowledge, scenario: dict[str, Any], seed: int
-) -> Policy:
-    adaptive = scenario["adaptive"]
-    if name == "fixed":
-        return FixedRota(world.streets, crews, world.target, seed)
-    kind = {"adaptive": Adaptive, "adaptive-no-volunteers": Adaptive, "oracle": Oracle}.get(name)
-    if kind is not None:
-        # the product's own planning defaults; the effort level is the one knob a scenario may set
-        return kind(world.streets, crews, knowledge, world.target, seed, float(adaptive.get("effort_level", 1.0)))
-    raise ValueError(f"unknown policy {name!r} (choose from {', '.join(POLICIES)})")
-
-
-def run_policy(
     name: str,
     world: World,
     crews: list[CrewTemplate],
+    knowledge: Knowledge,
     scenario: dict[str, Any],
     seed: int,
-    progress: Callable[[], None] | None = None,
-    stop: SolverStop | None = None,
-) -> Result:
-    """Simulate ``world`` under policy ``name``; ``progress`` is called once per day; ``stop``: the
-    solver stop (default: the scenario's iteration count)."""
-    n = len(world.streets)
-    measured = world.days - world.history_days
-    bound = litter_upper_bound(world.target)
-    knowledge = Knowledge.start(world.streets, START)
-    history = FixedRota(world.streets, crews, world.target, seed)
-    policy = history if name == "fixed" else make_policy(name, world, crews, knowledge, scenario, seed)
-    solver = scenario.get("solver", {})
-    stop = stop or deterministic_solver(int(solver.get("iterations", 400)), int(solver.get("no_improvement", 150)))
-    history.stop = policy.stop = stop
-    picks_by_day = world.volunteers_by_day()
-    volunteer_number = {id(v): k for k, v in enumerate(world.volunteers)}
-    last_pick: dict[int, int] = {}
-    quiet_strength = [QUIET_STRENGTH_BY_KIND.get(s.kind, 0.7) for s in world.streets]
-    index_of = {s.id: i for i, s in enumerate(world.streets)}
-    result = Result(
-        policy=name,
-        days=measured,
-        crew_hours_by_street=np.zeros(n),
-        at_target=np.zeros((measured, n), dtype=bool),
-        c_or_d=np.zeros((measured, n), dtype=bool),
-        mean_litter=np.zeros((measured, n)),
-        volunteer_active=np.zeros((measured, n), dtype=bool),
-    )
-    litter = world.initial_litter.copy()
-    dirty_since: dict[int, int] = {}
+    knob: float | None = None,
+) -> Policy:
+    name = RENAMED.get(name, name)
+    setting = default_knob(name, scenario) if knob is None else knob
+    start = START.date()
+    if name == "rota":
+        return Rota(world.streets, crews, world.target, seed, start, multiplier=setting)
+    if name == "rota+reactive":
+        return RotaReactive(world.streets, crews, knowledge, world.target, seed, start, multiplier=setting)
+    if name == "bound":
+        return Bound(world, crews, seed, start, slack=setting)
+    if name in ("adaptive", "adaptive-no-volunteers"):
+        return adaptive_policy(world, crews, knowledge, seed, setting)
+    raise ValueError(f"unknown policy {name!r} (choose from {', '.join(POLICIES)})")
 
-    for t in range(world.days):
+
+@dataclass
+class DayOutcome:
+    morning: np.ndarray
+    evening: np.ndarray
+    visited: list[int]
+    route_hours_by_street: dict[int, float]
+    route_hours: float
+    crews_sent: int
+    shift_hours: float
+    """Crews sent out × their shift length."""
+
+
+class Simulation:
+    """The world as the policies meet it: true litter, the service's knowledge, the volunteers' picks."""
+
+    def __init__(self, world: World, crews: list[CrewTemplate], seed: int, stop: SolverStop = ITERATION_STOP) -> None:
+        self.world = world
+        self.stop = stop
+        self.crews = crews
+        self.seed = seed
+        self.knowledge = Knowledge.start(world.streets, START)
+        self.litter = world.initial_litter.copy()
+        self.last_pick: dict[int, int] = {}
+        self.t = 0
+        self.picks_by_day: dict[int, list[int]] = {}
+        for number, volunteer in enumerate(world.volunteers):
+            for day in volunteer.pick_days:
+                self.picks_by_day.setdefault(day, []).append(number)
+        self.quiet_strength = [QUIET_STRENGTH_BY_KIND.get(s.kind, 0.7) for s in world.streets]
+        self.index_of = {s.id: i for i, s in enumerate(world.streets)}
+        self.shift_hours = {c.id: c.end_hour - c.start_hour for c in crews}
+
+    def crew_shift_hours(self, crew_id: str) -> float:
+        """A crew's shift length (extra crews a rota sends are named ``<template>-extraN``)."""
+        return self.shift_hours[crew_id.split("-extra")[0]]
+
+    def run_history(self) -> None:
+        """The contract rota for the history days (the same for every policy)."""
+        rota = Rota(self.world.streets, self.crews, self.world.target, self.seed, START.date())
+        while self.t < self.world.history_days:
+            self.step(rota)
+
+    def copy(self) -> Simulation:
+        """An independent copy of the state (the world's arrays are shared: nobody writes them)."""
+        return copy.deepcopy(self, memo={id(self.world): self.world})
+
+    def step(self, policy: Policy) -> DayOutcome:
+        policy.stop = self.stop
+        world, knowledge, t = self.world, self.knowledge, self.t
+        n = len(world.streets)
         day_start = START + timedelta(days=t)
         now = day_start + timedelta(hours=5)
-        knowledge.adoptions = _adoptions(world, t, last_pick)
-        in_history = t < world.history_days
-        acting: Policy = history if in_history else policy
-        if isinstance(acting, Oracle):
-            acting.see(litter, world.rate)
-        plan: DayPlan = acting.plan(day_start.date(), now)
+        knowledge.adoptions = _adoptions(world, t, self.last_pick)
+        if isinstance(policy, Bound):
+            policy.see(self.litter)
+        plan: DayPlan = policy.plan(day_start.date(), now)
 
-        morning = litter.copy()
-        mid = np.minimum(litter + world.build_up[t] / 2.0, LITTER_CEILING)
+        morning = self.litter.copy()
+        mid = np.minimum(self.litter + world.build_up[t] / 2.0, LITTER_CEILING)
         events: list[tuple[datetime, int, int, str, tuple[Any, ...]]] = []
         clean_time: dict[int, datetime] = {}
-        day_hours = 0.0
-        # crews
+        hours_by_street: dict[int, float] = {}
+        route_hours = 0.0
+        crews_sent = 0
+        shift_hours = 0.0
         for route in plan.routes.values():
             if not route.visits:
                 continue
-            day_hours += (route.travel_seconds + route.service_seconds) / 3600.0
+            crews_sent += 1
+            shift_hours += self.crew_shift_hours(route.crew_id)
+            route_hours += (route.travel_seconds + route.service_seconds) / 3600.0
             previous_end = 0
             for position, visit in enumerate(route.visits):
-                i = index_of[visit.street_id]
+                i = self.index_of[visit.street_id]
                 seconds = visit.seconds_after_shift_start - previous_end + visit.service_seconds
                 previous_end = visit.seconds_after_shift_start + visit.service_seconds
                 if position == len(route.visits) - 1:
                     total = route.travel_seconds + route.service_seconds
                     seconds += max(0, total - previous_end)
-                if not in_history:
-                    hours = seconds / 3600.0
-                    result.crew_hours_by_street[i] += hours
-                    result.visits += 1
+                hours_by_street[i] = hours_by_street.get(i, 0.0) + seconds / 3600.0
                 bags = _round_half(
                     mid[i] * CREW_THOROUGHNESS * world.streets[i].length_m / 400.0 * world.bag_noise[t, i]
                 )
@@ -183,13 +245,14 @@ def run_policy(
                 events.append((at, 2, i, "visit", (bags,)))
         # volunteers
         pick_at = day_start + timedelta(hours=18)
-        for volunteer in picks_by_day.get(t, []):
+        for number in self.picks_by_day.get(t, []):
+            volunteer = world.volunteers[number]
             i = volunteer.street
             minutes = volunteer.pick_days[t]
             share = min(1.0, minutes * VOLUNTEER_PICK_SPEED_M_PER_MIN / world.streets[i].length_m)
             bags = max(0.5, _round_half(mid[i] * share * world.streets[i].length_m / 400.0 * world.bag_noise[t, i]))
             mid[i] = (1 - share) * mid[i] + share * world.volunteer_residual[t, i]
-            last_pick[volunteer_number[id(volunteer)]] = t
+            self.last_pick[number] = t
             clean_time.setdefault(i, pick_at)
             events.append((pick_at, 3, i, "pick", (bags, minutes)))
         evening = np.minimum(mid + world.build_up[t] / 2.0 + world.dumping[t], LITTER_CEILING)
@@ -220,32 +283,69 @@ def run_policy(
         end_of_day = day_start + timedelta(hours=23, minutes=59)
         for i in range(n):
             if i not in reported:
-                knowledge.quiet(i, end_of_day, quiet_strength[i])
-        litter = evening
+                knowledge.quiet(i, end_of_day, self.quiet_strength[i])
+        self.litter = evening
+        self.t += 1
+        return DayOutcome(
+            morning=morning,
+            evening=evening,
+            visited=sorted({i for _, _, i, kind, _ in events if kind == "visit"}),
+            route_hours_by_street=hours_by_street,
+            route_hours=route_hours,
+            crews_sent=crews_sent,
+            shift_hours=shift_hours,
+        )
 
-        if not in_history:
-            m = t - world.history_days
-            day_mean = (morning + evening) / 2.0
-            result.mean_litter[m] = day_mean
-            result.at_target[m] = day_mean < bound
-            result.c_or_d[m] = day_mean >= 3.0
-            active = np.zeros(n, dtype=bool)
-            for volunteer in world.volunteers:
-                if volunteer.stop_day is None or t < volunteer.stop_day:
-                    active[volunteer.street] = True
-            result.volunteer_active[m] = active
-            result.daily_crew_hours.append(day_hours)
-            result.crew_hours += day_hours
-            for i in range(n):
-                dirty = not result.at_target[m, i]
-                if dirty and i not in dirty_since:
-                    dirty_since[i] = m
-                elif not dirty and i in dirty_since:
-                    result.dirty_waits.append(m - dirty_since.pop(i))
+
+def run_policy(
+    name: str,
+    simulation: Simulation,
+    scenario: dict[str, Any],
+    knob: float | None = None,
+    progress: Callable[[], None] | None = None,
+) -> Result:
+    """Run ``name`` from ``simulation`` (copied: the history state is not changed) to the last day."""
+    sim = simulation.copy()
+    world = sim.world
+    name = RENAMED.get(name, name)
+    if sim.t < world.history_days:
+        sim.run_history()
+    setting = default_knob(name, scenario) if knob is None else float(knob)
+    policy = make_policy(name, world, sim.crews, sim.knowledge, scenario, sim.seed, setting)
+    n = len(world.streets)
+    measured = world.days - world.history_days
+    bound = litter_upper_bound(world.target)
+    result = Result(
+        policy=name,
+        knob=setting,
+        days=measured,
+        route_hours_by_street=np.zeros(n),
+        at_target=np.zeros((measured, n), dtype=bool),
+        mean_litter=np.zeros((measured, n)),
+        visited=np.zeros((measured, n), dtype=bool),
+        volunteer_active=np.zeros((measured, n), dtype=bool),
+        capped=name in ("adaptive", "adaptive-no-volunteers"),
+    )
+    cap_hours = sum(sim.shift_hours.values())
+    for m in range(measured):
+        t = sim.t
+        outcome = sim.step(policy)
+        day_mean = (outcome.morning + outcome.evening) / 2.0
+        result.mean_litter[m] = day_mean
+        result.at_target[m] = day_mean < bound
+        result.visited[m, outcome.visited] = True
+        for i, hours in outcome.route_hours_by_street.items():
+            result.route_hours_by_street[i] += hours
+        result.visits += len(outcome.visited)
+        for volunteer in world.volunteers:
+            if volunteer.started_day <= t and (volunteer.stop_day is None or t < volunteer.stop_day):
+                result.volunteer_active[m, volunteer.street] = True
+        result.daily_route_hours.append(outcome.route_hours)
+        result.daily_crew_shifts.append(outcome.crews_sent)
+        result.daily_shift_hours.append(outcome.shift_hours)
+        full = outcome.crews_sent >= len(sim.crews) and outcome.route_hours >= CAP_SHARE_OF_SHIFT * cap_hours
+        if result.capped and full:
+            result.days_at_cap += 1
         if progress is not None:
             progress()
-    result.dirty_waits.extend(measured - since for since in dirty_since.values())
-    ever_active = result.volunteer_active.any(axis=0) if measured else np.zeros(n, dtype=bool)
-    result.crew_hours_with_volunteers = float(result.crew_hours_by_street[ever_active].sum())
-    result.crew_hours_without_volunteers = float(result.crew_hours_by_street[~ever_active].sum())
     return result

@@ -19,13 +19,16 @@ Truth, per street ``i`` and day ``t`` (litter index ``L``, one unit per CROW lev
   streets report more), severity 1–3 by how dirty it is, and dumped waste gets a severity-3 report;
 * volunteers pick on their pledged rhythm (with jitter), skip some picks, pause (sometimes
   telling the app), and some stop for good (mostly silently);
-* inspectors measure a random sample of streets each day, exactly (the CROW level of ``L``).
+* inspectors measure a random sample of streets each day, exactly (the CROW level of ``L``);
+* scenario ``events`` change the people on given measured days: a district's adopters stop at once
+  (``adopters: stop``, told to the app or not) or a share of its unadopted streets gains adopters
+  (``adopters: join``); they are drawn from their own generator, so a scenario with events has the
+  same weather, residents and other volunteers as the one without.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +41,8 @@ from services.scheduling.planning.estimator import STREET_KIND_RATES
 from services.scheduling.planning.levels import Level
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
-DEMO_CITY = Path(__file__).resolve().parents[2] / "services" / "scheduling" / "streets" / "data" / "demo-city.geojson"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEMO_CITY = REPO_ROOT / "services" / "scheduling" / "streets" / "data" / "demo-city.geojson"
 LITTER_CEILING = 8.0
 CREW_THOROUGHNESS = 0.95
 CREW_RESIDUAL = (0.2, 0.05)
@@ -85,8 +89,16 @@ DEFAULTS: dict[str, Any] = {
         {"id": "foot-1", "mode": "foot", "size": 2, "depot": "centre", "shift": "07:00-15:00"},
         {"id": "foot-2", "mode": "foot", "size": 2, "depot": "centre", "shift": "07:00-15:00"},
     ],
-    "adaptive": {"min_shortfall": 0.3, "oracle_min_shortfall": 0.1, "lookahead_days": 0.0},
+    "adaptive": {"effort_level": 1.0},
     "solver": {"iterations": 400, "no_improvement": 150},
+    "events": [],
+    "frontier": {
+        "rota": [0.6, 0.8, 1.0, 1.3, 1.7],
+        "rota+reactive": [0.4, 0.6, 0.8, 1.0, 1.3],
+        "adaptive": [0.3, 0.5, 0.75, 1.0, 1.5, 2.5],
+        "bound": [-1.2, -0.6, -0.3, 0.0, 0.3],
+        "solver": {"iterations": 100, "no_improvement": 50},
+    },
 }
 
 
@@ -171,6 +183,8 @@ def load_city(scenario: dict[str, Any], seed: int, city: str | None = None, stre
     if choice == "generated":
         return _generated_city(int(scenario.get("streets", 300)), seed)
     path = DEMO_CITY if choice == "demo" else Path(choice)
+    if not path.is_absolute() and not path.exists():
+        path = REPO_ROOT / path  # scenarios name files from the repository root (../shared/data/…)
     if not path.exists():
         raise ValueError(f"city file {path} does not exist")
     return _city_from_file(path)
@@ -184,12 +198,16 @@ class Volunteer:
     rhythm: Rhythm
     started_day: int
     """Day index of the adoption (negative: before the simulation)."""
-    last_pick_before: int
+    last_pick_before: int | None
+    """Day index of the last pick before the simulation (None: a new adoption without picks)."""
     pick_days: dict[int, float] = field(default_factory=dict)
     """Day index → minutes picked that day."""
     announced_pauses: list[tuple[int, int]] = field(default_factory=list)
     stop_day: int | None = None
     stop_announced: bool = False
+    stopped_by_event: bool = False
+    joined: bool = False
+    """Adopted through a scenario event (``adopters: join``): no pick logged before ``started_day``."""
 
 
 @dataclass
@@ -230,13 +248,6 @@ class World:
         phi = 0.5 * np.vectorize(math.erfc)(-z / math.sqrt(2.0))
         return np.minimum(0.95, self.residents["report_propensity"] * self.busyness * phi)
 
-    def volunteers_by_day(self) -> dict[int, list[Volunteer]]:
-        by_day: dict[int, list[Volunteer]] = defaultdict(list)
-        for volunteer in self.volunteers:
-            for day in volunteer.pick_days:
-                by_day[day].append(volunteer)
-        return by_day
-
 
 def _volunteers(
     rng: np.random.Generator, streets: list[Street], config: dict[str, Any], total_days: int
@@ -254,7 +265,6 @@ def _volunteers(
     rhythm_names = list(config["rhythms"])
     rhythm_p = np.array([float(config["rhythms"][r]) for r in rhythm_names])
     rhythm_p /= rhythm_p.sum()
-    low_min, high_min = (float(x) for x in config["minutes"])
     pause_low, pause_high = (int(x) for x in config["pause_days"])
     daily_stop = 1.0 - (1.0 - float(config["stop_probability"])) ** (1.0 / 90.0)
     result = []
@@ -279,14 +289,89 @@ def _volunteers(
                 paused.update(range(day, day + length))
                 if rng.random() < float(config["pause_announced"]):
                     volunteer.announced_pauses.append((day, day + length))
-        # picks on rhythm, with jitter and skips
-        due = last_pick + rhythm.days + int(rng.integers(-1, 3))
-        while due < total_days:
-            keeps_at_it = volunteer.stop_day is None or due < volunteer.stop_day
-            if due >= 0 and due not in paused and keeps_at_it and rng.random() >= float(config["skip_probability"]):
-                volunteer.pick_days[due] = float(rng.uniform(low_min, high_min))
-            due += max(1, rhythm.days + int(rng.integers(-1, 3)))
+        _schedule_picks(rng, volunteer, last_pick, paused, config, total_days)
         result.append(volunteer)
+    return result
+
+
+def _schedule_picks(
+    rng: np.random.Generator,
+    volunteer: Volunteer,
+    last_pick: int,
+    paused: set[int],
+    config: dict[str, Any],
+    total_days: int,
+) -> None:
+    """Picks on the pledged rhythm after ``last_pick``, with jitter and skips, until the stop day."""
+    low_min, high_min = (float(x) for x in config["minutes"])
+    rhythm = volunteer.rhythm
+    due = last_pick + rhythm.days + int(rng.integers(-1, 3))
+    while due < total_days:
+        keeps_at_it = volunteer.stop_day is None or due < volunteer.stop_day
+        if due >= 0 and due not in paused and keeps_at_it and rng.random() >= float(config["skip_probability"]):
+            volunteer.pick_days[due] = float(rng.uniform(low_min, high_min))
+        due += max(1, rhythm.days + int(rng.integers(-1, 3)))
+
+
+EVENT_SEED_OFFSET = 104_729
+
+
+def _check_event(event: Any, districts: list[str], measured_days: int) -> tuple[int, str, str]:
+    if not isinstance(event, dict):
+        raise ValueError(f"event {event!r}: an event is a mapping like {{day: 30, district: NAME, adopters: stop}}")
+    day, district, what = event.get("day"), event.get("district"), event.get("adopters")
+    if not isinstance(day, int) or not 0 <= day < max(1, measured_days):
+        raise ValueError(f"event {event!r}: day must be a whole measured day from 0 to {measured_days - 1}")
+    if district not in districts:
+        raise ValueError(f"event {event!r}: no district {district!r} in this city (it has {', '.join(districts)})")
+    if what not in ("stop", "join"):
+        raise ValueError(f"event {event!r}: adopters must be 'stop' or 'join'")
+    return day, str(district), str(what)
+
+
+def apply_events(
+    volunteers: list[Volunteer],
+    streets: list[Street],
+    events: list[Any],
+    config: dict[str, Any],
+    history_days: int,
+    total_days: int,
+    seed: int,
+) -> list[Volunteer]:
+    """The scenario's events on the volunteers; ``day`` counts measured days (after the history)."""
+    districts = sorted({s.district for s in streets})
+    rng = np.random.default_rng(seed + EVENT_SEED_OFFSET)
+    result = list(volunteers)
+    for event in events:
+        day, district, what = _check_event(event, districts, total_days - history_days)
+        at = history_days + day
+        if what == "stop":
+            announced = bool(event.get("announced", False))
+            for volunteer in result:
+                if streets[volunteer.street].district != district or volunteer.started_day > at:
+                    continue
+                if volunteer.stop_day is None or volunteer.stop_day > at:
+                    volunteer.stop_day = at
+                    volunteer.stop_announced = announced
+                    volunteer.stopped_by_event = True
+                    volunteer.pick_days = {d: m for d, m in volunteer.pick_days.items() if d < at}
+            continue
+        share = float(event.get("share", 0.5))
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"event {event!r}: share must be between 0 and 1")
+        adopted = {v.street for v in result if v.stop_day is None or v.stop_day > at}
+        free = [i for i, s in enumerate(streets) if s.district == district and i not in adopted]
+        count = round(share * len(free))
+        chosen = sorted(int(i) for i in rng.choice(len(free), size=count, replace=False)) if count else []
+        rhythm_names = list(config["rhythms"])
+        rhythm_p = np.array([float(config["rhythms"][r]) for r in rhythm_names])
+        rhythm_p /= rhythm_p.sum()
+        for k in chosen:
+            rhythm = Rhythm(rhythm_names[int(rng.choice(len(rhythm_names), p=rhythm_p))])
+            volunteer = Volunteer(free[k], rhythm, started_day=at, last_pick_before=None, joined=True)
+            # the first pick comes within the first rhythm, like the ones after it
+            _schedule_picks(rng, volunteer, at - int(rng.integers(1, rhythm.days)), set(), config, total_days)
+            result.append(volunteer)
     return result
 
 
@@ -329,6 +414,9 @@ def build_world(streets: list[Street], scenario: dict[str, Any], days: int, seed
     per_day = max(0, round(share * n))
     inspections = [sorted(int(i) for i in rng.choice(n, size=min(per_day, n), replace=False)) for _ in range(total)]
     volunteers = _volunteers(rng, streets, scenario["volunteers"], total)
+    volunteers = apply_events(
+        volunteers, streets, list(scenario.get("events") or []), scenario["volunteers"], history, total, seed
+    )
     # a city that has run a rota for a while: somewhere between just cleaned and due again
     initial = np.clip(0.2 + rate * rng.uniform(0.0, 8.0, n), 0.0, LITTER_CEILING)
     return World(

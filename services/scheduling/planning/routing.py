@@ -66,7 +66,7 @@ from pyvrp import (
 )
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement, StoppingCriterion
 
-from streetcare.core.geo import EARTH_RADIUS_M, haversine_m
+from streetcare.core.geo import haversine_m, haversine_matrix_m, haversine_to_points_m
 
 __all__ = [
     "GENERAL_CLEANING_MODES",
@@ -267,25 +267,6 @@ class DayPlan:
 # --- geometry and times -----------------------------------------------------
 
 
-def _haversine_matrix_m(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    """All-pairs great-circle distances (float metres) for the given points."""
-    phi = np.radians(lats)
-    lmb = np.radians(lons)
-    dphi = phi[:, None] - phi[None, :]
-    dlmb = lmb[:, None] - lmb[None, :]
-    a = np.sin(dphi / 2.0) ** 2 + np.cos(phi)[:, None] * np.cos(phi)[None, :] * np.sin(dlmb / 2.0) ** 2
-    return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
-def _haversine_to_points_m(lats: np.ndarray, lons: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Distances from each of ``lats/lons`` (rows) to each of ``lat/lon`` (columns)."""
-    phi1 = np.radians(lats)[:, None]
-    phi2 = np.radians(lat)[None, :]
-    dlmb = np.radians(lons)[:, None] - np.radians(lon)[None, :]
-    a = np.sin((phi2 - phi1) / 2.0) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2.0) ** 2
-    return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
 def travel_seconds(distance_m: float, mode: CrewMode) -> int:
     return round(distance_m * DETOUR_FACTOR / MODE_SPEEDS[mode].travel_m_per_s)
 
@@ -401,7 +382,7 @@ def _assign_candidates(candidates: Sequence[StreetCandidate], groups: Sequence[_
     lons = np.array([c.lon for c in candidates])
     depot_lats = np.array([g.depot_lat for g in groups])
     depot_lons = np.array([g.depot_lon for g in groups])
-    to_depot_m = _haversine_to_points_m(lats, lons, depot_lats, depot_lons)
+    to_depot_m = haversine_to_points_m(lats, lons, depot_lats, depot_lons)
     group_modes = [g.mode for g in groups]
     order = sorted(range(len(candidates)), key=lambda i: (-candidates[i].prize, candidates[i].id))
     for index in order:
@@ -510,7 +491,7 @@ def _build_instance(sub: _Subproblem, candidates: Sequence[StreetCandidate], cre
     lats = np.array([p[0] for p in depot_points] + [candidates[i].lat for i in sub.members])
     lons = np.array([p[1] for p in depot_points] + [candidates[i].lon for i in sub.members])
     matrix_started = time.perf_counter()
-    metres = _haversine_matrix_m(lats, lons)
+    metres = haversine_matrix_m(lats, lons)
     durations = np.rint(metres * (DETOUR_FACTOR / MODE_SPEEDS[mode].travel_m_per_s)).astype(np.int64)
     del metres
     matrix_seconds = time.perf_counter() - matrix_started
