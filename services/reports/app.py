@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.reports.clients import api as clients_api
 from services.reports.database import OutboxMessage, StreetCopy
 from services.reports.inspections import api as inspections_api
 from services.reports.notifications.service import Notifier
@@ -37,6 +38,7 @@ def create_app(settings: ReportsSettings | None = None) -> FastAPI:
             streets_api.router,
             inspections_api.router,
             open311_api.router,
+            clients_api.router,
         ],
         on_start=_on_start,
     )

@@ -26,3 +26,6 @@ class ReportsSettings(ProcessSettings):
     public_base_url: str = "http://127.0.0.1:8000"  # the gateway's public address, for links in mail and Open311
     nearby_max_radius_m: float = 500.0
     open311_contact: str = "Streetcare, the city's street cleaning service (streetcare@streetcare.example)"
+    # where a client developer asks for an Open311 key (a web form or mailto: URL); empty: the page
+    # this service serves at /open311/v2/api-keys.html, which names `open311_contact`
+    open311_key_service: str = ""

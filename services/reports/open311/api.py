@@ -7,13 +7,14 @@ list with 400, 403 or 404, in the format the client asked for.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -28,6 +29,7 @@ from streetcare.core.errors import DomainError
 from streetcare.core.service_app import get_runtime
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
+KEY_PAGE = "api-keys.html"
 PERSONAL_FIELDS = ("email", "first_name", "last_name", "phone")
 
 
@@ -58,7 +60,7 @@ def discovery(fmt: str, request: Request) -> Response:
         document = {
             "changeset": o311.CHANGESET,
             "contact": settings_of(request).open311_contact,
-            "key_service": f"{base}/ — ask the city for an Open311 API key for your app",
+            "key_service": settings_of(request).open311_key_service or f"{base}/open311/v2/{KEY_PAGE}",
             "endpoints": [
                 {
                     "specification": o311.SPECIFICATION,
@@ -72,6 +74,21 @@ def discovery(fmt: str, request: Request) -> Response:
         return render(fmt, "discovery", document)
 
     return _answer(fmt, work)
+
+
+@router.get(f"/{KEY_PAGE}", response_class=HTMLResponse)
+def key_service_page(request: Request) -> HTMLResponse:
+    """What discovery's `key_service` points at when the city set no page of its own."""
+    contact = html.escape(settings_of(request).open311_contact, quote=False)
+    base = html.escape(_base_url(request))
+    return HTMLResponse(
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Open311 API keys</title></head><body>"
+        "<h1>An Open311 API key for your app</h1>"
+        f"<p>Reading (services, requests) needs no key. To file requests from your app, ask {contact} "
+        "for a key: say the app's name, who maintains it and how to reach them.</p>"
+        f"<p>Send it as the <code>api_key</code> form field to <code>{base}/open311/v2/requests.json</code>. "
+        f"The service list is at <code>{base}/open311/v2/services.json</code>.</p></body></html>"
+    )
 
 
 @router.get("/services.{fmt}")
