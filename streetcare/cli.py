@@ -35,6 +35,9 @@ def _local_secrets() -> dict[str, str]:
 
 def _apply_local_environment() -> None:
     os.environ.setdefault("STREETCARE_DEMO_MODE", "1")
+    # mail goes to the local SMTP catcher the Procfile starts (aiosmtpd); admins read what it caught
+    os.environ.setdefault("STREETCARE_SMTP_URL", f"smtp://127.0.0.1:{os.environ.get('MAILCATCHER_PORT', '2525')}")
+    os.environ.setdefault("STREETCARE_MAIL_CATCHER_DIR", str(VAR_DIR / "mailcatcher"))
     for key, value in _local_secrets().items():
         os.environ.setdefault(key, value)
 

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.reports.clients import api as clients_api
 from services.reports.database import OutboxMessage, StreetCopy
 from services.reports.inspections import api as inspections_api
+from services.reports.notifications import api as notifications_api
 from services.reports.notifications.service import Notifier
 from services.reports.open311 import api as open311_api
 from services.reports.photos import api as photos_api
@@ -23,7 +24,7 @@ def _on_start(runtime: ServiceRuntime) -> None:
     settings: ReportsSettings = runtime.settings
     runtime.extras["street_index"] = StreetIndexCache(StreetCopy)
     runtime.extras["photo_storage"] = LocalDiskStorage(settings.photo_dir)
-    runtime.extras["notifier"] = Notifier.from_settings(settings)
+    Notifier.for_runtime(runtime)
 
 
 def create_app(settings: ReportsSettings | None = None) -> FastAPI:
@@ -39,6 +40,7 @@ def create_app(settings: ReportsSettings | None = None) -> FastAPI:
             inspections_api.router,
             open311_api.router,
             clients_api.router,
+            notifications_api.router,
         ],
         on_start=_on_start,
     )

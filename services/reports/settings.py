@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from pydantic_settings import SettingsConfigDict
 
-from streetcare.core.settings import VAR_DIR, ProcessSettings, default_sqlite_url
+from streetcare.core.mail import MailSettings
+from streetcare.core.settings import VAR_DIR, default_sqlite_url
 
 
-class ReportsSettings(ProcessSettings):
+class ReportsSettings(MailSettings):
     model_config = SettingsConfigDict(env_prefix="REPORTS_", extra="ignore", populate_by_name=True)
 
     database_url: str = default_sqlite_url("reports")
@@ -21,8 +22,6 @@ class ReportsSettings(ProcessSettings):
     photo_max_pixels: int = 40_000_000  # decoded size limit: a decompression bomb is refused
     photo_max_side_px: int = 2048  # stored photos are scaled down to this
     photo_thumbnail_px: int = 320
-    mail_dir: str = str(VAR_DIR / "mail")  # the file-folder mailer writes .eml files here
-    mail_from: str = "Streetcare <noreply@streetcare.example>"
     public_base_url: str = "http://127.0.0.1:8000"  # the gateway's public address, for links in mail and Open311
     nearby_max_radius_m: float = 500.0
     open311_contact: str = "Streetcare, the city's street cleaning service (streetcare@streetcare.example)"
