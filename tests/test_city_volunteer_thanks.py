@@ -107,3 +107,16 @@ def test_unsubscribed_volunteers_are_not_thanked(app_and_catcher: tuple[Voluntee
     assert app.client.post(parts.path, data=query).status_code == 200
     volunteers_handlers.events.consume(visit(3))
     assert len(catcher.messages(to=erik.email)) == 1
+
+
+def test_the_demo_mailbox_shows_what_the_smtp_catcher_caught(
+    app_and_catcher: tuple[VolunteersApp, SmtpCatcher], migrated: dict[str, Any]
+) -> None:
+    app, catcher = app_and_catcher
+    fay = app.sign_up("Fay", language="en")
+    adopt(app, fay, 4)
+    volunteers_handlers.events.consume(visit(4))
+    settings = app.settings.model_copy(update={"demo_mode": True, "mail_catcher_dir": str(catcher.maildir)})
+    with TestClient(create_app(settings), headers=SERVICE_HEADERS) as client:
+        [mail] = client.get("/api/v1/volunteers/demo/mailbox", params={"to": fay.email}).json()
+    assert mail["subject"] == "Thank you for looking after Kalevankatu" and "Hello Fay" in mail["body"]
