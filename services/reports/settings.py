@@ -5,6 +5,8 @@ from pydantic_settings import SettingsConfigDict
 from streetcare.core.mail import MailSettings
 from streetcare.core.settings import VAR_DIR, default_sqlite_url
 
+LOCAL_BASE_URL = "http://127.0.0.1:8000"
+
 
 class ReportsSettings(MailSettings):
     model_config = SettingsConfigDict(env_prefix="REPORTS_", extra="ignore", populate_by_name=True)
@@ -22,9 +24,13 @@ class ReportsSettings(MailSettings):
     photo_max_pixels: int = 40_000_000  # decoded size limit: a decompression bomb is refused
     photo_max_side_px: int = 2048  # stored photos are scaled down to this
     photo_thumbnail_px: int = 320
-    public_base_url: str = "http://127.0.0.1:8000"  # the gateway's public address, for links in mail and Open311
+    # the gateway's public address, for links in mail and Open311 discovery; when empty, Open311
+    # derives it from the request (X-Forwarded-Host/-Proto of the proxy in front, else Host) and
+    # mail links use LOCAL_BASE_URL
+    public_base_url: str = ""
     nearby_max_radius_m: float = 500.0
     open311_contact: str = "Streetcare, the city's street cleaning service (streetcare@streetcare.example)"
     # where a client developer asks for an Open311 key (a web form or mailto: URL); empty: the page
     # this service serves at /open311/v2/api-keys.html, which names `open311_contact`
     open311_key_service: str = ""
+    open311_jurisdiction_id: str = ""  # e.g. "helsinki.fi"; when set, a request naming another is refused

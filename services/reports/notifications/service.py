@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from services.reports.database import MailOptOut, MailOutboxMessage
 from services.reports.reports.categories import CATEGORIES
 from services.reports.reports.models import Report
-from services.reports.settings import ReportsSettings
+from services.reports.settings import LOCAL_BASE_URL, ReportsSettings
 from streetcare.core.mail import MailKind, MailOutbox, MailTemplates, opt_out_link
 from streetcare.core.runtime import ServiceRuntime
 
@@ -45,7 +45,7 @@ class Notifier:
                 settings,
                 deliver_in_background=not settings.mail_deliver_inline,
             )
-            base_url = settings.public_base_url.rstrip("/")
+            base_url = (settings.public_base_url or LOCAL_BASE_URL).rstrip("/")
             found = runtime.extras["notifier"] = cls(outbox, base_url, settings.token_secret)
         return found  # type: ignore[no-any-return]
 
