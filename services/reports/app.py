@@ -11,7 +11,7 @@ from services.reports.notifications import api as notifications_api
 from services.reports.notifications.service import Notifier
 from services.reports.open311 import api as open311_api
 from services.reports.photos import api as photos_api
-from services.reports.photos.storage import LocalDiskStorage
+from services.reports.photos.storage import storage_for
 from services.reports.reports import api as reports_api
 from services.reports.settings import ReportsSettings
 from services.reports.streets import api as streets_api
@@ -21,9 +21,8 @@ from streetcare.core.street_copy import StreetIndexCache
 
 
 def _on_start(runtime: ServiceRuntime) -> None:
-    settings: ReportsSettings = runtime.settings
     runtime.extras["street_index"] = StreetIndexCache(StreetCopy)
-    runtime.extras["photo_storage"] = LocalDiskStorage(settings.photo_dir)
+    runtime.extras["photo_storage"] = storage_for(runtime)
     Notifier.for_runtime(runtime)
 
 

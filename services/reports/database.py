@@ -6,6 +6,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from streetcare.core.db import OutboxMixin, ProcessedEventMixin
 from streetcare.core.mail import MailOptOutMixin, MailOutboxMixin
+from streetcare.core.photo_storage import PhotoBlobMixin
 from streetcare.core.street_copy import StreetCopyMixin
 
 
@@ -35,3 +36,9 @@ class MailOutboxMessage(Base, MailOutboxMixin):
 
 class MailOptOut(Base, MailOptOutMixin):
     __tablename__ = "mail_opt_outs"
+
+
+class PhotoBlob(Base, PhotoBlobMixin):
+    """Photo bytes, when photos are kept in the database (the default: every replica sees them)."""
+
+    __tablename__ = "photo_blobs"

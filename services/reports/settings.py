@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic_settings import SettingsConfigDict
 
 from streetcare.core.mail import MailSettings
@@ -19,7 +21,16 @@ class ReportsSettings(MailSettings):
     duplicate_window_hours: int = 72
     reopen_window_days: int = 14
     personal_data_retention_days: int = 365
+    # database (default: every replica sees them, works on SQLite and PostgreSQL), s3 (any
+    # S3-compatible store, the photo_s3_* settings) or disk (photo_dir: one process only)
+    photo_storage: Literal["database", "s3", "disk"] = "database"
     photo_dir: str = str(VAR_DIR / "photos")
+    photo_s3_bucket: str = ""
+    photo_s3_endpoint_url: str = ""  # empty: AWS S3; e.g. https://minio.city.example
+    photo_s3_region: str = "us-east-1"
+    photo_s3_prefix: str = "reports/photos/"
+    photo_s3_access_key_id: str = ""  # empty: boto3's usual chain (environment, instance role)
+    photo_s3_secret_access_key: str = ""
     photo_max_bytes: int = 8 * 1024 * 1024
     photo_max_pixels: int = 40_000_000  # decoded size limit: a decompression bomb is refused
     photo_max_side_px: int = 2048  # stored photos are scaled down to this
