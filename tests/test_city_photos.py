@@ -109,3 +109,17 @@ def test_photos_in_an_s3_compatible_store(s3_server: str, migrated: dict[str, An
         assert env.client.get(body["url"].replace(body["id"], "0" * len(body["id"]))).status_code == 404
     finally:
         env_iter.close()
+
+
+def test_photos_an_older_install_wrote_to_disk_are_still_served(migrated: dict[str, Any], tmp_path: Path) -> None:
+    env_iter = running_reports(migrated, tmp_path)
+    env = next(env_iter)
+    try:
+        body, content = upload_then_read_elsewhere(env)
+        env.sql("DELETE FROM photo_blobs")  # as if it had been stored on disk before the upgrade
+        assert env.client.get(body["url"]).status_code == 404
+        (tmp_path / "photos").mkdir(exist_ok=True)
+        (tmp_path / "photos" / f"{body['id']}.jpg").write_bytes(content)
+        assert env.client.get(body["url"]).content == content
+    finally:
+        env_iter.close()

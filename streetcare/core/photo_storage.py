@@ -67,9 +67,14 @@ class PhotoBlobMixin:
 
 
 class DatabasePhotoStorage:
-    def __init__(self, session_factory: sessionmaker[Session], model: type[PhotoBlobMixin]) -> None:
+    """Photos in the database; `legacy_dir` still serves files an older install wrote to disk."""
+
+    def __init__(
+        self, session_factory: sessionmaker[Session], model: type[PhotoBlobMixin], legacy_dir: str = ""
+    ) -> None:
         self.session_factory = session_factory
         self.model = model
+        self.legacy = LocalDiskStorage(legacy_dir) if legacy_dir else None
 
     def save(self, name: str, data: bytes) -> None:
         with self.session_factory() as session:
@@ -83,12 +88,16 @@ class DatabasePhotoStorage:
     def load(self, name: str) -> bytes | None:
         with self.session_factory() as session:
             data = session.scalar(select(self.model.data).where(self.model.name == checked_name(name)))
-            return bytes(data) if data is not None else None
+        if data is not None:
+            return bytes(data)
+        return self.legacy.load(name) if self.legacy is not None else None
 
     def delete(self, name: str) -> None:
         with self.session_factory() as session:
             session.execute(delete(self.model).where(self.model.name == checked_name(name)))
             session.commit()
+        if self.legacy is not None:
+            self.legacy.delete(name)
 
 
 class S3PhotoStorage:
@@ -163,4 +172,4 @@ def photo_storage(
         return S3PhotoStorage(settings)
     if settings.backend == "disk":
         return LocalDiskStorage(settings.disk_dir)
-    return DatabasePhotoStorage(session_factory, blob_model)
+    return DatabasePhotoStorage(session_factory, blob_model, legacy_dir=settings.disk_dir)
