@@ -14,6 +14,7 @@ from services.reports.photos import api as photos_api
 from services.reports.photos.storage import storage_for
 from services.reports.reports import api as reports_api
 from services.reports.settings import ReportsSettings
+from services.reports.statistics import api as statistics_api
 from services.reports.streets import api as streets_api
 from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.service_app import create_service_app
@@ -40,6 +41,7 @@ def create_app(settings: ReportsSettings | None = None) -> FastAPI:
             open311_api.router,
             clients_api.router,
             notifications_api.router,
+            statistics_api.router,
         ],
         on_start=_on_start,
     )
