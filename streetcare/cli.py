@@ -208,14 +208,49 @@ def cmd_open311_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def _local_stack_redis_url() -> str | None:
+    """The Redis `make run` started for this checkout: the redis-server working in var/redis (Redis
+    changes into its `--dir` and titles its process `redis-server 127.0.0.1:PORT`)."""
+    data_dir = (VAR_DIR / "redis").resolve()
+    for process in Path("/proc").glob("[0-9]*"):
+        try:
+            title = (process / "cmdline").read_bytes().decode(errors="replace").replace("\0", " ").split()
+            if not title or not title[0].endswith("redis-server") or (process / "cwd").resolve() != data_dir:
+                continue
+        except OSError:  # another user's process, or gone
+            continue
+        for word in title[1:]:
+            host, _, port = word.rpartition(":")
+            if host and port.isdigit():
+                return f"redis://{host if host not in ('*', '0.0.0.0') else '127.0.0.1'}:{port}/0"
+    return None
+
+
+def _dead_letters_redis_url() -> tuple[str, str]:
+    """(url, where it came from): REDIS_URL, else the running local stack's Redis, else the default."""
+    if os.environ.get("REDIS_URL"):
+        return os.environ["REDIS_URL"], "REDIS_URL"
+    local_url = _local_stack_redis_url()
+    if local_url:
+        return local_url, f"the Redis `make run` started ({VAR_DIR / 'redis'})"
+    return "redis://127.0.0.1:6379/0", "the default; set REDIS_URL to read another"
+
+
 def cmd_dead_letters(args: argparse.Namespace) -> int:
+    import redis
+
     from streetcare.core.bus import DeadLetterQueue, make_redis
 
-    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    url, source = _dead_letters_redis_url()
+    print(f"reading {url} ({source})", file=sys.stderr)
     queue = DeadLetterQueue(make_redis(url))
-    for entry in queue.entries(args.limit):
-        print(json.dumps(entry))
-    print(f"{queue.count()} message(s) in the dead-letter queue", file=sys.stderr)
+    try:
+        for entry in queue.entries(args.limit):
+            print(json.dumps(entry))
+        print(f"{queue.count()} message(s) in the dead-letter queue", file=sys.stderr)
+    except redis.RedisError as exc:
+        print(f"error: {url} does not answer ({exc}); is the stack running?", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -266,8 +301,12 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = keys_sub.add_parser("revoke", help="revoke a key by the id `list` shows")
     revoke.add_argument("id", type=int, help="the client id")
     keys.set_defaults(func=cmd_open311_keys)
-    dlq = sub.add_parser("dead-letters", help="show messages in the dead-letter queue")
-    dlq.add_argument("--limit", type=int, default=50)
+    dlq = sub.add_parser(
+        "dead-letters",
+        help="show messages in the dead-letter queue of REDIS_URL, else of the Redis `make run` started, "
+        "else of redis://127.0.0.1:6379/0 (it says which it read)",
+    )
+    dlq.add_argument("--limit", type=int, default=50, help="show at most this many (default: %(default)s)")
     dlq.set_defaults(func=cmd_dead_letters)
     simulate = sub.add_parser("simulate", help="run the city simulator and compare policies")
     simulate.set_defaults(func=cmd_simulate)
