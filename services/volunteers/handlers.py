@@ -28,7 +28,7 @@ def _visit_completed(session: Session, _envelope: EventEnvelope, data: VisitComp
     """A crew collected bags a volunteer asked for: the volunteer sees when (idempotent); the
     volunteer, or the adopters of a street a crew cleaned, are thanked by mail."""
     bags.apply_visit_completed(session, data)
-    mail_outbox.thank_after_visit(session, events.runtime, data)
+    mail_outbox.thank_after_visit(session, data)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -16,7 +16,7 @@ from services.volunteers.settings import VolunteersSettings
 from services.volunteers.teams import repository as teams
 from streetcare.core.events import VisitCompleted
 from streetcare.core.mail import DeliveryReport, MailKind, MailOutbox, MailTemplates, opt_out_link
-from streetcare.core.runtime import ServiceRuntime
+from streetcare.core.runtime import ServiceRuntime, runtime_of
 
 TEMPLATES = MailTemplates(Path(__file__).parent / "templates")
 THANKS = MailKind("volunteer.thanks", "thanks after a crew's visit", "bedankjes na een bezoek van een ploeg")
@@ -63,9 +63,10 @@ def _people_to_thank(session: Session, data: VisitCompleted) -> list[Volunteer]:
     return [person for person in found if person.email]
 
 
-def thank_after_visit(session: Session, runtime: ServiceRuntime, data: VisitCompleted) -> int:
+def thank_after_visit(session: Session, data: VisitCompleted) -> int:
     """The adopters of a street a crew cleaned, or the volunteer whose bags it collected, are thanked.
     Runs in the event's transaction, so a redelivered event (already in the inbox) thanks nobody twice."""
+    runtime = runtime_of(session)
     settings: VolunteersSettings = runtime.settings
     outbox = outbox_for(runtime)
     street = session.scalar(select(StreetCopy.name).where(StreetCopy.street_id == data.street_id))
