@@ -54,7 +54,7 @@ def dead_letters(var: Path, **env: str) -> subprocess.CompletedProcess[str]:
         env=environment,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=240,
     )
 
 

@@ -35,7 +35,7 @@ def streetcare(
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=240,
     )
 
 
