@@ -17,6 +17,7 @@ from streetcare.core.settings import VAR_DIR
 DEMO_CREDENTIALS = VAR_DIR / "demo-credentials.json"
 LOCAL_SECRETS = VAR_DIR / "local-secrets.json"
 SERVICES = ("scheduling", "reports", "volunteers")
+MIN_PASSWORD_LENGTH = 10  # as the staff API asks
 
 
 def _local_secrets() -> dict[str, str]:
@@ -35,6 +36,9 @@ def _local_secrets() -> dict[str, str]:
 
 def _apply_local_environment() -> None:
     os.environ.setdefault("STREETCARE_DEMO_MODE", "1")
+    # mail goes to the local SMTP catcher the Procfile starts (aiosmtpd); admins read what it caught
+    os.environ.setdefault("STREETCARE_SMTP_URL", f"smtp://127.0.0.1:{os.environ.get('MAILCATCHER_PORT', '2525')}")
+    os.environ.setdefault("STREETCARE_MAIL_CATCHER_DIR", str(VAR_DIR / "mailcatcher"))
     for key, value in _local_secrets().items():
         os.environ.setdefault(key, value)
 
@@ -156,14 +160,106 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("stopped every process" if not left else f"still running after stop: {left}", flush=True)
 
 
+def _read_password(confirm: bool) -> str:
+    """The new password: asked twice on a terminal, else the first line of stdin (never an argument)."""
+    import getpass
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+        if confirm and getpass.getpass("again: ") != password:
+            raise ValueError("the two passwords differ")
+        return password
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_admin_create_user(args: argparse.Namespace) -> int:
+    from email_validator import EmailNotValidError, validate_email
+
+    from services.scheduling import admin as scheduling_admin
+    from streetcare.core.auth import Role
+
+    try:
+        email = validate_email(args.email, check_deliverability=False).normalized.lower()
+        password = _read_password(confirm=True)
+    except (EmailNotValidError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if len(password) < MIN_PASSWORD_LENGTH:
+        print(f"error: the password needs at least {MIN_PASSWORD_LENGTH} characters", file=sys.stderr)
+        return 2
+    scheduling_admin.migrate()
+    name = args.name or email.split("@", 1)[0]
+    scheduling_admin.ensure_staff(email, name, Role(args.role), password)
+    print(f"{args.role} {email} can log in (an existing account got this role and password)")
+    return 0
+
+
+def cmd_open311_keys(args: argparse.Namespace) -> int:
+    from services.reports import admin as reports_admin
+    from streetcare.core.errors import DomainError
+
+    reports_admin.migrate()
+    try:
+        if args.action == "issue":
+            client, key = reports_admin.issue_api_key(args.name)
+            print(f"issued key {client.id} for {client.name!r}; it is shown only now:", file=sys.stderr)
+            print(key)
+        elif args.action == "list":
+            for client in reports_admin.list_api_clients(include_revoked=args.all):
+                revoked = f"  revoked {client.revoked_at:%Y-%m-%d %H:%M}" if client.revoked_at else ""
+                print(f"{client.id}\t{client.name}\tissued {client.created_at:%Y-%m-%d %H:%M}{revoked}")
+        else:
+            client = reports_admin.revoke_api_client(args.id)
+            print(f"revoked key {client.id} ({client.name})")
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _local_stack_redis_url() -> str | None:
+    """The Redis `make run` started for this checkout: the redis-server working in var/redis (Redis
+    changes into its `--dir` and titles its process `redis-server 127.0.0.1:PORT`)."""
+    data_dir = (VAR_DIR / "redis").resolve()
+    for process in Path("/proc").glob("[0-9]*"):
+        try:
+            title = (process / "cmdline").read_bytes().decode(errors="replace").replace("\0", " ").split()
+            if not title or not title[0].endswith("redis-server") or (process / "cwd").resolve() != data_dir:
+                continue
+        except OSError:  # another user's process, or gone
+            continue
+        for word in title[1:]:
+            host, _, port = word.rpartition(":")
+            if host and port.isdigit():
+                return f"redis://{host if host not in ('*', '0.0.0.0') else '127.0.0.1'}:{port}/0"
+    return None
+
+
+def _dead_letters_redis_url() -> tuple[str, str]:
+    """(url, where it came from): REDIS_URL, else the running local stack's Redis, else the default."""
+    if os.environ.get("REDIS_URL"):
+        return os.environ["REDIS_URL"], "REDIS_URL"
+    local_url = _local_stack_redis_url()
+    if local_url:
+        return local_url, f"the Redis `make run` started ({VAR_DIR / 'redis'})"
+    return "redis://127.0.0.1:6379/0", "the default; set REDIS_URL to read another"
+
+
 def cmd_dead_letters(args: argparse.Namespace) -> int:
+    import redis
+
     from streetcare.core.bus import DeadLetterQueue, make_redis
 
-    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    url, source = _dead_letters_redis_url()
+    print(f"reading {url} ({source})", file=sys.stderr)
     queue = DeadLetterQueue(make_redis(url))
-    for entry in queue.entries(args.limit):
-        print(json.dumps(entry))
-    print(f"{queue.count()} message(s) in the dead-letter queue", file=sys.stderr)
+    try:
+        for entry in queue.entries(args.limit):
+            print(json.dumps(entry))
+        print(f"{queue.count()} message(s) in the dead-letter queue", file=sys.stderr)
+    except redis.RedisError as exc:
+        print(f"error: {url} does not answer ({exc}); is the stack running?", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -192,8 +288,34 @@ def build_parser() -> argparse.ArgumentParser:
     importer = sub.add_parser("import-streets", help="import streets from GeoJSON or OSM .osm.pbf")
     importer.add_argument("file")
     importer.set_defaults(func=cmd_import_streets)
-    dlq = sub.add_parser("dead-letters", help="show messages in the dead-letter queue")
-    dlq.add_argument("--limit", type=int, default=50)
+    admin = sub.add_parser("admin", help="accounts for staff: the first admin of a production install")
+    admin_sub = admin.add_subparsers(dest="admin_command", required=True)
+    create_user = admin_sub.add_parser(
+        "create-user",
+        help="create a staff account (or give an existing one a new role and password); "
+        "the password is asked for, or read from the first line of stdin — never an argument",
+    )
+    create_user.add_argument("--email", required=True, help="the login")
+    create_user.add_argument(
+        "--role", choices=("admin", "dispatcher", "inspector"), default="admin", help="default: %(default)s"
+    )
+    create_user.add_argument("--name", help="shown in the pages (default: the part of the email before @)")
+    create_user.set_defaults(func=cmd_admin_create_user)
+    keys = sub.add_parser("open311-keys", help="Open311 API keys for client apps: issue, list, revoke")
+    keys_sub = keys.add_subparsers(dest="action", required=True)
+    issue = keys_sub.add_parser("issue", help="issue a key (printed once on stdout; only its hash is kept)")
+    issue.add_argument("--name", required=True, help="the client app the key is for")
+    listing = keys_sub.add_parser("list", help="the client apps holding a key (never the keys)")
+    listing.add_argument("--all", action="store_true", help="include revoked keys (default: only active ones)")
+    revoke = keys_sub.add_parser("revoke", help="revoke a key by the id `list` shows")
+    revoke.add_argument("id", type=int, help="the client id")
+    keys.set_defaults(func=cmd_open311_keys)
+    dlq = sub.add_parser(
+        "dead-letters",
+        help="show messages in the dead-letter queue of REDIS_URL, else of the Redis `make run` started, "
+        "else of redis://127.0.0.1:6379/0 (it says which it read)",
+    )
+    dlq.add_argument("--limit", type=int, default=50, help="show at most this many (default: %(default)s)")
     dlq.set_defaults(func=cmd_dead_letters)
     simulate = sub.add_parser("simulate", help="run the city simulator and compare policies")
     simulate.set_defaults(func=cmd_simulate)

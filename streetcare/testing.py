@@ -26,7 +26,7 @@ import redis
 from sqlalchemy import Connection, Engine, RootTransaction, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from streetcare.core.auth import SERVICE_TOKEN_HEADER
+from streetcare.core.auth import SERVICE_TOKEN_HEADER, Role, issue_token
 from streetcare.core.db import make_engine, make_session_factory
 from streetcare.local import Program, Supervisor, free_port, procfile_commands, redis_command, redis_server_binary
 
@@ -35,6 +35,13 @@ TEST_TOKEN_SECRET = "test-token-secret-" + "x" * 16
 TEST_SERVICE_TOKEN = "test-service-token-" + "y" * 16
 # What the gateway adds to every call; tests that talk to a service directly must send it too.
 SERVICE_HEADERS = {SERVICE_TOKEN_HEADER: TEST_SERVICE_TOKEN}
+
+
+def bearer(role: Role, subject: str = "staff:1", ttl_seconds: int = 4 * 3600) -> dict[str, str]:
+    """An Authorization header for a test user, signed with the tests' secret; it outlives a slow
+    run (module-level tokens are made at import, long before the last test uses them)."""
+    value, _ = issue_token(TEST_TOKEN_SECRET, subject, role, ttl_seconds)
+    return {"Authorization": f"Bearer {value}"}
 
 
 @dataclass

@@ -24,12 +24,12 @@ from conftest import migrate, service_settings
 from services.reports.app import create_app
 from services.reports.handlers import make_events
 from services.reports.tests.support import ON_STREET_1, STREETS, street_event
-from streetcare.core.auth import Role, issue_token
+from streetcare.core.auth import Role
 from streetcare.local import free_port
-from streetcare.testing import SERVICE_HEADERS, TEST_TOKEN_SECRET, create_database, drop_database, postgres_admin_url
+from streetcare.testing import SERVICE_HEADERS, bearer, create_database, drop_database, postgres_admin_url
 
 SCHEDULING_QUEUE = "scheduling.events"  # where report.filed goes
-DISPATCHER = {"Authorization": "Bearer " + issue_token(TEST_TOKEN_SECRET, "staff:1", Role.DISPATCHER, 600)[0]}
+DISPATCHER = bearer(Role.DISPATCHER)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

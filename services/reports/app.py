@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.reports.clients import api as clients_api
 from services.reports.database import OutboxMessage, StreetCopy
 from services.reports.inspections import api as inspections_api
+from services.reports.notifications import api as notifications_api
 from services.reports.notifications.service import Notifier
 from services.reports.open311 import api as open311_api
 from services.reports.photos import api as photos_api
-from services.reports.photos.storage import LocalDiskStorage
+from services.reports.photos.storage import storage_for
 from services.reports.reports import api as reports_api
 from services.reports.settings import ReportsSettings
+from services.reports.statistics import api as statistics_api
 from services.reports.streets import api as streets_api
 from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.service_app import create_service_app
@@ -19,10 +22,9 @@ from streetcare.core.street_copy import StreetIndexCache, copy_readiness
 
 
 def _on_start(runtime: ServiceRuntime) -> None:
-    settings: ReportsSettings = runtime.settings
     runtime.extras["street_index"] = StreetIndexCache(StreetCopy)
-    runtime.extras["photo_storage"] = LocalDiskStorage(settings.photo_dir)
-    runtime.extras["notifier"] = Notifier.from_settings(settings)
+    runtime.extras["photo_storage"] = storage_for(runtime)
+    Notifier.for_runtime(runtime)
 
 
 def create_app(settings: ReportsSettings | None = None) -> FastAPI:
@@ -37,6 +39,9 @@ def create_app(settings: ReportsSettings | None = None) -> FastAPI:
             streets_api.router,
             inspections_api.router,
             open311_api.router,
+            clients_api.router,
+            notifications_api.router,
+            statistics_api.router,
         ],
         on_start=_on_start,
         readiness=[copy_readiness(StreetCopy)],

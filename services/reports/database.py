@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import DeclarativeBase
 
 from streetcare.core.db import OutboxMixin, ProcessedEventMixin
+from streetcare.core.mail import MailOptOutMixin, MailOutboxMixin
+from streetcare.core.photo_storage import PhotoBlobMixin
 from streetcare.core.street_copy import StreetCopyMixin
 
 
@@ -24,3 +26,19 @@ class StreetCopy(Base, StreetCopyMixin):
     """Read copy of scheduling's street registry, for snapping reports to a street."""
 
     __tablename__ = "street_copies"
+
+
+class MailOutboxMessage(Base, MailOutboxMixin):
+    """Mail to reporters, waiting for the SMTP server (see streetcare.core.mail)."""
+
+    __tablename__ = "mail_outbox"
+
+
+class MailOptOut(Base, MailOptOutMixin):
+    __tablename__ = "mail_opt_outs"
+
+
+class PhotoBlob(Base, PhotoBlobMixin):
+    """Photo bytes, when photos are kept in the database (the default: every replica sees them)."""
+
+    __tablename__ = "photo_blobs"

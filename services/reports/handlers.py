@@ -14,11 +14,18 @@ from services.reports.settings import ReportsSettings
 from streetcare.core.consumer import Handler
 from streetcare.core.events import EventEnvelope, StreetChanged, VisitCompleted
 from streetcare.core.handlers import ServiceEventHandlers
+from streetcare.core.mail import DeliveryReport
+from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.street_copy import apply_street_changed
 
 
 def _street_changed(session: Session, _envelope: EventEnvelope, data: StreetChanged) -> None:
     apply_street_changed(session, StreetCopy, data)
+
+
+def deliver_due_mail(runtime: ServiceRuntime) -> DeliveryReport:
+    """Mail the after-commit attempt could not deliver (SMTP down, a crash): retried with back-off."""
+    return Notifier.for_runtime(runtime).outbox.deliver()
 
 
 def make_events(settings_factory: Callable[[], ReportsSettings] = ReportsSettings) -> ServiceEventHandlers:
@@ -30,10 +37,11 @@ def make_events(settings_factory: Callable[[], ReportsSettings] = ReportsSetting
         outbox_model=OutboxMessage,
         inbox_model=ProcessedEvent,
         handlers=handlers,
+        also_sweep=deliver_due_mail,
     )
 
     def visit_completed(session: Session, _envelope: EventEnvelope, data: VisitCompleted) -> None:
-        notifier = Notifier.from_settings(service_events.runtime.settings)
+        notifier = Notifier.for_runtime(service_events.runtime)
         reports.resolve_after_visit(session, data.street_id, data.report_ids, data.kind, notifier)
 
     handlers.update(

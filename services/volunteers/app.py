@@ -10,6 +10,7 @@ from services.volunteers.bags import api as bags_api
 from services.volunteers.database import OutboxMessage, StreetCopy
 from services.volunteers.impact import api as impact_api
 from services.volunteers.mail import api as mail_api
+from services.volunteers.mail import unsubscribe_api
 from services.volunteers.mail.service import mailer_for
 from services.volunteers.picks import api as picks_api
 from services.volunteers.sessions import api as sessions_api
@@ -34,6 +35,7 @@ def create_app(settings: VolunteersSettings | None = None) -> FastAPI:
         outbox_model=OutboxMessage,
         routers=[
             accounts_api.router,
+            unsubscribe_api.router,
             accounts_api.internal_router,
             streets_api.router,
             teams_api.router,

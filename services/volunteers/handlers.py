@@ -11,6 +11,7 @@ from services.volunteers import models_registry  # noqa: F401  (every table's ma
 from services.volunteers.adoptions import service as adoptions
 from services.volunteers.bags import service as bags
 from services.volunteers.database import OutboxMessage, ProcessedEvent, StreetCopy
+from services.volunteers.mail import outbox as mail_outbox
 from services.volunteers.mail.service import Mailer, mailer_for
 from services.volunteers.settings import VolunteersSettings
 from streetcare.core.consumer import Handler
@@ -24,8 +25,10 @@ def _street_changed(session: Session, _envelope: EventEnvelope, data: StreetChan
 
 
 def _visit_completed(session: Session, _envelope: EventEnvelope, data: VisitCompleted) -> None:
-    """A crew collected bags a volunteer asked for: the volunteer sees when (idempotent)."""
+    """A crew collected bags a volunteer asked for: the volunteer sees when (idempotent); the
+    volunteer, or the adopters of a street a crew cleaned, are thanked by mail."""
     bags.apply_visit_completed(session, data)
+    mail_outbox.thank_after_visit(session, data)
 
 
 HANDLERS: dict[str, Handler] = {
@@ -40,6 +43,7 @@ events = ServiceEventHandlers(
     outbox_model=OutboxMessage,
     inbox_model=ProcessedEvent,
     handlers=HANDLERS,
+    also_sweep=mail_outbox.deliver_due_mail,
 )
 
 

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from pydantic_settings import SettingsConfigDict
 
-from streetcare.core.settings import VAR_DIR, ProcessSettings, default_sqlite_url
+from streetcare.core.mail import MailSettings
+from streetcare.core.settings import VAR_DIR, default_sqlite_url
 
 
-class VolunteersSettings(ProcessSettings):
+class VolunteersSettings(MailSettings):
     model_config = SettingsConfigDict(env_prefix="VOLUNTEERS_", extra="ignore", populate_by_name=True)
 
     database_url: str = default_sqlite_url("volunteers")

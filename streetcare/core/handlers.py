@@ -25,6 +25,8 @@ class ServiceEventHandlers:
     outbox_model: type[OutboxMixin]
     inbox_model: type[ProcessedEventMixin]
     handlers: Mapping[str, Handler]
+    # more work for the periodic sweep, e.g. delivering due mail from the service's mail outbox
+    also_sweep: Callable[[ServiceRuntime], object] | None = None
     _runtime: ServiceRuntime | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -43,7 +45,10 @@ class ServiceEventHandlers:
         return consumer.consume(message)
 
     def sweep_outbox(self, older_than_seconds: float = 5.0) -> int:
-        return self.runtime.relay.sweep(timedelta(seconds=older_than_seconds))
+        sent = self.runtime.relay.sweep(timedelta(seconds=older_than_seconds))
+        if self.also_sweep is not None:
+            self.also_sweep(self.runtime)
+        return sent
 
     def purge_outbox(self, older_than: timedelta) -> int:
         return self.runtime.relay.purge_published(older_than)

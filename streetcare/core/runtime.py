@@ -28,6 +28,7 @@ from streetcare.core.outbox import OutboxRelay
 from streetcare.core.runtime_keys import REVOKED_TOKEN_PREFIX
 
 log = structlog.get_logger(__name__)
+RUNTIME_INFO_KEY = "streetcare.runtime"
 
 
 @dataclass
@@ -46,7 +47,9 @@ class ServiceRuntime:
         factory = make_session_factory(engine)
         bus = make_bus(settings.redis_url, settings.broker_visibility_timeout_s)
         relay = OutboxRelay(service, factory, outbox_model, bus.publish)
-        return cls(service, settings, engine, factory, bus, relay)
+        runtime = cls(service, settings, engine, factory, bus, relay)
+        factory.configure(info={RUNTIME_INFO_KEY: runtime})  # code holding only a session finds its process
+        return runtime
 
     @property
     def redis(self) -> redis.Redis:
@@ -93,3 +96,11 @@ class ServiceRuntime:
     def close(self) -> None:
         self.bus.close()
         self.engine.dispose()
+
+
+def runtime_of(session: Session) -> ServiceRuntime:
+    """The runtime whose session factory made `session` (e.g. in an event handler)."""
+    found = session.info.get(RUNTIME_INFO_KEY)
+    if not isinstance(found, ServiceRuntime):
+        raise RuntimeError("this session was not made by a ServiceRuntime")
+    return found

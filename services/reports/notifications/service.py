@@ -1,60 +1,85 @@
-"""What the reporter is told, and when: only if they gave an email address, never anyone else."""
+"""What the reporter is told, and when: only if they gave an email address, never anyone else.
+
+Mail is queued in the reports service's mail outbox in the same transaction as the change and
+delivered over SMTP after the commit (streetcare.core.mail), in the reporter's language.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from services.reports.notifications.mailer import FolderMailer, Mail, Mailer, send_after_commit
+from services.reports.database import MailOptOut, MailOutboxMessage
 from services.reports.reports.categories import CATEGORIES
 from services.reports.reports.models import Report
-from services.reports.settings import ReportsSettings
+from services.reports.settings import LOCAL_BASE_URL, ReportsSettings
+from streetcare.core.mail import MailKind, MailOutbox, MailTemplates, opt_out_link
+from streetcare.core.runtime import ServiceRuntime
 
-STATUS_WORDS = {
-    "acknowledged": ("we have seen your report", "we hebben uw melding gezien"),
-    "scheduled": ("a crew is scheduled to clean it", "een ploeg is ingepland om het op te ruimen"),
-    "resolved": ("a city crew cleaned it up", "een ploeg van de gemeente heeft het opgeruimd"),
-    "rejected": ("we will not act on it", "we ondernemen er geen actie op"),
-}
+TEMPLATES = MailTemplates(Path(__file__).parent / "templates")
+REPORT_UPDATES = MailKind("report.updates", "updates on my reports", "berichten over mijn meldingen")
+KINDS = {kind.code: kind for kind in (REPORT_UPDATES,)}
+UNSUBSCRIBE_PATH = "/api/v1/reports/mail/unsubscribe"
+STATUS_TEMPLATES = {"acknowledged", "scheduled", "resolved", "rejected"}
 
 
 @dataclass(frozen=True)
 class Notifier:
-    mailer: Mailer
+    outbox: MailOutbox
     public_base_url: str
+    signing_secret: str
 
     @classmethod
-    def from_settings(cls, settings: ReportsSettings) -> Notifier:
-        return cls(FolderMailer(settings.mail_dir, settings.mail_from), settings.public_base_url.rstrip("/"))
+    def for_runtime(cls, runtime: ServiceRuntime) -> Notifier:
+        """One per process: its mail outbox delivers in a background thread after each commit."""
+        found = runtime.extras.get("notifier")
+        if found is None:
+            settings: ReportsSettings = runtime.settings
+            outbox = MailOutbox(
+                "reports",
+                MailOutboxMessage,
+                MailOptOut,
+                runtime.session_factory,
+                settings,
+                deliver_in_background=not settings.mail_deliver_inline,
+            )
+            base_url = (settings.public_base_url or LOCAL_BASE_URL).rstrip("/")
+            found = runtime.extras["notifier"] = cls(outbox, base_url, settings.token_secret)
+        return found  # type: ignore[no-any-return]
 
     def tracking_link(self, report: Report) -> str:
         return f"{self.public_base_url}/report#track={report.tracking_token}"
 
     def received(self, session: Session, report: Report) -> None:
         if report.reporter_email:
-            self._send(session, report, "We received your report / We hebben uw melding ontvangen", None)
+            self._send(session, report, "received", None)
 
     def status_changed(self, session: Session, report: Report, note: str) -> None:
-        if report.reporter_email and report.status in STATUS_WORDS:
-            self._send(session, report, f"Your report: {STATUS_WORDS[report.status][0]}", note)
+        if report.reporter_email and report.status in STATUS_TEMPLATES:
+            self._send(session, report, report.status, note)
 
-    def _send(self, session: Session, report: Report, subject: str, note: str | None) -> None:
+    def _send(self, session: Session, report: Report, what: str, note: str | None) -> None:
         assert report.reporter_email is not None
+        language = report.reporter_language or "nl"
         category = CATEGORIES.get(report.category)
-        name = category.name_en if category else report.category
-        name_nl = category.name_nl if category else report.category
-        words = STATUS_WORDS.get(report.status, ("we received it", "we hebben het ontvangen"))
-        lines = [
-            f"Your report {report.id} ({name}): {words[0]}.",
-            f"Uw melding {report.id} ({name_nl}): {words[1]}.",
-        ]
-        if note:
-            lines += ["", note]
-        lines += [
-            "",
-            f"Follow it here / Volg het hier: {self.tracking_link(report)}",
-            "",
-            "You get this mail because you left your address with the report. It is erased after the retention period.",
-        ]
-        send_after_commit(session, self.mailer, Mail(report.reporter_email, subject, "\n".join(lines)))
+        category_name = (category.name_nl if language == "nl" else category.name_en) if category else report.category
+        subject, body = TEMPLATES.render(
+            "report_update",
+            language,
+            {
+                "what": what,
+                "report_id": report.id,
+                "category": category_name,
+                "note": note,
+                "tracking_link": self.tracking_link(report),
+                "unsubscribe_link": opt_out_link(
+                    self.public_base_url + UNSUBSCRIBE_PATH,
+                    self.signing_secret,
+                    report.reporter_email,
+                    REPORT_UPDATES.code,
+                ),
+            },
+        )
+        self.outbox.queue(session, REPORT_UPDATES, report.reporter_email, language, subject, body)

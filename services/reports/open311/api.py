@@ -7,13 +7,15 @@ list with 400, 403 or 404, in the format the client asked for.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -28,6 +30,8 @@ from streetcare.core.errors import DomainError
 from streetcare.core.service_app import get_runtime
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
+KEY_PAGE = "api-keys.html"
+HOST_PATTERN = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 PERSONAL_FIELDS = ("email", "first_name", "last_name", "phone")
 
 
@@ -43,7 +47,15 @@ def _answer(fmt: str, work: Callable[[], Response]) -> Response:
 
 
 def _base_url(request: Request) -> str:
-    return settings_of(request).public_base_url.rstrip("/")
+    """The configured public address; else the one the client used, as the proxy in front tells it."""
+    configured = settings_of(request).public_base_url
+    if configured:
+        return configured.rstrip("/")
+    host = request.headers.get("x-forwarded-host", "").split(",", 1)[0].strip() or request.headers.get("host", "")
+    scheme = request.headers.get("x-forwarded-proto", "").split(",", 1)[0].strip() or request.url.scheme
+    if not host or not HOST_PATTERN.fullmatch(host) or scheme not in ("http", "https"):
+        return str(request.base_url).rstrip("/")
+    return f"{scheme}://{host}"
 
 
 def _read(request: Request, work: Callable[[Session], Response]) -> Response:
@@ -58,7 +70,7 @@ def discovery(fmt: str, request: Request) -> Response:
         document = {
             "changeset": o311.CHANGESET,
             "contact": settings_of(request).open311_contact,
-            "key_service": f"{base}/ — ask the city for an Open311 API key for your app",
+            "key_service": settings_of(request).open311_key_service or f"{base}/open311/v2/{KEY_PAGE}",
             "endpoints": [
                 {
                     "specification": o311.SPECIFICATION,
@@ -74,14 +86,45 @@ def discovery(fmt: str, request: Request) -> Response:
     return _answer(fmt, work)
 
 
+@router.get(f"/{KEY_PAGE}", response_class=HTMLResponse)
+def key_service_page(request: Request) -> HTMLResponse:
+    """What discovery's `key_service` points at when the city set no page of its own."""
+    contact = html.escape(settings_of(request).open311_contact, quote=False)
+    base = html.escape(_base_url(request))
+    return HTMLResponse(
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Open311 API keys</title></head><body>"
+        "<h1>An Open311 API key for your app</h1>"
+        f"<p>Reading (services, requests) needs no key. To file requests from your app, ask {contact} "
+        "for a key: say the app's name, who maintains it and how to reach them.</p>"
+        f"<p>Send it as the <code>api_key</code> form field to <code>{base}/open311/v2/requests.json</code>. "
+        f"The service list is at <code>{base}/open311/v2/services.json</code>.</p></body></html>"
+    )
+
+
+def _language(request: Request) -> str:
+    return o311.requested_language(dict(request.query_params), request.headers.get("accept-language"))
+
+
+def _check_jurisdiction(request: Request) -> None:
+    o311.check_jurisdiction(dict(request.query_params), settings_of(request).open311_jurisdiction_id)
+
+
 @router.get("/services.{fmt}")
-def services(fmt: str) -> Response:
-    return _answer(fmt, lambda: render(fmt, "services", [o311.service_item(c) for c in CATEGORIES.values()]))
+def services(fmt: str, request: Request) -> Response:
+    """The service list, names and descriptions in the language asked (`locale`, `Accept-Language`)."""
+
+    def work() -> Response:
+        _check_jurisdiction(request)
+        language = _language(request)
+        return render(fmt, "services", [o311.service_item(c, language) for c in CATEGORIES.values()])
+
+    return _answer(fmt, work)
 
 
 @router.get("/services/{service_code}.{fmt}")
-def service_definition(service_code: str, fmt: str) -> Response:
+def service_definition(service_code: str, fmt: str, request: Request) -> Response:
     def work() -> Response:
+        _check_jurisdiction(request)
         return render(fmt, "service_definition", o311.service_definition(o311.category_or_404(service_code)))
 
     return _answer(fmt, work)
@@ -91,6 +134,7 @@ def service_definition(service_code: str, fmt: str) -> Response:
 def get_requests(fmt: str, request: Request) -> Response:
     def work() -> Response:
         params = dict(request.query_params)
+        _check_jurisdiction(request)
         query = o311.parse_request_query(params, datetime.now(UTC))
         with_notes = params.get("extensions", "").lower() == "true"
 
@@ -152,6 +196,7 @@ def _attributes(form: list[tuple[str, str]]) -> dict[str, Any]:
 
 def _create(request: Request, fmt: str, fields: list[tuple[str, str]], idempotency_key: str | None) -> Response:
     params = dict(fields)
+    o311.check_jurisdiction(params, settings_of(request).open311_jurisdiction_id)
     runtime = get_runtime(request)
     with runtime.transaction() as session:
         client = clients.client_for_key(session, params.get("api_key"))
@@ -162,6 +207,11 @@ def _create(request: Request, fmt: str, fields: list[tuple[str, str]], idempoten
     if not code:
         raise o311.Open311Error(400, "service_code is required")
     category = o311.category_or_404(code)
+    description = params.get("description") or ""
+    if len(description) > o311.MAX_DESCRIPTION:
+        raise o311.Open311Error(
+            400, f"description is {len(description)} characters; at most {o311.MAX_DESCRIPTION} are allowed"
+        )
     email = (params.get("email") or "").strip() or None
     if email is not None:
         try:
@@ -187,9 +237,9 @@ def _create(request: Request, fmt: str, fields: list[tuple[str, str]], idempoten
         elif address:
             lat, lon, _ = o311.street_by_address(session, address)
         elif params.get("address_id"):
-            raise o311.Open311Error(400, "address_id is not supported here; send lat and long or address_string")
+            lat, lon = o311.street_by_id(session, params["address_id"])
         else:
-            raise o311.Open311Error(400, "a location is required: lat and long, or address_string")
+            raise o311.Open311Error(400, "a location is required: lat and long, address_string or address_id")
         report = reports.file_report(
             session,
             street_index(request),
@@ -198,7 +248,7 @@ def _create(request: Request, fmt: str, fields: list[tuple[str, str]], idempoten
                 category=category.code,
                 lat=lat,
                 lon=lon,
-                description=(params.get("description") or "")[:4000],
+                description=description,
                 email=email,
                 name=name[:200] or None,
                 phone=(params.get("phone") or "").strip()[:50] or None,
@@ -210,9 +260,9 @@ def _create(request: Request, fmt: str, fields: list[tuple[str, str]], idempoten
             ),
             notifier(request),
         )
+        # the specification returns the id or a token; every service here is `realtime`: the id
         item = {
             "service_request_id": str(report.id),
-            "token": report.tracking_token,
             "service_notice": o311.service_notice(category),
             "account_id": None,
         }
@@ -228,6 +278,14 @@ async def post_request(fmt: str, request: Request) -> Response:
     """Create a service request (form-encoded, as the specification sends it)."""
     if fmt not in FORMATS:
         return errors("json", 404, f"format {fmt!r} is not supported; use .json or .xml")
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type not in ("", "application/x-www-form-urlencoded", "multipart/form-data"):
+        return errors(
+            fmt,
+            400,
+            f"the body is {content_type}; GeoReport v2 sends it form-encoded "
+            "(Content-Type: application/x-www-form-urlencoded), e.g. api_key=…&service_code=…&lat=…&long=…",
+        )
     try:
         form = await request.form()
     except Exception:

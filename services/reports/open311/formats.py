@@ -60,11 +60,14 @@ def _fill(element: ET.Element, value: Any) -> None:
             element.text = text
 
 
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
 def to_xml(root: str, value: Any) -> bytes:
+    """The document with the declaration as the specification's examples write it (double quotes, UTF-8)."""
     element = ET.Element(root)
     _fill(element, value)
-    body: bytes = ET.tostring(element, encoding="utf-8", xml_declaration=True)
-    return body
+    return XML_DECLARATION + ET.tostring(element, encoding="unicode").encode()
 
 
 def _json_default(value: Any) -> Any:

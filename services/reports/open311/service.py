@@ -17,11 +17,13 @@ from services.reports.reports.categories import CATEGORIES, Category
 from services.reports.reports.lifecycle import OPEN_STATUSES
 from services.reports.reports.models import Report
 from services.reports.streets.api import middle_point
+from streetcare.core.mail import FALLBACK_LANGUAGE, language_from_accept, normalise_language
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 AGENCY = "Streetcare city street cleaning"
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
+MAX_DESCRIPTION = 4000  # characters, as the specification limits `description`
 CHANGESET = datetime(2026, 11, 23, tzinfo=UTC)  # when the service list last changed
 
 
@@ -36,11 +38,18 @@ def service_notice(category: Category) -> str:
     return f"We aim to respond within {category.response_working_days} working day(s)."
 
 
-def service_item(category: Category) -> dict[str, Any]:
+def requested_language(params: dict[str, str], accept_language: str | None) -> str:
+    """`locale` (as common Open311 servers take it) first, then `Accept-Language`; English otherwise."""
+    if params.get("locale"):
+        return normalise_language(params["locale"])
+    return language_from_accept(accept_language) or FALLBACK_LANGUAGE
+
+
+def service_item(category: Category, language: str = FALLBACK_LANGUAGE) -> dict[str, Any]:
     return {
         "service_code": category.code,
-        "service_name": category.name_en,
-        "description": category.description,
+        "service_name": category.name_in(language),
+        "description": category.description_in(language),
         "metadata": bool(category.attributes),
         "type": "realtime",
         "keywords": ",".join(category.keywords),
@@ -116,9 +125,8 @@ def parse_request_query(params: dict[str, str], now: datetime) -> RequestQuery:
             ids = [int(part) for part in params["service_request_id"].split(",") if part.strip()]
         except ValueError:
             raise Open311Error(400, "service_request_id must be one or more numbers, comma delimited") from None
+    # an unknown code matches no request: an empty list, not 404 (that is for an unknown jurisdiction)
     codes = [code.strip() for code in params.get("service_code", "").split(",") if code.strip()]
-    for code in codes:
-        category_or_404(code)
     statuses = [s.strip().lower() for s in params.get("status", "").split(",") if s.strip()]
     if any(s not in ("open", "closed") for s in statuses):
         raise Open311Error(400, "status must be open or closed (or both, comma delimited)")
@@ -188,6 +196,26 @@ def request_item(
             {"datetime": h.at, "type": "status", "summary": h.status, "description": h.note} for h in history
         ]
     return item
+
+
+def check_jurisdiction(params: dict[str, str], configured: str) -> None:
+    """`jurisdiction_id` is optional here (one city per endpoint); when sent it must be this city's."""
+    given = (params.get("jurisdiction_id") or "").strip()
+    if given and configured and given.lower() != configured.lower():
+        raise Open311Error(404, f"jurisdiction_id {given!r} is not served here; this endpoint serves {configured!r}")
+
+
+def street_by_id(session: Session, address_id: str) -> tuple[float, float]:
+    """`address_id` names a street of the registry (its id, as `GET /api/v1/reports/streets` lists them)."""
+    row = None
+    if address_id.strip().isdigit():
+        row = session.execute(
+            select(StreetCopy.coordinates).where(StreetCopy.street_id == int(address_id.strip()))
+        ).first()
+    if row is None:
+        raise Open311Error(400, f"address_id {address_id!r} is not a street id here; send lat and long instead")
+    lon, lat = middle_point(row[0])
+    return lat, lon
 
 
 def street_by_address(session: Session, address: str) -> tuple[float, float, str]:

@@ -1,46 +1,25 @@
-"""Where photo files live: an interface, and the local-disk implementation used by default."""
+"""Where the reports service keeps photos: chosen by `REPORTS_PHOTO_STORAGE` (see streetcare.core.photo_storage)."""
 
 from __future__ import annotations
 
-import os
-import re
-import tempfile
-from pathlib import Path
-from typing import Protocol
+from services.reports.database import PhotoBlob
+from services.reports.settings import ReportsSettings
+from streetcare.core.photo_storage import LocalDiskStorage, PhotoStorage, PhotoStorageSettings, photo_storage
+from streetcare.core.runtime import ServiceRuntime
 
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-
-
-class PhotoStorage(Protocol):
-    def save(self, name: str, data: bytes) -> None: ...
-
-    def load(self, name: str) -> bytes | None: ...
-
-    def delete(self, name: str) -> None: ...
+__all__ = ["LocalDiskStorage", "PhotoStorage", "storage_for"]
 
 
-class LocalDiskStorage:
-    """Files under one folder (`settings.photo_dir`, under `var/` by default)."""
-
-    def __init__(self, root: Path | str) -> None:
-        self.root = Path(root)
-
-    def _path(self, name: str) -> Path:
-        if not _SAFE_NAME.match(name) or name.startswith("."):
-            raise ValueError(f"unsafe photo file name {name!r}")
-        return self.root / name
-
-    def save(self, name: str, data: bytes) -> None:
-        path = self._path(name)
-        self.root.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.root, prefix=".upload-")
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        Path(temporary).replace(path)
-
-    def load(self, name: str) -> bytes | None:
-        path = self._path(name)
-        return path.read_bytes() if path.is_file() else None
-
-    def delete(self, name: str) -> None:
-        self._path(name).unlink(missing_ok=True)
+def storage_for(runtime: ServiceRuntime) -> PhotoStorage:
+    settings: ReportsSettings = runtime.settings
+    choice = PhotoStorageSettings(
+        backend=settings.photo_storage,
+        disk_dir=settings.photo_dir,
+        s3_bucket=settings.photo_s3_bucket,
+        s3_endpoint_url=settings.photo_s3_endpoint_url,
+        s3_region=settings.photo_s3_region,
+        s3_prefix=settings.photo_s3_prefix,
+        s3_access_key_id=settings.photo_s3_access_key_id,
+        s3_secret_access_key=settings.photo_s3_secret_access_key,
+    )
+    return photo_storage(choice, runtime.session_factory, PhotoBlob)

@@ -26,6 +26,7 @@ from services.reports.reports.schemas import (
     StatusChange,
 )
 from streetcare.core.auth import Principal, Role, require_roles
+from streetcare.core.mail import language_from_accept
 from streetcare.core.service_app import SessionDep, get_runtime
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -90,6 +91,7 @@ def file_report(
                 email=body.email,
                 attributes=dict(body.attributes),
                 photo_id=body.photo_id,
+                language=body.language or language_from_accept(request.headers.get("accept-language")) or "nl",
             ),
             notifier,
         )

@@ -56,6 +56,16 @@ class Category:
     keywords: tuple[str, ...] = ()
     attributes: tuple[Attribute, ...] = field(default_factory=tuple)
 
+    @property
+    def description_nl(self) -> str:
+        return DESCRIPTIONS_NL.get(self.code, self.description)
+
+    def name_in(self, language: str) -> str:
+        return self.name_nl if language == "nl" else self.name_en
+
+    def description_in(self, language: str) -> str:
+        return self.description_nl if language == "nl" else self.description
+
     def due_at(self, filed_at: datetime) -> datetime:
         """The response target: this many working days (Monday to Friday) after filing."""
         current, remaining = filed_at, self.response_working_days
@@ -80,6 +90,13 @@ class Category:
                 checked[attribute.code] = value
         return checked
 
+
+DESCRIPTIONS_NL = {
+    "litter": "Los zwerfafval op straat of stoep: blikjes, flessen, verpakkingen, peuken.",
+    "bulky_waste": "Meubels, matrassen, apparaten of zakken die op straat zijn gedumpt.",
+    "overflowing_bin": "Een openbare afvalbak die vol is of overloopt.",
+    "hazard": "Naalden, glasscherven, chemicaliën of ander afval waaraan iemand zich kan bezeren. Niet aanraken.",
+}
 
 CATEGORIES: dict[str, Category] = {
     c.code: c

@@ -36,6 +36,7 @@ class Report(Base):
     reporter_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     reporter_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     reporter_phone: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    reporter_language: Mapped[str] = mapped_column(String(5), default="nl", server_default="nl")  # for mail
     personal_data_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

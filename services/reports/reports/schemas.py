@@ -20,6 +20,9 @@ class ReportCreate(BaseModel):
         default_factory=dict, description="answers to the category's questions"
     )
     photo_id: str | None = Field(default=None, max_length=40, description="from POST /api/v1/reports/photos")
+    language: Literal["nl", "en"] | None = Field(
+        default=None, description="for the mail about this report (default: from Accept-Language, else nl)"
+    )
 
 
 class ReportCreated(BaseModel):

@@ -21,6 +21,7 @@ from services.reports.reports.lifecycle import OPEN_STATUSES, WITHDRAWING_STATUS
 from services.reports.reports.models import Report, ReportHistory
 from streetcare.core.errors import Conflict, NotFound, Unprocessable
 from streetcare.core.geo import haversine_m
+from streetcare.core.mail import normalise_language
 from streetcare.core.street_copy import StreetIndexCache, street_label, street_labels
 
 
@@ -39,6 +40,7 @@ class NewReport:
     media_url: str | None = None
     address: str | None = None
     api_client_id: int | None = None
+    language: str = "nl"  # the reporter's, for mail
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ def file_report(
         reporter_email=(new.email or None) and new.email.strip().lower(),
         reporter_name=new.name or None,
         reporter_phone=new.phone or None,
+        reporter_language=normalise_language(new.language),
         address=new.address,
         attributes=attributes or None,
         media_url=new.media_url,

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 from PIL import Image
+from smtp_catcher import smtp_catcher
 from sqlalchemy import text
 
 from services.reports import admin
@@ -24,6 +22,7 @@ from services.reports.settings import ReportsSettings
 from streetcare.core.auth import SERVICE_TOKEN_HEADER, Role, issue_token
 from streetcare.core.events import StreetChanged, new_event
 from streetcare.core.handlers import ServiceEventHandlers
+from streetcare.core.mail import caught_mail
 
 # Two parallel streets ~110 m apart in central Helsinki, and a third one far away.
 STREETS = [
@@ -54,16 +53,9 @@ class ReportsEnv:
         return [row[0] for row in self.sql("SELECT event_type FROM outbox ORDER BY created_at")]
 
     def mails(self) -> list[str]:
-        folder = Path(self.settings.mail_dir)
-        if not folder.exists():
-            return []
-        mails = []
-        for path in sorted(folder.glob("*.eml")):
-            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            assert isinstance(message, EmailMessage)
-            headers = "".join(f"{name}: {value}\n" for name, value in message.items())
-            mails.append(headers + "\n" + message.get_content())
-        return mails
+        """What the real SMTP server received, oldest first, as headers + body."""
+        caught = reversed(caught_mail(self.settings.mail_catcher_dir, limit=10_000))
+        return ["".join(f"{k}: {v}\n" for k, v in m.headers.items()) + "\n" + m.body for m in caught]
 
     def file(self, **overrides: Any) -> dict[str, Any]:
         body = {"category": "litter", "lat": ON_STREET_1[0], "lon": ON_STREET_1[1], "description": "cans"}
@@ -100,23 +92,27 @@ def jpeg_with_gps(size: tuple[int, int] = (640, 480)) -> bytes:
 
 
 def running_reports(migrated: dict[str, Any], tmp_path: Path) -> Iterator[ReportsEnv]:
-    """The reports service on the `migrated` database, three streets copied in, an Open311 key issued."""
-    settings = migrated["reports"].model_copy(
-        update={
-            "photo_dir": str(tmp_path / "photos"),
-            "mail_dir": str(tmp_path / "mail"),
-            "public_base_url": "https://streetcare.example",
-        }
-    )
-    service_events = make_events(lambda: settings)
-    for street_id, name, coordinates in STREETS:
-        service_events.consume(street_event(street_id, name, coordinates))
-    api_key = admin.ensure_api_client("test app", settings=settings)
-    try:
-        with TestClient(create_app(settings), headers={SERVICE_TOKEN_HEADER: settings.service_token}) as client:
-            yield ReportsEnv(settings, client, service_events, api_key)
-    finally:
-        service_events.close()
+    """The reports service on the `migrated` database, three streets copied in, an Open311 key issued,
+    mail delivered to a real SMTP server (aiosmtpd) in the committing thread."""
+    with smtp_catcher(tmp_path / "caught") as catcher:
+        settings = migrated["reports"].model_copy(
+            update={
+                "photo_dir": str(tmp_path / "photos"),
+                "smtp_url": catcher.url,
+                "mail_catcher_dir": str(catcher.maildir),
+                "mail_deliver_inline": True,
+                "public_base_url": "https://streetcare.example",
+            }
+        )
+        service_events = make_events(lambda: settings)
+        for street_id, name, coordinates in STREETS:
+            service_events.consume(street_event(street_id, name, coordinates))
+        api_key = admin.ensure_api_client("test app", settings=settings)
+        try:
+            with TestClient(create_app(settings), headers={SERVICE_TOKEN_HEADER: settings.service_token}) as client:
+                yield ReportsEnv(settings, client, service_events, api_key)
+        finally:
+            service_events.close()
 
 
 def set_report(env: ReportsEnv, report_id: int, **values: datetime | None) -> None:

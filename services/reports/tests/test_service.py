@@ -151,7 +151,7 @@ def test_visit_completed_resolves_cleanable_reports_and_tells_the_reporter(repor
         return str(reports_env.client.get(f"/api/v1/reports/track/{report['tracking_token']}").json()["status"])
 
     assert (state(litter), state(bulky), state(other_street)) == ("resolved", "open", "open")
-    resolved_mails = [m for m in reports_env.mails() if "cleaned it up" in m]
+    resolved_mails = [m for m in reports_env.mails() if "opgeruimd" in m]  # in the reporter's language: nl by default
     assert len(resolved_mails) == 1
     assert "To: resident@example.org" in resolved_mails[0]
     assert litter["tracking_token"] in resolved_mails[0]

@@ -1,4 +1,6 @@
-"""The demo mailbox: only in demo mode, so a reset link can be followed without a mail server."""
+"""The demo mailbox: only in demo mode, so a reset link can be followed without a mail server.
+
+It reads what `make run`'s local SMTP catcher (aiosmtpd) received, and the mail still written to files."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from services.volunteers.mail.schemas import MailOut
 from services.volunteers.web import mailer
 from streetcare.core.errors import NotFound
+from streetcare.core.mail import caught_mail
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["mail"])
 
@@ -17,7 +20,11 @@ router = APIRouter(prefix="/api/v1/volunteers", tags=["mail"])
 def demo_mailbox(request: Request, to: Annotated[str, Query(min_length=3, max_length=254)]) -> list[MailOut]:
     if not request.app.state.settings.demo_mode:
         raise NotFound("the demo mailbox exists only in demo mode")
-    return [
+    # what the local SMTP catcher caught (every service's mail), and the mail still written to files
+    caught = caught_mail(request.app.state.settings.mail_catcher_dir, to=to, limit=20)
+    found = [MailOut(id=m.id, to=m.to, subject=m.subject, body=m.body, sent_at=m.sent_at) for m in caught]
+    found += [
         MailOut(id=m.id, to=m.to, subject=m.subject, body=m.body, sent_at=m.sent_at)
         for m in mailer(request).messages(to=to, limit=20)
     ]
+    return sorted(found, key=lambda m: m.sent_at, reverse=True)[:20]

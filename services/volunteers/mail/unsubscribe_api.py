@@ -1,0 +1,21 @@
+"""The unsubscribe link in the volunteers service's mail."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from services.volunteers.mail.outbox import KINDS, UNSUBSCRIBE_PATH, outbox_for
+from streetcare.core.mail import MailOutbox
+from streetcare.core.mail_api import unsubscribe_router
+from streetcare.core.service_app import get_runtime
+
+
+def _outbox(request: Request) -> MailOutbox:
+    return outbox_for(get_runtime(request))
+
+
+def _secret(request: Request) -> str:
+    return str(get_runtime(request).settings.token_secret)
+
+
+router = unsubscribe_router(UNSUBSCRIBE_PATH, KINDS, _outbox, _secret)
