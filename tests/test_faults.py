@@ -32,7 +32,8 @@ from streetcare.testing import Stack
 
 REPLAN_LOCK_KEY = "streetcare:scheduling:replan-lock:"  # scheduling's per-day re-plan lock
 
-pytestmark = [pytest.mark.stack, pytest.mark.slow, pytest.mark.xdist_group("faults")]
+# a cold stack on a busy 2-core machine may take minutes to start: more than the default 300 s
+pytestmark = [pytest.mark.stack, pytest.mark.slow, pytest.mark.xdist_group("faults"), pytest.mark.timeout(1800)]
 
 LOAD_SECONDS_MAX = 150
 LOAD_REQUESTS_MAX = 600  # bounded: a few hundred requests on loopback
