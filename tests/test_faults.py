@@ -237,7 +237,7 @@ def test_nothing_accepted_is_lost_through_faults(fault_stack: Stack) -> None:
     try:
         time.sleep(2)
         faults.append(kill_and_wait_for_restart(stack, "worker"))
-        day = wait_for(lambda: replan_running(stack), timeout=120, interval=0.05, message="a re-plan to kill")
+        day = wait_for(lambda: replan_running(stack), timeout=300, interval=0.05, message="a re-plan to kill")
         killed_at = datetime.now(UTC)
         faults.append(kill_and_wait_for_restart(stack, "planner") + f" (mid re-plan of {day})")
         faults.append(kill_and_wait_for_restart(stack, "reports"))
