@@ -233,7 +233,7 @@ def _run_stack(
         for service in ("reports", "volunteers"):
             wait_for(
                 lambda s=service: count_rows(urls[s], "street_copies") >= result.created,
-                timeout=60,
+                timeout=300,
                 message=f"{service} to copy the street registry",
             )
         yield running

@@ -316,7 +316,7 @@ class Stack:
             self.stop()
             raise
 
-    def wait_ready(self, names: list[str], timeout: float = 300.0) -> None:
+    def wait_ready(self, names: list[str], timeout: float = 900.0) -> None:
         deadline = time.monotonic() + timeout
         for name in names:
             while True:

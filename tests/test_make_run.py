@@ -27,7 +27,7 @@ from conftest import wait_for
 from streetcare.core.settings import REPO_ROOT
 from streetcare.local import DEFAULT_PORTS, Supervisor, free_port, process_alive
 
-pytestmark = [pytest.mark.stack, pytest.mark.slow, pytest.mark.xdist_group("make-run")]
+pytestmark = [pytest.mark.stack, pytest.mark.slow, pytest.mark.xdist_group("make-run"), pytest.mark.timeout(1800)]
 
 READY_TIMEOUT_S = 900  # a cold start on a busy 2-core machine; the figure is printed
 README_SPOT = (60.166012, 24.94392)  # the README's first-slice report
