@@ -64,6 +64,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         service: CircuitBreaker(settings.breaker_failure_threshold, settings.breaker_cooldown_seconds)
         for service in PROXIED_SERVICES
     }
+    app.add_middleware(routes.PathGuardMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, tile_origin=_origin(settings.map_tile_url))
     app.add_middleware(MetricsMiddleware, service="gateway")
     app.add_middleware(CorrelationIdMiddleware)

@@ -44,7 +44,11 @@ def _trusted(address: str, networks: tuple[Network, ...]) -> bool:
 
 
 def client_ip(request: Request) -> str:
-    peer = request.client.host if request.client else "unknown"
+    peer, port = (request.client.host, request.client.port) if request.client else ("unknown", 0)
+    if port == 0 and "x-forwarded-for" in request.headers:
+        # the server already replaced the peer with a forwarded address (uvicorn without
+        # --no-proxy-headers): the real peer is lost, so count all such callers as one
+        return "unverified-forwarded"
     networks = parse_networks(request.app.state.settings.trusted_proxies)
     if not networks or not _trusted(peer, networks):
         return peer

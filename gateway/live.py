@@ -109,11 +109,8 @@ async def plan_events(
 ) -> AsyncIterator[dict[str, Any]]:
     try:
         yield {"event": "ready", "data": "{}"}
-        while not await request.is_disconnected():
-            try:
-                yield await asyncio.wait_for(queue.get(), timeout=1.0)
-            except TimeoutError:
-                continue
+        while True:  # sse-starlette cancels this generator when the client goes away
+            yield await queue.get()
     finally:
         broadcaster.close_stream(principal.subject, queue)
 

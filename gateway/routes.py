@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, unquote_to_bytes
 
 import httpx
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from streetcare.core.auth import SERVICE_TOKEN_HEADER
 
@@ -144,3 +146,21 @@ class RouteTables:
             raise RouteTableUnavailable("its route table cannot be read") from exc
         self.tables[service] = fresh
         return fresh
+
+
+class PathGuardMiddleware:
+    """Refuses an unforwardable path with 400 before routing: a decoded newline, for one, makes
+    the router's own match fail with a bare 404 that does not say what is wrong."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            try:
+                clean_path(scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape"))
+            except PathRefused as refused:
+                response = JSONResponse({"detail": f"this request cannot be forwarded: {refused}"}, status_code=400)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

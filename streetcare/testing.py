@@ -204,6 +204,7 @@ class Stack:
                 *uvicorn,
                 app,
                 "--factory",
+                "--no-proxy-headers",  # only the gateway decides whose X-Forwarded-For to believe
                 "--host",
                 "127.0.0.1",
                 "--port",
