@@ -12,7 +12,6 @@ from services.volunteers.streets.schemas import Adopter, LatLon, StreetOut
 from services.volunteers.teams.models import Team
 from streetcare.core.street_copy import StreetIndexCache
 
-
 ANONYMOUS_ADOPTER = "a volunteer"
 
 
