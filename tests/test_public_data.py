@@ -91,3 +91,22 @@ def test_every_xml_answer_parses_whatever_text_came_in(reports_env: ReportsEnv, 
     ):
         answer = reports_env.client.get(path, params=params)
         SafeET.fromstring(answer.content)  # raises ParseError on a forbidden character
+
+
+def test_a_403_to_a_stranger_does_not_name_the_team(volunteers_app: VolunteersApp) -> None:
+    app = volunteers_app
+    founder, stranger = app.sign_up("Founder"), app.sign_up("Stranger")
+    team = app.client.post("/api/v1/volunteers/teams", json={"name": "Secret Garden Club"}, headers=founder.headers)
+    assert team.status_code == 201, team.text
+    team_id = team.json()["id"]
+    for answer in (
+        app.client.get(f"/api/v1/volunteers/teams/{team_id}", headers=stranger.headers),
+        app.client.get(f"/api/v1/volunteers/impact/teams/{team_id}", headers=stranger.headers),
+        app.client.post(
+            "/api/v1/volunteers/adoptions",
+            json={"street_id": 1, "rhythm": "weekly", "team_id": team_id},
+            headers=stranger.headers,
+        ),
+    ):
+        assert answer.status_code == 403, answer.text
+        assert "Secret Garden" not in answer.text
