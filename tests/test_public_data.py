@@ -80,7 +80,7 @@ def test_every_xml_answer_parses_whatever_text_came_in(reports_env: ReportsEnv, 
     lat, lon = ON_STREET_1
     by_json = reports_env.client.post(
         "/api/v1/reports/reports",
-        json={"category": "litter", "lat": lat, "lon": lon, "description": text, "attributes": {"note": text}},
+        json={"category": "litter", "lat": lat, "lon": lon, "description": text},
     )
     assert by_json.status_code in (200, 201), by_json.text
     form_id = by_form.json()[0]["service_request_id"]
