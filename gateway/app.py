@@ -44,9 +44,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.http = upstream.make_client(settings)
         # sessions, logout and readiness: a pool of their own that live streams cannot take
-        app.state.redis = aioredis.Redis.from_url(
-            settings.redis_url, socket_timeout=2, socket_connect_timeout=2, max_connections=settings.redis_pool_size
+        # a blocking pool: a burst waits a moment for a connection instead of failing closed with 503
+        pool = aioredis.BlockingConnectionPool.from_url(
+            settings.redis_url,
+            max_connections=settings.redis_pool_size,
+            timeout=5,
+            socket_timeout=2,
+            socket_connect_timeout=2,
         )
+        app.state.redis = aioredis.Redis(connection_pool=pool)
         app.state.limiter = RateLimiter(settings.redis_url, pool_size=settings.redis_pool_size)
         app.state.route_tables = routes.RouteTables(settings.upstreams(), settings.service_token)
         app.state.live = live.PlanBroadcaster(settings)

@@ -13,6 +13,7 @@ import math
 import time
 from dataclasses import dataclass
 
+import redis.asyncio as aioredis
 import structlog
 from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.aio.storage import RedisStorage
@@ -78,13 +79,10 @@ class RateLimiter:
     connections that counting needs."""
 
     def __init__(self, redis_url: str, *, pool_size: int = 32) -> None:
-        self.storage = RedisStorage(
-            "async+" + redis_url,
-            implementation="redispy",
-            max_connections=pool_size,
-            socket_timeout=2,
-            socket_connect_timeout=2,
+        pool = aioredis.BlockingConnectionPool.from_url(
+            redis_url, max_connections=pool_size, timeout=5, socket_timeout=2, socket_connect_timeout=2
         )
+        self.storage = RedisStorage("async+" + redis_url, implementation="redispy", connection_pool=pool)  # type: ignore[arg-type]  # **options is typed narrowly
         self.strategy = MovingWindowRateLimiter(self.storage)
 
     async def hit(self, limit: RateLimit, client_key: str) -> int | None:
