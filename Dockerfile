@@ -48,4 +48,4 @@ EXPOSE 8000 8101 8102 8103 8104
 # No HEALTHCHECK here: one image runs HTTP processes, the worker, beat and one-off migrations;
 # docker-compose.yml and deploy/k8s define the right check for each.
 
-CMD ["sh", "-c", "exec uvicorn gateway.app:create_app --factory --host \"$HOST\" --port 8000"]
+CMD ["sh", "-c", "exec uvicorn gateway.app:create_app --factory --no-proxy-headers --host \"$HOST\" --port 8000"]

@@ -6,12 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import redis.asyncio as aioredis
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.middleware.gzip import GZipMiddleware
 
-from gateway import auth, live, upstream
-from gateway.security import CircuitBreaker, RateLimit, RateLimiter, SecurityHeadersMiddleware
+from gateway import auth, live, ratelimits, routes, upstream
+from gateway.identity import verified_principal
+from gateway.security import CircuitBreaker, RateLimiter, SecurityHeadersMiddleware
 from gateway.settings import GatewaySettings
 from gateway.web_assets import WEB_DIR, mount_web_assets
 from streetcare.core.logs import CorrelationIdMiddleware, configure_logging
@@ -41,12 +42,25 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.http = upstream.make_client(settings)
-        app.state.redis = aioredis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
-        app.state.limiter = RateLimiter(app.state.redis)
+        # sessions, logout and readiness: a pool of their own that live streams cannot take
+        # a blocking pool: a burst waits a moment for a connection instead of failing closed with 503
+        pool = aioredis.BlockingConnectionPool.from_url(
+            settings.redis_url,
+            max_connections=settings.redis_pool_size,
+            timeout=5,
+            socket_timeout=2,
+            socket_connect_timeout=2,
+        )
+        app.state.redis = aioredis.Redis(connection_pool=pool)
+        app.state.limiter = RateLimiter(settings.redis_url, pool_size=settings.redis_pool_size)
+        app.state.route_tables = routes.RouteTables(settings.upstreams(), settings.service_token)
+        app.state.live = live.PlanBroadcaster(settings)
         try:
             yield
         finally:
+            await app.state.live.close()
             await app.state.http.aclose()
+            await app.state.limiter.close()
             await app.state.redis.aclose()
 
     app = FastAPI(title="Streetcare", version="1.0.0", lifespan=lifespan)
@@ -56,13 +70,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         for service in PROXIED_SERVICES
     }
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(routes.PathGuardMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, tile_origin=_origin(settings.map_tile_url))
     app.add_middleware(MetricsMiddleware, service="gateway")
     app.add_middleware(CorrelationIdMiddleware)
     app.include_router(auth.router)
     app.include_router(live.router)
-    anonymous_writes = RateLimit(settings.rate_limit_anonymous_writes_per_minute, "anonymous-writes")
-    all_requests = RateLimit(settings.rate_limit_requests_per_minute, "requests")
+    limits = ratelimits.GatewayLimits.from_settings(settings)
+    app.state.limits = limits
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -90,7 +105,18 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def prometheus_metrics() -> Response:
         return metrics_response()
 
-    async def _proxy(request: Request, service: str, path: str) -> Response:
+    async def _proxy(request: Request, service: str, prefix: str) -> Response:
+        try:
+            segments = routes.clean_path(request.scope.get("raw_path") or request.url.path.encode())
+            routes.check_query(request.scope.get("query_string", b""))
+            routes.check_header_values(
+                [(k, v) for k, v in request.headers.raw if k.decode("latin-1").lower() not in upstream.HOP_BY_HOP]
+            )
+        except routes.PathRefused as refused:
+            return JSONResponse({"detail": f"this request cannot be forwarded: {refused}"}, status_code=400)
+        path = routes.encode_path(segments)
+        if not path.startswith(prefix):
+            return not_found(path)
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
             return JSONResponse(
@@ -107,11 +133,35 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         body = await _read_capped(request, settings.max_body_bytes)
         if body is None:
             return JSONResponse({"detail": "the request body is too large"}, status_code=413)
-        limited = await _check_rate_limits(request, anonymous_writes, all_requests)
+        try:
+            principal = await verified_principal(request)
+        except HTTPException as refused:
+            return JSONResponse({"detail": refused.detail}, status_code=refused.status_code, headers=refused.headers)
+        api_key = ratelimits.open311_api_key(request, path, body)
+        limited = await ratelimits.check(request, limits, principal, path, api_key)
         if limited is not None:
             return limited
         breaker = request.app.state.breakers[service]
-        return await upstream.forward(request, request.app.state.http, settings, breaker, service, path, body)
+        if not breaker.allow():
+            return upstream.unavailable(service, "it failed repeatedly just now", retry_after=breaker.retry_after())
+        try:
+            table = await request.app.state.route_tables.table(request.app.state.http, service)
+        except routes.RouteTableUnavailable as exc:
+            breaker.record_failure()
+            return upstream.unavailable(service, str(exc))
+        allowed = table.methods_for("/".join(["", *segments]))
+        if allowed is None:
+            return not_found(path)
+        if request.method not in allowed:
+            return JSONResponse(
+                {"detail": f"{request.method} is not allowed here; use {', '.join(sorted(allowed))}"},
+                status_code=405,
+                headers={"Allow": ", ".join(sorted(allowed))},
+            )
+        answer = await upstream.forward(request, request.app.state.http, settings, breaker, service, path, body)
+        if api_key is not None and answer.status_code == 403:
+            await ratelimits.count_rejected_key(request, limits)
+        return answer
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -122,11 +172,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 {"detail": f"no API named {service!r}; the APIs are {', '.join(PROXIED_SERVICES)} and auth"},
                 status_code=404,
             )
-        return await _proxy(request, service, f"/api/v1/{service}/{path}")
+        return await _proxy(request, service, f"/api/v1/{service}/")
 
     @app.api_route("/open311/v2/{path:path}", methods=["GET", "POST"], include_in_schema=False)
     async def open311_proxy(path: str, request: Request) -> Response:
-        return await _proxy(request, "reports", f"/open311/v2/{path}")
+        return await _proxy(request, "reports", "/open311/v2/")
 
     for route, filename in PAGES.items():
         if not (WEB_DIR / filename).exists():
@@ -144,26 +194,8 @@ def _origin(url: str) -> str:
     return f"{scheme}://{host}"
 
 
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-async def _check_rate_limits(request: Request, anonymous_writes: RateLimit, all_requests: RateLimit) -> Response | None:
-    limiter: RateLimiter = request.app.state.limiter
-    has_token = request.headers.get("authorization", "").lower().startswith("bearer ")
-    client_key = request.headers.get("authorization", "") if has_token else client_ip(request)
-    checks = [(all_requests, client_key)]
-    if request.method == "POST" and not has_token:
-        checks.append((anonymous_writes, client_ip(request)))
-    for limit, key in checks:
-        wait = await limiter.hit(limit, key)
-        if wait is not None:
-            return JSONResponse(
-                {"detail": f"too many requests; try again in {wait} seconds"},
-                status_code=429,
-                headers={"Retry-After": str(wait)},
-            )
-    return None
+def not_found(path: str) -> JSONResponse:
+    return JSONResponse({"detail": f"{path} is not a public API route"}, status_code=404)
 
 
 def _page(filename: str):  # type: ignore[no-untyped-def]

@@ -7,18 +7,24 @@ from typing import Annotated
 
 import httpx
 import redis.asyncio as aioredis
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from gateway.security import RateLimit, RateLimiter
+from gateway.ratelimits import check_password_attempt
 from gateway.settings import GatewaySettings
 from streetcare.core.auth import (
+    INTERNAL_CALLER_HEADER,
     SERVICE_TOKEN_HEADER,
+    InternalCaller,
     InvalidToken,
     Role,
     bearer_token,
     decode_token,
+    end_all_sessions_command,
+    internal_caller_credential,
     issue_token,
+    session_store_unavailable,
 )
 from streetcare.core.runtime_keys import REVOKED_TOKEN_PREFIX
 
@@ -49,24 +55,22 @@ def settings_dep(request: Request) -> GatewaySettings:
 @router.post("/login", response_model=LoginResponse)
 async def login(
     body: LoginRequest, request: Request, settings: Annotated[GatewaySettings, Depends(settings_dep)]
-) -> LoginResponse:
-    limiter: RateLimiter = request.app.state.limiter
-    ip = request.client.host if request.client else "unknown"
-    wait = await limiter.hit(RateLimit(settings.rate_limit_login_per_minute, "login"), ip)
-    if wait is not None:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            f"too many login attempts; try again in {wait} seconds",
-            headers={"Retry-After": str(wait)},
-        )
+) -> LoginResponse | JSONResponse:
+    refused = await check_password_attempt(request, request.app.state.limits, "email:" + body.email.strip().lower())
+    if refused is not None:
+        return refused
     client: httpx.AsyncClient = request.app.state.http
     unreachable = []
+    login_credential = internal_caller_credential(settings.service_token, InternalCaller.GATEWAY_LOGIN)
     for service in ACCOUNT_OWNERS:
         try:
             answer = await client.post(
                 f"{settings.upstreams()[service]}/internal/auth/verify",
                 json={"email": body.email, "password": body.password},
-                headers={SERVICE_TOKEN_HEADER: settings.service_token},
+                headers={
+                    SERVICE_TOKEN_HEADER: settings.service_token,
+                    INTERNAL_CALLER_HEADER: login_credential,
+                },
             )
         except httpx.TransportError:
             unreachable.append(service)
@@ -89,14 +93,24 @@ async def login(
 
 
 @router.post("/logout", status_code=204)
-async def logout(request: Request, settings: Annotated[GatewaySettings, Depends(settings_dep)]) -> None:
+async def logout(request: Request, settings: Annotated[GatewaySettings, Depends(settings_dep)]) -> Response:
+    """Ends every session of the person (all devices), not only this token. Answers 503 when
+    Redis cannot store that, so nobody believes they logged out while the token still works."""
     token = bearer_token(request)
     if token is None:
-        return
+        return Response(status_code=204)
     try:
         principal = decode_token(token, settings.accepted_token_secrets)
     except InvalidToken:
-        return
+        return Response(status_code=204)
     redis: aioredis.Redis = request.app.state.redis
+    key, value, ttl = end_all_sessions_command(principal.subject, settings.token_ttl_seconds)
     remaining = max(1, principal.expires_at - int(time.time()))
-    await redis.set(REVOKED_TOKEN_PREFIX + principal.token_id, "1", ex=remaining)
+    try:
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.set(REVOKED_TOKEN_PREFIX + principal.token_id, "1", ex=remaining)
+            pipe.set(key, value, ex=ttl)
+            await pipe.execute()
+    except Exception:
+        raise session_store_unavailable() from None
+    return Response(status_code=204)

@@ -1,7 +1,7 @@
 """Security headers, per-client rate limits and a circuit breaker per upstream.
 
-Rate limits count in Redis (fixed one-minute windows per client key, which is the token's
-subject when there is one, else the IP), so every gateway replica shares them. The circuit
+Rate limits count in Redis with a moving one-minute window (the `limits` package), so every
+gateway replica shares them. The circuit
 breaker turns a dead service into an immediate 503 with Retry-After instead of a pile of
 requests waiting for a timeout.
 """
@@ -9,11 +9,15 @@ requests waiting for a timeout.
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 import structlog
+from limits import RateLimitItem, RateLimitItemPerMinute
+from limits.aio.storage import RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -59,29 +63,54 @@ class RateLimit:
     requests_per_minute: int
     scope: str
 
+    @property
+    def item(self) -> RateLimitItem:
+        return RateLimitItemPerMinute(self.requests_per_minute, namespace=f"streetcare:{self.scope}")
+
+
+class LimiterUnavailable(Exception):
+    """Redis could not count this request."""
+
 
 class RateLimiter:
-    """Fixed-window counters in Redis; if Redis is down the gateway lets requests through."""
+    """Moving-window counters in Redis (the `limits` package), shared by every gateway replica.
 
-    def __init__(self, redis: aioredis.Redis) -> None:
-        self.redis = redis
+    The storage has its own connection pool, so long-lived streams can never take the
+    connections that counting needs."""
+
+    def __init__(self, redis_url: str, *, pool_size: int = 32) -> None:
+        pool = aioredis.BlockingConnectionPool.from_url(
+            redis_url, max_connections=pool_size, timeout=5, socket_timeout=2, socket_connect_timeout=2
+        )
+        self.storage = RedisStorage("async+" + redis_url, implementation="redispy", connection_pool=pool)  # type: ignore[arg-type]  # **options is typed narrowly
+        self.strategy = MovingWindowRateLimiter(self.storage)
 
     async def hit(self, limit: RateLimit, client_key: str) -> int | None:
-        """Returns seconds to wait when over the limit, else None."""
-        window = int(time.time() // 60)
+        """Counts one request; returns seconds to wait when over the limit, else None.
+        Raises LimiterUnavailable when Redis cannot count (the caller decides: open or closed)."""
         digest = hashlib.sha256(client_key.encode()).hexdigest()[:24]
-        key = f"streetcare:ratelimit:{limit.scope}:{digest}:{window}"
         try:
-            async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.incr(key)
-                pipe.expire(key, 61)
-                count, _ = await pipe.execute()
-        except aioredis.RedisError as exc:
-            log.warning("ratelimit.redis_unavailable", error=str(exc))
-            return None
-        if int(count) > limit.requests_per_minute:
-            return 60 - int(time.time()) % 60
-        return None
+            if await self.strategy.hit(limit.item, digest):
+                return None
+            stats = await self.strategy.get_window_stats(limit.item, digest)
+        except Exception as exc:
+            log.warning("ratelimit.redis_unavailable", scope=limit.scope, error=str(exc))
+            raise LimiterUnavailable(str(exc)) from exc
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+    async def used_up(self, limit: RateLimit, client_key: str) -> bool:
+        """Whether the allowance is used up, without counting a request."""
+        digest = hashlib.sha256(client_key.encode()).hexdigest()[:24]
+        try:
+            return not await self.strategy.test(limit.item, digest)
+        except Exception as exc:
+            raise LimiterUnavailable(str(exc)) from exc
+
+    async def close(self) -> None:
+        bridge = getattr(self.storage, "bridge", None)
+        storage = getattr(bridge, "storage", None)
+        if storage is not None:
+            await storage.aclose()
 
 
 @dataclass

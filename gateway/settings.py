@@ -21,8 +21,17 @@ class GatewaySettings(ProcessSettings):
     max_connections: int = 200
     max_body_bytes: int = 12 * 1024 * 1024
     rate_limit_login_per_minute: int = 20
+    rate_limit_password_checks_per_account_per_minute: int = 10
     rate_limit_anonymous_writes_per_minute: int = 60
+    rate_limit_user_writes_per_minute: int = 120
+    rate_limit_address_writes_per_minute: int = 600
+    rate_limit_open311_key_per_minute: int = 300
     rate_limit_requests_per_minute: int = 1200
+    # addresses or CIDR blocks of reverse proxies whose X-Forwarded-For is believed (comma-separated)
+    trusted_proxies: str = ""
+    redis_pool_size: int = 32
+    live_streams_per_user: int = 3
+    live_streams_total: int = 500
     breaker_failure_threshold: int = 5
     breaker_cooldown_seconds: float = 10.0
     map_tile_url: str = ""

@@ -12,9 +12,10 @@ from httpx_aiohttp import AiohttpTransport
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from gateway.identity import client_ip
 from gateway.security import CircuitBreaker
 from gateway.settings import GatewaySettings
-from streetcare.core.auth import SERVICE_TOKEN_HEADER
+from streetcare.core.auth import INTERNAL_CALLER_HEADER, SERVICE_TOKEN_HEADER
 from streetcare.core.logs import CORRELATION_HEADER, current_correlation_id
 
 HOP_BY_HOP = frozenset(
@@ -30,6 +31,8 @@ HOP_BY_HOP = frozenset(
         "host",
         "content-length",
         SERVICE_TOKEN_HEADER,
+        INTERNAL_CALLER_HEADER,
+        "x-forwarded-for",
     }
 )
 RESPONSE_DROP = frozenset(
@@ -73,16 +76,13 @@ async def forward(
     correlation_id = current_correlation_id()
     if correlation_id:
         headers[CORRELATION_HEADER] = correlation_id
-    client_host = request.client.host if request.client else ""
-    headers["x-forwarded-for"] = client_host
+    headers["x-forwarded-for"] = client_ip(request)
+    url = httpx.URL(f"{base}{path}")
+    query = request.scope.get("query_string", b"")
+    if query:
+        url = url.copy_with(query=query)
     try:
-        upstream = await client.request(
-            request.method,
-            f"{base}{path}",
-            params=request.url.query or None,
-            content=body,
-            headers=headers,
-        )
+        upstream = await client.request(request.method, url, content=body, headers=headers)
     except httpx.TimeoutException:
         breaker.record_failure()
         return unavailable(service, "it did not answer in time")

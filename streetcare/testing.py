@@ -252,6 +252,11 @@ def base_environment(redis_url: str, database_urls: dict[str, str], workdir: Pat
         "GATEWAY_RATE_LIMIT_LOGIN_PER_MINUTE": "100000",
         "GATEWAY_RATE_LIMIT_ANONYMOUS_WRITES_PER_MINUTE": "100000",
         "GATEWAY_RATE_LIMIT_REQUESTS_PER_MINUTE": "1000000",
+        "GATEWAY_RATE_LIMIT_PASSWORD_CHECKS_PER_ACCOUNT_PER_MINUTE": "100000",
+        "GATEWAY_RATE_LIMIT_USER_WRITES_PER_MINUTE": "100000",
+        "GATEWAY_RATE_LIMIT_ADDRESS_WRITES_PER_MINUTE": "100000",
+        "GATEWAY_RATE_LIMIT_OPEN311_KEY_PER_MINUTE": "100000",
+        "GATEWAY_LIVE_STREAMS_PER_USER": "50",
         "WORKERS_BEAT_SCHEDULE_FILE": str(workdir / "celerybeat-schedule"),
         "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
     }

@@ -3,11 +3,17 @@
 The gateway issues a user token after the owning service verified the password; every service
 verifies that token itself (it never trusts a bare header). Calls between processes carry the
 service credential in `X-Service-Token`, so a service is not usable by someone who merely
-reaches its port.
+reaches its port. Internal routes (password checks) further need the credential of the one
+caller role allowed to make them, which the gateway never forwards on a user's behalf.
+
+Sessions end in Redis: a logged-out token id is listed until it expires, and "end all of this
+person's sessions" (logout, password reset, account deletion) stores a cut-off time per subject.
+Both checks fail closed: when Redis cannot be asked, a request with a token gets 503.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import time
 import uuid
@@ -20,6 +26,8 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, HTTPException, Request, status
+
+from streetcare.core.runtime_keys import REVOKED_TOKEN_PREFIX, SESSIONS_ENDED_PREFIX
 
 TOKEN_ALGORITHM = "HS256"
 TOKEN_ISSUER = "streetcare-gateway"
@@ -56,6 +64,7 @@ class Principal:
     role: Role
     token_id: str
     expires_at: int
+    issued_at_ms: int = 0
 
     @property
     def account_id(self) -> int:
@@ -66,12 +75,14 @@ class Principal:
 
 
 def issue_token(secret: str, subject: str, role: Role, ttl_seconds: int) -> tuple[str, int]:
-    now = int(time.time())
+    now_ms = int(time.time() * 1000)
+    now = now_ms // 1000
     expires_at = now + ttl_seconds
     claims = {
         "sub": subject,
         "role": role.value,
         "iat": now,
+        "iat_ms": now_ms,
         "exp": expires_at,
         "iss": TOKEN_ISSUER,
         "jti": uuid.uuid4().hex,
@@ -99,6 +110,7 @@ def decode_token(token: str, secrets: list[str]) -> Principal:
                 role=Role(claims["role"]),
                 token_id=str(claims["jti"]),
                 expires_at=int(claims["exp"]),
+                issued_at_ms=int(claims.get("iat_ms") or int(claims.get("iat") or 0) * 1000),
             )
         except (jwt.InvalidTokenError, ValueError) as exc:
             last_error = exc
@@ -107,6 +119,33 @@ def decode_token(token: str, secrets: list[str]) -> Principal:
 
 def service_token_matches(expected: str, given: str | None) -> bool:
     return bool(given) and hmac.compare_digest(expected.encode(), (given or "").encode())
+
+
+INTERNAL_CALLER_HEADER = "x-internal-caller"
+
+
+class InternalCaller(StrEnum):
+    """Who may call a service's /internal routes. The gateway's login may check passwords;
+    nothing the gateway forwards for a user carries this credential."""
+
+    GATEWAY_LOGIN = "gateway-login"
+
+
+def internal_caller_credential(service_token: str, caller: InternalCaller) -> str:
+    digest = hmac.new(service_token.encode(), f"internal-caller:{caller.value}".encode(), hashlib.sha256)
+    return f"{caller.value}:{digest.hexdigest()}"
+
+
+def require_internal_caller(*callers: InternalCaller) -> Callable[[Request], None]:
+    def dependency(request: Request) -> None:
+        given = request.headers.get(INTERNAL_CALLER_HEADER, "")
+        service_token = request.app.state.settings.service_token
+        for caller in callers:
+            if hmac.compare_digest(given.encode(), internal_caller_credential(service_token, caller).encode()):
+                return
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this internal route is not for this caller")
+
+    return dependency
 
 
 def bearer_token(request: Request) -> str | None:
@@ -134,13 +173,71 @@ def optional_principal(request: Request) -> Principal | None:
             headers={"WWW-Authenticate": "Bearer"},
         ) from None
     revoked = getattr(request.app.state, "token_revoked", None)
-    if revoked is not None and revoked(principal.token_id):
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "this session was logged out; log in again",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+    try:
+        ended = revoked is not None and revoked(principal)
+    except SessionStoreUnavailable:
+        raise session_store_unavailable() from None
+    if ended:
+        raise session_ended()
     return principal
+
+
+class SessionStoreUnavailable(Exception):
+    """Redis could not be asked whether a session ended: the request must not go on."""
+
+
+def session_store_unavailable() -> HTTPException:
+    return HTTPException(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        "sessions cannot be checked right now; try again in a few seconds",
+        headers={"Retry-After": "5"},
+    )
+
+
+def session_ended() -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        "this session has ended (logged out, or the password changed); log in again",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def revocation_keys(principal: Principal) -> list[str]:
+    """The two Redis keys that can end this token: its own id, and its person's cut-off."""
+    return [REVOKED_TOKEN_PREFIX + principal.token_id, SESSIONS_ENDED_PREFIX + principal.subject]
+
+
+def is_ended(principal: Principal, values: list[Any]) -> bool:
+    """Given the values of `revocation_keys`: was the token logged out or issued before the cut-off?"""
+    token_revoked, ended_at = values
+    if token_revoked is not None:
+        return True
+    return ended_at is not None and principal.issued_at_ms <= int(ended_at)
+
+
+def end_all_sessions_command(subject: str, ttl_seconds: int) -> tuple[str, str, int]:
+    """(key, value, ttl) that voids every token of `subject` issued until now; the TTL outlives them."""
+    return SESSIONS_ENDED_PREFIX + subject, str(int(time.time() * 1000)), ttl_seconds + 60
+
+
+def end_all_sessions(redis: Any, subject: str, ttl_seconds: int) -> None:
+    """Synchronous form for the services (password reset, account deletion). Raises
+    SessionStoreUnavailable when Redis cannot store it, so the caller answers 503 and the
+    change is not confirmed while old sessions would live on."""
+    key, value, ttl = end_all_sessions_command(subject, ttl_seconds)
+    try:
+        redis.set(key, value, ex=ttl)
+    except Exception as exc:
+        raise SessionStoreUnavailable(str(exc)) from exc
+
+
+def session_is_ended(redis: Any, principal: Principal) -> bool:
+    """Synchronous check for the services; fails closed."""
+    try:
+        values = redis.mget(revocation_keys(principal))
+    except Exception as exc:
+        raise SessionStoreUnavailable(str(exc)) from exc
+    return is_ended(principal, list(values))
 
 
 def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:

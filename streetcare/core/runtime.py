@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from streetcare.core.auth import Principal, session_is_ended
 from streetcare.core.bus import DeadLetterQueue, EventBus, make_bus
 from streetcare.core.db import (
     OutboxMixin,
@@ -25,7 +26,6 @@ from streetcare.core.db import (
     make_session_factory,
 )
 from streetcare.core.outbox import OutboxRelay
-from streetcare.core.runtime_keys import REVOKED_TOKEN_PREFIX
 
 log = structlog.get_logger(__name__)
 RUNTIME_INFO_KEY = "streetcare.runtime"
@@ -74,11 +74,10 @@ class ServiceRuntime:
         if committed:
             self.publish_committed(committed)
 
-    def token_revoked(self, token_id: str) -> bool:
-        try:
-            return bool(self.redis.exists(REVOKED_TOKEN_PREFIX + token_id))
-        except redis.RedisError:
-            return False  # Redis down: tokens stay short-lived; availability wins here
+    def token_revoked(self, principal: Principal) -> bool:
+        """Logged out, or issued before its person's sessions ended; raises
+        SessionStoreUnavailable when Redis cannot say (fail closed: the request gets 503)."""
+        return session_is_ended(self.redis, principal)
 
     def check_ready(self) -> dict[str, str]:
         problems: dict[str, str] = {}

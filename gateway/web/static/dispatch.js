@@ -383,10 +383,10 @@
       });
   }
 
-  /* --- live updates: the stream is public and carries only date/version/counts --- */
+  /* --- live updates: staff only; EventSource sends no headers, so the token goes in the query --- */
   function connectLive() {
     if (state.source || typeof EventSource === "undefined") return;
-    var source = new EventSource("/api/v1/live/plans");
+    var source = new EventSource("/api/v1/live/plans?access_token=" + encodeURIComponent(token() || ""));
     state.source = source;
     source.addEventListener("ready", function () {
       $("live-status").setAttribute("data-state", "on");

@@ -26,6 +26,7 @@ from services.reports.open311 import service as o311
 from services.reports.open311.formats import FORMATS, errors, render
 from services.reports.reports import service as reports
 from services.reports.reports.categories import CATEGORIES
+from services.reports.reports.privacy import clean_text
 from streetcare.core.errors import DomainError
 from streetcare.core.service_app import get_runtime
 
@@ -290,8 +291,8 @@ async def post_request(fmt: str, request: Request) -> Response:
         form = await request.form()
     except Exception:
         return errors(fmt, 400, "the body must be application/x-www-form-urlencoded")
-    fields = [(k, v) for k, v in request.query_params.multi_items()]
-    fields += [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    fields = [(k, clean_text(v)) for k, v in request.query_params.multi_items()]
+    fields += [(k, clean_text(v)) for k, v in form.multi_items() if isinstance(v, str)]
     key = request.headers.get("idempotency-key")
     return await run_in_threadpool(_answer, fmt, lambda: _create(request, fmt, fields, key))
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from fastapi.responses import Response
 
+from services.reports.reports.privacy import clean_text
+
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 ITEM_NAMES = {
     "services": "service",
@@ -43,7 +45,7 @@ def _scalar(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, datetime):
         return w3c(value)
-    return str(value)
+    return clean_text(str(value))  # rows stored before input was cleaned must not break the XML
 
 
 def _fill(element: ET.Element, value: Any) -> None:

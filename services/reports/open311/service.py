@@ -16,6 +16,7 @@ from services.reports.reports import repository
 from services.reports.reports.categories import CATEGORIES, Category
 from services.reports.reports.lifecycle import OPEN_STATUSES
 from services.reports.reports.models import Report
+from services.reports.reports.privacy import public_position, redact_contacts
 from services.reports.streets.api import middle_point
 from streetcare.core.mail import FALLBACK_LANGUAGE, language_from_accept, normalise_language
 
@@ -178,17 +179,17 @@ def request_item(
         "status_notes": latest_note,
         "service_name": category.name_en,
         "service_code": category.code,
-        "description": report.description or None,
+        "description": redact_contacts(report.description) or None,
         "agency_responsible": AGENCY,
         "service_notice": service_notice(category),
         "requested_datetime": report.created_at,
         "updated_datetime": report.updated_at,
         "expected_datetime": report.due_at if report.status in OPEN_STATUSES else None,
-        "address": report.address or street,
+        "address": street or (redact_contacts(report.address) if report.address else None),
         "address_id": None,
         "zipcode": None,
-        "lat": report.lat,
-        "long": report.lon,
+        "lat": public_position(report.lat),
+        "long": public_position(report.lon),
         "media_url": media_url,
     }
     if with_notes:

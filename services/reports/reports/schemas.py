@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, EmailStr, Field
 
 from services.reports.reports.categories import CATEGORIES
+from services.reports.reports.privacy import clean_text
+
+# free text as typed, without the control characters XML forbids (they broke requests.xml)
+CleanText = Annotated[str, AfterValidator(clean_text)]
 
 CATEGORY_PATTERN = "^(" + "|".join(CATEGORIES) + ")$"
 
@@ -14,9 +18,9 @@ class ReportCreate(BaseModel):
     category: str = Field(pattern=CATEGORY_PATTERN, description="one of: " + ", ".join(CATEGORIES))
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    description: str = Field(default="", max_length=2000)
+    description: CleanText = Field(default="", max_length=2000)
     email: EmailStr | None = None
-    attributes: dict[str, str | list[str]] = Field(
+    attributes: dict[CleanText, CleanText | list[CleanText]] = Field(
         default_factory=dict, description="answers to the category's questions"
     )
     photo_id: str | None = Field(default=None, max_length=40, description="from POST /api/v1/reports/photos")

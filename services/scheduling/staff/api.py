@@ -12,12 +12,15 @@ from services.scheduling.staff.schemas import (
     StaffCreate,
     VerifiedIdentity,
 )
-from streetcare.core.auth import Principal, Role, require_roles
+from streetcare.core.auth import InternalCaller, Principal, Role, require_internal_caller, require_roles
 from streetcare.core.idempotency import idempotent
 from streetcare.core.service_app import SessionDep
 
-# reached only with the service credential, like every route (ServiceCallerMiddleware)
-internal_router = APIRouter(prefix="/internal", tags=["internal"])
+# reached only with the service credential (ServiceCallerMiddleware) AND the credential of the
+# gateway's login, which the gateway never forwards on a user's behalf
+internal_router = APIRouter(
+    prefix="/internal", tags=["internal"], dependencies=[Depends(require_internal_caller(InternalCaller.GATEWAY_LOGIN))]
+)
 router = APIRouter(prefix="/api/v1/scheduling", tags=["staff"])
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from services.volunteers.accounts import repository
@@ -161,3 +164,34 @@ def delete_account(session: Session, volunteer: Volunteer, mailer: Mailer | None
     volunteer.calendar_token = None
     volunteer.leaderboard_opt_out = True
     volunteer.deleted_at = datetime.now(UTC)
+
+
+# secrets that prove nothing to the person and would be a risk in a downloaded file
+EXPORT_WITHHELD = frozenset({"password_hash", "token_hash", "calendar_token", "join_code"})
+
+
+def _as_record(row: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    for column in sa_inspect(row).mapper.column_attrs:
+        value = getattr(row, column.key)
+        if column.key in EXPORT_WITHHELD:
+            record[column.key] = "(withheld: a secret)" if value else None
+        elif isinstance(value, bytes):
+            record[column.key] = base64.b64encode(value).decode()
+        else:
+            record[column.key] = value
+    return record
+
+
+def export_data(session: Session, volunteer: Volunteer) -> dict[str, Any]:
+    """Everything the volunteers service holds about this person, table by table."""
+    rows = repository.records_about(session, volunteer.id)
+    return {
+        "exported_at": datetime.now(UTC),
+        "account": _as_record(volunteer),
+        **{kind: [_as_record(row) for row in found] for kind, found in rows.items()},
+        "note": (
+            "Reports you filed as a resident are kept by the reports service without your account; "
+            "photos are base64-encoded."
+        ),
+    }

@@ -1,4 +1,5 @@
-"""The demo mailbox: only in demo mode, so a reset link can be followed without a mail server.
+"""The demo mailbox: only in demo mode and only for admins, so a reset link can be followed
+without a mail server, yet nobody reads another person's mail (a reset link takes over an account).
 
 It reads what `make run`'s local SMTP catcher (aiosmtpd) received, and the mail still written to files."""
 
@@ -6,20 +7,28 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from services.volunteers.mail.schemas import MailOut
 from services.volunteers.web import mailer
+from streetcare.core.auth import Role, require_roles
 from streetcare.core.errors import NotFound
 from streetcare.core.mail import caught_mail
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["mail"])
 
 
-@router.get("/demo/mailbox", response_model=list[MailOut])
-def demo_mailbox(request: Request, to: Annotated[str, Query(min_length=3, max_length=254)]) -> list[MailOut]:
+def demo_mode_only(request: Request) -> None:
     if not request.app.state.settings.demo_mode:
         raise NotFound("the demo mailbox exists only in demo mode")
+
+
+@router.get(
+    "/demo/mailbox",
+    response_model=list[MailOut],
+    dependencies=[Depends(demo_mode_only), Depends(require_roles(Role.ADMIN))],
+)
+def demo_mailbox(request: Request, to: Annotated[str, Query(min_length=3, max_length=254)]) -> list[MailOut]:
     # what the local SMTP catcher caught (every service's mail), and the mail still written to files
     caught = caught_mail(request.app.state.settings.mail_catcher_dir, to=to, limit=20)
     found = [MailOut(id=m.id, to=m.to, subject=m.subject, body=m.body, sent_at=m.sent_at) for m in caught]

@@ -12,9 +12,12 @@ from services.volunteers.streets.schemas import Adopter, LatLon, StreetOut
 from services.volunteers.teams.models import Team
 from streetcare.core.street_copy import StreetIndexCache
 
+ANONYMOUS_ADOPTER = "a volunteer"
+
 
 def adopters(session: Session, street_id: int) -> list[Adopter]:
-    """Co-adopters by display name or team name: never an email or a phone number."""
+    """Co-adopters by display name or team name: never an email or a phone number. A volunteer
+    who opted out of the leaderboard is hidden everywhere public: "a volunteer", not the name."""
     found = []
     for adoption in adoptions.visible_on_street(session, street_id):
         if adoption.team_id is not None:
@@ -24,9 +27,8 @@ def adopters(session: Session, street_id: int) -> list[Adopter]:
         elif adoption.volunteer_id is not None:
             person = session.get(Volunteer, adoption.volunteer_id)
             if person is not None and person.deleted_at is None:
-                found.append(
-                    Adopter(name=person.display_name, kind="volunteer", rhythm=adoption.rhythm, status=adoption.status)
-                )
+                name = ANONYMOUS_ADOPTER if person.leaderboard_opt_out else person.display_name
+                found.append(Adopter(name=name, kind="volunteer", rhythm=adoption.rhythm, status=adoption.status))
     return found
 
 

@@ -51,7 +51,7 @@ def is_member(session: Session, team_id: int, volunteer_id: int) -> bool:
 def require_member(session: Session, team_id: int, volunteer_id: int) -> Team:
     team = get_team(session, team_id)
     if not is_member(session, team_id, volunteer_id):
-        raise Forbidden(f"you are not a member of the team {team.name}")
+        raise Forbidden("you are not a member of this team")  # nor does a stranger learn its name
     return team
 
 
@@ -59,7 +59,7 @@ def require_coordinator(session: Session, team_id: int, volunteer_id: int) -> Te
     team = get_team(session, team_id)
     member = repository.membership(session, team_id, volunteer_id)
     if member is None or member.role != COORDINATOR:
-        raise Forbidden(f"only the coordinator of {team.name} may do this")
+        raise Forbidden("only this team's coordinator may do this")
     return team
 
 

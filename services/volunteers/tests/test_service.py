@@ -27,7 +27,14 @@ from services.volunteers.database import OutboxMessage, StreetCopy
 from services.volunteers.mail.service import FolderMailer
 from services.volunteers.picks.models import Pick
 from services.volunteers.settings import VolunteersSettings
-from streetcare.core.auth import SERVICE_TOKEN_HEADER, Role, issue_token
+from streetcare.core.auth import (
+    INTERNAL_CALLER_HEADER,
+    SERVICE_TOKEN_HEADER,
+    InternalCaller,
+    Role,
+    internal_caller_credential,
+    issue_token,
+)
 from streetcare.core.consumer import Outcome
 from streetcare.core.events import StreetChanged, VisitCompleted, new_event
 from streetcare.core.handlers import ServiceEventHandlers
@@ -666,7 +673,12 @@ def verify(app: VolunteersApp, email: str, password: str) -> int:
     return app.client.post(
         "/internal/auth/verify",
         json={"email": email, "password": password},
-        headers={"X-Service-Token": app.settings.service_token},
+        headers={
+            "X-Service-Token": app.settings.service_token,
+            INTERNAL_CALLER_HEADER: internal_caller_credential(
+                app.settings.service_token, InternalCaller.GATEWAY_LOGIN
+            ),
+        },
     ).status_code
 
 
@@ -710,6 +722,9 @@ def test_demo_mailbox_lists_the_reset_mail_in_demo_mode(migrated: dict[str, Any]
             "/api/v1/volunteers/signup", json={"display_name": "D", "email": email, "password": "a-long-password"}
         )
         client.post("/api/v1/volunteers/password-reset", json={"email": email})
+        assert client.get("/api/v1/volunteers/demo/mailbox", params={"to": email}).status_code == 401
+        admin_token, _ = issue_token(settings.token_secret, "staff:1", Role.ADMIN, 600)
+        client.headers["Authorization"] = f"Bearer {admin_token}"
         mailbox = client.get("/api/v1/volunteers/demo/mailbox", params={"to": email})
         assert mailbox.status_code == 200
         [mail] = mailbox.json()
@@ -732,7 +747,7 @@ def test_deleting_an_account_erases_the_person_and_keeps_the_picks(volunteers_ap
     before = len(app.events())
     assert app.client.delete("/api/v1/volunteers/me", headers=ann.headers).status_code == 204
     assert sorted(types_and_status(app.new_events(before))) == [("adoption.ended", "ended")] * 2
-    assert app.client.get("/api/v1/volunteers/me", headers=ann.headers).status_code == 404
+    assert app.client.get("/api/v1/volunteers/me", headers=ann.headers).status_code == 401  # her sessions ended
     assert verify(app, ann.email, "a-long-password") == 401
     with app.runtime.session_factory() as session:
         person = session.get(VolunteerRow, ann.id)
