@@ -62,6 +62,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await app.state.http.aclose()
             await app.state.limiter.close()
             await app.state.redis.aclose()
+            await pool.disconnect()  # a client given a pool does not close it
 
     app = FastAPI(title="Streetcare", version="1.0.0", lifespan=lifespan)
     app.state.settings = settings

@@ -82,6 +82,7 @@ class RateLimiter:
         pool = aioredis.BlockingConnectionPool.from_url(
             redis_url, max_connections=pool_size, timeout=5, socket_timeout=2, socket_connect_timeout=2
         )
+        self._pool = pool
         self.storage = RedisStorage("async+" + redis_url, implementation="redispy", connection_pool=pool)  # type: ignore[arg-type]  # **options is typed narrowly
         self.strategy = MovingWindowRateLimiter(self.storage)
 
@@ -111,6 +112,7 @@ class RateLimiter:
         storage = getattr(bridge, "storage", None)
         if storage is not None:
             await storage.aclose()
+        await self._pool.disconnect()  # a client given a pool does not close it
 
 
 @dataclass

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 
 from services.reports.tests.support import ON_STREET_1, ReportsEnv, running_reports
 from services.scheduling.app import create_app as create_scheduling_app
-from streetcare.core.auth import Role
-from streetcare.testing import SERVICE_HEADERS, base_environment
+from streetcare.core.auth import INTERNAL_CALLER_HEADER, InternalCaller, Role, internal_caller_credential
+from streetcare.testing import SERVICE_HEADERS, TEST_SERVICE_TOKEN, base_environment
 from streetcare.testing import bearer as token
 
 
@@ -42,7 +42,12 @@ def streetcare(
 
 def login(migrated: dict[str, Any], email: str, password: str) -> Any:
     with TestClient(create_scheduling_app(migrated["scheduling"]), headers=SERVICE_HEADERS) as client:
-        return client.post("/internal/auth/verify", json={"email": email, "password": password})
+        caller = internal_caller_credential(TEST_SERVICE_TOKEN, InternalCaller.GATEWAY_LOGIN)
+        return client.post(
+            "/internal/auth/verify",
+            json={"email": email, "password": password},
+            headers={INTERNAL_CALLER_HEADER: caller},
+        )
 
 
 def test_create_the_first_admin_with_the_password_on_stdin(migrated: dict[str, Any], tmp_path: Path) -> None:

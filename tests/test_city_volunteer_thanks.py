@@ -13,10 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 from smtp_catcher import SmtpCatcher, smtp_catcher
-from test_volunteers_service import VolunteersApp, adopt, load_streets
 
 from services.volunteers import handlers as volunteers_handlers
 from services.volunteers.app import create_app
+from services.volunteers.tests.test_service import VolunteersApp, adopt, load_streets
 from streetcare.core.events import VisitCompleted, new_event
 from streetcare.core.runtime import ServiceRuntime
 from streetcare.testing import SERVICE_HEADERS

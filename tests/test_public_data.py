@@ -10,8 +10,9 @@ import pytest
 from defusedxml import ElementTree as SafeET
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from test_reports_support import ON_STREET_1, ReportsEnv, running_reports
-from test_volunteers_service import VolunteersApp, adopt, volunteers_app
+
+from services.reports.tests.support import ON_STREET_1, ReportsEnv, running_reports
+from services.volunteers.tests.test_service import VolunteersApp, adopt, volunteers_app
 
 __all__ = ["volunteers_app"]  # the fixture, used below by name
 

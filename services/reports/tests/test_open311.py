@@ -176,7 +176,8 @@ def test_post_with_address_string_and_attributes(reports_env: ReportsEnv) -> Non
     assert answer.status_code == 201, answer.text
     request_id = answer.json()[0]["service_request_id"]
     item = reports_env.client.get(f"{BASE}/requests/{request_id}.json").json()[0]
-    assert item["address"] == "Aleksanterinkatu 12, Helsinki"
+    # the public list names the street, not the address as typed (it may be someone's home)
+    assert item["address"] == "Aleksanterinkatu"
     assert abs(item["lat"] - 60.171) < 1e-6
     hazard = post(reports_env, service_code="hazard", **{"attribute[hazard_kind]": "needles"})
     assert hazard.status_code == 201
