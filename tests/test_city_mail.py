@@ -14,12 +14,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from smtp_catcher import smtp_catcher
 
+from conftest import migrate, service_settings
 from services.reports.notifications.service import REPORT_UPDATES, Notifier
 from services.reports.tests.support import ReportsEnv, running_reports
 from streetcare.core.auth import Role
 from streetcare.core.mail import caught_mail
 from streetcare.local import free_port
 from streetcare.testing import bearer as token
+from streetcare.testing import create_database, drop_database
 
 DISPATCHER = token(Role.DISPATCHER, "staff:2")
 
@@ -27,6 +29,19 @@ DISPATCHER = token(Role.DISPATCHER, "staff:2")
 @pytest.fixture
 def reports_env(migrated: dict[str, Any], tmp_path: Path) -> Iterator[ReportsEnv]:
     yield from running_reports(migrated, tmp_path)
+
+
+@pytest.fixture
+def committing_reports_env(redis_url: str, pg_admin_url: str | None, tmp_path: Path) -> Iterator[ReportsEnv]:
+    """The reports service on a database of its own that really commits: concurrent senders
+    need connections of their own, which the tests' shared rolled-back connection cannot give."""
+    url = create_database(pg_admin_url, "reports", tmp_path)
+    try:
+        settings = service_settings("reports", redis_url, url)
+        migrate("reports", settings)
+        yield from running_reports({"reports": settings}, tmp_path)
+    finally:
+        drop_database(pg_admin_url, url)
 
 
 def set_status(env: ReportsEnv, report_id: int, status: str, note: str = "") -> None:
@@ -63,7 +78,10 @@ def test_a_rolled_back_change_sends_nothing(reports_env: ReportsEnv) -> None:
     assert caught_mail(reports_env.settings.mail_catcher_dir, to="rollback@example.org") == []
 
 
-def test_smtp_down_keeps_the_mail_and_a_later_sweep_delivers_it_once(reports_env: ReportsEnv, tmp_path: Path) -> None:
+def test_smtp_down_keeps_the_mail_and_a_later_sweep_delivers_it_once(
+    committing_reports_env: ReportsEnv, tmp_path: Path
+) -> None:
+    reports_env = committing_reports_env
     port = free_port()  # nothing listens here yet: the SMTP server is down
     runtime = reports_env.events.runtime
     live = Notifier.for_runtime(runtime).outbox

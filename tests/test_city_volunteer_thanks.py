@@ -17,9 +17,10 @@ from smtp_catcher import SmtpCatcher, smtp_catcher
 from services.volunteers import handlers as volunteers_handlers
 from services.volunteers.app import create_app
 from services.volunteers.tests.test_service import VolunteersApp, adopt, load_streets
+from streetcare.core.auth import Role
 from streetcare.core.events import VisitCompleted, new_event
 from streetcare.core.runtime import ServiceRuntime
-from streetcare.testing import SERVICE_HEADERS
+from streetcare.testing import SERVICE_HEADERS, bearer
 
 
 @pytest.fixture
@@ -118,5 +119,6 @@ def test_the_demo_mailbox_shows_what_the_smtp_catcher_caught(
     volunteers_handlers.events.consume(visit(4))
     settings = app.settings.model_copy(update={"demo_mode": True, "mail_catcher_dir": str(catcher.maildir)})
     with TestClient(create_app(settings), headers=SERVICE_HEADERS) as client:
-        [mail] = client.get("/api/v1/volunteers/demo/mailbox", params={"to": fay.email}).json()
+        answer = client.get("/api/v1/volunteers/demo/mailbox", params={"to": fay.email}, headers=bearer(Role.ADMIN))
+        [mail] = answer.json()
     assert mail["subject"] == "Thank you for looking after Kalevankatu" and "Hello Fay" in mail["body"]
