@@ -36,8 +36,7 @@ def _local_secrets() -> dict[str, str]:
 
 def _apply_local_environment() -> None:
     os.environ.setdefault("STREETCARE_DEMO_MODE", "1")
-    # mail goes to the local SMTP catcher the Procfile starts (aiosmtpd); admins read what it caught
-    os.environ.setdefault("STREETCARE_SMTP_URL", f"smtp://127.0.0.1:{os.environ.get('MAILCATCHER_PORT', '2525')}")
+    # what the local SMTP catcher the Procfile starts (aiosmtpd) caught, for admins to read
     os.environ.setdefault("STREETCARE_MAIL_CATCHER_DIR", str(VAR_DIR / "mailcatcher"))
     for key, value in _local_secrets().items():
         os.environ.setdefault(key, value)
@@ -137,6 +136,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             "GATEWAY_SCHEDULING_URL": f"http://127.0.0.1:{ports['SCHEDULING_PORT']}",
             "GATEWAY_REPORTS_URL": f"http://127.0.0.1:{ports['REPORTS_PORT']}",
             "GATEWAY_VOLUNTEERS_URL": f"http://127.0.0.1:{ports['VOLUNTEERS_PORT']}",
+            # mail goes to the local SMTP catcher unless a real server is configured
+            "STREETCARE_SMTP_URL": os.environ.get("STREETCARE_SMTP_URL")
+            or f"smtp://127.0.0.1:{ports['MAILCATCHER_PORT']}",
             "VOLUNTEERS_PUBLIC_URL": os.environ.get(
                 "VOLUNTEERS_PUBLIC_URL", f"http://127.0.0.1:{ports['GATEWAY_PORT']}"
             ),

@@ -37,6 +37,7 @@ DEFAULT_PORTS = {
     "VOLUNTEERS_PORT": 8103,
     "WORKERS_METRICS_PORT": 8104,
     "PLANNER_METRICS_PORT": 8105,
+    "MAILCATCHER_PORT": 2525,
 }
 
 
@@ -248,7 +249,7 @@ class Supervisor:
         deadline = time.monotonic() + timeout
         while True:
             with contextlib.suppress(OSError, xmlrpc.client.Fault):
-                if self._rpc().supervisor.getState()["statename"] == "RUNNING":
+                if self._call("getState")["statename"] == "RUNNING":
                     return
             if self.process.poll() is not None:
                 raise RuntimeError(f"supervisord exited: see {self.state_dir / 'supervisord.log'}")
@@ -256,14 +257,16 @@ class Supervisor:
                 raise RuntimeError("supervisord did not come up")
             time.sleep(0.1)
 
-    def _rpc(self) -> Any:
+    def _call(self, method: str, *args: Any) -> Any:
+        """One XML-RPC call to supervisord over its socket; the connection is closed after it."""
         from supervisor.xmlrpc import SupervisorTransport
 
         transport = SupervisorTransport(None, None, f"unix://{self.socket_path}")
-        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+        with xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport) as proxy:
+            return getattr(proxy.supervisor, method)(*args)
 
     def info(self, name: str) -> dict[str, Any]:
-        found: dict[str, Any] = self._rpc().supervisor.getProcessInfo(name)
+        found: dict[str, Any] = self._call("getProcessInfo", name)
         return found
 
     def pid(self, name: str) -> int:
@@ -271,7 +274,7 @@ class Supervisor:
 
     def running(self) -> dict[str, int]:
         """name → pid of every program supervisord has running now."""
-        return {p["name"]: int(p["pid"]) for p in self._rpc().supervisor.getAllProcessInfo() if p["pid"]}
+        return {p["name"]: int(p["pid"]) for p in self._call("getAllProcessInfo") if p["pid"]}
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> int:
         """Kill a program's process behind supervisord's back, as a crash would; it restarts it."""
@@ -283,11 +286,11 @@ class Supervisor:
 
     def stop_program(self, name: str) -> None:
         with contextlib.suppress(xmlrpc.client.Fault):  # NOT_RUNNING: already stopped
-            self._rpc().supervisor.stopProcess(name, True)
+            self._call("stopProcess", name, True)
 
     def start_program(self, name: str) -> None:
         with contextlib.suppress(xmlrpc.client.Fault):  # ALREADY_STARTED
-            self._rpc().supervisor.startProcess(name, False)
+            self._call("startProcess", name, False)
 
     def stop(self) -> None:
         """Stop every program (their process groups too), then supervisord itself."""

@@ -285,6 +285,8 @@ class Stack:
             env[f"{name.upper()}_PORT"] = str(port)
         for service in SERVICES:
             env[f"GATEWAY_{service.upper()}_URL"] = f"http://127.0.0.1:{self.ports[service]}"
+        env["STREETCARE_SMTP_URL"] = f"smtp://127.0.0.1:{self.ports['mailcatcher']}"
+        env["STREETCARE_MAIL_CATCHER_DIR"] = str(self.workdir / "mailcatcher")
         env.update(self.extra_env)
         return env
 
@@ -307,7 +309,10 @@ class Stack:
             self.wait_ready([n for n in names if n in (*SERVICES, "gateway")])
             return
         if not self.ports:
-            self.ports = {name: free_port() for name in (*SERVICES, "gateway", "workers_metrics", "planner_metrics")}
+            self.ports = {
+                name: free_port()
+                for name in (*SERVICES, "gateway", "workers_metrics", "planner_metrics", "mailcatcher")
+            }
         supervisor = Supervisor([], self.workdir / "supervisor", self.workdir / "logs", self.env, quiet=True)
         programs = [self.redis_server.hand_over(supervisor)]
         programs += [Program(name, command) for name, command in self.commands().items()]

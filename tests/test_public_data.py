@@ -91,6 +91,7 @@ def test_every_xml_answer_parses_whatever_text_came_in(reports_env: ReportsEnv, 
         ("/open311/v2/requests.xml", {"service_code": text}),  # echoed in an error
     ):
         answer = reports_env.client.get(path, params=params)
+        assert answer.content.startswith(b"<?xml"), (path, answer.status_code, answer.content[:300])
         SafeET.fromstring(answer.content)  # raises ParseError on a forbidden character
 
 

@@ -128,6 +128,8 @@ def parse_request_query(params: dict[str, str], now: datetime) -> RequestQuery:
             raise Open311Error(400, "service_request_id must be one or more numbers, comma delimited") from None
     # an unknown code matches no request: an empty list, not 404 (that is for an unknown jurisdiction)
     codes = [code.strip() for code in params.get("service_code", "").split(",") if code.strip()]
+    # a code with a control character (PostgreSQL cannot even compare a NUL) matches nothing either
+    codes = [code if code.isprintable() else "" for code in codes]
     statuses = [s.strip().lower() for s in params.get("status", "").split(",") if s.strip()]
     if any(s not in ("open", "closed") for s in statuses):
         raise Open311Error(400, "status must be open or closed (or both, comma delimited)")
