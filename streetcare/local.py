@@ -11,6 +11,7 @@ all of it. The tests run the stack through the same `Supervisor` (streetcare/tes
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shlex
 import shutil
@@ -18,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import xmlrpc.client
 from collections.abc import Callable, Mapping
@@ -169,10 +171,24 @@ START_RETRIES = 200
 STOP_WAIT_SECONDS = 15
 
 
+UNIX_SOCKET_PATH_MAX = 100
+"""A Unix socket path longer than ~107 bytes cannot be bound (sun_path); keep well below it."""
+
+
+def supervisor_socket(state_dir: Path) -> Path:
+    """supervisord's socket: in `state_dir`, or, where that path is too long for a Unix socket
+    (a deep checkout or test folder), in the temporary folder under a name derived from it."""
+    beside = state_dir / "supervisor.sock"
+    if len(str(beside.resolve())) <= UNIX_SOCKET_PATH_MAX:
+        return beside
+    digest = hashlib.sha256(str(state_dir.resolve()).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"streetcare-supervisor-{digest}.sock"
+
+
 def supervisor_config(programs: list[Program], state_dir: Path, log_dir: Path) -> str:
     """supervisord's configuration: nodaemon, its socket and logs under `state_dir`, one log per
     program under `log_dir`. Environment (secrets included) is inherited, never written here."""
-    socket_path = state_dir / "supervisor.sock"
+    socket_path = supervisor_socket(state_dir)
     lines = [
         "[supervisord]",
         "nodaemon=true",
@@ -230,7 +246,7 @@ class Supervisor:
 
     @property
     def socket_path(self) -> Path:
-        return self.state_dir / "supervisor.sock"
+        return supervisor_socket(self.state_dir)
 
     def start(self, timeout: float = 20.0) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)

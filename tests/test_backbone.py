@@ -166,7 +166,7 @@ def test_metrics_are_labelled_by_route_template(stack: Stack) -> None:
 
 def test_worker_serves_metrics(stack: Stack) -> None:
     answer = wait_for(
-        lambda: _get_or_none(f"http://127.0.0.1:{stack.ports['worker_metrics']}/metrics"),
+        lambda: _get_or_none(f"http://127.0.0.1:{stack.ports['workers_metrics']}/metrics"),
         timeout=30,
         message="worker metrics",
     )

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import random
+import shlex
 import signal
 import subprocess
 import time
@@ -175,7 +176,8 @@ def test_a_junk_bearer_header_does_not_switch_off_the_anonymous_write_limit(stac
 def gateway_process(stack: Stack, **env: str) -> Iterator[str]:
     """A gateway started exactly as the stack starts its own (uvicorn, loopback), with `env`."""
     port = free_port()
-    command = [part if part != str(stack.ports["gateway"]) else str(port) for part in stack.commands()["gateway"]]
+    parts = shlex.split(stack.commands()["gateway"])
+    command = [part if part != str(stack.ports["gateway"]) else str(port) for part in parts]
     log = (stack.workdir / "logs" / f"gateway-{port}.log").open("ab")
     process = subprocess.Popen(
         command, cwd=REPO_ROOT, env={**stack.env, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True

@@ -169,7 +169,7 @@ def test_a_street_whose_volunteers_stop_picking_comes_onto_the_plan(stack: Stack
         # the one to wait for is planned because its adopter went quiet
         latest = get_plan(stack, headers, day)
         visit = planned_streets(latest).get(str(street_id)) if latest else None
-        return latest if visit and "no volunteer pick" in visit["reason"] else None
+        return latest if visit and "no pick logged" in visit["reason"] else None
 
     latest = wait_for(on_a_plan, timeout=120, interval=1.0, message="the street nobody picks any more on a plan")
     assert "no pick logged for 4 weeks on a weekly adoption" in planned_streets(latest)[str(street_id)]["reason"]

@@ -183,8 +183,16 @@ class SmtpTransport:
     timeout_s: float = 15.0
 
     def send(self, messages: Sequence[EmailMessage]) -> list[Exception | None]:
-        """Send over one connection; per message None (accepted) or the error."""
-        return asyncio.run(self._send(messages))
+        """Send over one connection; per message None (accepted) or the error.
+
+        Called from a thread that runs an event loop (inline delivery after an async route's
+        commit), the exchange runs on a thread of its own: asyncio.run cannot nest."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self._send(messages))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="smtp") as pool:
+            return pool.submit(lambda: asyncio.run(self._send(messages))).result()
 
     async def _send(self, messages: Sequence[EmailMessage]) -> list[Exception | None]:
         parts = urlsplit(self.url)

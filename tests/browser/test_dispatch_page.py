@@ -70,7 +70,9 @@ def test_dispatcher_logs_in_sees_plans_and_map_and_receives_a_live_update(stack:
     try:
         log_in(page, stack, "dispatcher@test.example", "dispatcher-password")
         page.wait_for_selector(".crew .visit", timeout=30_000)
-        page.wait_for_function("Streetcare.maps && Streetcare.maps.length === 1")
+        wait_for(
+            lambda: page.evaluate("Streetcare.maps && Streetcare.maps.length === 1"), timeout=30, message="the map"
+        )
         wait_for(lambda: page.locator("#queue-uncovered li").count() >= 1, message="the work queue")
         drawn = page.evaluate(
             """(() => { const m = Streetcare.maps[0]; let streets = 0, routes = 0;
@@ -113,11 +115,8 @@ def test_dispatcher_logs_in_sees_plans_and_map_and_receives_a_live_update(stack:
 
         # a re-plan elsewhere (another dispatcher) reaches this page through the live stream
         replanned = httpx.post(f"{stack.gateway_url}{API}/plans/{day}/replan", headers=headers, timeout=120).json()
-        page.wait_for_function(
-            "v => Number(document.body.dataset.liveVersion) >= v && Number(document.body.dataset.version) >= v",
-            arg=replanned["version"],
-            timeout=30_000,
-        )
+        shown = "v => Number(document.body.dataset.liveVersion) >= v && Number(document.body.dataset.version) >= v"
+        wait_for(lambda: page.evaluate(shown, replanned["version"]), timeout=30, message="the new version on the page")
         assert "version" in page.locator("#live-status").inner_text()
 
         # mark the first visit done: a dispatcher is not asked for a level (only inspectors record one)

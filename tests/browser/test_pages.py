@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.server
 import io
+import shlex
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -101,7 +102,7 @@ def test_a_configured_base_map_is_drawn_and_allowed_by_the_csp(
         "GATEWAY_MAP_TILE_URL": tile_server + "/{z}/{x}/{y}.png",
         "GATEWAY_MAP_ATTRIBUTION": "Kaart: test tiles",
     }
-    command = stack.commands()["gateway"]
+    command = shlex.split(stack.commands()["gateway"])
     command[command.index("--port") + 1] = str(port)
     log = (tmp_path / "gateway.log").open("wb")
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)

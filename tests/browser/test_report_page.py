@@ -93,7 +93,9 @@ def test_file_a_report_with_a_photo_on_a_phone(stack: Stack, browser: Any) -> No
         page.goto(f"{stack.gateway_url}/report")
         page.get_by_role("heading", name="Report litter").wait_for()
         page.wait_for_selector("#map.leaflet-container")
-        page.wait_for_function("Streetcare.maps && Streetcare.maps.length === 1")
+        wait_for(
+            lambda: page.evaluate("Streetcare.maps && Streetcare.maps.length === 1"), timeout=30, message="the map"
+        )
         assert serious_violations(page) == []
         page.get_by_role("button", name="Use my location").click()
         page.wait_for_selector("#spot[data-state=street]")
@@ -143,7 +145,9 @@ def test_the_map_pans_and_zooms_and_the_pin_drags(stack: Stack, browser: Any) ->
     try:
         page = context.new_page()
         page.goto(f"{stack.gateway_url}/report")
-        page.wait_for_function("Streetcare.maps && Streetcare.maps.length === 1")
+        wait_for(
+            lambda: page.evaluate("Streetcare.maps && Streetcare.maps.length === 1"), timeout=30, message="the map"
+        )
         page.get_by_role("button", name="Use my location").click()
         page.wait_for_selector("#spot[data-state=street]")
         before = map_state(page)
@@ -178,7 +182,9 @@ def test_a_spot_far_from_any_street_is_explained_before_sending(stack: Stack, br
         page = context.new_page()
         page.goto(f"{stack.gateway_url}/report")
         page.get_by_role("heading", name="Zwerfafval melden").wait_for()
-        page.wait_for_function("Streetcare.maps && Streetcare.maps.length === 1")
+        wait_for(
+            lambda: page.evaluate("Streetcare.maps && Streetcare.maps.length === 1"), timeout=30, message="the map"
+        )
         page.get_by_role("button", name="Gebruik mijn locatie").click()
         page.wait_for_selector("#spot[data-state=far]")
         text = page.locator("#spot").inner_text()
@@ -266,7 +272,11 @@ def test_a_report_made_offline_is_sent_once_when_back_online(stack: Stack, brows
         page = context.new_page()
         page.goto(f"{stack.gateway_url}/report")
         page.wait_for_selector("input[name=category]")
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
+        wait_for(
+            lambda: page.evaluate("navigator.serviceWorker.controller !== null"),
+            timeout=20,
+            message="the service worker",
+        )
         wait_for(lambda: page.evaluate("caches.match('/report').then(r => !!r)"), message="the page to be cached")
         page.get_by_role("button", name="Use my location").click()
         page.wait_for_selector("#spot[data-state=street]")

@@ -174,7 +174,11 @@ def test_a_pick_made_offline_survives_a_reload_and_is_sent_once(stack: Stack, br
         other.goto(f"{stack.gateway_url}/volunteer")
         other.get_by_text("Hello").wait_for()
         other.close()
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
+        wait_for(
+            lambda: page.evaluate("navigator.serviceWorker.controller !== null"),
+            timeout=20,
+            message="the service worker",
+        )
         wait_for(lambda: page.evaluate("caches.match('/volunteer').then(r => !!r)"), message="the page to be cached")
 
         context.set_offline(True)
