@@ -27,7 +27,7 @@ import pytest
 import redis
 from sqlalchemy import create_engine, text
 
-from conftest import count_rows, seed_demo_crews, wait_for
+from conftest import seed_demo_crews, wait_for
 from streetcare.testing import Stack
 
 REPLAN_LOCK_KEY = "streetcare:scheduling:replan-lock:"  # scheduling's per-day re-plan lock
@@ -225,9 +225,8 @@ def rows(url: str, query: str) -> list[tuple[Any, ...]]:
 @pytest.mark.xfail(
     strict=False,
     reason=(
-        "passed 1 of 2 full runs on 2026-12-02 after the supervisor and commit-before-answer "
-        "merges; the other run ended with 1 accepted report not yet in scheduling at the deadline; "
-        "under investigation (see the closing note)"
+        "OPEN DEFECT since the merges of 2026-12-02: in 3 of 6 runs one accepted report had not "
+        "reached scheduling (once not within 120 s); nothing accepted may be lost: see the closing note"
     ),
 )
 def test_nothing_accepted_is_lost_through_faults(fault_stack: Stack) -> None:
@@ -269,7 +268,9 @@ def test_nothing_accepted_is_lost_through_faults(fault_stack: Stack) -> None:
     urls = stack.database_urls
 
     def all_in_scheduling() -> bool:
-        return count_rows(urls["scheduling"], "street_reports") >= len(accepted)
+        # by set, not by count: a report stored while its answer was lost (a service killed after
+        # the commit) also reaches scheduling, so a count can be reached before every accepted one is
+        return accepted <= {row[0] for row in rows(urls["scheduling"], "SELECT report_id FROM street_reports")}
 
     wait_for(all_in_scheduling, timeout=120, interval=0.5, message="every accepted report to reach scheduling")
     in_reports = {row[0] for row in rows(urls["reports"], "SELECT id FROM reports")}
