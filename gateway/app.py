@@ -15,6 +15,7 @@ from gateway.identity import verified_principal
 from gateway.security import CircuitBreaker, RateLimiter, SecurityHeadersMiddleware
 from gateway.settings import GatewaySettings
 from gateway.web_assets import WEB_DIR, mount_web_assets
+from streetcare.core.bus import async_redis_retry
 from streetcare.core.logs import CorrelationIdMiddleware, configure_logging
 from streetcare.core.metrics import MetricsMiddleware, metrics_response
 
@@ -50,6 +51,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             timeout=5,
             socket_timeout=2,
             socket_connect_timeout=2,
+            retry=async_redis_retry(),
         )
         app.state.redis = aioredis.Redis(connection_pool=pool)
         app.state.limiter = RateLimiter(settings.redis_url, pool_size=settings.redis_pool_size)
