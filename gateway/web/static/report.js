@@ -8,7 +8,7 @@
   var SNAP_DISTANCE_M = 150; /* the reports service files a report only this close to a street */
   var STREETS_MIN_ZOOM = 14; /* below it the whole city would be asked for: streets load by viewport */
 
-  var state = { categories: [], spot: null, tracking: null, map: null, pin: null, streets: {}, nearbyLayer: null, nearby: [] };
+  var state = { categories: [], spot: null, viewChosen: false, tracking: null, map: null, pin: null, streets: {}, nearbyLayer: null, nearby: [] };
 
   function say(text, ok) { var m = $("message"); m.textContent = text || ""; m.className = ok ? "message ok" : "message"; }
 
@@ -103,11 +103,13 @@
       return fetch(API + "/streets.geojson?limit=400").then(function (r) { return r.json(); }).then(function (fc) {
         var bounds = L.latLngBounds([]);
         fc.features.forEach(function (f) { f.geometry.coordinates.forEach(function (c) { bounds.extend([c[1], c[0]]); }); });
-        if (state.spot) map.setView([state.spot.lat, state.spot.lon], 17);
+        /* the person may have located themselves or zoomed while this was loading: keep their view */
+        if (state.viewChosen) { /* theirs */ }
+        else if (state.spot) showPlace(state.spot.lat, state.spot.lon);
         else if (bounds.isValid()) map.fitBounds(bounds);
         else map.setView([52.37, 4.9], 13);
         addStreets(fc.features);
-      }).catch(function () { map.setView([52.37, 4.9], 13); });
+      }).catch(function () { if (!state.viewChosen) map.setView([52.37, 4.9], 13); });
     });
   }
   var streetsRequest = 0;
@@ -151,10 +153,16 @@
       } else {
         state.pin.setLatLng([lat, lon]);
       }
-      if (fromSearch !== false) state.map.setView([lat, lon], Math.max(state.map.getZoom(), 17));
+      if (fromSearch !== false) showPlace(lat, lon);
     }
     showSpot();
     loadNearby();
+  }
+  /* Centre on a place at street level; a map without a view yet has no zoom to keep. */
+  function showPlace(lat, lon) {
+    var zoom = state.map.getZoom();
+    state.map.setView([lat, lon], Math.max(isFinite(zoom) ? zoom : 0, 17));
+    state.viewChosen = true;
   }
   function showSpot() {
     var node = $("spot"), s = state.spot;
