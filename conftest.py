@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
@@ -158,6 +159,17 @@ def wait_for(predicate: Any, timeout: float = 20.0, interval: float = 0.05, mess
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {message}")
         time.sleep(interval)
+
+
+def patient_get(url: str, *, headers: dict[str, str] | None = None, patience_s: float = 60.0) -> httpx.Response:
+    """GET as a well-behaved client does: a 503 (a service busy planning on a loaded host) is asked
+    again after its Retry-After, until `patience_s` is spent; any other answer is returned."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        answer = httpx.get(url, headers=headers, timeout=30)
+        if answer.status_code != 503 or time.monotonic() > deadline:
+            return answer
+        time.sleep(min(float(answer.headers.get("Retry-After", "1")), 5.0))
 
 
 def seed_demo_crews(stack: Stack) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import seed_demo_crews, wait_for
+from conftest import patient_get, seed_demo_crews, wait_for
 from streetcare.core.bus import make_producer
 from streetcare.core.events import AdoptionChanged, PickLogged, consumer_queue, consumer_task, new_event
 from streetcare.testing import Stack
@@ -31,8 +31,9 @@ def dispatcher_headers(stack: Stack) -> dict[str, str]:
 
 
 def get_plan(stack: Stack, headers: dict[str, str], day: str) -> dict[str, Any] | None:
-    answer = httpx.get(f"{stack.gateway_url}{API}/plans/{day}", headers=headers, timeout=30)
-    if answer.status_code == 404:
+    """The day's latest version, or None while there is none (404) or the first is being made (202)."""
+    answer = patient_get(f"{stack.gateway_url}{API}/plans/{day}", headers=headers)
+    if answer.status_code in (202, 404):
         return None
     assert answer.status_code == 200, answer.text
     body: dict[str, Any] = answer.json()
@@ -45,7 +46,10 @@ def planned_streets(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def fresh_plan(stack: Stack, headers: dict[str, str]) -> tuple[str, dict[str, Any]]:
     seed_demo_crews(stack)
-    day = httpx.get(f"{stack.gateway_url}{API}/plan-days", headers=headers).json()["today"]
+    the_sweeper_works_all_day(stack, headers)
+    days = patient_get(f"{stack.gateway_url}{API}/plan-days", headers=headers)
+    assert days.status_code == 200, days.text
+    day = days.json()["today"]
     answer = httpx.post(f"{stack.gateway_url}{API}/plans/{day}/replan", headers=headers, timeout=120)
     assert answer.status_code == 200, answer.text
     plan = get_plan(stack, headers, day)
@@ -60,13 +64,18 @@ def left_out(plan: dict[str, Any], skip: int = 0) -> list[int]:
     ][skip:]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "unstable since the cost-aware policy merge: the new version with all 3 reports does not "
-        "always come within 120 s on the shared stack; to be fixed (see the closing note)"
-    ),
-)
+def the_sweeper_works_all_day(stack: Stack, headers: dict[str, str]) -> None:
+    """The demo sweeper, out every day anyway, gets all day: a street becomes worth a crew's detour
+    and cleaning long before it is worth a crew-shift of its own (the demo's 2-hour sweeper shift is
+    full, and a crew that stays home rightly stays home for one street). With a crew out with time to
+    spare, the tests are about what the events do to the street, not about how busy the city is."""
+    crews = httpx.get(f"{stack.gateway_url}{API}/crews", headers=headers).json()
+    sweeper = next(c for c in crews if c["mode"] == "sweeper")
+    all_day = {d: {"start": "00:00", "end": "23:59"} for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    changed = httpx.patch(f"{stack.gateway_url}{API}/crews/{sweeper['id']}", json={"shifts": all_day}, headers=headers)
+    assert changed.status_code == 200, changed.text
+
+
 def test_a_street_reported_three_times_appears_in_the_next_plan_version(stack: Stack) -> None:
     headers = dispatcher_headers(stack)
     day, plan = fresh_plan(stack, headers)
@@ -102,40 +111,16 @@ def test_a_street_reported_three_times_appears_in_the_next_plan_version(stack: S
         return None
 
     latest = wait_for(
-        on_a_newer_version, timeout=120, interval=1.0, message="a new plan version whose reason counts all 3 reports"
+        on_a_newer_version, timeout=240, interval=1.0, message="a new plan version whose reason counts all 3 reports"
     )
     versions = httpx.get(f"{stack.gateway_url}{API}/plans/{day}/versions", headers=headers).json()
     assert versions[-1]["version"] == latest["version"]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "unstable since the cost-aware policy merge: the shared stack's plan/plan-days answers "
-        "change under load; to be fixed (see the closing note)"
-    ),
-)
 def test_a_street_whose_volunteers_stop_picking_comes_onto_the_plan(stack: Stack) -> None:
     headers = dispatcher_headers(stack)
     day, plan = fresh_plan(stack, headers)
     street_id = left_out(plan, skip=5)[0]
-    # other tests share this city and file many reports; a crew of its own by the street keeps the
-    # test about the lapsed adopter, not about how busy the shared city's crews are
-    street = httpx.get(f"{stack.gateway_url}{API}/streets/{street_id}").json()
-    all_day = {d: {"start": "00:00", "end": "23:59"} for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-    crew = httpx.post(
-        f"{stack.gateway_url}{API}/crews",
-        json={
-            "name": f"Lapse test crew {street_id}",
-            "size": 2,
-            "mode": "foot",
-            "depot_lat": street["centroid"]["lat"],
-            "depot_lon": street["centroid"]["lon"],
-            "shifts": all_day,
-        },
-        headers=headers,
-    )
-    assert crew.status_code == 201, crew.text
     producer = make_producer(stack.redis_server.url)
     now = datetime.now(UTC)
     picks = [now - timedelta(days=28 + 7 * k) for k in range(6, -1, -1)]  # weekly, then nothing for four weeks
@@ -185,7 +170,7 @@ def test_a_street_whose_volunteers_stop_picking_comes_onto_the_plan(stack: Stack
         visit = planned_streets(latest).get(str(street_id)) if latest else None
         return latest if visit and "no pick logged" in visit["reason"] else None
 
-    latest = wait_for(on_a_plan, timeout=120, interval=1.0, message="the street nobody picks any more on a plan")
+    latest = wait_for(on_a_plan, timeout=240, interval=1.0, message="the street nobody picks any more on a plan")
     assert "no pick logged for 4 weeks on a weekly adoption" in planned_streets(latest)[str(street_id)]["reason"]
     detail = httpx.get(f"{stack.gateway_url}{API}/streets/{street_id}").json()
     assert detail["adopted"] is True

@@ -93,6 +93,8 @@ MAX_PRIZE_S = 10**12
 TRAVEL_ALLOWANCE_S = 90
 """Travel assumed per visit when sizing a group's share of candidates."""
 NEAREST_GROUPS_TRIED = 3
+LEFTOVERS_OFFERED = 300
+"""How many left-out visits (best prize first) are offered to crews out anyway after solving."""
 MIN_SUBPROBLEM_BUDGET_S = 0.05
 NOT_WORTH_IT = "worth less than the crew time it costs"
 NOT_WORTH_THE_TRIP = "worth less than the crew time it costs, travel included"
@@ -736,6 +738,63 @@ def _crew_route(start: _CrewStart, extra: Sequence[StreetCandidate], service: Se
     )
 
 
+def _offer_leftovers_to_crews_out(
+    pool: Sequence[StreetCandidate],
+    left_out: Mapping[int, str],
+    routed: set[int],
+    starts: Sequence[_CrewStart],
+    extra_by_crew: dict[str, tuple[list[StreetCandidate], list[int]]],
+) -> set[int]:
+    """Give a crew that is out anyway the left-out visits worth their detour; return those placed.
+
+    Why: candidates are handed to the *nearest* crew group before routing, so a street may be left
+    out because the crews of its own group stay home (sending one costs a whole shift), while a crew
+    of another group passes nearby with time to spare. Such a crew pays only the detour and the
+    cleaning, so a visit worth more than that joins its route at the cheapest feasible place.
+    Best prize first, the few nearest crews out, the ``LEFTOVERS_OFFERED`` best leftovers: a repair
+    pass after the solver, not a second solve."""
+    out = [s for s in starts if extra_by_crew.get(s.crew.id, ([], []))[0] or s.fixed]
+    if not out:
+        return set()
+    leftovers = sorted(
+        (i for i in left_out if i not in routed and pool[i].prize > 0),
+        key=lambda i: (-pool[i].prize, pool[i].id),
+    )[:LEFTOVERS_OFFERED]
+    placed: set[int] = set()
+    for index in leftovers:
+        candidate = pool[index]
+        best: tuple[float, _CrewStart, int, int] | None = None  # (net gain, crew, position, service)
+        nearest = sorted(
+            (s for s in out if candidate.can_be_served_by(s.crew.mode)),
+            key=lambda s: haversine_m(s.crew.depot_lat, s.crew.depot_lon, candidate.lat, candidate.lon),
+        )[:NEAREST_GROUPS_TRIED]
+        for start in nearest:
+            chosen, services = extra_by_crew.setdefault(start.crew.id, ([], []))
+            service = service_seconds(candidate, start.crew.mode, start.crew.size)
+            stops = [(start.lat, start.lon)] + [(c.lat, c.lon) for c in chosen]
+            stops.append((start.crew.depot_lat, start.crew.depot_lon))
+            route = _crew_route(start, chosen, services)
+            spare = start.crew.shift_seconds - (route.returns_at - start.crew.shift_start).total_seconds()
+            for position in range(len(stops) - 1):
+                (lat0, lon0), (lat1, lon1) = stops[position], stops[position + 1]
+                mode = start.crew.mode
+                detour = (
+                    travel_seconds(haversine_m(lat0, lon0, candidate.lat, candidate.lon), mode)
+                    + travel_seconds(haversine_m(candidate.lat, candidate.lon, lat1, lon1), mode)
+                    - travel_seconds(haversine_m(lat0, lon0, lat1, lon1), mode)
+                )
+                gain = candidate.prize - detour - service
+                if detour + service <= spare and gain > 0 and (best is None or gain > best[0]):
+                    best = (gain, start, position, service)
+        if best is not None:
+            _, start, position, service = best
+            chosen, services = extra_by_crew[start.crew.id]
+            chosen.insert(position, candidate)
+            services.insert(position, service)
+            placed.add(index)
+    return placed
+
+
 def plan_day(
     candidates: Sequence[StreetCandidate],
     crews: Sequence[Crew],
@@ -829,6 +888,8 @@ def plan_day(
             if index not in routed:
                 # room was left on a shift: the solver judged the visit (travel included) not worth it
                 left_out[index] = NOT_WORTH_THE_TRIP if inst.service[client] < slack else "did not fit in the shifts"
+
+    routed |= _offer_leftovers_to_crews_out(pool, left_out, routed, starts, extra_by_crew)
 
     routes_by_crew: dict[str, CrewRoute] = {}
     for start in starts:

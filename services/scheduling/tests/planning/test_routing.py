@@ -192,3 +192,68 @@ def test_a_crew_stays_home_when_its_work_is_not_worth_its_shift_cost() -> None:
     assert not plan.routes["solo"].visits
     cheap_shift = plan_day(candidates, [crew("solo")], stop=STOP, crew_shift_cost_s=60)
     assert cheap_shift.routes["solo"].candidate_ids == ("small",)
+
+
+def test_a_crew_out_anyway_takes_a_street_its_own_group_would_not_be_sent_for() -> None:
+    """The street is nearest the foot crews' depot, but one street does not pay a foot crew's day;
+    the sweeper, out for its own work next to it with time to spare, takes it for the detour."""
+    east = 1 / (111_320 * 0.61)  # degrees of longitude per metre at 52.37° N
+    walker = crew("walker")
+    sweeper = Crew(
+        "sweeper",
+        "Sweeper",
+        1,
+        CrewMode.SWEEPER,
+        DEPOT[0],
+        DEPOT[1] + 3000 * east,
+        SHIFT_START,
+        SHIFT_START + timedelta(hours=8),
+    )
+    reported = StreetCandidate("reported", "centre", DEPOT[0], DEPOT[1] + 300 * east, 150.0, 1200.0, "3 reports")
+    sweeper_work = [
+        StreetCandidate(
+            f"s{k}",
+            "centre",
+            DEPOT[0] + 0.0003 * k,
+            DEPOT[1] + (350 + 20 * k) * east,
+            150.0,
+            50_000.0,
+            f"sweeper street {k}",
+            required_mode=CrewMode.SWEEPER,
+        )
+        for k in range(3)
+    ]
+    candidates = [reported, *sweeper_work]
+    plan = plan_day(candidates, [walker, sweeper], stop=STOP, crew_shift_cost_s=1800)
+    assert_valid(plan, candidates, [walker, sweeper])
+    assert not plan.routes["walker"].visits  # one street is not worth a foot crew's day
+    assert "reported" in plan.routes["sweeper"].candidate_ids
+    assert set(plan.routes["sweeper"].candidate_ids) >= {"s0", "s1", "s2"}
+
+
+def test_a_crew_out_anyway_does_not_take_a_street_worth_less_than_its_detour() -> None:
+    east = 1 / (111_320 * 0.61)
+    sweeper = Crew(
+        "sweeper",
+        "Sweeper",
+        1,
+        CrewMode.SWEEPER,
+        DEPOT[0],
+        DEPOT[1] + 3000 * east,
+        SHIFT_START,
+        SHIFT_START + timedelta(hours=8),
+    )
+    far = StreetCandidate("far", "centre", DEPOT[0] + 0.05, DEPOT[1], 150.0, 300.0, "far and worth little")
+    work = StreetCandidate(
+        "s0",
+        "centre",
+        DEPOT[0],
+        DEPOT[1] + 2900 * east,
+        150.0,
+        50_000.0,
+        "sweeper street",
+        required_mode=CrewMode.SWEEPER,
+    )
+    plan = plan_day([far, work], [crew("walker"), sweeper], stop=STOP, crew_shift_cost_s=1800)
+    assert plan.routes["sweeper"].candidate_ids == ("s0",)
+    assert "far" in {d.candidate_id for d in plan.dropped}
