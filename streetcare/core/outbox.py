@@ -134,6 +134,8 @@ class OutboxRelay:
                 query = query.with_for_update(skip_locked=True)
             resent = 0
             for row in session.scalars(query).all():
+                if row.published_at is None:  # the query excludes these; for the type checker
+                    continue
                 published = _aware(row.published_at)
                 wait = min(max(after, published - _aware(row.created_at)), REDELIVER_WAIT_MAX)
                 if now - published < wait:
