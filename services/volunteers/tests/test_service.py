@@ -719,6 +719,9 @@ def test_change_and_reset_password_through_the_mailbox(volunteers_app: Volunteer
 
     unknown = app.client.post("/api/v1/volunteers/password-reset", json={"email": "nobody@test.example"})
     assert unknown.status_code == 202 and app.mails() == []  # no account, no mail, same answer
+    assert app.client.get("/api/v1/volunteers/me", headers=ann.headers).status_code == 401  # the change ended it
+    before_reset = app.headers_for(ann.id)  # a session opened after the change, e.g. on another phone
+    assert app.client.get("/api/v1/volunteers/me", headers=before_reset).status_code == 200
     assert app.client.post("/api/v1/volunteers/password-reset", json={"email": ann.email}).status_code == 202
     [mail] = app.mails()
     token = mail.split("Code: ", 1)[1].split()[0]
@@ -727,6 +730,9 @@ def test_change_and_reset_password_through_the_mailbox(volunteers_app: Volunteer
     assert app.client.post("/api/v1/volunteers/password-reset/confirm", json=confirm).status_code == 204
     assert app.client.post("/api/v1/volunteers/password-reset/confirm", json=confirm).status_code == 422  # once
     assert verify(app, ann.email, "brand-new-password") == 200
+    assert app.client.get("/api/v1/volunteers/me", headers=before_reset).status_code == 401, (
+        "a reset ends every session"
+    )
 
     # the demo mailbox is closed outside demo mode
     assert app.client.get("/api/v1/volunteers/demo/mailbox", params={"to": ann.email}).status_code == 404
