@@ -8,6 +8,7 @@ the INSERT succeeds, the check runs when the transaction commits.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -222,3 +223,17 @@ def test_a_write_is_visible_to_the_very_next_request(reports_live: tuple[LiveSer
         finally:
             event.remove(live.engine, "commit", slow_commit)
         assert seen["status"] == "acknowledged"
+
+
+def test_the_session_dependency_is_defined_once_in_the_kernel() -> None:
+    """Issue 12 found 8 copies of `SessionDep`, each a request-scoped `yield` dependency that
+    committed after the answer. Every service route uses the kernel's one (scope="function"):
+    a copy in a service would bring back 2xx before the commit."""
+    root = Path(__file__).resolve().parents[1]
+    definition = re.compile(r"^\s*(SessionDep\s*=|def get_session\b)|Depends\(\s*get_session\b", re.MULTILINE)
+    copies = [
+        str(path.relative_to(root)) for path in (root / "services").rglob("*.py") if definition.search(path.read_text())
+    ]
+    assert copies == [], f"session dependencies outside streetcare/core/service_app.py: {copies}"
+    kernel = (root / "streetcare" / "core" / "service_app.py").read_text()
+    assert 'SessionDep = Annotated[Session, Depends(get_session, scope="function")]' in kernel

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from conftest import wait_for
+from services.reports import handlers as reports_handlers
+from services.reports.database import OutboxMessage as ReportsOutbox
 from services.scheduling import handlers as scheduling_handlers
 from services.scheduling.admin import load_demo_city
 from services.scheduling.database import OutboxMessage
 from services.scheduling.state.models import StreetReport
 from streetcare.core.bus import DeadLetterQueue, make_redis
 from streetcare.core.consumer import Outcome
-from streetcare.core.events import MalformedEvent, ReportFiled, decode_event, new_event
+from streetcare.core.events import MalformedEvent, PlanPublished, ReportFiled, decode_event, new_event
 from streetcare.core.handlers import ServiceEventHandlers
+from streetcare.core.outbox import record_event
 from streetcare.testing import Stack
 
 
@@ -185,3 +189,74 @@ def test_malformed_message_on_a_queue_is_dead_lettered_and_the_consumer_goes_on(
         timeout=20,
         message="report after the dead letter",
     )
+
+
+def _queued_envelopes(redis: Any, queue: str) -> list[dict[str, Any]]:
+    """The event envelopes in a Celery queue on Redis (JSON messages, base64 bodies)."""
+    envelopes = []
+    for raw in redis.lrange(queue, 0, -1):
+        body = json.loads(base64.b64decode(json.loads(raw)["body"]))
+        envelopes.append(body[0][0])
+    return envelopes
+
+
+def test_an_event_a_worker_lost_after_taking_it_is_sent_again_until_its_subscriber_confirms(
+    migrated: dict[str, Any], scheduling: ServiceEventHandlers
+) -> None:
+    """A worker killed between its BRPOP and recording the message as unacknowledged has taken
+    the message out of Redis for good, while the outbox row already says published: the sweep
+    must offer that event again until scheduling confirms it applied it, and then stop."""
+    reports = reports_handlers.make_events(lambda: migrated["reports"])
+    redis = make_redis(migrated["reports"].redis_url)
+    try:
+        runtime = reports.runtime
+        with runtime.transaction() as session:  # commits, then the relay publishes at once
+            event_id = record_event(
+                session, ReportsOutbox, "reports", "report.filed", ReportFiled(**report_filed_event(3, 7001)["data"])
+            )
+        assert [e["id"] for e in _queued_envelopes(redis, "scheduling.events")] == [event_id]
+        assert redis.rpop("scheduling.events") is not None  # the BRPOP of a worker that dies before it records it
+
+        def age_the_row() -> None:  # as if the sweep ran two minutes later
+            with runtime.transaction() as session:
+                session.execute(
+                    text("UPDATE outbox SET created_at = :at, published_at = :at WHERE id = :id"),
+                    {"at": datetime.now(UTC) - timedelta(minutes=2), "id": event_id},
+                )
+
+        age_the_row()
+        assert reports.sweep_outbox() == 1, "a published event nobody confirmed was not sent again"
+        again = _queued_envelopes(redis, "scheduling.events")
+        assert [e["id"] for e in again] == [event_id]
+        redis.delete("scheduling.events")
+        assert scheduling.consume(again[0]) is Outcome.APPLIED
+        with scheduling.runtime.session_factory() as session:
+            stored = select(func.count()).select_from(StreetReport).where(StreetReport.report_id == 7001)
+            assert session.scalar(stored) == 1
+
+        age_the_row()
+        assert reports.sweep_outbox() == 0, "a confirmed event was sent again"
+        assert redis.llen("scheduling.events") == 0
+        with runtime.session_factory() as session:
+            confirmed = session.scalar(select(ReportsOutbox.confirmed_at).where(ReportsOutbox.id == event_id))
+        assert confirmed is not None
+    finally:
+        redis.close()
+        reports.close()
+
+
+def test_an_event_without_queue_subscribers_is_confirmed_when_published(migrated: dict[str, Any]) -> None:
+    """plan.published goes only to the live pages: nobody will confirm it, so it is settled at once."""
+    handlers = ServiceEventHandlers(
+        "scheduling", lambda: migrated["scheduling"], OutboxMessage, scheduling_handlers.events.inbox_model, {}
+    )
+    try:
+        runtime = handlers.runtime
+        with runtime.transaction() as session:
+            plan = PlanPublished(plan_date=date(2026, 12, 4), version=1, visits=0)
+            event_id = record_event(session, OutboxMessage, "scheduling", "plan.published", plan)
+        with runtime.session_factory() as session:
+            row = session.get(OutboxMessage, event_id)
+            assert row is not None and row.published_at is not None and row.confirmed_at is not None
+    finally:
+        handlers.close()

@@ -59,7 +59,7 @@ def sign_up(client: httpx.Client | TestClient, name: str = "Sec") -> tuple[str, 
     answer = client.post(
         "/api/v1/volunteers/signup", json={"display_name": name, "email": email, "password": "a-long-password"}
     )
-    assert answer.status_code == 201, answer.text
+    assert answer.status_code == 202, answer.text
     return email, "a-long-password"
 
 

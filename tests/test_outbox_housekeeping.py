@@ -1,4 +1,4 @@
-"""Outbox housekeeping: beat purges published rows after the retention window, nothing else."""
+"""Outbox housekeeping: beat purges confirmed rows after the retention window, nothing else."""
 
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ def broker_away(_envelope: dict[str, Any]) -> None:
     raise ConnectionError("the broker is away")
 
 
-def test_only_published_rows_older_than_the_retention_window_are_purged(migrated: dict[str, Any]) -> None:
+def test_only_confirmed_rows_older_than_the_retention_window_are_purged(migrated: dict[str, Any]) -> None:
+    """A row published but never confirmed by its subscriber may still have to be sent again: kept."""
     settings = migrated["reports"]
     handlers = make_events(lambda: settings)
     try:
@@ -46,7 +47,8 @@ def test_only_published_rows_older_than_the_retention_window_are_purged(migrated
         runtime.relay.send = broker_away  # the rows stay unpublished until the test says otherwise
         ids = {}
         with runtime.transaction() as session:
-            for name, number in (("old_published", 1), ("new_published", 2), ("old_unpublished", 3)):
+            names = (("old_published", 1), ("new_published", 2), ("old_unpublished", 3), ("old_unconfirmed", 4))
+            for name, number in names:
                 ids[name] = record_event(session, OutboxMessage, "reports", "report.filed", report_filed(number))
         now = datetime.now(UTC)
         ages = {"old_published": (now - timedelta(days=8), True), "new_published": (now - timedelta(days=1), True)}
@@ -54,12 +56,18 @@ def test_only_published_rows_older_than_the_retention_window_are_purged(migrated
         with runtime.transaction() as session:
             for name, (moment, published) in ages.items():
                 session.execute(
-                    text("UPDATE outbox SET created_at = :at, published_at = :published WHERE id = :id"),
-                    {"at": moment, "published": moment if published else None, "id": ids[name]},
+                    text("UPDATE outbox SET created_at = :at, published_at = :at, confirmed_at = :at WHERE id = :id")
+                    if published
+                    else text("UPDATE outbox SET created_at = :at, published_at = NULL WHERE id = :id"),
+                    {"at": moment, "id": ids[name]},
                 )
+            session.execute(
+                text("UPDATE outbox SET created_at = :at, published_at = :at, confirmed_at = NULL WHERE id = :id"),
+                {"at": now - timedelta(days=30), "id": ids["old_unconfirmed"]},
+            )
         assert handlers.purge_outbox(timedelta(days=7)) == 1
         with runtime.transaction() as session:
             left = {row[0] for row in session.execute(text("SELECT id FROM outbox"))}
-        assert left == {ids["new_published"], ids["old_unpublished"]}, "purged the wrong rows"
+        assert left == {ids["new_published"], ids["old_unpublished"], ids["old_unconfirmed"]}, "purged the wrong rows"
     finally:
         handlers.close()

@@ -95,20 +95,27 @@ def test_every_xml_answer_parses_whatever_text_came_in(reports_env: ReportsEnv, 
         SafeET.fromstring(answer.content)  # raises ParseError on a forbidden character
 
 
-def test_a_403_to_a_stranger_does_not_name_the_team(volunteers_app: VolunteersApp) -> None:
+def test_a_stranger_cannot_tell_a_team_from_one_that_does_not_exist(volunteers_app: VolunteersApp) -> None:
+    """Not its name, nor that it exists: a non-member gets exactly the answer of an unknown team."""
     app = volunteers_app
     founder, stranger = app.sign_up("Founder"), app.sign_up("Stranger")
     team = app.client.post("/api/v1/volunteers/teams", json={"name": "Secret Garden Club"}, headers=founder.headers)
     assert team.status_code == 201, team.text
     team_id = team.json()["id"]
-    for answer in (
-        app.client.get(f"/api/v1/volunteers/teams/{team_id}", headers=stranger.headers),
-        app.client.get(f"/api/v1/volunteers/impact/teams/{team_id}", headers=stranger.headers),
-        app.client.post(
-            "/api/v1/volunteers/adoptions",
-            json={"street_id": 1, "rhythm": "weekly", "team_id": team_id},
-            headers=stranger.headers,
-        ),
-    ):
-        assert answer.status_code == 403, answer.text
+    unknown_id = team_id + 10_000
+
+    def probes(some_team: int) -> list[Any]:
+        return [
+            app.client.get(f"/api/v1/volunteers/teams/{some_team}", headers=stranger.headers),
+            app.client.get(f"/api/v1/volunteers/impact/teams/{some_team}", headers=stranger.headers),
+            app.client.post(
+                "/api/v1/volunteers/adoptions",
+                json={"street_id": 1, "rhythm": "weekly", "team_id": some_team},
+                headers=stranger.headers,
+            ),
+        ]
+
+    for answer, unknown in zip(probes(team_id), probes(unknown_id), strict=True):
+        assert answer.status_code == unknown.status_code == 404, answer.text
+        assert answer.text == unknown.text.replace(str(unknown_id), str(team_id))
         assert "Secret Garden" not in answer.text

@@ -22,7 +22,7 @@ def volunteer(client: httpx.Client, name: str = "Stack volunteer") -> dict[str, 
     signup = client.post(
         "/api/v1/volunteers/signup", json={"display_name": name, "email": email, "password": "a-long-password"}
     )
-    assert signup.status_code == 201, signup.text
+    assert signup.status_code == 202, signup.text
     login = client.post("/api/v1/auth/login", json={"email": email, "password": "a-long-password"})
     assert login.status_code == 200 and login.json()["role"] == "volunteer"
     return {"Authorization": f"Bearer {login.json()['access_token']}"}

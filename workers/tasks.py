@@ -37,6 +37,7 @@ def _consume(task: Task, service: str, message: Any) -> str:
         return SERVICE_HANDLERS[service].consume(message).value
     except MalformedEvent as exc:
         _dead_letters().push(service, message, f"malformed: {exc}")
+        SERVICE_HANDLERS[service].confirm(message)  # it can never apply: kept here, not offered again
         metrics.EVENTS_CONSUMED.labels(service, _type_of(message), "dead_lettered").inc()
         log.error("event.dead_lettered", service=service, reason=str(exc))
         return "dead_lettered"

@@ -23,11 +23,14 @@ from streetcare.core.events import (
     EventEnvelope,
     consumer_queue,
     consumer_task,
+    durable_subscribers,
     subscribers_of,
 )
 
 LIVE_CHANNEL = "streetcare:live"
 DEAD_LETTER_KEY = "streetcare:dead-letters"
+APPLIED_KEY = "streetcare:event-applied:"  # + subscriber + ":" + event id: the subscriber applied it
+APPLIED_TTL_S = 7 * 24 * 3600  # the relay deletes a confirmation once it has read it; this is a backstop
 BROKER_TIMEOUT_S = 2.0
 # A blip (a connection a Redis restart closed, an answer late on a busy host) is tried again
 # twice, 50–500 ms apart, before a request fails closed with 503.
@@ -80,10 +83,13 @@ class EventBus:
     producer: Celery
     redis: redis.Redis
 
-    def publish(self, envelope: dict[str, Any]) -> None:
+    def publish(self, envelope: dict[str, Any], only: list[str] | None = None) -> None:
+        """To every subscriber, or (a redelivery) only to the queues of `only`."""
         parsed = EventEnvelope.model_validate(envelope)
         headers = {"correlation_id": parsed.correlation_id} if parsed.correlation_id else {}
         for subscriber in subscribers_of(parsed.type):
+            if only is not None and subscriber not in only:
+                continue
             if subscriber == LIVE_SUBSCRIBER:
                 self.redis.publish(LIVE_CHANNEL, json.dumps(envelope))
                 continue
@@ -94,6 +100,25 @@ class EventBus:
                 headers=headers,
                 retry=True,
             )
+
+    def confirm(self, subscriber: str, event_id: str) -> None:
+        """The subscriber applied the event (or had already): its outbox may stop offering it."""
+        self.redis.set(f"{APPLIED_KEY}{subscriber}:{event_id}", "1", ex=APPLIED_TTL_S)
+
+    def unconfirmed(self, envelope: dict[str, Any]) -> list[str]:
+        """The queue subscribers that have not confirmed this event yet (the live page needs none)."""
+        waiting = durable_subscribers(str(envelope.get("type")))
+        if not waiting:
+            return []
+        keys = [f"{APPLIED_KEY}{subscriber}:{envelope.get('id')}" for subscriber in waiting]
+        found = self.redis.mget(keys)
+        return [subscriber for subscriber, value in zip(waiting, found, strict=True) if value is None]  # type: ignore[arg-type]
+
+    def forget_confirmations(self, envelope: dict[str, Any]) -> None:
+        subscribers = durable_subscribers(str(envelope.get("type")))
+        keys = [f"{APPLIED_KEY}{subscriber}:{envelope.get('id')}" for subscriber in subscribers]
+        if keys:
+            self.redis.delete(*keys)
 
     def close(self) -> None:
         self.producer.close()

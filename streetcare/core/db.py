@@ -109,7 +109,11 @@ def commit_or_refuse(factory: sessionmaker[Session], committed_ids: list[str]) -
 
 
 class OutboxMixin:
-    """Events waiting to leave the service; written in the same transaction as the change."""
+    """Events waiting to leave the service; written in the same transaction as the change.
+
+    `published_at`: the broker took the message. `confirmed_at`: every subscriber said it applied
+    it. A broker's "taken" is not "applied" (a worker killed right after its BRPOP loses the
+    message it popped), so the relay offers a published event again until it is confirmed."""
 
     if TYPE_CHECKING:  # the declarative constructor, for type checkers
 
@@ -120,12 +124,16 @@ class OutboxMixin:
     envelope: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Index, ...]:
-        return (Index("ix_outbox_unpublished", "published_at", "created_at"),)
+        return (
+            Index("ix_outbox_unpublished", "published_at", "created_at"),
+            Index("ix_outbox_unconfirmed", "confirmed_at", "published_at"),
+        )
 
 
 class ProcessedEventMixin:

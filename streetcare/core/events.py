@@ -204,6 +204,14 @@ def subscribers_of(event_type: str) -> tuple[str, ...]:
     return CATALOGUE[event_type].subscribers
 
 
+def durable_subscribers(event_type: str) -> list[str]:
+    """Subscribers that consume from a queue and confirm; unknown types have none."""
+    try:
+        return [s for s in subscribers_of(event_type) if s != LIVE_SUBSCRIBER]
+    except KeyError:
+        return []
+
+
 def consumer_queue(service: str) -> str:
     return f"{service}.events"
 

@@ -13,9 +13,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import structlog
+
 from streetcare.core.consumer import EventConsumer, Handler, Outcome
 from streetcare.core.db import OutboxMixin, ProcessedEventMixin
 from streetcare.core.runtime import ServiceRuntime
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -42,10 +46,27 @@ class ServiceEventHandlers:
         consumer = EventConsumer(
             self.service, runtime.session_factory, self.inbox_model, self.handlers, runtime.publish_committed
         )
-        return consumer.consume(message)
+        outcome = consumer.consume(message)
+        self.confirm(message)
+        return outcome
+
+    def confirm(self, message: Any) -> None:
+        """Tell the sending service's outbox this event is settled here (applied, already applied,
+        or dead-lettered as unusable), so it stops offering it. Only after the commit: a
+        confirmation that is lost makes a harmless duplicate, one made too early a lost event."""
+        event_id = message.get("id") if isinstance(message, dict) else None
+        if not isinstance(event_id, str) or len(event_id) > 64:
+            return
+        try:
+            self.runtime.bus.confirm(self.service, event_id)
+        except Exception as exc:  # the outbox sends it again later; the inbox makes that a no-op
+            log.warning("event.confirm_failed", service=self.service, event_id=event_id, error=str(exc))
 
     def sweep_outbox(self, older_than_seconds: float = 5.0) -> int:
-        sent = self.runtime.relay.sweep(timedelta(seconds=older_than_seconds))
+        """Send what was never published, and again what no subscriber confirmed."""
+        runtime = self.runtime
+        sent = runtime.relay.sweep(timedelta(seconds=older_than_seconds))
+        sent += runtime.relay.redeliver_unconfirmed(timedelta(seconds=runtime.settings.outbox_redeliver_after_s))
         if self.also_sweep is not None:
             self.also_sweep(self.runtime)
         return sent

@@ -25,6 +25,11 @@ HTTP_DURATION = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 EVENTS_PUBLISHED = Counter("streetcare_events_published_total", "Events published", ["service", "type"])
+EVENTS_REDELIVERED = Counter(
+    "streetcare_events_redelivered_total",
+    "Published events sent again because a subscriber had not confirmed them",
+    ["service", "type"],
+)
 EVENTS_CONSUMED = Counter("streetcare_events_consumed_total", "Events consumed", ["service", "type", "outcome"])
 OUTBOX_PENDING = Gauge("streetcare_outbox_pending", "Outbox rows not yet published", ["service"])
 OUTBOX_OLDEST_AGE = Gauge(

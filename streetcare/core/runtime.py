@@ -46,7 +46,7 @@ class ServiceRuntime:
         engine = make_engine(settings.database_url)
         factory = make_session_factory(engine)
         bus = make_bus(settings.redis_url, settings.broker_visibility_timeout_s)
-        relay = OutboxRelay(service, factory, outbox_model, bus.publish)
+        relay = OutboxRelay(service, factory, outbox_model, bus.publish, confirmations=bus)
         runtime = cls(service, settings, engine, factory, bus, relay)
         factory.configure(info={RUNTIME_INFO_KEY: runtime})  # code holding only a session finds its process
         return runtime

@@ -37,6 +37,10 @@ class ProcessSettings(BaseSettings):
     # A message taken by a worker that dies comes back after this long (acks_late); consumers are
     # idempotent, so a slow task seen twice is harmless. Operators may shorten it.
     broker_visibility_timeout_s: int = Field(default=300, validation_alias="STREETCARE_BROKER_VISIBILITY_TIMEOUT")
+    # An event the broker took but no subscriber confirmed within this long is sent again (the
+    # wait grows with the event's age up to an hour); consumers are idempotent, so a slow one
+    # sees a harmless duplicate. It must exceed the usual time from publish to applied.
+    outbox_redeliver_after_s: float = Field(default=60.0, gt=0, validation_alias="STREETCARE_OUTBOX_REDELIVER_AFTER_S")
 
     @model_validator(mode="after")
     def _secrets_must_be_real(self) -> ProcessSettings:

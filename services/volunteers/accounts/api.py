@@ -57,16 +57,22 @@ def _me(volunteer_id: int, session: Session) -> Me:
     return me_of(volunteer)
 
 
-@router.post("/signup", status_code=201, response_model=Me)
+SIGN_UP_ANSWER = "check your mail: we sent a message about this sign-up to {email}"
+
+
+@router.post("/signup", status_code=202, response_model=Accepted)
 def sign_up(body: SignUp, request: Request, session: SessionDep) -> JSONResponse:
-    def action() -> Me:
-        volunteer = service.sign_up(
+    """The same answer whether the address is new or already has an account (which only its
+    owner learns, by mail): sign-up must not tell a stranger who has an account here."""
+
+    def action() -> Accepted:
+        service.sign_up(
             session, display_name=body.display_name, email=body.email, password=body.password, language=body.language
         )
-        return _me(volunteer.id, session)
+        return Accepted(detail=SIGN_UP_ANSWER.format(email=body.email.strip().lower()))
 
     fingerprint = body.model_dump(exclude={"password"})
-    return idempotent(request, session, "signup", fingerprint, action)
+    return idempotent(request, session, "signup", fingerprint, action, status_code=202)
 
 
 @router.get("/me", response_model=Me)

@@ -16,21 +16,37 @@ from services.volunteers.accounts.models import PasswordReset, Volunteer
 from services.volunteers.adoptions import service as adoptions
 from services.volunteers.bags import service as bags
 from services.volunteers.idempotency.models import IdempotencyRecord
+from services.volunteers.mail import outbox as mail_outbox
 from services.volunteers.mail.service import Mailer
 from services.volunteers.picks import service as picks
 from services.volunteers.sessions import service as sessions
 from services.volunteers.teams import service as teams
 from streetcare.core.auth import hash_password, verify_password
-from streetcare.core.errors import Conflict, Forbidden, Unprocessable
+from streetcare.core.errors import Forbidden, Unprocessable
 from streetcare.core.idempotency import forget_scope
 
 ERASED_NAME = "former volunteer"
 
 
-def sign_up(session: Session, *, display_name: str, email: str, password: str, language: str = "nl") -> Volunteer:
+def sign_up(
+    session: Session, *, display_name: str, email: str, password: str, language: str = "nl"
+) -> Volunteer | None:
+    """A new account, welcomed by mail; for an address that has one, None and a mail to its owner
+    (the caller answers both alike: whether an address has an account is not for strangers)."""
     email = email.strip().lower()
-    if repository.by_email(session, email) is not None:
-        raise Conflict("an account with this email already exists; log in or reset your password")
+    existing = repository.by_email(session, email)
+    if existing is not None:
+        hash_password(password)  # as long as a new account takes: the answer's timing tells nothing either
+        mail_outbox.tell_about_sign_up(session, existing, new=False)
+        return None
+    volunteer = create_account(session, display_name=display_name, email=email, password=password, language=language)
+    mail_outbox.tell_about_sign_up(session, volunteer, new=True)
+    return volunteer
+
+
+def create_account(
+    session: Session, *, display_name: str, email: str, password: str, language: str = "nl"
+) -> Volunteer:
     volunteer = Volunteer(
         display_name=display_name.strip(),
         email=email,
@@ -47,7 +63,7 @@ def ensure_volunteer(session: Session, *, display_name: str, email: str, passwor
     """Idempotent for the demo: an existing account gets the given password."""
     volunteer = repository.by_email(session, email)
     if volunteer is None:
-        return sign_up(session, display_name=display_name, email=email, password=password)
+        return create_account(session, display_name=display_name, email=email.strip().lower(), password=password)
     volunteer.password_hash = hash_password(password)
     return volunteer
 

@@ -20,7 +20,15 @@ from streetcare.core.runtime import ServiceRuntime, runtime_of
 
 TEMPLATES = MailTemplates(Path(__file__).parent / "templates")
 THANKS = MailKind("volunteer.thanks", "thanks after a crew's visit", "bedankjes na een bezoek van een ploeg")
-KINDS = {THANKS.code: THANKS}
+# sign-up mail: asked for by whoever signed up, so no opt-out (like a password reset)
+WELCOME = MailKind("volunteer.welcome", "welcome after signing up", "welkom na het aanmelden", opt_out=False)
+SIGNUP_ATTEMPT = MailKind(
+    "volunteer.signup_attempt",
+    "someone tried to sign up with your address",
+    "iemand probeerde zich met jouw adres aan te melden",
+    opt_out=False,
+)
+KINDS = {THANKS.code: THANKS, WELCOME.code: WELCOME, SIGNUP_ATTEMPT.code: SIGNUP_ATTEMPT}
 UNSUBSCRIBE_PATH = "/api/v1/volunteers/mail/unsubscribe"
 
 
@@ -89,3 +97,18 @@ def thank_after_visit(session: Session, data: VisitCompleted) -> int:
         if outbox.queue(session, THANKS, person.email, person.language, subject, body) is not None:
             queued += 1
     return queued
+
+
+def tell_about_sign_up(session: Session, person: Volunteer, *, new: bool) -> None:
+    """Sign-up answers the same whether or not the address had an account; this mail, sent only to
+    the address itself, is where the difference shows: a welcome, or "someone tried"."""
+    if person.email is None:
+        return
+    runtime = runtime_of(session)
+    settings: VolunteersSettings = runtime.settings
+    subject, body = TEMPLATES.render(
+        "welcome" if new else "signup_attempt",
+        person.language,
+        {"name": person.display_name, "login_link": f"{settings.public_url.rstrip('/')}/volunteer"},
+    )
+    outbox_for(runtime).queue(session, WELCOME if new else SIGNUP_ATTEMPT, person.email, person.language, subject, body)

@@ -15,10 +15,16 @@ from services.volunteers.teams.models import COORDINATOR, MEMBER, Team, TeamMemb
 from streetcare.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 
 
+def no_such_team(team_id: int) -> NotFound:
+    """One answer for a team that does not exist and one the caller is not in: a stranger learns
+    neither a team's name nor that it exists."""
+    return NotFound(f"there is no team {team_id} that you are a member of; join a team with its code")
+
+
 def get_team(session: Session, team_id: int) -> Team:
     team = repository.get(session, team_id)
     if team is None:
-        raise NotFound(f"there is no team {team_id}")
+        raise no_such_team(team_id)
     return team
 
 
@@ -51,15 +57,15 @@ def is_member(session: Session, team_id: int, volunteer_id: int) -> bool:
 def require_member(session: Session, team_id: int, volunteer_id: int) -> Team:
     team = get_team(session, team_id)
     if not is_member(session, team_id, volunteer_id):
-        raise Forbidden("you are not a member of this team")  # nor does a stranger learn its name
+        raise no_such_team(team_id)
     return team
 
 
 def require_coordinator(session: Session, team_id: int, volunteer_id: int) -> Team:
-    team = get_team(session, team_id)
+    team = require_member(session, team_id, volunteer_id)
     member = repository.membership(session, team_id, volunteer_id)
     if member is None or member.role != COORDINATOR:
-        raise Forbidden("only this team's coordinator may do this")
+        raise Forbidden("only this team's coordinator may do this")  # a member knows the team already
     return team
 
 

@@ -15,6 +15,7 @@ import icalendar
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
+from smtp_catcher import smtp_catcher
 from sqlalchemy import select
 
 from services.volunteers import handlers as volunteers_handlers
@@ -71,9 +72,16 @@ class VolunteersApp:
             "/api/v1/volunteers/signup",
             json={"display_name": name, "email": email, "password": "a-long-password", "language": language},
         )
-        assert answer.status_code == 201, answer.text
-        volunteer_id = answer.json()["id"]
+        assert answer.status_code == 202, answer.text
+        volunteer_id = self.account_id(email)
         return Volunteer(volunteer_id, email, self.headers_for(volunteer_id))
+
+    def account_id(self, email: str) -> int:
+        """Sign-up does not say which account it made (nor whether): the database does."""
+        with self.runtime.session_factory() as session:
+            found = session.scalar(select(VolunteerRow.id).where(VolunteerRow.email == email.lower()))
+        assert found is not None, f"no account for {email}"
+        return found
 
     def headers_for(self, volunteer_id: int, role: Role = Role.VOLUNTEER) -> dict[str, str]:
         token, _ = issue_token(self.settings.token_secret, f"volunteer:{volunteer_id}", role, 600)
@@ -235,10 +243,11 @@ def test_team_coordinator_manages_only_their_own_team(volunteers_app: Volunteers
         "/api/v1/volunteers/teams", json={"name": "School class"}, headers=other.headers
     ).json()
 
-    # Otto coordinates a team and even carries the coordinator role in his token: still not Cora's team.
+    # Otto coordinates a team and even carries the coordinator role in his token: still not Cora's team,
+    # which to him is as unknown as a team that does not exist (404); Mo, a member, is refused (403).
     otto_as_coordinator = app.headers_for(other.id, Role.COORDINATOR)
     body = {"street_id": 3, "rhythm": "weekly", "team_id": team["id"]}
-    assert app.client.post("/api/v1/volunteers/adoptions", json=body, headers=otto_as_coordinator).status_code == 403
+    assert app.client.post("/api/v1/volunteers/adoptions", json=body, headers=otto_as_coordinator).status_code == 404
     assert app.client.post("/api/v1/volunteers/adoptions", json=body, headers=mo.headers).status_code == 403
     team_adoption = adopt(app, cora, 3, team_id=team["id"])
     assert team_adoption["team_name"] == "Wednesday club" and team_adoption["can_manage"]
@@ -254,12 +263,19 @@ def test_team_coordinator_manages_only_their_own_team(volunteers_app: Volunteers
         app.client.delete(
             f"/api/v1/volunteers/teams/{team['id']}/members/{mo.id}", headers=otto_as_coordinator
         ).status_code
-        == 403
+        == 404
     )
     members = app.client.get(f"/api/v1/volunteers/teams/{team['id']}", headers=mo.headers).json()["members"]
     assert [(m["display_name"], m["role"]) for m in members] == [("Cora", "coordinator"), ("Mo", "member")]
     assert mo.email not in str(members)
-    assert app.client.get(f"/api/v1/volunteers/teams/{other_team['id']}", headers=mo.headers).status_code == 403
+    # a stranger learns neither a team's name nor that it exists: the answer of an unknown team
+    stranger = app.client.get(f"/api/v1/volunteers/teams/{other_team['id']}", headers=mo.headers)
+    unknown = app.client.get(f"/api/v1/volunteers/teams/{other_team['id'] + 10_000}", headers=mo.headers)
+    assert stranger.status_code == unknown.status_code == 404
+    assert stranger.json()["detail"] == unknown.json()["detail"].replace(
+        str(other_team["id"] + 10_000), str(other_team["id"])
+    )
+    assert "School class" not in stranger.text
     assert (
         app.client.delete(f"/api/v1/volunteers/teams/{team['id']}/members/{mo.id}", headers=cora.headers).status_code
         == 204
@@ -611,7 +627,9 @@ def test_idempotency_key_gives_the_same_answer_and_one_object(volunteers_app: Vo
     key = {"Idempotency-Key": str(uuid.uuid4())}
     first = app.client.post("/api/v1/volunteers/signup", json=body, headers=key)
     again = app.client.post("/api/v1/volunteers/signup", json=body, headers=key)
-    assert first.status_code == again.status_code == 201 and first.json()["id"] == again.json()["id"]
+    assert first.status_code == again.status_code == 202 and first.json() == again.json()
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    app.account_id("cy@test.example")  # one account
 
 
 def test_bags_ready_then_collected_by_a_crew(volunteers_app: VolunteersApp) -> None:
@@ -701,6 +719,9 @@ def test_change_and_reset_password_through_the_mailbox(volunteers_app: Volunteer
 
     unknown = app.client.post("/api/v1/volunteers/password-reset", json={"email": "nobody@test.example"})
     assert unknown.status_code == 202 and app.mails() == []  # no account, no mail, same answer
+    assert app.client.get("/api/v1/volunteers/me", headers=ann.headers).status_code == 401  # the change ended it
+    before_reset = app.headers_for(ann.id)  # a session opened after the change, e.g. on another phone
+    assert app.client.get("/api/v1/volunteers/me", headers=before_reset).status_code == 200
     assert app.client.post("/api/v1/volunteers/password-reset", json={"email": ann.email}).status_code == 202
     [mail] = app.mails()
     token = mail.split("Code: ", 1)[1].split()[0]
@@ -709,6 +730,9 @@ def test_change_and_reset_password_through_the_mailbox(volunteers_app: Volunteer
     assert app.client.post("/api/v1/volunteers/password-reset/confirm", json=confirm).status_code == 204
     assert app.client.post("/api/v1/volunteers/password-reset/confirm", json=confirm).status_code == 422  # once
     assert verify(app, ann.email, "brand-new-password") == 200
+    assert app.client.get("/api/v1/volunteers/me", headers=before_reset).status_code == 401, (
+        "a reset ends every session"
+    )
 
     # the demo mailbox is closed outside demo mode
     assert app.client.get("/api/v1/volunteers/demo/mailbox", params={"to": ann.email}).status_code == 404
@@ -766,7 +790,8 @@ def test_deleting_an_account_erases_the_person_and_keeps_the_picks(volunteers_ap
     again = app.client.post(
         "/api/v1/volunteers/signup", json={"display_name": "Ann", "email": ann.email, "password": "a-long-password"}
     )
-    assert again.status_code == 201
+    assert again.status_code == 202
+    assert app.account_id(ann.email) != ann.id
 
 
 # ---- impact ------------------------------------------------------------------------------------------
@@ -789,7 +814,7 @@ def test_impact_and_a_privacy_safe_leaderboard(volunteers_app: VolunteersApp) ->
 
     me = app.client.get("/api/v1/volunteers/impact/me", headers=ann.headers).json()
     assert (me["picks"], me["bags"], me["hours"], me["streets"]) == (2, 3, 1.5, 3)
-    assert app.client.get(f"/api/v1/volunteers/impact/teams/{team['id']}", headers=ann.headers).status_code == 403
+    assert app.client.get(f"/api/v1/volunteers/impact/teams/{team['id']}", headers=ann.headers).status_code == 404
     team_impact = app.client.get(f"/api/v1/volunteers/impact/teams/{team['id']}", headers=bob.headers).json()
     assert (team_impact["picks"], team_impact["bags"]) == (1, 5)
     street = app.client.get("/api/v1/volunteers/impact/streets/1").json()
@@ -803,3 +828,62 @@ def test_impact_and_a_privacy_safe_leaderboard(volunteers_app: VolunteersApp) ->
     assert [(e["rank"], e["name"], e["bags"]) for e in body["volunteers"]] == [(1, "Bob", 5), (2, "Ann", 2)]
     assert [(e["name"], e["bags"]) for e in body["teams"]] == [("Pickers", 5)]
     assert "Shy" not in board.text and "@" not in board.text
+
+
+# ---- sign-up tells nobody who has an account ------------------------------------------------------
+
+
+def test_sign_up_with_a_taken_address_answers_as_for_a_new_one_and_mails_the_owner(
+    migrated: dict[str, Any], tmp_path: Path
+) -> None:
+    """A stranger cannot learn from sign-up whether an address has an account: same status, same
+    body (but for the address they typed), no second account, the owner's password untouched;
+    only the address itself is told, through the mail outbox and a real SMTP server."""
+    with smtp_catcher(tmp_path / "caught") as catcher:
+        settings = migrated["volunteers"].model_copy(
+            update={"smtp_url": catcher.url, "mail_catcher_dir": str(catcher.maildir), "mail_deliver_inline": True}
+        )
+        with TestClient(create_app(settings), headers={SERVICE_TOKEN_HEADER: settings.service_token}) as client:
+            owner = f"owner.{uuid.uuid4().hex[:6]}@test.example"
+            newcomer = f"new.{uuid.uuid4().hex[:6]}@test.example"
+
+            def sign_up(email: str, password: str, language: str = "en") -> Any:
+                return client.post(
+                    "/api/v1/volunteers/signup",
+                    json={"display_name": "Someone", "email": email, "password": password, "language": language},
+                )
+
+            first = sign_up(owner, "the-owners-password")
+            taken = sign_up(owner.upper(), "an-attackers-password", language="nl")
+            new = sign_up(newcomer, "a-long-password")
+            assert first.status_code == taken.status_code == new.status_code == 202, taken.text
+            assert taken.json() == first.json() == {"detail": first.json()["detail"]}
+            assert new.json()["detail"] == first.json()["detail"].replace(owner, newcomer)
+            assert "already" not in taken.text and "exists" not in taken.text
+
+            internal = {
+                "X-Service-Token": settings.service_token,
+                INTERNAL_CALLER_HEADER: internal_caller_credential(
+                    settings.service_token, InternalCaller.GATEWAY_LOGIN
+                ),
+            }
+
+            def verify(password: str) -> int:
+                answer = client.post(
+                    "/internal/auth/verify", json={"email": owner, "password": password}, headers=internal
+                )
+                return answer.status_code
+
+            assert verify("the-owners-password") == 200
+            assert verify("an-attackers-password") == 401
+            runtime: ServiceRuntime = client.app.state.runtime  # type: ignore[attr-defined]
+            with runtime.session_factory() as session:
+                accounts = session.scalars(select(VolunteerRow).where(VolunteerRow.email == owner)).all()
+            assert len(accounts) == 1 and accounts[0].language == "en", "a second account, or the first one changed"
+        with_owner = catcher.messages(to=owner)
+        assert [m.subject for m in with_owner] == [
+            "Someone tried to sign up to Streetcare with your address",
+            "Welcome to Streetcare",
+        ], "the owner is welcomed once, then told of the second attempt (in their own language, not the stranger's)"
+        assert "log in" in with_owner[0].body and "/volunteer" in with_owner[0].body
+        assert [m.subject for m in catcher.messages(to=newcomer)] == ["Welcome to Streetcare"]
