@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from services.scheduling.database import OutboxMessage, ProcessedEvent
-from services.scheduling.plans import dirty
+from services.scheduling.dirty import service as dirty
 from services.scheduling.plans import service as plans
 from services.scheduling.settings import SchedulingSettings
 from services.scheduling.state import service as state
