@@ -19,14 +19,16 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from services.reports.categories import CATEGORIES
 from services.reports.clients import service as clients
-from services.reports.deps import notifier, policy_from, settings_of, street_index
+from services.reports.deps import settings_of, street_index
 from services.reports.idempotency import service as idempotency
+from services.reports.notifications.api import notifier
 from services.reports.open311 import service as o311
 from services.reports.open311.formats import FORMATS, errors, render
 from services.reports.reports import service as reports
-from services.reports.reports.categories import CATEGORIES
 from services.reports.reports.privacy import clean_text
+from services.reports.streets import service as streets
 from streetcare.core.errors import DomainError
 from streetcare.core.service_app import get_runtime
 
@@ -141,7 +143,7 @@ def get_requests(fmt: str, request: Request) -> Response:
 
         def read(session: Session) -> Response:
             found = o311.find_requests(session, query)
-            names = reports.street_names(session, {r.street_id for r in found})
+            names = streets.street_names(session, {r.street_id for r in found})
             base = _base_url(request)
             items = [o311.request_item(session, r, base, names.get(r.street_id), with_notes) for r in found]
             return render(fmt, "service_requests", items)
@@ -159,7 +161,7 @@ def get_request(service_request_id: str, fmt: str, request: Request) -> Response
 
         def read(session: Session) -> Response:
             report = reports.get(session, int(service_request_id))
-            name = reports.street_name(session, report.street_id)
+            name = streets.street_name(session, report.street_id)
             return render(fmt, "service_requests", [o311.request_item(session, report, _base_url(request), name, True)])
 
         return _read(request, read)
@@ -244,7 +246,7 @@ def _create(request: Request, fmt: str, fields: list[tuple[str, str]], idempoten
         report = reports.file_report(
             session,
             street_index(request),
-            policy_from(settings_of(request)),
+            reports.policy_from(settings_of(request)),
             reports.NewReport(
                 category=category.code,
                 lat=lat,
