@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.volunteers.accounts import repository as accounts
 from services.volunteers.accounts.models import Volunteer
 from services.volunteers.adoptions import repository as adoptions
 from services.volunteers.bags import repository as bags
-from services.volunteers.database import MailOptOut, MailOutboxMessage, StreetCopy
+from services.volunteers.database import MailOptOut, MailOutboxMessage
 from services.volunteers.settings import VolunteersSettings
+from services.volunteers.streets import repository as streets
 from services.volunteers.teams import repository as teams
 from streetcare.core.events import VisitCompleted
 from streetcare.core.mail import DeliveryReport, MailKind, MailOutbox, MailTemplates, opt_out_link
@@ -59,7 +60,7 @@ def _people_to_thank(session: Session, data: VisitCompleted) -> list[Volunteer]:
                 ids.update(teams.member_ids(session, adoption.team_id))
     if not ids:
         return []
-    found = session.scalars(select(Volunteer).where(Volunteer.id.in_(ids), Volunteer.deleted_at.is_(None)))
+    found = accounts.present_by_ids(session, ids)
     return [person for person in found if person.email]
 
 
@@ -69,7 +70,8 @@ def thank_after_visit(session: Session, data: VisitCompleted) -> int:
     runtime = runtime_of(session)
     settings: VolunteersSettings = runtime.settings
     outbox = outbox_for(runtime)
-    street = session.scalar(select(StreetCopy.name).where(StreetCopy.street_id == data.street_id))
+    copy = streets.get(session, data.street_id)
+    street = copy.name if copy is not None else None
     queued = 0
     for person in _people_to_thank(session, data):
         assert person.email is not None
