@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.reports.database import StreetCopy
-from streetcare.core.street_copy import street_labels
+from streetcare.core.street_copy import StreetCopyMixin, street_labels
 
 
-def get(session: Session, street_id: int) -> StreetCopy | None:
+def get(session: Session, street_id: int) -> StreetCopyMixin | None:
     return session.get(StreetCopy, street_id)
 
 
