@@ -30,6 +30,7 @@ from services.reports.reports import service as reports
 from services.reports.reports.privacy import clean_text
 from services.reports.streets import service as streets
 from streetcare.core.errors import DomainError
+from streetcare.core.idempotency import StoredAnswer, checked_key, request_hash
 from streetcare.core.service_app import get_runtime
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
@@ -224,10 +225,10 @@ def _create(request: Request, fmt: str, fields: list[tuple[str, str]], idempoten
     name = " ".join(
         part for part in (params.get("first_name", "").strip(), params.get("last_name", "").strip()) if part
     )
-    key = idempotency.check_key(idempotency_key)
-    fingerprint = idempotency.request_hash(fmt, *sorted(f"{k}={v}" for k, v in fields))
+    key = checked_key(idempotency_key) if idempotency_key is not None else None
+    fingerprint = request_hash(fmt, *sorted(f"{k}={v}" for k, v in fields))
 
-    def produce(session: Session) -> idempotency.StoredAnswer:
+    def produce(session: Session) -> StoredAnswer:
         lat_raw, lon_raw = params.get("lat"), params.get("long")
         address = (params.get("address_string") or "").strip() or None
         if lat_raw and lon_raw:
@@ -270,10 +271,9 @@ def _create(request: Request, fmt: str, fields: list[tuple[str, str]], idempoten
             "account_id": None,
         }
         response = render(fmt, "service_requests", [item], 201)
-        return idempotency.StoredAnswer(201, str(response.media_type), bytes(response.body).decode())
+        return StoredAnswer(201, str(response.media_type), bytes(response.body).decode())
 
-    answer = idempotency.run_once(runtime.transaction, f"open311:{client_id}", key, fingerprint, produce)
-    return Response(answer.text, status_code=answer.status_code, media_type=answer.media_type)
+    return idempotency.answer_once(request, f"open311:{client_id}", key, fingerprint, produce)
 
 
 @router.post("/requests.{fmt}")

@@ -28,8 +28,9 @@ from services.reports.reports.schemas import (
 )
 from services.reports.streets import service as streets
 from streetcare.core.auth import Principal, Role, require_roles
+from streetcare.core.idempotency import StoredAnswer, request_hash
 from streetcare.core.mail import language_from_accept
-from streetcare.core.service_app import SessionDep, get_runtime
+from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 StaffDep = Annotated[Principal, Depends(require_roles(Role.DISPATCHER, Role.INSPECTOR))]
@@ -85,9 +86,8 @@ def file_report(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """File a report. Send an `Idempotency-Key` header to make retries safe: one key, one report."""
-    key = idempotency.check_key(idempotency_key)
 
-    def produce(session: Session) -> idempotency.StoredAnswer:
+    def produce(session: Session) -> StoredAnswer:
         report = service.file_report(
             session,
             index,
@@ -117,16 +117,11 @@ def file_report(
             duplicate_of=report.duplicate_of,
             photo_url=_photo_url(report),
         )
-        return idempotency.StoredAnswer(201, "application/json", created.model_dump_json())
+        return StoredAnswer(201, "application/json", created.model_dump_json())
 
-    answer = idempotency.run_once(
-        get_runtime(request).transaction,
-        "api:reports",
-        key,
-        idempotency.request_hash(body.model_dump_json()),
-        produce,
+    return idempotency.answer_once(
+        request, "api:reports", idempotency_key, request_hash(body.model_dump_json()), produce
     )
-    return Response(answer.text, status_code=answer.status_code, media_type=answer.media_type)
 
 
 @router.get("/track/{token}", response_model=ReportTracking)
