@@ -12,8 +12,8 @@ from services.volunteers.accounts.models import Volunteer
 from services.volunteers.adoptions import repository as adoptions
 from services.volunteers.bags import repository as bags
 from services.volunteers.database import MailOptOut, MailOutboxMessage
+from services.volunteers.mail import repository
 from services.volunteers.settings import VolunteersSettings
-from services.volunteers.streets import repository as streets
 from services.volunteers.teams import repository as teams
 from streetcare.core.events import VisitCompleted
 from streetcare.core.mail import DeliveryReport, MailKind, MailOutbox, MailTemplates, opt_out_link
@@ -70,8 +70,7 @@ def thank_after_visit(session: Session, data: VisitCompleted) -> int:
     runtime = runtime_of(session)
     settings: VolunteersSettings = runtime.settings
     outbox = outbox_for(runtime)
-    copy = streets.get(session, data.street_id)
-    street = copy.name if copy is not None else None
+    street = repository.street_name(session, data.street_id)
     queued = 0
     for person in _people_to_thank(session, data):
         assert person.email is not None
