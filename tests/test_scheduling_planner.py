@@ -14,11 +14,12 @@ from sqlalchemy import select
 
 from services.scheduling.app import create_app
 from services.scheduling.database import OutboxMessage
+from services.scheduling.dirty import service as dirty
+from services.scheduling.dirty.models import PlanDirty
 from services.scheduling.history import service as history
 from services.scheduling.planning.engine import ITERATION_STOP
 from services.scheduling.planning.levels import DEFAULT_TARGET
-from services.scheduling.plans import dirty, inputs, service
-from services.scheduling.plans.models import PlanDirty
+from services.scheduling.plans import inputs, service
 from services.scheduling.state import service as state
 from services.scheduling.state.models import StreetState
 from streetcare.core.auth import Role, issue_token

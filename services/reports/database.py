@@ -1,44 +1,18 @@
-"""The reports service's own schema: its declarative base and its outbox/inbox tables."""
+"""The reports service's own schema: its declarative base and the kernel's tables it keeps
+(outbox and inbox, the street copy reports are snapped to, the reporters' mail, photo bytes)."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import DeclarativeBase
 
-from streetcare.core.db import OutboxMixin, ProcessedEventMixin
-from streetcare.core.mail import MailOptOutMixin, MailOutboxMixin
-from streetcare.core.photo_storage import PhotoBlobMixin
-from streetcare.core.street_copy import StreetCopyMixin
+from streetcare.core.tables import event_tables, mail_tables, photo_blob_table, street_copy_table
 
 
 class Base(DeclarativeBase):
     pass
 
 
-class OutboxMessage(Base, OutboxMixin):
-    __tablename__ = "outbox"
-
-
-class ProcessedEvent(Base, ProcessedEventMixin):
-    __tablename__ = "processed_events"
-
-
-class StreetCopy(Base, StreetCopyMixin):
-    """Read copy of scheduling's street registry, for snapping reports to a street."""
-
-    __tablename__ = "street_copies"
-
-
-class MailOutboxMessage(Base, MailOutboxMixin):
-    """Mail to reporters, waiting for the SMTP server (see streetcare.core.mail)."""
-
-    __tablename__ = "mail_outbox"
-
-
-class MailOptOut(Base, MailOptOutMixin):
-    __tablename__ = "mail_opt_outs"
-
-
-class PhotoBlob(Base, PhotoBlobMixin):
-    """Photo bytes, when photos are kept in the database (the default: every replica sees them)."""
-
-    __tablename__ = "photo_blobs"
+OutboxMessage, ProcessedEvent = event_tables(Base)
+StreetCopy = street_copy_table(Base)
+MailOutboxMessage, MailOptOut = mail_tables(Base)
+PhotoBlob = photo_blob_table(Base)

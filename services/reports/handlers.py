@@ -11,16 +11,10 @@ from services.reports.database import OutboxMessage, ProcessedEvent, StreetCopy
 from services.reports.notifications.service import Notifier
 from services.reports.reports import service as reports
 from services.reports.settings import ReportsSettings
-from streetcare.core.consumer import Handler
-from streetcare.core.events import EventEnvelope, StreetChanged, VisitCompleted
-from streetcare.core.handlers import ServiceEventHandlers
+from streetcare.core.events import EventEnvelope, VisitCompleted
+from streetcare.core.handlers import ServiceEventHandlers, service_event_handlers
 from streetcare.core.mail import DeliveryReport
-from streetcare.core.runtime import ServiceRuntime
-from streetcare.core.street_copy import apply_street_changed
-
-
-def _street_changed(session: Session, _envelope: EventEnvelope, data: StreetChanged) -> None:
-    apply_street_changed(session, StreetCopy, data)
+from streetcare.core.runtime import ServiceRuntime, runtime_of
 
 
 def deliver_due_mail(runtime: ServiceRuntime) -> DeliveryReport:
@@ -28,30 +22,23 @@ def deliver_due_mail(runtime: ServiceRuntime) -> DeliveryReport:
     return Notifier.for_runtime(runtime).outbox.deliver()
 
 
+def _visit_completed(session: Session, _envelope: EventEnvelope, data: VisitCompleted) -> None:
+    """A crew cleaned the street: its reports are resolved and reporters told, by the configured mailer."""
+    notifier = Notifier.for_runtime(runtime_of(session))
+    reports.resolve_after_visit(session, data.street_id, data.report_ids, data.kind, notifier)
+
+
 def make_events(settings_factory: Callable[[], ReportsSettings] = ReportsSettings) -> ServiceEventHandlers:
     """The consumer for this service; `visit.completed` tells reporters through the configured mailer."""
-    handlers: dict[str, Handler] = {}
-    service_events = ServiceEventHandlers(
-        service="reports",
-        settings_factory=settings_factory,
-        outbox_model=OutboxMessage,
-        inbox_model=ProcessedEvent,
-        handlers=handlers,
+    return service_event_handlers(
+        "reports",
+        settings_factory,
+        OutboxMessage,
+        ProcessedEvent,
+        {"visit.completed": _visit_completed},
+        street_copy=StreetCopy,
         also_sweep=deliver_due_mail,
     )
-
-    def visit_completed(session: Session, _envelope: EventEnvelope, data: VisitCompleted) -> None:
-        notifier = Notifier.for_runtime(service_events.runtime)
-        reports.resolve_after_visit(session, data.street_id, data.report_ids, data.kind, notifier)
-
-    handlers.update(
-        {
-            "street.registered": _street_changed,
-            "street.updated": _street_changed,
-            "visit.completed": visit_completed,  # type: ignore[dict-item]
-        }
-    )
-    return service_events
 
 
 events = make_events()

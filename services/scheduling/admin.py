@@ -6,7 +6,7 @@ from pathlib import Path
 
 from services.scheduling.crews import service as crews
 from services.scheduling.database import OutboxMessage
-from services.scheduling.plans import dirty
+from services.scheduling.dirty import service as dirty
 from services.scheduling.settings import SchedulingSettings
 from services.scheduling.staff import service as staff
 from services.scheduling.streets import service as streets

@@ -7,13 +7,14 @@ from fastapi import FastAPI
 
 from services.scheduling.crews import api as crews_api
 from services.scheduling.database import OutboxMessage
+from services.scheduling.dirty import service as dirty
 from services.scheduling.districts import api as districts_api
 from services.scheduling.history import api as history_api
 from services.scheduling.plans import api as plans_api
-from services.scheduling.plans import dirty
 from services.scheduling.plans import service as plans_service
 from services.scheduling.settings import SchedulingSettings
 from services.scheduling.staff import api as staff_api
+from services.scheduling.state import api as state_api
 from services.scheduling.streets import api as streets_api
 from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.service_app import create_service_app
@@ -38,6 +39,7 @@ def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
         outbox_model=OutboxMessage,
         routers=[
             streets_api.router,
+            state_api.router,
             history_api.router,
             districts_api.router,
             crews_api.router,

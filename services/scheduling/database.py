@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import DeclarativeBase
 
-from streetcare.core.db import OutboxMixin, ProcessedEventMixin
+from streetcare.core.tables import event_tables
 
 
 class Base(DeclarativeBase):
     pass
 
 
-class OutboxMessage(Base, OutboxMixin):
-    __tablename__ = "outbox"
-
-
-class ProcessedEvent(Base, ProcessedEventMixin):
-    __tablename__ = "processed_events"
+OutboxMessage, ProcessedEvent = event_tables(Base)

@@ -7,20 +7,20 @@ queue: ``replan_day`` (the debounced re-plan the service requests after events) 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from services.scheduling.database import OutboxMessage, ProcessedEvent
-from services.scheduling.plans import dirty
+from services.scheduling.dirty import service as dirty
 from services.scheduling.plans import service as plans
 from services.scheduling.settings import SchedulingSettings
 from services.scheduling.state import service as state
 from streetcare.core.consumer import Handler
 from streetcare.core.events import EventEnvelope
-from streetcare.core.handlers import ServiceEventHandlers
+from streetcare.core.handlers import ServiceEventHandlers, service_event_handlers
 from streetcare.core.runtime import ServiceRuntime
 
 REPLAN_TASK = dirty.REPLAN_TASK
@@ -46,28 +46,19 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-@dataclass
-class SchedulingEventHandlers(ServiceEventHandlers):
-    """The shared consumer, with sessions that know the city's time zone and ask for re-plans."""
-
-    @property
-    def runtime(self) -> ServiceRuntime:
-        with self._lock:
-            if self._runtime is None:
-                settings = self.settings_factory()
-                runtime = ServiceRuntime.start(self.service, settings, self.outbox_model)
-                dirty.attach(runtime, settings)
-                self._runtime = runtime
-            return self._runtime
+def _ask_for_replans(runtime: ServiceRuntime) -> None:
+    """The worker's sessions know the city's time zone and ask for a re-plan after a change."""
+    dirty.attach(runtime, runtime.settings)
 
 
-events = SchedulingEventHandlers(
-    service="scheduling",
-    settings_factory=SchedulingSettings,
-    outbox_model=OutboxMessage,
-    inbox_model=ProcessedEvent,
-    handlers=HANDLERS,
-)
+def make_events(settings_factory: Callable[[], SchedulingSettings] = SchedulingSettings) -> ServiceEventHandlers:
+    """The consumer for this service, with sessions that ask for re-plans."""
+    return service_event_handlers(
+        "scheduling", settings_factory, OutboxMessage, ProcessedEvent, HANDLERS, on_start=_ask_for_replans
+    )
+
+
+events = make_events()
 
 
 def replan_day(iso_date: str, trigger: str = "") -> dict[str, Any]:

@@ -6,8 +6,8 @@ from sqlalchemy import MetaData
 
 from services.scheduling import database
 from services.scheduling.crews import models as crew_models
+from services.scheduling.dirty import models as dirty_models
 from services.scheduling.districts import models as district_models
-from services.scheduling.history import models as history_models
 from services.scheduling.idempotency import models as idempotency_models
 from services.scheduling.plans import models as plan_models
 from services.scheduling.staff import models as staff_models
@@ -20,8 +20,8 @@ MODEL_MODULES = (
     staff_models,
     crew_models,
     district_models,
-    history_models,
     plan_models,
+    dirty_models,
     idempotency_models,
 )
 

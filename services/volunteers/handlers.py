@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -14,14 +15,8 @@ from services.volunteers.database import OutboxMessage, ProcessedEvent, StreetCo
 from services.volunteers.mail import outbox as mail_outbox
 from services.volunteers.mail.service import Mailer, mailer_for
 from services.volunteers.settings import VolunteersSettings
-from streetcare.core.consumer import Handler
-from streetcare.core.events import EventEnvelope, StreetChanged, VisitCompleted
-from streetcare.core.handlers import ServiceEventHandlers
-from streetcare.core.street_copy import apply_street_changed
-
-
-def _street_changed(session: Session, _envelope: EventEnvelope, data: StreetChanged) -> None:
-    apply_street_changed(session, StreetCopy, data)
+from streetcare.core.events import EventEnvelope, VisitCompleted
+from streetcare.core.handlers import ServiceEventHandlers, service_event_handlers
 
 
 def _visit_completed(session: Session, _envelope: EventEnvelope, data: VisitCompleted) -> None:
@@ -31,20 +26,21 @@ def _visit_completed(session: Session, _envelope: EventEnvelope, data: VisitComp
     mail_outbox.thank_after_visit(session, data)
 
 
-HANDLERS: dict[str, Handler] = {
-    "street.registered": _street_changed,
-    "street.updated": _street_changed,
-    "visit.completed": _visit_completed,
-}
+def make_events(settings_factory: Callable[[], VolunteersSettings] = VolunteersSettings) -> ServiceEventHandlers:
+    """The consumer for this service; its periodic sweep also delivers due mail."""
+    return service_event_handlers(
+        "volunteers",
+        settings_factory,
+        OutboxMessage,
+        ProcessedEvent,
+        {"visit.completed": _visit_completed},
+        street_copy=StreetCopy,
+        also_sweep=mail_outbox.deliver_due_mail,
+    )
 
-events = ServiceEventHandlers(
-    service="volunteers",
-    settings_factory=VolunteersSettings,
-    outbox_model=OutboxMessage,
-    inbox_model=ProcessedEvent,
-    handlers=HANDLERS,
-    also_sweep=mail_outbox.deliver_due_mail,
-)
+
+events = make_events()
+HANDLERS = events.handlers
 
 
 def send_nudges_and_mark_lapses(

@@ -1,8 +1,8 @@
 """The worker-facing side of a service: consume an event, sweep the outbox.
 
-Each service exposes one `ServiceEventHandlers` in its public `handlers` module; the Celery
-tasks in `workers/` call only that. The runtime is built on first use in the worker process
-(after the fork), never at import.
+Each service exposes one `ServiceEventHandlers` in its public `handlers` module, made by
+`service_event_handlers`; the Celery tasks in `workers/` call only that. The runtime is built on
+first use in the worker process (after the fork), never at import.
 """
 
 from __future__ import annotations
@@ -14,10 +14,15 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
+from sqlalchemy.orm import Session
 
 from streetcare.core.consumer import EventConsumer, Handler, Outcome
 from streetcare.core.db import OutboxMixin, ProcessedEventMixin
+from streetcare.core.events import EventEnvelope, StreetChanged
 from streetcare.core.runtime import ServiceRuntime
+from streetcare.core.street_copy import StreetCopyMixin, apply_street_changed
+
+STREET_EVENTS = ("street.registered", "street.updated")
 
 log = structlog.get_logger(__name__)
 
@@ -31,6 +36,8 @@ class ServiceEventHandlers:
     handlers: Mapping[str, Handler]
     # more work for the periodic sweep, e.g. delivering due mail from the service's mail outbox
     also_sweep: Callable[[ServiceRuntime], object] | None = None
+    # what the service does to the runtime when it starts, e.g. give its sessions more to know
+    on_start: Callable[[ServiceRuntime], object] | None = None
     _runtime: ServiceRuntime | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -38,7 +45,10 @@ class ServiceEventHandlers:
     def runtime(self) -> ServiceRuntime:
         with self._lock:
             if self._runtime is None:
-                self._runtime = ServiceRuntime.start(self.service, self.settings_factory(), self.outbox_model)
+                runtime = ServiceRuntime.start(self.service, self.settings_factory(), self.outbox_model)
+                if self.on_start is not None:
+                    self.on_start(runtime)
+                self._runtime = runtime
             return self._runtime
 
     def consume(self, message: Any) -> Outcome:
@@ -82,3 +92,35 @@ class ServiceEventHandlers:
             if self._runtime is not None:
                 self._runtime.close()
                 self._runtime = None
+
+
+def service_event_handlers(
+    service: str,
+    settings_factory: Callable[[], Any],
+    outbox_model: type[OutboxMixin],
+    inbox_model: type[ProcessedEventMixin],
+    handlers: Mapping[str, Handler],
+    *,
+    street_copy: type[StreetCopyMixin] | None = None,
+    also_sweep: Callable[[ServiceRuntime], object] | None = None,
+    on_start: Callable[[ServiceRuntime], object] | None = None,
+) -> ServiceEventHandlers:
+    """A service's consumer of its events; a service that keeps a read copy of the street registry
+    names its model, and `street.registered` / `street.updated` keep that copy."""
+    every = dict(handlers)
+    if street_copy is not None:
+        model = street_copy
+
+        def street_changed(session: Session, _envelope: EventEnvelope, data: StreetChanged) -> None:
+            apply_street_changed(session, model, data)
+
+        every.update(dict.fromkeys(STREET_EVENTS, street_changed))
+    return ServiceEventHandlers(
+        service=service,
+        settings_factory=settings_factory,
+        outbox_model=outbox_model,
+        inbox_model=inbox_model,
+        handlers=every,
+        also_sweep=also_sweep,
+        on_start=on_start,
+    )

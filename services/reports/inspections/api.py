@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from services.reports.inspections import repository, service
 from services.reports.inspections.models import Inspection
 from services.reports.inspections.schemas import InspectionCreate, InspectionOut
-from services.reports.reports.service import street_names
+from services.reports.streets.service import street_names
 from streetcare.core.auth import Principal, Role, require_roles
 from streetcare.core.service_app import SessionDep
 

@@ -6,15 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from services.reports.database import StreetCopy
 from services.reports.inspections import events
 from services.reports.inspections.models import Inspection
 from services.reports.inspections.schemas import InspectionCreate
+from services.reports.streets import repository as streets
 from streetcare.core.errors import NotFound, Unprocessable
 
 
 def record(session: Session, body: InspectionCreate, inspector: str) -> Inspection:
-    if session.get(StreetCopy, body.street_id) is None:
+    if streets.get(session, body.street_id) is None:
         raise NotFound(f"there is no street {body.street_id}")
     now = datetime.now(UTC)
     inspected_at = body.inspected_at or now

@@ -1,13 +1,23 @@
-"""The unsubscribe link in the reports service's mail."""
+"""The unsubscribe link in the reports service's mail, and the notifier routers depend on."""
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
 
-from services.reports.deps import notifier
-from services.reports.notifications.service import KINDS, UNSUBSCRIBE_PATH
+from fastapi import Depends, Request
+
+from services.reports.notifications.service import KINDS, UNSUBSCRIBE_PATH, Notifier
 from streetcare.core.mail import MailOutbox
 from streetcare.core.mail_api import unsubscribe_router
+from streetcare.core.service_app import get_runtime
+
+
+def notifier(request: Request) -> Notifier:
+    found: Notifier = get_runtime(request).extras["notifier"]
+    return found
+
+
+NotifierDep = Annotated[Notifier, Depends(notifier)]
 
 
 def _outbox(request: Request) -> MailOutbox:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from services.reports.categories import CATEGORIES
 from services.reports.database import MailOptOut, MailOutboxMessage
-from services.reports.reports.categories import CATEGORIES
-from services.reports.reports.models import Report
 from services.reports.settings import LOCAL_BASE_URL, ReportsSettings
 from streetcare.core.mail import MailKind, MailOutbox, MailTemplates, opt_out_link
 from streetcare.core.runtime import ServiceRuntime
@@ -23,6 +23,23 @@ REPORT_UPDATES = MailKind("report.updates", "updates on my reports", "berichten 
 KINDS = {kind.code: kind for kind in (REPORT_UPDATES,)}
 UNSUBSCRIBE_PATH = "/api/v1/reports/mail/unsubscribe"
 STATUS_TEMPLATES = {"acknowledged", "scheduled", "resolved", "rejected"}
+
+
+class Report(Protocol):
+    """What a mail about a report says of it (a report of the reports domain has all of it)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def tracking_token(self) -> str: ...
+    @property
+    def reporter_email(self) -> str | None: ...
+    @property
+    def reporter_language(self) -> str | None: ...
 
 
 @dataclass(frozen=True)

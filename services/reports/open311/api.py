@@ -19,15 +19,18 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from services.reports.categories import CATEGORIES
 from services.reports.clients import service as clients
-from services.reports.deps import notifier, policy_from, settings_of, street_index
+from services.reports.deps import settings_of, street_index
 from services.reports.idempotency import service as idempotency
+from services.reports.notifications.api import notifier
 from services.reports.open311 import service as o311
 from services.reports.open311.formats import FORMATS, errors, render
 from services.reports.reports import service as reports
-from services.reports.reports.categories import CATEGORIES
 from services.reports.reports.privacy import clean_text
+from services.reports.streets import service as streets
 from streetcare.core.errors import DomainError
+from streetcare.core.idempotency import StoredAnswer, checked_key, request_hash
 from streetcare.core.service_app import get_runtime
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
@@ -141,7 +144,7 @@ def get_requests(fmt: str, request: Request) -> Response:
 
         def read(session: Session) -> Response:
             found = o311.find_requests(session, query)
-            names = reports.street_names(session, {r.street_id for r in found})
+            names = streets.street_names(session, {r.street_id for r in found})
             base = _base_url(request)
             items = [o311.request_item(session, r, base, names.get(r.street_id), with_notes) for r in found]
             return render(fmt, "service_requests", items)
@@ -159,7 +162,7 @@ def get_request(service_request_id: str, fmt: str, request: Request) -> Response
 
         def read(session: Session) -> Response:
             report = reports.get(session, int(service_request_id))
-            name = reports.street_name(session, report.street_id)
+            name = streets.street_name(session, report.street_id)
             return render(fmt, "service_requests", [o311.request_item(session, report, _base_url(request), name, True)])
 
         return _read(request, read)
@@ -222,10 +225,10 @@ def _create(request: Request, fmt: str, fields: list[tuple[str, str]], idempoten
     name = " ".join(
         part for part in (params.get("first_name", "").strip(), params.get("last_name", "").strip()) if part
     )
-    key = idempotency.check_key(idempotency_key)
-    fingerprint = idempotency.request_hash(fmt, *sorted(f"{k}={v}" for k, v in fields))
+    key = checked_key(idempotency_key) if idempotency_key is not None else None
+    fingerprint = request_hash(fmt, *sorted(f"{k}={v}" for k, v in fields))
 
-    def produce(session: Session) -> idempotency.StoredAnswer:
+    def produce(session: Session) -> StoredAnswer:
         lat_raw, lon_raw = params.get("lat"), params.get("long")
         address = (params.get("address_string") or "").strip() or None
         if lat_raw and lon_raw:
@@ -244,7 +247,7 @@ def _create(request: Request, fmt: str, fields: list[tuple[str, str]], idempoten
         report = reports.file_report(
             session,
             street_index(request),
-            policy_from(settings_of(request)),
+            reports.policy_from(settings_of(request)),
             reports.NewReport(
                 category=category.code,
                 lat=lat,
@@ -268,10 +271,9 @@ def _create(request: Request, fmt: str, fields: list[tuple[str, str]], idempoten
             "account_id": None,
         }
         response = render(fmt, "service_requests", [item], 201)
-        return idempotency.StoredAnswer(201, str(response.media_type), bytes(response.body).decode())
+        return StoredAnswer(201, str(response.media_type), bytes(response.body).decode())
 
-    answer = idempotency.run_once(runtime.transaction, f"open311:{client_id}", key, fingerprint, produce)
-    return Response(answer.text, status_code=answer.status_code, media_type=answer.media_type)
+    return idempotency.answer_once(request, f"open311:{client_id}", key, fingerprint, produce)
 
 
 @router.post("/requests.{fmt}")

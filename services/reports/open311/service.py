@@ -7,17 +7,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.reports.database import StreetCopy
+from services.reports.categories import CATEGORIES, Category
 from services.reports.photos.service import photo_path
 from services.reports.reports import repository
-from services.reports.reports.categories import CATEGORIES, Category
 from services.reports.reports.lifecycle import OPEN_STATUSES
 from services.reports.reports.models import Report
 from services.reports.reports.privacy import public_position, redact_contacts
-from services.reports.streets.api import middle_point
+from services.reports.streets import repository as streets
+from services.reports.streets.service import middle_point
 from streetcare.core.mail import FALLBACK_LANGUAGE, language_from_accept, normalise_language
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -153,19 +152,17 @@ def parse_request_query(params: dict[str, str], now: datetime) -> RequestQuery:
 
 
 def find_requests(session: Session, query: RequestQuery) -> Sequence[Report]:
-    statement = select(Report).order_by(Report.created_at.desc(), Report.id.desc())
     if query.ids is not None:
-        statement = statement.where(Report.id.in_(query.ids)).limit(MAX_REQUESTS)
-        return session.scalars(statement).all()
-    statement = statement.where(Report.created_at >= query.start, Report.created_at <= query.end)
-    if query.service_codes:
-        statement = statement.where(Report.category.in_(query.service_codes))
-    if query.statuses == ["open"]:
-        statement = statement.where(Report.status.in_(OPEN_STATUSES))
-    elif query.statuses == ["closed"]:
-        statement = statement.where(Report.status.not_in(OPEN_STATUSES))
-    statement = statement.limit(query.page_size).offset((query.page - 1) * query.page_size)
-    return session.scalars(statement).all()
+        return repository.by_ids(session, query.ids, MAX_REQUESTS)
+    return repository.filed_between(
+        session,
+        query.start,
+        query.end,
+        categories=query.service_codes,
+        open_only=True if query.statuses == ["open"] else False if query.statuses == ["closed"] else None,
+        limit=query.page_size,
+        offset=(query.page - 1) * query.page_size,
+    )
 
 
 def request_item(
@@ -210,14 +207,12 @@ def check_jurisdiction(params: dict[str, str], configured: str) -> None:
 
 def street_by_id(session: Session, address_id: str) -> tuple[float, float]:
     """`address_id` names a street of the registry (its id, as `GET /api/v1/reports/streets` lists them)."""
-    row = None
+    coordinates = None
     if address_id.strip().isdigit():
-        row = session.execute(
-            select(StreetCopy.coordinates).where(StreetCopy.street_id == int(address_id.strip()))
-        ).first()
-    if row is None:
+        coordinates = streets.coordinates_of(session, int(address_id.strip()))
+    if coordinates is None:
         raise Open311Error(400, f"address_id {address_id!r} is not a street id here; send lat and long instead")
-    lon, lat = middle_point(row[0])
+    lon, lat = middle_point(coordinates)
     return lat, lon
 
 
@@ -226,12 +221,9 @@ def street_by_address(session: Session, address: str) -> tuple[float, float, str
     text = address.strip().lower()
     if len(text) < 2:
         raise Open311Error(400, "address_string is too short to find a street")
-    name = func.lower(StreetCopy.name)
-    row = session.execute(
-        select(StreetCopy.name, StreetCopy.coordinates).where(name == text).order_by(StreetCopy.street_id).limit(1)
-    ).first()
+    row = streets.named(session, text)
     if row is None:  # "Mannerheimintie 5, Helsinki": the longest street name the address starts with
-        candidates = session.execute(select(StreetCopy.name, StreetCopy.coordinates)).all()
+        candidates = streets.names_and_coordinates(session)
         matching = [c for c in candidates if c[0] and text.startswith(c[0].lower())]
         row = max(matching, key=lambda c: len(c[0])) if matching else None
     if row is None:

@@ -2,16 +2,37 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from services.reports.deps import LimitsDep, StorageDep
+from services.reports.deps import settings_of
 from services.reports.photos import service
+from services.reports.photos.storage import PhotoStorage
 from streetcare.core.errors import NotFound
-from streetcare.core.service_app import SessionDep
+from streetcare.core.photos import PhotoLimits
+from streetcare.core.service_app import SessionDep, get_runtime
 
 router = APIRouter(prefix="/api/v1/reports/photos", tags=["photos"])
+
+
+def photo_storage(request: Request) -> PhotoStorage:
+    storage: PhotoStorage = get_runtime(request).extras["photo_storage"]
+    return storage
+
+
+def photo_limits(request: Request) -> PhotoLimits:
+    settings = settings_of(request)
+    return PhotoLimits(
+        max_bytes=settings.photo_max_bytes,
+        max_pixels=settings.photo_max_pixels,
+        max_side_px=settings.photo_max_side_px,
+        thumbnail_px=settings.photo_thumbnail_px,
+    )
+
+
+StorageDep = Annotated[PhotoStorage, Depends(photo_storage)]
+LimitsDep = Annotated[PhotoLimits, Depends(photo_limits)]
 
 
 class PhotoStored(BaseModel):

@@ -6,11 +6,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from services.reports.deps import IndexDep, NotifierDep, PolicyDep
+from services.reports.categories import CATEGORIES
+from services.reports.deps import IndexDep, settings_of
 from services.reports.idempotency import service as idempotency
+from services.reports.notifications.api import NotifierDep
 from services.reports.photos.service import photo_path
 from services.reports.reports import repository, service
-from services.reports.reports.categories import CATEGORIES
 from services.reports.reports.models import Report
 from services.reports.reports.schemas import (
     AttributeOut,
@@ -25,12 +26,21 @@ from services.reports.reports.schemas import (
     StaffReport,
     StatusChange,
 )
+from services.reports.streets import service as streets
 from streetcare.core.auth import Principal, Role, require_roles
+from streetcare.core.idempotency import StoredAnswer, request_hash
 from streetcare.core.mail import language_from_accept
-from streetcare.core.service_app import SessionDep, get_runtime
+from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 StaffDep = Annotated[Principal, Depends(require_roles(Role.DISPATCHER, Role.INSPECTOR))]
+
+
+def report_policy(request: Request) -> service.ReportPolicy:
+    return service.policy_from(settings_of(request))
+
+
+PolicyDep = Annotated[service.ReportPolicy, Depends(report_policy)]
 
 
 def _history(session: Session, report_id: int) -> list[HistoryEntry]:
@@ -76,9 +86,8 @@ def file_report(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """File a report. Send an `Idempotency-Key` header to make retries safe: one key, one report."""
-    key = idempotency.check_key(idempotency_key)
 
-    def produce(session: Session) -> idempotency.StoredAnswer:
+    def produce(session: Session) -> StoredAnswer:
         report = service.file_report(
             session,
             index,
@@ -98,7 +107,7 @@ def file_report(
         created = ReportCreated(
             id=report.id,
             street_id=report.street_id,
-            street_name=service.street_name(session, report.street_id),
+            street_name=streets.street_name(session, report.street_id),
             status=report.status,
             category=report.category,
             tracking_token=report.tracking_token,
@@ -108,16 +117,11 @@ def file_report(
             duplicate_of=report.duplicate_of,
             photo_url=_photo_url(report),
         )
-        return idempotency.StoredAnswer(201, "application/json", created.model_dump_json())
+        return StoredAnswer(201, "application/json", created.model_dump_json())
 
-    answer = idempotency.run_once(
-        get_runtime(request).transaction,
-        "api:reports",
-        key,
-        idempotency.request_hash(body.model_dump_json()),
-        produce,
+    return idempotency.answer_once(
+        request, "api:reports", idempotency_key, request_hash(body.model_dump_json()), produce
     )
-    return Response(answer.text, status_code=answer.status_code, media_type=answer.media_type)
 
 
 @router.get("/track/{token}", response_model=ReportTracking)
@@ -128,7 +132,7 @@ def track_report(token: str, session: SessionDep, policy: PolicyDep) -> ReportTr
         id=report.id,
         category=report.category,
         street_id=report.street_id,
-        street_name=service.street_name(session, report.street_id),
+        street_name=streets.street_name(session, report.street_id),
         status=report.status,
         description=report.description,
         lat=report.lat,
@@ -200,7 +204,7 @@ def nearby(
     """Open reports near a spot, nearest first, so a resident can say "me too" instead of filing again."""
     radius = min(radius_m, request.app.state.settings.nearby_max_radius_m)
     near = service.nearby_open(session, lat, lon, radius)
-    names = service.street_names(session, {r.street_id for _, r in near})
+    names = streets.street_names(session, {r.street_id for _, r in near})
     return [_public(r, names, d) for d, r in near]
 
 
@@ -215,7 +219,7 @@ def me_too(report_id: int, session: SessionDep) -> MeTooAnswer:
 def open_reports_geojson(session: SessionDep) -> dict[str, Any]:
     """Open reports as a GeoJSON FeatureCollection, without descriptions or personal data."""
     reports = service.open_reports(session)
-    names = service.street_names(session, {r.street_id for r in reports})
+    names = streets.street_names(session, {r.street_id for r in reports})
     features = []
     for report in reports:
         public = _public(report, names).model_dump(mode="json")
@@ -268,14 +272,14 @@ def list_reports(
 ) -> list[StaffReport]:
     """Staff: reports, newest first (`status=open` for every open status)."""
     reports = service.staff_list(session, status, street_id, limit, offset)
-    names = service.street_names(session, {r.street_id for r in reports})
+    names = streets.street_names(session, {r.street_id for r in reports})
     return [_staff(session, r, names, False) for r in reports]
 
 
 @router.get("/reports/{report_id}", response_model=StaffReport)
 def get_report(report_id: int, session: SessionDep, _: StaffDep) -> StaffReport:
     report = service.get(session, report_id)
-    return _staff(session, report, service.street_names(session, {report.street_id}), True)
+    return _staff(session, report, streets.street_names(session, {report.street_id}), True)
 
 
 @router.post("/reports/{report_id}/status", response_model=StaffReport)
@@ -285,4 +289,4 @@ def change_status(
     """Staff: acknowledge, schedule, resolve, reject (with the reason) or reopen a report."""
     report = service.staff_transition(session, report_id, body.status, body.note, principal.subject, notifier)
     session.flush()
-    return _staff(session, report, service.street_names(session, {report.street_id}), True)
+    return _staff(session, report, streets.street_names(session, {report.street_id}), True)

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from services.reports.reports.lifecycle import OPEN_STATUSES
@@ -25,3 +26,103 @@ def history(session: Session, report_id: int) -> Sequence[ReportHistory]:
 
 def open_on_street(session: Session, street_id: int) -> Sequence[Report]:
     return session.scalars(select(Report).where(Report.street_id == street_id, Report.status.in_(OPEN_STATUSES))).all()
+
+
+def open_originals_since(session: Session, category: str, street_id: int, since: datetime) -> Sequence[Report]:
+    """Open reports of ``category`` on the street filed since ``since`` that are not duplicates themselves."""
+    return session.scalars(
+        select(Report).where(
+            Report.category == category,
+            Report.street_id == street_id,
+            Report.status.in_(OPEN_STATUSES),
+            Report.duplicate_of.is_(None),
+            Report.created_at >= since,
+        )
+    ).all()
+
+
+def duplicates_with_email(session: Session, report_id: int) -> Sequence[Report]:
+    """The reports marked as duplicates of this one whose reporter left an email address."""
+    return session.scalars(
+        select(Report).where(Report.duplicate_of == report_id, Report.reporter_email.is_not(None))
+    ).all()
+
+
+def open_originals_in_box(
+    session: Session, min_lat: float, max_lat: float, min_lon: float, max_lon: float
+) -> Sequence[Report]:
+    return session.scalars(
+        select(Report).where(
+            Report.status.in_(OPEN_STATUSES),
+            Report.duplicate_of.is_(None),
+            Report.lat.between(min_lat, max_lat),
+            Report.lon.between(min_lon, max_lon),
+        )
+    ).all()
+
+
+def open_originals(session: Session, limit: int) -> Sequence[Report]:
+    return session.scalars(
+        select(Report)
+        .where(Report.status.in_(OPEN_STATUSES), Report.duplicate_of.is_(None))
+        .order_by(Report.created_at.desc())
+        .limit(limit)
+    ).all()
+
+
+def newest_first(
+    session: Session, status: str | None, street_id: int | None, limit: int, offset: int
+) -> Sequence[Report]:
+    """Reports newest first; ``status`` "open" means any open status."""
+    query = select(Report).order_by(Report.created_at.desc(), Report.id.desc())
+    if status == "open":
+        query = query.where(Report.status.in_(OPEN_STATUSES))
+    elif status:
+        query = query.where(Report.status == status)
+    if street_id is not None:
+        query = query.where(Report.street_id == street_id)
+    return session.scalars(query.limit(limit).offset(offset)).all()
+
+
+def by_ids(session: Session, ids: Sequence[int], limit: int) -> Sequence[Report]:
+    """The reports with these ids, newest first."""
+    return session.scalars(
+        select(Report).order_by(Report.created_at.desc(), Report.id.desc()).where(Report.id.in_(ids)).limit(limit)
+    ).all()
+
+
+def filed_between(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    *,
+    categories: Sequence[str],
+    open_only: bool | None,
+    limit: int,
+    offset: int,
+) -> Sequence[Report]:
+    """Reports filed from ``start`` to ``end``, newest first: of these categories (all when empty),
+    open ones (``open_only`` True), closed ones (False) or both (None)."""
+    statement = select(Report).order_by(Report.created_at.desc(), Report.id.desc())
+    statement = statement.where(Report.created_at >= start, Report.created_at <= end)
+    if categories:
+        statement = statement.where(Report.category.in_(categories))
+    if open_only is True:
+        statement = statement.where(Report.status.in_(OPEN_STATUSES))
+    elif open_only is False:
+        statement = statement.where(Report.status.not_in(OPEN_STATUSES))
+    return session.scalars(statement.limit(limit).offset(offset)).all()
+
+
+def with_personal_data_before(session: Session, cutoff: datetime) -> Sequence[Report]:
+    """Reports filed before ``cutoff`` that still hold a reporter's email, name or phone."""
+    return session.scalars(
+        select(Report).where(
+            Report.created_at < cutoff,
+            or_(
+                Report.reporter_email.is_not(None),
+                Report.reporter_name.is_not(None),
+                Report.reporter_phone.is_not(None),
+            ),
+        )
+    ).all()

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, EmailStr, Field
 
-from services.reports.reports.categories import CATEGORIES
+from services.reports.categories import CATEGORIES
 from services.reports.reports.privacy import clean_text
 
 # free text as typed, without the control characters XML forbids (they broke requests.xml)

@@ -9,20 +9,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from services.reports.database import StreetCopy
+from services.reports.categories import CATEGORIES
 from services.reports.notifications.service import Notifier
 from services.reports.photos import service as photos
-from services.reports.reports import events
-from services.reports.reports.categories import CATEGORIES
+from services.reports.reports import events, repository
 from services.reports.reports.lifecycle import OPEN_STATUSES, WITHDRAWING_STATUSES, can_move
 from services.reports.reports.models import Report, ReportHistory
+from services.reports.settings import ReportsSettings
 from streetcare.core.errors import Conflict, NotFound, Unprocessable
 from streetcare.core.geo import haversine_m
 from streetcare.core.mail import normalise_language
-from streetcare.core.street_copy import StreetIndexCache, street_label, street_labels
+from streetcare.core.street_copy import StreetIndexCache
 
 
 @dataclass(frozen=True)
@@ -51,6 +50,15 @@ class ReportPolicy:
     reopen_window: timedelta = timedelta(days=14)
 
 
+def policy_from(settings: ReportsSettings) -> ReportPolicy:
+    return ReportPolicy(
+        snap_distance_m=settings.snap_distance_m,
+        duplicate_radius_m=settings.duplicate_radius_m,
+        duplicate_window=timedelta(hours=settings.duplicate_window_hours),
+        reopen_window=timedelta(days=settings.reopen_window_days),
+    )
+
+
 def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
@@ -62,15 +70,7 @@ def is_overdue(report: Report, now: datetime | None = None) -> bool:
 def _find_duplicate(
     session: Session, new: NewReport, street_id: int, policy: ReportPolicy, now: datetime
 ) -> Report | None:
-    candidates = session.scalars(
-        select(Report).where(
-            Report.category == new.category,
-            Report.street_id == street_id,
-            Report.status.in_(OPEN_STATUSES),
-            Report.duplicate_of.is_(None),
-            Report.created_at >= now - policy.duplicate_window,
-        )
-    ).all()
+    candidates = repository.open_originals_since(session, new.category, street_id, now - policy.duplicate_window)
     close = [(haversine_m(new.lat, new.lon, r.lat, r.lon), r.id, r) for r in candidates]
     close = [item for item in close if item[0] <= policy.duplicate_radius_m]
     return min(close)[2] if close else None
@@ -143,23 +143,15 @@ def file_report(
     return report
 
 
-def street_name(session: Session, street_id: int) -> str:
-    return street_label(street_id, session.get(StreetCopy, street_id))
-
-
-def street_names(session: Session, street_ids: set[int]) -> dict[int, str]:
-    return street_labels(session, StreetCopy, street_ids)
-
-
 def get(session: Session, report_id: int) -> Report:
-    report = session.get(Report, report_id)
+    report = repository.get(session, report_id)
     if report is None:
         raise NotFound(f"there is no report {report_id}")
     return report
 
 
 def track(session: Session, token: str) -> Report:
-    report = session.scalar(select(Report).where(Report.tracking_token == token)) if len(token) <= 64 else None
+    report = repository.by_token(session, token) if len(token) <= 64 else None
     if report is None:
         raise NotFound("no report has this tracking link; check that you copied the whole link")
     return report
@@ -168,7 +160,7 @@ def track(session: Session, token: str) -> Report:
 def canonical(session: Session, report: Report) -> Report:
     """The report this one duplicates (what a crew will act on), or itself."""
     if report.duplicate_of is not None:
-        original = session.get(Report, report.duplicate_of)
+        original = repository.get(session, report.duplicate_of)
         if original is not None:
             return original
     return report
@@ -195,9 +187,7 @@ def transition(
     if notifier is not None:
         notifier.status_changed(session, report, note)
         if new_status == "resolved":  # those who said "me too" with their own report hear it too
-            for linked in session.scalars(
-                select(Report).where(Report.duplicate_of == report.id, Report.reporter_email.is_not(None))
-            ).all():
+            for linked in repository.duplicates_with_email(session, report.id):
                 notifier.status_changed(session, _as_status(linked, "resolved"), note)
 
 
@@ -274,38 +264,19 @@ def nearby_open(
     """Open, non-duplicate reports within `radius_m`, nearest first."""
     dlat = radius_m / 111_000
     dlon = radius_m / max(1.0, 111_000 * abs(math.cos(math.radians(lat))))
-    rows = session.scalars(
-        select(Report).where(
-            Report.status.in_(OPEN_STATUSES),
-            Report.duplicate_of.is_(None),
-            Report.lat.between(lat - dlat, lat + dlat),
-            Report.lon.between(lon - dlon, lon + dlon),
-        )
-    ).all()
+    rows = repository.open_originals_in_box(session, lat - dlat, lat + dlat, lon - dlon, lon + dlon)
     near = sorted(((haversine_m(lat, lon, r.lat, r.lon), r) for r in rows), key=lambda item: (item[0], item[1].id))
     return [item for item in near if item[0] <= radius_m][:limit]
 
 
 def open_reports(session: Session, limit: int = 5000) -> Sequence[Report]:
-    return session.scalars(
-        select(Report)
-        .where(Report.status.in_(OPEN_STATUSES), Report.duplicate_of.is_(None))
-        .order_by(Report.created_at.desc())
-        .limit(limit)
-    ).all()
+    return repository.open_originals(session, limit)
 
 
 def staff_list(
     session: Session, status: str | None, street_id: int | None, limit: int, offset: int
 ) -> Sequence[Report]:
-    query = select(Report).order_by(Report.created_at.desc(), Report.id.desc())
-    if status == "open":
-        query = query.where(Report.status.in_(OPEN_STATUSES))
-    elif status:
-        query = query.where(Report.status == status)
-    if street_id is not None:
-        query = query.where(Report.street_id == street_id)
-    return session.scalars(query.limit(limit).offset(offset)).all()
+    return repository.newest_first(session, status, street_id, limit, offset)
 
 
 def resolve_after_visit(
@@ -313,9 +284,7 @@ def resolve_after_visit(
 ) -> int:
     """A crew cleaned the street: its open reports that cleaning fixes are resolved, reporters told."""
     resolved = 0
-    for report in session.scalars(
-        select(Report).where(Report.street_id == street_id, Report.status.in_(OPEN_STATUSES))
-    ).all():
+    for report in repository.open_on_street(session, street_id):
         category = CATEGORIES.get(report.category)
         fixed_by_visit = report.id in report_ids or (
             kind == "clean" and category is not None and category.cleans_street
@@ -329,16 +298,7 @@ def resolve_after_visit(
 def erase_expired_personal_data(session: Session, retention: timedelta, now: datetime | None = None) -> int:
     """Erase the reporter's email, name and phone from reports older than the retention period."""
     cutoff = (now or datetime.now(UTC)) - retention
-    reports = session.scalars(
-        select(Report).where(
-            Report.created_at < cutoff,
-            or_(
-                Report.reporter_email.is_not(None),
-                Report.reporter_name.is_not(None),
-                Report.reporter_phone.is_not(None),
-            ),
-        )
-    ).all()
+    reports = repository.with_personal_data_before(session, cutoff)
     for report in reports:
         report.reporter_email = None
         report.reporter_name = None

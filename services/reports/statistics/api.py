@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from services.reports.reports.categories import CATEGORIES
+from services.reports.categories import CATEGORIES
 from services.reports.statistics import service
 from services.reports.statistics.schemas import Statistics, StatisticsRow
 from streetcare.core.auth import Principal, Role, require_roles

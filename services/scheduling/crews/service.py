@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from services.scheduling.crews import repository
 from services.scheduling.crews.models import CrewAbsence, CrewRecord
+from services.scheduling.dirty import service as dirty
 from services.scheduling.planning.routing import Crew, CrewMode
-from services.scheduling.plans import dirty
 from services.scheduling.streets import repository as streets
 from streetcare.core.errors import Conflict, NotFound
 

@@ -11,7 +11,6 @@ from services.scheduling.districts.schemas import (
     DistrictTargetIn,
     DistrictTargetOut,
 )
-from services.scheduling.streets import repository as streets
 from streetcare.core.auth import Principal, Role, require_roles
 from streetcare.core.service_app import SessionDep
 
@@ -26,9 +25,7 @@ def list_targets(session: SessionDep, _: Dispatcher) -> list[DistrictTargetOut]:
 
 @router.put("/district-targets/{district}", response_model=DistrictTargetOut)
 def set_target(district: str, body: DistrictTargetIn, session: SessionDep, _: Dispatcher) -> DistrictTargetOut:
-    result = service.set_target(session, district, body.target_level)
-    result["streets"] = next((n for name, n, _l in streets.districts(session) if name == district), 0)
-    return DistrictTargetOut.model_validate(result)
+    return DistrictTargetOut.model_validate(service.set_target(session, district, body.target_level))
 
 
 @router.get("/district-baselines", response_model=list[DistrictBaselineOut])

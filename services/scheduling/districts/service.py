@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from services.scheduling.dirty import service as dirty
 from services.scheduling.districts import repository
 from services.scheduling.districts.models import DistrictBaseline, DistrictTarget
 from services.scheduling.planning.levels import DEFAULT_TARGET, Level
-from services.scheduling.plans import dirty
 from services.scheduling.streets import repository as streets
 from streetcare.core.errors import NotFound, Unprocessable
 
@@ -41,7 +41,8 @@ def set_target(session: Session, district: str, level: str) -> dict[str, object]
         raise Unprocessable(str(exc)) from exc
     if parsed is Level.D:
         raise Unprocessable("D cannot be a target: it is the dirtiest level")
-    if district not in {name for name, _n, _l in streets.districts(session)}:
+    counts = {name: n for name, n, _l in streets.districts(session)}
+    if district not in counts:
         raise NotFound(f"no district named {district!r}")
     row = repository.get(session, district)
     if row is None:
@@ -50,7 +51,7 @@ def set_target(session: Session, district: str, level: str) -> dict[str, object]
     else:
         row.target_level = str(parsed)
     dirty.mark_dirty(session, reason=f"target of {district} set to {parsed}")
-    return {"district": district, "target_level": str(parsed), "is_default": False, "streets": 0}
+    return {"district": district, "target_level": str(parsed), "is_default": False, "streets": counts[district]}
 
 
 def baselines_per_week(session: Session) -> dict[str, float]:

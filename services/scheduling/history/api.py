@@ -6,9 +6,7 @@ from fastapi import APIRouter, Depends, Query
 
 from services.scheduling.history import service
 from services.scheduling.history.schemas import StreetHistory
-from services.scheduling.streets import repository as streets
 from streetcare.core.auth import Principal, Role, require_roles
-from streetcare.core.errors import NotFound
 from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/scheduling", tags=["history"])
@@ -19,6 +17,4 @@ Staff = Annotated[Principal, Depends(require_roles(Role.DISPATCHER, Role.INSPECT
 def street_history(
     street_id: int, session: SessionDep, _: Staff, limit: Annotated[int, Query(ge=1, le=1000)] = 200
 ) -> StreetHistory:
-    if streets.get(session, street_id) is None:
-        raise NotFound(f"no street {street_id}")
     return StreetHistory.model_validate(service.street_history(session, street_id, limit))

@@ -1,1 +1,1 @@
-"""The history publishes nothing: it is written alongside the state changes it records."""
+"""The history publishes nothing: it reads what the street state and the plans recorded."""

@@ -1,39 +1,22 @@
-"""A street's history: what residents, volunteers, inspectors and crews did, and the estimate over time."""
+"""A street's history: what residents, volunteers, inspectors and crews did, and the estimate over time.
+
+The history keeps nothing of its own: it reads the street state's records and the plans' visits."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.scheduling.history import repository
-from services.scheduling.history.models import EstimateSnapshot, StreetInspection
-from services.scheduling.planning import estimator
-from services.scheduling.planning.levels import level_from_litter
-
-
-def record_snapshot(session: Session, street_id: int, estimate: estimator.StreetEstimate, cause: str) -> None:
-    """Append the estimate as it stands after ``cause`` (prior, report, pick, inspection, visit)."""
-    session.add(
-        EstimateSnapshot(
-            street_id=street_id,
-            at=estimate.as_of,
-            mean_litter=round(estimate.mean_litter, 4),
-            sd_litter=round(estimate.sd_litter, 4),
-            rate_mean=round(estimate.rate_mean, 4),
-            level=str(level_from_litter(estimate.mean_litter)),
-            cause=cause,
-        )
-    )
-
-
-def record_inspection(session: Session, inspection_id: int, street_id: int, level: str, at: datetime) -> None:
-    if session.get(StreetInspection, inspection_id) is None:
-        session.add(StreetInspection(inspection_id=inspection_id, street_id=street_id, level=level, inspected_at=at))
+from services.scheduling.plans import repository as plans
+from services.scheduling.state import repository as state
+from services.scheduling.streets import repository as streets
+from streetcare.core.errors import NotFound
 
 
 def street_history(session: Session, street_id: int, limit: int = 200) -> dict[str, Any]:
+    if streets.get(session, street_id) is None:
+        raise NotFound(f"no street {street_id}")
     return {
         "street_id": street_id,
         "reports": [
@@ -45,11 +28,11 @@ def street_history(session: Session, street_id: int, limit: int = 200) -> dict[s
                 "status": r.status,
                 "duplicate_of": r.duplicate_of,
             }
-            for r in repository.reports(session, street_id, limit)
+            for r in state.reports_of(session, street_id, limit)
         ],
         "picks": [
             {"pick_id": p.pick_id, "picked_at": p.picked_at, "bags": p.bags, "minutes": p.minutes}
-            for p in repository.picks(session, street_id, limit)
+            for p in state.picks_of(session, street_id, limit)
         ],
         "visits": [
             {
@@ -61,11 +44,11 @@ def street_history(session: Session, street_id: int, limit: int = 200) -> dict[s
                 "started_at": v.started_at,
                 "completed_at": v.completed_at,
             }
-            for v in repository.visits(session, street_id, limit)
+            for v in plans.visits_on_street(session, street_id, limit)
         ],
         "inspections": [
             {"inspection_id": i.inspection_id, "level": i.level, "inspected_at": i.inspected_at}
-            for i in repository.inspections(session, street_id, limit)
+            for i in state.inspections_of(session, street_id, limit)
         ],
         "estimates": [
             {
@@ -76,6 +59,6 @@ def street_history(session: Session, street_id: int, limit: int = 200) -> dict[s
                 "level": s.level,
                 "cause": s.cause,
             }
-            for s in repository.snapshots(session, street_id, limit)
+            for s in state.snapshots_of(session, street_id, limit)
         ],
     }

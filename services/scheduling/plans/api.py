@@ -6,7 +6,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from services.scheduling.plans import dirty, exports, service
+from services.scheduling.dirty import service as dirty
+from services.scheduling.plans import exports, service
 from services.scheduling.plans.schemas import PlanBeingMade, PlanDiff, PlanOut, ReplanOut, VersionSummary, VisitOut
 from streetcare.core.auth import Principal, Role, require_roles
 from streetcare.core.runtime import ServiceRuntime

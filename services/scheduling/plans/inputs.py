@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from services.scheduling.crews import service as crews
+from services.scheduling.dirty import service as dirty
 from services.scheduling.districts import service as districts
 from services.scheduling.planning import coverage, effort, engine, estimator, policy
 from services.scheduling.planning.levels import DEFAULT_TARGET, Level, level_from_litter
@@ -27,8 +28,9 @@ from services.scheduling.planning.routing import (
     PlannedVisit,
     StreetCandidate,
 )
-from services.scheduling.plans import dirty, repository
+from services.scheduling.plans import repository
 from services.scheduling.plans.models import PlanEntry, Visit
+from services.scheduling.state import repository as state_records
 from services.scheduling.state.models import StreetAdoption
 from services.scheduling.streets import repository as streets
 
@@ -144,17 +146,17 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
         for crew in crew_list
     }
     targets = districts.targets(session)
-    states = repository.states(session)
+    states = state_records.states(session)
     adoptions: dict[int, list[coverage.Adoption]] = defaultdict(list)
     picks: dict[int, list[datetime]] = defaultdict(list)
-    for street_id, picked_at in repository.pick_times_since(session, now - timedelta(days=PICK_MEMORY_DAYS)):
+    for street_id, picked_at in state_records.pick_times_since(session, now - timedelta(days=PICK_MEMORY_DAYS)):
         picks[street_id].append(picked_at)
-    for row in repository.adoptions(session):
+    for row in state_records.adoptions(session):
         adoption = _adoption(row, day, tz, picks.get(row.street_id, ()))
         if adoption is not None:
             adoptions[row.street_id].append(adoption)
     report_times: dict[int, list[datetime]] = defaultdict(list)
-    for report in repository.reports_since(session, now - timedelta(days=REPORT_MEMORY_DAYS)):
+    for report in state_records.reports_since(session, now - timedelta(days=REPORT_MEMORY_DAYS)):
         report_times[report.street_id].append(report.filed_at)
 
     facts: list[policy.StreetFacts] = []
@@ -202,14 +204,14 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
 
     day_start = datetime.combine(day, time(0), tzinfo=tz)
     cleanups_by_session: dict[int, set[str]] = defaultdict(set)
-    for cleanup in repository.cleanups_between(session, day_start, day_start + timedelta(days=1)):
+    for cleanup in state_records.cleanups_between(session, day_start, day_start + timedelta(days=1)):
         cleanups_by_session[cleanup.session_id].add(str(cleanup.street_id))
     cleanups = [
         coverage.PlannedCleanup(frozenset(ids), day, name=f"clean-up {sid}")
         for sid, ids in sorted(cleanups_by_session.items())
     ]
     bag_stops = []
-    for bag in repository.waiting_bags(session):
+    for bag in state_records.waiting_bags(session):
         bag_stops.append(
             policy.BagStop(
                 str(bag.request_id),
@@ -223,7 +225,7 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
         )
         meta[f"bags:{bag.request_id}"] = CandidateMeta(bag.street_id, "bags", bag.lat, bag.lon, bag.request_id)
     bulky = []
-    for report in repository.open_bulky_reports(session, BULKY_WASTE):
+    for report in state_records.open_bulky_reports(session, BULKY_WASTE):
         bulky.append(
             policy.BulkyWasteReport(
                 str(report.report_id),

@@ -1,4 +1,4 @@
-"""Plans: versions of a day's plan, the visits on them, the diff between versions, dirty days."""
+"""Plans: versions of a day's plan, the visits on them, the diff between versions."""
 
 from __future__ import annotations
 
@@ -10,20 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.scheduling.database import Base
 from streetcare.core.db import UTCDateTime, utcnow
-
-
-class PlanDirty(Base):
-    """A day whose plan no longer reflects what is known; written with the change that caused it.
-
-    ``generation`` grows with every mark, so a re-plan that started before a newer mark leaves
-    the row in place (and a newer re-plan follows)."""
-
-    __tablename__ = "plan_dirty_days"
-
-    plan_date: Mapped[date] = mapped_column(Date, primary_key=True)
-    generation: Mapped[int] = mapped_column(Integer, default=1)
-    reason: Mapped[str] = mapped_column(String(200), default="")
-    marked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class PlanVersion(Base):

@@ -1,20 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.scheduling.plans.models import PlanChange, PlanEntry, PlanVersion, Visit
-from services.scheduling.state.models import (
-    BagPickup,
-    PlannedCleanup,
-    StreetAdoption,
-    StreetPick,
-    StreetReport,
-    StreetState,
-)
 
 
 def latest_version(session: Session, day: date) -> PlanVersion | None:
@@ -53,58 +45,6 @@ def visits_by_candidate(session: Session, day: date) -> dict[str, Visit]:
     return {v.candidate_id: v for v in session.scalars(select(Visit).where(Visit.plan_date == day))}
 
 
-def states(session: Session) -> dict[int, StreetState]:
-    return {s.street_id: s for s in session.scalars(select(StreetState))}
-
-
-def adoptions(session: Session) -> Sequence[StreetAdoption]:
-    return session.scalars(select(StreetAdoption)).all()
-
-
-def pick_times_since(session: Session, since: datetime) -> Sequence[tuple[int, datetime]]:
-    """(street id, picked at) of every logged pick since ``since``: adopters' rhythms are learnt from them."""
-    rows = session.execute(
-        select(StreetPick.street_id, StreetPick.picked_at).where(StreetPick.picked_at >= since)
-    ).all()
-    return [(street_id, picked_at) for street_id, picked_at in rows]
-
-
-def reports_since(session: Session, since: datetime) -> Sequence[StreetReport]:
-    return session.scalars(
-        select(StreetReport).where(StreetReport.filed_at >= since, StreetReport.duplicate_of.is_(None))
-    ).all()
-
-
-def open_bulky_reports(session: Session, category: str) -> Sequence[StreetReport]:
-    return session.scalars(
-        select(StreetReport).where(
-            StreetReport.category == category, StreetReport.status == "open", StreetReport.duplicate_of.is_(None)
-        )
-    ).all()
-
-
-def waiting_bags(session: Session) -> Sequence[BagPickup]:
-    return session.scalars(select(BagPickup).where(BagPickup.collected_at.is_(None))).all()
-
-
-def cleanups_between(session: Session, start: datetime, end: datetime) -> Sequence[PlannedCleanup]:
-    return session.scalars(
-        select(PlannedCleanup).where(
-            PlannedCleanup.status == "planned", PlannedCleanup.starts_at >= start, PlannedCleanup.starts_at < end
-        )
-    ).all()
-
-
-def open_reports_on(session: Session, street_id: int, exclude_category: str) -> Sequence[StreetReport]:
-    return session.scalars(
-        select(StreetReport).where(
-            StreetReport.street_id == street_id,
-            StreetReport.status == "open",
-            StreetReport.category != exclude_category,
-        )
-    ).all()
-
-
 def last_version_numbers(session: Session, days: Sequence[date]) -> dict[date, int]:
     rows = session.execute(
         select(PlanVersion.plan_date, func.max(PlanVersion.version))
@@ -112,3 +52,13 @@ def last_version_numbers(session: Session, days: Sequence[date]) -> dict[date, i
         .group_by(PlanVersion.plan_date)
     ).all()
     return {day: int(number) for day, number in rows}
+
+
+def visits_on_street(session: Session, street_id: int, limit: int) -> Sequence[Visit]:
+    """A street's latest visits started or done, newest first."""
+    return session.scalars(
+        select(Visit)
+        .where(Visit.street_id == street_id, Visit.status.in_(("started", "done")))
+        .order_by(Visit.plan_date.desc(), Visit.id.desc())
+        .limit(limit)
+    ).all()

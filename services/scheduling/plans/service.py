@@ -23,14 +23,14 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session
 
+from services.scheduling.dirty import service as dirty
 from services.scheduling.planning import effort as planning_effort
-from services.scheduling.planning import engine, estimator
+from services.scheduling.planning import engine
 from services.scheduling.planning.routing import SolverStop
-from services.scheduling.plans import dirty, events, inputs, repository
+from services.scheduling.plans import events, inputs, repository
 from services.scheduling.plans.inputs import Slot
 from services.scheduling.plans.models import PlanChange, PlanEntry, PlanVersion, Visit
-from services.scheduling.state import service as state_service
-from services.scheduling.state.models import BagPickup, StreetReport
+from services.scheduling.state import service as state
 from services.scheduling.streets import repository as streets
 from streetcare.core import metrics
 from streetcare.core.errors import Conflict, NotFound, Unprocessable
@@ -148,7 +148,7 @@ def _replan_locked(runtime: Any, day: date, trigger: str, now: datetime | None) 
     started = time.perf_counter()
     with runtime.transaction() as session:
         data = inputs.load(session, day, now)
-        trigger = trigger or (session.get(dirty.PlanDirty, day).reason if data.generation else "") or "re-plan"
+        trigger = trigger or (dirty.reason(session, day) if data.generation else "") or "re-plan"
     solve_started = time.perf_counter()
     effort = engine.plan_streets(
         data.facts,
@@ -534,24 +534,12 @@ def complete_visit(session: Session, visit_id: int, *, at: datetime | None = Non
     visit.completed_at = now
     report_ids: list[int] = []
     if visit.kind == "clean":
-        street = streets.get(session, visit.street_id)
-        assert street is not None
-        state = state_service.ensure_state(session, street, now)
-        state_service.update_estimate(
-            session, state, estimator.observe_visit(state_service.current_estimate(state), now), "visit"
-        )
-        state.last_visited_at = max(filter(None, [state.last_visited_at, now]))
-        for report in repository.open_reports_on(session, visit.street_id, inputs.BULKY_WASTE):
-            report.status = "resolved"
-            report_ids.append(report.report_id)
+        state.record_visit(session, visit.street_id, now)
+        report_ids.extend(state.resolve_open_reports(session, visit.street_id, inputs.BULKY_WASTE))
     elif visit.kind == "bags" and visit.bag_request_id is not None:
-        bag = session.get(BagPickup, visit.bag_request_id)
-        if bag is not None and bag.collected_at is None:
-            bag.collected_at = now
+        state.collect_bags(session, visit.bag_request_id, now)
     elif visit.kind == "bulky" and visit.report_id is not None:
-        bulky = session.get(StreetReport, visit.report_id)
-        if bulky is not None and bulky.status == "open":
-            bulky.status = "resolved"
+        state.resolve_report(session, visit.report_id)
         report_ids.append(visit.report_id)
     visit.report_ids = sorted(report_ids)
     events.publish_visit_completed(session, visit)

@@ -1,11 +1,12 @@
-"""Scheduling's own record of what happened on each street, built from the events it consumes."""
+"""Scheduling's own record of what happened on each street, built from the events it consumes,
+and of how its litter estimate changed over time."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.scheduling.database import Base
@@ -91,3 +92,30 @@ class BagPickup(Base):
     bags: Mapped[int] = mapped_column(Integer)
     ready_at: Mapped[datetime] = mapped_column(UTCDateTime())
     collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class EstimateSnapshot(Base):
+    """Append-only: a street's litter estimate each time it changed, and what changed it."""
+
+    __tablename__ = "estimate_snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    mean_litter: Mapped[float] = mapped_column(Float)
+    sd_litter: Mapped[float] = mapped_column(Float)
+    rate_mean: Mapped[float] = mapped_column(Float)
+    level: Mapped[str] = mapped_column(String(2))
+    cause: Mapped[str] = mapped_column(String(20))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StreetInspection(Base):
+    """An inspector's measurement of a street (every one, not only the last)."""
+
+    __tablename__ = "street_inspections"
+
+    inspection_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id", ondelete="CASCADE"), index=True)
+    level: Mapped[str] = mapped_column(String(2))
+    inspected_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -7,7 +7,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.scheduling.state.models import (
+    BagPickup,
+    EstimateSnapshot,
+    PlannedCleanup,
     StreetAdoption,
+    StreetInspection,
     StreetPick,
     StreetReport,
     StreetState,
@@ -21,6 +25,10 @@ def state_for(session: Session, street_id: int) -> StreetState | None:
     return session.get(StreetState, street_id)
 
 
+def states(session: Session) -> dict[int, StreetState]:
+    return {s.street_id: s for s in session.scalars(select(StreetState))}
+
+
 def report(session: Session, report_id: int) -> StreetReport | None:
     return session.get(StreetReport, report_id)
 
@@ -32,14 +40,60 @@ def open_report_count(session: Session, street_id: int) -> int:
     )
 
 
+def open_report_counts(session: Session) -> dict[int, int]:
+    """Open reports per street (streets without one are absent)."""
+    rows = session.execute(
+        select(StreetReport.street_id, func.count()).where(StreetReport.status == OPEN).group_by(StreetReport.street_id)
+    ).all()
+    return {street_id: int(count) for street_id, count in rows}
+
+
 def open_reports(session: Session, street_id: int) -> Sequence[StreetReport]:
     return session.scalars(
         select(StreetReport).where(StreetReport.street_id == street_id, StreetReport.status == OPEN)
     ).all()
 
 
+def open_reports_on(session: Session, street_id: int, exclude_category: str) -> Sequence[StreetReport]:
+    return session.scalars(
+        select(StreetReport).where(
+            StreetReport.street_id == street_id,
+            StreetReport.status == OPEN,
+            StreetReport.category != exclude_category,
+        )
+    ).all()
+
+
+def reports_since(session: Session, since: datetime) -> Sequence[StreetReport]:
+    return session.scalars(
+        select(StreetReport).where(StreetReport.filed_at >= since, StreetReport.duplicate_of.is_(None))
+    ).all()
+
+
+def open_bulky_reports(session: Session, category: str) -> Sequence[StreetReport]:
+    return session.scalars(
+        select(StreetReport).where(
+            StreetReport.category == category, StreetReport.status == OPEN, StreetReport.duplicate_of.is_(None)
+        )
+    ).all()
+
+
+def reports_of(session: Session, street_id: int, limit: int) -> Sequence[StreetReport]:
+    """A street's latest reports, newest first."""
+    return session.scalars(
+        select(StreetReport)
+        .where(StreetReport.street_id == street_id)
+        .order_by(StreetReport.filed_at.desc())
+        .limit(limit)
+    ).all()
+
+
 def adoption(session: Session, adoption_id: int) -> StreetAdoption | None:
     return session.get(StreetAdoption, adoption_id)
+
+
+def adoptions(session: Session) -> Sequence[StreetAdoption]:
+    return session.scalars(select(StreetAdoption)).all()
 
 
 def adoptions_for(session: Session, street_id: int) -> Sequence[StreetAdoption]:
@@ -57,9 +111,74 @@ def active_adopter_count(session: Session, street_id: int) -> int:
     )
 
 
+def adopted_street_ids(session: Session) -> set[int]:
+    """Streets with at least one adoption that covers them."""
+    return set(session.scalars(select(StreetAdoption.street_id).where(StreetAdoption.status.in_(COVERING_STATUSES))))
+
+
 def pick_exists(session: Session, pick_id: int, street_id: int) -> bool:
     return session.get(StreetPick, (pick_id, street_id)) is not None
 
 
 def last_pick_at(session: Session, street_id: int) -> datetime | None:
     return session.scalar(select(func.max(StreetPick.picked_at)).where(StreetPick.street_id == street_id))
+
+
+def pick_times_since(session: Session, since: datetime) -> Sequence[tuple[int, datetime]]:
+    """(street id, picked at) of every logged pick since ``since``: adopters' rhythms are learnt from them."""
+    rows = session.execute(
+        select(StreetPick.street_id, StreetPick.picked_at).where(StreetPick.picked_at >= since)
+    ).all()
+    return [(street_id, picked_at) for street_id, picked_at in rows]
+
+
+def picks_of(session: Session, street_id: int, limit: int) -> Sequence[StreetPick]:
+    """A street's latest logged picks, newest first."""
+    return session.scalars(
+        select(StreetPick).where(StreetPick.street_id == street_id).order_by(StreetPick.picked_at.desc()).limit(limit)
+    ).all()
+
+
+def cleanup(session: Session, session_id: int, street_id: int) -> PlannedCleanup | None:
+    return session.get(PlannedCleanup, (session_id, street_id))
+
+
+def cleanups_between(session: Session, start: datetime, end: datetime) -> Sequence[PlannedCleanup]:
+    return session.scalars(
+        select(PlannedCleanup).where(
+            PlannedCleanup.status == "planned", PlannedCleanup.starts_at >= start, PlannedCleanup.starts_at < end
+        )
+    ).all()
+
+
+def bag_pickup(session: Session, request_id: int) -> BagPickup | None:
+    return session.get(BagPickup, request_id)
+
+
+def waiting_bags(session: Session) -> Sequence[BagPickup]:
+    return session.scalars(select(BagPickup).where(BagPickup.collected_at.is_(None))).all()
+
+
+def inspection(session: Session, inspection_id: int) -> StreetInspection | None:
+    return session.get(StreetInspection, inspection_id)
+
+
+def inspections_of(session: Session, street_id: int, limit: int) -> Sequence[StreetInspection]:
+    """A street's latest inspections, newest first."""
+    return session.scalars(
+        select(StreetInspection)
+        .where(StreetInspection.street_id == street_id)
+        .order_by(StreetInspection.inspected_at.desc())
+        .limit(limit)
+    ).all()
+
+
+def snapshots_of(session: Session, street_id: int, limit: int) -> Sequence[EstimateSnapshot]:
+    """A street's latest estimate snapshots, oldest first."""
+    rows = session.scalars(
+        select(EstimateSnapshot)
+        .where(EstimateSnapshot.street_id == street_id)
+        .order_by(EstimateSnapshot.id.desc())
+        .limit(limit)
+    ).all()
+    return list(reversed(rows))

@@ -1,7 +1,8 @@
 """Applying what residents, volunteers and crews did to each street's state and litter estimate.
 
 Every function here runs inside the consumer's transaction, next to the inbox row that makes it
-idempotent; none of them commits.
+idempotent; none of them commits. Each change of a street's estimate is kept as a snapshot, so a
+street's history shows the estimate over time.
 """
 
 from __future__ import annotations
@@ -10,16 +11,17 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from services.scheduling.dirty import service as dirty
 from services.scheduling.districts import service as districts
-from services.scheduling.history import service as history
 from services.scheduling.planning import estimator
-from services.scheduling.planning.levels import Level
-from services.scheduling.plans import dirty
+from services.scheduling.planning.levels import Level, level_from_litter
 from services.scheduling.state import repository
 from services.scheduling.state.models import (
     BagPickup,
+    EstimateSnapshot,
     PlannedCleanup,
     StreetAdoption,
+    StreetInspection,
     StreetPick,
     StreetReport,
     StreetState,
@@ -59,7 +61,7 @@ def ensure_state(session: Session, street: Street, at: datetime | None = None) -
         )
         session.add(state)
         session.flush()
-        history.record_snapshot(session, street.id, estimate, "prior")
+        record_snapshot(session, street.id, estimate, "prior")
     return state
 
 
@@ -69,11 +71,31 @@ def update_estimate(session: Session, state: StreetState, new_estimate: estimato
         return
     state.estimate = new_estimate.to_dict()
     state.estimated_level = str(estimator.expected_level(new_estimate, datetime.now(UTC)))
-    history.record_snapshot(session, state.street_id, new_estimate, cause)
+    record_snapshot(session, state.street_id, new_estimate, cause)
 
 
 def current_estimate(state: StreetState) -> estimator.StreetEstimate:
     return estimator.StreetEstimate.from_dict(state.estimate)
+
+
+def record_snapshot(session: Session, street_id: int, estimate: estimator.StreetEstimate, cause: str) -> None:
+    """Append the estimate as it stands after ``cause`` (prior, report, pick, inspection, visit)."""
+    session.add(
+        EstimateSnapshot(
+            street_id=street_id,
+            at=estimate.as_of,
+            mean_litter=round(estimate.mean_litter, 4),
+            sd_litter=round(estimate.sd_litter, 4),
+            rate_mean=round(estimate.rate_mean, 4),
+            level=str(level_from_litter(estimate.mean_litter)),
+            cause=cause,
+        )
+    )
+
+
+def record_inspection(session: Session, inspection_id: int, street_id: int, level: str, at: datetime) -> None:
+    if repository.inspection(session, inspection_id) is None:
+        session.add(StreetInspection(inspection_id=inspection_id, street_id=street_id, level=level, inspected_at=at))
 
 
 def apply_report_filed(session: Session, data: ReportFiled) -> None:
@@ -161,7 +183,7 @@ def apply_inspection(session: Session, data: InspectionRecorded) -> None:
     state = ensure_state(session, street, data.inspected_at)
     state.last_inspected_at = data.inspected_at
     state.last_inspection_level = data.level
-    history.record_inspection(session, data.inspection_id, street.id, data.level, data.inspected_at)
+    record_inspection(session, data.inspection_id, street.id, data.level, data.inspected_at)
     update_estimate(
         session,
         state,
@@ -174,7 +196,7 @@ def apply_inspection(session: Session, data: InspectionRecorded) -> None:
 def apply_cleanup_planned(session: Session, data: CleanupPlanned) -> None:
     for street_id in data.street_ids:
         _street(session, street_id)
-        cleanup = session.get(PlannedCleanup, (data.session_id, street_id))
+        cleanup = repository.cleanup(session, data.session_id, street_id)
         if cleanup is None:
             cleanup = PlannedCleanup(session_id=data.session_id, street_id=street_id)
             session.add(cleanup)
@@ -188,7 +210,7 @@ def apply_cleanup_planned(session: Session, data: CleanupPlanned) -> None:
 
 def apply_bags_ready(session: Session, data: BagsReady) -> None:
     _street(session, data.street_id)
-    if session.get(BagPickup, data.request_id) is None:
+    if repository.bag_pickup(session, data.request_id) is None:
         session.add(
             BagPickup(
                 request_id=data.request_id,
@@ -200,6 +222,39 @@ def apply_bags_ready(session: Session, data: BagsReady) -> None:
             )
         )
         dirty.mark_dirty(session, reason=f"{data.bags} bags ready for collection")
+
+
+def record_visit(session: Session, street_id: int, at: datetime) -> None:
+    """A crew cleaned the street: its estimate is reset like a clean."""
+    street = streets.get(session, street_id)
+    assert street is not None
+    state = ensure_state(session, street, at)
+    update_estimate(session, state, estimator.observe_visit(current_estimate(state), at), "visit")
+    state.last_visited_at = max(filter(None, [state.last_visited_at, at]))
+
+
+def resolve_open_reports(session: Session, street_id: int, except_category: str) -> list[int]:
+    """A crew cleaned the street: its open reports (but those of ``except_category``) are resolved;
+    returns their ids."""
+    resolved = []
+    for report in repository.open_reports_on(session, street_id, except_category):
+        report.status = "resolved"
+        resolved.append(report.report_id)
+    return resolved
+
+
+def resolve_report(session: Session, report_id: int) -> None:
+    """A crew took care of this report (bulky waste collected): resolved if it was still open."""
+    report = repository.report(session, report_id)
+    if report is not None and report.status == repository.OPEN:
+        report.status = "resolved"
+
+
+def collect_bags(session: Session, request_id: int, at: datetime) -> None:
+    """A crew collected the bags (once: the first collection time stays)."""
+    bag = repository.bag_pickup(session, request_id)
+    if bag is not None and bag.collected_at is None:
+        bag.collected_at = at
 
 
 def street_detail(session: Session, street_id: int) -> dict[str, object]:
@@ -232,19 +287,9 @@ def street_detail(session: Session, street_id: int) -> dict[str, object]:
 
 def street_map(session: Session) -> dict[str, object]:
     """All streets as GeoJSON with the level expected now, the target, and adoption and reports."""
-    from sqlalchemy import func, select
-
-    states = {s.street_id: s for s in session.scalars(select(StreetState))}
-    adopted = set(
-        session.scalars(select(StreetAdoption.street_id).where(StreetAdoption.status.in_(repository.COVERING_STATUSES)))
-    )
-    open_reports = dict(
-        session.execute(  # type: ignore[arg-type]
-            select(StreetReport.street_id, func.count())
-            .where(StreetReport.status == repository.OPEN)
-            .group_by(StreetReport.street_id)
-        ).all()
-    )
+    states = repository.states(session)
+    adopted = repository.adopted_street_ids(session)
+    open_reports = repository.open_report_counts(session)
     targets = districts.targets(session)
     now = datetime.now(UTC)
     features = []

@@ -2,20 +2,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from services.scheduling.state import service as state_service
 from services.scheduling.streets import repository
 from services.scheduling.streets.schemas import (
     DistrictSummary,
     LatLon,
-    StreetDetail,
     StreetList,
     StreetSummary,
 )
-from streetcare.core.auth import Principal, Role, require_roles
 from streetcare.core.service_app import SessionDep
-from streetcare.core.types import IdPath
 
 router = APIRouter(prefix="/api/v1/scheduling", tags=["streets"])
 
@@ -41,19 +37,6 @@ def list_streets(
         for s in streets
     ]
     return StreetList(items=items, total=repository.count(session), limit=limit, offset=offset)
-
-
-@router.get("/street-map")
-def street_map(
-    session: SessionDep, _: Annotated[Principal, Depends(require_roles(Role.DISPATCHER))]
-) -> dict[str, object]:
-    """Every street as GeoJSON with its estimated level, target level, adoption and open reports."""
-    return state_service.street_map(session)
-
-
-@router.get("/streets/{street_id}", response_model=StreetDetail)
-def get_street(street_id: IdPath, session: SessionDep) -> StreetDetail:
-    return StreetDetail.model_validate(state_service.street_detail(session, street_id))
 
 
 @router.get("/districts", response_model=list[DistrictSummary])

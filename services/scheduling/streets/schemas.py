@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict
 
 
@@ -32,21 +30,3 @@ class DistrictSummary(BaseModel):
     name: str
     streets: int
     length_km: float
-
-
-class StreetGeometry(BaseModel):
-    type: str = "LineString"
-    coordinates: list[list[float]]
-
-
-class StreetDetail(StreetSummary):
-    geometry: StreetGeometry
-    open_reports: int
-    estimated_level: str
-    target_level: str
-    adopted: bool
-    adopters: int
-    last_cleaned_at: datetime | None
-    last_picked_at: datetime | None
-    last_visited_at: datetime | None
-    last_report_at: datetime | None

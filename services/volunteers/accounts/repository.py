@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, or_, select
@@ -19,6 +20,11 @@ def by_email(session: Session, email: str) -> Volunteer | None:
 
 def get(session: Session, volunteer_id: int) -> Volunteer | None:
     return session.get(Volunteer, volunteer_id)
+
+
+def present_by_ids(session: Session, ids: set[int]) -> Sequence[Volunteer]:
+    """The volunteers with these ids whose account is not deleted."""
+    return session.scalars(select(Volunteer).where(Volunteer.id.in_(ids), Volunteer.deleted_at.is_(None))).all()
 
 
 def by_calendar_token(session: Session, token: str) -> Volunteer | None:

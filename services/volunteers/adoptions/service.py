@@ -27,12 +27,12 @@ from services.volunteers.mail.service import Mailer
 from services.volunteers.teams import repository as teams_repository
 from services.volunteers.teams import service as teams
 from streetcare.core.errors import Conflict, Forbidden, NotFound, Unprocessable
-from streetcare.core.street_copy import street_label
+from streetcare.core.street_copy import StreetCopyMixin, street_label
 
 MAX_PAUSE_DAYS = 120
 
 
-def street_or_404(session: Session, street_id: int) -> StreetCopy:
+def street_or_404(session: Session, street_id: int) -> StreetCopyMixin:
     street = session.get(StreetCopy, street_id)
     if street is None:
         raise NotFound(f"there is no street {street_id} in the city")

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.volunteers.accounts import repository as accounts
 from services.volunteers.accounts.models import Volunteer
 from services.volunteers.adoptions import repository as adoptions
 from services.volunteers.bags import repository as bags
-from services.volunteers.database import MailOptOut, MailOutboxMessage, StreetCopy
+from services.volunteers.database import MailOptOut, MailOutboxMessage
+from services.volunteers.mail import repository
 from services.volunteers.settings import VolunteersSettings
 from services.volunteers.teams import repository as teams
 from streetcare.core.events import VisitCompleted
@@ -67,7 +68,7 @@ def _people_to_thank(session: Session, data: VisitCompleted) -> list[Volunteer]:
                 ids.update(teams.member_ids(session, adoption.team_id))
     if not ids:
         return []
-    found = session.scalars(select(Volunteer).where(Volunteer.id.in_(ids), Volunteer.deleted_at.is_(None)))
+    found = accounts.present_by_ids(session, ids)
     return [person for person in found if person.email]
 
 
@@ -77,7 +78,7 @@ def thank_after_visit(session: Session, data: VisitCompleted) -> int:
     runtime = runtime_of(session)
     settings: VolunteersSettings = runtime.settings
     outbox = outbox_for(runtime)
-    street = session.scalar(select(StreetCopy.name).where(StreetCopy.street_id == data.street_id))
+    street = repository.street_name(session, data.street_id)
     queued = 0
     for person in _people_to_thank(session, data):
         assert person.email is not None

@@ -6,13 +6,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.volunteers.database import StreetCopy
+from streetcare.core.street_copy import StreetCopyMixin
 
 
-def get(session: Session, street_id: int) -> StreetCopy | None:
+def get(session: Session, street_id: int) -> StreetCopyMixin | None:
     return session.get(StreetCopy, street_id)
 
 
-def search(session: Session, text: str, limit: int) -> Sequence[StreetCopy]:
+def search(session: Session, text: str, limit: int) -> Sequence[StreetCopyMixin]:
     pattern = f"%{text.strip().lower()}%"
     starts = f"{text.strip().lower()}%"
     return session.scalars(
@@ -23,7 +24,7 @@ def search(session: Session, text: str, limit: int) -> Sequence[StreetCopy]:
     ).all()
 
 
-def many(session: Session, street_ids: list[int]) -> dict[int, StreetCopy]:
+def many(session: Session, street_ids: list[int]) -> dict[int, StreetCopyMixin]:
     if not street_ids:
         return {}
     rows = session.scalars(select(StreetCopy).where(StreetCopy.street_id.in_(street_ids))).all()

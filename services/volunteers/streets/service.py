@@ -6,11 +6,10 @@ from sqlalchemy.orm import Session
 
 from services.volunteers.accounts.models import Volunteer
 from services.volunteers.adoptions import repository as adoptions
-from services.volunteers.database import StreetCopy
 from services.volunteers.streets import repository
 from services.volunteers.streets.schemas import Adopter, LatLon, StreetOut
 from services.volunteers.teams.models import Team
-from streetcare.core.street_copy import StreetIndexCache
+from streetcare.core.street_copy import StreetCopyMixin, StreetIndexCache
 
 ANONYMOUS_ADOPTER = "a volunteer"
 
@@ -32,7 +31,7 @@ def adopters(session: Session, street_id: int) -> list[Adopter]:
     return found
 
 
-def street_out(session: Session, street: StreetCopy, distance_m: float | None = None) -> StreetOut:
+def street_out(session: Session, street: StreetCopyMixin, distance_m: float | None = None) -> StreetOut:
     return StreetOut(
         id=street.street_id,
         name=street.name,

@@ -1,15 +1,15 @@
 """outbox.confirmed_at: a published event is offered again until its subscribers confirm it
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 from collections.abc import Sequence
 
 from streetcare.core.migrations import add_outbox_confirmed_at, drop_outbox_confirmed_at
 
-revision: str = "0005"
-down_revision: str | Sequence[str] | None = "0004"
+revision: str = "0006"
+down_revision: str | Sequence[str] | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -18,11 +18,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import event, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from services.scheduling.plans.models import PlanDirty
+from services.scheduling.dirty import repository
 
 log = structlog.get_logger(__name__)
 
@@ -54,46 +53,30 @@ def mark_dirty(session: Session, reason: str, days: Iterable[date] | None = None
     if days is None:
         days = default_days(session)
     marked = sorted(set(days))
-    dialect = session.get_bind().dialect.name
-    table: Any = PlanDirty.__table__
     now = datetime.now(UTC)
     for day in marked:
-        values = {"plan_date": day, "generation": 1, "reason": reason[:200], "marked_at": now}
-        if dialect in ("sqlite", "postgresql"):
-            insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table).values(**values)
-            session.execute(
-                insert.on_conflict_do_update(
-                    index_elements=["plan_date"],
-                    set_={
-                        "generation": table.c.generation + 1,
-                        "reason": insert.excluded.reason,
-                        "marked_at": insert.excluded.marked_at,
-                    },
-                )
-            )
-        else:  # pragma: no cover - other databases: read, then write
-            row = session.get(PlanDirty, day)
-            if row is None:
-                session.add(PlanDirty(**values))
-            else:
-                row.generation += 1
-                row.reason = reason[:200]
-                row.marked_at = now
+        repository.mark(session, day, reason[:200], now)
     session.info.setdefault(DIRTY_DAYS_KEY, set()).update(marked)
     return marked
 
 
 def generation(session: Session, day: date) -> int | None:
-    return session.scalar(select(PlanDirty.generation).where(PlanDirty.plan_date == day))
+    return repository.generation(session, day)
 
 
 def dirty_days(session: Session) -> list[date]:
-    return list(session.scalars(select(PlanDirty.plan_date).order_by(PlanDirty.plan_date)))
+    return repository.dirty_days(session)
+
+
+def reason(session: Session, day: date) -> str:
+    """Why ``day`` was last marked ("" when it is not dirty)."""
+    row = repository.get(session, day)
+    return row.reason if row is not None else ""
 
 
 def clear(session: Session, day: date, seen_generation: int | None) -> bool:
     """Clear the mark unless it was renewed after ``seen_generation`` was read."""
-    row = session.get(PlanDirty, day)
+    row = repository.get(session, day)
     if row is None:
         return True
     if seen_generation is not None and row.generation != seen_generation:

@@ -1,0 +1,1 @@
+"""Dirty marks publish nothing: a re-plan is asked for on the planning queue after the commit."""

@@ -1,0 +1,25 @@
+"""The days whose plan waits for a re-plan."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.scheduling.database import Base
+from streetcare.core.db import UTCDateTime, utcnow
+
+
+class PlanDirty(Base):
+    """A day whose plan no longer reflects what is known; written with the change that caused it.
+
+    ``generation`` grows with every mark, so a re-plan that started before a newer mark leaves
+    the row in place (and a newer re-plan follows)."""
+
+    __tablename__ = "plan_dirty_days"
+
+    plan_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

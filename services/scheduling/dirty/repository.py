@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from services.scheduling.dirty.models import PlanDirty
+
+
+def mark(session: Session, day: date, reason: str, now: datetime) -> None:
+    """One more mark on ``day``: a new row, or the next generation of the row that is there."""
+    dialect = session.get_bind().dialect.name
+    table: Any = PlanDirty.__table__
+    values = {"plan_date": day, "generation": 1, "reason": reason, "marked_at": now}
+    if dialect in ("sqlite", "postgresql"):
+        insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table).values(**values)
+        session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["plan_date"],
+                set_={
+                    "generation": table.c.generation + 1,
+                    "reason": insert.excluded.reason,
+                    "marked_at": insert.excluded.marked_at,
+                },
+            )
+        )
+    else:  # pragma: no cover - other databases: read, then write
+        row = session.get(PlanDirty, day)
+        if row is None:
+            session.add(PlanDirty(**values))
+        else:
+            row.generation += 1
+            row.reason = reason
+            row.marked_at = now
+
+
+def get(session: Session, day: date) -> PlanDirty | None:
+    return session.get(PlanDirty, day)
+
+
+def generation(session: Session, day: date) -> int | None:
+    return session.scalar(select(PlanDirty.generation).where(PlanDirty.plan_date == day))
+
+
+def dirty_days(session: Session) -> list[date]:
+    return list(session.scalars(select(PlanDirty.plan_date).order_by(PlanDirty.plan_date)))
