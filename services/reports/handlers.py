@@ -48,7 +48,7 @@ def make_events(settings_factory: Callable[[], ReportsSettings] = ReportsSetting
         {
             "street.registered": _street_changed,
             "street.updated": _street_changed,
-            "visit.completed": visit_completed,  # type: ignore[dict-item]
+            "visit.completed": visit_completed,
         }
     )
     return service_events

@@ -125,4 +125,4 @@ class DeadLetterQueue:
         return [json.loads(item) for item in raw]
 
     def count(self) -> int:
-        return int(self.redis.llen(DEAD_LETTER_KEY))  # type: ignore[arg-type]
+        return int(self.redis.llen(DEAD_LETTER_KEY))

@@ -426,7 +426,7 @@ def caught_mail(folder: str | Path, to: str | None = None, limit: int = 50) -> l
         if to is not None and recipient.strip().lower() != to.strip().lower():
             continue
         part = parsed.get_body(preferencelist=("plain",))
-        body = part.get_content() if part is not None else ""  # type: ignore[attr-defined]
+        body = part.get_content() if part is not None else ""
         date = parsed["Date"]
         found.append(
             CaughtMail(

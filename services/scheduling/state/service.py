@@ -239,7 +239,7 @@ def street_map(session: Session) -> dict[str, object]:
         session.scalars(select(StreetAdoption.street_id).where(StreetAdoption.status.in_(repository.COVERING_STATUSES)))
     )
     open_reports = dict(
-        session.execute(  # type: ignore[arg-type]
+        session.execute(
             select(StreetReport.street_id, func.count())
             .where(StreetReport.status == repository.OPEN)
             .group_by(StreetReport.street_id)

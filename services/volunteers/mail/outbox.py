@@ -37,7 +37,7 @@ def outbox_for(runtime: ServiceRuntime) -> MailOutbox:
             settings,
             deliver_in_background=not settings.mail_deliver_inline,
         )
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def deliver_due_mail(runtime: ServiceRuntime) -> DeliveryReport:
