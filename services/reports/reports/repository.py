@@ -5,7 +5,6 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.reports.reports.lifecycle import OPEN_STATUSES
 from services.reports.reports.models import Report, ReportHistory
 
 
@@ -21,7 +20,3 @@ def history(session: Session, report_id: int) -> Sequence[ReportHistory]:
     return session.scalars(
         select(ReportHistory).where(ReportHistory.report_id == report_id).order_by(ReportHistory.at, ReportHistory.id)
     ).all()
-
-
-def open_on_street(session: Session, street_id: int) -> Sequence[Report]:
-    return session.scalars(select(Report).where(Report.street_id == street_id, Report.status.in_(OPEN_STATUSES))).all()

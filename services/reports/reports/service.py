@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from services.reports.database import StreetCopy
 from services.reports.notifications.service import Notifier
 from services.reports.photos import service as photos
-from services.reports.reports import events
+from services.reports.reports import events, repository
 from services.reports.reports.categories import CATEGORIES
 from services.reports.reports.lifecycle import OPEN_STATUSES, WITHDRAWING_STATUSES, can_move
 from services.reports.reports.models import Report, ReportHistory
@@ -159,7 +159,7 @@ def get(session: Session, report_id: int) -> Report:
 
 
 def track(session: Session, token: str) -> Report:
-    report = session.scalar(select(Report).where(Report.tracking_token == token)) if len(token) <= 64 else None
+    report = repository.by_token(session, token) if len(token) <= 64 else None
     if report is None:
         raise NotFound("no report has this tracking link; check that you copied the whole link")
     return report
