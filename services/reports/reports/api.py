@@ -34,7 +34,7 @@ StaffDep = Annotated[Principal, Depends(require_roles(Role.DISPATCHER, Role.INSP
 
 
 def _history(session: Session, report_id: int) -> list[HistoryEntry]:
-    return [HistoryEntry(status=h.status, note=h.note, at=h.at) for h in repository.history(session, report_id)]
+    return [HistoryEntry.model_validate(h) for h in repository.history(session, report_id)]
 
 
 def _photo_url(report: Report) -> str | None:
