@@ -17,6 +17,7 @@ from services.volunteers.teams import repository as teams
 from streetcare.core.events import VisitCompleted
 from streetcare.core.mail import DeliveryReport, MailKind, MailOutbox, MailTemplates, opt_out_link
 from streetcare.core.runtime import ServiceRuntime, runtime_of
+from streetcare.core.street_copy import street_label
 
 TEMPLATES = MailTemplates(Path(__file__).parent / "templates")
 THANKS = MailKind("volunteer.thanks", "thanks after a crew's visit", "bedankjes na een bezoek van een ploeg")
@@ -69,7 +70,7 @@ def thank_after_visit(session: Session, data: VisitCompleted) -> int:
     runtime = runtime_of(session)
     settings: VolunteersSettings = runtime.settings
     outbox = outbox_for(runtime)
-    street = session.scalar(select(StreetCopy.name).where(StreetCopy.street_id == data.street_id))
+    street = street_label(data.street_id, session.get(StreetCopy, data.street_id))
     queued = 0
     for person in _people_to_thank(session, data):
         assert person.email is not None
@@ -79,7 +80,7 @@ def thank_after_visit(session: Session, data: VisitCompleted) -> int:
             {
                 "name": person.display_name,
                 "kind": data.kind,
-                "street": street or f"street {data.street_id}",
+                "street": street,
                 "impact_link": f"{settings.public_url.rstrip('/')}/volunteer",
                 "unsubscribe_link": opt_out_link(
                     settings.public_url.rstrip("/") + UNSUBSCRIBE_PATH, settings.token_secret, person.email, THANKS.code
