@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ from streetcare.core.bus import DeadLetterQueue, make_redis
 from streetcare.core.consumer import Outcome
 from streetcare.core.events import MalformedEvent, ReportFiled, decode_event, new_event
 from streetcare.core.handlers import ServiceEventHandlers
-from streetcare.testing import Stack
+from streetcare.testing import RedisProcess, Stack
 
 
 def report_filed_event(street_id: int, report_id: int) -> dict[str, Any]:
@@ -37,7 +38,7 @@ def report_filed_event(street_id: int, report_id: int) -> dict[str, Any]:
 
 
 @pytest.fixture
-def scheduling(migrated: dict[str, Any]) -> ServiceEventHandlers:
+def scheduling(migrated: dict[str, Any]) -> Iterator[ServiceEventHandlers]:
     settings = migrated["scheduling"]
     assert load_demo_city(settings) is not None
     handlers = ServiceEventHandlers(
@@ -98,7 +99,7 @@ def test_round_trip_of_every_catalogue_entry_through_json() -> None:
 
 
 def test_outbox_keeps_events_while_redis_is_down_and_the_sweep_sends_them(
-    migrated: dict[str, Any], redis_server
+    migrated: dict[str, Any], redis_server: RedisProcess
 ) -> None:
     """Commit with Redis stopped: the rows wait in the outbox; after Redis is back, the sweep sends them."""
     settings = migrated["scheduling"]
