@@ -120,6 +120,7 @@ class HarnessSettings(BaseSettings):
 
     test_database_url: str = Field(default="", validation_alias="TEST_DATABASE_URL")
     sqlite_only: str = Field(default="", validation_alias="STREETCARE_TEST_SQLITE_ONLY")  # any value: SQLite
+    screens: str = Field(default="", validation_alias="STREETCARE_SCREENS")  # "1": take the screenshots
 
 
 def postgres_admin_url() -> str | None:

@@ -77,4 +77,7 @@ def test_the_cli_reads_redis_and_ports_through_its_settings(monkeypatch: pytest.
 
 def test_the_harness_reads_its_database_choice_through_its_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEST_DATABASE_URL", "postgresql+psycopg://someone@db.example/test")
-    assert HarnessSettings().test_database_url == "postgresql+psycopg://someone@db.example/test"
+    monkeypatch.setenv("STREETCARE_SCREENS", "1")
+    harness = HarnessSettings()
+    assert harness.test_database_url == "postgresql+psycopg://someone@db.example/test"
+    assert harness.screens == "1"
