@@ -12,33 +12,72 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from streetcare.core.settings import VAR_DIR
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEMO_CREDENTIALS = VAR_DIR / "demo-credentials.json"
-LOCAL_SECRETS = VAR_DIR / "local-secrets.json"
+from streetcare.core.settings import DEFAULT_VAR_DIR
+
 SERVICES = ("scheduling", "reports", "volunteers")
 MIN_PASSWORD_LENGTH = 10  # as the staff API asks
 
 
-def _local_secrets() -> dict[str, str]:
+class CliSettings(BaseSettings):
+    """What the `streetcare` command itself reads from the environment (each service it runs in
+    process reads its own settings class)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    var_dir: Path = Field(default=DEFAULT_VAR_DIR, validation_alias="STREETCARE_VAR_DIR")
+    redis_url: str = Field(default="", validation_alias="REDIS_URL")
+    smtp_url: str = Field(default="", validation_alias="STREETCARE_SMTP_URL")
+    volunteers_public_url: str | None = Field(default=None, validation_alias="VOLUNTEERS_PUBLIC_URL")
+    # ports asked for (`make run`); empty: the default, or a free port when that one is taken
+    gateway_port: str = Field(default="", validation_alias="GATEWAY_PORT")
+    scheduling_port: str = Field(default="", validation_alias="SCHEDULING_PORT")
+    reports_port: str = Field(default="", validation_alias="REPORTS_PORT")
+    volunteers_port: str = Field(default="", validation_alias="VOLUNTEERS_PORT")
+    workers_metrics_port: str = Field(default="", validation_alias="WORKERS_METRICS_PORT")
+    planner_metrics_port: str = Field(default="", validation_alias="PLANNER_METRICS_PORT")
+    mailcatcher_port: str = Field(default="", validation_alias="MAILCATCHER_PORT")
+
+    @property
+    def demo_credentials(self) -> Path:
+        return self.var_dir / "demo-credentials.json"
+
+    @property
+    def local_secrets(self) -> Path:
+        return self.var_dir / "local-secrets.json"
+
+    def ports_asked(self) -> dict[str, str]:
+        """The port settings by their variable names (GATEWAY_PORT, ...), as `local.choose_ports` takes them."""
+        return {
+            str(field.validation_alias): getattr(self, name)
+            for name, field in type(self).model_fields.items()
+            if name.endswith("_port")
+        }
+
+
+def _local_secrets(settings: CliSettings) -> dict[str, str]:
     """Random per-checkout secrets for a local run, made once and kept under var/."""
-    if LOCAL_SECRETS.exists():
-        return dict(json.loads(LOCAL_SECRETS.read_text()))
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    secrets_file = settings.local_secrets
+    if secrets_file.exists():
+        return dict(json.loads(secrets_file.read_text()))
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
     values = {
         "STREETCARE_TOKEN_SECRET": secrets.token_urlsafe(32),
         "STREETCARE_SERVICE_TOKEN": secrets.token_urlsafe(32),
     }
-    LOCAL_SECRETS.write_text(json.dumps(values, indent=2))
-    LOCAL_SECRETS.chmod(0o600)
+    secrets_file.write_text(json.dumps(values, indent=2))
+    secrets_file.chmod(0o600)
     return values
 
 
-def _apply_local_environment() -> None:
+def _apply_local_environment(settings: CliSettings) -> None:
+    """Configure the services this command runs (in process and as children) for a local demo."""
     os.environ.setdefault("STREETCARE_DEMO_MODE", "1")
     # what the local SMTP catcher the Procfile starts (aiosmtpd) caught, for admins to read
-    os.environ.setdefault("STREETCARE_MAIL_CATCHER_DIR", str(VAR_DIR / "mailcatcher"))
-    for key, value in _local_secrets().items():
+    os.environ.setdefault("STREETCARE_MAIL_CATCHER_DIR", str(settings.var_dir / "mailcatcher"))
+    for key, value in _local_secrets(settings).items():
         os.environ.setdefault(key, value)
 
 
@@ -75,9 +114,9 @@ def cmd_import_streets(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo_credentials() -> dict[str, Any]:
-    if DEMO_CREDENTIALS.exists():
-        return dict(json.loads(DEMO_CREDENTIALS.read_text()))
+def _demo_credentials(credentials_file: Path) -> dict[str, Any]:
+    if credentials_file.exists():
+        return dict(json.loads(credentials_file.read_text()))
     return {
         "dispatcher": {"email": "dispatcher@streetcare.example", "password": secrets.token_urlsafe(12)},
         "inspector": {"email": "inspector@streetcare.example", "password": secrets.token_urlsafe(12)},
@@ -92,7 +131,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from services.volunteers import admin as volunteers_admin
     from streetcare.core.auth import Role
 
-    _apply_local_environment()
+    settings = CliSettings()
+    _apply_local_environment(settings)
     cmd_migrate(argparse.Namespace(service=None))
     loaded = scheduling_admin.load_demo_city()
     if loaded is not None:
@@ -100,7 +140,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     seeded_crews = scheduling_admin.seed_demo_crews()
     if seeded_crews:
         print(f"added {seeded_crews} demo crews")
-    credentials = _demo_credentials()
+    credentials_file = settings.demo_credentials
+    credentials = _demo_credentials(credentials_file)
     staff = {
         "dispatcher": ("Demo dispatcher", Role.DISPATCHER),
         "inspector": ("Demo inspector", Role.INSPECTOR),
@@ -113,10 +154,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     open311_key = reports_admin.ensure_api_client("Streetcare demo app", credentials.get("open311_api_key"))
     credentials["open311_api_key"] = open311_key
-    DEMO_CREDENTIALS.parent.mkdir(parents=True, exist_ok=True)
-    DEMO_CREDENTIALS.write_text(json.dumps(credentials, indent=2))
-    DEMO_CREDENTIALS.chmod(0o600)
-    print(f"demo logins and the Open311 API key are in {DEMO_CREDENTIALS}")
+    credentials_file.parent.mkdir(parents=True, exist_ok=True)
+    credentials_file.write_text(json.dumps(credentials, indent=2))
+    credentials_file.chmod(0o600)
+    print(f"demo logins and the Open311 API key are in {credentials_file}")
     return 0
 
 
@@ -127,9 +168,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Ctrl-C and TERM stop the stack, even when a script started us with SIGINT ignored
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    _apply_local_environment()
-    ports = local.choose_ports(dict(os.environ))
-    redis_plan = local.plan_redis(dict(os.environ))
+    settings = CliSettings()
+    _apply_local_environment(settings)
+    ports = local.choose_ports(settings.ports_asked())
+    redis_plan = local.plan_redis(settings.redis_url, settings.var_dir)
+    # the children inherit this command's environment, with the local stack's settings on top
     env = {**os.environ, **{k: str(v) for k, v in ports.items()}, **local.venv_path_env(), "REDIS_URL": redis_plan.url}
     env.update(
         {
@@ -137,22 +180,21 @@ def cmd_run(args: argparse.Namespace) -> int:
             "GATEWAY_REPORTS_URL": f"http://127.0.0.1:{ports['REPORTS_PORT']}",
             "GATEWAY_VOLUNTEERS_URL": f"http://127.0.0.1:{ports['VOLUNTEERS_PORT']}",
             # mail goes to the local SMTP catcher unless a real server is configured
-            "STREETCARE_SMTP_URL": os.environ.get("STREETCARE_SMTP_URL")
-            or f"smtp://127.0.0.1:{ports['MAILCATCHER_PORT']}",
-            "VOLUNTEERS_PUBLIC_URL": os.environ.get(
-                "VOLUNTEERS_PUBLIC_URL", f"http://127.0.0.1:{ports['GATEWAY_PORT']}"
-            ),
+            "STREETCARE_SMTP_URL": settings.smtp_url or f"smtp://127.0.0.1:{ports['MAILCATCHER_PORT']}",
+            "VOLUNTEERS_PUBLIC_URL": settings.volunteers_public_url
+            if settings.volunteers_public_url is not None
+            else f"http://127.0.0.1:{ports['GATEWAY_PORT']}",
         }
     )
     os.environ.update(env)
-    stack = local.LocalStack.from_procfile(env, redis_plan, VAR_DIR)
+    stack = local.LocalStack.from_procfile(env, redis_plan, settings.var_dir)
     try:
         stack.start_redis()
         cmd_demo(args)  # with Redis up, the demo city's street events leave at once
         stack.start_processes()
         gateway = f"http://127.0.0.1:{ports['GATEWAY_PORT']}"
         print(f"Streetcare: starting on {gateway}; logs in {stack.supervisor.log_dir}", flush=True)
-        stack.wait_usable(gateway, DEMO_CREDENTIALS, lambda line: print(line, flush=True))
+        stack.wait_usable(gateway, settings.demo_credentials, lambda line: print(line, flush=True))
         print(f"Streetcare is ready: {gateway}  (Ctrl-C stops everything)", flush=True)
         return stack.wait()
     except KeyboardInterrupt:
@@ -219,10 +261,10 @@ def cmd_open311_keys(args: argparse.Namespace) -> int:
     return 0
 
 
-def _local_stack_redis_url() -> str | None:
+def _local_stack_redis_url(var_dir: Path) -> str | None:
     """The Redis `make run` started for this checkout: the redis-server working in var/redis (Redis
     changes into its `--dir` and titles its process `redis-server 127.0.0.1:PORT`)."""
-    data_dir = (VAR_DIR / "redis").resolve()
+    data_dir = (var_dir / "redis").resolve()
     for process in Path("/proc").glob("[0-9]*"):
         try:
             title = (process / "cmdline").read_bytes().decode(errors="replace").replace("\0", " ").split()
@@ -237,13 +279,13 @@ def _local_stack_redis_url() -> str | None:
     return None
 
 
-def _dead_letters_redis_url() -> tuple[str, str]:
+def _dead_letters_redis_url(settings: CliSettings) -> tuple[str, str]:
     """(url, where it came from): REDIS_URL, else the running local stack's Redis, else the default."""
-    if os.environ.get("REDIS_URL"):
-        return os.environ["REDIS_URL"], "REDIS_URL"
-    local_url = _local_stack_redis_url()
+    if settings.redis_url:
+        return settings.redis_url, "REDIS_URL"
+    local_url = _local_stack_redis_url(settings.var_dir)
     if local_url:
-        return local_url, f"the Redis `make run` started ({VAR_DIR / 'redis'})"
+        return local_url, f"the Redis `make run` started ({settings.var_dir / 'redis'})"
     return "redis://127.0.0.1:6379/0", "the default; set REDIS_URL to read another"
 
 
@@ -252,7 +294,7 @@ def cmd_dead_letters(args: argparse.Namespace) -> int:
 
     from streetcare.core.bus import DeadLetterQueue, make_redis
 
-    url, source = _dead_letters_redis_url()
+    url, source = _dead_letters_redis_url(CliSettings())
     print(f"reading {url} ({source})", file=sys.stderr)
     queue = DeadLetterQueue(make_redis(url))
     try:

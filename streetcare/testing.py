@@ -23,6 +23,8 @@ from typing import Any
 
 import httpx
 import redis
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Connection, Engine, RootTransaction, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -111,11 +113,21 @@ def private_redis() -> Iterator[RedisProcess]:
             server.stop()
 
 
+class HarnessSettings(BaseSettings):
+    """What the test harness itself reads from the environment."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    test_database_url: str = Field(default="", validation_alias="TEST_DATABASE_URL")
+    sqlite_only: str = Field(default="", validation_alias="STREETCARE_TEST_SQLITE_ONLY")  # any value: SQLite
+    screens: str = Field(default="", validation_alias="STREETCARE_SCREENS")  # "1": take the screenshots
+
+
 def postgres_admin_url() -> str | None:
-    explicit = os.environ.get("TEST_DATABASE_URL")
-    if explicit:
-        return explicit
-    if os.environ.get("STREETCARE_TEST_SQLITE_ONLY"):
+    settings = HarnessSettings()
+    if settings.test_database_url:
+        return settings.test_database_url
+    if settings.sqlite_only:
         return None
     try:
         import psycopg

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -15,18 +16,20 @@ from streetcare.testing import SERVICE_HEADERS, Stack
 pytestmark = [pytest.mark.stack, pytest.mark.xdist_group("stack")]
 
 
-def first_streets(stack: Stack, limit: int = 5) -> list[dict]:
+def first_streets(stack: Stack, limit: int = 5) -> list[dict[str, Any]]:
     answer = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets", params={"limit": limit})
     assert answer.status_code == 200
     body = answer.json()
     assert body["total"] >= 300
-    return body["items"]
+    items: list[dict[str, Any]] = body["items"]
+    return items
 
 
-def street_state(stack: Stack, street_id: int) -> dict:
+def street_state(stack: Stack, street_id: int) -> dict[str, Any]:
     answer = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets/{street_id}")
     assert answer.status_code == 200, answer.text
-    return answer.json()
+    state: dict[str, Any] = answer.json()
+    return state
 
 
 def test_street_list_has_the_contract_fields(stack: Stack) -> None:
@@ -80,7 +83,7 @@ def test_point_outside_the_city_is_refused_with_a_reason(stack: Stack) -> None:
         ({"category": "litter"}, "lat"),
     ],
 )
-def test_bad_report_input_gets_a_clear_422(stack: Stack, body: dict, fragment: str) -> None:
+def test_bad_report_input_gets_a_clear_422(stack: Stack, body: dict[str, Any], fragment: str) -> None:
     answer = httpx.post(f"{stack.gateway_url}/api/v1/reports/reports", json=body)
     assert answer.status_code == 422
     assert fragment in answer.json()["detail"]

@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from smtp_catcher import smtp_catcher
 
 from conftest import migrate, service_settings
 from services.reports.notifications.service import REPORT_UPDATES, Notifier
@@ -22,6 +21,7 @@ from streetcare.core.mail import caught_mail
 from streetcare.local import free_port
 from streetcare.testing import bearer as token
 from streetcare.testing import create_database, drop_database
+from tests.smtp_catcher import smtp_catcher
 
 DISPATCHER = token(Role.DISPATCHER, "staff:2")
 

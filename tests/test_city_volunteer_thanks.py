@@ -12,7 +12,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
-from smtp_catcher import SmtpCatcher, smtp_catcher
 
 from services.volunteers import handlers as volunteers_handlers
 from services.volunteers.app import create_app
@@ -21,6 +20,7 @@ from streetcare.core.auth import Role
 from streetcare.core.events import VisitCompleted, new_event
 from streetcare.core.runtime import ServiceRuntime
 from streetcare.testing import SERVICE_HEADERS, bearer
+from tests.smtp_catcher import SmtpCatcher, smtp_catcher
 
 
 @pytest.fixture

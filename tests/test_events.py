@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -24,7 +25,7 @@ from streetcare.core.consumer import Outcome
 from streetcare.core.events import MalformedEvent, PlanPublished, ReportFiled, decode_event, new_event
 from streetcare.core.handlers import ServiceEventHandlers
 from streetcare.core.outbox import record_event
-from streetcare.testing import Stack
+from streetcare.testing import RedisProcess, Stack
 
 
 def report_filed_event(street_id: int, report_id: int) -> dict[str, Any]:
@@ -41,7 +42,7 @@ def report_filed_event(street_id: int, report_id: int) -> dict[str, Any]:
 
 
 @pytest.fixture
-def scheduling(migrated: dict[str, Any]) -> ServiceEventHandlers:
+def scheduling(migrated: dict[str, Any]) -> Iterator[ServiceEventHandlers]:
     settings = migrated["scheduling"]
     assert load_demo_city(settings) is not None
     handlers = ServiceEventHandlers(
@@ -102,7 +103,7 @@ def test_round_trip_of_every_catalogue_entry_through_json() -> None:
 
 
 def test_outbox_keeps_events_while_redis_is_down_and_the_sweep_sends_them(
-    migrated: dict[str, Any], redis_server
+    migrated: dict[str, Any], redis_server: RedisProcess
 ) -> None:
     """Commit with Redis stopped: the rows wait in the outbox; after Redis is back, the sweep sends them."""
     settings = migrated["scheduling"]

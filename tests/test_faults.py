@@ -207,7 +207,8 @@ def replan_running(stack: Stack) -> str | None:
     client = redis.Redis(port=stack.redis_server.port)
     try:
         for key in client.scan_iter(match=f"{REPLAN_LOCK_KEY}*"):
-            return key.decode().removeprefix(REPLAN_LOCK_KEY)
+            day: str = key.decode().removeprefix(REPLAN_LOCK_KEY)
+            return day
         return None
     finally:
         client.close()

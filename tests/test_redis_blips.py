@@ -41,7 +41,7 @@ def test_without_the_retry_the_same_late_answer_is_an_error(redis_url: str) -> N
 
 
 def test_the_gateways_async_client_rides_out_one_late_answer(redis_url: str) -> None:
-    async def scenario() -> list[bytes | None]:
+    async def scenario() -> list[bytes | str | None]:
         pool = aioredis.BlockingConnectionPool.from_url(
             redis_url, socket_timeout=BROKER_TIMEOUT_S, retry=async_redis_retry()
         )

@@ -185,11 +185,11 @@ def test_replan_keeps_done_and_started_visits_and_stores_the_diff(runtime: Servi
 
 def test_diff_counts_added_removed_moved_and_reordered() -> None:
     old = [
-        service.Slot(c, n, n, crew, pos, "r")
+        inputs.Slot(c, n, n, crew, pos, "r")
         for n, (c, crew, pos) in enumerate([("a", 1, 0), ("b", 1, 1), ("c", 1, 2), ("d", 2, 0)])
     ]
     new = [
-        service.Slot(c, n, n, crew, pos, "r")
+        inputs.Slot(c, n, n, crew, pos, "r")
         for n, (c, crew, pos) in enumerate([("c", 1, 0), ("a", 1, 1), ("e", 1, 2), ("d", 1, 3)])
     ]
     changes = {(c["change"], c["candidate_id"]) for c in service.diff(old, new, {"b": "bags collected"})}

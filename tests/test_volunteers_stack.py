@@ -29,11 +29,15 @@ def volunteer(client: httpx.Client, name: str = "Stack volunteer") -> dict[str, 
 
 
 def streets(client: httpx.Client, offset: int, limit: int) -> list[dict[str, Any]]:
-    return client.get("/api/v1/scheduling/streets", params={"offset": offset, "limit": limit}).json()["items"]
+    items: list[dict[str, Any]] = client.get(
+        "/api/v1/scheduling/streets", params={"offset": offset, "limit": limit}
+    ).json()["items"]
+    return items
 
 
 def state(client: httpx.Client, street_id: int) -> dict[str, Any]:
-    return client.get(f"/api/v1/scheduling/streets/{street_id}").json()
+    found: dict[str, Any] = client.get(f"/api/v1/scheduling/streets/{street_id}").json()
+    return found
 
 
 def test_adoption_pause_and_pick_reach_scheduling(stack: Stack) -> None:

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from streetcare.core.settings import VAR_DIR, ProcessSettings
+from streetcare.core.settings import ProcessSettings, in_var_dir
 
 
 class WorkerSettings(ProcessSettings):
@@ -17,4 +18,4 @@ class WorkerSettings(ProcessSettings):
     outbox_retention_days: float = 7.0  # published rows are kept this long (to trace an event)
     max_retries: int = 6
     retry_backoff_max_seconds: int = 300
-    beat_schedule_file: str = str(VAR_DIR / "celerybeat-schedule")
+    beat_schedule_file: str = Field(default_factory=in_var_dir("celerybeat-schedule"))

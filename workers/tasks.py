@@ -32,7 +32,7 @@ def _dead_letters() -> DeadLetterQueue:
     return DeadLetterQueue(make_redis(_settings.redis_url))
 
 
-def _consume(task: Task, service: str, message: Any) -> str:
+def _consume(task: Task[..., str], service: str, message: Any) -> str:
     try:
         return SERVICE_HANDLERS[service].consume(message).value
     except MalformedEvent as exc:
@@ -59,17 +59,17 @@ def _type_of(message: Any) -> str:
 
 
 @shared_task(bind=True, name="scheduling.consume_event", acks_late=True, max_retries=None)
-def scheduling_consume_event(self: Task, message: Any) -> str:
+def scheduling_consume_event(self: Task[[Any], str], message: Any) -> str:
     return _consume(self, "scheduling", message)
 
 
 @shared_task(bind=True, name="reports.consume_event", acks_late=True, max_retries=None)
-def reports_consume_event(self: Task, message: Any) -> str:
+def reports_consume_event(self: Task[[Any], str], message: Any) -> str:
     return _consume(self, "reports", message)
 
 
 @shared_task(bind=True, name="volunteers.consume_event", acks_late=True, max_retries=None)
-def volunteers_consume_event(self: Task, message: Any) -> str:
+def volunteers_consume_event(self: Task[[Any], str], message: Any) -> str:
     return _consume(self, "volunteers", message)
 
 
@@ -98,7 +98,7 @@ def purge_outbox(service: str) -> int:
 @shared_task(name="maintenance.observe_queues")
 def observe_queues() -> dict[str, int]:
     redis = make_redis(_settings.redis_url)
-    depths = {consumer_queue(s): int(redis.llen(consumer_queue(s))) for s in SERVICES}  # type: ignore[arg-type]
+    depths = {consumer_queue(s): int(redis.llen(consumer_queue(s))) for s in SERVICES}
     for queue, depth in depths.items():
         metrics.QUEUE_DEPTH.labels(queue).set(depth)
     metrics.DEAD_LETTERS.set(DeadLetterQueue(redis).count())

@@ -20,7 +20,8 @@ class Channel(redis.Channel):
     def _connparams(self, asynchronous: bool = False) -> Any:
         if self.connection is None or self.connection.client is None:
             raise exceptions.ConnectionError("the broker connection of this channel is closed")
-        return super()._connparams(asynchronous=asynchronous)
+        # kombu's stubs (celery-types) leave out this private method that the defect lives in
+        return super()._connparams(asynchronous=asynchronous)  # type: ignore[misc]
 
 
 class Transport(redis.Transport):

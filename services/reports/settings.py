@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from streetcare.core.mail import MailSettings
-from streetcare.core.settings import VAR_DIR, default_sqlite_url
+from streetcare.core.settings import in_var_dir, sqlite_in_var_dir
 
 LOCAL_BASE_URL = "http://127.0.0.1:8000"
 
@@ -13,7 +14,7 @@ LOCAL_BASE_URL = "http://127.0.0.1:8000"
 class ReportsSettings(MailSettings):
     model_config = SettingsConfigDict(env_prefix="REPORTS_", extra="ignore", populate_by_name=True)
 
-    database_url: str = default_sqlite_url("reports")
+    database_url: str = Field(default_factory=sqlite_in_var_dir("reports"))
     host: str = "127.0.0.1"
     port: int = 8102
     snap_distance_m: float = 150.0
@@ -24,7 +25,7 @@ class ReportsSettings(MailSettings):
     # database (default: every replica sees them, works on SQLite and PostgreSQL), s3 (any
     # S3-compatible store, the photo_s3_* settings) or disk (photo_dir: one process only)
     photo_storage: Literal["database", "s3", "disk"] = "database"
-    photo_dir: str = str(VAR_DIR / "photos")
+    photo_dir: str = Field(default_factory=in_var_dir("photos"))
     photo_s3_bucket: str = ""
     photo_s3_endpoint_url: str = ""  # empty: AWS S3; e.g. https://minio.city.example
     photo_s3_region: str = "us-east-1"

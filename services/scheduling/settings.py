@@ -1,14 +1,15 @@
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from streetcare.core.settings import ProcessSettings, default_sqlite_url
+from streetcare.core.settings import ProcessSettings, sqlite_in_var_dir
 
 
 class SchedulingSettings(ProcessSettings):
     model_config = SettingsConfigDict(env_prefix="SCHEDULING_", extra="ignore", populate_by_name=True)
 
-    database_url: str = default_sqlite_url("scheduling")
+    database_url: str = Field(default_factory=sqlite_in_var_dir("scheduling"))
     host: str = "127.0.0.1"
     port: int = 8101
     city_name: str = "Streetcare demo city"

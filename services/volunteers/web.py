@@ -20,6 +20,19 @@ from streetcare.core.idempotency import idempotent as core_idempotent
 from streetcare.core.service_app import SessionDep, get_runtime
 from streetcare.core.street_copy import StreetIndexCache
 
+__all__ = [
+    "MailerDep",
+    "PrincipalDep",
+    "SessionDep",  # the kernel's, shared here so an API module imports what it needs from one place
+    "StreetIndexDep",
+    "VolunteerDep",
+    "current_volunteer",
+    "idempotent",
+    "mailer",
+    "street_index",
+    "volunteer_of",
+]
+
 PrincipalDep = Annotated[Principal, Depends(require_roles(Role.VOLUNTEER, Role.COORDINATOR))]
 
 
@@ -45,7 +58,7 @@ def mailer(request: Request) -> FolderMailer:
     found = runtime.extras.get("mailer")
     if found is None:
         found = runtime.extras["mailer"] = mailer_for(runtime.settings.mail_dir)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 MailerDep = Annotated[FolderMailer, Depends(mailer)]
@@ -56,7 +69,7 @@ def street_index(request: Request) -> StreetIndexCache:
     cache = runtime.extras.get("street_index")
     if cache is None:
         cache = runtime.extras["street_index"] = StreetIndexCache(StreetCopy)
-    return cache  # type: ignore[no-any-return]
+    return cache
 
 
 StreetIndexDep = Annotated[StreetIndexCache, Depends(street_index)]

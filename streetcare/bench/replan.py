@@ -75,7 +75,7 @@ def run_replan_bench(*, bursts: int = 8, reports_per_burst: int = 10, seed: int 
         urls = {service: create_database(None, service, workdir) for service in SERVICES}
         streets = _migrate_and_seed(urls, redis_server.url)
         seed_demo_crews(
-            SchedulingSettings(  # type: ignore[call-arg]
+            SchedulingSettings(
                 database_url=urls["scheduling"],
                 REDIS_URL=redis_server.url,
                 STREETCARE_TOKEN_SECRET=TEST_TOKEN_SECRET,

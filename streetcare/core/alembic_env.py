@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from alembic import context
 from sqlalchemy import MetaData
 
 from streetcare.core.db import make_engine
 
 
-def run_migrations(metadata: MetaData, default_url: str) -> None:
+def run_migrations(metadata: MetaData, configured_url: Callable[[], str]) -> None:
+    """Migrate the database the caller named (`migrate()` in code), else the service's configured one."""
     config = context.config
-    url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url") or default_url
+    url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url") or configured_url()
     render_as_batch = url.startswith("sqlite")
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=metadata, literal_binds=True, render_as_batch=render_as_batch)

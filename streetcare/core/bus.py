@@ -112,7 +112,7 @@ class EventBus:
             return []
         keys = [f"{APPLIED_KEY}{subscriber}:{envelope.get('id')}" for subscriber in waiting]
         found = self.redis.mget(keys)
-        return [subscriber for subscriber, value in zip(waiting, found, strict=True) if value is None]  # type: ignore[arg-type]
+        return [subscriber for subscriber, value in zip(waiting, found, strict=True) if value is None]
 
     def forget_confirmations(self, envelope: dict[str, Any]) -> None:
         subscribers = durable_subscribers(str(envelope.get("type")))
@@ -169,4 +169,4 @@ class DeadLetterQueue:
         return [json.loads(item) for item in raw]
 
     def count(self) -> int:
-        return int(self.redis.llen(DEAD_LETTER_KEY))  # type: ignore[arg-type]
+        return int(self.redis.llen(DEAD_LETTER_KEY))

@@ -42,7 +42,7 @@ from sqlalchemy import Index, Integer, String, Text, and_, event, or_, select, u
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, sessionmaker
 
 from streetcare.core.db import UTCDateTime, utcnow
-from streetcare.core.settings import VAR_DIR, ProcessSettings
+from streetcare.core.settings import ProcessSettings, in_var_dir
 
 log = structlog.get_logger(__name__)
 
@@ -65,7 +65,9 @@ class MailSettings(ProcessSettings):
     # send in the committing thread instead of a background one (tests, one-off commands)
     mail_deliver_inline: bool = Field(default=False, validation_alias="STREETCARE_MAIL_DELIVER_INLINE")
     # where `make run`'s local SMTP catcher (aiosmtpd) keeps what it caught, as a Maildir
-    mail_catcher_dir: str = Field(default=str(VAR_DIR / "mailcatcher"), validation_alias="STREETCARE_MAIL_CATCHER_DIR")
+    mail_catcher_dir: str = Field(
+        default_factory=in_var_dir("mailcatcher"), validation_alias="STREETCARE_MAIL_CATCHER_DIR"
+    )
 
 
 class MailOutboxMixin:
@@ -426,7 +428,7 @@ def caught_mail(folder: str | Path, to: str | None = None, limit: int = 50) -> l
         if to is not None and recipient.strip().lower() != to.strip().lower():
             continue
         part = parsed.get_body(preferencelist=("plain",))
-        body = part.get_content() if part is not None else ""  # type: ignore[attr-defined]
+        body = part.get_content() if part is not None else ""
         date = parsed["Date"]
         found.append(
             CaughtMail(

@@ -70,9 +70,7 @@ class OutboxRelay:
         """Publish the rows a transaction just committed; failures stay for the sweep."""
         model = self.outbox_model
         with self.session_factory() as session:
-            rows = session.scalars(
-                select(model).where(model.id.in_(ids), model.published_at.is_(None))  # type: ignore[attr-defined]
-            ).all()
+            rows = session.scalars(select(model).where(model.id.in_(ids), model.published_at.is_(None))).all()
             return self._send_rows(session, list(rows))
 
     def sweep(self, older_than: timedelta = timedelta(seconds=5), limit: int = 500) -> int:
@@ -81,7 +79,7 @@ class OutboxRelay:
         with self.session_factory() as session:
             query = (
                 select(model)
-                .where(model.published_at.is_(None), model.created_at <= cutoff)  # type: ignore[union-attr]
+                .where(model.published_at.is_(None), model.created_at <= cutoff)
                 .order_by(model.created_at)
                 .limit(limit)
             )
@@ -123,9 +121,9 @@ class OutboxRelay:
             query = (
                 select(model)
                 .where(
-                    model.confirmed_at.is_(None),  # type: ignore[union-attr]
-                    model.published_at.is_not(None),  # type: ignore[union-attr]
-                    model.published_at <= now - after,  # type: ignore[operator]
+                    model.confirmed_at.is_(None),
+                    model.published_at.is_not(None),
+                    model.published_at <= now - after,
                 )
                 .order_by(model.published_at)
                 .limit(limit)
@@ -164,7 +162,7 @@ class OutboxRelay:
         model = self.outbox_model
         with self.session_factory() as session:
             count, oldest = session.execute(
-                select(func.count(), func.min(model.created_at)).where(model.published_at.is_(None))  # type: ignore[union-attr]
+                select(func.count(), func.min(model.created_at)).where(model.published_at.is_(None))
             ).one()
         if not count or oldest is None:
             return 0, 0.0
@@ -177,7 +175,7 @@ class OutboxRelay:
         cutoff = datetime.now(UTC) - older_than
         with self.session_factory() as session:
             # only what every subscriber confirmed: an unconfirmed event may still be needed
-            result = session.execute(delete(model).where(model.confirmed_at < cutoff))  # type: ignore[operator]
+            result = session.execute(delete(model).where(model.confirmed_at < cutoff))
             session.commit()
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from streetcare.core.auth import Principal, session_is_ended
-from streetcare.core.bus import DeadLetterQueue, EventBus, make_bus
+from streetcare.core.bus import EventBus, make_bus
 from streetcare.core.db import (
     OutboxMixin,
     commit_or_refuse,
@@ -54,10 +54,6 @@ class ServiceRuntime:
     @property
     def redis(self) -> redis.Redis:
         return self.bus.redis
-
-    @property
-    def dead_letters(self) -> DeadLetterQueue:
-        return DeadLetterQueue(self.bus.redis)
 
     def publish_committed(self, outbox_ids: list[str]) -> None:
         try:

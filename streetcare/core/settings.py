@@ -7,8 +7,9 @@ plain, documented names (`REDIS_URL`, `STREETCARE_*`), so one environment config
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,7 +19,7 @@ DEMO_TOKEN_SECRET = "streetcare-demo-token-secret-not-for-production"
 DEMO_SERVICE_TOKEN = "streetcare-demo-service-token-not-for-production"
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-VAR_DIR = Path(os.environ.get("STREETCARE_VAR_DIR", REPO_ROOT / "var"))
+DEFAULT_VAR_DIR = REPO_ROOT / "var"
 
 
 class ProcessSettings(BaseSettings):
@@ -26,6 +27,8 @@ class ProcessSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
+    # where the process keeps its files; the default paths below (SQLite files, mail, photos) lie in it
+    var_dir: Path = Field(default=DEFAULT_VAR_DIR, validation_alias="STREETCARE_VAR_DIR")
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
     token_secret: str = Field(default="", validation_alias="STREETCARE_TOKEN_SECRET")
     token_secret_previous: str = Field(default="", validation_alias="STREETCARE_TOKEN_SECRET_PREVIOUS")
@@ -65,5 +68,15 @@ class ProcessSettings(BaseSettings):
         return [self.token_secret, *previous]
 
 
-def default_sqlite_url(service: str) -> str:
-    return f"sqlite:///{VAR_DIR / f'{service}.db'}"
+def sqlite_url(var_dir: Path, service: str) -> str:
+    return f"sqlite:///{var_dir / f'{service}.db'}"
+
+
+def sqlite_in_var_dir(service: str) -> Callable[[dict[str, Any]], str]:
+    """A `database_url` default: the service's SQLite file in the settings' own `var_dir`."""
+    return lambda data: sqlite_url(data["var_dir"], service)
+
+
+def in_var_dir(name: str) -> Callable[[dict[str, Any]], str]:
+    """A path setting's default: `name` inside the settings' own `var_dir`."""
+    return lambda data: str(Path(data["var_dir"]) / name)

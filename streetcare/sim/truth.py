@@ -246,7 +246,8 @@ class World:
         noise = self.residents["report_noise"]
         z = (litter - threshold) / noise
         phi = 0.5 * np.vectorize(math.erfc)(-z / math.sqrt(2.0))
-        return np.minimum(0.95, self.residents["report_propensity"] * self.busyness * phi)
+        probability: np.ndarray = np.minimum(0.95, self.residents["report_propensity"] * self.busyness * phi)
+        return probability
 
 
 def _volunteers(

@@ -4,7 +4,6 @@ Not part of the suite's checks: it runs only with STREETCARE_SCREENS=1 (pictures
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -13,13 +12,13 @@ import httpx
 import pytest
 
 from conftest import seed_demo_crews
-from streetcare.testing import Stack
+from streetcare.testing import HarnessSettings, Stack
 
 pytestmark = [
     pytest.mark.stack,
     pytest.mark.browser,
     pytest.mark.xdist_group("stack"),
-    pytest.mark.skipif(os.environ.get("STREETCARE_SCREENS") != "1", reason="set STREETCARE_SCREENS=1 for screenshots"),
+    pytest.mark.skipif(HarnessSettings().screens != "1", reason="set STREETCARE_SCREENS=1 for screenshots"),
 ]
 SCREENS = Path(__file__).resolve().parents[2] / "var" / "screens"
 SIZES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1440, "height": 900}}

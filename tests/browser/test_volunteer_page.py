@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -12,6 +12,9 @@ import pytest
 from conftest import wait_for
 from streetcare.testing import Stack
 from tests.browser.axe import serious_violations, small_tap_targets
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Response
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.xdist_group("stack")]
 
@@ -29,7 +32,8 @@ def a_quiet_street(stack: Stack) -> dict[str, Any]:
     for street in streets["items"]:
         state = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets/{street['id']}").json()
         if not state["adopted"] and state["last_picked_at"] is None:
-            return street
+            quiet: dict[str, Any] = street
+            return quiet
     raise AssertionError("no quiet street in the demo city")
 
 
@@ -44,14 +48,12 @@ def test_sign_up_adopt_log_a_pick_and_scheduling_sees_it(stack: Stack, browser: 
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on(
-        "response",
-        lambda response: (
-            response.status >= 400
-            and "favicon" not in response.url
-            and problems.append(f"{response.status} {response.url}")
-        ),
-    )
+
+    def note_failed(response: Response) -> None:
+        if response.status >= 400 and "favicon" not in response.url:
+            problems.append(f"{response.status} {response.url}")
+
+    page.on("response", note_failed)
     try:
         page.goto(f"{stack.gateway_url}/volunteer")
         assert page.locator("script:not([src])").count() == 0  # CSP-ready: no inline script

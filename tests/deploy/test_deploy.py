@@ -93,7 +93,8 @@ def of_kind(kind: str) -> dict[str, dict[str, Any]]:
 
 
 def containers(workload: dict[str, Any]) -> list[dict[str, Any]]:
-    return workload["spec"]["template"]["spec"]["containers"]
+    found: list[dict[str, Any]] = workload["spec"]["template"]["spec"]["containers"]
+    return found
 
 
 def env_names(container: dict[str, Any]) -> set[str]:
@@ -102,7 +103,8 @@ def env_names(container: dict[str, Any]) -> set[str]:
 
 def load_compose() -> dict[str, Any]:
     with COMPOSE_FILE.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)  # SafeLoader resolves anchors and `<<` merge keys
+        loaded: dict[str, Any] = yaml.safe_load(fh)  # SafeLoader resolves anchors and `<<` merge keys
+    return loaded
 
 
 # PromQL: identifiers followed by "(" are functions or aggregations; these words are operators.

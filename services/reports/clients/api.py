@@ -17,7 +17,7 @@ AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 
 
 def client_out(client: ApiClient) -> ApiClientOut:
-    return ApiClientOut(id=client.id, name=client.name, created_at=client.created_at, revoked_at=client.revoked_at)
+    return ApiClientOut.model_validate(client)
 
 
 @router.post("", status_code=201, response_model=IssuedKey)

@@ -17,7 +17,7 @@ def inspection_recorded(session: Session, inspection: Inspection) -> None:
         InspectionRecorded(
             inspection_id=inspection.id,
             street_id=inspection.street_id,
-            level=inspection.level,  # type: ignore[arg-type]
+            level=inspection.level,
             coarse_litter=inspection.coarse_litter,
             fine_litter=inspection.fine_litter,
             inspected_at=inspection.inspected_at,

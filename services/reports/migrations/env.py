@@ -1,7 +1,12 @@
-import os
-
 from services.reports import models_registry
+from services.reports.settings import ReportsSettings
 from streetcare.core.alembic_env import run_migrations
-from streetcare.core.settings import default_sqlite_url
 
-run_migrations(models_registry.metadata(), os.environ.get("REPORTS_DATABASE_URL") or default_sqlite_url("reports"))
+
+def configured_url() -> str:
+    """For `alembic` run by hand: the service's own setting (REPORTS_DATABASE_URL, else its SQLite
+    file in STREETCARE_VAR_DIR). Migrating needs no secret, so demo mode spares setting them."""
+    return ReportsSettings(demo_mode=True).database_url
+
+
+run_migrations(models_registry.metadata(), configured_url)

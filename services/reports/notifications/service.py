@@ -64,7 +64,7 @@ class Notifier:
             )
             base_url = (settings.public_base_url or LOCAL_BASE_URL).rstrip("/")
             found = runtime.extras["notifier"] = cls(outbox, base_url, settings.token_secret)
-        return found  # type: ignore[no-any-return]
+        return found
 
     def tracking_link(self, report: Report) -> str:
         return f"{self.public_base_url}/report#track={report.tracking_token}"

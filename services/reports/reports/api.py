@@ -44,7 +44,7 @@ PolicyDep = Annotated[service.ReportPolicy, Depends(report_policy)]
 
 
 def _history(session: Session, report_id: int) -> list[HistoryEntry]:
-    return [HistoryEntry(status=h.status, note=h.note, at=h.at) for h in repository.history(session, report_id)]
+    return [HistoryEntry.model_validate(h) for h in repository.history(session, report_id)]
 
 
 def _photo_url(report: Report) -> str | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from services.reports.categories import CATEGORIES
 from services.reports.reports.privacy import clean_text
@@ -44,6 +44,8 @@ class ReportCreated(BaseModel):
 
 
 class HistoryEntry(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     status: str
     note: str
     at: datetime

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,8 +11,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from PIL import Image
-from smtp_catcher import smtp_catcher
-from sqlalchemy import text
+from sqlalchemy import CursorResult, text
 
 from services.reports import admin
 from services.reports.app import create_app
@@ -23,6 +22,7 @@ from streetcare.core.auth import SERVICE_TOKEN_HEADER, Role, issue_token
 from streetcare.core.events import StreetChanged, new_event
 from streetcare.core.handlers import ServiceEventHandlers
 from streetcare.core.mail import caught_mail
+from tests.smtp_catcher import smtp_catcher
 
 # Two parallel streets ~110 m apart in central Helsinki, and a third one far away.
 STREETS = [
@@ -43,6 +43,7 @@ class ReportsEnv:
     def sql(self, statement: str, **params: Any) -> list[Any]:
         with self.events.runtime.transaction() as session:
             result = session.execute(text(statement), params)
+            assert isinstance(result, CursorResult)  # what a textual statement gives
             return list(result.fetchall()) if result.returns_rows else []
 
     def token(self, role: Role, subject: str = "staff:1") -> dict[str, str]:
@@ -91,7 +92,7 @@ def jpeg_with_gps(size: tuple[int, int] = (640, 480)) -> bytes:
     return out.getvalue()
 
 
-def running_reports(migrated: dict[str, Any], tmp_path: Path) -> Iterator[ReportsEnv]:
+def running_reports(migrated: dict[str, Any], tmp_path: Path) -> Generator[ReportsEnv]:
     """The reports service on the `migrated` database, three streets copied in, an Open311 key issued,
     mail delivered to a real SMTP server (aiosmtpd) in the committing thread."""
     with smtp_catcher(tmp_path / "caught") as catcher:

@@ -36,8 +36,13 @@ def xml(answer: Any) -> Element:
     return root
 
 
-def post(env: ReportsEnv, fmt: str = "json", **fields: str) -> Any:
-    data = {"api_key": env.api_key, "service_code": "litter", "lat": str(ON_STREET_1[0]), "long": str(ON_STREET_1[1])}
+def post(env: ReportsEnv, fmt: str = "json", **fields: str | None) -> Any:
+    data: dict[str, str | None] = {
+        "api_key": env.api_key,
+        "service_code": "litter",
+        "lat": str(ON_STREET_1[0]),
+        "long": str(ON_STREET_1[1]),
+    }
     data.update(fields)
     data = {k: v for k, v in data.items() if v is not None}
     return env.client.post(f"{BASE}/requests.{fmt}", data=data)

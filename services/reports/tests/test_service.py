@@ -30,7 +30,7 @@ def reports_env(migrated: dict[str, Any], tmp_path: Path) -> Iterator[ReportsEnv
     yield from running_reports(migrated, tmp_path)
 
 
-def status(env: ReportsEnv, report_id: int, new: str, note: str = "") -> tuple[int, dict]:
+def status(env: ReportsEnv, report_id: int, new: str, note: str = "") -> tuple[int, dict[str, Any]]:
     answer = env.client.post(
         f"/api/v1/reports/reports/{report_id}/status",
         json={"status": new, "note": note},
@@ -147,7 +147,7 @@ def test_visit_completed_resolves_cleanable_reports_and_tells_the_reporter(repor
     assert reports_env.events.consume(event).value == "applied"
     assert reports_env.events.consume(event).value == "duplicate"  # redelivered: nothing happens twice
 
-    def state(report: dict) -> str:
+    def state(report: dict[str, Any]) -> str:
         return str(reports_env.client.get(f"/api/v1/reports/track/{report['tracking_token']}").json()["status"])
 
     assert (state(litter), state(bulky), state(other_street)) == ("resolved", "open", "open")

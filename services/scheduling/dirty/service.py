@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -22,6 +22,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from services.scheduling.dirty import repository
+
+if TYPE_CHECKING:
+    from services.scheduling.settings import SchedulingSettings
+    from streetcare.core.runtime import ServiceRuntime
 
 log = structlog.get_logger(__name__)
 
@@ -108,7 +112,9 @@ class ReplanRequester:
                 log.warning("replan.request_failed", day=day.isoformat(), error=str(exc))
 
 
-def attach(runtime: Any, settings: Any, requester: Callable[[Iterable[date]], None] | None = None) -> None:
+def attach(
+    runtime: ServiceRuntime, settings: SchedulingSettings, requester: Callable[[Iterable[date]], None] | None = None
+) -> None:
     """Make every session of this runtime know the city's time zone and how to ask for a re-plan."""
     if requester is None:
         requester = ReplanRequester(runtime.bus.producer, runtime.redis, settings.replan_debounce_seconds)

@@ -1,9 +1,12 @@
-import os
-
 from services.scheduling import models_registry
+from services.scheduling.settings import SchedulingSettings
 from streetcare.core.alembic_env import run_migrations
-from streetcare.core.settings import default_sqlite_url
 
-run_migrations(
-    models_registry.metadata(), os.environ.get("SCHEDULING_DATABASE_URL") or default_sqlite_url("scheduling")
-)
+
+def configured_url() -> str:
+    """For `alembic` run by hand: the service's own setting (SCHEDULING_DATABASE_URL, else its SQLite
+    file in STREETCARE_VAR_DIR). Migrating needs no secret, so demo mode spares setting them."""
+    return SchedulingSettings(demo_mode=True).database_url
+
+
+run_migrations(models_registry.metadata(), configured_url)

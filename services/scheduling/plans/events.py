@@ -39,7 +39,7 @@ def publish_visit_completed(session: Session, visit: Visit) -> str:
             visit_id=visit.id,
             street_id=visit.street_id,
             completed_at=visit.completed_at,
-            kind=visit.kind,  # type: ignore[arg-type]
+            kind=visit.kind,
             bag_request_id=visit.bag_request_id,
             report_ids=list(visit.report_ids or []),
         ),

@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from sqlalchemy.orm import Session
@@ -34,6 +34,10 @@ from services.scheduling.state import service as state
 from services.scheduling.streets import repository as streets
 from streetcare.core import metrics
 from streetcare.core.errors import Conflict, NotFound, Unprocessable
+
+if TYPE_CHECKING:
+    from services.scheduling.settings import SchedulingSettings
+    from streetcare.core.runtime import ServiceRuntime
 
 log = structlog.get_logger(__name__)
 
@@ -117,16 +121,16 @@ def check_plannable(day: date, today: date) -> None:
         )
 
 
-def solver_stop(settings: Any) -> SolverStop:
+def solver_stop(settings: SchedulingSettings) -> SolverStop:
     """The service stops the solver on its time budget, or on an iteration count when one is set."""
     if settings.planner_iterations > 0:
         return SolverStop.after_iterations(settings.planner_iterations)
     return SolverStop.after_seconds(settings.planner_time_budget_s)
 
 
-def replan(runtime: Any, day: date, trigger: str = "", now: datetime | None = None) -> ReplanResult:
+def replan(runtime: ServiceRuntime, day: date, trigger: str = "", now: datetime | None = None) -> ReplanResult:
     """Make a new version of ``day``'s plan (waits for the day's lock; see the module docstring)."""
-    settings = runtime.settings
+    settings: SchedulingSettings = runtime.settings
     lock = runtime.redis.lock(
         LOCK_KEY + day.isoformat(),
         timeout=settings.replan_lock_timeout_s,
@@ -143,8 +147,8 @@ def replan(runtime: Any, day: date, trigger: str = "", now: datetime | None = No
             log.warning("replan.lock_release_failed", day=day.isoformat(), error=str(exc))
 
 
-def _replan_locked(runtime: Any, day: date, trigger: str, now: datetime | None) -> ReplanResult:
-    settings = runtime.settings
+def _replan_locked(runtime: ServiceRuntime, day: date, trigger: str, now: datetime | None) -> ReplanResult:
+    settings: SchedulingSettings = runtime.settings
     started = time.perf_counter()
     with runtime.transaction() as session:
         data = inputs.load(session, day, now)
@@ -325,7 +329,7 @@ def _why_not_needed(slot: Slot) -> str:
     return "no longer needed: expected to stay at target, or volunteers cover it"
 
 
-def replan_dirty(runtime: Any, now: datetime | None = None) -> list[ReplanResult]:
+def replan_dirty(runtime: ServiceRuntime, now: datetime | None = None) -> list[ReplanResult]:
     """Beat's safety net: re-plan every dirty day still worth planning, and today and tomorrow
     when they have no plan at all; forget dirty marks on days already past."""
     results = []
@@ -343,7 +347,7 @@ def replan_dirty(runtime: Any, now: datetime | None = None) -> list[ReplanResult
     return results
 
 
-def request_missing_plans(runtime: Any) -> list[date]:
+def request_missing_plans(runtime: ServiceRuntime) -> list[date]:
     """At start-up: today and tomorrow without any plan are marked dirty, so the planner makes
     them within seconds instead of at beat's next safety-net sweep (up to a minute later)."""
     with runtime.transaction() as session:

@@ -45,7 +45,8 @@ from shapely.geometry import LineString, MultiLineString, Point
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import linemerge, substring
 
-from services.scheduling.planning.kinds import DEFAULT_KIND, IMPORTED_KINDS
+from services.scheduling.planning.kinds import DEFAULT_KIND as DEFAULT_KIND  # re-exported: the importer's default kind
+from services.scheduling.planning.kinds import IMPORTED_KINDS
 from streetcare.core.geo import (
     LatLon,
     LocalProjection,
@@ -579,6 +580,7 @@ def _street_units(
     units = []
     for number, (start, end, from_street, to_street, part) in enumerate(sections, start=1):
         piece = substring(main, start, end)
+        assert isinstance(piece, LineString)  # start < end: two cuts are min_section_m apart, so never a point
         share = total_length_m * (end - start) / main.length
         section_name = _section_name(name, from_street, to_street, number, len(sections))
         units.append(
@@ -608,7 +610,7 @@ def _canonical_direction(line: LineString) -> LineString:
 def _main_kind(members: list[_SourceLine], projected: list[LineString], indices: list[int]) -> str:
     """The kind covering most of the street's length (a residential street with a main-road end
     stays residential)."""
-    length_by_kind: Counter[str] = Counter()
+    length_by_kind: defaultdict[str, float] = defaultdict(float)
     for line, index in zip(members, indices, strict=True):
         length_by_kind[line.kind] += projected[index].length
     return max(sorted(length_by_kind), key=lambda kind: length_by_kind[kind])

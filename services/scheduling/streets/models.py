@@ -7,6 +7,7 @@ from sqlalchemy import JSON, Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.scheduling.database import Base
+from services.scheduling.planning.kinds import DEFAULT_KIND
 from streetcare.core.db import UTCDateTime, utcnow
 
 
@@ -19,7 +20,7 @@ class Street(Base):
     external_id: Mapped[str] = mapped_column(String(128), unique=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
     district: Mapped[str] = mapped_column(String(100), index=True)
-    kind: Mapped[str] = mapped_column(String(40), default="residential")
+    kind: Mapped[str] = mapped_column(String(40), default=DEFAULT_KIND)
     length_m: Mapped[float] = mapped_column(Float)
     coordinates: Mapped[list[Any]] = mapped_column(JSON)
     centroid_lat: Mapped[float] = mapped_column(Float)

@@ -39,15 +39,7 @@ internal_router = APIRouter(
 
 
 def me_of(volunteer: Volunteer) -> Me:
-    return Me(
-        id=volunteer.id,
-        display_name=volunteer.display_name,
-        email=volunteer.email,
-        phone=volunteer.phone,
-        language=volunteer.language,
-        leaderboard_opt_out=volunteer.leaderboard_opt_out,
-        created_at=volunteer.created_at,
-    )
+    return Me.model_validate(volunteer)
 
 
 def _me(volunteer_id: int, session: Session) -> Me:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 
 class SignUp(BaseModel):
@@ -25,6 +25,8 @@ class VerifiedIdentity(BaseModel):
 
 class Me(BaseModel):
     """Your own account: the only place your email and phone are shown."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     id: int
     display_name: str

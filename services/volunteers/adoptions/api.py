@@ -37,8 +37,8 @@ def adoption_out(session: Session, adoption: Adoption, volunteer: Volunteer) -> 
         district=street.district if street else "",
         team_id=adoption.team_id,
         team_name=team.name if team else None,
-        rhythm=adoption.rhythm,  # type: ignore[arg-type]
-        status=adoption.status,  # type: ignore[arg-type]
+        rhythm=adoption.rhythm,
+        status=adoption.status,
         started_on=adoption.started_on,
         paused_until=adoption.paused_until,
         last_pick_at=adoption.last_pick_at,

@@ -24,8 +24,8 @@ def adoption_changed(session: Session, adoption: Adoption) -> str:
             street_id=adoption.street_id,
             volunteer_id=adoption.volunteer_id,
             team_id=adoption.team_id,
-            rhythm=adoption.rhythm,  # type: ignore[arg-type]
-            status=adoption.status,  # type: ignore[arg-type]
+            rhythm=adoption.rhythm,
+            status=adoption.status,
             started_on=adoption.started_on,
             paused_until=adoption.paused_until,
             last_pick_at=adoption.last_pick_at,

@@ -26,7 +26,7 @@ def bag_out(session: Session, request: BagRequest) -> BagRequestOut:
         lon=request.lon,
         bags=request.bags,
         note=request.note,
-        status=request.status,  # type: ignore[arg-type]
+        status=request.status,
         ready_at=request.ready_at,
         collected_at=request.collected_at,
     )

@@ -31,9 +31,6 @@ def demo_mode_only(request: Request) -> None:
 def demo_mailbox(request: Request, to: Annotated[str, Query(min_length=3, max_length=254)]) -> list[MailOut]:
     # what the local SMTP catcher caught (every service's mail), and the mail still written to files
     caught = caught_mail(request.app.state.settings.mail_catcher_dir, to=to, limit=20)
-    found = [MailOut(id=m.id, to=m.to, subject=m.subject, body=m.body, sent_at=m.sent_at) for m in caught]
-    found += [
-        MailOut(id=m.id, to=m.to, subject=m.subject, body=m.body, sent_at=m.sent_at)
-        for m in mailer(request).messages(to=to, limit=20)
-    ]
+    found = [MailOut.model_validate(m) for m in caught]
+    found += [MailOut.model_validate(m) for m in mailer(request).messages(to=to, limit=20)]
     return sorted(found, key=lambda m: m.sent_at, reverse=True)[:20]

@@ -18,6 +18,7 @@ from services.volunteers.teams import repository as teams
 from streetcare.core.events import VisitCompleted
 from streetcare.core.mail import DeliveryReport, MailKind, MailOutbox, MailTemplates, opt_out_link
 from streetcare.core.runtime import ServiceRuntime, runtime_of
+from streetcare.core.street_copy import street_label
 
 TEMPLATES = MailTemplates(Path(__file__).parent / "templates")
 THANKS = MailKind("volunteer.thanks", "thanks after a crew's visit", "bedankjes na een bezoek van een ploeg")
@@ -46,7 +47,7 @@ def outbox_for(runtime: ServiceRuntime) -> MailOutbox:
             settings,
             deliver_in_background=not settings.mail_deliver_inline,
         )
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def deliver_due_mail(runtime: ServiceRuntime) -> DeliveryReport:
@@ -78,7 +79,7 @@ def thank_after_visit(session: Session, data: VisitCompleted) -> int:
     runtime = runtime_of(session)
     settings: VolunteersSettings = runtime.settings
     outbox = outbox_for(runtime)
-    street = repository.street_name(session, data.street_id)
+    street = repository.street_name(session, data.street_id) or street_label(data.street_id, None)
     queued = 0
     for person in _people_to_thank(session, data):
         assert person.email is not None
@@ -88,7 +89,7 @@ def thank_after_visit(session: Session, data: VisitCompleted) -> int:
             {
                 "name": person.display_name,
                 "kind": data.kind,
-                "street": street or f"street {data.street_id}",
+                "street": street,
                 "impact_link": f"{settings.public_url.rstrip('/')}/volunteer",
                 "unsubscribe_link": opt_out_link(
                     settings.public_url.rstrip("/") + UNSUBSCRIBE_PATH, settings.token_secret, person.email, THANKS.code

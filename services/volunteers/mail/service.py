@@ -65,7 +65,7 @@ class FolderMailer:
             if to is not None and recipient.strip().lower() != to.strip().lower():
                 continue
             part = parsed.get_body(preferencelist=("plain",))
-            body = part.get_content() if part is not None else ""  # type: ignore[attr-defined]
+            body = part.get_content() if part is not None else ""
             found.append(
                 StoredMail(
                     id=path.stem,

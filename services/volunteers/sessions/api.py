@@ -49,8 +49,8 @@ def session_out(session: Session, cleanup: CleanupSession, volunteer: Volunteer 
         capacity=cleanup.capacity,
         places_taken=repository.count(session, cleanup.id, CONFIRMED),
         waiting=repository.count(session, cleanup.id, WAITING),
-        status=cleanup.status,  # type: ignore[arg-type]
-        my_status=mine.status if mine else None,  # type: ignore[arg-type]
+        status=cleanup.status,
+        my_status=mine.status if mine else None,
         my_waiting_position=service.waiting_position(session, mine) if mine else None,
         can_manage=member is not None and member.role == COORDINATOR,
     )
@@ -81,7 +81,7 @@ def sign_up(session_id: int, request: Request, volunteer: VolunteerDep, session:
         signup = service.sign_up(session, session_id, volunteer.id)
         return SignupOut(
             session_id=session_id,
-            status=signup.status,  # type: ignore[arg-type]
+            status=signup.status,
             waiting_position=service.waiting_position(session, signup),
         )
 

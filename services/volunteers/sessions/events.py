@@ -21,6 +21,6 @@ def cleanup_planned(session: Session, cleanup: CleanupSession, street_ids: list[
             street_ids=street_ids,
             starts_at=cleanup.starts_at,
             ends_at=cleanup.ends_at,
-            status=cleanup.status,  # type: ignore[arg-type]
+            status=cleanup.status,
         ),
     )

@@ -96,4 +96,4 @@ def sessions_of(session: Session, volunteer_id: int) -> Sequence[tuple[CleanupSe
         .join(CleanupSignup, CleanupSignup.session_id == CleanupSession.id)
         .where(CleanupSignup.volunteer_id == volunteer_id, CleanupSignup.status.in_((CONFIRMED, WAITING)))
         .order_by(CleanupSession.starts_at)
-    ).all()  # type: ignore[return-value]
+    ).all()

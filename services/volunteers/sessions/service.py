@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from icalendar import Calendar, Event
 from sqlalchemy.orm import Session
@@ -220,4 +221,4 @@ def calendar(session: Session, volunteer: Volunteer, public_url: str) -> bytes:
         event.add("status", "CANCELLED" if cleanup.status == CANCELLED else ("TENTATIVE" if waiting else "CONFIRMED"))
         event.add("url", f"{public_url.rstrip('/')}/volunteer#session-{cleanup.id}")
         cal.add_component(event)
-    return cal.to_ical()
+    return cast("bytes", cal.to_ical())  # icalendar leaves to_ical unannotated; it returns the bytes

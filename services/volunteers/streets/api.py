@@ -42,7 +42,6 @@ def street_detail(street_id: int, session: SessionDep) -> StreetDetail:
         raise NotFound(f"there is no street {street_id} in the city")
     base = service.street_out(session, street)
     upcoming = [
-        UpcomingSession(id=s.id, title=s.title, starts_at=s.starts_at)
-        for s in sessions.upcoming_on_street(session, street_id, datetime.now(UTC))
+        UpcomingSession.model_validate(s) for s in sessions.upcoming_on_street(session, street_id, datetime.now(UTC))
     ]
     return StreetDetail(**base.model_dump(), coordinates=street.coordinates, upcoming_sessions=upcoming)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class LatLon(BaseModel):
@@ -32,6 +32,8 @@ class StreetOut(BaseModel):
 
 
 class UpcomingSession(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     title: str
     starts_at: datetime

@@ -21,10 +21,10 @@ def team_out(session: Session, team: Team, volunteer: Volunteer) -> TeamOut:
         id=team.id,
         name=team.name,
         description=team.description,
-        my_role=mine,  # type: ignore[arg-type]
+        my_role=mine,
         join_code=team.join_code if mine == COORDINATOR else None,
         members=[
-            MemberOut(volunteer_id=v.id, display_name=v.display_name, role=m.role, joined_at=m.joined_at)  # type: ignore[arg-type]
+            MemberOut(volunteer_id=v.id, display_name=v.display_name, role=m.role, joined_at=m.joined_at)
             for m, v in rows
         ]
         if mine

@@ -31,7 +31,7 @@ def members(session: Session, team_id: int) -> Sequence[tuple[TeamMember, Volunt
         .join(Volunteer, Volunteer.id == TeamMember.volunteer_id)
         .where(TeamMember.team_id == team_id)
         .order_by(TeamMember.joined_at, TeamMember.volunteer_id)
-    ).all()  # type: ignore[return-value]
+    ).all()
 
 
 def teams_of(session: Session, volunteer_id: int) -> Sequence[tuple[Team, TeamMember]]:
@@ -40,7 +40,7 @@ def teams_of(session: Session, volunteer_id: int) -> Sequence[tuple[Team, TeamMe
         .join(TeamMember, TeamMember.team_id == Team.id)
         .where(TeamMember.volunteer_id == volunteer_id)
         .order_by(Team.name)
-    ).all()  # type: ignore[return-value]
+    ).all()
 
 
 def member_ids(session: Session, team_id: int) -> list[int]:

@@ -15,7 +15,6 @@ import icalendar
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
-from smtp_catcher import smtp_catcher
 from sqlalchemy import select
 
 from services.volunteers import handlers as volunteers_handlers
@@ -42,6 +41,7 @@ from streetcare.core.handlers import ServiceEventHandlers
 from streetcare.core.metrics import PICKS_LOGGED
 from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.street_copy import apply_street_changed
+from tests.smtp_catcher import smtp_catcher
 
 # Three short streets in central Helsinki, about 100 m apart, and one in another district.
 STREETS = [
@@ -133,7 +133,8 @@ def adopt(app: VolunteersApp, who: Volunteer, street_id: int, rhythm: str = "wee
         "/api/v1/volunteers/adoptions", json={"street_id": street_id, "rhythm": rhythm, **extra}, headers=who.headers
     )
     assert answer.status_code == 201, answer.text
-    return answer.json()
+    created: dict[str, Any] = answer.json()
+    return created
 
 
 def types_and_status(events: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
@@ -403,7 +404,8 @@ def plan_session(app: VolunteersApp, coordinator: Volunteer, team_id: int, capac
         headers=coordinator.headers,
     )
     assert answer.status_code == 201, answer.text
-    return answer.json()
+    created: dict[str, Any] = answer.json()
+    return created
 
 
 def test_session_capacity_waiting_list_and_moving_up(volunteers_app: VolunteersApp) -> None:
@@ -597,7 +599,7 @@ def test_a_pick_photo_bomb_is_refused(volunteers_app: VolunteersApp) -> None:
 def test_idempotency_key_gives_the_same_answer_and_one_object(volunteers_app: VolunteersApp) -> None:
     app = volunteers_app
     ann = app.sign_up("Ann")
-    posts = [
+    posts: list[tuple[str, dict[str, Any], str | None]] = [
         ("/api/v1/volunteers/picks", {"street_ids": [3], "minutes": 20, "bags": 1}, "pick.logged"),
         ("/api/v1/volunteers/adoptions", {"street_id": 3, "rhythm": "weekly"}, "adoption.started"),
         ("/api/v1/volunteers/bags", {"lat": 60.1658, "lon": 24.9430, "bags": 2}, "bags.ready"),

@@ -91,7 +91,7 @@ def test_helsinki_lengths_match_the_haversine_sum_of_the_ways(
     assert HELSINKI is not None
     way_total = 0.0
     for way in osmium.FileProcessor(str(HELSINKI)).with_locations():
-        if way.is_way() and way.tags.get("highway") in KIND_BY_HIGHWAY and way.tags.get("name"):
+        if isinstance(way, osmium.osm.Way) and way.tags.get("highway") in KIND_BY_HIGHWAY and way.tags.get("name"):
             points = [(node.location.lon, node.location.lat) for node in way.nodes if node.location.valid()]
             way_total += line_length_m(points)
     assert 20_000 < way_total < 35_000

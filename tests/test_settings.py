@@ -1,0 +1,83 @@
+"""Settings are read from the environment by a settings instance, when it is made, never at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from services.reports.settings import ReportsSettings
+from services.scheduling.settings import SchedulingSettings
+from services.volunteers.settings import VolunteersSettings
+from streetcare.cli import CliSettings, _dead_letters_redis_url
+from streetcare.core.settings import DEFAULT_VAR_DIR
+from streetcare.testing import HarnessSettings
+from workers.settings import WorkerSettings
+
+
+@pytest.fixture(autouse=True)
+def _demo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STREETCARE_DEMO_MODE", "1")
+    for name in (
+        "STREETCARE_VAR_DIR",
+        "STREETCARE_MAIL_CATCHER_DIR",
+        "SCHEDULING_DATABASE_URL",
+        "REPORTS_DATABASE_URL",
+        "REPORTS_PHOTO_DIR",
+        "VOLUNTEERS_DATABASE_URL",
+        "VOLUNTEERS_MAIL_DIR",
+        "WORKERS_BEAT_SCHEDULE_FILE",
+        "REDIS_URL",
+        "GATEWAY_PORT",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_the_var_dir_set_after_import_moves_every_default_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert SchedulingSettings().database_url == f"sqlite:///{DEFAULT_VAR_DIR / 'scheduling.db'}"
+    monkeypatch.setenv("STREETCARE_VAR_DIR", str(tmp_path))
+    assert SchedulingSettings().database_url == f"sqlite:///{tmp_path / 'scheduling.db'}"
+    reports = ReportsSettings()
+    assert reports.database_url == f"sqlite:///{tmp_path / 'reports.db'}"
+    assert reports.photo_dir == str(tmp_path / "photos")
+    assert reports.mail_catcher_dir == str(tmp_path / "mailcatcher")
+    volunteers = VolunteersSettings()
+    assert volunteers.database_url == f"sqlite:///{tmp_path / 'volunteers.db'}"
+    assert volunteers.mail_dir == str(tmp_path / "mail")
+    assert WorkerSettings().beat_schedule_file == str(tmp_path / "celerybeat-schedule")
+    assert CliSettings().demo_credentials == tmp_path / "demo-credentials.json"
+
+
+def test_an_explicit_path_setting_still_wins_over_the_var_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("STREETCARE_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("SCHEDULING_DATABASE_URL", "sqlite:///elsewhere.db")
+    monkeypatch.setenv("REPORTS_PHOTO_DIR", "/srv/photos")
+    assert SchedulingSettings().database_url == "sqlite:///elsewhere.db"
+    assert ReportsSettings().photo_dir == "/srv/photos"
+
+
+def test_the_cli_reads_redis_and_ports_through_its_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6999/3")
+    monkeypatch.setenv("GATEWAY_PORT", "8765")
+    settings = CliSettings()
+    assert _dead_letters_redis_url(settings) == ("redis://127.0.0.1:6999/3", "REDIS_URL")
+    asked = settings.ports_asked()
+    assert asked["GATEWAY_PORT"] == "8765"
+    assert asked["SCHEDULING_PORT"] == ""
+    assert set(asked) == {
+        "GATEWAY_PORT",
+        "SCHEDULING_PORT",
+        "REPORTS_PORT",
+        "VOLUNTEERS_PORT",
+        "WORKERS_METRICS_PORT",
+        "PLANNER_METRICS_PORT",
+        "MAILCATCHER_PORT",
+    }
+
+
+def test_the_harness_reads_its_database_choice_through_its_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_DATABASE_URL", "postgresql+psycopg://someone@db.example/test")
+    monkeypatch.setenv("STREETCARE_SCREENS", "1")
+    harness = HarnessSettings()
+    assert harness.test_database_url == "postgresql+psycopg://someone@db.example/test"
+    assert harness.screens == "1"
