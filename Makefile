@@ -64,7 +64,7 @@ format: install ## Format and auto-fix
 bench: install ## Speed benchmarks: planner, ingest, replan (prints figures and baselines)
 	$(BIN)/streetcare bench all
 
-simulate: install ## The honest frontier on the demo city: 4 policies along their knobs, 5 seeds, compared at equal cleanliness (~500 CPU-s: ~5 min on 2 free cores)
+simulate: install ## The honest frontier on the demo city: 4 policies along their knobs, 5 seeds, compared at equal cleanliness
 	$(BIN)/streetcare simulate --frontier --seeds 5 --days 30 --history-days 21 --seed 1 --json var/simulation.json --plot var/simulation.png
 
 clean: ## Remove local state (databases, Redis data, logs) — not the venv
