@@ -14,7 +14,14 @@ import yaml
 
 from streetcare.cli import main
 from streetcare.sim.cli import simulate
-from streetcare.sim.frontier import compare_at_equal_cleanliness, efficient_points, hours_at, run_frontier
+from streetcare.sim.frontier import (
+    FRONTIER_POLICIES,
+    compare_at_equal_cleanliness,
+    efficient_points,
+    frontier_runs,
+    hours_at,
+    run_frontier,
+)
 from streetcare.sim.metrics import response
 from streetcare.sim.policies import Knowledge, crew_templates
 from streetcare.sim.rota import AREAS_PER_DAY, RotaReactive, area_slots, contract_interval
@@ -46,11 +53,28 @@ def run_small(policies: list[str], seed: int = 3, days: int = 6, streets: int = 
 # --- determinism -------------------------------------------------------------------
 
 
-def test_same_seed_same_frontier_json_in_one_process_or_two() -> None:
+def test_same_seed_same_frontier_json_whatever_the_number_of_workers() -> None:
     scenario = small_scenario()
-    one = run_frontier(scenario, 4, [3], workers=1, progress=False, streets=30)
-    two = run_frontier(scenario, 4, [3], workers=2, progress=False, streets=30)
-    assert json.dumps(one, sort_keys=True) == json.dumps(two, sort_keys=True)
+    one = json.dumps(run_frontier(scenario, 4, [3, 4], workers=1, progress=False, streets=30), sort_keys=True)
+    for workers in (2, 3):
+        many = run_frontier(scenario, 4, [3, 4], workers=workers, progress=False, streets=30)
+        assert json.dumps(many, sort_keys=True) == one, f"{workers} workers"
+
+
+def test_the_frontier_runs_every_seed_policy_and_knob_once_with_the_defaults_included() -> None:
+    scenario = small_scenario()
+    runs = frontier_runs(scenario, [1, 2])
+    assert len(runs) == len(set(runs)) == 2 * sum(len(TINY_FRONTIER[p]) for p in FRONTIER_POLICIES)
+    scenario["frontier"] = {**TINY_FRONTIER, "adaptive": [0.5]}
+    assert {r.knob for r in frontier_runs(scenario, [1]) if r.policy == "adaptive"} == {0.5, 1.0}
+
+
+def test_the_progress_bar_counts_every_simulated_day(capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = small_scenario()
+    runs = len(frontier_runs(scenario, [3]))
+    run_frontier(scenario, 2, [3], workers=2, progress=True, streets=20)
+    total = 3 + runs * 2  # the history once, then every run's measured days
+    assert f"{total}/{total}" in capsys.readouterr().err
 
 
 def test_another_seed_another_city() -> None:

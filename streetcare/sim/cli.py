@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .frontier import FRONTIER_POLICIES, run_frontier
+from .frontier import FRONTIER_POLICIES, default_workers, run_frontier
 from .policies import crew_templates
 from .report import plot_frontier, plot_single, policy_figures, print_frontier, print_single
 from .runner import POLICIES, RENAMED, Simulation, default_knob, deterministic_solver, run_policy
@@ -28,7 +28,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --frontier: each policy at its default setting only (the response figures, no frontier)",
     )
-    parser.add_argument("--workers", type=int, default=2, help="with --frontier: parallel processes (default 2)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help=f"with --frontier: parallel processes (default: the CPU count, {default_workers()} here)",
+    )
     parser.add_argument(
         "--policies",
         default="rota,adaptive,bound",

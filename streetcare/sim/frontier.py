@@ -6,16 +6,20 @@ reference is the rota's km-weighted cleanliness at its contract setting (×1.0);
 hours at that cleanliness are read off its frontier by monotone interpolation: piecewise linear
 through its *efficient* points (no other point of the policy is at least as clean for fewer hours),
 so hours never fall as cleanliness rises. A reference outside a frontier's range is reported as
-such, never extrapolated. Seeds run in parallel processes; each (seed, policy) task runs the
-shared history once and every knob from a copy of it.
+such, never extrapolated. The runs (seed × policy × knob) go to parallel processes; each seed's
+history is run once and every run of the seed continues from a copy of it.
 """
 
 from __future__ import annotations
 
 import itertools
+import multiprocessing
+import os
+import pickle
+import queue
 import sys
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,48 +111,44 @@ def compare_at_equal_cleanliness(frontier: dict[str, list[dict[str, Any]]], key:
 
 
 # --- running ---------------------------------------------------------------------
+#
+# The work is (seed, policy, knob) runs, each a few seconds: the history of a seed is run once,
+# in one process, and every run of that seed continues from a pickled copy of it. Runs are
+# independent and deterministic (the solver stops on an iteration count), so the summary does
+# not depend on how many processes run them or in which order they finish.
 
 
 @dataclass(frozen=True)
-class Task:
-    scenario: dict[str, Any]
-    days: int
+class Run:
+    """One point of the frontier: a seed, a policy, one setting of its knob."""
+
     seed: int
     policy: str
-    knobs: tuple[float, ...]
+    knob: float
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What every run of a frontier shares: the scenario, the measured days, the city."""
+
+    scenario: dict[str, Any]
+    days: int
     city: str | None = None
     streets: int | None = None
 
 
-def run_task(task: Task) -> tuple[int, str, list[dict[str, Any]]]:
-    """One seed, one policy, every knob: the history once, each knob from a copy of it."""
-    scenario = task.scenario
-    city = load_city(scenario, task.seed, task.city, task.streets)
-    world = build_world(city, scenario, task.days, task.seed)
-    crews = crew_templates(scenario["crews"], city)
-    solver = scenario["frontier"].get("solver", scenario["solver"])
-    points = []
-    stop = deterministic_solver(int(solver["iterations"]), int(solver["no_improvement"]))
-    start = Simulation(world, crews, task.seed, stop)
-    start.run_history()
-    for knob in task.knobs:
-        result = run_policy(task.policy, start, scenario, knob)
-        point = cleanliness(result, world)
-        point["response"] = response(result, world)
-        point["daily_clean_share_km"] = [
-            round(float(x), 4)
-            for x in (result.at_target * np.array([s.length_m for s in city])).sum(axis=1)
-            / sum(s.length_m for s in city)
-        ]
-        points.append(point)
-    return task.seed, task.policy, points
+def default_workers() -> int:
+    """The CPUs this process may use (the default ``--workers``)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
-def frontier_tasks(
-    scenario: dict[str, Any], days: int, seeds: Sequence[int], city: str | None = None, streets: int | None = None
-) -> list[Task]:
+def frontier_runs(scenario: dict[str, Any], seeds: Sequence[int]) -> list[Run]:
+    """Every (seed, policy, knob) of the frontier; each policy's default setting is always among them."""
     knobs = scenario["frontier"]
-    tasks = []
+    runs: list[Run] = []
     for seed in seeds:
         for policy in FRONTIER_POLICIES:
             settings = tuple(float(k) for k in knobs[policy])
@@ -156,8 +156,78 @@ def frontier_tasks(
                 raise ValueError(f"frontier: no settings for {policy}")
             if default_knob(policy, scenario) not in settings:
                 settings = tuple(sorted((*settings, default_knob(policy, scenario))))
-            tasks.append(Task(scenario, days, seed, policy, settings, city, streets))
-    return tasks
+            runs.extend(Run(seed, policy, knob) for knob in settings)
+    return runs
+
+
+def history(setup: Setup, seed: int, progress: Callable[[], None] | None = None) -> Simulation:
+    """The seed's world and its history days (the contract rota), from which every run continues."""
+    scenario = setup.scenario
+    city = load_city(scenario, seed, setup.city, setup.streets)
+    world = build_world(city, scenario, setup.days, seed)
+    crews = crew_templates(scenario["crews"], city)
+    solver = scenario["frontier"].get("solver", scenario["solver"])
+    stop = deterministic_solver(int(solver["iterations"]), int(solver["no_improvement"]))
+    start = Simulation(world, crews, seed, stop)
+    start.run_history(progress)
+    return start
+
+
+def run_point(setup: Setup, start: Simulation, run: Run, progress: Callable[[], None] | None = None) -> dict[str, Any]:
+    """One run from a copy of the seed's history: its cleanliness, crew hours and response."""
+    world = start.world
+    result = run_policy(run.policy, start, setup.scenario, run.knob, progress=progress)
+    point = cleanliness(result, world)
+    point["response"] = response(result, world)
+    lengths = np.array([s.length_m for s in world.streets])
+    point["daily_clean_share_km"] = [
+        round(float(x), 4) for x in (result.at_target * lengths).sum(axis=1) / lengths.sum()
+    ]
+    return point
+
+
+# in a worker process: where it reports each simulated day (set by the pool's initializer)
+_DAYS: Any = None
+
+
+def _init_worker(days: Any) -> None:
+    global _DAYS
+    _DAYS = days
+
+
+def _day_done() -> None:
+    if _DAYS is not None:
+        _DAYS.put(1)
+
+
+def _history_in_worker(setup: Setup, seed: int) -> bytes:
+    return pickle.dumps(history(setup, seed, _day_done), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _point_in_worker(setup: Setup, start: bytes, run: Run) -> dict[str, Any]:
+    # the bytes are this run's own history, pickled by a worker of the same pool
+    return run_point(setup, pickle.loads(start), run, _day_done)  # noqa: S301
+
+
+def _longest_first(runs: Sequence[Run]) -> list[Run]:
+    """More effort (a higher knob) means more visits to route: start those first."""
+    return sorted(runs, key=lambda r: (-r.knob, r.policy))
+
+
+def _progress_bar(total: int, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    interactive = sys.stderr.isatty()
+    return tqdm(
+        total=total,
+        desc="frontier",
+        unit="day",
+        file=sys.stderr,
+        mininterval=0.5 if interactive else 30.0,
+        smoothing=0.05,
+    )
 
 
 def run_frontier(
@@ -165,41 +235,79 @@ def run_frontier(
     days: int,
     seeds: Sequence[int],
     *,
-    workers: int = 2,
+    workers: int | None = None,
     progress: bool = True,
     city: str | None = None,
     streets: int | None = None,
 ) -> dict[str, Any]:
-    """Every (seed, policy) task, in ``workers`` processes; the summary is independent of their order."""
-    tasks = frontier_tasks(scenario, days, seeds, city, streets)
-    # the longest first: more knobs and more frequent rotas take longer
-    tasks.sort(key=lambda t: (-len(t.knobs), t.policy, t.seed))
-    by_seed: dict[int, dict[str, list[dict[str, Any]]]] = {seed: {} for seed in seeds}
-    bar: Any = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=sum(len(t.knobs) for t in tasks), desc="frontier", unit="run", file=sys.stderr)
+    """Every (seed, policy, knob) run, in ``workers`` processes (default: the CPU count); the
+    summary is the same for any number of workers. The progress bar counts simulated days."""
+    setup = Setup(scenario, days, city, streets)
+    runs = frontier_runs(scenario, seeds)
+    workers = default_workers() if workers is None else max(1, workers)
+    history_days = int(scenario.get("history_days", 0))
+    bar = _progress_bar(len(seeds) * history_days + len(runs) * days, progress)
+    tick = None if bar is None else (lambda: bar.update(1))
+    points: dict[Run, dict[str, Any]] = {}
     try:
-        if workers <= 1:
-            for task in tasks:
-                seed, policy, points = run_task(task)
-                by_seed[seed][policy] = points
-                if bar is not None:
-                    bar.update(len(points))
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = [pool.submit(run_task, task) for task in tasks]
-                for future in as_completed(futures):
-                    seed, policy, points = future.result()
-                    by_seed[seed][policy] = points
+        if workers == 1:
+            for seed in seeds:
+                start = history(setup, seed, tick)
+                for run in (r for r in runs if r.seed == seed):
                     if bar is not None:
-                        bar.set_postfix_str(f"seed {seed} {policy}")
-                        bar.update(len(points))
+                        bar.set_postfix_str(f"seed {run.seed} {run.policy} {run.knob:g}")
+                    points[run] = run_point(setup, start, run, tick)
+        else:
+            points = _run_in_processes(setup, seeds, runs, workers, bar)
     finally:
         if bar is not None:
             bar.close()
+    by_seed: dict[int, dict[str, list[dict[str, Any]]]] = {seed: {} for seed in seeds}
+    for run in runs:  # the runs' own order: knobs ascending per policy, whatever finished first
+        by_seed[run.seed].setdefault(run.policy, []).append(points[run])
     return summarise(scenario, days, seeds, by_seed)
+
+
+def _run_in_processes(
+    setup: Setup, seeds: Sequence[int], runs: Sequence[Run], workers: int, bar: Any
+) -> dict[Run, dict[str, Any]]:
+    context = multiprocessing.get_context()
+    days_done = context.Queue() if bar is not None else None
+    points: dict[Run, dict[str, Any]] = {}
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(days_done,)
+    ) as pool:
+        pending: dict[Future[Any], tuple[str, Any]] = {
+            pool.submit(_history_in_worker, setup, seed): ("history", seed) for seed in seeds
+        }
+        while pending:
+            done, _ = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+            if days_done is not None:
+                _drain(days_done, bar)
+            for future in done:
+                kind, key = pending.pop(future)
+                if kind == "history":
+                    start = future.result()
+                    for run in _longest_first([r for r in runs if r.seed == key]):
+                        pending[pool.submit(_point_in_worker, setup, start, run)] = ("run", run)
+                else:
+                    points[key] = future.result()
+                    if bar is not None:
+                        bar.set_postfix_str(f"{len(points)}/{len(runs)} runs", refresh=False)
+    if days_done is not None:
+        _drain(days_done, bar)  # the workers have exited: every day they counted is in the queue
+    return points
+
+
+def _drain(days_done: Any, bar: Any) -> None:
+    count = 0
+    while True:
+        try:
+            count += days_done.get_nowait()
+        except queue.Empty:
+            break
+    if count:
+        bar.update(count)
 
 
 def _median(values: list[float]) -> float | None:

@@ -192,11 +192,13 @@ class Simulation:
         """A crew's shift length (extra crews a rota sends are named ``<template>-extraN``)."""
         return self.shift_hours[crew_id.split("-extra")[0]]
 
-    def run_history(self) -> None:
+    def run_history(self, progress: Callable[[], None] | None = None) -> None:
         """The contract rota for the history days (the same for every policy)."""
         rota = Rota(self.world.streets, self.crews, self.world.target, self.seed, START.date())
         while self.t < self.world.history_days:
             self.step(rota)
+            if progress is not None:
+                progress()
 
     def copy(self) -> Simulation:
         """An independent copy of the state (the world's arrays are shared: nobody writes them)."""
