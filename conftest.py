@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -170,6 +172,13 @@ def patient_get(url: str, *, headers: dict[str, str] | None = None, patience_s: 
         if answer.status_code != 503 or time.monotonic() > deadline:
             return answer
         time.sleep(min(float(answer.headers.get("Retry-After", "1")), 5.0))
+
+
+def run_in_own_loop(coroutine: Any) -> Any:
+    """asyncio.run on a thread of its own: the browser tests' sync Playwright leaves an event loop
+    running on the test thread of the same worker, and asyncio.run cannot nest."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def seed_demo_crews(stack: Stack) -> None:

@@ -223,16 +223,6 @@ def rows(url: str, query: str) -> list[tuple[Any, ...]]:
         engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "DEFECT FIXED, NOT YET PROVEN 3 RUNS IN A ROW: a worker SIGKILLed between its BRPOP and recording "
-        "the message as unacknowledged lost an accepted report while its outbox row said published (2 of 3 "
-        "runs before the fix); the outbox now sends an event again until its subscriber confirms it. Since: "
-        "2 of 3 runs passed with 0 lost (one redelivery recovered a report sent as the worker died), one "
-        "stopped at the load precondition (43 reports accepted, not > 50). Remove after 3 passes in a row"
-    ),
-)
 def test_nothing_accepted_is_lost_through_faults(fault_stack: Stack) -> None:
     stack = fault_stack
     seed_demo_crews(stack)

@@ -8,7 +8,6 @@ here never disturbs the other stack tests.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import os
 import random
@@ -24,6 +23,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from conftest import run_in_own_loop
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from streetcare.core.auth import Role, issue_token
@@ -171,13 +171,6 @@ def test_a_junk_bearer_header_does_not_switch_off_the_anonymous_write_limit(stac
         anonymous = [client.post("/api/v1/reports/reports", json=report).status_code for _ in range(limit + 2)]
     assert [r.status_code for r in with_junk] == [401] * (limit + 2)  # not accepted, not forwarded
     assert anonymous[:limit] == [201] * limit and anonymous[limit:] == [429, 429]
-
-
-def run_in_own_loop(coroutine: Any) -> Any:
-    """asyncio.run on a thread of its own: the browser tests' sync Playwright leaves an event loop
-    running on the test thread of the same worker, and asyncio.run cannot nest."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 @contextlib.contextmanager

@@ -109,6 +109,7 @@
         else if (bounds.isValid()) map.fitBounds(bounds);
         else map.setView([52.37, 4.9], 13);
         addStreets(fc.features);
+        if (state.spot) showSpot(); /* "near X" or "far from every street" needs the streets known */
       }).catch(function () { if (!state.viewChosen) map.setView([52.37, 4.9], 13); });
     });
   }

@@ -194,21 +194,20 @@ def test_a_crew_stays_home_when_its_work_is_not_worth_its_shift_cost() -> None:
     assert cheap_shift.routes["solo"].candidate_ids == ("small",)
 
 
+EAST_DEGREES_PER_M = 1 / (111_320 * 0.61)  # degrees of longitude per metre at 52.37° N
+
+
+def a_sweeper_3_km_east() -> Crew:
+    depot = (DEPOT[0], DEPOT[1] + 3000 * EAST_DEGREES_PER_M)
+    return Crew("sweeper", "Sweeper", 1, CrewMode.SWEEPER, *depot, SHIFT_START, SHIFT_START + timedelta(hours=8))
+
+
 def test_a_crew_out_anyway_takes_a_street_its_own_group_would_not_be_sent_for() -> None:
     """The street is nearest the foot crews' depot, but one street does not pay a foot crew's day;
     the sweeper, out for its own work next to it with time to spare, takes it for the detour."""
-    east = 1 / (111_320 * 0.61)  # degrees of longitude per metre at 52.37° N
+    east = EAST_DEGREES_PER_M
     walker = crew("walker")
-    sweeper = Crew(
-        "sweeper",
-        "Sweeper",
-        1,
-        CrewMode.SWEEPER,
-        DEPOT[0],
-        DEPOT[1] + 3000 * east,
-        SHIFT_START,
-        SHIFT_START + timedelta(hours=8),
-    )
+    sweeper = a_sweeper_3_km_east()
     reported = StreetCandidate("reported", "centre", DEPOT[0], DEPOT[1] + 300 * east, 150.0, 1200.0, "3 reports")
     sweeper_work = [
         StreetCandidate(
@@ -232,17 +231,8 @@ def test_a_crew_out_anyway_takes_a_street_its_own_group_would_not_be_sent_for() 
 
 
 def test_a_crew_out_anyway_does_not_take_a_street_worth_less_than_its_detour() -> None:
-    east = 1 / (111_320 * 0.61)
-    sweeper = Crew(
-        "sweeper",
-        "Sweeper",
-        1,
-        CrewMode.SWEEPER,
-        DEPOT[0],
-        DEPOT[1] + 3000 * east,
-        SHIFT_START,
-        SHIFT_START + timedelta(hours=8),
-    )
+    east = EAST_DEGREES_PER_M
+    sweeper = a_sweeper_3_km_east()
     far = StreetCandidate("far", "centre", DEPOT[0] + 0.05, DEPOT[1], 150.0, 300.0, "far and worth little")
     work = StreetCandidate(
         "s0",
