@@ -195,9 +195,22 @@ def test_a_pick_made_offline_survives_a_reload_and_is_sent_once(stack: Stack, br
         page.get_by_text("Hello").wait_for()
         page.get_by_text("1 pick(s) waiting to be sent").wait_for()
         assert picks_of(stack, token) == []
+        # back online, the service is busy for the first try: the page tries again by itself
+        busy: list[str] = []
+
+        def busy_once(route: Any) -> None:
+            if busy:
+                route.continue_()
+            else:
+                busy.append(route.request.url)
+                route.fulfill(status=503, headers={"Retry-After": "1"}, json={"detail": "busy"})
+
         context.unroute("**/api/v1/volunteers/picks")
+        context.route("**/api/v1/volunteers/picks", busy_once)
         context.set_offline(False)
         page.get_by_text("Your saved picks were sent").wait_for()
+        assert busy, "the first try after coming back online met a busy service"
+        context.unroute("**/api/v1/volunteers/picks")
         # a flaky connection and another reload send nothing twice
         context.set_offline(True)
         context.set_offline(False)
