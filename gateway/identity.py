@@ -62,6 +62,19 @@ def client_ip(request: Request) -> str:
     return peer
 
 
+def public_host_and_scheme(request: Request) -> tuple[str, str]:
+    """The host and scheme the client used, for the services' links (Open311 discovery): a trusted
+    proxy's X-Forwarded-Host/-Proto, else this request's own Host header and scheme. A client's own
+    X-Forwarded-* headers are not believed, as for the client address."""
+    host, scheme = request.headers.get("host", ""), request.url.scheme
+    peer = request.client.host if request.client else ""
+    networks = parse_networks(request.app.state.settings.trusted_proxies)
+    if networks and peer and _trusted(peer, networks):
+        host = request.headers.get("x-forwarded-host", "").split(",", 1)[0].strip() or host
+        scheme = request.headers.get("x-forwarded-proto", "").split(",", 1)[0].strip() or scheme
+    return host, scheme
+
+
 async def verified_principal(request: Request, query_token: str | None = None) -> Principal | None:
     """The person behind the request's token, verified; None without a token. 401 for a bad or
     ended token, 503 when Redis cannot tell whether it ended (fail closed)."""

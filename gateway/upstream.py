@@ -12,7 +12,7 @@ from httpx_aiohttp import AiohttpTransport
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from gateway.identity import client_ip
+from gateway.identity import client_ip, public_host_and_scheme
 from gateway.security import CircuitBreaker
 from gateway.settings import GatewaySettings
 from streetcare.core.auth import INTERNAL_CALLER_HEADER, SERVICE_TOKEN_HEADER
@@ -33,6 +33,8 @@ HOP_BY_HOP = frozenset(
         SERVICE_TOKEN_HEADER,
         INTERNAL_CALLER_HEADER,
         "x-forwarded-for",
+        "x-forwarded-host",
+        "x-forwarded-proto",
     }
 )
 RESPONSE_DROP = frozenset(
@@ -77,6 +79,7 @@ async def forward(
     if correlation_id:
         headers[CORRELATION_HEADER] = correlation_id
     headers["x-forwarded-for"] = client_ip(request)
+    headers["x-forwarded-host"], headers["x-forwarded-proto"] = public_host_and_scheme(request)
     url = httpx.URL(f"{base}{path}")
     query = request.scope.get("query_string", b"")
     if query:

@@ -445,3 +445,25 @@ def test_a_person_cannot_hold_more_than_their_share_of_streams(stack: Stack) -> 
 
     with gateway_process(stack, GATEWAY_LIVE_STREAMS_PER_USER="2") as url:
         assert run_in_own_loop(scenario(url)) == [200, 200, 429]
+
+
+# ---- links the services make name the address the client used ----------------------------------
+
+
+def test_open311_discovery_names_the_gateways_address_not_the_services(stack: Stack) -> None:
+    def endpoint(answer: httpx.Response | Any) -> str:
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["endpoints"][0]["url"])
+
+    assert endpoint(httpx.get(f"{stack.gateway_url}/open311/v2/discovery.json")) == f"{stack.gateway_url}/open311/v2"
+    # a client's own X-Forwarded-Host is not believed (it would put its host into the links)
+    spoofed = httpx.get(f"{stack.gateway_url}/open311/v2/discovery.json", headers={"X-Forwarded-Host": "evil.example"})
+    assert endpoint(spoofed) == f"{stack.gateway_url}/open311/v2"
+    # a trusted proxy's is: the city's public address
+    proxy = fresh_address()
+    with TestClient(create_app(own_gateway(stack, trusted_proxies=proxy)), client=(proxy, 5000)) as client:
+        behind = client.get(
+            "/open311/v2/discovery.json",
+            headers={"X-Forwarded-Host": "streets.city.example", "X-Forwarded-Proto": "https"},
+        )
+    assert endpoint(behind) == "https://streets.city.example/open311/v2"
