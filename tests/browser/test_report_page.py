@@ -315,7 +315,8 @@ def test_a_report_made_offline_is_sent_once_when_back_online(stack: Stack, brows
         assert queue_length(page) == 1
         page.reload()  # offline: the service worker serves the page
         page.get_by_role("heading", name="Report litter").wait_for()
-        assert "Overflowing bin" in page.locator("#mine").inner_text()
+        # the list is drawn once the page's start-up work is done, a moment after the heading
+        wait_for(lambda: "Overflowing bin" in page.locator("#mine").inner_text(), message="the queued report listed")
         assert queue_length(page) == 1
         assert reports_with(stack, description) == []
         context.set_offline(False)
