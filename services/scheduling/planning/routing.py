@@ -760,37 +760,41 @@ def _offer_leftovers_to_crews_out(
         (i for i in left_out if i not in routed and pool[i].prize > 0),
         key=lambda i: (-pool[i].prize, pool[i].id),
     )[:LEFTOVERS_OFFERED]
+    spare_s = {  # shift time left after each route as it stands; an insertion spends detour + cleaning
+        s.crew.id: s.crew.shift_seconds
+        - (_crew_route(s, *extra_by_crew.get(s.crew.id, ([], []))).returns_at - s.crew.shift_start).total_seconds()
+        for s in out
+    }
     placed: set[int] = set()
     for index in leftovers:
         candidate = pool[index]
-        best: tuple[float, _CrewStart, int, int] | None = None  # (net gain, crew, position, service)
+        best: tuple[float, _CrewStart, int, int, int] | None = None  # (net gain, crew, position, service, cost)
         nearest = sorted(
             (s for s in out if candidate.can_be_served_by(s.crew.mode)),
             key=lambda s: haversine_m(s.crew.depot_lat, s.crew.depot_lon, candidate.lat, candidate.lon),
         )[:NEAREST_GROUPS_TRIED]
         for start in nearest:
-            chosen, services = extra_by_crew.setdefault(start.crew.id, ([], []))
+            chosen = extra_by_crew.setdefault(start.crew.id, ([], []))[0]
             service = service_seconds(candidate, start.crew.mode, start.crew.size)
             stops = [(start.lat, start.lon)] + [(c.lat, c.lon) for c in chosen]
             stops.append((start.crew.depot_lat, start.crew.depot_lon))
-            route = _crew_route(start, chosen, services)
-            spare = start.crew.shift_seconds - (route.returns_at - start.crew.shift_start).total_seconds()
+            mode = start.crew.mode
             for position in range(len(stops) - 1):
                 (lat0, lon0), (lat1, lon1) = stops[position], stops[position + 1]
-                mode = start.crew.mode
                 detour = (
                     travel_seconds(haversine_m(lat0, lon0, candidate.lat, candidate.lon), mode)
                     + travel_seconds(haversine_m(candidate.lat, candidate.lon, lat1, lon1), mode)
                     - travel_seconds(haversine_m(lat0, lon0, lat1, lon1), mode)
                 )
                 gain = candidate.prize - detour - service
-                if detour + service <= spare and gain > 0 and (best is None or gain > best[0]):
-                    best = (gain, start, position, service)
+                if detour + service <= spare_s[start.crew.id] and gain > 0 and (best is None or gain > best[0]):
+                    best = (gain, start, position, service, detour + service)
         if best is not None:
-            _, start, position, service = best
+            _, start, position, service, cost = best
             chosen, services = extra_by_crew[start.crew.id]
             chosen.insert(position, candidate)
             services.insert(position, service)
+            spare_s[start.crew.id] -= cost
             placed.add(index)
     return placed
 
