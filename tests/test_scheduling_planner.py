@@ -57,6 +57,14 @@ def a_weekday(runtime: ServiceRuntime) -> date:
     return day
 
 
+def as_if_on(runtime: ServiceRuntime, day: date) -> datetime:
+    """This moment moved to ``day``: a weekend run plans Monday as if it were Monday now,
+    so "picked yesterday" means the day before the plan day, whichever day the suite runs."""
+    with runtime.transaction() as session:
+        today = dirty.today(dirty.city_timezone(session))
+    return datetime.now(UTC) + (day - today)
+
+
 def plan(runtime: ServiceRuntime, day: date) -> dict[str, Any]:
     with runtime.transaction() as session:
         return service.plan_view(session, day)
@@ -255,14 +263,14 @@ def test_coverage_a_street_whose_volunteers_stop_comes_onto_the_plan_a_reliable_
     runtime: ServiceRuntime,
 ) -> None:
     day = a_weekday(runtime)
-    now = datetime.now(UTC)
+    now = as_if_on(runtime, day)
     weekly = [now - timedelta(days=7 * k + 1) for k in range(9, -1, -1)]  # every week, last yesterday
     reliable, stopped, paused = 11, 12, 13
     adopt(runtime, 1, reliable, weekly)
     adopt(runtime, 2, stopped, [t - timedelta(days=28) for t in weekly])  # last pick four weeks ago
     adopt(runtime, 3, paused, weekly[:-3], status="paused", paused_until=day + timedelta(days=30))
     with runtime.transaction() as session:
-        data = inputs.load(session, day)
+        data = inputs.load(session, day, now)
     prizes = {c.id: c for c in data.candidates}
     assert str(reliable) not in prizes, "a reliably picked street is left to its volunteers"
     assert str(stopped) in prizes and "no pick logged for 4 weeks on a weekly adoption" in prizes[str(stopped)].reason
@@ -280,14 +288,14 @@ def test_the_simulator_plans_exactly_what_the_service_plans_from_the_same_facts(
     from streetcare.sim.truth import Street
 
     day = a_weekday(runtime)
-    now = datetime.now(UTC)
+    now = as_if_on(runtime, day)
     weekly = [now - timedelta(days=7 * k + 1) for k in range(9, -1, -1)]
     adopt(runtime, 1, 11, weekly)
     adopt(runtime, 2, 12, [t - timedelta(days=28) for t in weekly])
     file_reports(runtime, 30, 3, first_id=80_000)
     runtime.settings = runtime.settings.model_copy(update={"planner_iterations": 150})
     with runtime.transaction() as session:
-        data = inputs.load(session, day)
+        data = inputs.load(session, day, now)
     assert not data.bag_stops and not data.bulky_reports and not data.cleanups and data.previous is None
     assert {f.target for f in data.facts} == {DEFAULT_TARGET}
     service.replan(runtime, day, "the same facts", now=data.now)
@@ -327,7 +335,7 @@ def test_the_simulator_plans_exactly_what_the_service_plans_from_the_same_facts(
 
 def test_a_lapsing_adoption_comes_back_within_days_without_anyone_touching_it(runtime: ServiceRuntime) -> None:
     day = a_weekday(runtime)
-    now = datetime.now(UTC)
+    now = as_if_on(runtime, day)
     street = 21
     adopt(runtime, 4, street, [now - timedelta(days=7 * k + 1) for k in range(6, -1, -1)])
     prize: dict[int, float] = {}

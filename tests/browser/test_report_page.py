@@ -80,6 +80,14 @@ def map_state(page: Any) -> dict[str, Any]:
     return state
 
 
+def map_at_rest(page: Any) -> bool:
+    """Leaflet pans on with inertia after a drag ends; a pin's box read mid-glide is already stale."""
+    first = map_state(page)
+    page.wait_for_timeout(250)
+    gliding = page.evaluate("!!(Streetcare.maps[0]._panAnim && Streetcare.maps[0]._panAnim._inProgress)")
+    return not gliding and map_state(page) == first
+
+
 def queue_length(page: Any) -> int:
     return int(page.evaluate("JSON.parse(localStorage.getItem('streetcare.report.queue') || '[]').length"))
 
@@ -188,6 +196,7 @@ def test_the_map_pans_and_zooms_and_the_pin_drags(stack: Stack, browser: Any) ->
         page.mouse.up()
         moved = map_state(page)
         assert (moved["lat"], moved["lon"]) != (before["lat"], before["lon"])  # panned
+        wait_for(lambda: map_at_rest(page), message="the map at rest after the pan")
         pin = page.locator(".leaflet-marker-icon.pin").bounding_box()
         start_lat_lon = page.evaluate(PIN_AT)
         page.mouse.move(pin["x"] + 22, pin["y"] + 30)
