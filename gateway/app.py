@@ -18,6 +18,7 @@ from gateway.web_assets import WEB_DIR, mount_web_assets
 from streetcare.core.bus import async_redis_retry
 from streetcare.core.logs import CorrelationIdMiddleware, configure_logging
 from streetcare.core.metrics import MetricsMiddleware, metrics_response
+from streetcare.core.redis_target import RedisTarget
 
 PAGES = {"/": "index.html", "/report": "report.html", "/volunteer": "volunteer.html", "/dispatch": "dispatch.html"}
 PROXIED_SERVICES = ("scheduling", "reports", "volunteers")
@@ -45,10 +46,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.http = upstream.make_client(settings)
         # sessions, logout and readiness: a pool of their own that live streams cannot take
         # a blocking pool: a burst waits a moment for a connection instead of failing closed with 503
-        pool = aioredis.BlockingConnectionPool.from_url(
-            settings.redis_url,
+        pool = RedisTarget.parse(settings.redis_url).async_pool(
             max_connections=settings.redis_pool_size,
-            timeout=5,
+            wait_s=5,
             socket_timeout=2,
             socket_connect_timeout=2,
             retry=async_redis_retry(),

@@ -26,6 +26,7 @@ from gateway.identity import verified_principal
 from gateway.settings import GatewaySettings
 from streetcare.core.auth import Principal, Role
 from streetcare.core.bus import LIVE_CHANNEL
+from streetcare.core.redis_target import RedisTarget
 
 log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/api/v1/live", tags=["live"])
@@ -69,7 +70,7 @@ class PlanBroadcaster:
         """Subscribes once and fans out; reconnects with a pause when Redis goes away."""
         while True:
             try:
-                self.redis = aioredis.Redis.from_url(self.settings.redis_url, socket_connect_timeout=2)
+                self.redis = RedisTarget.parse(self.settings.redis_url).async_client(socket_connect_timeout=2)
                 pubsub = self.redis.pubsub()
                 await pubsub.subscribe(LIVE_CHANNEL)
                 async for message in pubsub.listen():

@@ -13,13 +13,14 @@ import math
 import time
 from dataclasses import dataclass
 
-import redis.asyncio as aioredis
 import structlog
 from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from streetcare.core.redis_target import RedisTarget
 
 log = structlog.get_logger(__name__)
 
@@ -79,11 +80,12 @@ class RateLimiter:
     connections that counting needs."""
 
     def __init__(self, redis_url: str, *, pool_size: int = 32) -> None:
-        pool = aioredis.BlockingConnectionPool.from_url(
-            redis_url, max_connections=pool_size, timeout=5, socket_timeout=2, socket_connect_timeout=2
+        pool = RedisTarget.parse(redis_url).async_pool(
+            max_connections=pool_size, wait_s=5, socket_timeout=2, socket_connect_timeout=2
         )
         self._pool = pool
-        self.storage = RedisStorage("async+" + redis_url, implementation="redispy", connection_pool=pool)  # type: ignore[arg-type]  # **options is typed narrowly
+        # given a pool, the storage uses it and ignores the URI's address (Sentinel included)
+        self.storage = RedisStorage("async+redis://", implementation="redispy", connection_pool=pool)  # type: ignore[arg-type]  # **options is typed narrowly
         self.strategy = MovingWindowRateLimiter(self.storage)
 
     async def hit(self, limit: RateLimit, client_key: str) -> int | None:

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from streetcare.core.settings import DEFAULT_VAR_DIR
+from streetcare.core.settings import DEFAULT_VAR_DIR, LogLevel
 
 SERVICES = ("scheduling", "reports", "volunteers")
 MIN_PASSWORD_LENGTH = 10  # as the staff API asks
@@ -39,6 +39,9 @@ class CliSettings(BaseSettings):
     workers_metrics_port: str = Field(default="", validation_alias="WORKERS_METRICS_PORT")
     planner_metrics_port: str = Field(default="", validation_alias="PLANNER_METRICS_PORT")
     mailcatcher_port: str = Field(default="", validation_alias="MAILCATCHER_PORT")
+    # `make run` is quiet unless asked: every process it starts logs at this level (uvicorn and
+    # Celery included); STREETCARE_LOG_LEVEL=debug brings the detail back
+    log_level: LogLevel = Field(default="warning", validation_alias="STREETCARE_LOG_LEVEL")
 
     @property
     def demo_credentials(self) -> Path:
@@ -180,6 +183,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             "GATEWAY_REPORTS_URL": f"http://127.0.0.1:{ports['REPORTS_PORT']}",
             "GATEWAY_VOLUNTEERS_URL": f"http://127.0.0.1:{ports['VOLUNTEERS_PORT']}",
             # mail goes to the local SMTP catcher unless a real server is configured
+            "STREETCARE_LOG_LEVEL": settings.log_level,
             "STREETCARE_SMTP_URL": settings.smtp_url or f"smtp://127.0.0.1:{ports['MAILCATCHER_PORT']}",
             "VOLUNTEERS_PUBLIC_URL": settings.volunteers_public_url
             if settings.volunteers_public_url is not None

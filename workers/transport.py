@@ -16,13 +16,31 @@ from kombu.transport import redis
 from redis import exceptions
 
 
-class Channel(redis.Channel):
+class _ClosedChannelIsBrokerTrouble:
     def _connparams(self, asynchronous: bool = False) -> Any:
-        if self.connection is None or self.connection.client is None:
+        connection = getattr(self, "connection", None)
+        if connection is None or connection.client is None:
             raise exceptions.ConnectionError("the broker connection of this channel is closed")
         # kombu's stubs (celery-types) leave out this private method that the defect lives in
         return super()._connparams(asynchronous=asynchronous)  # type: ignore[misc]
 
 
+class Channel(_ClosedChannelIsBrokerTrouble, redis.Channel):
+    pass
+
+
 class Transport(redis.Transport):
     Channel = Channel
+
+
+class SentinelChannel(_ClosedChannelIsBrokerTrouble, redis.SentinelChannel):
+    """The same repair for a broker that Sentinel names (REDIS_URL redis+sentinel://…)."""
+
+
+class SentinelTransport(redis.SentinelTransport):
+    Channel = SentinelChannel
+
+
+def transport_for(is_sentinel: bool) -> str:
+    """The transport class path Celery should load for the broker the settings name."""
+    return f"{__name__}:{'SentinelTransport' if is_sentinel else 'Transport'}"

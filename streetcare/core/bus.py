@@ -26,6 +26,7 @@ from streetcare.core.events import (
     durable_subscribers,
     subscribers_of,
 )
+from streetcare.core.redis_target import RedisTarget
 
 LIVE_CHANNEL = "streetcare:live"
 DEAD_LETTER_KEY = "streetcare:dead-letters"
@@ -43,8 +44,9 @@ DEFAULT_VISIBILITY_TIMEOUT_S = 300
 
 def celery_config(redis_url: str, visibility_timeout_s: int = DEFAULT_VISIBILITY_TIMEOUT_S) -> dict[str, Any]:
     """Settings both the producers and the worker use, so they always agree on the wire format."""
+    broker = RedisTarget.parse(redis_url).celery_broker()
     return {
-        "broker_url": redis_url,
+        **broker,
         "result_backend": None,
         "task_serializer": "json",
         "accept_content": ["json"],
@@ -56,6 +58,7 @@ def celery_config(redis_url: str, visibility_timeout_s: int = DEFAULT_VISIBILITY
         "broker_connection_timeout": BROKER_TIMEOUT_S,
         "broker_connection_retry_on_startup": True,
         "broker_transport_options": {
+            **broker["broker_transport_options"],
             "socket_timeout": BROKER_TIMEOUT_S,
             "socket_connect_timeout": BROKER_TIMEOUT_S,
             "visibility_timeout": visibility_timeout_s,
@@ -136,8 +139,8 @@ def async_redis_retry() -> AsyncRetry:
 
 
 def make_redis(redis_url: str) -> redis.Redis:
-    return redis.Redis.from_url(
-        redis_url,
+    """The synchronous client every service, worker and tool uses (plain, TLS or Sentinel alike)."""
+    return RedisTarget.parse(redis_url).client(
         socket_timeout=BROKER_TIMEOUT_S,
         socket_connect_timeout=BROKER_TIMEOUT_S,
         health_check_interval=30,

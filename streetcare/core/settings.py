@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from streetcare.core.redis_target import RedisTarget
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "replace-me", "secret", "placeholder"})
 DEMO_TOKEN_SECRET = "streetcare-demo-token-secret-not-for-production"
@@ -20,6 +22,11 @@ DEMO_SERVICE_TOKEN = "streetcare-demo-service-token-not-for-production"
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_VAR_DIR = REPO_ROOT / "var"
+
+# STREETCARE_LOG_LEVEL in any case ("WARNING", "debug"); lower case is what uvicorn and Celery both take
+LogLevel = Annotated[
+    Literal["debug", "info", "warning", "error", "critical"], BeforeValidator(lambda value: str(value).strip().lower())
+]
 
 
 class ProcessSettings(BaseSettings):
@@ -35,7 +42,7 @@ class ProcessSettings(BaseSettings):
     service_token: str = Field(default="", validation_alias="STREETCARE_SERVICE_TOKEN")
     demo_mode: bool = Field(default=False, validation_alias="STREETCARE_DEMO_MODE")
     token_ttl_seconds: int = Field(default=3600, validation_alias="STREETCARE_TOKEN_TTL_SECONDS")
-    log_level: str = Field(default="INFO", validation_alias="STREETCARE_LOG_LEVEL")
+    log_level: LogLevel = Field(default="info", validation_alias="STREETCARE_LOG_LEVEL")
     log_json: bool = Field(default=True, validation_alias="STREETCARE_LOG_JSON")
     # A message taken by a worker that dies comes back after this long (acks_late); consumers are
     # idempotent, so a slow task seen twice is harmless. Operators may shorten it.
@@ -44,6 +51,13 @@ class ProcessSettings(BaseSettings):
     # wait grows with the event's age up to an hour); consumers are idempotent, so a slow one
     # sees a harmless duplicate. It must exceed the usual time from publish to applied.
     outbox_redeliver_after_s: float = Field(default=60.0, gt=0, validation_alias="STREETCARE_OUTBOX_REDELIVER_AFTER_S")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_names_a_deployment(cls, value: str) -> str:
+        """A REDIS_URL no client can use stops the process at start, saying why."""
+        RedisTarget.parse(value)
+        return value
 
     @model_validator(mode="after")
     def _secrets_must_be_real(self) -> ProcessSettings:
