@@ -283,9 +283,21 @@ def test_dispatcher_moves_and_pins_visits_the_replan_keeps_them_and_a_done_is_un
         status = next(v["status"] for c in again["crews"] for v in c["visits"] if v["visit_id"] == done["visit_id"])
         assert status == "planned"
 
+        # unpin in place; drop, then take the drop back from the day's list of changes
+        page.locator(f'.visit[data-visit="{pinned["visit_id"]}"] button.unpin').click()
+        page.wait_for_selector(f'.visit[data-visit="{pinned["visit_id"]}"] button.pin')
+        assert page.locator(f'.visit[data-visit="{pinned["visit_id"]}"] .badge.pinned').count() == 0
+        page.locator(f"{row} button.drop").click()
+        page.wait_for_selector(f"{row} .badge.dropped")
+        listed = page.locator("#directives-list li", has_text=done["street_name"])
+        assert "left out" in listed.inner_text()
+        listed.locator("button.take-back").click()
+        listed.wait_for(state="detached")
+        assert httpx.get(f"{stack.gateway_url}{API}/plans/{day}/directives", headers=headers).json()[0]["kind"] == "pin"
+
         # Dutch: the controls and a refusal in the page's language
         page.click("button.lang[data-lang=nl]")
-        assert page.locator(f'.visit[data-visit="{pinned["visit_id"]}"] button.unpin').inner_text() == "Losmaken"
+        assert page.locator(f'.visit[data-visit="{pinned["visit_id"]}"] button.pin').inner_text() == "Vastzetten"
         page.locator(f"{row} button.move").click()
         truck = next(
             c
