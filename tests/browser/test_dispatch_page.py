@@ -201,3 +201,168 @@ def test_mark_done_with_the_level_found_updates_the_map_in_place(stack: Stack, b
         assert "D" in [i["level"] for i in inspections]
     finally:
         context.close()
+
+
+def a_plan(stack: Stack, headers: dict[str, str], day: str) -> dict[str, Any]:
+    assert httpx.post(f"{stack.gateway_url}{API}/plans/{day}/replan", headers=headers, timeout=120).status_code == 200
+    plan: dict[str, Any] = httpx.get(f"{stack.gateway_url}{API}/plans/{day}", headers=headers).json()
+    return plan
+
+
+def busiest_foot_crews(stack: Stack, headers: dict[str, str], plan: dict[str, Any]) -> list[dict[str, Any]]:
+    count = {c["id"]: len(c["visits"]) for c in plan["crews"]}
+    crews = httpx.get(f"{stack.gateway_url}{API}/crews", headers=headers).json()
+    return sorted((c for c in crews if c["mode"] == "foot"), key=lambda c: -count.get(c["id"], 0))
+
+
+def take_back_every_directive(stack: Stack, headers: dict[str, str], day: str) -> None:
+    for directive in httpx.get(f"{stack.gateway_url}{API}/plans/{day}/directives", headers=headers).json():
+        httpx.delete(f"{stack.gateway_url}{API}/directives/{directive['directive_id']}", headers=headers)
+
+
+def test_dispatcher_moves_and_pins_visits_the_replan_keeps_them_and_a_done_is_undone(
+    stack: Stack, browser: Any
+) -> None:
+    seed_demo_crews(stack)
+    headers = {"Authorization": f"Bearer {dispatcher_token(stack)}"}
+    day = httpx.get(f"{stack.gateway_url}{API}/plan-days", headers=headers).json()["today"]
+    plan = a_plan(stack, headers, day)
+    crew_a, crew_b = busiest_foot_crews(stack, headers, plan)[:2]
+    free = [
+        v
+        for c in plan["crews"]
+        if c["id"] == crew_a["id"]
+        for v in c["visits"]
+        if v["status"] == "planned" and not v["directive"]
+    ]
+    assert len(free) >= 3, "the busier foot crew has planned visits"
+    moved, pinned, done = free[-1], free[0], free[1]
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB", bypass_csp=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        log_in(page, stack, "dispatcher@test.example", "dispatcher-password")
+        page.wait_for_selector(f'.visit[data-visit="{moved["visit_id"]}"] button.move', timeout=30_000)
+        wait_for(lambda: page.locator(".crew-row").count() >= 4, message="the crews listed")
+
+        # move to the other foot crew, same day: through the dialog
+        page.locator(f'.visit[data-visit="{moved["visit_id"]}"] button.move').click()
+        assert page.locator("#move-title").inner_text() == f"Move {moved['street_name']}"
+        page.select_option("#move-crew", str(crew_b["id"]))
+        assert page.locator("#move-day").input_value() == day
+        page.locator("#move-confirm").click()
+        page.wait_for_selector(f'.visit[data-visit="{moved["visit_id"]}"] .badge.pinned')
+        assert page.locator("#move-dialog").is_hidden()
+        # pin another by keyboard alone
+        page.locator(f'.visit[data-visit="{pinned["visit_id"]}"] button.pin').focus()
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f'.visit[data-visit="{pinned["visit_id"]}"] .badge.pinned')
+        assert page.locator("#directives-list li").count() == 2
+        assert serious_violations(page) == []
+
+        # the re-plan the directives asked for arrives live: the moved visit is on the other crew
+        on_b = f'.crew[data-crew="{crew_b["id"]}"] .visit[data-visit="{moved["visit_id"]}"]'
+        page.wait_for_selector(on_b, timeout=90_000)
+        kept = f'.crew[data-crew="{crew_a["id"]}"] .visit[data-visit="{pinned["visit_id"]}"] .badge.pinned'
+        assert page.locator(kept).count() == 1, "the pinned visit stays on its crew"
+        assert page.locator(f'.crew[data-crew="{crew_a["id"]}"] .visit[data-visit="{moved["visit_id"]}"]').count() == 0
+
+        # done with the bags collected, then undone: back to planned, in place
+        row = f'.visit[data-visit="{done["visit_id"]}"]'
+        page.locator(f"{row} button.mark-done").click()
+        page.fill("#done-bags", "3")
+        page.locator("#done-confirm").click()
+        page.wait_for_selector(f"{row} .badge.done", timeout=30_000)
+        assert "3 bags collected" in page.locator(f"{row} .reason").inner_text()
+        page.locator(f"{row} button.undo-done").click()
+        page.wait_for_selector(f"{row} button.mark-done", timeout=30_000)
+        assert page.locator(f"{row} .badge.done").count() == 0
+        assert "no longer done" in page.locator("#plan-message").inner_text()
+        again = httpx.get(f"{stack.gateway_url}{API}/plans/{day}", headers=headers).json()
+        status = next(v["status"] for c in again["crews"] for v in c["visits"] if v["visit_id"] == done["visit_id"])
+        assert status == "planned"
+
+        # unpin in place; drop, then take the drop back from the day's list of changes
+        page.locator(f'.visit[data-visit="{pinned["visit_id"]}"] button.unpin').click()
+        page.wait_for_selector(f'.visit[data-visit="{pinned["visit_id"]}"] button.pin')
+        assert page.locator(f'.visit[data-visit="{pinned["visit_id"]}"] .badge.pinned').count() == 0
+        page.locator(f"{row} button.drop").click()
+        page.wait_for_selector(f"{row} .badge.dropped")
+        listed = page.locator("#directives-list li", has_text=done["street_name"])
+        assert "left out" in listed.inner_text()
+        listed.locator("button.take-back").click()
+        listed.wait_for(state="detached")
+        assert httpx.get(f"{stack.gateway_url}{API}/plans/{day}/directives", headers=headers).json()[0]["kind"] == "pin"
+
+        # Dutch: the controls and a refusal in the page's language
+        page.click("button.lang[data-lang=nl]")
+        assert page.locator(f'.visit[data-visit="{pinned["visit_id"]}"] button.pin').inner_text() == "Vastzetten"
+        page.locator(f"{row} button.move").click()
+        truck = next(
+            c
+            for c in httpx.get(f"{stack.gateway_url}{API}/crews", headers=headers).json()
+            if c["mode"] == "bulky_truck"
+        )
+        page.select_option("#move-crew", str(truck["id"]))
+        page.locator("#move-confirm").click()
+        wait_for(
+            lambda: "kan dit soort bezoek niet doen" in page.locator("#move-error").inner_text(), message="nl error"
+        )
+        assert serious_violations(page) == []
+        page.locator("#move-cancel").click()
+        assert errors == [], errors
+    finally:
+        take_back_every_directive(stack, headers, day)
+        context.close()
+
+
+def test_crews_and_absences_are_managed_on_the_page_and_an_absent_crew_leaves_the_day(
+    stack: Stack, browser: Any
+) -> None:
+    seed_demo_crews(stack)
+    headers = {"Authorization": f"Bearer {dispatcher_token(stack)}"}
+    day = httpx.get(f"{stack.gateway_url}{API}/plan-days", headers=headers).json()["today"]
+    plan = a_plan(stack, headers, day)
+    crew_a = busiest_foot_crews(stack, headers, plan)[0]
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="nl-NL", bypass_csp=True)
+    page = context.new_page()
+    name = f"Avondploeg {int(time.time() * 1000) % 100000}"
+    try:
+        log_in(page, stack, "dispatcher@test.example", "dispatcher-password")
+        page.wait_for_selector(f'.crew[data-crew="{crew_a["id"]}"] .visit', timeout=30_000)
+        row = f'.crew-row[data-crew="{crew_a["id"]}"]'
+        page.wait_for_selector(f"{row} .absence-add")
+        assert page.locator(f"{row} input[type=date]").input_value() == day
+        page.locator(f"{row} .absence-add").click()
+        page.wait_for_selector(f'{row} button.absence[data-day="{day}"]')
+        assert "is afwezig op" in page.locator("#crews-message").inner_text()
+        # the re-plan the absence asked for takes the crew off the day, live
+        page.wait_for_selector(f'.crew[data-crew="{crew_a["id"]}"]', state="detached", timeout=90_000)
+
+        # a new crew (no working days, so today's plan is not changed by it), then edited
+        page.locator("#crew-add").click()
+        page.fill("#crew-name", name)
+        page.fill("#crew-size", "2")
+        for box in page.locator("#crew-days input[type=checkbox]").all():
+            box.uncheck()
+        page.locator("#crew-save").click()
+        added = page.locator(".crew-row", has_text=name)
+        added.wait_for()
+        added.locator("button.crew-edit").click()
+        assert page.locator("#crew-name").input_value() == name
+        page.fill("#crew-size", "3")
+        page.locator("#crew-save").click()
+        wait_for(lambda: "3 personen" in added.inner_text(), message="the edited crew")
+        assert serious_violations(page) == []
+
+        # the absence removed from the page
+        page.locator(f'{row} button.absence[data-day="{day}"]').click()
+        page.wait_for_selector(f'{row} button.absence[data-day="{day}"]', state="detached")
+        assert "werkt weer op" in page.locator("#crews-message").inner_text()
+    finally:
+        httpx.delete(f"{stack.gateway_url}{API}/crews/{crew_a['id']}/absences/{day}", headers=headers)
+        for crew in httpx.get(f"{stack.gateway_url}{API}/crews?include_inactive=true", headers=headers).json():
+            if crew["name"] == name:
+                httpx.delete(f"{stack.gateway_url}{API}/crews/{crew['id']}", headers=headers)
+        context.close()

@@ -11,7 +11,9 @@
   var LEVEL_RANK = { "A+": 0, A: 1, B: 2, C: 3, D: 4 };
 
   var state = { days: null, day: "today", plan: undefined, streets: null, source: null, map: null,
-    streetLines: {}, routeLayer: null, reports: [], pendingDone: null };
+    streetLines: {}, routeLayer: null, reports: [], pendingDone: null, crews: [], pendingMove: null, editing: null };
+  var WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+  var MOVE_DAYS_AHEAD = 14;
 
   function el(tag, className, text) {
     var node = SC.el(tag, {}, text);
@@ -27,12 +29,23 @@
     return SC.api(path, options).then(function (answer) {
       if (answer.status === 401) { logout(); throw new Error("401"); }
       if (!answer.ok) {
-        var error = new Error((answer.body && answer.body.detail) || ("HTTP " + answer.status));
+        var error = new Error(problem(answer.body) || ("HTTP " + answer.status));
         error.status = answer.status;
         throw error;
       }
       return answer.body;
     }, function () { throw new Error(t("dispatch.error", { reason: "network" })); });
+  }
+
+  /* a refusal in the page's language: the service's code looked up in the catalogue, else its words */
+  function problem(body) {
+    if (!body) return "";
+    if (body.code) {
+      var key = "dispatch.problem." + body.code, text = t(key, body.params || {});
+      if (text !== key) return text;
+    }
+    if (Array.isArray(body.errors) && body.errors.length) return body.errors.map(function (e) { return e.field + ": " + e.message; }).join("; ");
+    return typeof body.detail === "string" ? body.detail : "";
   }
 
   /* --- language --- */
@@ -45,6 +58,7 @@
     });
     if (state.plan !== undefined) renderPlan();
     renderQueue();
+    renderCrews();
   }
 
   /* --- login: the token is kept in localStorage, so other tabs and reloads stay logged in --- */
@@ -188,6 +202,8 @@
     line.appendChild(name);
     line.appendChild(el("span", "kind", SC.code("kind", v.kind)));
     if (v.change) line.appendChild(badge(v.change, t("dispatch." + v.change)));
+    if (v.directive === "pin") line.appendChild(badge("pinned", t("dispatch.pinned")));
+    if (v.directive === "drop") line.appendChild(badge("dropped", t("dispatch.dropped")));
     if (v.status === "done") {
       line.appendChild(badge("done", t("dispatch.done")));
     } else {
@@ -198,8 +214,310 @@
       line.appendChild(done);
     }
     item.appendChild(line);
-    item.appendChild(el("div", "reason", v.reason));
+    item.setAttribute("data-candidate", v.candidate_id);
+    if (v.directive) item.setAttribute("data-directive", v.directive);
+    item.appendChild(visitActions(crew, v));
+    var notes = [v.reason];
+    if (v.moved_from) notes.push(t("dispatch.moved_from", { day: SC.fmtDate(v.moved_from + "T12:00:00", false) }));
+    if (v.bags_collected) notes.push(t("dispatch.bags_collected_n", { count: v.bags_collected }));
+    item.appendChild(el("div", "reason", notes.join(" \u00b7 ")));
     return item;
+  }
+
+  /* --- the dispatcher's word on a visit: move, pin/unpin, drop, undo done (the next re-plan respects it) --- */
+  function actionButton(className, text, label, handler) {
+    var b = el("button", "secondary " + className, text);
+    b.type = "button";
+    b.setAttribute("aria-label", label);
+    b.addEventListener("click", function () { handler(b); });
+    return b;
+  }
+  function visitActions(crew, v) {
+    var box = el("div", "actions");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", t("dispatch.visit_actions", { street: v.street_name }));
+    var named = function (key) { return t("dispatch." + key) + ": " + v.street_name; };
+    if (v.status === "done") {
+      box.appendChild(actionButton("undo-done", t("dispatch.undo_done"), named("undo_done"), function (b) { undoDone(v, b); }));
+      return box;
+    }
+    if (v.status !== "planned") return box;
+    if (v.directive === "drop") {
+      box.appendChild(actionButton("undrop", t("dispatch.undrop"), named("undrop"), function (b) { takeBack(v.directive_id, v.street_name, b); }));
+      return box;
+    }
+    box.appendChild(actionButton("move", t("dispatch.move"), named("move"), function () { askMove(v); }));
+    if (v.directive === "pin") {
+      box.appendChild(actionButton("unpin", t("dispatch.unpin"), named("unpin"), function (b) { takeBack(v.directive_id, v.street_name, b); }));
+    } else {
+      box.appendChild(actionButton("pin", t("dispatch.pin"), named("pin"), function (b) { direct(v, "pin", null, b); }));
+    }
+    box.appendChild(actionButton("drop", t("dispatch.drop"), named("drop"), function (b) { direct(v, "drop", null, b); }));
+    return box;
+  }
+  function redrawVisit(v) {
+    var old = document.querySelector('.visit[data-visit="' + v.visit_id + '"]');
+    var crew = state.plan && state.plan.crews.filter(function (c) { return c.visits.indexOf(v) >= 0; })[0];
+    if (old && crew) {
+      var fresh = visitItem(crew, v);
+      old.replaceWith(fresh);
+      var first = fresh.querySelector(".actions button");
+      if (first) first.focus();
+    }
+  }
+  function keepDirectives(rows) {
+    if (!state.plan) return;
+    var ids = rows.map(function (r) { return r.candidate_id + "@" + r.plan_date; });
+    state.plan.directives = (state.plan.directives || []).filter(function (d) { return ids.indexOf(d.candidate_id + "@" + d.plan_date) < 0; })
+      .concat(rows.filter(function (r) { return r.plan_date === state.plan.plan_date; }));
+    renderDirectives();
+  }
+  /* pin, drop, or move (body: crew and day); the visit changes in place, the re-plan arrives live */
+  function direct(v, action, body, button) {
+    if (button) button.disabled = true;
+    return json(API + "/visits/" + v.visit_id + "/" + action, body ? { json: body } : { method: "POST" }).then(function (rows) {
+      var here = rows.filter(function (r) { return r.plan_date === state.plan.plan_date && r.candidate_id === v.candidate_id; })[0];
+      v.directive = here ? here.kind : null;
+      v.directive_id = here ? here.directive_id : null;
+      if (action === "move") v.change = "moved";
+      keepDirectives(rows);
+      redrawVisit(v);
+      say(t("dispatch.directive_saved", { street: v.street_name }));
+    }).catch(function (error) {
+      if (button) button.disabled = false;
+      say(t("dispatch.error", { reason: error.message }));
+      throw error;
+    });
+  }
+  function takeBack(directiveId, street, button) {
+    if (button) button.disabled = true;
+    return json(API + "/directives/" + directiveId, { method: "DELETE" }).then(function () {
+      (state.plan ? state.plan.crews : []).forEach(function (crew) {
+        crew.visits.forEach(function (v) {
+          if (v.directive_id === directiveId) { v.directive = null; v.directive_id = null; redrawVisit(v); }
+        });
+      });
+      if (state.plan) state.plan.directives = (state.plan.directives || []).filter(function (d) { return d.directive_id !== directiveId; });
+      renderDirectives();
+      say(t("dispatch.directive_removed", { street: street }));
+    }).catch(function (error) {
+      if (button) button.disabled = false;
+      say(t("dispatch.error", { reason: error.message }));
+    });
+  }
+  function renderDirectives() {
+    var rows = (state.plan && state.plan.directives) || [], list = $("directives-list");
+    list.textContent = "";
+    $("directives").hidden = !rows.length;
+    rows.forEach(function (d) {
+      var day = function (iso) { return SC.fmtDate(iso + "T12:00:00", false); }, text;
+      if (d.kind === "pin") {
+        text = d.moved_from ? t("dispatch.directive_moved_in", { street: d.street_name, day: day(d.moved_from), crew: d.crew_name })
+          : t("dispatch.directive_pin", { street: d.street_name, crew: d.crew_name });
+      } else {
+        text = d.moved_to ? t("dispatch.directive_moved_out", { street: d.street_name, day: day(d.moved_to) })
+          : t("dispatch.directive_drop", { street: d.street_name });
+      }
+      var li = el("li", d.honoured ? null : "not-honoured");
+      li.setAttribute("data-directive", d.directive_id);
+      li.appendChild(el("span", null, text + (d.honoured ? "" : " (" + t("dispatch.directive_not_honoured", { crew: d.crew_name }) + ")") + " "));
+      var b = actionButton("take-back", t("dispatch.take_back"), t("dispatch.take_back_label", { what: text }), function (button) {
+        takeBack(d.directive_id, d.street_name, button);
+      });
+      li.appendChild(b);
+      list.appendChild(li);
+    });
+  }
+  function isoDay(offsetDays) {
+    var base = new Date((state.days ? state.days.today : new Date().toISOString().slice(0, 10)) + "T12:00:00Z");
+    base.setUTCDate(base.getUTCDate() + offsetDays);
+    return base.toISOString().slice(0, 10);
+  }
+  function askMove(v) {
+    state.pendingMove = v;
+    $("move-title").textContent = t("dispatch.move_title", { street: v.street_name });
+    var select = $("move-crew");
+    select.textContent = "";
+    state.crews.filter(function (c) { return c.active; }).forEach(function (c) {
+      var option = el("option", null, c.name + " (" + SC.code("mode", c.mode) + ")");
+      option.value = String(c.id);
+      select.appendChild(option);
+    });
+    var current = v.crew_id || (planEntry(v.street_id) || { crew: {} }).crew.id;
+    if (current) select.value = String(current);
+    $("move-day").value = state.plan.plan_date;
+    $("move-day").min = isoDay(0);
+    $("move-day").max = isoDay(MOVE_DAYS_AHEAD);
+    $("move-error").textContent = "";
+    $("move-dialog").showModal();
+  }
+  function confirmMove(event) {
+    event.preventDefault();
+    var v = state.pendingMove, day = $("move-day").value;
+    if (!day) { $("move-error").textContent = t("dispatch.field_required"); $("move-day").focus(); return; }
+    $("move-confirm").disabled = true;
+    direct(v, "move", { crew_id: Number($("move-crew").value), plan_date: day }).then(function () {
+      $("move-dialog").close();
+    }).catch(function (error) {
+      $("move-error").textContent = error.message;
+    }).then(function () { $("move-confirm").disabled = false; });
+  }
+  function undoDone(v, button) {
+    button.disabled = true;
+    json(API + "/visits/" + v.visit_id + "/undo-done", { method: "POST" }).then(function (visit) {
+      v.status = visit.status;
+      v.bags_collected = null;
+      redrawVisit(v);
+      say(t("dispatch.undone", { street: v.street_name }));
+      renderQueue();
+    }).catch(function (error) {
+      button.disabled = false;
+      say(t("dispatch.error", { reason: error.message }));
+    });
+  }
+
+  /* --- crews and their absences (the planner's crews; a change re-plans the days it touches) --- */
+  function crewsSay(text) { $("crews-message").textContent = text || ""; }
+  function loadCrews() {
+    return json(API + "/crews?include_inactive=true").then(function (crews) { state.crews = crews; renderCrews(); })
+      .catch(function (error) { crewsSay(t("dispatch.error", { reason: error.message })); });
+  }
+  function shiftText(crew) {
+    var groups = {};
+    WEEKDAYS.forEach(function (d) {
+      var s = crew.shifts[d];
+      if (!s) return;
+      var key = s.start + "\u2013" + s.end;
+      (groups[key] = groups[key] || []).push(t("dispatch.weekday." + d));
+    });
+    var parts = Object.keys(groups).map(function (hours) { return groups[hours].join(" ") + " " + hours; });
+    return parts.length ? parts.join("; ") : t("dispatch.crew_no_days");
+  }
+  function renderCrews() {
+    var list = $("crew-list");
+    if (!list) return;
+    list.textContent = "";
+    state.crews.forEach(function (crew) {
+      var li = el("li", "crew-row" + (crew.active ? "" : " inactive"));
+      li.setAttribute("data-crew", crew.id);
+      var head = el("div", "crew-head");
+      head.appendChild(el("strong", null, crew.name));
+      head.appendChild(el("span", "small", " " + t("dispatch.crew_line", { mode: SC.code("mode", crew.mode), size: crew.size, shift: shiftText(crew) })));
+      var edit = actionButton("crew-edit", t("dispatch.crew_edit"), t("dispatch.crew_edit_label", { crew: crew.name }), function () { askCrew(crew); });
+      head.appendChild(edit);
+      li.appendChild(head);
+      var absences = el("div", "absences");
+      absences.appendChild(el("span", "small", t("dispatch.absences") + " "));
+      if (!crew.absences.length) absences.appendChild(el("span", "small", t("dispatch.no_absences")));
+      crew.absences.forEach(function (a) {
+        var label = t("dispatch.absence_remove_label", { crew: crew.name, day: SC.fmtDate(a.day + "T12:00:00", false) });
+        var chip = actionButton("absence", SC.fmtDate(a.day + "T12:00:00", false) + " \u00d7", label, function (b) { removeAbsence(crew, a.day, b); });
+        chip.setAttribute("data-day", a.day);
+        absences.appendChild(chip);
+      });
+      li.appendChild(absences);
+      var form = el("form", "absence-form");
+      var id = "absence-day-" + crew.id;
+      var label = el("label", "small", t("dispatch.absence_day"));
+      label.setAttribute("for", id);
+      var input = el("input");
+      input.type = "date";
+      input.id = id;
+      input.required = true;
+      input.min = isoDay(0);
+      input.value = currentDate() || "";
+      var add = el("button", "secondary absence-add", t("dispatch.absence_add"));
+      add.type = "submit";
+      add.setAttribute("aria-label", t("dispatch.absence_add") + ": " + crew.name);
+      form.appendChild(label);
+      form.appendChild(input);
+      form.appendChild(add);
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        if (!input.value) { crewsSay(t("dispatch.field_required")); input.focus(); return; }
+        addAbsence(crew, input.value, add);
+      });
+      li.appendChild(form);
+      list.appendChild(li);
+    });
+  }
+  function addAbsence(crew, day, button) {
+    button.disabled = true;
+    json(API + "/crews/" + crew.id + "/absences", { json: { day: day, reason: "" }, headers: { "Idempotency-Key": SC.newKey() } })
+      .then(function () { return loadCrews(); })
+      .then(function () {
+        crewsSay(t("dispatch.absence_saved", { crew: crew.name, day: SC.fmtDate(day + "T12:00:00", false) }));
+        var again = document.querySelector('.crew-row[data-crew="' + crew.id + '"] .absence-add');
+        if (again) again.focus();
+      })
+      .catch(function (error) { button.disabled = false; crewsSay(t("dispatch.error", { reason: error.message })); });
+  }
+  function removeAbsence(crew, day, button) {
+    button.disabled = true;
+    json(API + "/crews/" + crew.id + "/absences/" + day, { method: "DELETE" })
+      .then(function () { return loadCrews(); })
+      .then(function () {
+        crewsSay(t("dispatch.absence_removed", { crew: crew.name, day: SC.fmtDate(day + "T12:00:00", false) }));
+        var again = document.querySelector('.crew-row[data-crew="' + crew.id + '"] .absence-add');
+        if (again) again.focus();
+      })
+      .catch(function (error) { button.disabled = false; crewsSay(t("dispatch.error", { reason: error.message })); });
+  }
+  function askCrew(crew) {
+    state.editing = crew || null;
+    var f = $("crew-form"), first = crew ? WEEKDAYS.filter(function (d) { return crew.shifts[d]; })[0] : null;
+    var hours = first ? crew.shifts[first] : { start: "07:00", end: "15:00" };
+    $("crew-form-title").textContent = crew ? t("dispatch.crew_form_edit", { crew: crew.name }) : t("dispatch.crew_form_new");
+    $("crew-name").value = crew ? crew.name : "";
+    $("crew-mode").value = crew ? crew.mode : "foot";
+    $("crew-size").value = crew ? crew.size : 2;
+    var centre = state.map ? state.map.getCenter() : { lat: 0, lng: 0 };
+    $("crew-lat").value = crew ? crew.depot_lat : centre.lat.toFixed(5);
+    $("crew-lon").value = crew ? crew.depot_lon : centre.lng.toFixed(5);
+    $("crew-start").value = hours.start;
+    $("crew-end").value = hours.end;
+    $("crew-start").setAttribute("data-initial", hours.start);
+    $("crew-end").setAttribute("data-initial", hours.end);
+    var days = $("crew-days");
+    days.querySelectorAll("label").forEach(function (n) { n.remove(); });
+    WEEKDAYS.forEach(function (d) {
+      var label = el("label", "day-choice"), box = el("input");
+      box.type = "checkbox";
+      box.name = "day";
+      box.value = d;
+      box.checked = crew ? !!crew.shifts[d] : WEEKDAYS.indexOf(d) < 5;
+      label.appendChild(box);
+      label.appendChild(document.createTextNode(" " + t("dispatch.weekday." + d)));
+      days.appendChild(label);
+    });
+    $("crew-error").textContent = "";
+    $("crew-dialog").showModal();
+    $("crew-name").focus();
+  }
+  function saveCrew(event) {
+    event.preventDefault();
+    var f = $("crew-form"), crew = state.editing, problems = [];
+    ["crew-name", "crew-size", "crew-lat", "crew-lon", "crew-start", "crew-end"].forEach(function (id) { if (!String($(id).value).trim()) problems.push($(id)); });
+    if (problems.length) { $("crew-error").textContent = t("dispatch.field_required"); problems[0].focus(); return; }
+    /* the hours apply to the days ticked; a day the crew already worked keeps its own hours unless they were changed here */
+    var changed = $("crew-start").value !== $("crew-start").getAttribute("data-initial") || $("crew-end").value !== $("crew-end").getAttribute("data-initial");
+    var shifts = {};
+    f.querySelectorAll("input[name=day]").forEach(function (box) {
+      if (!box.checked) return;
+      shifts[box.value] = crew && crew.shifts[box.value] && !changed ? crew.shifts[box.value] : { start: $("crew-start").value, end: $("crew-end").value };
+    });
+    var body = { name: $("crew-name").value.trim(), mode: $("crew-mode").value, size: Number($("crew-size").value), depot_lat: Number($("crew-lat").value),
+      depot_lon: Number($("crew-lon").value), shifts: shifts };
+    $("crew-save").disabled = true;
+    var call = crew ? json(API + "/crews/" + crew.id, { method: "PATCH", json: body })
+      : json(API + "/crews", { json: body, headers: { "Idempotency-Key": SC.newKey() } });
+    call.then(function (saved) {
+      $("crew-dialog").close();
+      crewsSay(t("dispatch.crew_saved", { crew: saved.name }));
+      return loadCrews();
+    }).catch(function (error) {
+      $("crew-error").textContent = error.message;
+    }).then(function () { $("crew-save").disabled = false; });
   }
   function renderPlan() {
     var crews = $("crews");
@@ -208,6 +526,7 @@
     $("removed").hidden = true;
     var plan = state.plan;
     if (!plan) {
+      $("directives").hidden = true;
       $("plan-summary").textContent = plan === null ? t("dispatch.no_plan") : t("dispatch.loading");
       $("plan-status").textContent = "";
       document.body.setAttribute("data-version", "0");
@@ -245,6 +564,7 @@
       plan.removed_visits.forEach(function (r) { $("removed-list").appendChild(el("li", null, r.street_name + " \u2014 " + r.reason)); });
     }
     renderDistricts();
+    renderDirectives();
     drawRoutes();
     renderQueue();
   }
@@ -330,6 +650,7 @@
     state.pendingDone = { visit: visit, button: button };
     $("done-title").textContent = t("dispatch.done_title", { street: visit.street_name });
     $("done-level").value = "";
+    $("done-bags").value = "";
     /* the reports service takes a CROW level from inspectors (and admins), not from dispatchers */
     $("done-level-row").hidden = (localStorage.getItem(ROLE_KEY) || "dispatcher") === "dispatcher";
     $("done-error").textContent = "";
@@ -337,18 +658,23 @@
   }
   function confirmDone(event) {
     event.preventDefault();
-    var pending = state.pendingDone, visit = pending.visit, level = $("done-level").value;
+    var pending = state.pendingDone, visit = pending.visit, level = $("done-level").value, bagsText = $("done-bags").value;
+    var bags = bagsText === "" ? null : Number(bagsText);
+    if (bags !== null && !(bags >= 0 && bags <= 200 && Math.floor(bags) === bags)) {
+      $("done-error").textContent = t("dispatch.bags_collected") + ": 0\u2013200";
+      $("done-bags").focus();
+      return;
+    }
     $("done-confirm").disabled = true;
-    json(API + "/visits/" + visit.visit_id + "/done", { method: "POST" }).then(function () {
+    json(API + "/visits/" + visit.visit_id + "/done", { json: { bags_collected: bags } }).then(function (done) {
+      visit.bags_collected = done.bags_collected;
       if (!level) return null;
       return json("/api/v1/reports/inspections", { json: { street_id: visit.street_id, level: level, coarse_litter: 0, fine_litter: 0,
         note: "found when the crew marked the visit done" } });
     }).then(function () {
       $("done-dialog").close();
       visit.status = "done";
-      var old = document.querySelector('.visit[data-visit="' + visit.visit_id + '"]');
-      var crew = state.plan.crews.filter(function (c) { return c.visits.indexOf(visit) >= 0; })[0];
-      if (old && crew) old.replaceWith(visitItem(crew, visit));
+      redrawVisit(visit);
       var feature = state.streets && state.streets.features.filter(function (f) { return f.properties.id === visit.street_id; })[0];
       if (feature && level) {
         feature.properties.level = level;
@@ -421,7 +747,7 @@
     }).then(function (days) {
       state.days = days;
       connectLive();
-      return Promise.all([loadStreets(), loadPlan(), loadReports()]);
+      return Promise.all([loadStreets(), loadPlan(), loadReports(), loadCrews()]);
     }).catch(function (error) {
       if (error.message !== "401") $("plan-summary").textContent = t("dispatch.error", { reason: error.message });
     });
@@ -436,6 +762,11 @@
     $("details-close").addEventListener("click", function () { $("details").hidden = true; });
     $("done-form").addEventListener("submit", confirmDone);
     $("done-cancel").addEventListener("click", function () { $("done-dialog").close(); });
+    $("move-form").addEventListener("submit", confirmMove);
+    $("move-cancel").addEventListener("click", function () { $("move-dialog").close(); });
+    $("crew-form").addEventListener("submit", saveCrew);
+    $("crew-cancel").addEventListener("click", function () { $("crew-dialog").close(); });
+    $("crew-add").addEventListener("click", function () { askCrew(null); });
     document.querySelectorAll("button.lang").forEach(function (b) {
       b.addEventListener("click", function () { SC.setLang(b.getAttribute("data-lang")); applyLanguage(); });
     });

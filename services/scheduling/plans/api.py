@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Annotated, Any
 
@@ -7,8 +8,19 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from services.scheduling.dirty import service as dirty
-from services.scheduling.plans import exports, service
-from services.scheduling.plans.schemas import PlanBeingMade, PlanDiff, PlanOut, ReplanOut, VersionSummary, VisitOut
+from services.scheduling.plans import directives, exports, service
+from services.scheduling.plans.models import PlanDirective
+from services.scheduling.plans.schemas import (
+    DirectiveOut,
+    MoveIn,
+    PlanBeingMade,
+    PlanDiff,
+    PlanOut,
+    ReplanOut,
+    VersionSummary,
+    VisitDoneIn,
+    VisitOut,
+)
 from streetcare.core.auth import Principal, Role, require_roles
 from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.service_app import SessionDep, get_runtime
@@ -111,5 +123,53 @@ def start_visit(visit_id: int, session: SessionDep, _: Dispatcher) -> VisitOut:
 
 
 @router.post("/visits/{visit_id}/done", response_model=VisitOut)
-def complete_visit(visit_id: int, session: SessionDep, _: Dispatcher) -> VisitOut:
-    return VisitOut.model_validate(service.visit_view(service.complete_visit(session, visit_id)))
+def complete_visit(visit_id: int, session: SessionDep, _: Dispatcher, body: VisitDoneIn | None = None) -> VisitOut:
+    """Done, with the bags collected when the crew took any away."""
+    bags = body.bags_collected if body is not None else None
+    return VisitOut.model_validate(service.visit_view(service.complete_visit(session, visit_id, bags_collected=bags)))
+
+
+@router.post("/visits/{visit_id}/undo-done", response_model=VisitOut)
+def undo_done(visit_id: int, session: SessionDep, _: Dispatcher) -> VisitOut:
+    """A done made by mistake: the visit, the street's estimate and history as before it."""
+    return VisitOut.model_validate(service.visit_view(service.undo_done(session, visit_id)))
+
+
+# --- the dispatcher's directives: the next re-plan respects them --------------------------
+
+
+def _directives_out(session: SessionDep, rows: Sequence[PlanDirective]) -> list[DirectiveOut]:
+    return [DirectiveOut.model_validate(d) for d in directives.describe(session, rows)]
+
+
+@router.get("/plans/{plan_date}/directives", response_model=list[DirectiveOut])
+def list_directives(plan_date: date, session: SessionDep, _: Dispatcher) -> list[DirectiveOut]:
+    return [DirectiveOut.model_validate(d) for d in directives.view(session, plan_date)]
+
+
+@router.post("/visits/{visit_id}/pin", response_model=list[DirectiveOut], status_code=201)
+def pin_visit(visit_id: int, session: SessionDep, principal: Dispatcher) -> list[DirectiveOut]:
+    """The visit stays on its crew that day, whatever the optimiser thinks."""
+    rows = directives.pin(session, visit_id, principal.subject)
+    return _directives_out(session, rows)
+
+
+@router.post("/visits/{visit_id}/move", response_model=list[DirectiveOut], status_code=201)
+def move_visit(visit_id: int, body: MoveIn, session: SessionDep, principal: Dispatcher) -> list[DirectiveOut]:
+    """To another crew and/or day, pinned there (and dropped from its own day when the day changes)."""
+    rows = directives.move(session, visit_id, body.crew_id, body.plan_date, principal.subject)
+    return _directives_out(session, rows)
+
+
+@router.post("/visits/{visit_id}/drop", response_model=list[DirectiveOut], status_code=201)
+def drop_visit(visit_id: int, session: SessionDep, principal: Dispatcher) -> list[DirectiveOut]:
+    """Not planned that day, until the drop is taken back."""
+    rows = directives.drop(session, visit_id, principal.subject)
+    return _directives_out(session, rows)
+
+
+@router.delete("/directives/{directive_id}", status_code=204)
+def remove_directive(directive_id: int, session: SessionDep, _: Dispatcher) -> Response:
+    """Unpin or undrop (a move: both halves)."""
+    directives.remove(session, directive_id)
+    return Response(status_code=204)

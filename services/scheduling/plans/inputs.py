@@ -29,7 +29,7 @@ from services.scheduling.planning.routing import (
     StreetCandidate,
 )
 from services.scheduling.plans import repository
-from services.scheduling.plans.models import PlanEntry, Visit
+from services.scheduling.plans.models import PlanEntry, PlanVersion, Visit
 from services.scheduling.state import repository as state_records
 from services.scheduling.state.models import StreetAdoption
 from services.scheduling.streets import repository as streets
@@ -283,6 +283,11 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
                 )
     # anything done or under way today (on whatever crew) is not offered again
     taken = frozenset(cid for cid, visit in visits.items() if visit.status in FIXED_STATUSES)
+    # the dispatcher's word: pins are fixed visits of their crews, drops are not offered
+    pinned, dropped = _directives(session, day, latest, taken, crew_info, meta, district_of, length_of)
+    for crew_key, pins in pinned.items():
+        fixed[crew_key].extend(pins)
+    taken = taken | dropped
     previous = None
     if previous_routes:
         previous = DayPlan(
@@ -319,3 +324,61 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
             **{d: hours / 7.0 for d, hours in districts.baselines_per_week(session).items()},
         },
     )
+
+
+def _directives(
+    session: Session,
+    day: date,
+    latest: PlanVersion | None,
+    taken: frozenset[str],
+    crew_info: dict[str, dict[str, Any]],
+    meta: dict[str, CandidateMeta],
+    district_of: dict[int, str],
+    length_of: dict[int, float],
+) -> tuple[dict[str, list[StreetCandidate]], frozenset[str]]:
+    """The day's pins as fixed visits per crew (in the order the crew had them, then the order they
+    were pinned), and the dropped candidate ids. A pin is skipped (the candidate planned freely)
+    when its crew is not on duty, the visit is already done or under way, or it is no longer
+    needed (bags collected, bulky waste resolved: no candidate meta)."""
+    rows = repository.directives(session, day)
+    dropped = frozenset(r.candidate_id for r in rows if r.kind == "drop")
+    pins = [r for r in rows if r.kind == "pin" and r.candidate_id not in taken]
+    if not pins:
+        return {}, dropped
+    entries: dict[str, PlanEntry] = {}
+    if latest is not None:
+        entries = {visit.candidate_id: entry for entry, visit in repository.entries(session, latest.id)}
+    result: dict[str, list[tuple[tuple[int, int], StreetCandidate]]] = defaultdict(list)
+    for row in pins:
+        crew_key = str(row.crew_id)
+        info = meta.get(row.candidate_id)
+        if crew_key not in crew_info or info is None:
+            continue
+        entry = entries.get(row.candidate_id)
+        if entry is None and row.moved_from is not None:
+            origin = repository.visit_on(session, row.moved_from, row.candidate_id)
+            before = repository.latest_version(session, row.moved_from)
+            if origin is not None and before is not None:
+                entry = repository.on_version(session, before.id, origin.id)
+        same_crew = entry is not None and entry.crew_id == row.crew_id and row.candidate_id in entries
+        order = (entry.position if same_crew and entry is not None else 10_000, row.id)
+        moved = f"moved here by the dispatcher from {row.moved_from.isoformat()}" if row.moved_from else ""
+        reason = entry.reason if entry is not None else (moved or "pinned by the dispatcher")
+        result[crew_key].append(
+            (
+                order,
+                StreetCandidate(
+                    id=row.candidate_id,
+                    district=district_of.get(info.street_id, ""),
+                    lat=info.lat,
+                    lon=info.lon,
+                    length_m=length_of.get(info.street_id, 0.0) if info.kind == "clean" else 0.0,
+                    prize=entry.prize if entry is not None else 0.0,
+                    reason=reason,
+                    # a street's time on site is worked out for the crew it is pinned to; a stop keeps its own
+                    service_seconds=None if info.kind == "clean" else (entry.service_seconds if entry else 600),
+                    street_id=str(info.street_id),
+                ),
+            )
+        )
+    return {crew: [c for _o, c in sorted(items, key=lambda x: x[0])] for crew, items in result.items()}, dropped

@@ -57,6 +57,11 @@ class Visit(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     report_ids: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    bags_collected: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """Bags the crew took away, as the dispatcher recorded when marking the visit done."""
+    undo: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """What marking it done changed (the street's estimate and last visit before, the snapshot it
+    added, the bag pick-up it closed), so a done made by mistake can be undone."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -95,3 +100,27 @@ class PlanChange(Base):
     from_position: Mapped[int | None] = mapped_column(Integer, nullable=True)
     to_position: Mapped[int | None] = mapped_column(Integer, nullable=True)
     reason: Mapped[str] = mapped_column(String(500), default="")
+
+
+class PlanDirective(Base):
+    """A dispatcher's word on one day's plan that every re-plan of that day respects.
+
+    ``pin``: the candidate stays on ``crew_id`` that day (a fixed visit of the crew, kept at the
+    start of its route after what is done or under way); a visit *moved* to another crew or day is
+    a pin there (``moved_from`` names the day it came from). ``drop``: the candidate is not planned
+    that day (``moved_to`` names the day it was moved to, when the drop came from a move).
+    """
+
+    __tablename__ = "plan_directives"
+    __table_args__ = (UniqueConstraint("plan_date", "candidate_id", name="uq_plan_directives_date_candidate"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_date: Mapped[date] = mapped_column(Date, index=True)
+    candidate_id: Mapped[str] = mapped_column(String(64))
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    crew_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    moved_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    moved_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.scheduling.plans.models import PlanChange, PlanEntry, PlanVersion, Visit
+from services.scheduling.plans.models import PlanChange, PlanDirective, PlanEntry, PlanVersion, Visit
 
 
 def latest_version(session: Session, day: date) -> PlanVersion | None:
@@ -62,3 +62,25 @@ def visits_on_street(session: Session, street_id: int, limit: int) -> Sequence[V
         .order_by(Visit.plan_date.desc(), Visit.id.desc())
         .limit(limit)
     ).all()
+
+
+def directives(session: Session, day: date) -> Sequence[PlanDirective]:
+    return session.scalars(select(PlanDirective).where(PlanDirective.plan_date == day).order_by(PlanDirective.id)).all()
+
+
+def directive(session: Session, directive_id: int) -> PlanDirective | None:
+    return session.get(PlanDirective, directive_id)
+
+
+def directive_for(session: Session, day: date, candidate_id: str) -> PlanDirective | None:
+    return session.scalar(
+        select(PlanDirective).where(PlanDirective.plan_date == day, PlanDirective.candidate_id == candidate_id)
+    )
+
+
+def visit_on(session: Session, day: date, candidate_id: str) -> Visit | None:
+    return session.scalar(select(Visit).where(Visit.plan_date == day, Visit.candidate_id == candidate_id))
+
+
+def on_version(session: Session, version_id: int, visit_id: int) -> PlanEntry | None:
+    return session.scalar(select(PlanEntry).where(PlanEntry.version_id == version_id, PlanEntry.visit_id == visit_id))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class VersionSummary(BaseModel):
@@ -38,6 +38,11 @@ class PlannedVisitOut(BaseModel):
     lat: float
     lon: float
     change: str | None
+    bags_collected: int | None = None
+    directive: Literal["pin", "drop"] | None = None
+    """The dispatcher's directive on this visit's candidate that day (pin: kept on this crew)."""
+    directive_id: int | None = None
+    moved_from: date | None = None
 
 
 class CrewPlan(BaseModel):
@@ -76,12 +81,32 @@ class DistrictHours(BaseModel):
     withdrawn_hours: float
 
 
+class DirectiveOut(BaseModel):
+    """A dispatcher's pin or drop on one day's plan (a move: a pin there, a drop on the day it left)."""
+
+    directive_id: int
+    plan_date: date
+    kind: Literal["pin", "drop"]
+    candidate_id: str
+    street_id: int
+    street_name: str
+    crew_id: int | None
+    crew_name: str | None
+    moved_from: date | None
+    moved_to: date | None
+    created_by: str
+    created_at: datetime
+    honoured: bool
+    """False when the next re-plan cannot keep it (its crew is not on duty that day)."""
+
+
 class PlanOut(VersionSummary):
     timezone: str
     crews: list[CrewPlan]
     removed_visits: list[RemovedVisit]
     dropped: list[dict[str, Any]]
     districts: list[DistrictHours] = []
+    directives: list[DirectiveOut] = []
 
 
 class Change(BaseModel):
@@ -127,6 +152,16 @@ class VisitOut(BaseModel):
     completed_at: datetime | None
     report_ids: list[int]
     bag_request_id: int | None
+    bags_collected: int | None = None
+
+
+class VisitDoneIn(BaseModel):
+    bags_collected: int | None = Field(default=None, ge=0, le=200, description="bags the crew took away")
+
+
+class MoveIn(BaseModel):
+    crew_id: int = Field(ge=1)
+    plan_date: date | None = Field(default=None, description="default: the visit's own day")
 
 
 class PlanBeingMade(BaseModel):

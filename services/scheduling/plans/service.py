@@ -27,7 +27,7 @@ from services.scheduling.dirty import service as dirty
 from services.scheduling.planning import effort as planning_effort
 from services.scheduling.planning import engine
 from services.scheduling.planning.routing import SolverStop
-from services.scheduling.plans import events, inputs, repository
+from services.scheduling.plans import directives, events, inputs, repository
 from services.scheduling.plans.inputs import Slot
 from services.scheduling.plans.models import PlanChange, PlanEntry, PlanVersion, Visit
 from services.scheduling.state import service as state
@@ -410,6 +410,8 @@ def plan_view(session: Session, day: date, number: int | None = None) -> dict[st
     tz = dirty.city_timezone(session)
     changes = repository.changes(session, version.id)
     change_of = {c.visit_id: c.change for c in changes if c.change != "removed"}
+    told = directives.view(session, day)
+    directive_of = {d["candidate_id"]: d for d in told}
     by_crew: dict[int, list[dict[str, Any]]] = {}
     street_ids = set()
     rows = repository.entries(session, version.id)
@@ -438,6 +440,10 @@ def plan_view(session: Session, day: date, number: int | None = None) -> dict[st
                 "lat": visit.lat,
                 "lon": visit.lon,
                 "change": change_of.get(visit.id),
+                "bags_collected": visit.bags_collected,
+                "directive": directive_of.get(visit.candidate_id, {}).get("kind"),
+                "directive_id": directive_of.get(visit.candidate_id, {}).get("directive_id"),
+                "moved_from": directive_of.get(visit.candidate_id, {}).get("moved_from"),
             }
         )
     crews = []
@@ -468,6 +474,7 @@ def plan_view(session: Session, day: date, number: int | None = None) -> dict[st
         "removed_visits": removed,
         "dropped": version.dropped[:50],
         "districts": version.districts or [],
+        "directives": told,
     }
 
 
@@ -526,19 +533,27 @@ def start_visit(session: Session, visit_id: int) -> Visit:
     return visit
 
 
-def complete_visit(session: Session, visit_id: int, *, at: datetime | None = None) -> Visit:
+def complete_visit(
+    session: Session, visit_id: int, *, at: datetime | None = None, bags_collected: int | None = None
+) -> Visit:
     """Done: the street's estimate is reset (a clean), bags or reports are closed, and
-    ``visit.completed`` goes out with them."""
+    ``visit.completed`` goes out with them; ``bags_collected`` is what the crew took away.
+    What it changed is kept on the visit (``undo``) for :func:`undo_done`."""
     visit = _visit_on_latest(session, visit_id)
     if visit.status == "done":
         return visit
     now = at or datetime.now(UTC)
+    undo: dict[str, Any] = {
+        "status": visit.status,
+        "started_at": visit.started_at.isoformat() if visit.started_at else None,
+    }
     visit.status = "done"
     visit.started_at = visit.started_at or now
     visit.completed_at = now
+    visit.bags_collected = bags_collected
     report_ids: list[int] = []
     if visit.kind == "clean":
-        state.record_visit(session, visit.street_id, now)
+        undo["street"] = state.record_visit(session, visit.street_id, now)
         report_ids.extend(state.resolve_open_reports(session, visit.street_id, inputs.BULKY_WASTE))
     elif visit.kind == "bags" and visit.bag_request_id is not None:
         state.collect_bags(session, visit.bag_request_id, now)
@@ -546,8 +561,49 @@ def complete_visit(session: Session, visit_id: int, *, at: datetime | None = Non
         state.resolve_report(session, visit.report_id)
         report_ids.append(visit.report_id)
     visit.report_ids = sorted(report_ids)
+    visit.undo = undo
     events.publish_visit_completed(session, visit)
     dirty.mark_dirty(session, reason="visit done")
+    return visit
+
+
+def undo_done(session: Session, visit_id: int) -> Visit:
+    """A done marked by mistake: the visit is back as it was (planned, or started), the street's
+    estimate, last visit and estimate history as before the clean, its reports open again, its
+    bags waiting again; the day is re-planned.
+
+    No correcting event goes out: ``visit.completed`` was already applied by the reports service
+    (reports resolved, residents told) and the volunteers service (adopters thanked); taking that
+    back needs a ``visit.reopened`` event with consumers in both services (not built yet). Here the
+    scheduling service's own copy of the reports is opened again, so the planner sees them."""
+    visit = repository.visit(session, visit_id)
+    if visit is None:
+        raise NotFound(f"there is no visit {visit_id}", code="visit_unknown", params={"visit": visit_id})
+    if visit.status != "done" or visit.completed_at is None:
+        raise Conflict(f"visit {visit_id} is not done", code="visit_not_done", params={"visit": visit_id})
+    today = dirty.today(dirty.city_timezone(session))
+    if visit.plan_date < today - timedelta(days=PLANNABLE_DAYS_BACK):
+        raise Unprocessable(
+            f"a visit done on {visit.plan_date.isoformat()} can no longer be undone",
+            code="past_day",
+            params={"day": visit.plan_date.isoformat()},
+        )
+    undo = visit.undo or {}
+    if visit.kind == "clean" and undo.get("street"):
+        state.undo_visit(session, visit.street_id, undo["street"])
+        state.reopen_reports(session, list(visit.report_ids or []))
+    elif visit.kind == "bags" and visit.bag_request_id is not None:
+        state.uncollect_bags(session, visit.bag_request_id, visit.completed_at)
+    elif visit.kind == "bulky" and visit.report_id is not None:
+        state.reopen_reports(session, [visit.report_id])
+    started = undo.get("started_at")
+    visit.status = "started" if undo.get("status") == "started" else "planned"
+    visit.started_at = datetime.fromisoformat(started) if started else None
+    visit.completed_at = None
+    visit.report_ids = None
+    visit.bags_collected = None
+    visit.undo = None
+    dirty.mark_dirty(session, reason="visit done undone", days=[visit.plan_date])
     return visit
 
 
@@ -563,4 +619,5 @@ def visit_view(visit: Visit) -> dict[str, Any]:
         "completed_at": visit.completed_at,
         "report_ids": list(visit.report_ids or []),
         "bag_request_id": visit.bag_request_id,
+        "bags_collected": visit.bags_collected,
     }

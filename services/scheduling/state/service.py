@@ -8,6 +8,7 @@ street's history shows the estimate over time.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -28,7 +29,7 @@ from services.scheduling.state.models import (
 )
 from services.scheduling.streets import repository as streets
 from services.scheduling.streets.models import Street
-from streetcare.core.errors import NotFound
+from streetcare.core.errors import Conflict, NotFound
 from streetcare.core.events import (
     AdoptionChanged,
     BagsReady,
@@ -65,32 +66,36 @@ def ensure_state(session: Session, street: Street, at: datetime | None = None) -
     return state
 
 
-def update_estimate(session: Session, state: StreetState, new_estimate: estimator.StreetEstimate, cause: str) -> None:
-    """Store the new estimate and append it to the street's estimate history."""
+def update_estimate(
+    session: Session, state: StreetState, new_estimate: estimator.StreetEstimate, cause: str
+) -> EstimateSnapshot | None:
+    """Store the new estimate and append it to the street's estimate history (the snapshot added)."""
     if new_estimate.to_dict() == state.estimate:
-        return
+        return None
     state.estimate = new_estimate.to_dict()
     state.estimated_level = str(estimator.expected_level(new_estimate, datetime.now(UTC)))
-    record_snapshot(session, state.street_id, new_estimate, cause)
+    return record_snapshot(session, state.street_id, new_estimate, cause)
 
 
 def current_estimate(state: StreetState) -> estimator.StreetEstimate:
     return estimator.StreetEstimate.from_dict(state.estimate)
 
 
-def record_snapshot(session: Session, street_id: int, estimate: estimator.StreetEstimate, cause: str) -> None:
+def record_snapshot(
+    session: Session, street_id: int, estimate: estimator.StreetEstimate, cause: str
+) -> EstimateSnapshot:
     """Append the estimate as it stands after ``cause`` (prior, report, pick, inspection, visit)."""
-    session.add(
-        EstimateSnapshot(
-            street_id=street_id,
-            at=estimate.as_of,
-            mean_litter=round(estimate.mean_litter, 4),
-            sd_litter=round(estimate.sd_litter, 4),
-            rate_mean=round(estimate.rate_mean, 4),
-            level=str(level_from_litter(estimate.mean_litter)),
-            cause=cause,
-        )
+    snapshot = EstimateSnapshot(
+        street_id=street_id,
+        at=estimate.as_of,
+        mean_litter=round(estimate.mean_litter, 4),
+        sd_litter=round(estimate.sd_litter, 4),
+        rate_mean=round(estimate.rate_mean, 4),
+        level=str(level_from_litter(estimate.mean_litter)),
+        cause=cause,
     )
+    session.add(snapshot)
+    return snapshot
 
 
 def record_inspection(session: Session, inspection_id: int, street_id: int, level: str, at: datetime) -> None:
@@ -224,13 +229,54 @@ def apply_bags_ready(session: Session, data: BagsReady) -> None:
         dirty.mark_dirty(session, reason=f"{data.bags} bags ready for collection")
 
 
-def record_visit(session: Session, street_id: int, at: datetime) -> None:
-    """A crew cleaned the street: its estimate is reset like a clean."""
+def record_visit(session: Session, street_id: int, at: datetime) -> dict[str, Any]:
+    """A crew cleaned the street: its estimate is reset like a clean. Returns what
+    :func:`undo_visit` needs to take the clean back (the state before, the snapshot added)."""
     street = streets.get(session, street_id)
     assert street is not None
     state = ensure_state(session, street, at)
-    update_estimate(session, state, estimator.observe_visit(current_estimate(state), at), "visit")
+    before = {
+        "estimate": dict(state.estimate),
+        "last_visited_at": state.last_visited_at.isoformat() if state.last_visited_at else None,
+    }
+    snapshot = update_estimate(session, state, estimator.observe_visit(current_estimate(state), at), "visit")
     state.last_visited_at = max(filter(None, [state.last_visited_at, at]))
+    session.flush()
+    return {**before, "estimate_after": dict(state.estimate), "snapshot_id": snapshot.id if snapshot else None}
+
+
+def undo_visit(session: Session, street_id: int, undo: dict[str, Any]) -> None:
+    """Take back a clean recorded by :func:`record_visit` by mistake: the estimate and last visit
+    as they were before, and the clean's snapshot gone from the street's history. Refused when
+    the estimate changed since (a report, pick or inspection came in after the clean): restoring
+    the old estimate would then lose that observation too."""
+    state = repository.state_for(session, street_id)
+    if state is None:
+        return
+    if state.estimate != undo.get("estimate_after"):
+        raise Conflict(
+            "the street's estimate changed after the visit was marked done (a report, pick or inspection "
+            "came in), so the clean cannot be taken back; record an inspection of the street instead",
+            code="estimate_changed",
+        )
+    restored = estimator.StreetEstimate.from_dict(undo["estimate"])
+    state.estimate = dict(undo["estimate"])
+    state.estimated_level = str(estimator.expected_level(restored, datetime.now(UTC)))
+    last = undo.get("last_visited_at")
+    state.last_visited_at = datetime.fromisoformat(last) if last else None
+    snapshot_id = undo.get("snapshot_id")
+    if snapshot_id is not None:
+        snapshot = session.get(EstimateSnapshot, snapshot_id)
+        if snapshot is not None:
+            session.delete(snapshot)
+
+
+def reopen_reports(session: Session, report_ids: list[int]) -> None:
+    """Reports a done resolved, open again (those resolved since by something else stay so too)."""
+    for report_id in report_ids:
+        report = repository.report(session, report_id)
+        if report is not None and report.status == "resolved":
+            report.status = repository.OPEN
 
 
 def resolve_open_reports(session: Session, street_id: int, except_category: str) -> list[int]:
@@ -255,6 +301,13 @@ def collect_bags(session: Session, request_id: int, at: datetime) -> None:
     bag = repository.bag_pickup(session, request_id)
     if bag is not None and bag.collected_at is None:
         bag.collected_at = at
+
+
+def uncollect_bags(session: Session, request_id: int, at: datetime) -> None:
+    """The bags collected at ``at`` were not collected after all: waiting again."""
+    bag = repository.bag_pickup(session, request_id)
+    if bag is not None and bag.collected_at == at:
+        bag.collected_at = None
 
 
 def street_detail(session: Session, street_id: int) -> dict[str, object]:
