@@ -26,9 +26,10 @@ RUN pip install --no-cache-dir "uv==0.13.8" \
 
 WORKDIR /app
 
-# Dependencies first (a layer that only changes with uv.lock), runtime group only: no dev tools.
+# Dependencies first (a layer that only changes with uv.lock): the runtime ones only, none of the
+# default groups (dev tools, the simulator's extras, the local supervisor and Redis).
 COPY pyproject.toml uv.lock README.md ./
-RUN uv sync --frozen --no-dev --no-install-project
+RUN uv sync --frozen --no-default-groups --no-install-project
 
 # Then the project itself.
 COPY streetcare ./streetcare
@@ -37,7 +38,7 @@ COPY gateway ./gateway
 COPY workers ./workers
 COPY --from=web /web/node_modules/leaflet/package.json ./node_modules/leaflet/package.json
 COPY --from=web /web/node_modules/leaflet/dist ./node_modules/leaflet/dist
-RUN uv sync --frozen --no-dev \
+RUN uv sync --frozen --no-default-groups \
  && mkdir -p /app/var \
  && chown -R streetcare:streetcare /app/var
 

