@@ -300,7 +300,7 @@ def test_a_refused_queued_report_is_kept_and_explained(stack: Stack, browser: An
 
 def test_a_report_made_offline_is_sent_once_when_back_online(stack: Stack, browser: Any) -> None:
     """The page opens offline (service worker), a report queued offline survives the reload, and is
-    sent exactly once when the phone is back online."""
+    sent exactly once when the phone is back online, though the service is busy at the first try."""
     street = a_street(stack, 77)
     description = f"browser offline {uuid.uuid4().hex[:8]}"
     context = phone(browser, street)
@@ -328,8 +328,21 @@ def test_a_report_made_offline_is_sent_once_when_back_online(stack: Stack, brows
         wait_for(lambda: "Overflowing bin" in page.locator("#mine").inner_text(), message="the queued report listed")
         assert queue_length(page) == 1
         assert reports_with(stack, description) == []
+        # back online, the service is busy for the first try: the page tries again by itself
+        busy: list[str] = []
+
+        def busy_once(route: Any) -> None:
+            if busy or route.request.method != "POST":
+                route.continue_()
+            else:
+                busy.append(route.request.url)
+                route.fulfill(status=503, headers={"Retry-After": "1"}, json={"detail": "busy"})
+
+        context.route("**/api/v1/reports/reports", busy_once)
         context.set_offline(False)
         page.wait_for_selector("#tracking:not([hidden]) #track-history li")
+        assert busy, "the first try after coming back online met a busy service"
+        context.unroute("**/api/v1/reports/reports")
         wait_for(lambda: queue_length(page) == 0, message="the queue to empty")
         # coming online again (a flaky connection) and reloading must not send it a second time
         context.set_offline(True)

@@ -97,6 +97,20 @@
     load: function (key, fallback) { try { return JSON.parse(localStorage.getItem(key)) || fallback; } catch (e) { return fallback; } },
     save: function (key, value) { localStorage.setItem(key, JSON.stringify(value)); }
   };
+  /* What is queued on the phone is tried again by itself: "online" can come a moment before the
+     connection works, and a busy service answers 503. `run` is called 2 s, 4 s … up to a minute
+     apart (`later`) until it succeeds (`reset`), as long as the page is open. */
+  SC.retrier = function (run, firstMs, lastMs) {
+    var first = firstMs || 2000, last = lastMs || 60000, wait = first, timer = null;
+    return {
+      later: function () {
+        if (timer) return;
+        timer = setTimeout(function () { timer = null; run(); }, wait);
+        wait = Math.min(wait * 2, last);
+      },
+      reset: function () { wait = first; }
+    };
+  };
   SC.newKey = function () {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return "k-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);

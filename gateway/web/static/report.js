@@ -305,10 +305,12 @@
         updateQueued(item);
       }
       flushing = false;
+      retry.reset();
       renderMine();
       return flushQueue();
-    }, function () { flushing = false; });
+    }, function () { flushing = false; retry.later(); });
   }
+  var retry = SC.retrier(function () { flushQueue().then(renderMine); });
   function remember(created) {
     var mine = SC.store.load(MINE_KEY, []);
     if (!mine.some(function (m) { return m.token === created.tracking_token; })) {

@@ -440,19 +440,12 @@
       });
     }, Promise.resolve()).then(function () {
       flushingPicks = false;
-      if (!queuedPicks().length) { say(t("pick.flushed")); retryPicksIn = RETRY_FIRST_MS; }
-      else { retryPicksLater(); }
+      if (!queuedPicks().length) { say(t("pick.flushed")); retryPicks.reset(); }
+      else { retryPicks.later(); }
       showQueuedPicks();
     });
   }
-  /* "online" can come a moment before the connection works, and a busy service answers 503: what
-     is still waiting is tried again, 2 s, 4 s … up to a minute apart, as long as the page is open */
-  var RETRY_FIRST_MS = 2000, RETRY_LAST_MS = 60000, retryPicksIn = RETRY_FIRST_MS, retryPicksTimer = null;
-  function retryPicksLater() {
-    if (retryPicksTimer) { return; }
-    retryPicksTimer = setTimeout(function () { retryPicksTimer = null; flushPicks(); }, retryPicksIn);
-    retryPicksIn = Math.min(retryPicksIn * 2, RETRY_LAST_MS);
-  }
+  var retryPicks = window.Streetcare.retrier(flushPicks); /* what is still waiting is tried again by itself */
   function showQueuedPicks() {
     var count = queuedPicks().length, node = $("picks-waiting");
     if (!node) { return; }
