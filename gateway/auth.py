@@ -70,6 +70,8 @@ async def login(
                 headers={
                     SERVICE_TOKEN_HEADER: settings.service_token,
                     INTERNAL_CALLER_HEADER: login_credential,
+                    # the language of a refusal a person can act on (an unconfirmed address)
+                    "Accept-Language": request.headers.get("accept-language", "")[:200],
                 },
             )
         except httpx.TransportError:
@@ -83,6 +85,13 @@ async def login(
             return LoginResponse(
                 access_token=token, role=identity["role"], name=identity["name"], expires_at=expires_at
             )
+        if answer.status_code == 403:  # the right password, but the account may not log in yet
+            detail = (
+                answer.json().get("detail")
+                if answer.headers.get("content-type", "").startswith("application/json")
+                else None
+            )
+            return JSONResponse({"detail": str(detail or "this account may not log in yet")}, status_code=403)
     if unreachable:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
