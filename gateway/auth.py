@@ -15,6 +15,7 @@ from gateway.ratelimits import check_password_attempt
 from gateway.settings import GatewaySettings
 from streetcare.core.auth import (
     INTERNAL_CALLER_HEADER,
+    LOGIN_REFUSED_HEADER,
     SERVICE_TOKEN_HEADER,
     InternalCaller,
     InvalidToken,
@@ -85,13 +86,10 @@ async def login(
             return LoginResponse(
                 access_token=token, role=identity["role"], name=identity["name"], expires_at=expires_at
             )
-        if answer.status_code == 403:  # the right password, but the account may not log in yet
-            detail = (
-                answer.json().get("detail")
-                if answer.headers.get("content-type", "").startswith("application/json")
-                else None
-            )
-            return JSONResponse({"detail": str(detail or "this account may not log in yet")}, status_code=403)
+        if answer.status_code == 403 and answer.headers.get(LOGIN_REFUSED_HEADER):
+            # the right password, but the account may not log in yet (its address is not confirmed):
+            # the owner's message, in the asker's language, says what to do
+            return JSONResponse({"detail": str(answer.json().get("detail", ""))}, status_code=403)
     if unreachable:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,

@@ -24,13 +24,14 @@ from services.volunteers.accounts.schemas import (
 )
 from services.volunteers.web import SessionDep, VolunteerDep, idempotent
 from streetcare.core.auth import (
+    LOGIN_REFUSED_HEADER,
     InternalCaller,
     SessionStoreUnavailable,
     end_all_sessions,
     require_internal_caller,
     session_store_unavailable,
 )
-from streetcare.core.errors import Forbidden, NotFound
+from streetcare.core.errors import NotFound
 from streetcare.core.mail import language_from_accept
 from streetcare.core.service_app import get_runtime
 
@@ -187,5 +188,9 @@ def verify(body: CredentialCheck, request: Request, session: SessionDep) -> Veri
     if volunteer is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown email or wrong password")
     if volunteer.email_confirmed_at is None:
-        raise Forbidden(UNCONFIRMED[language_from_accept(request.headers.get("accept-language")) or "en"])
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            UNCONFIRMED[language_from_accept(request.headers.get("accept-language")) or "en"],
+            headers={LOGIN_REFUSED_HEADER: "email-unconfirmed"},
+        )
     return VerifiedIdentity(subject=f"volunteer:{volunteer.id}", role=volunteer.role, name=volunteer.display_name)

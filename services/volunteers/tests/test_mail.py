@@ -26,7 +26,12 @@ from services.volunteers.tests.test_service import (
     plan_session,
     volunteers_app,
 )
-from streetcare.core.auth import INTERNAL_CALLER_HEADER, InternalCaller, internal_caller_credential
+from streetcare.core.auth import (
+    INTERNAL_CALLER_HEADER,
+    LOGIN_REFUSED_HEADER,
+    InternalCaller,
+    internal_caller_credential,
+)
 from streetcare.core.mail import CaughtMail
 from streetcare.core.migrations import upgrade
 
@@ -76,6 +81,7 @@ def test_a_new_account_logs_in_only_after_following_the_mailed_link(volunteers_a
     # before the link: the right password gets a 403 that says what to do, in the asker's language
     dutch = login_check(app, email, language="nl-NL,nl;q=0.9")
     assert dutch.status_code == 403 and "volg de link in de mail" in dutch.json()["detail"]
+    assert dutch.headers[LOGIN_REFUSED_HEADER] == "email-unconfirmed"  # what the gateway's login passes on
     english = login_check(app, email, language="en")
     assert english.status_code == 403 and "follow the link in the mail" in english.json()["detail"]
     assert login_check(app, email, password="not-the-password").status_code == 401  # tells nothing more
