@@ -15,6 +15,7 @@ from gateway.ratelimits import check_password_attempt
 from gateway.settings import GatewaySettings
 from streetcare.core.auth import (
     INTERNAL_CALLER_HEADER,
+    LOGIN_REFUSED_HEADER,
     SERVICE_TOKEN_HEADER,
     InternalCaller,
     InvalidToken,
@@ -70,6 +71,8 @@ async def login(
                 headers={
                     SERVICE_TOKEN_HEADER: settings.service_token,
                     INTERNAL_CALLER_HEADER: login_credential,
+                    # the language of a refusal a person can act on (an unconfirmed address)
+                    "Accept-Language": request.headers.get("accept-language", "")[:200],
                 },
             )
         except httpx.TransportError:
@@ -83,6 +86,10 @@ async def login(
             return LoginResponse(
                 access_token=token, role=identity["role"], name=identity["name"], expires_at=expires_at
             )
+        if answer.status_code == 403 and answer.headers.get(LOGIN_REFUSED_HEADER):
+            # the right password, but the account may not log in yet (its address is not confirmed):
+            # the owner's message, in the asker's language, says what to do
+            return JSONResponse({"detail": str(answer.json().get("detail", ""))}, status_code=403)
     if unreachable:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from streetcare.core.auth import SERVICE_TOKEN_HEADER, Role, issue_token
 from streetcare.core.db import make_engine, make_session_factory
+from streetcare.core.mail import caught_mail
 from streetcare.local import Program, Supervisor, free_port, procfile_commands, redis_command, redis_server_binary
 
 SERVICES = ("scheduling", "reports", "volunteers")
@@ -353,6 +354,31 @@ def base_environment(redis_url: str, database_urls: dict[str, str], workdir: Pat
     return env
 
 
+CONFIRM_LINK_MARK = "/volunteer#confirm="
+CONFIRM_PATH = "/api/v1/volunteers/signup/confirm"
+
+
+def mailed_confirmation_link(maildir: str | Path, email: str, timeout: float = 60.0) -> str:
+    """The newest sign-up confirmation link the SMTP catcher received for `email`. It waits for the
+    mail: the outbox delivers it after the sign-up's commit, from a background thread."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for mail in caught_mail(maildir, to=email, limit=20):
+            if mail.headers.get("X-Streetcare-Kind") == "volunteer.confirm_email":
+                return next(word for word in mail.body.split() if CONFIRM_LINK_MARK in word)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no confirmation mail to {email} reached {maildir} in {timeout:.0f} s")
+        time.sleep(0.1)
+
+
+def confirm_by_mail(client: Any, maildir: str | Path, email: str) -> None:
+    """Confirm a new account as its owner does: the token from the link in the mail that arrived,
+    sent where the volunteer page sends it. `client`: an httpx or Starlette test client on the gateway."""
+    token = mailed_confirmation_link(maildir, email).split(CONFIRM_LINK_MARK, 1)[1]
+    answer = client.post(CONFIRM_PATH, json={"token": token})
+    assert answer.status_code == 200, answer.text
+
+
 @dataclass
 class Stack:
     """The real processes — Redis, services, gateway, workers, beat — for cross-service tests,
@@ -374,13 +400,26 @@ class Stack:
         for service in SERVICES:
             env[f"GATEWAY_{service.upper()}_URL"] = f"http://127.0.0.1:{self.ports[service]}"
         env["STREETCARE_SMTP_URL"] = f"smtp://127.0.0.1:{self.ports['mailcatcher']}"
-        env["STREETCARE_MAIL_CATCHER_DIR"] = str(self.workdir / "mailcatcher")
+        env["STREETCARE_MAIL_CATCHER_DIR"] = str(self.mail_catcher_dir)
         env.update(self.extra_env)
         return env
 
     @property
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.ports['gateway']}"
+
+    @property
+    def mail_catcher_dir(self) -> Path:
+        """Where the stack's SMTP catcher keeps what every service mailed (a Maildir)."""
+        return self.workdir / "mailcatcher"
+
+    def confirm_by_mail(self, email: str, client: Any = None) -> None:
+        """Follow the confirmation link mailed to a new volunteer (through the gateway)."""
+        if client is not None:
+            confirm_by_mail(client, self.mail_catcher_dir, email)
+            return
+        with httpx.Client(base_url=self.gateway_url, timeout=30) as own:
+            confirm_by_mail(own, self.mail_catcher_dir, email)
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"

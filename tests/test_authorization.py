@@ -60,6 +60,7 @@ class City:
     """The people and things the probes refer to."""
 
     client: httpx.Client
+    stack: Stack
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     ids: dict[str, Any] = field(default_factory=dict)
 
@@ -70,12 +71,14 @@ def login(client: httpx.Client, email: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
-def sign_up(client: httpx.Client, name: str) -> tuple[dict[str, str], str]:
+def sign_up(client: httpx.Client, name: str, stack: Stack) -> tuple[dict[str, str], str]:
+    """A volunteer who signed up and followed the link in the mail that arrived, logged in."""
     email = f"authz{uuid.uuid4().hex[:10]}@test.example"
     answer = client.post(
         "/api/v1/volunteers/signup", json={"display_name": name, "email": email, "password": "a-long-password"}
     )
     assert answer.status_code == 202, answer.text
+    stack.confirm_by_mail(email, client)
     return login(client, email, "a-long-password"), email
 
 
@@ -96,10 +99,10 @@ def create_staff(client: httpx.Client, role: Role) -> dict[str, str]:
 def city(stack: Stack) -> Iterator[City]:
     seed_demo_crews(stack)
     with httpx.Client(base_url=stack.gateway_url, timeout=60) as client:
-        found = City(client)
+        found = City(client, stack)
         found.headers[ANONYMOUS] = {}
-        found.headers[VOLUNTEER], found.ids["volunteer_email"] = sign_up(client, "Plain volunteer")
-        found.headers[COORDINATOR], _ = sign_up(client, "Coordinator")
+        found.headers[VOLUNTEER], found.ids["volunteer_email"] = sign_up(client, "Plain volunteer", stack)
+        found.headers[COORDINATOR], _ = sign_up(client, "Coordinator", stack)
         found.headers[INSPECTOR] = create_staff(client, Role.INSPECTOR)
         found.headers[ADMIN] = create_staff(client, Role.ADMIN)
         found.headers[DISPATCHER] = login(client, "dispatcher@test.example", "dispatcher-password")
@@ -234,7 +237,7 @@ def test_every_role_against_every_endpoint_family(city: City) -> None:
 
 def test_a_coordinator_manages_only_their_own_team(city: City) -> None:
     client, team = city.client, city.ids["team"]
-    other_coordinator, _ = sign_up(client, "Other coordinator")
+    other_coordinator, _ = sign_up(client, "Other coordinator", city.stack)
     other_team = client.post("/api/v1/volunteers/teams", json={"name": "Other club"}, headers=other_coordinator)
     assert other_team.status_code == 201
     join_code = client.get(f"/api/v1/volunteers/teams/{team}", headers=city.headers[COORDINATOR]).json()["join_code"]
@@ -280,7 +283,7 @@ def test_a_coordinator_manages_only_their_own_team(city: City) -> None:
 def test_volunteers_never_see_each_others_personal_data(city: City) -> None:
     client = city.client
     street = city.ids["street"]
-    owner, owner_email = sign_up(client, "Photo owner")
+    owner, owner_email = sign_up(client, "Photo owner", city.stack)
     client.post("/api/v1/volunteers/adoptions", json={"street_id": street}, headers=owner)
     client.post("/api/v1/volunteers/adoptions", json={"street_id": street}, headers=city.headers[VOLUNTEER])
     pick = client.post(
@@ -337,7 +340,7 @@ def test_a_logged_out_or_forged_token_is_refused_everywhere(city: City) -> None:
     forged, _ = issue_token("not-the-city-secret-" + "z" * 20, "staff:1", Role.ADMIN, 600)
     for path in ("/api/v1/scheduling/crews", "/api/v1/reports/reports", "/api/v1/volunteers/me"):
         assert client.get(path, headers={"Authorization": f"Bearer {forged}"}).status_code == 401
-    headers, _ = sign_up(client, "Leaves soon")
+    headers, _ = sign_up(client, "Leaves soon", city.stack)
     assert client.get("/api/v1/volunteers/me", headers=headers).status_code == 200
     assert client.post("/api/v1/auth/logout", headers=headers).status_code == 204
     assert client.get("/api/v1/volunteers/me", headers=headers).status_code == 401

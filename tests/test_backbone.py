@@ -11,7 +11,7 @@ import pytest
 
 from conftest import wait_for
 from streetcare.core.auth import SERVICE_TOKEN_HEADER
-from streetcare.testing import SERVICE_HEADERS, Stack
+from streetcare.testing import SERVICE_HEADERS, Stack, mailed_confirmation_link
 
 pytestmark = [pytest.mark.stack, pytest.mark.xdist_group("stack")]
 
@@ -110,6 +110,17 @@ def test_volunteer_signs_up_logs_in_and_logs_out(stack: Stack) -> None:
         json={"display_name": "Sam", "email": email, "password": "a-long-password"},
     )
     assert signup.status_code == 202 and email in signup.json()["detail"], signup.text
+    # no login before the address is confirmed: a 403 that says to follow the link in the mail (nl or en)
+    early = httpx.post(
+        f"{stack.gateway_url}/api/v1/auth/login",
+        json={"email": email, "password": "a-long-password"},
+        headers={"Accept-Language": "nl"},
+    )
+    assert early.status_code == 403 and "volg de link in de mail" in early.json()["detail"], early.text
+    # the link in the mail that the stack's SMTP catcher received confirms it
+    link = mailed_confirmation_link(stack.mail_catcher_dir, email)
+    assert link.startswith("http") and "/volunteer#confirm=" in link
+    stack.confirm_by_mail(email)
     token = httpx.post(
         f"{stack.gateway_url}/api/v1/auth/login", json={"email": email, "password": "a-long-password"}
     ).json()["access_token"]

@@ -35,7 +35,7 @@ def app_and_catcher(
                 "smtp_url": catcher.url,
                 "mail_deliver_inline": True,
                 "public_url": "https://streetcare.example",
-                "mail_dir": str(tmp_path / "mail"),
+                "mail_catcher_dir": str(catcher.maildir),
             }
         )
         # the worker's consumer builds its settings from the environment, as in production
@@ -55,13 +55,13 @@ def app_and_catcher(
             with TestClient(app, headers=SERVICE_HEADERS) as client:
                 runtime: ServiceRuntime = app.state.runtime
                 load_streets(runtime)
-                yield VolunteersApp(client, settings, runtime, tmp_path / "mail"), catcher
+                yield VolunteersApp(client, settings, runtime, catcher), catcher
         finally:
             volunteers_handlers.events.close()
 
 
 def thanks_to(catcher: SmtpCatcher, email: str) -> list[CaughtMail]:
-    """The thank-you mails to ``email`` (a sign-up also mails a welcome)."""
+    """The thank-you mails to ``email`` (a sign-up also mails the link that confirms the address)."""
     return [m for m in catcher.messages(to=email) if m.headers.get("X-Streetcare-Kind") == THANKS.code]
 
 

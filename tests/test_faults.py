@@ -188,15 +188,17 @@ def unpublished(url: str) -> int:
     return int(rows(url, "SELECT count(*) FROM outbox WHERE published_at IS NULL")[0][0])
 
 
-def sign_up_volunteers(gateway_url: str, count: int) -> list[dict[str, str]]:
+def sign_up_volunteers(stack: Stack, count: int) -> list[dict[str, str]]:
+    """Volunteers who signed up, followed the link in the mail that arrived and logged in."""
     headers = []
-    with httpx.Client(base_url=gateway_url, timeout=15) as client:
+    with httpx.Client(base_url=stack.gateway_url, timeout=15) as client:
         for _ in range(count):
             email = f"fault{uuid.uuid4().hex[:10]}@test.example"
             client.post(
                 "/api/v1/volunteers/signup",
                 json={"display_name": "Fault picker", "email": email, "password": "a-long-password"},
             ).raise_for_status()
+            stack.confirm_by_mail(email, client)
             login = client.post("/api/v1/auth/login", json={"email": email, "password": "a-long-password"})
             headers.append({"Authorization": f"Bearer {login.json()['access_token']}"})
     return headers
@@ -231,7 +233,7 @@ def test_nothing_accepted_is_lost_through_faults(fault_stack: Stack) -> None:
         stack.gateway_url,
         [(s["centroid"]["lat"], s["centroid"]["lon"]) for s in streets],
         [s["id"] for s in streets],
-        sign_up_volunteers(stack.gateway_url, 4),
+        sign_up_volunteers(stack, 4),
     )
     faults: list[str] = []
     load.start()

@@ -54,12 +54,14 @@ def fresh_address() -> str:
     return f"198.51.100.{uuid.uuid4().int % 250 + 1}"
 
 
-def sign_up(client: httpx.Client | TestClient, name: str = "Sec") -> tuple[str, str]:
+def sign_up(client: httpx.Client | TestClient, stack: Stack, name: str = "Sec") -> tuple[str, str]:
+    """A volunteer who signed up and followed the link in the mail that arrived: ready to log in."""
     email = f"sec{uuid.uuid4().hex[:10]}@test.example"
     answer = client.post(
         "/api/v1/volunteers/signup", json={"display_name": name, "email": email, "password": "a-long-password"}
     )
     assert answer.status_code == 202, answer.text
+    stack.confirm_by_mail(email, client)
     return email, "a-long-password"
 
 
@@ -251,7 +253,7 @@ def test_a_trusted_proxy_passes_on_the_client_address_and_each_account_has_its_o
 def test_changing_a_password_counts_as_a_password_check(stack: Stack) -> None:
     settings = own_gateway(stack, rate_limit_password_checks_per_account_per_minute=2, rate_limit_login_per_minute=100)
     with TestClient(create_app(settings), client=(fresh_address(), 5000)) as client:
-        email, password = sign_up(client)
+        email, password = sign_up(client, stack)
         headers = login(client, email, password)
         codes = [
             client.post(
@@ -279,8 +281,8 @@ def test_an_open311_key_has_its_own_allowance_and_junk_keys_are_limited(stack: S
 # ---- sessions end when they should --------------------------------------------------------------------
 
 
-def test_logout_ends_every_session_of_the_person(gateway: httpx.Client) -> None:
-    email, password = sign_up(gateway)
+def test_logout_ends_every_session_of_the_person(gateway: httpx.Client, stack: Stack) -> None:
+    email, password = sign_up(gateway, stack)
     phone, laptop = login(gateway, email, password), login(gateway, email, password)
     assert gateway.get("/api/v1/volunteers/me", headers=laptop).status_code == 200
     assert gateway.post("/api/v1/auth/logout", headers=phone).status_code == 204
@@ -290,8 +292,8 @@ def test_logout_ends_every_session_of_the_person(gateway: httpx.Client) -> None:
     assert gateway.get("/api/v1/volunteers/me", headers=again).status_code == 200
 
 
-def test_a_password_change_and_an_account_deletion_end_every_session(gateway: httpx.Client) -> None:
-    email, password = sign_up(gateway)
+def test_a_password_change_and_an_account_deletion_end_every_session(gateway: httpx.Client, stack: Stack) -> None:
+    email, password = sign_up(gateway, stack)
     phone, laptop = login(gateway, email, password), login(gateway, email, password)
     changed = gateway.post(
         "/api/v1/volunteers/me/password",
@@ -318,8 +320,8 @@ def test_a_token_gets_503_when_sessions_cannot_be_checked(stack: Stack) -> None:
 # ---- GDPR export --------------------------------------------------------------------------------------
 
 
-def test_a_volunteer_downloads_everything_held_about_them(gateway: httpx.Client) -> None:
-    email, password = sign_up(gateway, "Export Me")
+def test_a_volunteer_downloads_everything_held_about_them(gateway: httpx.Client, stack: Stack) -> None:
+    email, password = sign_up(gateway, stack, "Export Me")
     headers = login(gateway, email, password)
     gateway.patch("/api/v1/volunteers/me", json={"phone": "0612345678"}, headers=headers)
     team = gateway.post("/api/v1/volunteers/teams", json={"name": f"Export {uuid.uuid4().hex[:6]}"}, headers=headers)

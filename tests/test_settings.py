@@ -25,7 +25,6 @@ def _demo(monkeypatch: pytest.MonkeyPatch) -> None:
         "REPORTS_DATABASE_URL",
         "REPORTS_PHOTO_DIR",
         "VOLUNTEERS_DATABASE_URL",
-        "VOLUNTEERS_MAIL_DIR",
         "WORKERS_BEAT_SCHEDULE_FILE",
         "REDIS_URL",
         "GATEWAY_PORT",
@@ -43,7 +42,7 @@ def test_the_var_dir_set_after_import_moves_every_default_path(monkeypatch: pyte
     assert reports.mail_catcher_dir == str(tmp_path / "mailcatcher")
     volunteers = VolunteersSettings()
     assert volunteers.database_url == f"sqlite:///{tmp_path / 'volunteers.db'}"
-    assert volunteers.mail_dir == str(tmp_path / "mail")
+    assert volunteers.mail_catcher_dir == str(tmp_path / "mailcatcher")
     assert WorkerSettings().beat_schedule_file == str(tmp_path / "celerybeat-schedule")
     assert CliSettings().demo_credentials == tmp_path / "demo-credentials.json"
 

@@ -17,12 +17,14 @@ from streetcare.testing import Stack
 pytestmark = [pytest.mark.stack, pytest.mark.xdist_group("stack")]
 
 
-def volunteer(client: httpx.Client, name: str = "Stack volunteer") -> dict[str, str]:
+def volunteer(client: httpx.Client, stack: Stack, name: str = "Stack volunteer") -> dict[str, str]:
+    """A volunteer who signed up, followed the link in the mail that arrived and logged in."""
     email = f"stack{uuid.uuid4().hex[:10]}@test.example"
     signup = client.post(
         "/api/v1/volunteers/signup", json={"display_name": name, "email": email, "password": "a-long-password"}
     )
     assert signup.status_code == 202, signup.text
+    stack.confirm_by_mail(email, client)
     login = client.post("/api/v1/auth/login", json={"email": email, "password": "a-long-password"})
     assert login.status_code == 200 and login.json()["role"] == "volunteer"
     return {"Authorization": f"Bearer {login.json()['access_token']}"}
@@ -44,7 +46,7 @@ def test_adoption_pause_and_pick_reach_scheduling(stack: Stack) -> None:
     # each step may wait up to a minute: the shared stack serves every other stack test at the same
     # time (on a 2-core machine an event took longer than 15 s twice); latency has its own test
     with httpx.Client(base_url=stack.gateway_url, timeout=10) as client:
-        headers = volunteer(client)
+        headers = volunteer(client, stack)
         street = streets(client, 300, 1)[0]
         assert client.get(f"/api/v1/volunteers/streets/{street['id']}").json()["name"] == street["name"]
         adoption = client.post(
@@ -81,7 +83,7 @@ def test_adoption_pause_and_pick_reach_scheduling(stack: Stack) -> None:
 def test_pick_to_scheduling_latency_median(stack: Stack) -> None:
     """Figures for the note: pick POST through the gateway → scheduling shows last_picked_at."""
     with httpx.Client(base_url=stack.gateway_url, timeout=10) as client:
-        headers = volunteer(client, "Latency")
+        headers = volunteer(client, stack, "Latency")
         latencies = []
         total = client.get("/api/v1/scheduling/streets", params={"limit": 1}).json()["total"]
         for street in streets(client, total - 20, 20):

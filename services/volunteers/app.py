@@ -11,7 +11,6 @@ from services.volunteers.database import OutboxMessage, StreetCopy
 from services.volunteers.impact import api as impact_api
 from services.volunteers.mail import api as mail_api
 from services.volunteers.mail import unsubscribe_api
-from services.volunteers.mail.service import mailer_for
 from services.volunteers.picks import api as picks_api
 from services.volunteers.sessions import api as sessions_api
 from services.volunteers.settings import VolunteersSettings
@@ -24,7 +23,6 @@ from streetcare.core.street_copy import StreetIndexCache, copy_readiness
 
 def _on_start(runtime: ServiceRuntime) -> None:
     runtime.extras["street_index"] = StreetIndexCache(StreetCopy)
-    runtime.extras["mailer"] = mailer_for(runtime.settings.mail_dir)
 
 
 def create_app(settings: VolunteersSettings | None = None) -> FastAPI:

@@ -13,7 +13,6 @@ from services.volunteers.adoptions import service as adoptions
 from services.volunteers.bags import service as bags
 from services.volunteers.database import OutboxMessage, ProcessedEvent, StreetCopy
 from services.volunteers.mail import outbox as mail_outbox
-from services.volunteers.mail.service import Mailer, mailer_for
 from services.volunteers.settings import VolunteersSettings
 from streetcare.core.events import EventEnvelope, VisitCompleted
 from streetcare.core.handlers import ServiceEventHandlers, service_event_handlers
@@ -44,7 +43,7 @@ HANDLERS = events.handlers
 
 
 def send_nudges_and_mark_lapses(
-    now: datetime | None = None, *, handlers: ServiceEventHandlers | None = None, mailer: Mailer | None = None
+    now: datetime | None = None, *, handlers: ServiceEventHandlers | None = None
 ) -> dict[str, Any]:
     """The periodic pledge check (schedule it with beat, e.g. hourly): reminders by mail after
     2× the pledged rhythm without a pick, `adoption.ended` (lapsed) after 4×, and paused
@@ -54,10 +53,8 @@ def send_nudges_and_mark_lapses(
     with runtime.transaction() as session:
         outcome = adoptions.send_nudges_and_mark_lapses(
             session,
-            mailer or mailer_for(settings.mail_dir),
             now,
             nudge_after=settings.nudge_after_rhythms,
             lapse_after=settings.lapse_after_rhythms,
-            public_url=settings.public_url,
         )
     return {"resumed": outcome.resumed, "nudged": outcome.nudged, "lapsed": outcome.lapsed}

@@ -4,7 +4,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from streetcare.core.mail import MailSettings
-from streetcare.core.settings import in_var_dir, sqlite_in_var_dir
+from streetcare.core.settings import sqlite_in_var_dir
 
 
 class VolunteersSettings(MailSettings):
@@ -13,8 +13,8 @@ class VolunteersSettings(MailSettings):
     database_url: str = Field(default_factory=sqlite_in_var_dir("volunteers"))
     host: str = "127.0.0.1"
     port: int = 8103
-    mail_dir: str = Field(default_factory=in_var_dir("mail"))
     public_url: str = "http://127.0.0.1:8000"
     reset_token_minutes: int = 60
+    confirm_token_minutes: int = 48 * 60  # how long the link in the sign-up mail works
     nudge_after_rhythms: float = 2.0
     lapse_after_rhythms: float = 4.0

@@ -1,4 +1,4 @@
-"""What every volunteers API module shares: the session, the caller, the mailer, idempotency."""
+"""What every volunteers API module shares: the session, the caller, idempotency."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from services.volunteers.accounts.models import Volunteer
 from services.volunteers.database import StreetCopy
 from services.volunteers.idempotency.models import IdempotencyRecord
-from services.volunteers.mail.service import FolderMailer, mailer_for
 from streetcare.core.auth import Principal, Role, require_roles
 from streetcare.core.errors import Forbidden, NotFound
 from streetcare.core.idempotency import idempotent as core_idempotent
@@ -21,14 +20,12 @@ from streetcare.core.service_app import SessionDep, get_runtime
 from streetcare.core.street_copy import StreetIndexCache
 
 __all__ = [
-    "MailerDep",
     "PrincipalDep",
     "SessionDep",  # the kernel's, shared here so an API module imports what it needs from one place
     "StreetIndexDep",
     "VolunteerDep",
     "current_volunteer",
     "idempotent",
-    "mailer",
     "street_index",
     "volunteer_of",
 ]
@@ -51,17 +48,6 @@ def current_volunteer(principal: PrincipalDep, session: SessionDep) -> Volunteer
 
 
 VolunteerDep = Annotated[Volunteer, Depends(current_volunteer)]
-
-
-def mailer(request: Request) -> FolderMailer:
-    runtime = get_runtime(request)
-    found = runtime.extras.get("mailer")
-    if found is None:
-        found = runtime.extras["mailer"] = mailer_for(runtime.settings.mail_dir)
-    return found
-
-
-MailerDep = Annotated[FolderMailer, Depends(mailer)]
 
 
 def street_index(request: Request) -> StreetIndexCache:

@@ -122,6 +122,9 @@ def service_token_matches(expected: str, given: str | None) -> bool:
 
 
 INTERNAL_CALLER_HEADER = "x-internal-caller"
+# on a 403 from an account owner's /internal/auth/verify: the password is right but the account may
+# not log in yet (e.g. "email-unconfirmed"); the gateway's login passes that answer on, and no other 403
+LOGIN_REFUSED_HEADER = "x-login-refused"
 
 
 class InternalCaller(StrEnum):

@@ -13,6 +13,7 @@ import pytest
 
 from conftest import seed_demo_crews
 from streetcare.testing import HarnessSettings, Stack
+from tests.browser.volunteer_signup import sign_up_and_log_in
 
 pytestmark = [
     pytest.mark.stack,
@@ -51,11 +52,7 @@ def test_screenshots(stack: Stack, browser: Any) -> None:
             page.wait_for_timeout(800)
             page.screenshot(path=str(SCREENS / f"report-{lang}-{size}.png"), full_page=True)
             page.goto(f"{stack.gateway_url}/volunteer")
-            page.locator("#signup-name").fill("Sam")
-            page.locator("#signup-email").fill(f"screen{time.monotonic_ns()}@test.example")
-            page.locator("#signup-password").fill("a-long-password")
-            page.locator("#signup-form button[type=submit]").click()
-            page.locator("#me-name").wait_for()
+            sign_up_and_log_in(page, stack, "Sam", f"screen{time.monotonic_ns()}@test.example")
             page.locator(".tab[data-tab=find]").click()
             page.locator("#near-me").click()
             page.wait_for_selector("#results li")

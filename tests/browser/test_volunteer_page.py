@@ -10,8 +10,10 @@ import httpx
 import pytest
 
 from conftest import wait_for
+from streetcare.core.mail import caught_mail
 from streetcare.testing import Stack
 from tests.browser.axe import serious_violations, small_tap_targets
+from tests.browser.volunteer_signup import mailed_link_on_this_stack, sign_up_and_log_in
 
 if TYPE_CHECKING:
     from playwright.sync_api import Response
@@ -58,12 +60,9 @@ def test_sign_up_adopt_log_a_pick_and_scheduling_sees_it(stack: Stack, browser: 
         page.goto(f"{stack.gateway_url}/volunteer")
         assert page.locator("script:not([src])").count() == 0  # CSP-ready: no inline script
 
-        # sign up (and be logged in through the gateway)
+        # sign up, follow the link in the mail, log in (through the gateway)
         email = f"page{time.monotonic_ns()}@test.example"
-        page.get_by_label("Your name (shown to other volunteers)").fill("Pia")
-        page.get_by_label("Email (never shown to others)").fill(email)
-        page.locator("#signup-password").fill("a-long-password")
-        page.get_by_role("button", name="Sign up").click()
+        sign_up_and_log_in(page, stack, "Pia", email)
         page.get_by_text("Hello").wait_for()
         assert page.locator("#me-name").inner_text() == "Pia"
         assert page.evaluate("localStorage.getItem('streetcare.volunteer.token')")
@@ -154,10 +153,7 @@ def test_a_pick_made_offline_survives_a_reload_and_is_sent_once(stack: Stack, br
         assert serious_violations(page) == []
         assert small_tap_targets(page) == []
         email = f"offline{time.monotonic_ns()}@test.example"
-        page.get_by_label("Your name (shown to other volunteers)").fill("Olli")
-        page.get_by_label("Email (never shown to others)").fill(email)
-        page.locator("#signup-password").fill("a-long-password")
-        page.get_by_role("button", name="Sign up").click()
+        sign_up_and_log_in(page, stack, "Olli", email)
         page.get_by_text("Hello").wait_for()
         token = page.evaluate("localStorage.getItem('streetcare.volunteer.token')")
         page.get_by_role("button", name="Adopt", exact=True).click()
@@ -235,11 +231,7 @@ def test_adopt_from_the_map_start_a_team_invite_and_plan_a_clean_up(stack: Stack
     page = context.new_page()
     try:
         page.goto(f"{stack.gateway_url}/volunteer")
-        page.locator("#signup-name").fill("Coco")
-        page.locator("#signup-email").fill(f"coord{time.monotonic_ns()}@test.example")
-        page.locator("#signup-password").fill("a-long-password")
-        page.locator("#signup-form button[type=submit]").click()
-        page.locator("#me-name").wait_for()
+        sign_up_and_log_in(page, stack, "Coco", f"coord{time.monotonic_ns()}@test.example")
         # adopt from the map: the streets near me are drawn in the colour of their state
         page.locator(".tab[data-tab=find]").click()
         page.locator("#near-me").click()
@@ -306,13 +298,66 @@ def test_adopt_from_the_map_start_a_team_invite_and_plan_a_clean_up(stack: Stack
         other = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-GB")
         second = other.new_page()
         second.goto(f"{stack.gateway_url}/volunteer")
-        second.locator("#signup-name").fill("Dani")
-        second.locator("#signup-email").fill(f"member{time.monotonic_ns()}@test.example")
-        second.locator("#signup-password").fill("a-long-password")
-        second.locator("#signup-form button[type=submit]").click()
-        second.locator("#me-name").wait_for()
+        sign_up_and_log_in(second, stack, "Dani", f"member{time.monotonic_ns()}@test.example")
         second.goto(link)
         second.get_by_text("You joined the team Straatjutters").wait_for()
         other.close()
+    finally:
+        context.close()
+
+
+def test_sign_up_says_check_your_mail_and_the_mailed_link_confirms(stack: Stack, browser: Any) -> None:
+    """#12 on the page: after sign-up it says to check the mail; logging in before the link says to
+    follow it (and offers to send it again); the link from the mail that arrived, opened in a new tab,
+    confirms the address and lets the person log in."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="nl-NL")
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    try:
+        page.goto(f"{stack.gateway_url}/volunteer")
+        email = f"confirm{time.monotonic_ns()}@test.example"
+        page.locator("#signup-name").fill("Bo")
+        page.locator("#signup-email").fill(email)
+        page.locator("#signup-password").fill("a-long-password")
+        page.locator("#signup-form button[type=submit]").click()
+        page.get_by_text("Kijk in je mail").wait_for()
+        assert page.locator("#login-email").input_value() == email  # ready for the login after the link
+        assert page.evaluate("localStorage.getItem('streetcare.volunteer.token')") is None
+
+        # logging in before following the link: refused with what to do, and the link can be sent again
+        page.locator("#login-password").fill("a-long-password")
+        page.locator("#login-form button[type=submit]").click()
+        page.get_by_text("Bevestig eerst je e-mailadres").wait_for()
+        assert "error" in (page.locator("#status").get_attribute("class") or "")
+        page.locator("#resend-confirmation").click()
+        page.get_by_text("komt er een nieuwe link aan").wait_for()
+        assert page.evaluate("localStorage.getItem('streetcare.volunteer.token')") is None
+
+        # both mails arrived (the sign-up's and the one sent again): the newest link, opened as a mail
+        # program opens it, in a new tab
+        wait_for(
+            lambda: len([m for m in caught_mail(stack.mail_catcher_dir, to=email) if "#confirm=" in m.body]) == 2,
+            message="the second confirmation mail",
+        )
+        link = mailed_link_on_this_stack(stack, email)
+        tab = context.new_page()
+        tab.on("pageerror", lambda error: problems.append(str(error)))
+        tab.goto(link)
+        tab.get_by_text("Je adres is bevestigd").wait_for()
+        assert tab.url == f"{stack.gateway_url}/volunteer"  # the token leaves the address bar
+        assert tab.locator("#login-email").input_value() == email
+        tab.locator("#login-password").fill("a-long-password")
+        tab.locator("#login-form button[type=submit]").click()
+        tab.locator("#me-name").wait_for()
+        assert tab.locator("#me-name").inner_text() == "Bo"
+
+        # the same link a second time: used, said so in the page's language
+        again = context.new_page()
+        again.goto(f"{stack.gateway_url}/volunteer")
+        again.evaluate("localStorage.clear()")
+        again.goto(link.replace("/volunteer#", "/volunteer?again#"))
+        again.get_by_text("al gebruikt of verlopen").wait_for()
+        assert problems == []
     finally:
         context.close()

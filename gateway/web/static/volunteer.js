@@ -19,6 +19,11 @@
       "reset.title": "Reset your password", "reset.send": "Send me a link", "reset.demoMailbox": "Demo mailbox",
       "reset.newTitle": "Choose a new password", "reset.code": "Code from the mail", "reset.save": "Save password",
       "reset.sent": "If an account has this email, a reset link is on its way.", "reset.done": "Password saved. Log in with it.",
+      "signup.checkMail": "Check your mail: we sent you a link. Follow it to confirm your address, then log in here.",
+      "login.unconfirmed": "Confirm your e-mail address first: follow the link in the mail we sent when you signed up. No mail? Send it again below.",
+      "confirm.resend": "Send the confirmation link again", "confirm.resent": "If this address waits for confirmation, a new link is on its way.",
+      "confirm.busy": "Confirming your address…", "confirm.done": "Your address is confirmed. Log in with your password.",
+      "confirm.failed": "This confirmation link is used or expired. Confirmed already? Log in. Otherwise ask for a new link below.",
       "app.hello": "Hello", "tab.streets": "My streets", "tab.find": "Adopt", "tab.sessions": "Clean-ups",
       "tab.bags": "Bags", "tab.impact": "Impact", "tab.account": "Me",
       "streets.title": "My streets", "streets.empty": "You have not adopted a street yet. Find one under \"Adopt\".",
@@ -77,6 +82,11 @@
       "reset.title": "Wachtwoord opnieuw instellen", "reset.send": "Stuur me een link", "reset.demoMailbox": "Demo-mailbox",
       "reset.newTitle": "Kies een nieuw wachtwoord", "reset.code": "Code uit de mail", "reset.save": "Wachtwoord opslaan",
       "reset.sent": "Als er een account met dit adres is, komt er een link aan.", "reset.done": "Wachtwoord opgeslagen. Log ermee in.",
+      "signup.checkMail": "Kijk in je mail: we stuurden je een link. Volg die om je adres te bevestigen en log dan hier in.",
+      "login.unconfirmed": "Bevestig eerst je e-mailadres: volg de link in de mail die we stuurden toen je je aanmeldde. Geen mail? Stuur hem hieronder opnieuw.",
+      "confirm.resend": "Stuur de bevestigingslink opnieuw", "confirm.resent": "Als dit adres op bevestiging wacht, komt er een nieuwe link aan.",
+      "confirm.busy": "Je adres wordt bevestigd…", "confirm.done": "Je adres is bevestigd. Log in met je wachtwoord.",
+      "confirm.failed": "Deze bevestigingslink is al gebruikt of verlopen. Al bevestigd? Log dan in. Anders vraag je hieronder een nieuwe link aan.",
       "app.hello": "Hallo", "tab.streets": "Mijn straten", "tab.find": "Adopteren", "tab.sessions": "Opruimacties",
       "tab.bags": "Zakken", "tab.impact": "Resultaat", "tab.account": "Ik",
       "streets.title": "Mijn straten", "streets.empty": "Je hebt nog geen straat geadopteerd. Zoek er een bij \"Adopteren\".",
@@ -185,6 +195,7 @@
             var detail = data && data.detail, listed = Array.isArray(detail);
             var error = new Error(listed ? detail.map(function (d) { return d.msg; }).join("; ") : (detail || ("HTTP " + answer.status)));
             if (listed) { error.details = detail; }
+            error.status = answer.status;
             error.network = answer.status >= 500; /* no answer from the service: worth sending again */
             throw error;
           }
@@ -225,13 +236,31 @@
     $("login-form").addEventListener("submit", function (event) {
       event.preventDefault();
       var data = formData(event.target);
-      busy(event.target, logIn(data.email, data.password)).catch(fail);
+      busy(event.target, logIn(data.email, data.password)).catch(function (error) {
+        if (error.status === 403) { /* the right password, but the address is not confirmed yet */
+          $("resend-confirmation").hidden = false;
+          say(t("login.unconfirmed"), true);
+          return;
+        }
+        fail(error);
+      });
     });
     $("signup-form").addEventListener("submit", function (event) {
       event.preventDefault();
       var data = formData(event.target);
       data.language = lang;
-      busy(event.target, post(API + "/signup", data).then(function () { return logIn(data.email, data.password); })).catch(fail);
+      /* no login yet: the address is confirmed first, through the link in the mail */
+      busy(event.target, post(API + "/signup", data).then(function () {
+        event.target.reset();
+        $("login-email").value = data.email;
+        $("resend-confirmation").hidden = false;
+        say(t("signup.checkMail"));
+      })).catch(fail);
+    });
+    $("resend-confirmation").addEventListener("click", function () {
+      var email = $("login-email").value.trim();
+      if (!email) { $("login-email").focus(); return; }
+      api("POST", API + "/signup/resend", { email: email }).then(function () { say(t("confirm.resent")); }).catch(fail);
     });
     $("forgot").addEventListener("click", function () {
       $("reset-request-form").hidden = false;
@@ -255,6 +284,22 @@
         history.replaceState(null, "", "/volunteer");
         $("login-password").focus();
       }).catch(fail);
+    });
+  }
+
+  /* the link in the sign-up mail: /volunteer#confirm=<token> confirms the address (once) */
+  function confirmFromLink(tokenFromMail) {
+    history.replaceState(null, "", "/volunteer");
+    showWelcome();
+    say(t("confirm.busy"));
+    api("POST", API + "/signup/confirm", { token: tokenFromMail }).then(function (answer) {
+      $("login-email").value = answer.email || "";
+      say(t("confirm.done"));
+      $("login-password").focus();
+    }, function (error) {
+      if (error.network) { fail(error); return; }
+      $("resend-confirmation").hidden = false;
+      say(t("confirm.failed"), true);
     });
   }
 
@@ -851,10 +896,19 @@
     wireApp();
     window.addEventListener("online", flushPicks);
     window.addEventListener("hashchange", joinFromLink);
+    window.addEventListener("hashchange", function () {
+      var opened = /confirm=([^&]+)/.exec(location.hash);
+      if (opened) { confirmFromLink(decodeURIComponent(opened[1])); }
+    });
     window.addEventListener("storage", function (event) {
       if (event.key === TOKEN_KEY && !event.newValue) { me = null; showWelcome(); } /* logged out in another tab */
     });
     if ("serviceWorker" in navigator) { navigator.serviceWorker.register("/sw.js").catch(function () { return null; }); }
+    var confirmation = /confirm=([^&]+)/.exec(location.hash);
+    if (confirmation) {
+      confirmFromLink(decodeURIComponent(confirmation[1]));
+      return;
+    }
     var reset = /reset=([^&]+)/.exec(location.hash);
     if (reset) {
       $("welcome").hidden = false;

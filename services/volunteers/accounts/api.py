@@ -10,7 +10,10 @@ from services.volunteers.accounts.models import Volunteer
 from services.volunteers.accounts.schemas import (
     Accepted,
     CalendarLink,
+    ConfirmationResend,
+    Confirmed,
     CredentialCheck,
+    EmailConfirm,
     Me,
     MeUpdate,
     PasswordChange,
@@ -19,8 +22,9 @@ from services.volunteers.accounts.schemas import (
     SignUp,
     VerifiedIdentity,
 )
-from services.volunteers.web import MailerDep, SessionDep, VolunteerDep, idempotent
+from services.volunteers.web import SessionDep, VolunteerDep, idempotent
 from streetcare.core.auth import (
+    LOGIN_REFUSED_HEADER,
     InternalCaller,
     SessionStoreUnavailable,
     end_all_sessions,
@@ -28,6 +32,7 @@ from streetcare.core.auth import (
     session_store_unavailable,
 )
 from streetcare.core.errors import NotFound
+from streetcare.core.mail import language_from_accept
 from streetcare.core.service_app import get_runtime
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["accounts"])
@@ -49,7 +54,22 @@ def _me(volunteer_id: int, session: Session) -> Me:
     return me_of(volunteer)
 
 
-SIGN_UP_ANSWER = "check your mail: we sent a message about this sign-up to {email}"
+SIGN_UP_ANSWER = (
+    "check your mail: we sent a message about this sign-up to {email}; "
+    "follow the link in it to confirm your address, then log in"
+)
+RESEND_ANSWER = "if an account with this address waits for confirmation, a new link is on its way"
+# the login's answer (403) for a right password of an account whose address is not confirmed yet
+UNCONFIRMED = {
+    "en": (
+        "confirm your e-mail address first: follow the link in the mail we sent when you signed up. "
+        "No mail? Ask for a new link on the volunteer page."
+    ),
+    "nl": (
+        "bevestig eerst je e-mailadres: volg de link in de mail die we stuurden toen je je aanmeldde. "
+        "Geen mail gekregen? Vraag een nieuwe link aan op de vrijwilligerspagina."
+    ),
+}
 
 
 @router.post("/signup", status_code=202, response_model=Accepted)
@@ -59,12 +79,31 @@ def sign_up(body: SignUp, request: Request, session: SessionDep) -> JSONResponse
 
     def action() -> Accepted:
         service.sign_up(
-            session, display_name=body.display_name, email=body.email, password=body.password, language=body.language
+            session,
+            display_name=body.display_name,
+            email=body.email,
+            password=body.password,
+            language=body.language,
+            confirm_minutes=request.app.state.settings.confirm_token_minutes,
         )
         return Accepted(detail=SIGN_UP_ANSWER.format(email=body.email.strip().lower()))
 
     fingerprint = body.model_dump(exclude={"password"})
     return idempotent(request, session, "signup", fingerprint, action, status_code=202)
+
+
+@router.post("/signup/confirm", response_model=Confirmed)
+def confirm_email(body: EmailConfirm, session: SessionDep) -> Confirmed:
+    """The link in the sign-up mail opens the volunteer page, which sends its token here (once)."""
+    volunteer = service.confirm_email(session, body.token)
+    return Confirmed(detail="your address is confirmed: log in", email=volunteer.email or "")
+
+
+@router.post("/signup/resend", status_code=202, response_model=Accepted)
+def resend_confirmation(body: ConfirmationResend, request: Request, session: SessionDep) -> Accepted:
+    """The same answer whether or not the address has an account that waits for confirmation."""
+    service.resend_confirmation(session, body.email, request.app.state.settings.confirm_token_minutes)
+    return Accepted(detail=RESEND_ANSWER)
 
 
 @router.get("/me", response_model=Me)
@@ -95,9 +134,9 @@ def change_password(body: PasswordChange, request: Request, volunteer: Volunteer
 
 
 @router.delete("/me", status_code=204)
-def delete_me(request: Request, volunteer: VolunteerDep, session: SessionDep, mailer: MailerDep) -> Response:
+def delete_me(request: Request, volunteer: VolunteerDep, session: SessionDep) -> Response:
     """Erase my personal data. My picks stay, without my name, in the city's figures."""
-    service.delete_account(session, volunteer, mailer)
+    service.delete_account(session, volunteer)
     _end_all_sessions(request, volunteer.id)
     return Response(status_code=204)
 
@@ -129,9 +168,8 @@ def _calendar_link(request: Request, token: str) -> CalendarLink:
 
 
 @router.post("/password-reset", status_code=202, response_model=Accepted)
-def request_reset(body: ResetRequest, request: Request, session: SessionDep, mailer: MailerDep) -> Accepted:
-    settings = request.app.state.settings
-    service.request_reset(session, mailer, body.email, settings.public_url, settings.reset_token_minutes)
+def request_reset(body: ResetRequest, request: Request, session: SessionDep) -> Accepted:
+    service.request_reset(session, body.email, request.app.state.settings.reset_token_minutes)
     return Accepted(detail="if an account has this email, a reset link is on its way")
 
 
@@ -143,8 +181,16 @@ def confirm_reset(body: ResetConfirm, request: Request, session: SessionDep) -> 
 
 
 @internal_router.post("/auth/verify", response_model=VerifiedIdentity)
-def verify(body: CredentialCheck, session: SessionDep) -> VerifiedIdentity:
+def verify(body: CredentialCheck, request: Request, session: SessionDep) -> VerifiedIdentity:
+    """401 for a wrong password; 403 for the right one of an account whose address is not confirmed
+    (in the asker's language), which the gateway's login passes on."""
     volunteer = service.verify_credentials(session, body.email, body.password)
     if volunteer is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown email or wrong password")
+    if volunteer.email_confirmed_at is None:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            UNCONFIRMED[language_from_accept(request.headers.get("accept-language")) or "en"],
+            headers={LOGIN_REFUSED_HEADER: "email-unconfirmed"},
+        )
     return VerifiedIdentity(subject=f"volunteer:{volunteer.id}", role=volunteer.role, name=volunteer.display_name)

@@ -26,12 +26,27 @@ class Volunteer(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     leaderboard_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     calendar_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # None until the person followed the link in the confirmation mail: no login before that
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class PasswordReset(Base):
     """A single-use reset token; only its SHA-256 is stored, the token itself goes by mail."""
 
     __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class EmailConfirmation(Base):
+    """A single-use link that confirms a new account's address; only its SHA-256 is stored."""
+
+    __tablename__ = "email_confirmations"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"), index=True)

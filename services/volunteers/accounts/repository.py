@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from services.volunteers.accounts.models import PasswordReset, Volunteer
+from services.volunteers.accounts.models import EmailConfirmation, PasswordReset, Volunteer
 from services.volunteers.adoptions.models import Adoption
 from services.volunteers.bags.models import BagRequest
 from services.volunteers.picks.models import Pick, PickPhoto, PickStreet
@@ -39,12 +39,23 @@ def forget_resets(session: Session, volunteer_id: int) -> None:
     session.execute(delete(PasswordReset).where(PasswordReset.volunteer_id == volunteer_id))
 
 
+def confirmation_by_hash(session: Session, token_hash: str) -> EmailConfirmation | None:
+    return session.scalar(select(EmailConfirmation).where(EmailConfirmation.token_hash == token_hash))
+
+
+def forget_confirmations(session: Session, volunteer_id: int) -> None:
+    session.execute(delete(EmailConfirmation).where(EmailConfirmation.volunteer_id == volunteer_id))
+
+
 def records_about(session: Session, volunteer_id: int) -> dict[str, list[Any]]:
     """Every row that holds something about this volunteer, by kind (for the GDPR export)."""
     my_picks = select(Pick.id).where(Pick.volunteer_id == volunteer_id)
     return {
         "password_resets": list(
             session.scalars(select(PasswordReset).where(PasswordReset.volunteer_id == volunteer_id))
+        ),
+        "email_confirmations": list(
+            session.scalars(select(EmailConfirmation).where(EmailConfirmation.volunteer_id == volunteer_id))
         ),
         "team_memberships": list(session.scalars(select(TeamMember).where(TeamMember.volunteer_id == volunteer_id))),
         "teams_joined": list(

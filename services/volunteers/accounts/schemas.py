@@ -53,6 +53,19 @@ class ResetRequest(BaseModel):
     email: str = Field(min_length=3, max_length=254)
 
 
+class EmailConfirm(BaseModel):
+    token: str = Field(min_length=10, max_length=200, description="the token from the link in the sign-up mail")
+
+
+class ConfirmationResend(BaseModel):
+    email: str = Field(min_length=3, max_length=254)
+
+
+class Confirmed(BaseModel):
+    detail: str
+    email: str
+
+
 class ResetConfirm(BaseModel):
     token: str = Field(min_length=10, max_length=200)
     new_password: str = Field(min_length=10, max_length=200)

@@ -1,4 +1,4 @@
-"""Accounts: sign-up, passwords and resets, private details, and erasing an account."""
+"""Accounts: sign-up and the address confirmation, passwords and resets, private details, and erasing an account."""
 
 from __future__ import annotations
 
@@ -12,12 +12,11 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from services.volunteers.accounts import repository
-from services.volunteers.accounts.models import PasswordReset, Volunteer
+from services.volunteers.accounts.models import EmailConfirmation, PasswordReset, Volunteer
 from services.volunteers.adoptions import service as adoptions
 from services.volunteers.bags import service as bags
 from services.volunteers.idempotency.models import IdempotencyRecord
 from services.volunteers.mail import outbox as mail_outbox
-from services.volunteers.mail.service import Mailer
 from services.volunteers.picks import service as picks
 from services.volunteers.sessions import service as sessions
 from services.volunteers.teams import service as teams
@@ -29,30 +28,47 @@ ERASED_NAME = "former volunteer"
 
 
 def sign_up(
-    session: Session, *, display_name: str, email: str, password: str, language: str = "nl"
+    session: Session,
+    *,
+    display_name: str,
+    email: str,
+    password: str,
+    language: str = "nl",
+    confirm_minutes: int = 48 * 60,
 ) -> Volunteer | None:
-    """A new account, welcomed by mail; for an address that has one, None and a mail to its owner
-    (the caller answers both alike: whether an address has an account is not for strangers)."""
+    """A new account, unconfirmed, with a mail holding the link that confirms its address. For an
+    address that has an account, None and a mail to its owner: a new confirmation link while the
+    account waits for one, else "someone tried to sign up" (the caller answers all alike: whether an
+    address has an account is not for strangers)."""
     email = email.strip().lower()
     existing = repository.by_email(session, email)
     if existing is not None:
         hash_password(password)  # as long as a new account takes: the answer's timing tells nothing either
-        mail_outbox.tell_about_sign_up(session, existing, new=False)
+        if existing.email_confirmed_at is None:
+            send_confirmation(session, existing, confirm_minutes)
+        else:
+            mail_outbox.tell_about_sign_up_attempt(session, existing)
         return None
-    volunteer = create_account(session, display_name=display_name, email=email, password=password, language=language)
-    mail_outbox.tell_about_sign_up(session, volunteer, new=True)
+    volunteer = create_account(
+        session, display_name=display_name, email=email, password=password, language=language, confirmed=False
+    )
+    send_confirmation(session, volunteer, confirm_minutes)
     return volunteer
 
 
 def create_account(
-    session: Session, *, display_name: str, email: str, password: str, language: str = "nl"
+    session: Session, *, display_name: str, email: str, password: str, language: str = "nl", confirmed: bool = True
 ) -> Volunteer:
+    """`confirmed`: made by an admin or the demo, whose address needs no link (a sign-up's does)."""
+    now = datetime.now(UTC)
     volunteer = Volunteer(
         display_name=display_name.strip(),
         email=email,
         password_hash=hash_password(password),
         language=language,
         leaderboard_opt_out=False,
+        created_at=now,
+        email_confirmed_at=now if confirmed else None,
     )
     session.add(volunteer)
     session.flush()
@@ -60,11 +76,60 @@ def create_account(
 
 
 def ensure_volunteer(session: Session, *, display_name: str, email: str, password: str) -> Volunteer:
-    """Idempotent for the demo: an existing account gets the given password."""
+    """Idempotent for the demo and `streetcare admin`: an existing account gets the given password
+    and counts as confirmed."""
     volunteer = repository.by_email(session, email)
     if volunteer is None:
         return create_account(session, display_name=display_name, email=email.strip().lower(), password=password)
     volunteer.password_hash = hash_password(password)
+    if volunteer.email_confirmed_at is None:
+        volunteer.email_confirmed_at = datetime.now(UTC)
+    return volunteer
+
+
+def send_confirmation(session: Session, volunteer: Volunteer, valid_minutes: int) -> str | None:
+    """A new single-use link to confirm the address, by mail (earlier links keep working until they
+    expire); None for an account that is confirmed or erased."""
+    if volunteer.email is None or volunteer.deleted_at is not None or volunteer.email_confirmed_at is not None:
+        return None
+    token = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    session.add(
+        EmailConfirmation(
+            volunteer_id=volunteer.id,
+            token_hash=_hash(token),
+            created_at=now,
+            expires_at=now + timedelta(minutes=valid_minutes),
+        )
+    )
+    session.flush()
+    mail_outbox.ask_to_confirm(session, volunteer, token, valid_minutes)
+    return token
+
+
+def resend_confirmation(session: Session, email: str, valid_minutes: int) -> str | None:
+    """Another link for an account that waits for confirmation; the caller never learns whether one does."""
+    volunteer = repository.by_email(session, email)
+    return send_confirmation(session, volunteer, valid_minutes) if volunteer is not None else None
+
+
+UNUSABLE_CONFIRMATION = (
+    "this confirmation link is unknown, used or expired: if you confirmed already, log in; otherwise ask for a new link"
+)
+
+
+def confirm_email(session: Session, token: str) -> Volunteer:
+    """Following the link in the sign-up mail: the account may log in from now on. The link works once."""
+    confirmation = repository.confirmation_by_hash(session, _hash(token.strip()))
+    now = datetime.now(UTC)
+    if confirmation is None or confirmation.used_at is not None or confirmation.expires_at <= now:
+        raise Unprocessable(UNUSABLE_CONFIRMATION)
+    volunteer = repository.get(session, confirmation.volunteer_id)
+    if volunteer is None or volunteer.deleted_at is not None:
+        raise Unprocessable(UNUSABLE_CONFIRMATION)
+    confirmation.used_at = now
+    if volunteer.email_confirmed_at is None:
+        volunteer.email_confirmed_at = now
     return volunteer
 
 
@@ -107,7 +172,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def request_reset(session: Session, mailer: Mailer, email: str, public_url: str, valid_minutes: int = 60) -> str | None:
+def request_reset(session: Session, email: str, valid_minutes: int = 60) -> str | None:
     """Mail a reset link when the account exists; the caller never learns whether it does."""
     volunteer = repository.by_email(session, email)
     if volunteer is None or volunteer.deleted_at is not None or volunteer.email is None:
@@ -123,23 +188,7 @@ def request_reset(session: Session, mailer: Mailer, email: str, public_url: str,
         )
     )
     session.flush()
-    dutch = volunteer.language == "nl"
-    link = f"{public_url.rstrip('/')}/volunteer#reset={token}"
-    if dutch:
-        subject = "Streetcare: nieuw wachtwoord instellen"
-        body = (
-            f"Hallo {volunteer.display_name},\n\nMet deze link stel je een nieuw wachtwoord in "
-            f"(geldig {valid_minutes} minuten):\n\n{link}\n\nCode: {token}\n\n"
-            "Heb je dit niet gevraagd? Dan hoef je niets te doen.\n"
-        )
-    else:
-        subject = "Streetcare: set a new password"
-        body = (
-            f"Hello {volunteer.display_name},\n\nUse this link to set a new password "
-            f"(valid for {valid_minutes} minutes):\n\n{link}\n\nCode: {token}\n\n"
-            "Did not ask for this? Then there is nothing to do.\n"
-        )
-    mailer.send(volunteer.email, subject, body)
+    mail_outbox.send_password_reset(session, volunteer, token, valid_minutes)
     return token
 
 
@@ -162,16 +211,17 @@ def calendar_token(volunteer: Volunteer, rotate: bool = False) -> str:
     return volunteer.calendar_token
 
 
-def delete_account(session: Session, volunteer: Volunteer, mailer: Mailer | None = None) -> None:
+def delete_account(session: Session, volunteer: Volunteer) -> None:
     """Erase the person, keep what they did: adoptions end (each an event), sign-ups are
-    cancelled (the waiting list moves up), picks and bag requests stay without a name."""
+    cancelled (the waiting list moves up, told by mail), picks and bag requests stay without a name."""
     adoptions.end_all_of_volunteer(session, volunteer.id)
-    sessions.cancel_all_signups_of(session, volunteer.id, mailer)
+    sessions.cancel_all_signups_of(session, volunteer.id)
     for team_id in teams.leave_all(session, volunteer.id):
         adoptions.end_all_of_team(session, team_id)
     picks.anonymise(session, volunteer.id)
     bags.anonymise(session, volunteer.id)
     repository.forget_resets(session, volunteer.id)
+    repository.forget_confirmations(session, volunteer.id)
     forget_scope(session, IdempotencyRecord, f"volunteer:{volunteer.id}")
     volunteer.display_name = ERASED_NAME
     volunteer.email = None

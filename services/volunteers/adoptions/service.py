@@ -23,7 +23,7 @@ from services.volunteers.adoptions.models import (
     Adoption,
 )
 from services.volunteers.database import StreetCopy
-from services.volunteers.mail.service import Mailer
+from services.volunteers.mail import outbox as mail
 from services.volunteers.teams import repository as teams_repository
 from services.volunteers.teams import service as teams
 from streetcare.core.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -186,38 +186,18 @@ def _recipients(session: Session, adoption: Adoption) -> list[Volunteer]:
     return [p for p in people if p is not None and p.deleted_at is None and p.email]
 
 
-def _nudge_mail(volunteer: Volunteer, street: str, rhythm: str, public_url: str) -> tuple[str, str]:
-    link = f"{public_url.rstrip('/')}/volunteer"
-    if volunteer.language == "nl":
-        rhythm_nl = {"weekly": "wekelijks", "fortnightly": "om de week", "monthly": "maandelijks"}[rhythm]
-        return (
-            f"Hoe gaat het met de {street}?",
-            f"Hallo {volunteer.display_name},\n\nJe hebt de {street} geadopteerd ({rhythm_nl}), maar we zagen "
-            f"al een tijdje geen prikronde. Geen zorgen! Log je volgende ronde, of pauzeer je adoptie als je "
-            f"even weg bent:\n\n{link}\n\nDank je wel voor je hulp.\n",
-        )
-    return (
-        f"How is {street} doing?",
-        f"Hello {volunteer.display_name},\n\nYou adopted {street} ({rhythm}), but we have not seen a pick "
-        f"logged for a while. No worries! Log your next round, or pause your adoption if you are away:\n\n"
-        f"{link}\n\nThank you for helping.\n",
-    )
-
-
 def send_nudges_and_mark_lapses(
     session: Session,
-    mailer: Mailer,
     now: datetime | None = None,
     *,
     nudge_after: float = 2.0,
     lapse_after: float = 4.0,
-    public_url: str = "",
 ) -> NudgeOutcome:
     """The periodic pledge check.
 
     - a paused adoption whose `paused_until` has come resumes (`adoption.started`);
     - an active adoption with no pick for `nudge_after` × its rhythm gets one friendly mail per
-      silence (no event: nothing changed for the planner);
+      silence, through the mail outbox in this transaction (no event: nothing changed for the planner);
     - after `lapse_after` × its rhythm it lapses (`adoption.ended`, status lapsed) so the planner
       no longer counts on it. Running it twice changes nothing more.
     """
@@ -239,8 +219,7 @@ def send_nudges_and_mark_lapses(
             street = session.get(StreetCopy, adoption.street_id)
             name = street_label(adoption.street_id, street)
             for person in _recipients(session, adoption):
-                subject, body = _nudge_mail(person, name, adoption.rhythm, public_url)
-                mailer.send(person.email or "", subject, body)
+                mail.nudge(session, person, name, adoption.rhythm)
             adoption.last_nudged_at = now
             outcome.nudged.append(adoption.id)
     return outcome

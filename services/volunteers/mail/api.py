@@ -1,7 +1,8 @@
 """The demo mailbox: only in demo mode and only for admins, so a reset link can be followed
 without a mail server, yet nobody reads another person's mail (a reset link takes over an account).
 
-It reads what `make run`'s local SMTP catcher (aiosmtpd) received, and the mail still written to files."""
+It reads what `make run`'s local SMTP catcher (aiosmtpd) received: every service's mail goes out over
+SMTP from its outbox (streetcare.core.mail), so the catcher holds all of it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from services.volunteers.mail.schemas import MailOut
-from services.volunteers.web import mailer
 from streetcare.core.auth import Role, require_roles
 from streetcare.core.errors import NotFound
 from streetcare.core.mail import caught_mail
@@ -29,8 +29,5 @@ def demo_mode_only(request: Request) -> None:
     dependencies=[Depends(demo_mode_only), Depends(require_roles(Role.ADMIN))],
 )
 def demo_mailbox(request: Request, to: Annotated[str, Query(min_length=3, max_length=254)]) -> list[MailOut]:
-    # what the local SMTP catcher caught (every service's mail), and the mail still written to files
     caught = caught_mail(request.app.state.settings.mail_catcher_dir, to=to, limit=20)
-    found = [MailOut.model_validate(m) for m in caught]
-    found += [MailOut.model_validate(m) for m in mailer(request).messages(to=to, limit=20)]
-    return sorted(found, key=lambda m: m.sent_at, reverse=True)[:20]
+    return [MailOut.model_validate(m) for m in caught]

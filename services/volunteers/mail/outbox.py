@@ -1,9 +1,14 @@
-"""The volunteers service's mail outbox (streetcare.core.mail): thanks after a crew's visit, in the
-volunteer's language, with a signed unsubscribe link."""
+"""The volunteers service's mail outbox (streetcare.core.mail): every mail the service sends is queued
+here in the change's transaction and delivered over SMTP after the commit, in the volunteer's language.
+
+Kinds a person asked for (the address confirmation, a password reset, "someone tried to sign up") cannot
+be opted out of; thanks, nudges and clean-up changes carry a signed unsubscribe link."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -22,16 +27,24 @@ from streetcare.core.street_copy import street_label
 
 TEMPLATES = MailTemplates(Path(__file__).parent / "templates")
 THANKS = MailKind("volunteer.thanks", "thanks after a crew's visit", "bedankjes na een bezoek van een ploeg")
-# sign-up mail: asked for by whoever signed up, so no opt-out (like a password reset)
-WELCOME = MailKind("volunteer.welcome", "welcome after signing up", "welkom na het aanmelden", opt_out=False)
+NUDGES = MailKind("volunteer.nudges", "reminders when no pick was logged", "herinneringen als er niet geprikt is")
+CLEANUP_CHANGES = MailKind(
+    "volunteer.cleanups", "clean-ups cancelled or a place opened up", "opruimacties afgelast of een plek vrijgekomen"
+)
+# asked for by whoever signed up or forgot a password: no opt-out
+CONFIRM_EMAIL = MailKind(
+    "volunteer.confirm_email", "the link that confirms your address", "de link die je adres bevestigt", opt_out=False
+)
+PASSWORD_RESET = MailKind("volunteer.password_reset", "password reset", "nieuw wachtwoord", opt_out=False)
 SIGNUP_ATTEMPT = MailKind(
     "volunteer.signup_attempt",
     "someone tried to sign up with your address",
     "iemand probeerde zich met jouw adres aan te melden",
     opt_out=False,
 )
-KINDS = {THANKS.code: THANKS, WELCOME.code: WELCOME, SIGNUP_ATTEMPT.code: SIGNUP_ATTEMPT}
+KINDS = {kind.code: kind for kind in (THANKS, NUDGES, CLEANUP_CHANGES, CONFIRM_EMAIL, PASSWORD_RESET, SIGNUP_ATTEMPT)}
 UNSUBSCRIBE_PATH = "/api/v1/volunteers/mail/unsubscribe"
+PAGE_PATH = "/volunteer"
 
 
 def outbox_for(runtime: ServiceRuntime) -> MailOutbox:
@@ -73,44 +86,74 @@ def _people_to_thank(session: Session, data: VisitCompleted) -> list[Volunteer]:
     return [person for person in found if person.email]
 
 
+def page_link(settings: VolunteersSettings, fragment: str = "") -> str:
+    """The volunteer page, optionally with a `#…` the page acts on (a reset or confirmation token)."""
+    return f"{settings.public_url.rstrip('/')}{PAGE_PATH}{'#' + fragment if fragment else ''}"
+
+
+def send(session: Session, kind: MailKind, template: str, person: Volunteer, context: dict[str, Any]) -> str | None:
+    """Queue one mail to `person` in the session's transaction, rendered in their language; a kind
+    that can be opted out of gets its signed unsubscribe link. None when there is no address or the
+    person opted out of this kind."""
+    if person.email is None or person.deleted_at is not None:
+        return None
+    runtime = runtime_of(session)
+    settings: VolunteersSettings = runtime.settings
+    values = {"name": person.display_name, "page_link": page_link(settings), **context}
+    if kind.opt_out:
+        values["unsubscribe_link"] = opt_out_link(
+            settings.public_url.rstrip("/") + UNSUBSCRIBE_PATH, settings.token_secret, person.email, kind.code
+        )
+    subject, body = TEMPLATES.render(template, person.language, values)
+    return outbox_for(runtime).queue(session, kind, person.email, person.language, subject, body)
+
+
+def when(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
 def thank_after_visit(session: Session, data: VisitCompleted) -> int:
     """The adopters of a street a crew cleaned, or the volunteer whose bags it collected, are thanked.
     Runs in the event's transaction, so a redelivered event (already in the inbox) thanks nobody twice."""
-    runtime = runtime_of(session)
-    settings: VolunteersSettings = runtime.settings
-    outbox = outbox_for(runtime)
     street = repository.street_name(session, data.street_id) or street_label(data.street_id, None)
     queued = 0
     for person in _people_to_thank(session, data):
-        assert person.email is not None
-        subject, body = TEMPLATES.render(
-            "thanks",
-            person.language,
-            {
-                "name": person.display_name,
-                "kind": data.kind,
-                "street": street,
-                "impact_link": f"{settings.public_url.rstrip('/')}/volunteer",
-                "unsubscribe_link": opt_out_link(
-                    settings.public_url.rstrip("/") + UNSUBSCRIBE_PATH, settings.token_secret, person.email, THANKS.code
-                ),
-            },
-        )
-        if outbox.queue(session, THANKS, person.email, person.language, subject, body) is not None:
+        context = {"kind": data.kind, "street": street, "impact_link": page_link(runtime_of(session).settings)}
+        if send(session, THANKS, "thanks", person, context) is not None:
             queued += 1
     return queued
 
 
-def tell_about_sign_up(session: Session, person: Volunteer, *, new: bool) -> None:
+def ask_to_confirm(session: Session, person: Volunteer, token: str, valid_minutes: int) -> None:
+    """The sign-up's mail: the single-use link that confirms the address."""
+    settings: VolunteersSettings = runtime_of(session).settings
+    context = {
+        "confirm_link": page_link(settings, f"confirm={token}"),
+        "login_link": page_link(settings),
+        "valid_hours": max(1, round(valid_minutes / 60)),
+    }
+    send(session, CONFIRM_EMAIL, "confirm_email", person, context)
+
+
+def tell_about_sign_up_attempt(session: Session, person: Volunteer) -> None:
     """Sign-up answers the same whether or not the address had an account; this mail, sent only to
-    the address itself, is where the difference shows: a welcome, or "someone tried"."""
-    if person.email is None:
-        return
-    runtime = runtime_of(session)
-    settings: VolunteersSettings = runtime.settings
-    subject, body = TEMPLATES.render(
-        "welcome" if new else "signup_attempt",
-        person.language,
-        {"name": person.display_name, "login_link": f"{settings.public_url.rstrip('/')}/volunteer"},
-    )
-    outbox_for(runtime).queue(session, WELCOME if new else SIGNUP_ATTEMPT, person.email, person.language, subject, body)
+    the address itself, is where the difference shows."""
+    send(session, SIGNUP_ATTEMPT, "signup_attempt", person, {"login_link": page_link(runtime_of(session).settings)})
+
+
+def send_password_reset(session: Session, person: Volunteer, token: str, valid_minutes: int) -> None:
+    settings: VolunteersSettings = runtime_of(session).settings
+    context = {"reset_link": page_link(settings, f"reset={token}"), "token": token, "valid_minutes": valid_minutes}
+    send(session, PASSWORD_RESET, "password_reset", person, context)
+
+
+def nudge(session: Session, person: Volunteer, street: str, rhythm: str) -> None:
+    send(session, NUDGES, "nudge", person, {"street": street, "rhythm": rhythm})
+
+
+def tell_cleanup_cancelled(session: Session, person: Volunteer, title: str, starts_at: datetime) -> None:
+    send(session, CLEANUP_CHANGES, "cleanup_cancelled", person, {"title": title, "starts_at": when(starts_at)})
+
+
+def tell_place_opened(session: Session, person: Volunteer, title: str, starts_at: datetime) -> None:
+    send(session, CLEANUP_CHANGES, "cleanup_place", person, {"title": title, "starts_at": when(starts_at)})

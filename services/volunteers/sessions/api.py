@@ -21,7 +21,7 @@ from services.volunteers.sessions.schemas import (
 )
 from services.volunteers.teams import repository as teams_repository
 from services.volunteers.teams.models import COORDINATOR, Team
-from services.volunteers.web import MailerDep, SessionDep, VolunteerDep, idempotent
+from services.volunteers.web import SessionDep, VolunteerDep, idempotent
 from streetcare.core.errors import NotFound
 from streetcare.core.street_copy import street_label
 
@@ -89,21 +89,19 @@ def sign_up(session_id: int, request: Request, volunteer: VolunteerDep, session:
 
 
 @router.delete("/sessions/{session_id}/signups/me", response_model=CancelOut)
-def cancel_my_signup(session_id: int, volunteer: VolunteerDep, session: SessionDep, mailer: MailerDep) -> CancelOut:
-    moved = service.cancel_signup(session, session_id, volunteer.id, mailer)
+def cancel_my_signup(session_id: int, volunteer: VolunteerDep, session: SessionDep) -> CancelOut:
+    moved = service.cancel_signup(session, session_id, volunteer.id)
     return CancelOut(session_id=session_id, status="cancelled", moved_up=len(moved))
 
 
 @router.post("/sessions/{session_id}/cancel", response_model=SessionOut)
-def cancel_session(session_id: int, volunteer: VolunteerDep, session: SessionDep, mailer: MailerDep) -> SessionOut:
-    return session_out(session, service.cancel_session(session, session_id, volunteer.id, mailer), volunteer)
+def cancel_session(session_id: int, volunteer: VolunteerDep, session: SessionDep) -> SessionOut:
+    return session_out(session, service.cancel_session(session, session_id, volunteer.id), volunteer)
 
 
 @router.patch("/sessions/{session_id}", response_model=SessionOut)
-def change_capacity(
-    session_id: int, body: CapacityChange, volunteer: VolunteerDep, session: SessionDep, mailer: MailerDep
-) -> SessionOut:
-    cleanup = service.change_capacity(session, session_id, volunteer.id, body.capacity, mailer)
+def change_capacity(session_id: int, body: CapacityChange, volunteer: VolunteerDep, session: SessionDep) -> SessionOut:
+    cleanup = service.change_capacity(session, session_id, volunteer.id, body.capacity)
     return session_out(session, cleanup, volunteer)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from services.volunteers.accounts.models import Volunteer
 from services.volunteers.database import StreetCopy
-from services.volunteers.mail.service import Mailer
+from services.volunteers.mail import outbox as mail
 from services.volunteers.sessions import events, repository
 from services.volunteers.sessions.models import (
     CANCELLED,
@@ -87,25 +87,18 @@ def plan(session: Session, organiser_id: int, new: NewSession, now: datetime | N
     return cleanup
 
 
-def cancel_session(
-    session: Session, session_id: int, coordinator_id: int, mailer: Mailer | None = None
-) -> CleanupSession:
+def cancel_session(session: Session, session_id: int, coordinator_id: int) -> CleanupSession:
+    """Everyone with a place is told by mail (queued in this transaction)."""
     cleanup = get_session_or_404(session, session_id, lock=True)
     teams.require_coordinator(session, cleanup.team_id, coordinator_id)
     if cleanup.status == CANCELLED:
         raise Conflict("this clean-up is already cancelled")
     cleanup.status = CANCELLED
     events.cleanup_planned(session, cleanup, repository.street_ids(session, cleanup.id))
-    if mailer is not None:
-        for signup in repository.confirmed(session, cleanup.id):
-            person = session.get(Volunteer, signup.volunteer_id)
-            if person is not None and person.email:
-                mailer.send(
-                    person.email,
-                    f"Cancelled: {cleanup.title}",
-                    f"Hello {person.display_name},\n\nThe clean-up '{cleanup.title}' on "
-                    f"{cleanup.starts_at:%Y-%m-%d %H:%M} UTC is cancelled. Sorry!\n",
-                )
+    for signup in repository.confirmed(session, cleanup.id):
+        person = session.get(Volunteer, signup.volunteer_id)
+        if person is not None:
+            mail.tell_cleanup_cancelled(session, person, cleanup.title, cleanup.starts_at)
     return cleanup
 
 
@@ -138,7 +131,8 @@ def waiting_position(session: Session, signup: CleanupSignup) -> int | None:
     return ids.index(signup.id) + 1 if signup.id in ids else None
 
 
-def _promote(session: Session, cleanup: CleanupSession, mailer: Mailer | None, now: datetime) -> list[CleanupSignup]:
+def _promote(session: Session, cleanup: CleanupSession, now: datetime) -> list[CleanupSignup]:
+    """Who waits moves up while there is room, and is told by mail."""
     promoted = []
     room = cleanup.capacity - repository.count(session, cleanup.id, CONFIRMED)
     for signup in list(repository.waiting_list(session, cleanup.id))[: max(0, room)]:
@@ -146,19 +140,14 @@ def _promote(session: Session, cleanup: CleanupSession, mailer: Mailer | None, n
         signup.updated_at = now
         promoted.append(signup)
         person = session.get(Volunteer, signup.volunteer_id)
-        if mailer is not None and person is not None and person.email:
-            mailer.send(
-                person.email,
-                f"You're in: {cleanup.title}",
-                f"Hello {person.display_name},\n\nA place opened up: you now have a place in "
-                f"'{cleanup.title}' on {cleanup.starts_at:%Y-%m-%d %H:%M} UTC. See you there!\n",
-            )
+        if person is not None:
+            mail.tell_place_opened(session, person, cleanup.title, cleanup.starts_at)
     session.flush()
     return promoted
 
 
 def cancel_signup(
-    session: Session, session_id: int, volunteer_id: int, mailer: Mailer | None = None, now: datetime | None = None
+    session: Session, session_id: int, volunteer_id: int, now: datetime | None = None
 ) -> list[CleanupSignup]:
     """Give up a place (or a waiting-list spot); the first on the waiting list moves up."""
     now = now or datetime.now(UTC)
@@ -171,25 +160,23 @@ def cancel_signup(
     session.flush()
     if cleanup.status != PLANNED:
         return []
-    return _promote(session, cleanup, mailer, now)
+    return _promote(session, cleanup, now)
 
 
-def change_capacity(
-    session: Session, session_id: int, coordinator_id: int, capacity: int, mailer: Mailer | None = None
-) -> CleanupSession:
+def change_capacity(session: Session, session_id: int, coordinator_id: int, capacity: int) -> CleanupSession:
     cleanup = get_session_or_404(session, session_id, lock=True)
     teams.require_coordinator(session, cleanup.team_id, coordinator_id)
     if capacity < repository.count(session, session_id, CONFIRMED):
         raise Conflict("more people already have a place; the capacity cannot go below that")
     cleanup.capacity = capacity
     session.flush()
-    _promote(session, cleanup, mailer, datetime.now(UTC))
+    _promote(session, cleanup, datetime.now(UTC))
     return cleanup
 
 
-def cancel_all_signups_of(session: Session, volunteer_id: int, mailer: Mailer | None = None) -> None:
+def cancel_all_signups_of(session: Session, volunteer_id: int) -> None:
     for signup in list(repository.signups_of(session, volunteer_id, (CONFIRMED, WAITING))):
-        cancel_signup(session, signup.session_id, volunteer_id, mailer)
+        cancel_signup(session, signup.session_id, volunteer_id)
 
 
 # ---- the calendar feed -----------------------------------------------------------------------

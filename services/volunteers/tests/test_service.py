@@ -24,7 +24,7 @@ from services.volunteers.adoptions.models import Adoption
 from services.volunteers.app import create_app
 from services.volunteers.bags.models import BagRequest
 from services.volunteers.database import OutboxMessage, StreetCopy
-from services.volunteers.mail.service import FolderMailer
+from services.volunteers.mail.outbox import CLEANUP_CHANGES, CONFIRM_EMAIL, NUDGES, PASSWORD_RESET
 from services.volunteers.picks.models import Pick
 from services.volunteers.settings import VolunteersSettings
 from streetcare.core.auth import (
@@ -38,10 +38,11 @@ from streetcare.core.auth import (
 from streetcare.core.consumer import Outcome
 from streetcare.core.events import StreetChanged, VisitCompleted, new_event
 from streetcare.core.handlers import ServiceEventHandlers
+from streetcare.core.mail import CaughtMail, MailKind
 from streetcare.core.metrics import PICKS_LOGGED
 from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.street_copy import apply_street_changed
-from tests.smtp_catcher import smtp_catcher
+from tests.smtp_catcher import SmtpCatcher, smtp_catcher
 
 # Three short streets in central Helsinki, about 100 m apart, and one in another district.
 STREETS = [
@@ -64,9 +65,10 @@ class VolunteersApp:
     client: TestClient
     settings: VolunteersSettings
     runtime: ServiceRuntime
-    mail_dir: Path
+    catcher: SmtpCatcher  # the real SMTP server the service's mail outbox delivers to
 
-    def sign_up(self, name: str, language: str = "en") -> Volunteer:
+    def sign_up(self, name: str, language: str = "en", confirm: bool = True) -> Volunteer:
+        """A new account; `confirm`: its address confirmed through the link in the mail that arrived."""
         email = f"{name.lower().replace(' ', '.')}.{uuid.uuid4().hex[:6]}@test.example"
         answer = self.client.post(
             "/api/v1/volunteers/signup",
@@ -74,7 +76,17 @@ class VolunteersApp:
         )
         assert answer.status_code == 202, answer.text
         volunteer_id = self.account_id(email)
+        if confirm:
+            confirmed = self.client.post(
+                "/api/v1/volunteers/signup/confirm", json={"token": self.confirmation_token(email)}
+            )
+            assert confirmed.status_code == 200, confirmed.text
         return Volunteer(volunteer_id, email, self.headers_for(volunteer_id))
+
+    def confirmation_token(self, email: str) -> str:
+        """The token of the newest confirmation link mailed to `email`, read from what the SMTP server caught."""
+        [newest, *_] = self.mails(CONFIRM_EMAIL, to=email)
+        return confirmation_token(newest)
 
     def account_id(self, email: str) -> int:
         """Sign-up does not say which account it made (nor whether): the database does."""
@@ -96,8 +108,14 @@ class VolunteersApp:
     def new_events(self, before: int) -> list[dict[str, Any]]:
         return self.events()[before:]
 
-    def mails(self) -> list[str]:
-        return sorted(p.read_text() for p in self.mail_dir.glob("*.eml")) if self.mail_dir.exists() else []
+    def mails(self, kind: MailKind, to: str | None = None) -> list[CaughtMail]:
+        """The mail of one kind the SMTP server received (to `to` when given), newest first."""
+        return [m for m in self.catcher.messages(to=to) if m.headers.get("X-Streetcare-Kind") == kind.code]
+
+
+def confirmation_token(mail: CaughtMail) -> str:
+    """The token in the confirmation link of a mail: `…/volunteer#confirm=<token>`."""
+    return mail.body.split("#confirm=", 1)[1].split()[0]
 
 
 def load_streets(runtime: ServiceRuntime) -> None:
@@ -119,13 +137,19 @@ def load_streets(runtime: ServiceRuntime) -> None:
 
 @pytest.fixture
 def volunteers_app(migrated: dict[str, Any], tmp_path: Path) -> Iterator[VolunteersApp]:
-    mail_dir = tmp_path / "mail"
-    settings = migrated["volunteers"].model_copy(update={"mail_dir": str(mail_dir)})
-    app = create_app(settings)
-    with TestClient(app, headers={SERVICE_TOKEN_HEADER: settings.service_token}) as client:
-        runtime: ServiceRuntime = app.state.runtime
-        load_streets(runtime)
-        yield VolunteersApp(client, settings, runtime, mail_dir)
+    with smtp_catcher(tmp_path / "caught") as catcher:
+        settings = migrated["volunteers"].model_copy(
+            update={
+                "smtp_url": catcher.url,
+                "mail_catcher_dir": str(catcher.maildir),
+                "mail_deliver_inline": True,
+            }
+        )
+        app = create_app(settings)
+        with TestClient(app, headers={SERVICE_TOKEN_HEADER: settings.service_token}) as client:
+            runtime: ServiceRuntime = app.state.runtime
+            load_streets(runtime)
+            yield VolunteersApp(client, settings, runtime, catcher)
 
 
 def adopt(app: VolunteersApp, who: Volunteer, street_id: int, rhythm: str = "weekly", **extra: Any) -> dict[str, Any]:
@@ -308,13 +332,15 @@ def test_nudge_after_twice_the_rhythm_and_lapse_after_four_times(volunteers_app:
 
     def run(at: datetime) -> dict[str, list[int]]:
         with app.runtime.transaction() as session:
-            outcome = adoptions_service.send_nudges_and_mark_lapses(session, FolderMailer(app.mail_dir), at)
+            outcome = adoptions_service.send_nudges_and_mark_lapses(session, at)
         return {"nudged": outcome.nudged, "lapsed": outcome.lapsed, "resumed": outcome.resumed}
 
     before = len(app.events())
     assert run(t0 + timedelta(days=13)) == {"nudged": [], "lapsed": [], "resumed": []}
     assert run(t0 + timedelta(days=14)) == {"nudged": [weekly["id"]], "lapsed": [], "resumed": []}
-    assert len(app.mails()) == 1 and "Erottajankatu" in app.mails()[0] and ann.email in app.mails()[0]
+    [nudge] = app.mails(NUDGES)
+    assert nudge.to == ann.email and nudge.subject == "How is Erottajankatu doing?" and nudge.language == "en"
+    assert f"{app.settings.public_url}/volunteer" in nudge.body and "No more reminders: http" in nudge.body
     assert run(t0 + timedelta(days=15))["nudged"] == []  # one reminder per silence
     assert app.new_events(before) == []  # a reminder changes nothing for the planner
 
@@ -324,7 +350,7 @@ def test_nudge_after_twice_the_rhythm_and_lapse_after_four_times(volunteers_app:
         adoptions_service.record_pick(session, [1], ann.id, None, picked_at)
     assert run(t0 + timedelta(days=27))["nudged"] == []
     assert run(picked_at + timedelta(days=14))["nudged"] == [weekly["id"]]
-    assert len(app.mails()) == 2
+    assert len(app.mails(NUDGES)) == 2
     result = run(picked_at + timedelta(days=28))
     assert result["lapsed"] == [weekly["id"]]
     assert types_and_status(app.new_events(before)) == [("adoption.ended", "lapsed")]
@@ -354,12 +380,11 @@ def test_a_pause_ends_on_its_date(volunteers_app: VolunteersApp) -> None:
     )
     before = len(app.events())
     with app.runtime.transaction() as session:
-        mailer = FolderMailer(app.mail_dir)
-        during = adoptions_service.send_nudges_and_mark_lapses(session, mailer, datetime.now(UTC) + timedelta(days=5))
+        during = adoptions_service.send_nudges_and_mark_lapses(session, datetime.now(UTC) + timedelta(days=5))
     assert during.resumed == [] and during.nudged == []
     on_the_day = datetime.combine(until, datetime.min.time(), tzinfo=UTC) + timedelta(hours=8)
     with app.runtime.transaction() as session:
-        outcome = adoptions_service.send_nudges_and_mark_lapses(session, FolderMailer(app.mail_dir), on_the_day)
+        outcome = adoptions_service.send_nudges_and_mark_lapses(session, on_the_day)
     assert outcome.resumed == [adoption["id"]] and outcome.lapsed == []
     assert types_and_status(app.new_events(before)) == [("adoption.started", "active")]
 
@@ -458,7 +483,8 @@ def test_session_capacity_waiting_list_and_moving_up(volunteers_app: VolunteersA
     assert cancelled.json()["moved_up"] == 1
     assert app.client.get(url, headers=people[2].headers).json()["my_status"] == "confirmed"
     assert app.client.get(url, headers=people[3].headers).json()["my_waiting_position"] == 1
-    assert any("You're in" in mail and people[2].email in mail for mail in app.mails())
+    [moved_up] = app.mails(CLEANUP_CHANGES)
+    assert moved_up.to == people[2].email and moved_up.subject == "You're in: Spring clean"
     # leaving the waiting list moves nobody up
     assert app.client.delete(f"{url}/signups/me", headers=people[3].headers).json()["moved_up"] == 0
     assert app.client.delete(f"{url}/signups/me", headers=people[3].headers).status_code == 404
@@ -475,6 +501,9 @@ def test_session_capacity_waiting_list_and_moving_up(volunteers_app: VolunteersA
     assert app.client.post(f"{url}/cancel", headers=cora.headers).json()["status"] == "cancelled"
     assert types_and_status(app.new_events(before)) == [("cleanup.planned", "cancelled")]
     assert app.client.post(f"{url}/signups", headers=people[3].headers).status_code == 409
+    # everyone with a place is told it is off (the waiting list is not)
+    told = sorted(m.to for m in app.mails(CLEANUP_CHANGES) if m.subject == "Cancelled: Spring clean")
+    assert told == sorted([people[0].email, people[2].email, people[1].email])
 
 
 def test_icalendar_feed_parses_back_with_the_sessions(volunteers_app: VolunteersApp) -> None:
@@ -720,14 +749,16 @@ def test_change_and_reset_password_through_the_mailbox(volunteers_app: Volunteer
     assert verify(app, ann.email, "another-long-one") == 200 and verify(app, ann.email, "a-long-password") == 401
 
     unknown = app.client.post("/api/v1/volunteers/password-reset", json={"email": "nobody@test.example"})
-    assert unknown.status_code == 202 and app.mails() == []  # no account, no mail, same answer
+    assert unknown.status_code == 202 and app.mails(PASSWORD_RESET) == []  # no account, no mail, same answer
     assert app.client.get("/api/v1/volunteers/me", headers=ann.headers).status_code == 401  # the change ended it
     before_reset = app.headers_for(ann.id)  # a session opened after the change, e.g. on another phone
     assert app.client.get("/api/v1/volunteers/me", headers=before_reset).status_code == 200
     assert app.client.post("/api/v1/volunteers/password-reset", json={"email": ann.email}).status_code == 202
-    [mail] = app.mails()
-    token = mail.split("Code: ", 1)[1].split()[0]
-    assert f"/volunteer#reset={token}" in mail
+    [mail] = app.mails(PASSWORD_RESET)
+    assert mail.to == ann.email and mail.subject == "Streetcare: set a new password" and mail.language == "en"
+    token = mail.body.split("Code: ", 1)[1].split()[0]
+    assert f"{app.settings.public_url}/volunteer#reset={token}" in mail.body
+    assert "unsubscribe" not in mail.body  # asked for: no opt-out
     confirm = {"token": token, "new_password": "brand-new-password"}
     assert app.client.post("/api/v1/volunteers/password-reset/confirm", json=confirm).status_code == 204
     assert app.client.post("/api/v1/volunteers/password-reset/confirm", json=confirm).status_code == 422  # once
@@ -741,7 +772,20 @@ def test_change_and_reset_password_through_the_mailbox(volunteers_app: Volunteer
 
 
 def test_demo_mailbox_lists_the_reset_mail_in_demo_mode(migrated: dict[str, Any], tmp_path: Path) -> None:
-    settings = migrated["volunteers"].model_copy(update={"mail_dir": str(tmp_path / "mail"), "demo_mode": True})
+    """The admins' demo mailbox shows what the SMTP catcher caught."""
+    with smtp_catcher(tmp_path / "caught") as catcher:
+        _demo_mailbox(migrated, catcher)
+
+
+def _demo_mailbox(migrated: dict[str, Any], catcher: SmtpCatcher) -> None:
+    settings = migrated["volunteers"].model_copy(
+        update={
+            "smtp_url": catcher.url,
+            "mail_catcher_dir": str(catcher.maildir),
+            "mail_deliver_inline": True,
+            "demo_mode": True,
+        }
+    )
     with TestClient(create_app(settings), headers={SERVICE_TOKEN_HEADER: settings.service_token}) as client:
         email = "demo.reset@test.example"
         client.post(
@@ -753,8 +797,8 @@ def test_demo_mailbox_lists_the_reset_mail_in_demo_mode(migrated: dict[str, Any]
         client.headers["Authorization"] = f"Bearer {admin_token}"
         mailbox = client.get("/api/v1/volunteers/demo/mailbox", params={"to": email})
         assert mailbox.status_code == 200
-        [mail] = mailbox.json()
-        assert mail["to"] == email and "reset=" in mail["body"]
+        reset, confirm = mailbox.json()  # newest first: the reset, then the sign-up's confirmation link
+        assert reset["to"] == email and "reset=" in reset["body"] and "#confirm=" in confirm["body"]
         assert client.get("/api/v1/volunteers/demo/mailbox", params={"to": "other@test.example"}).json() == []
 
 
@@ -856,6 +900,8 @@ def test_sign_up_with_a_taken_address_answers_as_for_a_new_one_and_mails_the_own
                 )
 
             first = sign_up(owner, "the-owners-password")
+            [link] = catcher.messages(to=owner)
+            assert client.post("/api/v1/volunteers/signup/confirm", json={"token": confirmation_token(link)}).is_success
             taken = sign_up(owner.upper(), "an-attackers-password", language="nl")
             new = sign_up(newcomer, "a-long-password")
             assert first.status_code == taken.status_code == new.status_code == 202, taken.text
@@ -885,7 +931,7 @@ def test_sign_up_with_a_taken_address_answers_as_for_a_new_one_and_mails_the_own
         with_owner = catcher.messages(to=owner)
         assert [m.subject for m in with_owner] == [
             "Someone tried to sign up to Streetcare with your address",
-            "Welcome to Streetcare",
-        ], "the owner is welcomed once, then told of the second attempt (in their own language, not the stranger's)"
+            "Confirm your address for Streetcare",
+        ], "the owner gets the link once, then is told of the second attempt (in their language, not the stranger's)"
         assert "log in" in with_owner[0].body and "/volunteer" in with_owner[0].body
-        assert [m.subject for m in catcher.messages(to=newcomer)] == ["Welcome to Streetcare"]
+        assert [m.subject for m in catcher.messages(to=newcomer)] == ["Confirm your address for Streetcare"]
