@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from services.reports.categories import repository
@@ -221,7 +222,10 @@ def change(session: Session, code: str, patch: CategoryPatch, language: str) -> 
     sent = patch.model_dump(exclude_unset=True, exclude_none=True)
     retired = sent.pop("retired", None)
     if sent:
-        merged = CategoryFields.model_validate({**_fields_of(row), **sent})
+        try:
+            merged = CategoryFields.model_validate({**_fields_of(row), **sent})
+        except ValidationError as exc:  # a stored value the form would not take any more
+            raise Unprocessable(str(exc.errors()[0].get("msg", exc))) from None
         for name, value in _checked(merged, language).items():
             setattr(row, name, value)
     if retired is True and row.retired_at is None:
