@@ -3,6 +3,7 @@ report category; residents' list and Open311 follow; a refused change says why i
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from tests.browser.axe import serious_violations
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.xdist_group("stack")]
 CATEGORIES = "/api/v1/reports/categories"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 def admin_login(stack: Stack) -> tuple[str, str]:
@@ -62,6 +64,8 @@ def test_an_admin_manages_categories_on_the_dispatch_page(stack: Stack, browser:
         question.locator('[data-q="description_en"]').fill("Where is it?")
         question.locator('[data-q="values"]').fill("wall | Wall | Muur\nbench | Bench | Bankje")
         question.locator('[data-q="required"]').check()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator("#categories-admin").screenshot(path=str(SCREENSHOTS / "dispatch-categories.png"))
         page.locator("#category-save").click()
         page.wait_for_selector('#categories-body tr[data-code="graffiti_page"]', timeout=15_000)
         assert "Graffiti tags saved" in page.locator("#categories-message").inner_text()
