@@ -217,10 +217,19 @@ def open_reports_geojson(session: SessionDep) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features, "generated_at": datetime.now(UTC).isoformat()}
 
 
-def _staff(session: Session, report: Report, names: dict[int, str], with_history: bool) -> StaffReport:
+def _staff(
+    session: Session,
+    report: Report,
+    names: dict[int, str],
+    with_history: bool,
+    known: dict[str, Category] | None = None,
+) -> StaffReport:
+    category = known.get(report.category) if known is not None else categories.find(session, report.category)
     return StaffReport(
         id=report.id,
         category=report.category,
+        category_name=category.name_en if category else report.category,
+        category_name_nl=category.name_nl if category else report.category,
         severity=report.severity,
         status=report.status,
         status_reason=report.status_reason,
@@ -254,7 +263,8 @@ def list_reports(
     """Staff: reports, newest first (`status=open` for every open status)."""
     reports = service.staff_list(session, status, street_id, limit, offset)
     names = streets.street_names(session, {r.street_id for r in reports})
-    return [_staff(session, r, names, False) for r in reports]
+    known = categories.every(session)
+    return [_staff(session, r, names, False, known) for r in reports]
 
 
 @router.get("/reports/{report_id}", response_model=StaffReport)

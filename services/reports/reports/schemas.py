@@ -111,6 +111,8 @@ class ResidentNote(BaseModel):
 class StaffReport(BaseModel):
     id: int
     category: str
+    category_name: str
+    category_name_nl: str
     severity: int
     status: str
     status_reason: str | None

@@ -223,6 +223,7 @@ def test_reports_answer_the_stored_questions(reports_env: ReportsEnv) -> None:
     filed = reports_env.file(category="graffiti", attributes={"surface": "wall"})
     staff = client.get(f"/api/v1/reports/reports/{filed['id']}", headers=reports_env.token(Role.DISPATCHER)).json()
     assert staff["severity"] == 1 and staff["attributes"] == {"surface": "wall"}
+    assert staff["category_name"] == "Graffiti" and staff["category_name_nl"] == "Graffiti op muur"
 
     # the question changes: new reports answer the new one
     changed = client.patch(
