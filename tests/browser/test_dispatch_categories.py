@@ -99,3 +99,17 @@ def test_an_admin_manages_categories_on_the_dispatch_page(stack: Stack, browser:
     finally:
         context.close()
         httpx.delete(f"{stack.gateway_url}{CATEGORIES}/graffiti_page", headers=headers)  # unused: deleted
+
+    # a dispatcher uses the same page without the section
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    try:
+        page.goto(f"{stack.gateway_url}/dispatch")
+        page.fill("#email", "dispatcher@test.example")
+        page.fill("#password", "dispatcher-password")
+        page.click("#login-form button[type=submit]")
+        page.wait_for_selector("#app:not([hidden])", timeout=30_000)
+        assert page.locator("#categories-admin").is_hidden()
+        assert page.locator("#categories-body tr").count() == 0  # nothing was even asked for
+    finally:
+        context.close()
