@@ -163,6 +163,10 @@ def probes(ids: dict[str, Any]) -> list[Probe]:
         Probe("internal", "POST", "/internal/auth/verify", frozenset(), {"email": "a@b.c", "password": "x"}),
         # reports: residents file and follow; staff read and handle; inspectors inspect
         Probe("report filing", "GET", f"{reports}/categories", EVERYONE),
+        Probe("report categories", "GET", f"{reports}/categories/all", ADMINS),
+        Probe("report categories", "POST", f"{reports}/categories", ADMINS, {"code": "x"}),
+        Probe("report categories", "PATCH", f"{reports}/categories/no_such_thing", ADMINS, {"severity": 2}),
+        Probe("report categories", "DELETE", f"{reports}/categories/no_such_thing", ADMINS),
         Probe("report filing", "POST", f"{reports}/reports", EVERYONE, {"category": "litter", **point}),
         Probe("report filing", "GET", f"{reports}/nearby", EVERYONE),
         Probe("report filing", "POST", f"{reports}/reports/{report}/me-too", EVERYONE),

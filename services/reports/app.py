@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.reports.categories import api as categories_api
 from services.reports.clients import api as clients_api
 from services.reports.database import OutboxMessage, StreetCopy
 from services.reports.inspections import api as inspections_api
@@ -34,6 +35,7 @@ def create_app(settings: ReportsSettings | None = None) -> FastAPI:
         settings=settings or ReportsSettings(),
         outbox_model=OutboxMessage,
         routers=[
+            categories_api.router,
             reports_api.router,
             photos_api.router,
             streets_api.router,

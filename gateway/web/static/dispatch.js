@@ -782,3 +782,155 @@
     });
   });
 }());
+
+/* ---------- Categories (admins only; issue 17) ----------
+   A section of its own: what residents and Open311 apps can report, managed through
+   /api/v1/reports/categories. It shows itself when the page's app is shown to an admin, and shares
+   nothing with the plan code above but the shared module and the stored login. */
+(function () {
+  "use strict";
+  var SC = window.Streetcare, $ = SC.$, t = SC.t;
+  var URL = "/api/v1/reports/categories";
+  var DATATYPES = ["string", "number", "text", "datetime", "singlevaluelist", "multivaluelist"];
+  var cats = { list: [], editing: null, loaded: false };
+
+  function isAdmin() { try { return localStorage.getItem("streetcare.dispatch.role") === "admin"; } catch (e) { return false; } }
+  function call(path, options) {
+    var token = null;
+    try { token = localStorage.getItem("streetcare.dispatch.token"); } catch (e) { /* private mode */ }
+    options = Object.assign({ token: token, headers: { "accept-language": SC.lang } }, options || {});
+    return SC.api(path, options).then(function (answer) {
+      if (!answer.ok) throw new Error((answer.body && answer.body.detail) || ("HTTP " + answer.status));
+      return answer.body;
+    }, function () { throw new Error(t("dispatch.error", { reason: "network" })); });
+  }
+  function tell(text) { $("categories-message").textContent = text || ""; }
+  function name(c) { return SC.lang === "nl" ? c.name_nl : c.name_en; }
+  function button(label, onClick, secondary) {
+    var b = SC.el("button", { type: "button" }, label);
+    if (secondary) b.className = "secondary";
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function render() {
+    var body = $("categories-body");
+    body.textContent = "";
+    cats.list.forEach(function (c) {
+      var row = SC.el("tr", { "data-code": c.code });
+      if (c.retired) row.className = "retired";
+      [c.code, name(c), String(c.response_working_days), String(c.severity), String(c.attributes.length),
+        t(c.retired ? "categoryAdmin.retired" : "categoryAdmin.offered")].forEach(function (text) { row.appendChild(SC.el("td", {}, text)); });
+      var actions = SC.el("td");
+      actions.appendChild(button(t("categoryAdmin.edit"), function () { openForm(c); }, true));
+      actions.appendChild(button(t(c.retired ? "categoryAdmin.offer_again" : "categoryAdmin.retire"), function () { setRetired(c, !c.retired); }, true));
+      row.appendChild(actions);
+      body.appendChild(row);
+    });
+  }
+  function load() {
+    return call(URL + "/all").then(function (list) { cats.list = list; cats.loaded = true; render(); })
+      .catch(function (error) { tell(t("dispatch.error", { reason: error.message })); });
+  }
+  function setRetired(c, retired) {
+    call(URL + "/" + encodeURIComponent(c.code), { method: "PATCH", json: { retired: retired } }).then(function () {
+      tell(t(retired ? "categoryAdmin.retired_done" : "categoryAdmin.offered_done", { name: name(c) }));
+      return load();
+    }).catch(function (error) { tell(error.message); });
+  }
+
+  /* --- the form: one category, its questions as rows; answers one per line "key | English | Nederlands" --- */
+  function questionRow(q) {
+    q = q || { code: "", datatype: "string", required: false, description_nl: "", description_en: "", values: [] };
+    var box = SC.el("div", { "class": "category-question" });
+    function field(label, input) { var l = SC.el("label"); l.appendChild(SC.el("span", {}, label)); l.appendChild(input); box.appendChild(l); return input; }
+    field(t("categoryAdmin.q_code"), SC.el("input", { "data-q": "code", maxlength: "40" })).value = q.code;
+    var type = field(t("categoryAdmin.q_datatype"), SC.el("select", { "data-q": "datatype" }));
+    DATATYPES.forEach(function (d) { type.appendChild(SC.el("option", { value: d }, d)); });
+    type.value = q.datatype;
+    field(t("categoryAdmin.q_text_nl"), SC.el("input", { "data-q": "description_nl", maxlength: "300" })).value = q.description_nl;
+    field(t("categoryAdmin.q_text_en"), SC.el("input", { "data-q": "description_en", maxlength: "300" })).value = q.description_en;
+    field(t("categoryAdmin.q_answers"), SC.el("textarea", { "data-q": "values", rows: "3", placeholder: "glass | Broken glass | Gebroken glas" })).value =
+      q.values.map(function (v) { return [v.key, v.name_en, v.name_nl].join(" | "); }).join("\n");
+    var required = SC.el("label", { "class": "check" });
+    var tick = SC.el("input", { type: "checkbox", "data-q": "required" });
+    tick.checked = !!q.required;
+    required.appendChild(tick);
+    required.appendChild(SC.el("span", {}, " " + t("categoryAdmin.q_required")));
+    box.appendChild(required);
+    box.appendChild(button(t("categoryAdmin.q_remove"), function () { box.remove(); }, true));
+    $("cat-questions").appendChild(box);
+  }
+  function openForm(c) {
+    cats.editing = c || null;
+    $("category-form-title").textContent = c ? t("categoryAdmin.edit_title", { name: name(c) }) : t("categoryAdmin.new_title");
+    $("cat-code").value = c ? c.code : "";
+    $("cat-code").disabled = !!c;
+    $("cat-name-nl").value = c ? c.name_nl : "";
+    $("cat-name-en").value = c ? c.name_en : "";
+    $("cat-description-nl").value = c ? c.description_nl : "";
+    $("cat-description-en").value = c ? c.description_en : "";
+    $("cat-target").value = c ? c.response_working_days : 3;
+    $("cat-severity").value = String(c ? c.severity : 2);
+    $("cat-crew").value = c ? c.crew_mode : "foot";
+    $("cat-cleans").checked = c ? c.cleans_street : true;
+    $("cat-questions").textContent = "";
+    (c ? c.attributes : []).forEach(questionRow);
+    $("category-error").textContent = "";
+    $("category-form").hidden = false;
+    $("cat-name-nl").focus();
+  }
+  function formBody() {
+    var questions = Array.prototype.map.call($("cat-questions").querySelectorAll(".category-question"), function (box) {
+      function v(key) { return box.querySelector('[data-q="' + key + '"]'); }
+      return {
+        code: v("code").value.trim(), datatype: v("datatype").value, required: v("required").checked,
+        description_nl: v("description_nl").value, description_en: v("description_en").value,
+        values: v("values").value.split("\n").filter(function (line) { return line.trim(); }).map(function (line) {
+          var parts = line.split("|").map(function (p) { return p.trim(); });
+          return { key: parts[0] || "", name_en: parts[1] || "", name_nl: parts[2] || "" };
+        })
+      };
+    });
+    var target = parseInt($("cat-target").value, 10);
+    return {
+      name_nl: $("cat-name-nl").value, name_en: $("cat-name-en").value,
+      description_nl: $("cat-description-nl").value, description_en: $("cat-description-en").value,
+      response_working_days: isNaN(target) ? -1 : target, severity: parseInt($("cat-severity").value, 10),
+      crew_mode: $("cat-crew").value, cleans_street: $("cat-cleans").checked,
+      keywords: cats.editing ? cats.editing.keywords : [], attributes: questions
+    };
+  }
+  function save(event) {
+    event.preventDefault();
+    var body = formBody(), editing = cats.editing;
+    if (!editing) body.code = $("cat-code").value.trim();
+    $("category-save").disabled = true;
+    $("category-error").textContent = "";
+    var sent = editing ? call(URL + "/" + encodeURIComponent(editing.code), { method: "PUT", json: body }) : call(URL, { json: body });
+    sent.then(function (saved) {
+      $("category-form").hidden = true;
+      tell(t("categoryAdmin.saved", { name: name(saved) }));
+      return load();
+    }).catch(function (error) {
+      $("category-error").textContent = error.message;
+    }).then(function () { $("category-save").disabled = false; });
+  }
+
+  function follow() {
+    var show = !$("app").hidden && isAdmin();
+    $("categories-admin").hidden = !show;
+    if (show && !cats.loaded) load();
+    if (!show) { cats.loaded = false; $("category-form").hidden = true; }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!$("categories-admin")) return;
+    $("category-add").addEventListener("click", function () { openForm(null); });
+    $("cat-question-add").addEventListener("click", function () { questionRow(null); });
+    $("category-form").addEventListener("submit", save);
+    $("category-cancel").addEventListener("click", function () { $("category-form").hidden = true; });
+    document.querySelectorAll("button.lang").forEach(function (b) { b.addEventListener("click", render); });
+    new MutationObserver(follow).observe($("app"), { attributes: true, attributeFilter: ["hidden"] });
+    follow();
+  });
+}());

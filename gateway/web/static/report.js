@@ -38,10 +38,15 @@
       if (c.code === chosen) input.checked = true;
       input.addEventListener("change", renderQuestions);
       label.appendChild(input);
-      label.appendChild(el("span", {}, SC.code("category", c.code)));
+      label.appendChild(el("span", {}, categoryName(c.code)));
       box.appendChild(label);
     });
     renderQuestions();
+  }
+  /* the stored name (the admin manages categories), the catalogue's for one the list does not hold */
+  function categoryName(code) {
+    var c = state.categories.filter(function (x) { return x.code === code; })[0];
+    return c && c.name_nl && c.name_en ? (SC.lang === "nl" ? c.name_nl : c.name_en) : SC.code("category", code);
   }
   function chosenCategory() {
     var input = document.querySelector("input[name=category]:checked");
@@ -226,7 +231,7 @@
       var li = el("li", { "data-report": r.id });
       if (r.thumbnail_url) li.appendChild(el("img", { src: r.thumbnail_url, alt: "", "class": "thumb", width: "56", height: "56", loading: "lazy" }));
       var text = el("span", { "class": "what" });
-      text.appendChild(el("strong", {}, SC.code("category", r.category)));
+      text.appendChild(el("strong", {}, categoryName(r.category)));
       text.appendChild(document.createTextNode(" \u2014 " + r.street_name + ", " + SC.fmtNumber(Math.round(r.distance_m), 0) + " m"));
       text.appendChild(el("br"));
       text.appendChild(el("small", { "class": "age" }, t("report.reportedAgo", { age: SC.fmtAge(r.created_at) }) +
@@ -243,7 +248,7 @@
       list.appendChild(li);
       if (state.nearbyLayer) {
         state.nearbyLayer.addLayer(L.circleMarker([r.lat, r.lon], { radius: 9, color: "#1b1f23", weight: 1, fillColor: "#f0b400", fillOpacity: 0.95 })
-          .bindTooltip(SC.code("category", r.category) + " \u2014 " + SC.fmtAge(r.created_at)));
+          .bindTooltip(categoryName(r.category) + " \u2014 " + SC.fmtAge(r.created_at)));
       }
     });
   }
@@ -387,7 +392,7 @@
     facts.textContent = "";
     var rows = [
       [t("report.status"), SC.code("status", r.status), "track-status"],
-      [t("report.kind"), SC.code("category", r.category)],
+      [t("report.kind"), categoryName(r.category)],
       [t("report.street"), r.street_name],
       [t("report.filed"), SC.fmtDate(r.created_at)],
       [t("report.due"), SC.fmtDate(r.due_at)]
@@ -420,7 +425,7 @@
     $("mine-box").hidden = !mine.length && !pending.length;
     pending.forEach(function (p) {
       var li = el("li", { "class": p.refused ? "pending refused" : "pending", "data-key": p.key });
-      var what = SC.code("category", p.body.category) + (p.body.photo_id || p.photo ? " (" + t("report.photoAttached") + ")" : "");
+      var what = categoryName(p.body.category) + (p.body.photo_id || p.photo ? " (" + t("report.photoAttached") + ")" : "");
       li.appendChild(el("span", {}, what + " \u2014 " + (p.refused ? t("report.refused", { reason: p.refused }) : t("report.pending"))));
       if (p.refused) {
         li.appendChild(el("p", { "class": "hint" }, t("report.refusedHelp")));
@@ -438,7 +443,7 @@
     });
     mine.forEach(function (m) {
       var li = el("li"), a = el("a", { href: "/report#track=" + m.token },
-        SC.code("category", m.category) + ", " + (m.street || "") + " \u2014 " + SC.fmtDate(m.at));
+        categoryName(m.category) + ", " + (m.street || "") + " \u2014 " + SC.fmtDate(m.at));
       li.appendChild(a);
       list.appendChild(li);
     });
@@ -465,7 +470,7 @@
     SC.loadCatalogues().then(function () {
       applyLanguage();
       startMap().catch(function () {});
-      return fetch(API + "/categories").then(function (r) { return r.json(); })
+      return fetch(API + "/categories?lang=" + SC.lang).then(function (r) { return r.json(); })
         .then(function (c) { state.categories = c; SC.store.save("streetcare.report.categories", c); })
         .catch(function () { state.categories = SC.store.load("streetcare.report.categories", []); });
     }).then(function () { applyLanguage(); route(); return flushQueue(); }).then(renderMine);

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from services.reports.categories import CATEGORIES
+from services.reports.categories import service as categories
 from services.reports.database import MailOptOut, MailOutboxMessage
 from services.reports.settings import LOCAL_BASE_URL, ReportsSettings
 from streetcare.core.mail import MailKind, MailOutbox, MailTemplates, opt_out_link
@@ -80,8 +80,8 @@ class Notifier:
     def _send(self, session: Session, report: Report, what: str, note: str | None) -> None:
         assert report.reporter_email is not None
         language = report.reporter_language or "nl"
-        category = CATEGORIES.get(report.category)
-        category_name = (category.name_nl if language == "nl" else category.name_en) if category else report.category
+        category = categories.find(session, report.category)
+        category_name = category.name_in(language) if category else report.category
         subject, body = TEMPLATES.render(
             "report_update",
             language,

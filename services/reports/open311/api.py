@@ -19,7 +19,6 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from services.reports.categories import CATEGORIES
 from services.reports.clients import service as clients
 from services.reports.deps import settings_of, street_index
 from services.reports.idempotency import service as idempotency
@@ -120,7 +119,7 @@ def services(fmt: str, request: Request) -> Response:
     def work() -> Response:
         _check_jurisdiction(request)
         language = _language(request)
-        return render(fmt, "services", [o311.service_item(c, language) for c in CATEGORIES.values()])
+        return _read(request, lambda session: render(fmt, "services", o311.service_list(session, language)))
 
     return _answer(fmt, work)
 
@@ -129,7 +128,13 @@ def services(fmt: str, request: Request) -> Response:
 def service_definition(service_code: str, fmt: str, request: Request) -> Response:
     def work() -> Response:
         _check_jurisdiction(request)
-        return render(fmt, "service_definition", o311.service_definition(o311.category_or_404(service_code)))
+        language = _language(request)
+
+        def read(session: Session) -> Response:
+            category = o311.category_or_404(session, service_code)
+            return render(fmt, "service_definition", o311.service_definition(category, language))
+
+        return _read(request, read)
 
     return _answer(fmt, work)
 
@@ -210,7 +215,8 @@ def _create(request: Request, fmt: str, fields: list[tuple[str, str]], idempoten
     code = params.get("service_code", "").strip()
     if not code:
         raise o311.Open311Error(400, "service_code is required")
-    category = o311.category_or_404(code)
+    with runtime.transaction() as session:
+        category = o311.category_or_404(session, code)
     description = params.get("description") or ""
     if len(description) > o311.MAX_DESCRIPTION:
         raise o311.Open311Error(
@@ -261,6 +267,7 @@ def _create(request: Request, fmt: str, fields: list[tuple[str, str]], idempoten
                 media_url=(params.get("media_url") or "").strip()[:500] or None,
                 address=address[:300] if address else None,
                 api_client_id=client_id,
+                answer_language=o311.requested_language(params, request.headers.get("accept-language")),
             ),
             notifier(request),
         )

@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.reports.categories import CATEGORIES, Category
+from services.reports.categories import service as categories
+from services.reports.categories.rules import Category
 from services.reports.photos.service import photo_path
 from services.reports.reports import repository
 from services.reports.reports.lifecycle import OPEN_STATUSES
@@ -24,7 +25,7 @@ AGENCY = "Streetcare city street cleaning"
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
 MAX_DESCRIPTION = 4000  # characters, as the specification limits `description`
-CHANGESET = datetime(2026, 11, 23, tzinfo=UTC)  # when the service list last changed
+CHANGESET = datetime(2026, 11, 23, tzinfo=UTC)  # when the discovery document last changed
 
 
 class Open311Error(Exception):
@@ -57,7 +58,12 @@ def service_item(category: Category, language: str = FALLBACK_LANGUAGE) -> dict[
     }
 
 
-def service_definition(category: Category) -> dict[str, Any]:
+def service_list(session: Session, language: str) -> list[dict[str, Any]]:
+    """The stored categories residents may choose (a retired one is not offered)."""
+    return [service_item(c, language) for c in categories.active(session)]
+
+
+def service_definition(category: Category, language: str = FALLBACK_LANGUAGE) -> dict[str, Any]:
     return {
         "service_code": category.code,
         "attributes": [
@@ -68,18 +74,23 @@ def service_definition(category: Category) -> dict[str, Any]:
                 "required": attribute.required,
                 "datatype_description": attribute.datatype_description or None,
                 "order": order,
-                "description": attribute.description,
-                "values": [{"key": key, "name": name} for key, name in attribute.values],
+                "description": attribute.description_in(language),
+                "values": [{"key": v.key, "name": v.name_in(language)} for v in attribute.values],
             }
             for order, attribute in enumerate(category.attributes, start=1)
         ],
     }
 
 
-def category_or_404(code: str) -> Category:
-    category = CATEGORIES.get(code)
+def category_or_404(session: Session, code: str) -> Category:
+    """An offered category; unknown ones are 404, retired ones too, saying they are no longer offered."""
+    category = categories.find(session, code)
     if category is None:
         raise Open311Error(404, f"service_code {code!r} not found; GET services for the list")
+    if category.retired:
+        raise Open311Error(
+            404, f"service_code {code!r} is retired and no longer accepts requests; GET services for the list"
+        )
     return category
 
 
@@ -168,7 +179,7 @@ def find_requests(session: Session, query: RequestQuery) -> Sequence[Report]:
 def request_item(
     session: Session, report: Report, base_url: str, street: str | None, with_notes: bool
 ) -> dict[str, Any]:
-    category = CATEGORIES[report.category]
+    category = categories.find(session, report.category)
     history = list(repository.history(session, report.id))
     latest_note = report.status_reason or (history[-1].note if history else None)
     media_url = f"{base_url}{photo_path(report.photo_id)}" if report.photo_id else report.media_url
@@ -176,11 +187,11 @@ def request_item(
         "service_request_id": str(report.id),
         "status": open311_status(report),
         "status_notes": latest_note,
-        "service_name": category.name_en,
-        "service_code": category.code,
+        "service_name": category.name_en if category else report.category,
+        "service_code": report.category,
         "description": redact_contacts(report.description) or None,
         "agency_responsible": AGENCY,
-        "service_notice": service_notice(category),
+        "service_notice": service_notice(category) if category else None,
         "requested_datetime": report.created_at,
         "updated_datetime": report.updated_at,
         "expected_datetime": report.due_at if report.status in OPEN_STATUSES else None,

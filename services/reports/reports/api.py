@@ -6,7 +6,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from services.reports.categories import CATEGORIES
+from services.reports.categories import service as categories
+from services.reports.categories.rules import Category
 from services.reports.deps import IndexDep, settings_of
 from services.reports.idempotency import service as idempotency
 from services.reports.notifications.api import NotifierDep
@@ -14,8 +15,6 @@ from services.reports.photos.service import photo_path
 from services.reports.reports import repository, service
 from services.reports.reports.models import Report
 from services.reports.reports.schemas import (
-    AttributeOut,
-    CategoryOut,
     HistoryEntry,
     MeTooAnswer,
     PublicReport,
@@ -29,7 +28,7 @@ from services.reports.reports.schemas import (
 from services.reports.streets import service as streets
 from streetcare.core.auth import Principal, Role, require_roles
 from streetcare.core.idempotency import StoredAnswer, request_hash
-from streetcare.core.mail import language_from_accept
+from streetcare.core.mail import FALLBACK_LANGUAGE, language_from_accept
 from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -51,31 +50,6 @@ def _photo_url(report: Report) -> str | None:
     return photo_path(report.photo_id) if report.photo_id else None
 
 
-@router.get("/categories", response_model=list[CategoryOut])
-def categories() -> list[CategoryOut]:
-    return [
-        CategoryOut(
-            code=c.code,
-            name_en=c.name_en,
-            name_nl=c.name_nl,
-            description=c.description,
-            severity=c.severity,
-            response_working_days=c.response_working_days,
-            attributes=[
-                AttributeOut(
-                    code=a.code,
-                    description=a.description,
-                    datatype=a.datatype,
-                    required=a.required,
-                    values=[{"key": k, "name": n} for k, n in a.values],
-                )
-                for a in c.attributes
-            ],
-        )
-        for c in CATEGORIES.values()
-    ]
-
-
 @router.post("/reports", status_code=201, response_model=ReportCreated)
 def file_report(
     body: ReportCreate,
@@ -86,6 +60,8 @@ def file_report(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """File a report. Send an `Idempotency-Key` header to make retries safe: one key, one report."""
+
+    asked = language_from_accept(request.headers.get("accept-language"))
 
     def produce(session: Session) -> StoredAnswer:
         report = service.file_report(
@@ -100,7 +76,8 @@ def file_report(
                 email=body.email,
                 attributes=dict(body.attributes),
                 photo_id=body.photo_id,
-                language=body.language or language_from_accept(request.headers.get("accept-language")) or "nl",
+                language=body.language or asked or "nl",
+                answer_language=asked or body.language or FALLBACK_LANGUAGE,
             ),
             notifier,
         )
@@ -172,13 +149,15 @@ def withdraw_report(
     return track_report(token, session, policy)
 
 
-def _public(report: Report, names: dict[int, str], distance: float | None = None) -> PublicReport:
-    category = CATEGORIES[report.category]
+def _public(
+    report: Report, names: dict[int, str], known: dict[str, Category], distance: float | None = None
+) -> PublicReport:
+    category = known.get(report.category)
     return PublicReport(
         id=report.id,
         category=report.category,
-        category_name=category.name_en,
-        category_name_nl=category.name_nl,
+        category_name=category.name_en if category else report.category,
+        category_name_nl=category.name_nl if category else report.category,
         status=report.status,
         street_id=report.street_id,
         street_name=names[report.street_id],
@@ -205,7 +184,8 @@ def nearby(
     radius = min(radius_m, request.app.state.settings.nearby_max_radius_m)
     near = service.nearby_open(session, lat, lon, radius)
     names = streets.street_names(session, {r.street_id for _, r in near})
-    return [_public(r, names, d) for d, r in near]
+    known = categories.every(session)
+    return [_public(r, names, known, d) for d, r in near]
 
 
 @router.post("/reports/{report_id}/me-too", response_model=MeTooAnswer)
@@ -220,9 +200,10 @@ def open_reports_geojson(session: SessionDep) -> dict[str, Any]:
     """Open reports as a GeoJSON FeatureCollection, without descriptions or personal data."""
     reports = service.open_reports(session)
     names = streets.street_names(session, {r.street_id for r in reports})
+    known = categories.every(session)
     features = []
     for report in reports:
-        public = _public(report, names).model_dump(mode="json")
+        public = _public(report, names, known).model_dump(mode="json")
         lat, lon = public.pop("lat"), public.pop("lon")
         public.pop("distance_m")
         features.append(
@@ -236,10 +217,19 @@ def open_reports_geojson(session: SessionDep) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features, "generated_at": datetime.now(UTC).isoformat()}
 
 
-def _staff(session: Session, report: Report, names: dict[int, str], with_history: bool) -> StaffReport:
+def _staff(
+    session: Session,
+    report: Report,
+    names: dict[int, str],
+    with_history: bool,
+    known: dict[str, Category] | None = None,
+) -> StaffReport:
+    category = known.get(report.category) if known is not None else categories.find(session, report.category)
     return StaffReport(
         id=report.id,
         category=report.category,
+        category_name=category.name_en if category else report.category,
+        category_name_nl=category.name_nl if category else report.category,
         severity=report.severity,
         status=report.status,
         status_reason=report.status_reason,
@@ -273,7 +263,8 @@ def list_reports(
     """Staff: reports, newest first (`status=open` for every open status)."""
     reports = service.staff_list(session, status, street_id, limit, offset)
     names = streets.street_names(session, {r.street_id for r in reports})
-    return [_staff(session, r, names, False) for r in reports]
+    known = categories.every(session)
+    return [_staff(session, r, names, False, known) for r in reports]
 
 
 @router.get("/reports/{report_id}", response_model=StaffReport)

@@ -5,17 +5,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
-from services.reports.categories import CATEGORIES
 from services.reports.reports.privacy import clean_text
 
 # free text as typed, without the control characters XML forbids (they broke requests.xml)
 CleanText = Annotated[str, AfterValidator(clean_text)]
 
-CATEGORY_PATTERN = "^(" + "|".join(CATEGORIES) + ")$"
-
 
 class ReportCreate(BaseModel):
-    category: str = Field(pattern=CATEGORY_PATTERN, description="one of: " + ", ".join(CATEGORIES))
+    category: str = Field(min_length=1, max_length=40, description="a code from GET /api/v1/reports/categories")
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     description: CleanText = Field(default="", max_length=2000)
@@ -114,6 +111,8 @@ class ResidentNote(BaseModel):
 class StaffReport(BaseModel):
     id: int
     category: str
+    category_name: str
+    category_name_nl: str
     severity: int
     status: str
     status_reason: str | None
@@ -132,21 +131,3 @@ class StaffReport(BaseModel):
     photo_url: str | None
     attributes: dict[str, Any]
     history: list[HistoryEntry] = Field(default_factory=list)
-
-
-class AttributeOut(BaseModel):
-    code: str
-    description: str
-    datatype: str
-    required: bool
-    values: list[dict[str, str]]
-
-
-class CategoryOut(BaseModel):
-    code: str
-    name_en: str
-    name_nl: str
-    description: str
-    severity: int
-    response_working_days: int
-    attributes: list[AttributeOut]

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.reports.categories import CATEGORIES
+from services.reports.categories import service as categories
 from services.reports.notifications.service import Notifier
 from services.reports.photos import service as photos
 from services.reports.reports import events, repository
@@ -40,6 +40,7 @@ class NewReport:
     address: str | None = None
     api_client_id: int | None = None
     language: str = "nl"  # the reporter's, for mail
+    answer_language: str | None = None  # for a refusal's message (default: `language`)
 
 
 @dataclass(frozen=True)
@@ -89,11 +90,10 @@ def file_report(
     new: NewReport,
     notifier: Notifier | None = None,
 ) -> Report:
-    category = CATEGORIES.get(new.category)
-    if category is None:
-        raise Unprocessable(f"unknown category {new.category!r}; choose one of {', '.join(CATEGORIES)}")
+    said_in = new.answer_language or new.language
+    category = categories.for_filing(session, new.category, said_in)
     try:
-        attributes = category.check_attributes(new.attributes)
+        attributes = category.check_attributes(new.attributes, said_in)
     except ValueError as exc:
         raise Unprocessable(str(exc)) from None
     snapped = index.index(session).nearest(new.lat, new.lon, policy.snap_distance_m)
@@ -231,7 +231,9 @@ def reopen(session: Session, token: str, note: str, policy: ReportPolicy, notifi
         raise Conflict(f"a report can be reopened within {days} days of being resolved; please file a new report")
     transition(session, report, "reopened", note.strip() or "the reporter says it is not clean", "reporter", notifier)
     report.resolved_at = None
-    report.due_at = CATEGORIES[report.category].due_at(datetime.now(UTC))
+    category = categories.find(session, report.category)  # today's target: the report needs care anew
+    if category is not None:
+        report.due_at = category.due_at(datetime.now(UTC))
     events.report_filed(session, report)  # the street needs care again
     return report
 
@@ -284,8 +286,9 @@ def resolve_after_visit(
 ) -> int:
     """A crew cleaned the street: its open reports that cleaning fixes are resolved, reporters told."""
     resolved = 0
+    known = categories.every(session)
     for report in repository.open_on_street(session, street_id):
-        category = CATEGORIES.get(report.category)
+        category = known.get(report.category)
         fixed_by_visit = report.id in report_ids or (
             kind == "clean" and category is not None and category.cleans_street
         )

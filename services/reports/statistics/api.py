@@ -10,11 +10,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from services.reports.categories import CATEGORIES
+from services.reports.categories import service as categories
 from services.reports.statistics import service
 from services.reports.statistics.schemas import Statistics, StatisticsRow
 from streetcare.core.auth import Principal, Role, require_roles
 from streetcare.core.errors import Unprocessable
+from streetcare.core.mail import FALLBACK_LANGUAGE
 from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/reports", tags=["statistics"])
@@ -45,8 +46,8 @@ def _period(start: datetime | None, end: datetime | None) -> tuple[datetime, dat
 def _compute(
     session: SessionDep, start: datetime | None, end: datetime | None, district: str | None, category: str | None
 ) -> Statistics:
-    if category and category not in CATEGORIES:
-        raise Unprocessable(f"unknown category {category!r}; one of: {', '.join(CATEGORIES)}")
+    if category:
+        categories.known_or_422(session, category, FALLBACK_LANGUAGE)
     period_start, period_end = _period(start, end)
     rows = service.report_statistics(session, period_start, period_end, district, category, datetime.now(UTC))
     return Statistics(

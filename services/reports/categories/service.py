@@ -1,0 +1,249 @@
+"""Categories as stored data: what the reports domain, Open311, statistics and mail read, and what the
+admin changes. A change applies from now on: a report keeps the due time it was filed under."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from services.reports.categories import repository
+from services.reports.categories.messages import say
+from services.reports.categories.models import ReportCategory
+from services.reports.categories.rules import (
+    CREW_MODES,
+    DATATYPES,
+    LIST_DATATYPES,
+    AnswerValue,
+    Attribute,
+    Category,
+)
+from services.reports.categories.schemas import AttributeIn, CategoryCreate, CategoryFields, CategoryPatch
+from streetcare.core.errors import Conflict, NotFound, Unprocessable
+
+CODE = re.compile(r"[a-z][a-z0-9_]{1,39}")
+RESERVED_CODES = frozenset({"all"})  # GET /categories/all is the admin's list
+MAX_TARGET_DAYS = 60
+
+
+def _rule(row: ReportCategory) -> Category:
+    return Category(
+        code=row.code,
+        name_en=row.name_en,
+        name_nl=row.name_nl,
+        severity=row.severity,
+        response_working_days=row.response_working_days,
+        crew_mode=row.crew_mode,
+        cleans_street=row.cleans_street,
+        description_en=row.description_en,
+        description_nl=row.description_nl,
+        keywords=tuple(row.keywords or ()),
+        attributes=tuple(
+            Attribute(
+                code=a["code"],
+                description_en=a.get("description_en", ""),
+                description_nl=a.get("description_nl", ""),
+                datatype=a.get("datatype", "string"),
+                required=bool(a.get("required", False)),
+                values=tuple(AnswerValue(v["key"], v["name_en"], v["name_nl"]) for v in a.get("values", [])),
+                datatype_description=a.get("datatype_description", ""),
+            )
+            for a in (row.attributes or [])
+        ),
+        retired=row.retired_at is not None,
+    )
+
+
+def active(session: Session) -> list[Category]:
+    """What residents and Open311 apps may choose, in the admin's order."""
+    return [_rule(row) for row in repository.all_rows(session, include_retired=False)]
+
+
+def every(session: Session) -> dict[str, Category]:
+    """Every category by code, retired ones too (old reports still name them)."""
+    return {row.code: _rule(row) for row in repository.all_rows(session, include_retired=True)}
+
+
+def find(session: Session, code: str) -> Category | None:
+    row = repository.get(session, code) if len(code) <= 40 else None
+    return _rule(row) if row is not None else None
+
+
+def for_filing(session: Session, code: str, language: str) -> Category:
+    """The category a new report is filed under, or Unprocessable saying why not and what to choose."""
+    found = find(session, code)
+    if found is None or found.retired:
+        choices = ", ".join(c.code for c in active(session))
+        raise Unprocessable(
+            say("unknown_category" if found is None else "retired_category", language, code=code, choices=choices)
+        )
+    return found
+
+
+def known_or_422(session: Session, code: str, language: str) -> None:
+    """For filters (statistics): any category a report may carry, retired ones included."""
+    if find(session, code) is None:
+        choices = ", ".join(every(session))
+        raise Unprocessable(say("unknown_category", language, code=code, choices=choices))
+
+
+def with_usage(session: Session) -> list[tuple[Category, int]]:
+    return [(_rule(row), repository.reports_using(session, row.code)) for row in repository.all_rows(session, True)]
+
+
+def usage(session: Session, code: str) -> int:
+    return repository.reports_using(session, code)
+
+
+# ---------- the admin's changes ----------
+
+
+def _clean(text: str) -> str:
+    """Without control characters (they cannot travel in Open311's XML), trimmed."""
+    return "".join(ch for ch in text if ch.isprintable() or ch == "\n").strip()
+
+
+def _checked(fields: CategoryFields, language: str) -> dict[str, Any]:
+    """The row's values from `fields`, or Unprocessable with the first problem, in `language`."""
+    name_en, name_nl = _clean(fields.name_en), _clean(fields.name_nl)
+    for field, value in (("name_en", name_en), ("name_nl", name_nl)):
+        if not value:
+            raise Unprocessable(say("name_required", language, field=field))
+    if not 1 <= fields.severity <= 5:
+        raise Unprocessable(say("severity_range", language, value=fields.severity))
+    if not 0 <= fields.response_working_days <= MAX_TARGET_DAYS:
+        raise Unprocessable(say("target_range", language, value=fields.response_working_days))
+    if fields.crew_mode not in CREW_MODES:
+        raise Unprocessable(say("crew_mode", language, value=fields.crew_mode, choices=", ".join(CREW_MODES)))
+    return {
+        "name_en": name_en,
+        "name_nl": name_nl,
+        "description_en": _clean(fields.description_en),
+        "description_nl": _clean(fields.description_nl),
+        "severity": fields.severity,
+        "response_working_days": fields.response_working_days,
+        "crew_mode": fields.crew_mode,
+        "cleans_street": fields.cleans_street,
+        "keywords": [k for k in (_clean(k)[:40] for k in fields.keywords) if k],
+        "attributes": [_checked_question(a, language) for a in _unique_questions(fields.attributes, language)],
+    }
+
+
+def _unique_questions(questions: list[AttributeIn], language: str) -> list[AttributeIn]:
+    seen: set[str] = set()
+    for question in questions:
+        if question.code in seen:
+            raise Unprocessable(say("duplicate_question", language, code=question.code))
+        seen.add(question.code)
+    return questions
+
+
+def _checked_question(question: AttributeIn, language: str) -> dict[str, Any]:
+    code = question.code
+    if not CODE.fullmatch(code):
+        raise Unprocessable(say("code_format", language, code=code))
+    if question.datatype not in DATATYPES:
+        raise Unprocessable(say("datatype", language, code=code, value=question.datatype, choices=", ".join(DATATYPES)))
+    text_en, text_nl = _clean(question.description_en), _clean(question.description_nl)
+    if not text_en or not text_nl:
+        raise Unprocessable(say("question_text", language, code=code))
+    is_list = question.datatype in LIST_DATATYPES
+    if is_list and not question.values:
+        raise Unprocessable(say("values_needed", language, code=code))
+    if not is_list and question.values:
+        raise Unprocessable(say("values_not_allowed", language, code=code, datatype=question.datatype))
+    values: list[dict[str, str]] = []
+    for value in question.values:
+        key, name_en, name_nl = _clean(value.key), _clean(value.name_en), _clean(value.name_nl)
+        if not key or not name_en or not name_nl or "," in key:
+            raise Unprocessable(say("value_name", language, code=code, key=value.key))
+        if any(v["key"] == key for v in values):
+            raise Unprocessable(say("duplicate_value", language, code=code, key=key))
+        values.append({"key": key, "name_en": name_en, "name_nl": name_nl})
+    return {
+        "code": code,
+        "datatype": question.datatype,
+        "required": question.required,
+        "description_en": text_en,
+        "description_nl": text_nl,
+        "datatype_description": _clean(question.datatype_description),
+        "values": values,
+    }
+
+
+def _row_or_404(session: Session, code: str, language: str) -> ReportCategory:
+    row = repository.get(session, code) if len(code) <= 40 else None
+    if row is None:
+        raise NotFound(say("not_found", language, code=code))
+    return row
+
+
+def create(session: Session, new: CategoryCreate, language: str) -> Category:
+    if not CODE.fullmatch(new.code) or new.code in RESERVED_CODES:
+        raise Unprocessable(say("code_format", language, code=new.code))
+    if repository.get(session, new.code) is not None:
+        raise Conflict(say("code_taken", language, code=new.code))
+    row = ReportCategory(code=new.code, position=repository.next_position(session), **_checked(new, language))
+    repository.add(session, row)
+    session.flush()
+    return _rule(row)
+
+
+def replace(session: Session, code: str, fields: CategoryFields, language: str) -> Category:
+    """PUT: every field as given (the code never changes; retirement is PATCH's)."""
+    row = _row_or_404(session, code, language)
+    for name, value in _checked(fields, language).items():
+        setattr(row, name, value)
+    row.updated_at = datetime.now(UTC)
+    return _rule(row)
+
+
+def _fields_of(row: ReportCategory) -> dict[str, Any]:
+    return {
+        "name_en": row.name_en,
+        "name_nl": row.name_nl,
+        "description_en": row.description_en,
+        "description_nl": row.description_nl,
+        "severity": row.severity,
+        "response_working_days": row.response_working_days,
+        "crew_mode": row.crew_mode,
+        "cleans_street": row.cleans_street,
+        "keywords": list(row.keywords or []),
+        "attributes": list(row.attributes or []),
+    }
+
+
+def change(session: Session, code: str, patch: CategoryPatch, language: str) -> Category:
+    """PATCH: only the fields sent; `retired` retires the category or offers it again."""
+    row = _row_or_404(session, code, language)
+    sent = patch.model_dump(exclude_unset=True, exclude_none=True)
+    retired = sent.pop("retired", None)
+    if sent:
+        try:
+            merged = CategoryFields.model_validate({**_fields_of(row), **sent})
+        except ValidationError as exc:  # a stored value the form would not take any more
+            raise Unprocessable(str(exc.errors()[0].get("msg", exc))) from None
+        for name, value in _checked(merged, language).items():
+            setattr(row, name, value)
+    if retired is True and row.retired_at is None:
+        if all(c.code == code for c in active(session)):
+            raise Conflict(say("last_active", language, code=code))
+        row.retired_at = datetime.now(UTC)
+    elif retired is False:
+        row.retired_at = None
+    row.updated_at = datetime.now(UTC)
+    return _rule(row)
+
+
+def delete(session: Session, code: str, language: str) -> None:
+    """Only a category no report uses; one in use is retired instead, so its reports keep their meaning."""
+    row = _row_or_404(session, code, language)
+    used = repository.reports_using(session, code)
+    if used:
+        raise Conflict(say("in_use", language, code=code, count=used))
+    if row.retired_at is None and all(c.code == code for c in active(session)):
+        raise Conflict(say("last_active", language, code=code))
+    repository.delete(session, row)
