@@ -597,7 +597,7 @@
     state.reports.slice().sort(function (a, b) {
       return (b.overdue - a.overdue) || (new Date(a.due_at) - new Date(b.due_at));
     }).slice(0, 30).forEach(function (r) {
-      reports.appendChild(queueItem(SC.code("category", r.category) + " \u2014 " + r.street_name, r.street_id,
+      reports.appendChild(queueItem(((SC.lang === "nl" ? r.category_name_nl : r.category_name) || SC.code("category", r.category)) + " \u2014 " + r.street_name, r.street_id,
         r.overdue ? t("dispatch.overdue") : t("dispatch.due", { date: SC.fmtDate(r.due_at) }), r.overdue ? "overdue" : ""));
     });
     (state.plan ? state.plan.crews : []).forEach(function (crew) {
