@@ -8,10 +8,16 @@
   var catalogues = {};
 
   SC.$ = function (id) { return document.getElementById(id); };
-  SC.el = function (tag, attrs, text) {
+  /* el("li", {class: "x"}, "text") or el("div", {className: "x", text: "t"}, [child, child]) */
+  SC.el = function (tag, attrs, content) {
     var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (text !== undefined && text !== null) node.textContent = text;
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") node.textContent = attrs[k];
+      else if (k === "className") node.className = attrs[k];
+      else node.setAttribute(k, attrs[k]);
+    });
+    if (Array.isArray(content)) content.forEach(function (child) { if (child) node.appendChild(child); });
+    else if (content !== undefined && content !== null) node.textContent = content;
     return node;
   };
 
@@ -36,7 +42,8 @@
     var text = lookup(catalogues[SC.lang], key);
     if (text === undefined) text = lookup(catalogues.en, key);
     if (typeof text !== "string") return text === undefined ? key : text;
-    return text.replace(/\{(\w+)\}/g, function (_, name) { return values && values[name] !== undefined ? values[name] : ""; });
+    if (!values) return text;
+    return text.replace(/\{(\w+)\}/g, function (_, name) { return values[name] !== undefined ? values[name] : ""; });
   };
   /* a known code (category, status, level…) in words, the code itself only when nobody knows it */
   SC.code = function (group, code) {

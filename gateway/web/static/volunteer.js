@@ -2,164 +2,21 @@
 (function () {
   "use strict";
 
+  var SC = window.Streetcare; /* common.js: the catalogue, formats, DOM helpers, JSON calls */
   var API = "/api/v1/volunteers";
   var TOKEN_KEY = "streetcare.volunteer.token"; /* localStorage: logged in across tabs and reloads */
   var PICK_QUEUE_KEY = "streetcare.volunteer.picks";
-  var LANG_KEY = "streetcare.lang";
 
-  var TEXT = {
-    en: {
-      skip: "Skip to content", "welcome.title": "Keep your street clean",
-      "welcome.intro": "Adopt a street, log what you pick, join a clean-up. The city then sends its crews where nobody picks.",
-      "login.title": "Log in", "login.submit": "Log in", "login.forgot": "Forgot your password?",
-      "signup.title": "New here? Sign up", "signup.submit": "Sign up",
-      "field.email": "Email", "field.password": "Password", "field.name": "Your name (shown to other volunteers)",
-      "field.emailPrivate": "Email (never shown to others)", "field.newPassword": "Password (at least 10 characters)",
-      "field.currentPassword": "Current password",
-      "reset.title": "Reset your password", "reset.send": "Send me a link", "reset.demoMailbox": "Demo mailbox",
-      "reset.newTitle": "Choose a new password", "reset.code": "Code from the mail", "reset.save": "Save password",
-      "reset.sent": "If an account has this email, a reset link is on its way.", "reset.done": "Password saved. Log in with it.",
-      "signup.checkMail": "Check your mail: we sent you a link. Follow it to confirm your address, then log in here.",
-      "login.unconfirmed": "Confirm your e-mail address first: follow the link in the mail we sent when you signed up. No mail? Send it again below.",
-      "confirm.resend": "Send the confirmation link again", "confirm.resent": "If this address waits for confirmation, a new link is on its way.",
-      "confirm.busy": "Confirming your address…", "confirm.done": "Your address is confirmed. Log in with your password.",
-      "confirm.failed": "This confirmation link is used or expired. Confirmed already? Log in. Otherwise ask for a new link below.",
-      "app.hello": "Hello", "tab.streets": "My streets", "tab.find": "Adopt", "tab.sessions": "Clean-ups",
-      "tab.bags": "Bags", "tab.impact": "Impact", "tab.account": "Me",
-      "streets.title": "My streets", "streets.empty": "You have not adopted a street yet. Find one under \"Adopt\".",
-      "find.title": "Adopt a street", "find.label": "Street name", "find.placeholder": "Street name", "find.search": "Search",
-      "find.near": "Streets near me", "find.rhythm": "I will pick", "find.none": "No streets found.",
-      "find.adopt": "Adopt", "find.adopted": "Adopted! Log your first pick from \"My streets\".",
-      "find.adopters": "Adopted by", "find.noAdopters": "Nobody has adopted this street yet.",
-      "rhythm.weekly": "weekly", "rhythm.fortnightly": "every two weeks", "rhythm.monthly": "monthly",
-      "status.active": "active", "status.paused": "paused", "status.lapsed": "lapsed", "status.ended": "ended",
-      "adoption.team": "team", "adoption.lastPick": "Last pick", "adoption.never": "not yet", "adoption.due": "Next pick due",
-      "adoption.pausedUntil": "Paused until", "adoption.level": "Street level now", "adoption.target": "target",
-      "pick.log": "Log a pick", "pick.save": "Save pick", "pick.bags": "Bags", "pick.minutes": "Minutes",
-      "pick.note": "Note (optional)", "pick.photo": "Photo (optional)", "pick.saved": "Pick saved. Thank you!",
-      "map.mine": "my streets", "map.adoptable": "adoptable", "map.adopted": "adopted by others", "map.cleanup": "clean-up",
-      "team.title": "My team", "team.create": "Start a team", "team.name": "Team name", "team.submit": "Create team",
-      "team.invite": "Invite by sending this link:", "team.copy": "Copy link", "team.copied": "Link copied.",
-      "team.joined": "You joined the team", "team.members": "members", "team.created": "Team created.",
-      "cleanup.create": "Plan a clean-up", "cleanup.titleField": "What is it called?", "cleanup.street": "Street",
-      "cleanup.date": "Date", "cleanup.start": "From", "cleanup.end": "Until", "cleanup.capacity": "Places",
-      "cleanup.meeting": "Meeting point (optional)", "cleanup.submit": "Plan it", "cleanup.created": "Clean-up planned.",
-      "field.required": "Fill this in.", "field.tooShort": "This is too short.", "field.endBeforeStart": "The end must be after the start.",
-      "field.past": "Choose a date from today on.", "field.number": "Give a number from 1 to 500.",
-      "pick.queued": "You are offline. The pick is saved on this phone and sent when you are back online.",
-      "pick.waiting": "{count} pick(s) waiting to be sent", "pick.flushed": "Your saved picks were sent.",
-      "pick.refused": "A saved pick was not accepted: {reason}",
-      "adoption.pause": "Pause", "adoption.resume": "Resume", "adoption.end": "End",
-      "adoption.pauseAsk": "Pause until which date? (YYYY-MM-DD)", "adoption.endAsk": "End this adoption?",
-      "sessions.title": "Group clean-ups", "sessions.empty": "No clean-ups planned yet.",
-      "sessions.calendar": "Add my clean-ups to my phone calendar", "sessions.signup": "Sign me up",
-      "sessions.cancel": "Cancel my place", "sessions.places": "places taken", "sessions.waitingList": "on the waiting list",
-      "sessions.confirmed": "You have a place", "sessions.waiting": "You are on the waiting list, number",
-      "sessions.cancelled": "cancelled", "sessions.by": "by",
-      "bags.title": "My bags are ready", "bags.count": "Number of full bags", "bags.where": "Where",
-      "bags.here": "Here (use my location)", "bags.note": "Note for the crew (optional)", "bags.submit": "Ask for pick-up",
-      "bags.sent": "Thanks! A crew will collect them.", "bags.waiting": "waiting for a crew", "bags.collected": "collected",
-      "bags.noLocation": "Your location is not available; choose one of your streets.",
-      "impact.title": "My impact", "impact.picks": "Picks", "impact.bags": "Bags", "impact.hours": "Hours",
-      "impact.streets": "Streets", "impact.board": "Leaderboard", "impact.district": "District",
-      "impact.last90": "last 90 days", "impact.nobody": "No picks here yet.",
-      "account.title": "My account", "account.email": "Email (only you see it):",
-      "account.optOut": "Leave me off the public leaderboard", "account.password": "Change password",
-      "account.savePassword": "Save", "account.logout": "Log out", "account.delete": "Delete my account",
-      "account.deleteAsk": "Delete your account? Your name and email are erased; your picks stay in the city's figures without your name.",
-      "account.saved": "Saved.", "account.deleted": "Your account is deleted.",
-      "error.network": "No connection. Try again.", "error.location": "Your location is not available.",
-      "done": "Done."
-    },
-    nl: {
-      skip: "Naar de inhoud", "welcome.title": "Houd je straat schoon",
-      "welcome.intro": "Adopteer een straat, log wat je prikt, doe mee met een opruimactie. De gemeente stuurt haar ploegen dan naar straten waar niemand prikt.",
-      "login.title": "Inloggen", "login.submit": "Inloggen", "login.forgot": "Wachtwoord vergeten?",
-      "signup.title": "Nieuw? Meld je aan", "signup.submit": "Aanmelden",
-      "field.email": "E-mail", "field.password": "Wachtwoord", "field.name": "Je naam (zichtbaar voor andere vrijwilligers)",
-      "field.emailPrivate": "E-mail (nooit zichtbaar voor anderen)", "field.newPassword": "Wachtwoord (minstens 10 tekens)",
-      "field.currentPassword": "Huidig wachtwoord",
-      "reset.title": "Wachtwoord opnieuw instellen", "reset.send": "Stuur me een link", "reset.demoMailbox": "Demo-mailbox",
-      "reset.newTitle": "Kies een nieuw wachtwoord", "reset.code": "Code uit de mail", "reset.save": "Wachtwoord opslaan",
-      "reset.sent": "Als er een account met dit adres is, komt er een link aan.", "reset.done": "Wachtwoord opgeslagen. Log ermee in.",
-      "signup.checkMail": "Kijk in je mail: we stuurden je een link. Volg die om je adres te bevestigen en log dan hier in.",
-      "login.unconfirmed": "Bevestig eerst je e-mailadres: volg de link in de mail die we stuurden toen je je aanmeldde. Geen mail? Stuur hem hieronder opnieuw.",
-      "confirm.resend": "Stuur de bevestigingslink opnieuw", "confirm.resent": "Als dit adres op bevestiging wacht, komt er een nieuwe link aan.",
-      "confirm.busy": "Je adres wordt bevestigd…", "confirm.done": "Je adres is bevestigd. Log in met je wachtwoord.",
-      "confirm.failed": "Deze bevestigingslink is al gebruikt of verlopen. Al bevestigd? Log dan in. Anders vraag je hieronder een nieuwe link aan.",
-      "app.hello": "Hallo", "tab.streets": "Mijn straten", "tab.find": "Adopteren", "tab.sessions": "Opruimacties",
-      "tab.bags": "Zakken", "tab.impact": "Resultaat", "tab.account": "Ik",
-      "streets.title": "Mijn straten", "streets.empty": "Je hebt nog geen straat geadopteerd. Zoek er een bij \"Adopteren\".",
-      "find.title": "Adopteer een straat", "find.label": "Straatnaam", "find.placeholder": "Straatnaam", "find.search": "Zoeken",
-      "find.near": "Straten bij mij in de buurt", "find.rhythm": "Ik prik", "find.none": "Geen straten gevonden.",
-      "find.adopt": "Adopteren", "find.adopted": "Geadopteerd! Log je eerste prikronde bij \"Mijn straten\".",
-      "find.adopters": "Geadopteerd door", "find.noAdopters": "Nog niemand heeft deze straat geadopteerd.",
-      "rhythm.weekly": "wekelijks", "rhythm.fortnightly": "om de week", "rhythm.monthly": "maandelijks",
-      "status.active": "actief", "status.paused": "gepauzeerd", "status.lapsed": "verlopen", "status.ended": "beëindigd",
-      "adoption.team": "team", "adoption.lastPick": "Laatste prikronde", "adoption.never": "nog niet",
-      "adoption.due": "Volgende ronde", "adoption.pausedUntil": "Gepauzeerd tot", "adoption.level": "Niveau van de straat nu", "adoption.target": "doel",
-      "pick.log": "Prikronde loggen", "pick.save": "Opslaan", "pick.bags": "Zakken", "pick.minutes": "Minuten",
-      "pick.note": "Opmerking (optioneel)", "pick.photo": "Foto (optioneel)", "pick.saved": "Prikronde opgeslagen. Dank je wel!",
-      "map.mine": "mijn straten", "map.adoptable": "te adopteren", "map.adopted": "door anderen geadopteerd", "map.cleanup": "opruimactie",
-      "team.title": "Mijn team", "team.create": "Begin een team", "team.name": "Naam van het team", "team.submit": "Team maken",
-      "team.invite": "Nodig mensen uit met deze link:", "team.copy": "Link kopi\u00ebren", "team.copied": "Link gekopieerd.",
-      "team.joined": "Je doet mee met het team", "team.members": "leden", "team.created": "Team gemaakt.",
-      "cleanup.create": "Plan een opruimactie", "cleanup.titleField": "Hoe heet de actie?", "cleanup.street": "Straat",
-      "cleanup.date": "Datum", "cleanup.start": "Van", "cleanup.end": "Tot", "cleanup.capacity": "Plaatsen",
-      "cleanup.meeting": "Verzamelpunt (optioneel)", "cleanup.submit": "Plannen", "cleanup.created": "Opruimactie gepland.",
-      "field.required": "Vul dit in.", "field.tooShort": "Dit is te kort.", "field.endBeforeStart": "Het einde moet na het begin liggen.",
-      "field.past": "Kies een datum vanaf vandaag.", "field.number": "Geef een getal van 1 tot 500.",
-      "pick.queued": "Je bent offline. De prikronde staat op deze telefoon en wordt verstuurd zodra je weer online bent.",
-      "pick.waiting": "{count} prikronde(s) wachten op verzending", "pick.flushed": "Je bewaarde prikrondes zijn verstuurd.",
-      "pick.refused": "Een bewaarde prikronde is niet aangenomen: {reason}",
-      "adoption.pause": "Pauzeren", "adoption.resume": "Hervatten", "adoption.end": "Stoppen",
-      "adoption.pauseAsk": "Pauzeren tot welke datum? (JJJJ-MM-DD)", "adoption.endAsk": "Deze adoptie stoppen?",
-      "sessions.title": "Opruimacties", "sessions.empty": "Nog geen opruimacties gepland.",
-      "sessions.calendar": "Zet mijn opruimacties in mijn agenda", "sessions.signup": "Ik doe mee",
-      "sessions.cancel": "Afmelden", "sessions.places": "plaatsen bezet", "sessions.waitingList": "op de wachtlijst",
-      "sessions.confirmed": "Je hebt een plaats", "sessions.waiting": "Je staat op de wachtlijst, nummer",
-      "sessions.cancelled": "afgelast", "sessions.by": "door",
-      "bags.title": "Mijn zakken staan klaar", "bags.count": "Aantal volle zakken", "bags.where": "Waar",
-      "bags.here": "Hier (gebruik mijn locatie)", "bags.note": "Opmerking voor de ploeg (optioneel)",
-      "bags.submit": "Ophalen aanvragen", "bags.sent": "Dank je! Een ploeg haalt ze op.",
-      "bags.waiting": "wacht op een ploeg", "bags.collected": "opgehaald",
-      "bags.noLocation": "Je locatie is niet beschikbaar; kies een van je straten.",
-      "impact.title": "Mijn resultaat", "impact.picks": "Prikrondes", "impact.bags": "Zakken", "impact.hours": "Uren",
-      "impact.streets": "Straten", "impact.board": "Ranglijst", "impact.district": "Wijk",
-      "impact.last90": "afgelopen 90 dagen", "impact.nobody": "Hier is nog niet geprikt.",
-      "account.title": "Mijn account", "account.email": "E-mail (alleen jij ziet dit):",
-      "account.optOut": "Zet mij niet op de openbare ranglijst", "account.password": "Wachtwoord wijzigen",
-      "account.savePassword": "Opslaan", "account.logout": "Uitloggen", "account.delete": "Mijn account verwijderen",
-      "account.deleteAsk": "Je account verwijderen? Je naam en e-mail worden gewist; je prikrondes blijven zonder naam in de cijfers van de stad.",
-      "account.saved": "Opgeslagen.", "account.deleted": "Je account is verwijderd.",
-      "error.network": "Geen verbinding. Probeer het opnieuw.", "error.location": "Je locatie is niet beschikbaar.",
-      "done": "Gedaan."
-    }
-  };
 
-  var lang = localStorage.getItem(LANG_KEY) || ((navigator.language || "en").toLowerCase().indexOf("nl") === 0 ? "nl" : "en");
   var me = null;
   var adoptionsCache = [];
 
-  function t(key) { return (TEXT[lang] && TEXT[lang][key]) || TEXT.en[key] || key; }
-  function $(id) { return document.getElementById(id); }
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) {
-      if (name === "text") { node.textContent = attrs[name]; }
-      else if (name === "className") { node.className = attrs[name]; }
-      else { node.setAttribute(name, attrs[name]); }
-    });
-    (children || []).forEach(function (child) { if (child) { node.appendChild(child); } });
-    return node;
-  }
+  /* this page's texts are the "volunteer" part of the one catalogue (/static/i18n/<lang>.json) */
+  function t(key, values) { return SC.t("volunteer." + key, values); }
+  var $ = SC.$, el = SC.el, key = SC.newKey;
   function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
-  function when(iso) {
-    if (!iso) { return t("adoption.never"); }
-    return new Date(iso).toLocaleString(lang === "nl" ? "nl-NL" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
-  }
-  function day(iso) { return new Date(iso).toLocaleDateString(lang === "nl" ? "nl-NL" : "en-GB", { dateStyle: "medium" }); }
-  function key() { return (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random(); }
+  function when(iso) { return iso ? SC.fmtDate(iso, true) : t("adoption.never"); }
+  function day(iso) { return SC.fmtDate(iso, false); }
 
   function say(message, isError) {
     var box = $("status");
@@ -168,12 +25,8 @@
   }
 
   function applyLanguage() {
-    document.documentElement.lang = lang;
-    document.querySelectorAll("[data-i18n]").forEach(function (node) { node.textContent = t(node.getAttribute("data-i18n")); });
-    document.querySelectorAll("[data-i18n-placeholder]").forEach(function (node) {
-      node.setAttribute("placeholder", t(node.getAttribute("data-i18n-placeholder")));
-    });
-    var other = lang === "nl" ? "en" : "nl";
+    SC.applyLanguage();
+    var other = SC.lang === "nl" ? "en" : "nl";
     $("lang").textContent = other.toUpperCase();
     $("lang").setAttribute("aria-label", other.toUpperCase() + " \u2013 " + (other === "nl" ? "Nederlands" : "English"));
   }
@@ -248,7 +101,7 @@
     $("signup-form").addEventListener("submit", function (event) {
       event.preventDefault();
       var data = formData(event.target);
-      data.language = lang;
+      data.language = SC.lang;
       /* no login yet: the address is confirmed first, through the link in the mail */
       busy(event.target, post(API + "/signup", data).then(function () {
         event.target.reset();
@@ -481,7 +334,7 @@
     flushingPicks = true;
     return waiting.reduce(function (chain, item) {
       return chain.then(function () {
-        return sendPick(item).catch(function (error) { say(t("pick.refused").replace("{reason}", error.message), true); });
+        return sendPick(item).catch(function (error) { say(t("pick.refused", { reason: error.message }), true); });
       });
     }, Promise.resolve()).then(function () {
       flushingPicks = false;
@@ -495,7 +348,7 @@
     var count = queuedPicks().length, node = $("picks-waiting");
     if (!node) { return; }
     node.hidden = !count;
-    node.textContent = count ? t("pick.waiting").replace("{count}", String(count)) : "";
+    node.textContent = count ? t("pick.waiting", { count: String(count) }) : "";
   }
 
   function readPhoto(input) {
@@ -882,12 +735,13 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
+  /* the catalogue first (from the service worker's cache when offline), then everything else */
+  document.addEventListener("DOMContentLoaded", function () { SC.loadCatalogues().then(boot); });
+  function boot() {
     applyLanguage();
     $("lang").addEventListener("click", function () {
-      lang = lang === "nl" ? "en" : "nl";
-      localStorage.setItem(LANG_KEY, lang);
-      if (me) { api("PATCH", API + "/me", { language: lang }).catch(function () { return null; }); }
+      SC.setLang(SC.lang === "nl" ? "en" : "nl");
+      if (me) { api("PATCH", API + "/me", { language: SC.lang }).catch(function () { return null; }); }
       applyLanguage();
       var current = document.querySelector(".tab[aria-current='page']");
       if (current && me) { showTab(current.getAttribute("data-tab")); }
@@ -918,5 +772,5 @@
       return;
     }
     if (token()) { start().catch(function () { showWelcome(); }); } else { showWelcome(); }
-  });
+  }
 })();
