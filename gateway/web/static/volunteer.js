@@ -33,27 +33,23 @@
 
   function token() { return localStorage.getItem(TOKEN_KEY); }
 
+  /* common.js's JSON call, with what this page needs on top: the volunteer's token, a logout on
+     401, and refusals as Errors whose message (and per-field details) the forms show */
   function api(method, path, body, extraHeaders) {
-    var headers = { "Accept": "application/json" };
-    if (body !== undefined) { headers["Content-Type"] = "application/json"; }
-    if (token()) { headers.Authorization = "Bearer " + token(); }
-    Object.keys(extraHeaders || {}).forEach(function (name) { headers[name] = extraHeaders[name]; });
-    return fetch(path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body) })
+    var headers = Object.assign({ "Accept": "application/json" }, extraHeaders || {});
+    return SC.api(path, { method: method, json: body, headers: headers, token: token() || undefined })
       .catch(function () { var error = new Error(t("error.network")); error.network = true; throw error; })
       .then(function (answer) {
-        if (answer.status === 204) { return null; }
-        return answer.json().catch(function () { return {}; }).then(function (data) {
-          if (answer.status === 401 && token()) { localStorage.removeItem(TOKEN_KEY); showWelcome(); }
-          if (!answer.ok) {
-            var detail = data && data.detail, listed = Array.isArray(detail);
-            var error = new Error(listed ? detail.map(function (d) { return d.msg; }).join("; ") : (detail || ("HTTP " + answer.status)));
-            if (listed) { error.details = detail; }
-            error.status = answer.status;
-            error.network = answer.status >= 500; /* no answer from the service: worth sending again */
-            throw error;
-          }
-          return data;
-        });
+        var data = answer.body || {};
+        if (answer.status === 401 && token()) { localStorage.removeItem(TOKEN_KEY); showWelcome(); }
+        if (!answer.ok) {
+          var detail = data.detail, listed = Array.isArray(detail);
+          var error = new Error(listed ? detail.map(function (d) { return d.msg; }).join("; ") : (detail || ("HTTP " + answer.status)));
+          if (listed) { error.details = detail; }
+          error.status = answer.status;
+          throw error;
+        }
+        return answer.status === 204 ? null : answer.body;
       });
   }
   function post(path, body) { return api("POST", path, body, { "Idempotency-Key": key() }); }

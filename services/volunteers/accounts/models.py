@@ -30,27 +30,24 @@ class Volunteer(Base):
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
-class PasswordReset(Base):
-    """A single-use reset token; only its SHA-256 is stored, the token itself goes by mail."""
+class SingleUseToken:
+    """A token that goes out by mail and works once until it expires; only its SHA-256 is stored."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class PasswordReset(SingleUseToken, Base):
+    """The link in a password-reset mail."""
 
     __tablename__ = "password_resets"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
-
-class EmailConfirmation(Base):
-    """A single-use link that confirms a new account's address; only its SHA-256 is stored."""
+class EmailConfirmation(SingleUseToken, Base):
+    """The link that confirms a new account's address."""
 
     __tablename__ = "email_confirmations"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

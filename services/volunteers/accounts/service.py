@@ -12,7 +12,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from services.volunteers.accounts import repository
-from services.volunteers.accounts.models import EmailConfirmation, PasswordReset, Volunteer
+from services.volunteers.accounts.models import EmailConfirmation, PasswordReset, SingleUseToken, Volunteer
 from services.volunteers.adoptions import service as adoptions
 from services.volunteers.bags import service as bags
 from services.volunteers.idempotency.models import IdempotencyRecord
@@ -92,17 +92,7 @@ def send_confirmation(session: Session, volunteer: Volunteer, valid_minutes: int
     expire); None for an account that is confirmed or erased."""
     if volunteer.email is None or volunteer.deleted_at is not None or volunteer.email_confirmed_at is not None:
         return None
-    token = secrets.token_urlsafe(32)
-    now = datetime.now(UTC)
-    session.add(
-        EmailConfirmation(
-            volunteer_id=volunteer.id,
-            token_hash=_hash(token),
-            created_at=now,
-            expires_at=now + timedelta(minutes=valid_minutes),
-        )
-    )
-    session.flush()
+    token = _issue(session, EmailConfirmation, volunteer, valid_minutes)
     mail_outbox.ask_to_confirm(session, volunteer, token, valid_minutes)
     return token
 
@@ -120,16 +110,11 @@ UNUSABLE_CONFIRMATION = (
 
 def confirm_email(session: Session, token: str) -> Volunteer:
     """Following the link in the sign-up mail: the account may log in from now on. The link works once."""
-    confirmation = repository.confirmation_by_hash(session, _hash(token.strip()))
-    now = datetime.now(UTC)
-    if confirmation is None or confirmation.used_at is not None or confirmation.expires_at <= now:
+    volunteer = _redeem(session, repository.confirmation_by_hash(session, _hash(token.strip())))
+    if volunteer is None:
         raise Unprocessable(UNUSABLE_CONFIRMATION)
-    volunteer = repository.get(session, confirmation.volunteer_id)
-    if volunteer is None or volunteer.deleted_at is not None:
-        raise Unprocessable(UNUSABLE_CONFIRMATION)
-    confirmation.used_at = now
     if volunteer.email_confirmed_at is None:
-        volunteer.email_confirmed_at = now
+        volunteer.email_confirmed_at = datetime.now(UTC)
     return volunteer
 
 
@@ -172,35 +157,44 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _issue(session: Session, kind: type[SingleUseToken], volunteer: Volunteer, valid_minutes: int) -> str:
+    """A new single-use token of `kind` for the volunteer; the caller mails it, only its hash stays."""
+    token = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    issued = kind()
+    issued.volunteer_id, issued.token_hash = volunteer.id, _hash(token)
+    issued.created_at, issued.expires_at = now, now + timedelta(minutes=valid_minutes)
+    session.add(issued)
+    session.flush()
+    return token
+
+
+def _redeem(session: Session, stored: SingleUseToken | None) -> Volunteer | None:
+    """The volunteer a token that is known, unused and unexpired belongs to (now used), else None."""
+    now = datetime.now(UTC)
+    if stored is None or stored.used_at is not None or stored.expires_at <= now:
+        return None
+    volunteer = repository.get(session, stored.volunteer_id)
+    if volunteer is None or volunteer.deleted_at is not None:
+        return None
+    stored.used_at = now
+    return volunteer
+
+
 def request_reset(session: Session, email: str, valid_minutes: int = 60) -> str | None:
     """Mail a reset link when the account exists; the caller never learns whether it does."""
     volunteer = repository.by_email(session, email)
     if volunteer is None or volunteer.deleted_at is not None or volunteer.email is None:
         return None
-    token = secrets.token_urlsafe(32)
-    now = datetime.now(UTC)
-    session.add(
-        PasswordReset(
-            volunteer_id=volunteer.id,
-            token_hash=_hash(token),
-            created_at=now,
-            expires_at=now + timedelta(minutes=valid_minutes),
-        )
-    )
-    session.flush()
+    token = _issue(session, PasswordReset, volunteer, valid_minutes)
     mail_outbox.send_password_reset(session, volunteer, token, valid_minutes)
     return token
 
 
 def confirm_reset(session: Session, token: str, new_password: str) -> Volunteer:
-    reset = repository.reset_by_hash(session, _hash(token.strip()))
-    now = datetime.now(UTC)
-    if reset is None or reset.used_at is not None or reset.expires_at <= now:
+    volunteer = _redeem(session, repository.reset_by_hash(session, _hash(token.strip())))
+    if volunteer is None:
         raise Unprocessable("this reset link is unknown, used or expired; ask for a new one")
-    volunteer = repository.get(session, reset.volunteer_id)
-    if volunteer is None or volunteer.deleted_at is not None:
-        raise Unprocessable("this reset link is unknown, used or expired; ask for a new one")
-    reset.used_at = now
     volunteer.password_hash = hash_password(new_password)
     return volunteer
 
