@@ -16,11 +16,11 @@ from fastapi.testclient import TestClient
 from services.volunteers import handlers as volunteers_handlers
 from services.volunteers.app import create_app
 from services.volunteers.mail.outbox import THANKS
+from services.volunteers.settings import VolunteersRuntime
 from services.volunteers.tests.test_service import VolunteersApp, adopt, load_streets
 from streetcare.core.auth import Role
 from streetcare.core.events import VisitCompleted, new_event
 from streetcare.core.mail import CaughtMail
-from streetcare.core.runtime import ServiceRuntime
 from streetcare.testing import SERVICE_HEADERS, bearer
 from tests.smtp_catcher import SmtpCatcher, smtp_catcher
 
@@ -53,7 +53,7 @@ def app_and_catcher(
         app = create_app(settings)
         try:
             with TestClient(app, headers=SERVICE_HEADERS) as client:
-                runtime: ServiceRuntime = app.state.runtime
+                runtime: VolunteersRuntime = app.state.runtime
                 load_streets(runtime)
                 yield VolunteersApp(client, settings, runtime, catcher), catcher
         finally:

@@ -22,9 +22,9 @@ from services.scheduling.dirty.models import PlanDirty
 from services.scheduling.history import service as history
 from services.scheduling.planning.engine import ITERATION_STOP
 from services.scheduling.plans import service
+from services.scheduling.settings import SchedulingRuntime
 from services.scheduling.state.models import StreetReport, StreetState
 from streetcare.core.auth import Role, issue_token
-from streetcare.core.runtime import ServiceRuntime
 from streetcare.testing import SERVICE_HEADERS, TEST_TOKEN_SECRET
 from tests.test_scheduling_planner import file_reports
 
@@ -44,8 +44,8 @@ def client(settings: Any) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def runtime(settings: Any) -> Iterator[ServiceRuntime]:
-    running = ServiceRuntime.start("scheduling", settings, OutboxMessage)
+def runtime(settings: Any) -> Iterator[SchedulingRuntime]:
+    running = SchedulingRuntime.start("scheduling", settings, OutboxMessage)
     dirty.attach(running, settings, requester=lambda days: None)
     yield running
     running.close()
@@ -196,7 +196,7 @@ def test_directives_are_validated_with_a_human_message_and_a_catalogue_code(clie
     assert client.get(f"{API}/plans/{day}/directives", headers=auth()).json() == [], "nothing refused was stored"
 
 
-def test_undo_done_puts_the_visit_street_estimate_history_and_reports_back(runtime: ServiceRuntime) -> None:
+def test_undo_done_puts_the_visit_street_estimate_history_and_reports_back(runtime: SchedulingRuntime) -> None:
     with runtime.transaction() as session:
         day = dirty.today(dirty.city_timezone(session))
     service.replan(runtime, day, "first")
@@ -230,7 +230,7 @@ def test_undo_done_puts_the_visit_street_estimate_history_and_reports_back(runti
         service.undo_done(session, visit["visit_id"])
 
 
-def test_undo_is_refused_when_the_street_changed_after_the_done(runtime: ServiceRuntime) -> None:
+def test_undo_is_refused_when_the_street_changed_after_the_done(runtime: SchedulingRuntime) -> None:
     with runtime.transaction() as session:
         day = dirty.today(dirty.city_timezone(session))
     service.replan(runtime, day, "first")

@@ -20,12 +20,12 @@ from services.scheduling.history import service as history
 from services.scheduling.planning.engine import ITERATION_STOP
 from services.scheduling.planning.levels import DEFAULT_TARGET
 from services.scheduling.plans import inputs, service
+from services.scheduling.settings import SchedulingRuntime
 from services.scheduling.state import service as state
 from services.scheduling.state.models import StreetState
 from streetcare.core.auth import Role, issue_token
 from streetcare.core.events import AdoptionChanged, PickLogged, ReportFiled
 from streetcare.core.geo import haversine_m
-from streetcare.core.runtime import ServiceRuntime
 from streetcare.testing import SERVICE_HEADERS, TEST_TOKEN_SECRET
 
 
@@ -39,16 +39,16 @@ def settings(demo_city: Any) -> Any:
 
 
 @pytest.fixture
-def runtime(settings: Any) -> Iterator[ServiceRuntime]:
+def runtime(settings: Any) -> Iterator[SchedulingRuntime]:
     sent: list[tuple[date, ...]] = []
-    running = ServiceRuntime.start("scheduling", settings, OutboxMessage)
+    running = SchedulingRuntime.start("scheduling", settings, OutboxMessage)
     dirty.attach(running, settings, requester=lambda days: sent.append(tuple(days)))
     running.extras["requested"] = sent
     yield running
     running.close()
 
 
-def a_weekday(runtime: ServiceRuntime) -> date:
+def a_weekday(runtime: SchedulingRuntime) -> date:
     """Today, or the next weekday, so every demo crew (the sweeper works weekdays) is on duty."""
     with runtime.transaction() as session:
         day = dirty.today(dirty.city_timezone(session))
@@ -57,7 +57,7 @@ def a_weekday(runtime: ServiceRuntime) -> date:
     return day
 
 
-def as_if_on(runtime: ServiceRuntime, day: date) -> datetime:
+def as_if_on(runtime: SchedulingRuntime, day: date) -> datetime:
     """This moment moved to ``day``: a weekend run plans Monday as if it were Monday now,
     so "picked yesterday" means the day before the plan day, whichever day the suite runs."""
     with runtime.transaction() as session:
@@ -65,7 +65,7 @@ def as_if_on(runtime: ServiceRuntime, day: date) -> datetime:
     return datetime.now(UTC) + (day - today)
 
 
-def plan(runtime: ServiceRuntime, day: date) -> dict[str, Any]:
+def plan(runtime: SchedulingRuntime, day: date) -> dict[str, Any]:
     with runtime.transaction() as session:
         return service.plan_view(session, day)
 
@@ -74,7 +74,7 @@ def on_plan(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {v["candidate_id"]: {**v, "crew_id": c["id"]} for c in view["crews"] for v in c["visits"]}
 
 
-def nearest_left_out(runtime: ServiceRuntime, view: dict[str, Any], crew: dict[str, Any]) -> int:
+def nearest_left_out(runtime: SchedulingRuntime, view: dict[str, Any], crew: dict[str, Any]) -> int:
     """The street left off ``view`` nearest to ``crew``'s visits: reports there make it worth that
     crew's time (a street far from every crew out that day may rightly wait for a later day)."""
     from services.scheduling.streets import repository as streets
@@ -88,7 +88,7 @@ def nearest_left_out(runtime: ServiceRuntime, view: dict[str, Any], crew: dict[s
     return min(rows, key=lambda r: min(haversine_m(r[1], r[2], lat, lon) for lat, lon in points))[0]
 
 
-def file_reports(runtime: ServiceRuntime, street_id: int, count: int, first_id: int) -> None:
+def file_reports(runtime: SchedulingRuntime, street_id: int, count: int, first_id: int) -> None:
     street = None
     with runtime.transaction() as session:
         from services.scheduling.streets import repository as streets
@@ -110,7 +110,7 @@ def file_reports(runtime: ServiceRuntime, street_id: int, count: int, first_id: 
             )
 
 
-def test_demo_plan_respects_every_shift_visits_no_street_twice_and_gives_reasons(runtime: ServiceRuntime) -> None:
+def test_demo_plan_respects_every_shift_visits_no_street_twice_and_gives_reasons(runtime: SchedulingRuntime) -> None:
     day = a_weekday(runtime)
     result = service.replan(runtime, day, "test")
     assert result.version == 1 and result.visits > 0
@@ -132,7 +132,7 @@ def test_demo_plan_respects_every_shift_visits_no_street_twice_and_gives_reasons
     assert view["dropped"] and all(d["why"] for d in view["dropped"])
 
 
-def full_day_shifts(runtime: ServiceRuntime, day: date) -> None:
+def full_day_shifts(runtime: SchedulingRuntime, day: date) -> None:
     """Every demo crew works 07:00–15:00 on ``day`` (rolled back after the test), so the crew out
     that day has time to spare: the demo's 2-hour sweeper shift is full, and one reported street is
     rightly not worth sending a crew that stays home (a crew-shift costs more than it is worth)."""
@@ -144,7 +144,7 @@ def full_day_shifts(runtime: ServiceRuntime, day: date) -> None:
             crew.shifts = {**crew.shifts, weekday: {"start": "07:00", "end": "15:00"}}
 
 
-def test_replan_keeps_done_and_started_visits_and_stores_the_diff(runtime: ServiceRuntime) -> None:
+def test_replan_keeps_done_and_started_visits_and_stores_the_diff(runtime: SchedulingRuntime) -> None:
     day = a_weekday(runtime)
     full_day_shifts(runtime, day)
     service.replan(runtime, day, "first")
@@ -207,7 +207,7 @@ def test_diff_counts_added_removed_moved_and_reordered() -> None:
 
 
 def test_visit_done_resets_the_estimate_resolves_reports_and_publishes_visit_completed(
-    runtime: ServiceRuntime,
+    runtime: SchedulingRuntime,
 ) -> None:
     day = a_weekday(runtime)
     service.replan(runtime, day, "first")
@@ -234,7 +234,7 @@ def test_visit_done_resets_the_estimate_resolves_reports_and_publishes_visit_com
     assert page["visits"][0]["status"] == "done"
 
 
-def adopt(runtime: ServiceRuntime, adoption_id: int, street_id: int, picks: list[datetime], **extra: Any) -> None:
+def adopt(runtime: SchedulingRuntime, adoption_id: int, street_id: int, picks: list[datetime], **extra: Any) -> None:
     """As the volunteers service would have told it over the weeks: the picks, then the adoption."""
     with runtime.transaction() as session:
         for number, at in enumerate(picks):
@@ -260,7 +260,7 @@ def adopt(runtime: ServiceRuntime, adoption_id: int, street_id: int, picks: list
 
 
 def test_coverage_a_street_whose_volunteers_stop_comes_onto_the_plan_a_reliable_one_drops_off(
-    runtime: ServiceRuntime,
+    runtime: SchedulingRuntime,
 ) -> None:
     day = a_weekday(runtime)
     now = as_if_on(runtime, day)
@@ -282,7 +282,7 @@ def test_coverage_a_street_whose_volunteers_stop_comes_onto_the_plan_a_reliable_
     assert str(stopped) in planned and str(reliable) not in planned
 
 
-def test_the_simulator_plans_exactly_what_the_service_plans_from_the_same_facts(runtime: ServiceRuntime) -> None:
+def test_the_simulator_plans_exactly_what_the_service_plans_from_the_same_facts(runtime: SchedulingRuntime) -> None:
     """The simulator's ``adaptive`` is the product: same entry point, same defaults, same plan."""
     from streetcare.sim.policies import Adaptive, CrewTemplate, Knowledge
     from streetcare.sim.truth import Street
@@ -333,7 +333,7 @@ def test_the_simulator_plans_exactly_what_the_service_plans_from_the_same_facts(
     assert any(c.id == "12" for c in data.candidates), "the street whose adopters stopped is offered"
 
 
-def test_a_lapsing_adoption_comes_back_within_days_without_anyone_touching_it(runtime: ServiceRuntime) -> None:
+def test_a_lapsing_adoption_comes_back_within_days_without_anyone_touching_it(runtime: SchedulingRuntime) -> None:
     day = a_weekday(runtime)
     now = as_if_on(runtime, day)
     street = 21
@@ -353,7 +353,7 @@ def test_a_lapsing_adoption_comes_back_within_days_without_anyone_touching_it(ru
     assert back is not None and back <= 10, prize
 
 
-def test_a_group_cleanup_covers_its_street_on_its_date(runtime: ServiceRuntime) -> None:
+def test_a_group_cleanup_covers_its_street_on_its_date(runtime: SchedulingRuntime) -> None:
     from streetcare.core.events import CleanupPlanned
 
     day = a_weekday(runtime)
@@ -371,7 +371,7 @@ def test_a_group_cleanup_covers_its_street_on_its_date(runtime: ServiceRuntime) 
     assert after.get(str(street), 0.0) < 0.1 * baseline[str(street)]
 
 
-def test_events_mark_today_and_tomorrow_dirty_and_ask_for_a_replan_after_commit(runtime: ServiceRuntime) -> None:
+def test_events_mark_today_and_tomorrow_dirty_and_ask_for_a_replan_after_commit(runtime: SchedulingRuntime) -> None:
     requested = runtime.extras["requested"]
     file_reports(runtime, 30, 1, first_id=90_000)
     with runtime.transaction() as session:
@@ -395,7 +395,7 @@ def test_events_mark_today_and_tomorrow_dirty_and_ask_for_a_replan_after_commit(
         assert dirty.generation(session, today) is None
 
 
-def test_a_burst_of_requests_sends_one_debounced_task(runtime: ServiceRuntime, settings: Any) -> None:
+def test_a_burst_of_requests_sends_one_debounced_task(runtime: SchedulingRuntime, settings: Any) -> None:
     class Producer:
         def __init__(self) -> None:
             self.sent: list[tuple[str, list[str], str, float]] = []
@@ -414,7 +414,7 @@ def test_a_burst_of_requests_sends_one_debounced_task(runtime: ServiceRuntime, s
     ]
 
 
-def test_safety_net_plans_dirty_days_and_days_without_a_plan(runtime: ServiceRuntime) -> None:
+def test_safety_net_plans_dirty_days_and_days_without_a_plan(runtime: SchedulingRuntime) -> None:
     results = service.replan_dirty(runtime)
     with runtime.transaction() as session:
         today = dirty.today(dirty.city_timezone(session))

@@ -14,15 +14,14 @@ from services.reports.open311 import api as open311_api
 from services.reports.photos import api as photos_api
 from services.reports.photos.storage import storage_for
 from services.reports.reports import api as reports_api
-from services.reports.settings import ReportsSettings
+from services.reports.settings import ReportsRuntime, ReportsSettings
 from services.reports.statistics import api as statistics_api
 from services.reports.streets import api as streets_api
-from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.service_app import create_service_app
 from streetcare.core.street_copy import StreetIndexCache, copy_readiness
 
 
-def _on_start(runtime: ServiceRuntime) -> None:
+def _on_start(runtime: ReportsRuntime) -> None:
     runtime.extras["street_index"] = StreetIndexCache(StreetCopy)
     runtime.extras["photo_storage"] = storage_for(runtime)
     Notifier.for_runtime(runtime)

@@ -10,14 +10,14 @@ from sqlalchemy.orm import Session
 from services.reports.database import OutboxMessage, ProcessedEvent, StreetCopy
 from services.reports.notifications.service import Notifier
 from services.reports.reports import service as reports
-from services.reports.settings import ReportsSettings
+from services.reports.settings import ReportsRuntime, ReportsSettings
 from streetcare.core.events import EventEnvelope, VisitCompleted
 from streetcare.core.handlers import ServiceEventHandlers, service_event_handlers
 from streetcare.core.mail import DeliveryReport
-from streetcare.core.runtime import ServiceRuntime, runtime_of
+from streetcare.core.runtime import runtime_of
 
 
-def deliver_due_mail(runtime: ServiceRuntime) -> DeliveryReport:
+def deliver_due_mail(runtime: ReportsRuntime) -> DeliveryReport:
     """Mail the after-commit attempt could not deliver (SMTP down, a crash): retried with back-off."""
     return Notifier.for_runtime(runtime).outbox.deliver()
 
@@ -51,6 +51,6 @@ def erase_expired_personal_data(service_events: ServiceEventHandlers | None = No
     Returns how many reports were erased. Safe to run at any time and any number of times.
     """
     runtime = (service_events or events).runtime
-    settings: ReportsSettings = runtime.settings
+    settings = runtime.settings
     with runtime.transaction() as session:
         return reports.erase_expired_personal_data(session, timedelta(days=settings.personal_data_retention_days))

@@ -6,6 +6,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from streetcare.core.mail import MailSettings
+from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.settings import in_var_dir, sqlite_in_var_dir
 
 LOCAL_BASE_URL = "http://127.0.0.1:8000"
@@ -46,3 +47,7 @@ class ReportsSettings(MailSettings):
     # this service serves at /open311/v2/api-keys.html, which names `open311_contact`
     open311_key_service: str = ""
     open311_jurisdiction_id: str = ""  # e.g. "helsinki.fi"; when set, a request naming another is refused
+
+
+# the runtime of this service, its settings typed
+ReportsRuntime = ServiceRuntime[ReportsSettings]

@@ -7,7 +7,7 @@ from pathlib import Path
 from services.scheduling.crews import service as crews
 from services.scheduling.database import OutboxMessage
 from services.scheduling.dirty import service as dirty
-from services.scheduling.settings import SchedulingSettings
+from services.scheduling.settings import SchedulingRuntime, SchedulingSettings
 from services.scheduling.staff import service as staff
 from services.scheduling.streets import service as streets
 from streetcare.core.auth import Role
@@ -21,7 +21,7 @@ def migrate(settings: SchedulingSettings | None = None) -> None:
     upgrade(MIGRATIONS, (settings or SchedulingSettings()).database_url)
 
 
-def _runtime(settings: SchedulingSettings | None) -> ServiceRuntime:
+def _runtime(settings: SchedulingSettings | None) -> SchedulingRuntime:
     settings = settings or SchedulingSettings()
     runtime = ServiceRuntime.start("scheduling", settings, OutboxMessage)
     # no re-plan requests from operator commands (Redis may not run yet): beat's sweep plans them

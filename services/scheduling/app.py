@@ -12,11 +12,10 @@ from services.scheduling.districts import api as districts_api
 from services.scheduling.history import api as history_api
 from services.scheduling.plans import api as plans_api
 from services.scheduling.plans import service as plans_service
-from services.scheduling.settings import SchedulingSettings
+from services.scheduling.settings import SchedulingRuntime, SchedulingSettings
 from services.scheduling.staff import api as staff_api
 from services.scheduling.state import api as state_api
 from services.scheduling.streets import api as streets_api
-from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.service_app import create_service_app
 
 log = structlog.get_logger(__name__)
@@ -25,7 +24,7 @@ log = structlog.get_logger(__name__)
 def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
     settings = settings or SchedulingSettings()
 
-    def on_start(runtime: ServiceRuntime) -> None:
+    def on_start(runtime: SchedulingRuntime) -> None:
         dirty.attach(runtime, settings)
         try:
             plans_service.request_missing_plans(runtime)

@@ -16,12 +16,11 @@ from sqlalchemy.orm import Session
 from services.scheduling.database import OutboxMessage, ProcessedEvent
 from services.scheduling.dirty import service as dirty
 from services.scheduling.plans import service as plans
-from services.scheduling.settings import SchedulingSettings
+from services.scheduling.settings import SchedulingRuntime, SchedulingSettings
 from services.scheduling.state import service as state
 from streetcare.core.consumer import Handler
 from streetcare.core.events import EventEnvelope
 from streetcare.core.handlers import ServiceEventHandlers, service_event_handlers
-from streetcare.core.runtime import ServiceRuntime
 
 REPLAN_TASK = dirty.REPLAN_TASK
 PLANNING_QUEUE = dirty.PLANNING_QUEUE
@@ -46,7 +45,7 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def _ask_for_replans(runtime: ServiceRuntime) -> None:
+def _ask_for_replans(runtime: SchedulingRuntime) -> None:
     """The worker's sessions know the city's time zone and ask for a re-plan after a change."""
     dirty.attach(runtime, runtime.settings)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.settings import ProcessSettings, sqlite_in_var_dir
 
 
@@ -28,3 +29,7 @@ class SchedulingSettings(ProcessSettings):
     replan_sweep_seconds: float = 60.0
     """Beat re-plans dirty days (and days without any plan) this often: the safety net."""
     planner_seed: int = 0
+
+
+# the runtime of this service, its settings typed
+SchedulingRuntime = ServiceRuntime[SchedulingSettings]

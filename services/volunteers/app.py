@@ -13,15 +13,14 @@ from services.volunteers.mail import api as mail_api
 from services.volunteers.mail import unsubscribe_api
 from services.volunteers.picks import api as picks_api
 from services.volunteers.sessions import api as sessions_api
-from services.volunteers.settings import VolunteersSettings
+from services.volunteers.settings import VolunteersRuntime, VolunteersSettings
 from services.volunteers.streets import api as streets_api
 from services.volunteers.teams import api as teams_api
-from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.service_app import create_service_app
 from streetcare.core.street_copy import StreetIndexCache, copy_readiness
 
 
-def _on_start(runtime: ServiceRuntime) -> None:
+def _on_start(runtime: VolunteersRuntime) -> None:
     runtime.extras["street_index"] = StreetIndexCache(StreetCopy)
 
 

@@ -4,6 +4,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from streetcare.core.mail import MailSettings
+from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.settings import sqlite_in_var_dir
 
 
@@ -18,3 +19,7 @@ class VolunteersSettings(MailSettings):
     confirm_token_minutes: int = 48 * 60  # how long the link in the sign-up mail works
     nudge_after_rhythms: float = 2.0
     lapse_after_rhythms: float = 4.0
+
+
+# the runtime of this service, its settings typed
+VolunteersRuntime = ServiceRuntime[VolunteersSettings]

@@ -35,14 +35,14 @@ class ServiceEventHandlers:
     inbox_model: type[ProcessedEventMixin]
     handlers: Mapping[str, Handler]
     # more work for the periodic sweep, e.g. delivering due mail from the service's mail outbox
-    also_sweep: Callable[[ServiceRuntime], object] | None = None
+    also_sweep: Callable[[ServiceRuntime[Any]], object] | None = None
     # what the service does to the runtime when it starts, e.g. give its sessions more to know
-    on_start: Callable[[ServiceRuntime], object] | None = None
-    _runtime: ServiceRuntime | None = field(default=None, init=False, repr=False)
+    on_start: Callable[[ServiceRuntime[Any]], object] | None = None
+    _runtime: ServiceRuntime[Any] | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
-    def runtime(self) -> ServiceRuntime:
+    def runtime(self) -> ServiceRuntime[Any]:
         with self._lock:
             if self._runtime is None:
                 runtime = ServiceRuntime.start(self.service, self.settings_factory(), self.outbox_model)
@@ -102,8 +102,8 @@ def service_event_handlers(
     handlers: Mapping[str, Handler],
     *,
     street_copy: type[StreetCopyMixin] | None = None,
-    also_sweep: Callable[[ServiceRuntime], object] | None = None,
-    on_start: Callable[[ServiceRuntime], object] | None = None,
+    also_sweep: Callable[[ServiceRuntime[Any]], object] | None = None,
+    on_start: Callable[[ServiceRuntime[Any]], object] | None = None,
 ) -> ServiceEventHandlers:
     """A service's consumer of its events; a service that keeps a read copy of the street registry
     names its model, and `street.registered` / `street.updated` keep that copy."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import redis
 import structlog
@@ -31,10 +31,23 @@ log = structlog.get_logger(__name__)
 RUNTIME_INFO_KEY = "streetcare.runtime"
 
 
+class RuntimeSettings(Protocol):
+    """What a runtime reads from its service's settings class (each service's own, fully typed)."""
+
+    database_url: str
+    redis_url: str
+    broker_visibility_timeout_s: int
+
+
+SettingsT = TypeVar("SettingsT", bound=RuntimeSettings)
+
+
 @dataclass
-class ServiceRuntime:
+class ServiceRuntime(Generic[SettingsT]):
+    """`ServiceRuntime[SchedulingSettings]`: the settings keep their type wherever the runtime goes."""
+
     service: str
-    settings: Any
+    settings: SettingsT
     engine: Engine
     session_factory: sessionmaker[Session]
     bus: EventBus
@@ -42,7 +55,7 @@ class ServiceRuntime:
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, service: str, settings: Any, outbox_model: type[OutboxMixin]) -> ServiceRuntime:
+    def start(cls, service: str, settings: SettingsT, outbox_model: type[OutboxMixin]) -> ServiceRuntime[SettingsT]:
         engine = make_engine(settings.database_url)
         factory = make_session_factory(engine)
         bus = make_bus(settings.redis_url, settings.broker_visibility_timeout_s)
@@ -93,7 +106,7 @@ class ServiceRuntime:
         self.engine.dispose()
 
 
-def runtime_of(session: Session) -> ServiceRuntime:
+def runtime_of(session: Session) -> ServiceRuntime[Any]:
     """The runtime whose session factory made `session` (e.g. in an event handler)."""
     found = session.info.get(RUNTIME_INFO_KEY)
     if not isinstance(found, ServiceRuntime):

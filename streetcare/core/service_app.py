@@ -25,8 +25,8 @@ from streetcare.core.runtime import ServiceRuntime
 log = structlog.get_logger(__name__)
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
+def get_runtime(request: Request) -> ServiceRuntime[Any]:
+    runtime: ServiceRuntime[Any] = request.app.state.runtime
     return runtime
 
 
@@ -181,7 +181,7 @@ def create_service_app(
     settings: Any,
     outbox_model: type[OutboxMixin],
     routers: Sequence[APIRouter],
-    on_start: Callable[[ServiceRuntime], None] | None = None,
+    on_start: Callable[[ServiceRuntime[Any]], None] | None = None,
     readiness: Sequence[ReadinessCheck] = (),
 ) -> FastAPI:
     configure_logging(service, settings.log_level, settings.log_json)

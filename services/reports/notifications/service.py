@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 
 from services.reports.categories import service as categories
 from services.reports.database import MailOptOut, MailOutboxMessage
-from services.reports.settings import LOCAL_BASE_URL, ReportsSettings
+from services.reports.settings import LOCAL_BASE_URL, ReportsRuntime
 from streetcare.core.mail import MailKind, MailOutbox, MailTemplates, opt_out_link
-from streetcare.core.runtime import ServiceRuntime
 
 TEMPLATES = MailTemplates(Path(__file__).parent / "templates")
 REPORT_UPDATES = MailKind("report.updates", "updates on my reports", "berichten over mijn meldingen")
@@ -49,11 +48,11 @@ class Notifier:
     signing_secret: str
 
     @classmethod
-    def for_runtime(cls, runtime: ServiceRuntime) -> Notifier:
+    def for_runtime(cls, runtime: ReportsRuntime) -> Notifier:
         """One per process: its mail outbox delivers in a background thread after each commit."""
         found = runtime.extras.get("notifier")
         if found is None:
-            settings: ReportsSettings = runtime.settings
+            settings = runtime.settings
             outbox = MailOutbox(
                 "reports",
                 MailOutboxMessage,

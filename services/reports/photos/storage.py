@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from services.reports.database import PhotoBlob
-from services.reports.settings import ReportsSettings
+from services.reports.settings import ReportsRuntime, ReportsSettings
 from streetcare.core.photo_storage import LocalDiskStorage, PhotoStorage, PhotoStorageSettings, photo_storage
-from streetcare.core.runtime import ServiceRuntime
 
 __all__ = ["LocalDiskStorage", "PhotoStorage", "storage_for"]
 
 
-def storage_for(runtime: ServiceRuntime) -> PhotoStorage:
+def storage_for(runtime: ReportsRuntime) -> PhotoStorage:
     settings: ReportsSettings = runtime.settings
     choice = PhotoStorageSettings(
         backend=settings.photo_storage,

@@ -24,8 +24,7 @@ from sqlalchemy.orm import Session
 from services.scheduling.dirty import repository
 
 if TYPE_CHECKING:
-    from services.scheduling.settings import SchedulingSettings
-    from streetcare.core.runtime import ServiceRuntime
+    from services.scheduling.settings import SchedulingRuntime, SchedulingSettings
 
 log = structlog.get_logger(__name__)
 
@@ -113,7 +112,7 @@ class ReplanRequester:
 
 
 def attach(
-    runtime: ServiceRuntime, settings: SchedulingSettings, requester: Callable[[Iterable[date]], None] | None = None
+    runtime: SchedulingRuntime, settings: SchedulingSettings, requester: Callable[[Iterable[date]], None] | None = None
 ) -> None:
     """Make every session of this runtime know the city's time zone and how to ask for a re-plan."""
     if requester is None:

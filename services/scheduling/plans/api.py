@@ -21,12 +21,12 @@ from services.scheduling.plans.schemas import (
     VisitDoneIn,
     VisitOut,
 )
+from services.scheduling.settings import SchedulingRuntime
 from streetcare.core.auth import Principal, Role, require_roles
-from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.service_app import SessionDep, get_runtime
 
 router = APIRouter(prefix="/api/v1/scheduling", tags=["plans"])
-RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
+RuntimeDep = Annotated[SchedulingRuntime, Depends(get_runtime)]
 Dispatcher = Annotated[Principal, Depends(require_roles(Role.DISPATCHER))]
 
 

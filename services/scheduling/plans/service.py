@@ -36,8 +36,7 @@ from streetcare.core import metrics
 from streetcare.core.errors import Conflict, NotFound, Unprocessable
 
 if TYPE_CHECKING:
-    from services.scheduling.settings import SchedulingSettings
-    from streetcare.core.runtime import ServiceRuntime
+    from services.scheduling.settings import SchedulingRuntime, SchedulingSettings
 
 log = structlog.get_logger(__name__)
 
@@ -128,9 +127,9 @@ def solver_stop(settings: SchedulingSettings) -> SolverStop:
     return SolverStop.after_seconds(settings.planner_time_budget_s)
 
 
-def replan(runtime: ServiceRuntime, day: date, trigger: str = "", now: datetime | None = None) -> ReplanResult:
+def replan(runtime: SchedulingRuntime, day: date, trigger: str = "", now: datetime | None = None) -> ReplanResult:
     """Make a new version of ``day``'s plan (waits for the day's lock; see the module docstring)."""
-    settings: SchedulingSettings = runtime.settings
+    settings = runtime.settings
     lock = runtime.redis.lock(
         LOCK_KEY + day.isoformat(),
         timeout=settings.replan_lock_timeout_s,
@@ -147,8 +146,8 @@ def replan(runtime: ServiceRuntime, day: date, trigger: str = "", now: datetime 
             log.warning("replan.lock_release_failed", day=day.isoformat(), error=str(exc))
 
 
-def _replan_locked(runtime: ServiceRuntime, day: date, trigger: str, now: datetime | None) -> ReplanResult:
-    settings: SchedulingSettings = runtime.settings
+def _replan_locked(runtime: SchedulingRuntime, day: date, trigger: str, now: datetime | None) -> ReplanResult:
+    settings = runtime.settings
     started = time.perf_counter()
     with runtime.transaction() as session:
         data = inputs.load(session, day, now)
@@ -329,7 +328,7 @@ def _why_not_needed(slot: Slot) -> str:
     return "no longer needed: expected to stay at target, or volunteers cover it"
 
 
-def replan_dirty(runtime: ServiceRuntime, now: datetime | None = None) -> list[ReplanResult]:
+def replan_dirty(runtime: SchedulingRuntime, now: datetime | None = None) -> list[ReplanResult]:
     """Beat's safety net: re-plan every dirty day still worth planning, and today and tomorrow
     when they have no plan at all; forget dirty marks on days already past."""
     results = []
@@ -347,7 +346,7 @@ def replan_dirty(runtime: ServiceRuntime, now: datetime | None = None) -> list[R
     return results
 
 
-def request_missing_plans(runtime: ServiceRuntime) -> list[date]:
+def request_missing_plans(runtime: SchedulingRuntime) -> list[date]:
     """At start-up: today and tomorrow without any plan are marked dirty, so the planner makes
     them within seconds instead of at beat's next safety-net sweep (up to a minute later)."""
     with runtime.transaction() as session:

@@ -18,11 +18,11 @@ from services.volunteers.adoptions import repository as adoptions
 from services.volunteers.bags import repository as bags
 from services.volunteers.database import MailOptOut, MailOutboxMessage
 from services.volunteers.mail import repository
-from services.volunteers.settings import VolunteersSettings
+from services.volunteers.settings import VolunteersRuntime, VolunteersSettings
 from services.volunteers.teams import repository as teams
 from streetcare.core.events import VisitCompleted
 from streetcare.core.mail import DeliveryReport, MailKind, MailOutbox, MailTemplates, opt_out_link
-from streetcare.core.runtime import ServiceRuntime, runtime_of
+from streetcare.core.runtime import runtime_of
 from streetcare.core.street_copy import street_label
 
 TEMPLATES = MailTemplates(Path(__file__).parent / "templates")
@@ -47,7 +47,7 @@ UNSUBSCRIBE_PATH = "/api/v1/volunteers/mail/unsubscribe"
 PAGE_PATH = "/volunteer"
 
 
-def outbox_for(runtime: ServiceRuntime) -> MailOutbox:
+def outbox_for(runtime: VolunteersRuntime) -> MailOutbox:
     """One per process: it delivers in a background thread after each commit."""
     found = runtime.extras.get("mail_outbox")
     if found is None:
@@ -63,7 +63,7 @@ def outbox_for(runtime: ServiceRuntime) -> MailOutbox:
     return found
 
 
-def deliver_due_mail(runtime: ServiceRuntime) -> DeliveryReport:
+def deliver_due_mail(runtime: VolunteersRuntime) -> DeliveryReport:
     """For the worker's periodic sweep: what the after-commit attempt could not deliver."""
     return outbox_for(runtime).deliver()
 

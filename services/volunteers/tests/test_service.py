@@ -26,7 +26,7 @@ from services.volunteers.bags.models import BagRequest
 from services.volunteers.database import OutboxMessage, StreetCopy
 from services.volunteers.mail.outbox import CLEANUP_CHANGES, CONFIRM_EMAIL, NUDGES, PASSWORD_RESET
 from services.volunteers.picks.models import Pick
-from services.volunteers.settings import VolunteersSettings
+from services.volunteers.settings import VolunteersRuntime, VolunteersSettings
 from streetcare.core.auth import (
     INTERNAL_CALLER_HEADER,
     SERVICE_TOKEN_HEADER,
@@ -40,7 +40,6 @@ from streetcare.core.events import StreetChanged, VisitCompleted, new_event
 from streetcare.core.handlers import ServiceEventHandlers
 from streetcare.core.mail import CaughtMail, MailKind
 from streetcare.core.metrics import PICKS_LOGGED
-from streetcare.core.runtime import ServiceRuntime
 from streetcare.core.street_copy import apply_street_changed
 from tests.smtp_catcher import SmtpCatcher, smtp_catcher
 
@@ -64,7 +63,7 @@ class Volunteer:
 class VolunteersApp:
     client: TestClient
     settings: VolunteersSettings
-    runtime: ServiceRuntime
+    runtime: VolunteersRuntime
     catcher: SmtpCatcher  # the real SMTP server the service's mail outbox delivers to
 
     def sign_up(self, name: str, language: str = "en", confirm: bool = True) -> Volunteer:
@@ -118,7 +117,7 @@ def confirmation_token(mail: CaughtMail) -> str:
     return mail.body.split("#confirm=", 1)[1].split()[0]
 
 
-def load_streets(runtime: ServiceRuntime) -> None:
+def load_streets(runtime: VolunteersRuntime) -> None:
     with runtime.transaction() as session:
         for street_id, name, district, coordinates in STREETS:
             apply_street_changed(
@@ -147,7 +146,7 @@ def volunteers_app(migrated: dict[str, Any], tmp_path: Path) -> Iterator[Volunte
         )
         app = create_app(settings)
         with TestClient(app, headers={SERVICE_TOKEN_HEADER: settings.service_token}) as client:
-            runtime: ServiceRuntime = app.state.runtime
+            runtime: VolunteersRuntime = app.state.runtime
             load_streets(runtime)
             yield VolunteersApp(client, settings, runtime, catcher)
 
@@ -924,7 +923,7 @@ def test_sign_up_with_a_taken_address_answers_as_for_a_new_one_and_mails_the_own
 
             assert verify("the-owners-password") == 200
             assert verify("an-attackers-password") == 401
-            runtime: ServiceRuntime = client.app.state.runtime  # type: ignore[attr-defined]
+            runtime: VolunteersRuntime = client.app.state.runtime  # type: ignore[attr-defined]
             with runtime.session_factory() as session:
                 accounts = session.scalars(select(VolunteerRow).where(VolunteerRow.email == owner)).all()
             assert len(accounts) == 1 and accounts[0].language == "en", "a second account, or the first one changed"
