@@ -323,51 +323,72 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return run_bench(args)
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Every option's help ends with its default, where it has one worth saying."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if "%(default)" in text or action.default in (None, False, argparse.SUPPRESS) or action.nargs == 0:
+            return text
+        if action.option_strings or action.nargs in (argparse.OPTIONAL, argparse.ZERO_OR_MORE):
+            return f"{text} (default: %(default)s)"
+        return text
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="streetcare", description=__doc__)
+    parser = argparse.ArgumentParser(prog="streetcare", description=__doc__, formatter_class=HelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="start the whole stack locally (what `make run` does)").set_defaults(func=cmd_run)
-    sub.add_parser("demo", help="migrate, load the demo city and write var/demo-credentials.json").set_defaults(
-        func=cmd_demo
-    )
-    migrate = sub.add_parser("migrate", help="apply database migrations")
-    migrate.add_argument("--service", choices=SERVICES)
+
+    def command(parent: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+        made: argparse.ArgumentParser = parent.add_parser(
+            name, help=help_text, description=help_text, formatter_class=HelpFormatter
+        )
+        return made
+
+    command(sub, "run", "start the whole stack locally (what `make run` does)").set_defaults(func=cmd_run)
+    command(sub, "demo", "migrate, load the demo city and write var/demo-credentials.json").set_defaults(func=cmd_demo)
+    migrate = command(sub, "migrate", "apply database migrations")
+    migrate.add_argument("--service", choices=SERVICES, help="only this service's database (default: all three)")
     migrate.set_defaults(func=cmd_migrate)
-    importer = sub.add_parser("import-streets", help="import streets from GeoJSON or OSM .osm.pbf")
-    importer.add_argument("file")
+    importer = command(sub, "import-streets", "import streets from GeoJSON or OSM .osm.pbf")
+    importer.add_argument(
+        "file", help="a GeoJSON FeatureCollection of LineStrings or an OSM extract (.osm.pbf); run again to update"
+    )
     importer.set_defaults(func=cmd_import_streets)
-    admin = sub.add_parser("admin", help="accounts for staff: the first admin of a production install")
+    admin = command(sub, "admin", "accounts for staff: the first admin of a production install")
     admin_sub = admin.add_subparsers(dest="admin_command", required=True)
-    create_user = admin_sub.add_parser(
+    create_user = command(
+        admin_sub,
         "create-user",
-        help="create a staff account (or give an existing one a new role and password); "
+        "create a staff account (or give an existing one a new role and password); "
         "the password is asked for, or read from the first line of stdin — never an argument",
     )
     create_user.add_argument("--email", required=True, help="the login")
     create_user.add_argument(
-        "--role", choices=("admin", "dispatcher", "inspector"), default="admin", help="default: %(default)s"
+        "--role", choices=("admin", "dispatcher", "inspector"), default="admin", help="what they may do"
     )
     create_user.add_argument("--name", help="shown in the pages (default: the part of the email before @)")
     create_user.set_defaults(func=cmd_admin_create_user)
-    keys = sub.add_parser("open311-keys", help="Open311 API keys for client apps: issue, list, revoke")
+    keys = command(sub, "open311-keys", "Open311 API keys for client apps: issue, list, revoke")
     keys_sub = keys.add_subparsers(dest="action", required=True)
-    issue = keys_sub.add_parser("issue", help="issue a key (printed once on stdout; only its hash is kept)")
+    issue = command(keys_sub, "issue", "issue a key (printed once on stdout; only its hash is kept)")
     issue.add_argument("--name", required=True, help="the client app the key is for")
-    listing = keys_sub.add_parser("list", help="the client apps holding a key (never the keys)")
+    listing = command(keys_sub, "list", "the client apps holding a key (never the keys)")
     listing.add_argument("--all", action="store_true", help="include revoked keys (default: only active ones)")
-    revoke = keys_sub.add_parser("revoke", help="revoke a key by the id `list` shows")
+    revoke = command(keys_sub, "revoke", "revoke a key by the id `list` shows")
     revoke.add_argument("id", type=int, help="the client id")
     keys.set_defaults(func=cmd_open311_keys)
-    dlq = sub.add_parser(
+    dlq = command(
+        sub,
         "dead-letters",
-        help="show messages in the dead-letter queue of REDIS_URL, else of the Redis `make run` started, "
+        "show messages in the dead-letter queue of REDIS_URL, else of the Redis `make run` started, "
         "else of redis://127.0.0.1:6379/0 (it says which it read)",
     )
-    dlq.add_argument("--limit", type=int, default=50, help="show at most this many (default: %(default)s)")
+    dlq.add_argument("--limit", type=int, default=50, help="show at most this many")
     dlq.set_defaults(func=cmd_dead_letters)
-    simulate = sub.add_parser("simulate", help="run the city simulator and compare policies")
+    simulate = command(sub, "simulate", "run the city simulator and compare policies")
     simulate.set_defaults(func=cmd_simulate)
-    bench = sub.add_parser("bench", help="speed benchmarks: planner, ingest, replan")
+    bench = command(sub, "bench", "speed benchmarks: planner, ingest, replan")
     bench.set_defaults(func=cmd_bench)
     _extend_optional(simulate, "streetcare.sim.cli")
     _extend_optional(bench, "streetcare.bench.cli")

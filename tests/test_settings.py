@@ -105,3 +105,32 @@ def test_log_levels_follow_the_settings_in_any_case_and_make_run_is_quiet_unless
     assert levelled and all(
         "--log-level error" in command or "--loglevel error" in command for command in levelled.values()
     ), levelled
+
+
+def test_every_cli_option_is_explained_and_shows_its_default() -> None:
+    """`streetcare … --help` is the reference an operator reads: no option without a word about it."""
+    import argparse
+
+    from streetcare.cli import build_parser
+
+    def parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+        found = [parser]
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for child in action.choices.values():
+                    found += parsers(child)
+        return found
+
+    unexplained, shown = [], 0
+    for parser in parsers(build_parser()):
+        text = parser.format_help()
+        for action in parser._actions:
+            if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
+                continue
+            if not action.help:
+                unexplained.append(f"{parser.prog} {action.dest}")
+            elif action.default not in (None, False) and action.option_strings:
+                assert f"(default: {action.default})" in " ".join(text.split()), (parser.prog, action.dest)
+                shown += 1
+    assert not unexplained, unexplained
+    assert shown >= 10  # simulate and bench have many

@@ -11,7 +11,13 @@ from typing import Any
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("which", nargs="?", default="all", choices=["planner", "ingest", "replan", "all"])
+    parser.add_argument(
+        "which",
+        nargs="?",
+        default="all",
+        choices=["planner", "ingest", "replan", "all"],
+        help="which benchmark: the planner on generated cities, ingest through the gateway, re-plan after a burst",
+    )
     parser.add_argument("--seconds", type=float, default=10.0, help="ingest: seconds per target per round")
     parser.add_argument("--concurrency", type=int, default=32, help="ingest: concurrent clients")
     parser.add_argument("--rounds", type=int, default=3, help="ingest: rounds (medians are quoted)")

@@ -17,12 +17,12 @@ from .truth import build_world, load_city, load_scenario, without_volunteers
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--days", type=int, default=90, help="measured days (default 90)")
+    parser.add_argument("--days", type=int, default=90, help="measured days")
     parser.add_argument("--seed", type=int, default=1, help="seed of every random draw and of the solver (the first)")
     parser.add_argument(
         "--frontier", action="store_true", help="run every policy along its knob; compare at equal cleanliness"
     )
-    parser.add_argument("--seeds", type=int, default=5, help="with --frontier: seeds --seed … --seed+N-1 (default 5)")
+    parser.add_argument("--seeds", type=int, default=5, help="with --frontier: seeds --seed … --seed+N-1")
     parser.add_argument(
         "--response-only",
         action="store_true",
@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--policies",
         default="rota,adaptive,bound",
-        help=f"without --frontier: comma-separated, from {', '.join(POLICIES)} (default rota,adaptive,bound)",
+        help=f"without --frontier: comma-separated, from {', '.join(POLICIES)}",
     )
     parser.add_argument("--scenario", help="scenario YAML (default: the shipped demo.yaml; a shipped name works too)")
     parser.add_argument("--streets", type=int, help="a generated city of N streets instead of the scenario's city")
