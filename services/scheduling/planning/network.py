@@ -1,0 +1,379 @@
+"""The street network: travel distances and paths along the imported streets, per way of travelling.
+
+Pure (no database, no HTTP): it takes each street's line (its GeoJSON coordinates), whether it is
+one-way and whether vehicles may use it, and answers shortest distances and paths between points.
+
+The graph: every street line is a chain of points; a point that two streets share (the same
+coordinate, as a crossing's OSM node is in both ways) or a street's end is a *junction*, and the
+graph's nodes are the junctions.  An edge is the stretch of one street between two junctions, its
+length the haversine sum of the points along it (the kernel's one geodesy), its shape kept to draw
+the path.  A street end within ``SNAP_M`` of another street's point (sections cut at a crossing,
+a rounding apart) is joined to it by a short edge.
+
+Two graphs: ``foot`` (every street, both directions) and ``vehicle`` (only streets vehicles may use,
+one-ways in their direction).  Only the largest strongly connected part of each is used, so every
+two linked points have a path (an extract's edge leaves one-way stubs that lead nowhere).
+
+A point (a stop at a street, a depot) is linked to the nearest junction of its own street that is in
+the graph, or else to the nearest junction in the graph within ``LINK_MAX_M``; the straight leg to
+that junction is added at both ends, so a road distance is never shorter than the straight line.
+A point with no junction in reach is *not linked*: callers fall back to the straight line and count it.
+
+Shortest paths: :func:`scipy.sparse.csgraph.dijkstra` from the needed sources only (the stops of one
+sub-problem, not the whole city), in chunks so memory stays bounded at ``CHUNK_BYTES``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.spatial import cKDTree
+
+from streetcare.core.geo import EARTH_RADIUS_M, haversine_m, haversine_pairwise_m
+
+__all__ = [
+    "FOOT",
+    "LINK_MAX_M",
+    "SNAP_M",
+    "VEHICLE",
+    "Place",
+    "RoadNetwork",
+    "StreetLine",
+]
+
+FOOT = "foot"
+VEHICLE = "vehicle"
+GRAPHS = (FOOT, VEHICLE)
+SNAP_M = 2.0
+"""A street end this close to another street's point is joined to it."""
+LINK_MAX_M = 250.0
+"""A stop farther than this from every junction of the graph is not linked (straight-line fallback)."""
+MIN_EDGE_M = 0.01
+"""Edges shorter than this (a snap of 0 m) still count as edges for the sparse graph."""
+CHUNK_BYTES = 64 * 1024 * 1024
+"""Dijkstra runs from at most this many bytes' worth of sources at once (rows × nodes × 8)."""
+COORDINATE_DECIMALS = 7
+
+LonLat = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class StreetLine:
+    """A street as the network needs it: its line (``(lon, lat)`` points, as GeoJSON), whether it is
+    one-way (``1``: in the direction of its points, ``-1``: against, ``0``: both ways) and whether
+    vehicles may use it (a pedestrian street may not)."""
+
+    street_id: str
+    coordinates: Sequence[LonLat]
+    oneway: int = 0
+    drivable: bool = True
+
+
+@dataclass(frozen=True)
+class Place:
+    """A point to travel from or to: a stop on a street (``street_id``) or a depot (``None``)."""
+
+    lat: float
+    lon: float
+    street_id: str | None = None
+
+
+@dataclass
+class _Graph:
+    matrix: csr_matrix
+    shapes: dict[tuple[int, int], tuple[int, bool]]
+    """(from node, to node) → (index into the network's shapes, reversed?) of the shortest such edge."""
+    linkable: np.ndarray
+    """Nodes in the graph's largest strongly connected part."""
+    tree: cKDTree | None
+    tree_nodes: np.ndarray
+
+
+@dataclass
+class RoadNetwork:
+    """The junction graph of a set of streets, per way of travelling (``foot``, ``vehicle``)."""
+
+    node_lat: np.ndarray
+    node_lon: np.ndarray
+    node_xy: np.ndarray
+    street_nodes: dict[str, np.ndarray]
+    shapes: list[tuple[LonLat, ...]]
+    graphs: dict[str, _Graph]
+    streets: int
+    lat0: float
+    lon0: float
+    build_seconds: float = 0.0
+    links: dict[tuple[str, float, float, str | None], tuple[int, float]] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def build(cls, streets: Sequence[StreetLine]) -> RoadNetwork:
+        started = time.perf_counter()
+        lines = [s for s in streets if len(s.coordinates) >= 2]
+        if not lines:
+            raise ValueError("a road network needs at least one street with a line")
+        counts = np.array([len(s.coordinates) for s in lines])
+        points = np.round(
+            np.array([p for s in lines for p in s.coordinates], dtype=float).reshape(-1, 2), COORDINATE_DECIMALS
+        )
+        owner = np.repeat(np.arange(len(lines)), counts)
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        ends = starts + counts - 1
+        unique, point_id = np.unique(points, axis=0, return_inverse=True)
+        point_id = point_id.reshape(-1)
+        lon0, lat0 = float(unique[:, 0].mean()), float(unique[:, 1].mean())
+        xy = _project(unique[:, 1], unique[:, 0], lat0, lon0)
+
+        # junctions: points on two or more streets, and every street's ends (and what they snap to)
+        pairs = np.unique(np.stack([point_id, owner], axis=1), axis=0)
+        streets_at = np.bincount(pairs[:, 0], minlength=len(unique))
+        key = streets_at >= 2
+        end_ids = np.unique(np.concatenate([point_id[starts], point_id[ends]]))
+        key[end_ids] = True
+        snaps: list[tuple[int, int]] = []
+        if len(unique) > 1:
+            tree = cKDTree(xy)
+            for end, hits in zip(end_ids.tolist(), tree.query_ball_point(xy[end_ids], r=SNAP_M), strict=True):
+                for hit in hits:
+                    if hit != end:
+                        key[hit] = True
+                        snaps.append((end, int(hit)))
+        node_of_point = np.full(len(unique), -1, dtype=np.int64)
+        key_ids = np.flatnonzero(key)
+        node_of_point[key_ids] = np.arange(len(key_ids))
+
+        seg_m = haversine_pairwise_m(points[:-1, 1], points[:-1, 0], points[1:, 1], points[1:, 0])
+        shapes: list[tuple[LonLat, ...]] = []
+        edges: dict[str, dict[tuple[int, int], tuple[float, int, bool]]] = {FOOT: {}, VEHICLE: {}}
+        street_nodes: dict[str, np.ndarray] = {}
+
+        def add(graph: str, u: int, v: int, metres: float, shape: int, reverse: bool) -> None:
+            if u == v:
+                return
+            best = edges[graph].get((u, v))
+            if best is None or metres < best[0]:
+                edges[graph][(u, v)] = (metres, shape, reverse)
+
+        for index, street in enumerate(lines):
+            first, last = int(starts[index]), int(ends[index])
+            nodes_here: list[int] = []
+            piece_start = first
+            length = 0.0
+            for position in range(first, last + 1):
+                if position > first:
+                    length += float(seg_m[position - 1])
+                node = int(node_of_point[point_id[position]])
+                if node < 0:
+                    continue
+                nodes_here.append(node)
+                if position == first:
+                    continue
+                u = int(node_of_point[point_id[piece_start]])
+                shape = len(shapes)
+                shapes.append(tuple((float(lon), float(lat)) for lon, lat in points[piece_start : position + 1]))
+                metres = max(MIN_EDGE_M, length)
+                add(FOOT, u, node, metres, shape, False)
+                add(FOOT, node, u, metres, shape, True)
+                if street.drivable:
+                    if street.oneway >= 0:
+                        add(VEHICLE, u, node, metres, shape, False)
+                    if street.oneway <= 0:
+                        add(VEHICLE, node, u, metres, shape, True)
+                piece_start = position
+                length = 0.0
+            street_nodes[street.street_id] = np.unique(np.array(nodes_here, dtype=np.int64))
+        for end, hit in snaps:  # a short join, usable both ways by everyone
+            u, v = int(node_of_point[end]), int(node_of_point[hit])
+            shape = len(shapes)
+            shapes.append((_lonlat(unique[end]), _lonlat(unique[hit])))
+            metres = max(MIN_EDGE_M, haversine_m(unique[end, 1], unique[end, 0], unique[hit, 1], unique[hit, 0]))
+            for graph in GRAPHS:
+                add(graph, u, v, metres, shape, False)
+                add(graph, v, u, metres, shape, True)
+
+        n = len(key_ids)
+        node_xy = xy[key_ids]
+        graphs = {graph: _make_graph(edges[graph], n, node_xy) for graph in GRAPHS}
+        network = cls(
+            node_lat=unique[key_ids, 1].copy(),
+            node_lon=unique[key_ids, 0].copy(),
+            node_xy=node_xy,
+            street_nodes=street_nodes,
+            shapes=shapes,
+            graphs=graphs,
+            streets=len(lines),
+            lat0=lat0,
+            lon0=lon0,
+        )
+        network.build_seconds = time.perf_counter() - started
+        return network
+
+    @property
+    def nodes(self) -> int:
+        return len(self.node_lat)
+
+    def edges(self, graph: str) -> int:
+        return int(self.graphs[graph].matrix.nnz)
+
+    def nbytes(self) -> int:
+        """Roughly the memory the arrays hold (shapes and dictionaries not counted)."""
+        total = self.node_lat.nbytes + self.node_lon.nbytes + self.node_xy.nbytes
+        for g in self.graphs.values():
+            total += g.matrix.data.nbytes + g.matrix.indices.nbytes + g.matrix.indptr.nbytes + g.linkable.nbytes
+        return int(total)
+
+    # ------------------------------------------------------------------ linking places
+
+    def link(self, graph: str, place: Place) -> tuple[int, float]:
+        """(node, metres of straight leg) for ``place`` in ``graph``, or ``(-1, nan)`` if not linked."""
+        cache_key = (graph, place.lat, place.lon, place.street_id)
+        found = self.links.get(cache_key)
+        if found is not None:
+            return found
+        g = self.graphs[graph]
+        here = _project(np.array([place.lat]), np.array([place.lon]), self.lat0, self.lon0)[0]
+        node = -1
+        own = self.street_nodes.get(place.street_id) if place.street_id is not None else None
+        if own is not None and len(own):
+            own = own[g.linkable[own]]
+            if len(own):
+                node = int(own[np.argmin(np.hypot(*(self.node_xy[own] - here).T))])
+        if node < 0 and g.tree is not None:
+            distance, position = g.tree.query(here, distance_upper_bound=LINK_MAX_M)
+            if math.isfinite(float(distance)):
+                node = int(g.tree_nodes[int(position)])
+        result = (
+            (node, haversine_m(place.lat, place.lon, float(self.node_lat[node]), float(self.node_lon[node])))
+            if node >= 0
+            else (-1, math.nan)
+        )
+        self.links[cache_key] = result
+        return result
+
+    # ------------------------------------------------------------------ distances and paths
+
+    def distances_m(self, graph: str, origins: Sequence[Place], targets: Sequence[Place]) -> np.ndarray:
+        """Road metres from each origin (rows) to each target (columns); NaN where one is not linked."""
+        o_links = [self.link(graph, p) for p in origins]
+        t_links = [self.link(graph, p) for p in targets]
+        result = np.full((len(origins), len(targets)), np.nan)
+        o_nodes = np.array([n for n, _ in o_links], dtype=np.int64)
+        t_nodes = np.array([n for n, _ in t_links], dtype=np.int64)
+        sources = np.unique(o_nodes[o_nodes >= 0])
+        columns = np.unique(t_nodes[t_nodes >= 0])
+        if not len(sources) or not len(columns):
+            return result
+        between = self._node_distances(graph, sources, columns)
+        o_access = np.array([a for _, a in o_links])
+        t_access = np.array([a for _, a in t_links])
+        rows = np.flatnonzero(o_nodes >= 0)
+        cols = np.flatnonzero(t_nodes >= 0)
+        row_at = np.searchsorted(sources, o_nodes[rows])
+        col_at = np.searchsorted(columns, t_nodes[cols])
+        block = between[np.ix_(row_at, col_at)] + o_access[rows][:, None] + t_access[cols][None, :]
+        block[~np.isfinite(block)] = np.nan
+        result[np.ix_(rows, cols)] = block
+        return result
+
+    def matrix_m(self, graph: str, places: Sequence[Place]) -> np.ndarray:
+        """All-pairs road metres between ``places`` (zero on the diagonal; NaN where not linked)."""
+        result = self.distances_m(graph, places, places)
+        np.fill_diagonal(result, 0.0)
+        return result
+
+    def path(self, graph: str, places: Sequence[Place]) -> list[LonLat]:
+        """The line along the streets through ``places`` in order; a straight hop where one is not linked."""
+        links = [self.link(graph, p) for p in places]
+        sources = np.unique(np.array([n for n, _ in links[:-1] if n >= 0], dtype=np.int64))
+        predecessors: dict[int, np.ndarray] = {}
+        g = self.graphs[graph]
+        for chunk in _chunks(sources, self.nodes):
+            _, pred = dijkstra(g.matrix, directed=True, indices=chunk, return_predecessors=True)
+            for row, source in enumerate(chunk.tolist()):
+                predecessors[source] = pred[row]
+        line: list[LonLat] = []
+
+        def extend(points: Sequence[LonLat]) -> None:
+            for point in points:
+                if not line or line[-1] != point:
+                    line.append(point)
+
+        for position, place in enumerate(places):
+            here = (place.lon, place.lat)
+            if position == 0:
+                extend([here])
+                continue
+            (a, _), (b, _) = links[position - 1], links[position]
+            if a >= 0 and b >= 0:
+                nodes = _walk(predecessors[a], a, b)
+                if nodes is not None:
+                    extend([(float(self.node_lon[a]), float(self.node_lat[a]))])
+                    for u, v in zip(nodes, nodes[1:], strict=False):
+                        shape, reverse = g.shapes[(u, v)]
+                        points = self.shapes[shape]
+                        extend(points[::-1] if reverse else points)
+            extend([here])
+        return line
+
+    def _node_distances(self, graph: str, sources: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        g = self.graphs[graph]
+        out = np.empty((len(sources), len(columns)))
+        done = 0
+        for chunk in _chunks(sources, self.nodes):
+            dist = dijkstra(g.matrix, directed=True, indices=chunk)
+            out[done : done + len(chunk)] = dist[:, columns]
+            done += len(chunk)
+        return out
+
+
+def _make_graph(edges: dict[tuple[int, int], tuple[float, int, bool]], n: int, node_xy: np.ndarray) -> _Graph:
+    if edges:
+        keys = np.array(list(edges), dtype=np.int64)
+        weights = np.array([value[0] for value in edges.values()])
+        matrix = csr_matrix((weights, (keys[:, 0], keys[:, 1])), shape=(n, n))
+    else:
+        matrix = csr_matrix((n, n))
+    linkable = np.zeros(n, dtype=bool)
+    if matrix.nnz:
+        _, labels = connected_components(matrix, directed=True, connection="strong")
+        has_edge = np.zeros(n, dtype=bool)
+        has_edge[matrix.nonzero()[0]] = True
+        sizes = np.bincount(labels[has_edge], minlength=int(labels.max()) + 1)
+        linkable = (labels == int(sizes.argmax())) & has_edge
+    tree_nodes = np.flatnonzero(linkable)
+    tree = cKDTree(node_xy[tree_nodes]) if len(tree_nodes) else None
+    return _Graph(matrix, {k: (v[1], v[2]) for k, v in edges.items()}, linkable, tree, tree_nodes)
+
+
+def _walk(predecessors: np.ndarray, source: int, target: int) -> list[int] | None:
+    if source == target:
+        return [source]
+    nodes = [target]
+    while nodes[-1] != source:
+        before = int(predecessors[nodes[-1]])
+        if before < 0:
+            return None
+        nodes.append(before)
+    return nodes[::-1]
+
+
+def _chunks(sources: np.ndarray, nodes: int) -> list[np.ndarray]:
+    size = max(1, CHUNK_BYTES // (8 * max(1, nodes)))
+    return [sources[k : k + size] for k in range(0, len(sources), size)]
+
+
+def _project(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> np.ndarray:
+    """Metres east and north of (lat0, lon0): for finding near points only (lengths are haversine)."""
+    m_per_deg = math.radians(1.0) * EARTH_RADIUS_M
+    return np.stack([(lon - lon0) * m_per_deg * math.cos(math.radians(lat0)), (lat - lat0) * m_per_deg], axis=1)
+
+
+def _lonlat(point: np.ndarray) -> LonLat:
+    return (float(point[0]), float(point[1]))
