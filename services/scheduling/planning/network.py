@@ -29,6 +29,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -315,7 +316,7 @@ class RoadNetwork:
                 nodes = _walk(predecessors[a], a, b)
                 if nodes is not None:
                     extend([(float(self.node_lon[a]), float(self.node_lat[a]))])
-                    for u, v in zip(nodes, nodes[1:], strict=False):
+                    for u, v in pairwise(nodes):
                         shape, reverse = g.shapes[(u, v)]
                         points = self.shapes[shape]
                         extend(points[::-1] if reverse else points)
