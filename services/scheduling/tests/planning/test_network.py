@@ -1,0 +1,140 @@
+"""The street network on a tiny hand-made block: one-ways, foot-only streets, the counted fallback."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+
+import pytest
+
+from services.scheduling.planning.network import FOOT, VEHICLE, Place, RoadNetwork, StreetLine
+from services.scheduling.planning.routing import (
+    DETOUR_FACTOR,
+    MODE_SPEEDS,
+    Crew,
+    CrewMode,
+    SolverStop,
+    StreetCandidate,
+    plan_day,
+)
+from streetcare.core.geo import haversine_m
+
+STOP = SolverStop.after_iterations(200, no_improvement=80)
+SHIFT_START = datetime(2025, 5, 6, 7, tzinfo=UTC)
+# a block of about 222 m × 222 m: A (south-west), B (south-east), C (north-east), D (north-west)
+A, B, C, D = (24.000, 60.000), (24.004, 60.000), (24.004, 60.002), (24.000, 60.002)
+DEPOT = (60.0, 24.0039)  # (lat, lon), a few metres from B
+ON_AB_NEAR_A = Place(60.0, 24.0005, "ab")
+
+
+def block(*, ab_oneway: int = 1, shortcut: bool = False) -> RoadNetwork:
+    """The block; "ab" is one-way from A to B; ``shortcut``: a pedestrian street from B to D."""
+    streets = [
+        StreetLine("ab", [A, (24.002, 60.0), B], oneway=ab_oneway),
+        StreetLine("bc", [B, C]),
+        StreetLine("cd", [C, D]),
+        StreetLine("da", [D, A]),
+    ]
+    if shortcut:
+        streets.append(StreetLine("bd", [B, D], drivable=False))
+    return RoadNetwork.build(streets)
+
+
+def path_m(path: tuple[tuple[float, float], ...] | list[tuple[float, float]]) -> float:
+    return sum(haversine_m(lat1, lon1, lat2, lon2) for (lon1, lat1), (lon2, lat2) in pairwise(path))
+
+
+def crew(crew_id: str, mode: CrewMode) -> Crew:
+    return Crew(crew_id, crew_id, 2, mode, *DEPOT, SHIFT_START, SHIFT_START + timedelta(hours=8))
+
+
+def candidate(candidate_id: str, place: Place, mode: CrewMode | None = None) -> StreetCandidate:
+    return StreetCandidate(
+        candidate_id,
+        "centre",
+        place.lat,
+        place.lon,
+        100.0,
+        50_000.0,
+        "reason",
+        required_mode=mode,
+        street_id=place.street_id,
+    )
+
+
+def test_junctions_are_the_shared_points_and_ends() -> None:
+    network = block()
+    assert network.nodes == 4  # the middle point of "ab" is no junction
+    assert network.edges(FOOT) == 8  # four stretches, both ways
+    assert network.edges(VEHICLE) == 7  # "ab" only from A to B
+
+
+def test_a_one_way_street_makes_the_vehicle_go_round_the_block() -> None:
+    network = block()
+    depot = Place(*DEPOT)
+    foot = network.matrix_m(FOOT, [depot, ON_AB_NEAR_A])
+    vehicle = network.matrix_m(VEHICLE, [depot, ON_AB_NEAR_A])
+    straight = haversine_m(DEPOT[0], DEPOT[1], ON_AB_NEAR_A.lat, ON_AB_NEAR_A.lon)
+    assert foot[0, 1] == pytest.approx(foot[1, 0])
+    assert foot[0, 1] >= straight
+    assert vehicle[1, 0] == pytest.approx(foot[1, 0])  # with the one-way: the same street
+    assert vehicle[0, 1] > 2.5 * foot[0, 1]  # against it: round the block (B, C, D, A)
+    round_the_block = network.path(VEHICLE, [depot, ON_AB_NEAR_A])
+    assert (C[0], C[1]) in round_the_block and (D[0], D[1]) in round_the_block
+    assert path_m(round_the_block) == pytest.approx(vehicle[0, 1], rel=1e-6)
+    # the same street both ways: no detour
+    assert block(ab_oneway=0).matrix_m(VEHICLE, [depot, ON_AB_NEAR_A])[0, 1] == pytest.approx(foot[0, 1])
+
+
+def test_vehicles_do_not_take_a_pedestrian_street() -> None:
+    network = block(shortcut=True, ab_oneway=0)
+    b, d = Place(B[1], B[0]), Place(D[1], D[0])
+    foot = network.matrix_m(FOOT, [b, d])[0, 1]
+    vehicle = network.matrix_m(VEHICLE, [b, d])[0, 1]
+    assert foot == pytest.approx(haversine_m(B[1], B[0], D[1], D[0]), rel=1e-6)  # straight across
+    assert vehicle > 1.3 * foot
+
+
+def test_the_plan_drives_round_the_block_and_walks_straight_and_counts_the_fallback() -> None:
+    network = block()
+    far = Place(60.02, 24.0, None)  # 2 km north: no junction within reach
+    candidates = [
+        candidate("walk", ON_AB_NEAR_A, CrewMode.FOOT),
+        candidate("drive", ON_AB_NEAR_A, CrewMode.SWEEPER),
+        candidate("far", far, CrewMode.FOOT),
+    ]
+    crews = [crew("walker", CrewMode.FOOT), crew("sweeper", CrewMode.SWEEPER)]
+    plan = plan_day(candidates, crews, stop=STOP, network=network)
+    walker, sweeper = plan.routes["walker"], plan.routes["sweeper"]
+    assert set(walker.candidate_ids) == {"walk", "far"} and sweeper.candidate_ids == ("drive",)
+    assert plan.travel.road_network
+    assert plan.travel.stops_straight_line == 1  # "far"; the depot and the other stops are linked
+    assert plan.travel.stops_on_network == 3
+    # the sweeper's path goes round the block there, and straight back along "ab"
+    assert len(sweeper.path) > 3 and (D[0], D[1]) in sweeper.path
+    out_and_back = path_m(sweeper.path)
+    assert out_and_back > 3 * 222
+    speed = MODE_SPEEDS[CrewMode.SWEEPER].travel_m_per_s
+    assert sweeper.travel_seconds == pytest.approx(out_and_back / speed, abs=2)
+    # "far" is reached on the fallback: straight line × the detour factor
+    far_m = haversine_m(far.lat, far.lon, ON_AB_NEAR_A.lat, ON_AB_NEAR_A.lon)
+    assert walker.travel_seconds >= round(far_m * DETOUR_FACTOR / MODE_SPEEDS[CrewMode.FOOT].travel_m_per_s)
+    assert (far.lon, far.lat) in walker.path
+
+
+def test_without_a_network_every_stop_is_a_counted_straight_line() -> None:
+    candidates = [candidate("walk", ON_AB_NEAR_A, CrewMode.FOOT)]
+    plan = plan_day(candidates, [crew("walker", CrewMode.FOOT)], stop=STOP)
+    assert not plan.travel.road_network
+    assert plan.travel.stops_straight_line == 2 and plan.travel.stops_on_network == 0  # the depot and the stop
+    route = plan.routes["walker"]
+    assert route.path == ((DEPOT[1], DEPOT[0]), (ON_AB_NEAR_A.lon, ON_AB_NEAR_A.lat), (DEPOT[1], DEPOT[0]))
+    straight = haversine_m(DEPOT[0], DEPOT[1], ON_AB_NEAR_A.lat, ON_AB_NEAR_A.lon)
+    assert route.travel_seconds == 2 * round(straight * DETOUR_FACTOR / MODE_SPEEDS[CrewMode.FOOT].travel_m_per_s)
+
+
+def test_a_network_needs_a_line() -> None:
+    with pytest.raises(ValueError, match="at least one street"):
+        RoadNetwork.build([StreetLine("dot", [A])])
+    assert math.isnan(block().matrix_m(FOOT, [Place(61.0, 24.0), ON_AB_NEAR_A])[0, 1])
