@@ -11,8 +11,13 @@ the path.  A street end within ``SNAP_M`` of another street's point (sections cu
 a rounding apart) is joined to it by a short edge.
 
 Two graphs: ``foot`` (every street, both directions) and ``vehicle`` (only streets vehicles may use,
-one-ways in their direction).  Only the largest strongly connected part of each is used, so every
-two linked points have a path (an extract's edge leaves one-way stubs that lead nowhere).
+one-ways in their direction).  The registry holds named streets only (no footpaths, service roads or
+unnamed links), so a graph falls apart in pieces; every piece but the largest (strongly connected
+for vehicles: an extract's edge leaves one-way stubs that lead nowhere) is joined to it by a *bridge*
+both ways between their nearest junctions, as long as the straight line between them ×
+``DETOUR_FACTOR`` — the same fallback routing uses for a stop off the network.  So every two linked
+points have a path, and a stop whose junction lies off the largest piece is reported as travelling
+on the straight-line fallback (:meth:`RoadNetwork.on_main`).
 
 A point (a stop at a street, a depot) is linked to the nearest junction of its own street that is in
 the graph, or else to the nearest junction in the graph within ``LINK_MAX_M``; the straight leg to
@@ -39,6 +44,7 @@ from scipy.spatial import cKDTree
 from streetcare.core.geo import EARTH_RADIUS_M, haversine_m, haversine_pairwise_m
 
 __all__ = [
+    "DETOUR_FACTOR",
     "FOOT",
     "LINK_MAX_M",
     "SNAP_M",
@@ -51,6 +57,8 @@ __all__ = [
 FOOT = "foot"
 VEHICLE = "vehicle"
 GRAPHS = (FOOT, VEHICLE)
+DETOUR_FACTOR = 1.3
+"""Street network distance ÷ straight-line distance in a typical city grid: the fallback off the network."""
 SNAP_M = 2.0
 """A street end this close to another street's point is joined to it."""
 LINK_MAX_M = 250.0
@@ -91,7 +99,10 @@ class _Graph:
     shapes: dict[tuple[int, int], tuple[int, bool]]
     """(from node, to node) → (index into the network's shapes, reversed?) of the shortest such edge."""
     linkable: np.ndarray
-    """Nodes in the graph's largest strongly connected part."""
+    """Nodes with an edge in this graph."""
+    main: np.ndarray
+    """Nodes of the graph's largest (strongly) connected piece, before bridging."""
+    bridges: int
     tree: cKDTree | None
     tree_nodes: np.ndarray
 
@@ -201,10 +212,11 @@ class RoadNetwork:
 
         n = len(key_ids)
         node_xy = xy[key_ids]
-        graphs = {graph: _make_graph(edges[graph], n, node_xy) for graph in GRAPHS}
+        node_lat, node_lon = unique[key_ids, 1].copy(), unique[key_ids, 0].copy()
+        graphs = {graph: _make_graph(edges[graph], n, node_xy, node_lat, node_lon, shapes) for graph in GRAPHS}
         network = cls(
-            node_lat=unique[key_ids, 1].copy(),
-            node_lon=unique[key_ids, 0].copy(),
+            node_lat=node_lat,
+            node_lon=node_lon,
             node_xy=node_xy,
             street_nodes=street_nodes,
             shapes=shapes,
@@ -219,6 +231,13 @@ class RoadNetwork:
     @property
     def nodes(self) -> int:
         return len(self.node_lat)
+
+    def on_main(self, graph: str, node: int) -> bool:
+        """Whether ``node`` is on the graph's largest piece (not reached over a straight-line bridge)."""
+        return node >= 0 and bool(self.graphs[graph].main[node])
+
+    def bridges(self, graph: str) -> int:
+        return self.graphs[graph].bridges
 
     def edges(self, graph: str) -> int:
         return int(self.graphs[graph].matrix.nnz)
@@ -334,23 +353,52 @@ class RoadNetwork:
         return out
 
 
-def _make_graph(edges: dict[tuple[int, int], tuple[float, int, bool]], n: int, node_xy: np.ndarray) -> _Graph:
-    if edges:
-        keys = np.array(list(edges), dtype=np.int64)
-        weights = np.array([value[0] for value in edges.values()])
-        matrix = csr_matrix((weights, (keys[:, 0], keys[:, 1])), shape=(n, n))
-    else:
-        matrix = csr_matrix((n, n))
+def _sparse(edges: dict[tuple[int, int], tuple[float, int, bool]], n: int) -> csr_matrix:
+    if not edges:
+        return csr_matrix((n, n))
+    keys = np.array(list(edges), dtype=np.int64)
+    weights = np.array([value[0] for value in edges.values()])
+    return csr_matrix((weights, (keys[:, 0], keys[:, 1])), shape=(n, n))
+
+
+def _make_graph(
+    edges: dict[tuple[int, int], tuple[float, int, bool]],
+    n: int,
+    node_xy: np.ndarray,
+    node_lat: np.ndarray,
+    node_lon: np.ndarray,
+    shapes: list[tuple[LonLat, ...]],
+) -> _Graph:
+    matrix = _sparse(edges, n)
     linkable = np.zeros(n, dtype=bool)
+    main = np.zeros(n, dtype=bool)
+    bridges = 0
     if matrix.nnz:
-        _, labels = connected_components(matrix, directed=True, connection="strong")
-        has_edge = np.zeros(n, dtype=bool)
-        has_edge[matrix.nonzero()[0]] = True
-        sizes = np.bincount(labels[has_edge], minlength=int(labels.max()) + 1)
-        linkable = (labels == int(sizes.argmax())) & has_edge
+        linkable[matrix.nonzero()[0]] = True
+        count, labels = connected_components(matrix, directed=True, connection="strong")
+        sizes = np.bincount(labels[linkable], minlength=count)
+        biggest = int(sizes.argmax())
+        main = (labels == biggest) & linkable
+        main_nodes = np.flatnonzero(main)
+        main_tree = cKDTree(node_xy[main_nodes])
+        for label in np.flatnonzero(sizes).tolist():
+            if label == biggest:
+                continue
+            members = np.flatnonzero((labels == label) & linkable)
+            distance, nearest = main_tree.query(node_xy[members])
+            k = int(np.argmin(distance))
+            u, v = int(members[k]), int(main_nodes[int(nearest[k])])
+            metres = DETOUR_FACTOR * haversine_m(node_lat[u], node_lon[u], node_lat[v], node_lon[v])
+            shape = len(shapes)
+            shapes.append(((float(node_lon[u]), float(node_lat[u])), (float(node_lon[v]), float(node_lat[v]))))
+            edges[(u, v)] = (max(MIN_EDGE_M, metres), shape, False)
+            edges[(v, u)] = (max(MIN_EDGE_M, metres), shape, True)
+            bridges += 1
+        if bridges:
+            matrix = _sparse(edges, n)
     tree_nodes = np.flatnonzero(linkable)
     tree = cKDTree(node_xy[tree_nodes]) if len(tree_nodes) else None
-    return _Graph(matrix, {k: (v[1], v[2]) for k, v in edges.items()}, linkable, tree, tree_nodes)
+    return _Graph(matrix, {k: (v[1], v[2]) for k, v in edges.items()}, linkable, main, bridges, tree, tree_nodes)
 
 
 def _walk(predecessors: np.ndarray, source: int, target: int) -> list[int] | None:

@@ -73,9 +73,10 @@ from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovemen
 
 from streetcare.core.geo import haversine_m, haversine_matrix_m, haversine_to_points_m
 
-from .network import FOOT, VEHICLE, Place, RoadNetwork
+from .network import DETOUR_FACTOR, FOOT, VEHICLE, Place, RoadNetwork
 
 __all__ = [
+    "DETOUR_FACTOR",
     "GENERAL_CLEANING_MODES",
     "MODE_SPEEDS",
     "Crew",
@@ -94,8 +95,6 @@ __all__ = [
     "service_seconds",
 ]
 
-DETOUR_FACTOR = 1.3
-"""Street network distance ÷ straight-line distance in a typical city grid."""
 MAX_PRIZE_S = 10**12
 """Prizes are crew-seconds; a larger one is clipped (it would only overflow the solver's integers)."""
 TRAVEL_ALLOWANCE_S = 90
@@ -266,7 +265,8 @@ class SubproblemStats:
 @dataclass(frozen=True)
 class TravelStats:
     """How the day's travel times were found: along the street network, or on the straight-line
-    fallback (straight distance × ``DETOUR_FACTOR``) for stops and depots without a link to it."""
+    fallback (straight distance × ``DETOUR_FACTOR``) for stops and depots without a link to it, or
+    linked only to a piece of it that a straight-line bridge joins to the rest."""
 
     road_network: bool = False
     stops_on_network: int = 0
@@ -353,7 +353,8 @@ class _Travel:
         for stop in stops:
             self.used.add(stop.key)
             place = Place(stop.lat, stop.lon, stop.street)
-            if self.network is None or self.network.link(GRAPH_OF_MODE[mode], place)[0] < 0:
+            graph = GRAPH_OF_MODE[mode]
+            if self.network is None or not self.network.on_main(graph, self.network.link(graph, place)[0]):
                 self.straight.add(stop.key)
 
     def matrix(self, mode: CrewMode, stops: Sequence[_Stop]) -> np.ndarray:

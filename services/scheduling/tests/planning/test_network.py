@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from services.scheduling.planning.network import FOOT, VEHICLE, Place, RoadNetwork, StreetLine
@@ -18,7 +20,8 @@ from services.scheduling.planning.routing import (
     StreetCandidate,
     plan_day,
 )
-from streetcare.core.geo import haversine_m
+from services.scheduling.streets.importer import read_osm_pbf
+from streetcare.core.geo import haversine_m, haversine_matrix_m
 
 STOP = SolverStop.after_iterations(200, no_improvement=80)
 SHIFT_START = datetime(2025, 5, 6, 7, tzinfo=UTC)
@@ -138,3 +141,71 @@ def test_a_network_needs_a_line() -> None:
     with pytest.raises(ValueError, match="at least one street"):
         RoadNetwork.build([StreetLine("dot", [A])])
     assert math.isnan(block().matrix_m(FOOT, [Place(61.0, 24.0), ON_AB_NEAR_A])[0, 1])
+
+
+# --------------------------------------------------------------------------- a real extract
+
+SHARED_DATA = next(
+    (
+        path
+        for path in (Path(__file__).resolve().parents[4] / ".." / "shared" / "data", Path("/work/shared/data"))
+        if path.is_dir()
+    ),
+    None,
+)
+
+
+@pytest.mark.skipif(SHARED_DATA is None, reason="OSM extracts not found in ../shared/data")
+def test_a_helsinki_plan_follows_the_streets_never_shorter_than_the_straight_line() -> None:
+    assert SHARED_DATA is not None
+    streets = read_osm_pbf(SHARED_DATA / "helsinki-centre.osm.pbf", split_at_crossings=True, max_section_m=80)
+    assert any(s.oneway for s in streets) and not all(s.drivable for s in streets)
+    network = RoadNetwork.build([StreetLine(s.external_id, s.coordinates, s.oneway, s.drivable) for s in streets])
+    candidates = [
+        StreetCandidate(
+            s.external_id,
+            s.district,
+            s.centroid.lat,
+            s.centroid.lon,
+            s.length_m,
+            3_000.0,
+            "reason",
+            street_id=s.external_id,
+        )
+        for s in streets
+    ]
+    depot = candidates[len(candidates) // 2]
+    crews = [
+        Crew(name, name, 2, mode, depot.lat, depot.lon, SHIFT_START, SHIFT_START + timedelta(hours=4))
+        for name, mode in (("walker", CrewMode.FOOT), ("sweeper", CrewMode.SWEEPER))
+    ]
+    plan = plan_day(candidates, crews, stop=STOP, network=network)
+    assert plan.travel.road_network and plan.travel.stops_on_network > 10
+    # the registry holds named streets only, one line each: some pieces hang on straight-line bridges
+    assert 0 < plan.travel.stops_straight_line < plan.travel.stops_on_network / 2
+    assert network.bridges(FOOT) > 0 and network.bridges(VEHICLE) >= network.bridges(FOOT)
+    for crew_ in crews:
+        route = plan.routes[crew_.id]
+        assert len(route.visits) >= 3
+        assert len(route.path) > len(route.visits) + 2  # along the streets, not stop to stop
+        stops = [(depot.lat, depot.lon)] + [(c.lat, c.lon) for c in candidates if c.id in route.candidate_ids]
+        by_id = {c.id: c for c in candidates}
+        hops = [(depot.lat, depot.lon), *((by_id[v].lat, by_id[v].lon) for v in route.candidate_ids)]
+        hops.append((depot.lat, depot.lon))
+        straight_s = sum(
+            haversine_m(a[0], a[1], b[0], b[1]) / MODE_SPEEDS[crew_.mode].travel_m_per_s for a, b in pairwise(hops)
+        )
+        assert route.travel_seconds >= straight_s - len(hops), "a road route shorter than the straight lines"
+        assert stops
+    # every linked pair, per graph: the road is at least the straight line, usually longer
+    places = [Place(c.lat, c.lon, c.street_id) for c in candidates[:120]]
+    lats = [p.lat for p in places]
+    lons = [p.lon for p in places]
+    straight = haversine_matrix_m(np.array(lats), np.array(lons))
+    for graph in (FOOT, VEHICLE):
+        road = network.matrix_m(graph, places)
+        linked = ~np.isnan(road)
+        assert linked.mean() > 0.8
+        assert (road[linked] >= straight[linked] - 1e-6).all()
+        far = linked & (straight > 100)
+        assert float(np.median(road[far] / straight[far])) > 1.1
