@@ -95,7 +95,8 @@ def test_dispatcher_logs_in_sees_plans_and_map_and_receives_a_live_update(stack:
         drawn = page.evaluate(
             """(() => { const m = Streetcare.maps[0]; let streets = 0, routes = 0, points = 0;
                 m.streetLayer.eachLayer(() => streets++);
-                m.eachLayer(l => { if (l.options.className === 'route') { routes++; points += l.getLatLngs().length; } });
+                m.eachLayer(l => {
+                  if (l.options.className === 'route') { routes++; points += l.getLatLngs().length; } });
                 return {streets, routes, points}; })()"""
         )
         assert drawn["streets"] == 336

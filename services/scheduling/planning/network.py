@@ -15,13 +15,16 @@ one-ways in their direction).  The registry holds named streets only (no footpat
 unnamed links), so a graph falls apart in pieces; every piece but the largest (strongly connected
 for vehicles: an extract's edge leaves one-way stubs that lead nowhere) is joined to it by a *bridge*
 both ways between their nearest junctions, as long as the straight line between them ×
-``DETOUR_FACTOR`` — the same fallback routing uses for a stop off the network.  So every two linked
+``DETOUR_FACTOR`` — the same fallback routing uses for a stop off the network — and each of its
+junctions to the nearest junction of another piece within ``GAP_M``.  So every two linked
 points have a path, and a stop whose junction lies off the largest piece is reported as travelling
 on the straight-line fallback (:meth:`RoadNetwork.on_main`).
 
 A point (a stop at a street, a depot) is linked to the nearest junction of its own street that is in
 the graph, or else to the nearest junction in the graph within ``LINK_MAX_M``; the straight leg to
-that junction is added at both ends, so a road distance is never shorter than the straight line.
+that junction is added at both ends, so a road distance between points is never shorter than the
+straight line.  A street clean (``Place.whole_street``) is entered and left at its own junction with
+no leg added: the cleaning time already covers walking or driving the street's length.
 A point with no junction in reach is *not linked*: callers fall back to the straight line and count it.
 
 Shortest paths: :func:`scipy.sparse.csgraph.dijkstra` from the needed sources only (the stops of one
@@ -61,6 +64,8 @@ DETOUR_FACTOR = 1.3
 """Street network distance ÷ straight-line distance in a typical city grid: the fallback off the network."""
 SNAP_M = 2.0
 """A street end this close to another street's point is joined to it."""
+GAP_M = 80.0
+"""A junction of a piece off the largest one is also bridged to another piece's junction this close."""
 LINK_MAX_M = 250.0
 """A stop farther than this from every junction of the graph is not linked (straight-line fallback)."""
 MIN_EDGE_M = 0.01
@@ -91,6 +96,9 @@ class Place:
     lat: float
     lon: float
     street_id: str | None = None
+    whole_street: bool = False
+    """A stop that is the street's whole length (a street clean): the crew enters and leaves it at a
+    junction and the cleaning covers the rest, so no straight leg is added when linked to its own street."""
 
 
 @dataclass
@@ -121,7 +129,7 @@ class RoadNetwork:
     lat0: float
     lon0: float
     build_seconds: float = 0.0
-    links: dict[tuple[str, float, float, str | None], tuple[int, float]] = field(default_factory=dict)
+    links: dict[tuple[str, float, float, str | None, bool], tuple[int, float]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ building
 
@@ -253,7 +261,7 @@ class RoadNetwork:
 
     def link(self, graph: str, place: Place) -> tuple[int, float]:
         """(node, metres of straight leg) for ``place`` in ``graph``, or ``(-1, nan)`` if not linked."""
-        cache_key = (graph, place.lat, place.lon, place.street_id)
+        cache_key = (graph, place.lat, place.lon, place.street_id, place.whole_street)
         found = self.links.get(cache_key)
         if found is not None:
             return found
@@ -265,6 +273,9 @@ class RoadNetwork:
             own = own[g.linkable[own]]
             if len(own):
                 node = int(own[np.argmin(np.hypot(*(self.node_xy[own] - here).T))])
+                if place.whole_street:
+                    self.links[cache_key] = (node, 0.0)
+                    return (node, 0.0)
         if node < 0 and g.tree is not None:
             distance, position = g.tree.query(here, distance_upper_bound=LINK_MAX_M)
             if math.isfinite(float(distance)):
@@ -381,13 +392,28 @@ def _make_graph(
         main = (labels == biggest) & linkable
         main_nodes = np.flatnonzero(main)
         main_tree = cKDTree(node_xy[main_nodes])
+        linked_nodes = np.flatnonzero(linkable)
+        any_tree = cKDTree(node_xy[linked_nodes])
+        joins: set[tuple[int, int]] = set()
         for label in np.flatnonzero(sizes).tolist():
             if label == biggest:
                 continue
             members = np.flatnonzero((labels == label) & linkable)
             distance, nearest = main_tree.query(node_xy[members])
             k = int(np.argmin(distance))
-            u, v = int(members[k]), int(main_nodes[int(nearest[k])])
+            joins.add((int(members[k]), int(main_nodes[int(nearest[k])])))
+            # and each of its junctions to the nearest junction of another piece close by, so a
+            # trip to a neighbour does not go round by the one bridge to the largest piece
+            near_d, near_i = any_tree.query(node_xy[members], k=min(8, len(linked_nodes)))
+            for row, member in enumerate(members.tolist()):
+                for d, i in zip(np.atleast_1d(near_d[row]).tolist(), np.atleast_1d(near_i[row]).tolist(), strict=True):
+                    other = int(linked_nodes[i]) if i < len(linked_nodes) else -1
+                    if other >= 0 and d <= GAP_M and labels[other] != label:
+                        joins.add((int(member), other))
+                        break
+        for u, v in sorted(joins):
+            if (u, v) in edges:
+                continue
             metres = DETOUR_FACTOR * haversine_m(node_lat[u], node_lon[u], node_lat[v], node_lon[v])
             shape = len(shapes)
             shapes.append(((float(node_lon[u]), float(node_lat[u])), (float(node_lon[v]), float(node_lat[v]))))

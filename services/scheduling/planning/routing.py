@@ -326,10 +326,12 @@ class _Stop:
     lat: float
     lon: float
     street: str | None = None
+    whole_street: bool = False
 
     @classmethod
     def of(cls, candidate: StreetCandidate) -> _Stop:
-        return cls(candidate.id, candidate.lat, candidate.lon, candidate.street)
+        cleans = candidate.service_seconds is None and candidate.length_m > 0
+        return cls(candidate.id, candidate.lat, candidate.lon, candidate.street, cleans)
 
     @classmethod
     def depot(cls, lat: float, lon: float) -> _Stop:
@@ -347,12 +349,12 @@ class _Travel:
         self._pairs: dict[tuple[CrewMode, str, str], int] = {}
 
     def _places(self, stops: Sequence[_Stop]) -> list[Place]:
-        return [Place(s.lat, s.lon, s.street) for s in stops]
+        return [Place(s.lat, s.lon, s.street, s.whole_street) for s in stops]
 
     def _note(self, mode: CrewMode, stops: Sequence[_Stop]) -> None:
         for stop in stops:
             self.used.add(stop.key)
-            place = Place(stop.lat, stop.lon, stop.street)
+            place = Place(stop.lat, stop.lon, stop.street, stop.whole_street)
             graph = GRAPH_OF_MODE[mode]
             if self.network is None or not self.network.on_main(graph, self.network.link(graph, place)[0]):
                 self.straight.add(stop.key)

@@ -119,7 +119,9 @@ def test_the_plan_drives_round_the_block_and_walks_straight_and_counts_the_fallb
     out_and_back = path_m(sweeper.path)
     assert out_and_back > 3 * 222
     speed = MODE_SPEEDS[CrewMode.SWEEPER].travel_m_per_s
-    assert sweeper.travel_seconds == pytest.approx(out_and_back / speed, abs=2)
+    # a street clean is entered and left at its junction (A): the path's leg to the stop is cleaning time
+    leg_m = haversine_m(ON_AB_NEAR_A.lat, ON_AB_NEAR_A.lon, A[1], A[0])
+    assert sweeper.travel_seconds == pytest.approx((out_and_back - 2 * leg_m) / speed, abs=2)
     # "far" is reached on the fallback: straight line × the detour factor
     far_m = haversine_m(far.lat, far.lon, ON_AB_NEAR_A.lat, ON_AB_NEAR_A.lon)
     assert walker.travel_seconds >= round(far_m * DETOUR_FACTOR / MODE_SPEEDS[CrewMode.FOOT].travel_m_per_s)
@@ -135,6 +137,32 @@ def test_without_a_network_every_stop_is_a_counted_straight_line() -> None:
     assert route.path == ((DEPOT[1], DEPOT[0]), (ON_AB_NEAR_A.lon, ON_AB_NEAR_A.lat), (DEPOT[1], DEPOT[0]))
     straight = haversine_m(DEPOT[0], DEPOT[1], ON_AB_NEAR_A.lat, ON_AB_NEAR_A.lon)
     assert route.travel_seconds == 2 * round(straight * DETOUR_FACTOR / MODE_SPEEDS[CrewMode.FOOT].travel_m_per_s)
+
+
+def test_a_piece_off_the_network_hangs_on_a_counted_straight_line_bridge() -> None:
+    island = [(24.0, 60.0035), (24.001, 60.0035)]  # a street 167 m north of the block, touching nothing
+    network = RoadNetwork.build(
+        [
+            StreetLine("ab", [A, B]),
+            StreetLine("bc", [B, C]),
+            StreetLine("cd", [C, D]),
+            StreetLine("da", [D, A]),
+            StreetLine("island", island),
+        ]
+    )
+    assert network.bridges(FOOT) == 1
+    on_island = Place(60.0035, 24.0005, "island")
+    node, _ = network.link(FOOT, on_island)
+    assert node >= 0 and not network.on_main(FOOT, node)
+    assert network.on_main(FOOT, network.link(FOOT, ON_AB_NEAR_A)[0])
+    there = network.matrix_m(FOOT, [ON_AB_NEAR_A, on_island])[0, 1]
+    bridge_m = haversine_m(D[1], D[0], island[0][1], island[0][0])
+    assert there >= DETOUR_FACTOR * bridge_m  # the bridge costs the fallback's detour factor
+    plan = plan_day(
+        [candidate("island", on_island, CrewMode.FOOT)], [crew("walker", CrewMode.FOOT)], stop=STOP, network=network
+    )
+    assert plan.routes["walker"].candidate_ids == ("island",)
+    assert plan.travel.stops_straight_line == 1 and plan.travel.stops_on_network == 1  # the stop; the depot
 
 
 def test_a_network_needs_a_line() -> None:
