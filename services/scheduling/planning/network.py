@@ -399,14 +399,18 @@ def _make_graph(
             if label == biggest:
                 continue
             members = np.flatnonzero((labels == label) & linkable)
-            distance, nearest = main_tree.query(node_xy[members])
+            found_main_d, found_main_i = main_tree.query(node_xy[members])
+            distance = np.asarray(found_main_d, dtype=float).reshape(-1)
+            nearest = np.asarray(found_main_i, dtype=np.int64).reshape(-1)
             k = int(np.argmin(distance))
             joins.add((int(members[k]), int(main_nodes[int(nearest[k])])))
             # and each of its junctions to the nearest junction of another piece close by, so a
             # trip to a neighbour does not go round by the one bridge to the largest piece
-            near_d, near_i = any_tree.query(node_xy[members], k=min(8, len(linked_nodes)))
+            found_d, found_i = any_tree.query(node_xy[members], k=min(8, len(linked_nodes)))
+            near_d = np.asarray(found_d, dtype=float).reshape(len(members), -1)
+            near_i = np.asarray(found_i, dtype=np.int64).reshape(len(members), -1)
             for row, member in enumerate(members.tolist()):
-                for d, i in zip(np.atleast_1d(near_d[row]).tolist(), np.atleast_1d(near_i[row]).tolist(), strict=True):
+                for d, i in zip(near_d[row].tolist(), near_i[row].tolist(), strict=True):
                     other = int(linked_nodes[i]) if i < len(linked_nodes) else -1
                     if other >= 0 and d <= GAP_M and labels[other] != label:
                         joins.add((int(member), other))
