@@ -19,7 +19,7 @@ from services.scheduling.dirty.models import PlanDirty
 from services.scheduling.history import service as history
 from services.scheduling.planning.engine import ITERATION_STOP
 from services.scheduling.planning.levels import DEFAULT_TARGET
-from services.scheduling.plans import inputs, service
+from services.scheduling.plans import inputs, roads, service
 from services.scheduling.settings import SchedulingRuntime
 from services.scheduling.state import service as state
 from services.scheduling.state.models import StreetState
@@ -126,7 +126,13 @@ def test_demo_plan_respects_every_shift_visits_no_street_twice_and_gives_reasons
             assert visit["reason"] and "expected level" in visit["reason"]
         if crew["returns_at"]:
             assert datetime.fromisoformat(crew["returns_at"]) <= end
+        if crew["visits"]:  # drawn along the streets: more points than the depot and its stops
+            assert crew["path"]["type"] == "LineString"
+            assert len(crew["path"]["coordinates"]) > len(crew["visits"]) + 2
+        else:
+            assert crew["path"] is None
     assert seen and max(seen.values()) == 1
+    assert view["travel"]["road_network"] and view["travel"]["stops_on_network"] > 0
     # the demo crews are sized below "every street every day": the policy has to choose
     assert 0 < result.prize_collected < result.prize_available
     assert view["dropped"] and all(d["why"] for d in view["dropped"])
@@ -309,7 +315,23 @@ def test_the_simulator_plans_exactly_what_the_service_plans_from_the_same_facts(
         report_times=[list(f.report_times) for f in data.facts],
         adoptions=[f.adoptions for f in data.facts],
     )
-    streets = [Street(f.street_id, f.name, f.district, f.kind, f.lat, f.lon, f.length_m) for f in data.facts]
+    with runtime.transaction() as session:  # the same lines: the simulator builds the same street network
+        lines = {line.street_id: line for line in roads.street_lines(session)}
+    streets = [
+        Street(
+            f.street_id,
+            f.name,
+            f.district,
+            f.kind,
+            f.lat,
+            f.lon,
+            f.length_m,
+            tuple(lines[f.street_id].coordinates),
+            lines[f.street_id].oneway,
+            lines[f.street_id].drivable,
+        )
+        for f in data.facts
+    ]
     midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
     crews = [
         CrewTemplate(
@@ -330,6 +352,7 @@ def test_the_simulator_plans_exactly_what_the_service_plans_from_the_same_facts(
 
     assert sum(len(v) for v in served.values()) > 0
     assert by_sim == served
+    assert adaptive.network is not None and simulated.travel.road_network
     assert any(c.id == "12" for c in data.candidates), "the street whose adopters stopped is offered"
 
 

@@ -24,6 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--transport", default="aiohttp", help="ingest: gateway transports, comma-separated")
     parser.add_argument("--postgres", action="store_true", help="ingest: run the services on PostgreSQL")
     parser.add_argument("--sizes", default="300:3,3000:20,20000:80", help="planner: streets:crews,…")
+    parser.add_argument(
+        "--straight-lines", action="store_true", help="planner: travel on straight lines, no road network"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
 
 
@@ -37,7 +40,7 @@ def run_bench(args: argparse.Namespace) -> int:
         from streetcare.bench.planner import print_table, run_planner_bench, sizes_json
 
         sizes = tuple(tuple(int(x) for x in pair.split(":")) for pair in args.sizes.split(","))
-        rows = run_planner_bench(sizes=sizes)  # type: ignore[arg-type]
+        rows = run_planner_bench(sizes=sizes, roads=not args.straight_lines)  # type: ignore[arg-type]
         print_table(rows)
         figures["planner"] = rows
         figures["sizes"] = sizes_json(rows)

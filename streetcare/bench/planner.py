@@ -6,6 +6,11 @@ cannot see, so peak memory is read from ``ru_maxrss`` of a fresh process
 the same instance with ``baseline_factor`` × the time budget: how much prize
 the budget leaves on the table.
 
+Travel is along a road network (a generated street grid under the city, one-ways and pedestrian
+streets included: ``generate_streets``) unless ``roads=False``; the graph's build time and the memory
+it adds are measured apart (``graph_seconds``, ``graph_mb``), and ``matrix_seconds`` is the time the
+sub-problems' travel matrices took (shortest paths included).
+
 Also measured: whether a warm start from the previous plan keeps urgent new
 work out (``run_replan_urgent_bench``).
 """
@@ -20,7 +25,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from services.scheduling.planning.generated import generate_city
+from services.scheduling.planning.generated import generate_city, generate_streets
+from services.scheduling.planning.network import RoadNetwork
 from services.scheduling.planning.routing import (
     Crew,
     DayPlan,
@@ -52,12 +58,28 @@ def _shift_violations(plan: DayPlan, crews: Sequence[Crew]) -> int:
     return sum(1 for route in plan.routes.values() if route.returns_at > by_id[route.crew_id].shift_end)
 
 
-def _plan_once(streets: int, crews: int, budget_s: float, seed: int) -> dict[str, Any]:
-    """Runs in a fresh child: generate, plan, and report time, memory and prize."""
+def _rss_mb() -> float:
+    """The process's resident memory now (Linux), in MB."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+    except OSError:  # pragma: no cover - not Linux
+        return 0.0
+
+
+def _plan_once(streets: int, crews: int, budget_s: float, seed: int, roads: bool = True) -> dict[str, Any]:
+    """Runs in a fresh child: generate, build the road network, plan, and report time, memory and prize."""
     candidates, crew_list = generate_city(streets, crews, seed)
+    network = None
+    graph_mb = 0.0
+    if roads:
+        lines = generate_streets(candidates, seed)
+        before = _rss_mb()
+        network = RoadNetwork.build(lines)
+        graph_mb = _rss_mb() - before
     started = time.perf_counter()
-    plan = plan_day(candidates, crew_list, stop=SolverStop.after_seconds(budget_s), seed=seed)
-    wall = time.perf_counter() - started
+    plan = plan_day(candidates, crew_list, stop=SolverStop.after_seconds(budget_s), seed=seed, network=network)
+    wall = time.perf_counter() - started + (network.build_seconds if network else 0.0)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     visits = [v.candidate_id for r in plan.routes.values() for v in r.visits]
     return {
@@ -69,15 +91,20 @@ def _plan_once(streets: int, crews: int, budget_s: float, seed: int) -> dict[str
         "duplicate_visits": len(visits) - len(set(visits)),
         "shift_violations": _shift_violations(plan, crew_list),
         "matrix_seconds": sum(sub.matrix_seconds for sub in plan.subproblems),
+        "graph_seconds": network.build_seconds if network else 0.0,
+        "graph_mb": graph_mb,
+        "graph_streets": network.streets if network else 0,
+        "graph_nodes": network.nodes if network else 0,
+        "straight_line_stops": plan.travel.stops_straight_line,
         "subproblems": len(plan.subproblems),
         "largest_subproblem": max((s.clients for s in plan.subproblems), default=0),
     }
 
 
-def _in_child(streets: int, crews: int, budget_s: float, seed: int) -> dict[str, Any]:
+def _in_child(streets: int, crews: int, budget_s: float, seed: int, roads: bool) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     with context.Pool(1, maxtasksperchild=1) as pool:
-        return pool.apply(_plan_once, (streets, crews, budget_s, seed))
+        return pool.apply(_plan_once, (streets, crews, budget_s, seed, roads))
 
 
 def run_planner_bench(
@@ -86,6 +113,7 @@ def run_planner_bench(
     seed: int = 1,
     baseline_factor: float = 10.0,
     print_results: bool = True,
+    roads: bool = True,
 ) -> list[dict[str, Any]]:
     """Plan each (streets, crews) size fresh, then again with ``baseline_factor`` × budget."""
     if budget_s is None or isinstance(budget_s, (int, float)):
@@ -94,10 +122,10 @@ def run_planner_bench(
         budgets = [float(b) for b in budget_s]
     rows: list[dict[str, Any]] = []
     for (streets, crews), budget in zip(sizes, budgets, strict=True):
-        run = _in_child(streets, crews, budget, seed)
+        run = _in_child(streets, crews, budget, seed, roads)
         row: dict[str, Any] = {"streets": streets, "crews": crews, "budget_s": budget, **run}
         if baseline_factor > 0:
-            baseline = _in_child(streets, crews, budget * baseline_factor, seed)
+            baseline = _in_child(streets, crews, budget * baseline_factor, seed, roads)
             row["baseline_budget_s"] = budget * baseline_factor
             row["baseline_wall_s"] = baseline["wall_s"]
             row["baseline_peak_rss_mb"] = baseline["peak_rss_mb"]
@@ -123,6 +151,8 @@ def sizes_json(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             "seconds": round(row["wall_s"], 3),
             "peak_rss_mb": round(row["peak_rss_mb"], 1),
             "matrix_seconds": round(row["matrix_seconds"], 3),
+            "graph_seconds": round(row["graph_seconds"], 3),
+            "graph_mb": round(row["graph_mb"], 1),
             "prize_share_vs_10x": round(row["prize_vs_baseline"], 4) if "prize_vs_baseline" in row else None,
         }
         for row in rows
@@ -134,7 +164,8 @@ def print_table(rows: Sequence[dict[str, Any]], header: bool = True) -> None:
     if header:
         print(
             f"{'streets':>8} {'crews':>5} {'budget':>7} {'wall s':>7} {'target':>7} {'peak MB':>8} "
-            f"{'visits':>6} {'prize':>10} {'share':>6} {'10x prize':>10} {'vs 10x':>7} {'subs':>5} ok"
+            f"{'visits':>6} {'prize':>10} {'share':>6} {'10x prize':>10} {'vs 10x':>7} {'subs':>5} "
+            f"{'matrix s':>8} {'graph s':>7} {'graph MB':>8} {'nodes':>7} {'straight':>8} ok"
         )
     for row in rows:
         share = row["prize_collected"] / row["prize_available"] if row["prize_available"] else 0.0
@@ -145,6 +176,8 @@ def print_table(rows: Sequence[dict[str, Any]], header: bool = True) -> None:
             f"{row['prize_collected']:>10.0f} {share:>6.1%} "
             f"{baseline if baseline is not None else float('nan'):>10.0f} "
             f"{row.get('prize_vs_baseline', float('nan')):>7.1%} {row['subproblems']:>5} "
+            f"{row['matrix_seconds']:>8.2f} {row['graph_seconds']:>7.2f} {row['graph_mb']:>8.1f} "
+            f"{row['graph_nodes']:>7} {row['straight_line_stops']:>8} "
             f"{'yes' if row['meets_target'] else 'NO'}",
             flush=True,
         )

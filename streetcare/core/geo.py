@@ -56,6 +56,14 @@ def haversine_to_points_m(lats: np.ndarray, lons: np.ndarray, lat: np.ndarray, l
     return np.asarray(2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
 
 
+def haversine_pairwise_m(lats1: np.ndarray, lons1: np.ndarray, lats2: np.ndarray, lons2: np.ndarray) -> np.ndarray:
+    """Element-wise distances in metres between ``(lats1[i], lons1[i])`` and ``(lats2[i], lons2[i])``, in degrees."""
+    phi1, phi2 = np.radians(lats1), np.radians(lats2)
+    dlmb = np.radians(lons2) - np.radians(lons1)
+    a = np.sin((phi2 - phi1) / 2.0) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2.0) ** 2
+    return np.asarray(2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
+
+
 def line_length_m(coordinates: Sequence[LonLat]) -> float:
     """Length in metres of a GeoJSON LineString's coordinates: the haversine sum of its segments."""
     return sum(haversine_m(lat1, lon1, lat2, lon2) for (lon1, lat1), (lon2, lat2) in pairwise(coordinates))

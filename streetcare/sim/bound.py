@@ -22,7 +22,7 @@ from services.scheduling.planning.levels import litter_upper_bound
 from services.scheduling.planning.routing import DayPlan, StreetCandidate
 from streetcare.core.geo import haversine_to_points_m
 
-from .policies import ROTA_PRIZE_S_PER_M, CrewTemplate, Policy, _candidate, _route
+from .policies import ROTA_PRIZE_S_PER_M, CrewTemplate, Policy, _candidate, _route, street_network
 from .rota import crews_for
 from .truth import LITTER_CEILING, VOLUNTEER_PICK_SPEED_M_PER_MIN, World
 
@@ -74,6 +74,7 @@ class Bound(Policy):
     ) -> None:
         self.world = world
         self.streets = world.streets
+        self.network = street_network(self.streets)
         self.crews = list(crews)
         self.seed = seed
         self.start = start
@@ -120,7 +121,7 @@ class Bound(Policy):
         if not candidates:
             return _route([], [], self.seed + t, self.stop)
         crews = crews_for(self.crews, day, must_metres)
-        return _route(candidates, crews, self.seed + t, self.stop)
+        return _route(candidates, crews, self.seed + t, self.stop, self.network)
 
 
 __all__ = ["Bound", "forecast_day_means", "volunteer_shares"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from services.scheduling.planning.engine import DEFAULT_POLICY, ITERATION_STOP, 
 from services.scheduling.planning.estimator import StreetEstimate
 from services.scheduling.planning.kinds import KINDS
 from services.scheduling.planning.levels import Level
+from services.scheduling.planning.network import RoadNetwork, StreetLine
 from services.scheduling.planning.policy import StreetFacts
 from services.scheduling.planning.routing import (
     MODE_SPEEDS,
@@ -171,8 +173,14 @@ class Policy:
         raise NotImplementedError
 
 
-def _route(candidates: Sequence[StreetCandidate], crews: Sequence[Crew], seed: int, stop: SolverStop) -> DayPlan:
-    return plan_day(candidates, crews, stop=stop, seed=seed)
+def _route(
+    candidates: Sequence[StreetCandidate],
+    crews: Sequence[Crew],
+    seed: int,
+    stop: SolverStop,
+    network: RoadNetwork | None = None,
+) -> DayPlan:
+    return plan_day(candidates, crews, stop=stop, seed=seed, network=network)
 
 
 def _candidate(street: Street, index: int, prize: float, reason: str) -> StreetCandidate:
@@ -186,6 +194,19 @@ def _candidate(street: Street, index: int, prize: float, reason: str) -> StreetC
         reason=reason,
         street_id=street.id,
     )
+
+
+def street_network(streets: Sequence[Street]) -> RoadNetwork | None:
+    """The street network the service would build from these streets (``None`` without geometries:
+    the planner then uses its counted straight-line fallback)."""
+    lines = tuple(StreetLine(s.id, s.coordinates, s.oneway, s.drivable) for s in streets if len(s.coordinates) >= 2)
+    return _network_of(lines) if lines else None
+
+
+@lru_cache(maxsize=4)
+def _network_of(lines: tuple[StreetLine, ...]) -> RoadNetwork:
+    """Every policy of a run plans on the same city: its network is built once."""
+    return RoadNetwork.build(lines)
 
 
 class Adaptive(Policy):
@@ -210,6 +231,7 @@ class Adaptive(Policy):
         self.config = replace(DEFAULT_POLICY, effort_level=effort_level)
         self.day_number = 0
         self.planned_streets = 0
+        self.network = street_network(self.streets)
 
     def estimate(self, i: int, now: datetime) -> StreetEstimate:
         return self.knowledge.estimates[i]
@@ -249,7 +271,14 @@ class Adaptive(Policy):
         self.day_number += 1
         crews = [template.on(day) for template in self.crews]
         return plan_streets(
-            self.facts(now), day, now, crews, stop=self.stop, seed=self.seed + t, config=self.config
+            self.facts(now),
+            day,
+            now,
+            crews,
+            stop=self.stop,
+            seed=self.seed + t,
+            config=self.config,
+            network=self.network,
         ).plan
 
 
@@ -259,4 +288,5 @@ __all__ = [
     "Knowledge",
     "Policy",
     "crew_templates",
+    "street_network",
 ]

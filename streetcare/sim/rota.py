@@ -27,7 +27,7 @@ from services.scheduling.planning.estimator import STREET_KIND_RATES
 from services.scheduling.planning.levels import Level, litter_upper_bound
 from services.scheduling.planning.routing import Crew, DayPlan, StreetCandidate
 
-from .policies import ROTA_PRIZE_S_PER_M, CrewTemplate, Knowledge, Policy, _candidate, _route
+from .policies import ROTA_PRIZE_S_PER_M, CrewTemplate, Knowledge, Policy, _candidate, _route, street_network
 from .truth import CREW_RESIDUAL, Street
 
 TRAVEL_ALLOWANCE = 1.5
@@ -116,6 +116,7 @@ class Rota(Policy):
         self.seed = seed
         self.start = start
         self.multiplier = multiplier
+        self.network = street_network(self.streets)
         self.interval = [max(1, round(contract_interval(s.kind, target) / multiplier)) for s in streets]
         self.slot = [0] * len(streets)
         for interval in sorted(set(self.interval)):
@@ -144,7 +145,7 @@ class Rota(Policy):
 
     def _send(self, day: date, t: int, candidates: list[StreetCandidate]) -> DayPlan:
         crews = crews_for(self.crews, day, sum(c.length_m for c in candidates))
-        plan = _route(candidates, crews, self.seed + t, self.stop)
+        plan = _route(candidates, crews, self.seed + t, self.stop, self.network)
         for visit_id in plan.planned_candidate_ids():
             self.due_since.pop(self.index[visit_id], None)
         return plan

@@ -132,6 +132,11 @@ class Street:
     lat: float
     lon: float
     length_m: float
+    coordinates: tuple[tuple[float, float], ...] = ()
+    """The street's line (``(lon, lat)``), when the city has geometries: the planner then travels
+    along the same street network the service builds; without, on the counted straight-line fallback."""
+    oneway: int = 0
+    drivable: bool = True
 
 
 def _city_from_file(path: Path) -> list[Street]:
@@ -153,6 +158,9 @@ def _city_from_file(path: Path) -> list[Street]:
                 lat=float(lat),
                 lon=float(lon),
                 length_m=max(float(item.length_m), 10.0),
+                coordinates=tuple(item.coordinates),
+                oneway=item.oneway,
+                drivable=item.drivable,
             )
         )
     return streets

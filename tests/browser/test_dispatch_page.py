@@ -93,13 +93,16 @@ def test_dispatcher_logs_in_sees_plans_and_map_and_receives_a_live_update(stack:
         )
         wait_for(lambda: page.locator("#queue-uncovered li").count() >= 1, message="the work queue")
         drawn = page.evaluate(
-            """(() => { const m = Streetcare.maps[0]; let streets = 0, routes = 0;
+            """(() => { const m = Streetcare.maps[0]; let streets = 0, routes = 0, points = 0;
                 m.streetLayer.eachLayer(() => streets++);
-                m.eachLayer(l => { if (l.options.className === 'route') routes++; });
-                return {streets, routes}; })()"""
+                m.eachLayer(l => {
+                  if (l.options.className === 'route') { routes++; points += l.getLatLngs().length; } });
+                return {streets, routes, points}; })()"""
         )
         assert drawn["streets"] == 336
         assert drawn["routes"] >= 1
+        # drawn along the streets (the plan's path), not stop to stop: more points than depots and stops
+        assert drawn["points"] > page.locator(".crew .visit").count() + 2 * drawn["routes"]
         assert page.locator("#crew-legend li").count() >= 2  # a title and a colour per crew
         first_reason = page.locator(".crew .visit .reason").first.inner_text()
         assert "expected level" in first_reason

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from .coverage import PlannedCleanup
+from .network import RoadNetwork
 from .policy import BagStop, BulkyWasteReport, PolicyConfig, StreetFacts, day_candidates
 from .routing import Crew, DayPlan, SolverStop, StreetCandidate, plan_day
 
@@ -68,8 +69,10 @@ def plan_streets(
     previous_plan: DayPlan | None = None,
     exclude: Collection[str] = (),
     config: PolicyConfig = DEFAULT_POLICY,
+    network: RoadNetwork | None = None,
 ) -> EffortPlan:
-    """Plan ``day``: the effort rule picks what is worth a crew, the router orders it per crew."""
+    """Plan ``day``: the effort rule picks what is worth a crew, the router orders it per crew
+    (travel along ``network``, the street network, when given; straight lines otherwise)."""
     candidates = candidates_for_day(
         facts,
         day,
@@ -88,5 +91,6 @@ def plan_streets(
         stop=stop,
         seed=seed,
         crew_shift_cost_s=config.crew_shift_seconds,
+        network=network,
     )
     return EffortPlan(candidates, plan)

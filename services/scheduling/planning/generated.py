@@ -1,11 +1,14 @@
-"""Generated cities for benchmarks, tests and the simulator: the shape of a real one, no map needed."""
+"""Generated cities for benchmarks, tests and the simulator: the shape of a real one, no map needed
+(and, for the benchmark of planning along a road network, a street grid under it)."""
 
 from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from services.scheduling.planning.network import StreetLine
 from services.scheduling.planning.policy import PolicyConfig
 from services.scheduling.planning.routing import Crew, CrewMode, StreetCandidate
 
@@ -79,3 +82,50 @@ def generate_city(
             )
         )
     return candidates, crew_list
+
+
+GRID_ONEWAY_EVERY = 3
+"""Every third street of the grid (each way) is one-way, alternating direction."""
+GRID_PEDESTRIAN_SHARE = 0.05
+
+
+def generate_streets(candidates: Sequence[StreetCandidate], seed: int = 0) -> list[StreetLine]:
+    """A street grid under a generated city, for planning along a road network.
+
+    About as many street stretches (block sides) as candidates, covering their extent; each stretch a
+    slightly bent line (a middle point off the straight), every ``GRID_ONEWAY_EVERY``-th street
+    one-way (alternating), ``GRID_PEDESTRIAN_SHARE`` of the stretches pedestrian.  The candidates
+    carry no street of the grid, so each is linked to the grid's nearest junction.
+    """
+    rng = random.Random(seed + 104729)
+    lats = [c.lat for c in candidates]
+    lons = [c.lon for c in candidates]
+    south, north, west, east = min(lats), max(lats), min(lons), max(lons)
+    side = max(2, math.ceil(math.sqrt(max(1, len(candidates)) / 2.0)) + 1)
+    lat_step = (north - south) / (side - 1) or 0.001
+    lon_step = (east - west) / (side - 1) or 0.001
+
+    def point(row: float, column: float) -> tuple[float, float]:
+        return (round(west + column * lon_step, 7), round(south + row * lat_step, 7))
+
+    lines: list[StreetLine] = []
+    for row in range(side):
+        for column in range(side):
+            for d_row, d_column, line_number in ((0, 1, row), (1, 0, column)):
+                to_row, to_column = row + d_row, column + d_column
+                if to_row >= side or to_column >= side:
+                    continue
+                bend = rng.uniform(-0.08, 0.08)
+                middle = point(row + d_row / 2 + bend * d_column, column + d_column / 2 + bend * d_row)
+                oneway = 0
+                if line_number % GRID_ONEWAY_EVERY == 0:
+                    oneway = 1 if (line_number // GRID_ONEWAY_EVERY) % 2 == 0 else -1
+                lines.append(
+                    StreetLine(
+                        f"grid-{row}-{column}-{'e' if d_column else 'n'}",
+                        (point(row, column), middle, point(to_row, to_column)),
+                        oneway=oneway,
+                        drivable=rng.random() >= GRID_PEDESTRIAN_SHARE,
+                    )
+                )
+    return lines

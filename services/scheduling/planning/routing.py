@@ -30,8 +30,12 @@ Before solving, new candidates are inserted into the warm routes, best prize
 first, at the cheapest feasible position, displacing lower-prize visits when
 the shift is full (``repair_warm_start``).
 
-Times: travel = haversine distance (the kernel's one geodesy, :mod:`streetcare.core.geo`) ×
-``DETOUR_FACTOR`` ÷ mode travel speed;
+Times: travel = the shortest path along the streets (:mod:`network`, the foot graph for crews on
+foot, the vehicle graph — one-ways respected, pedestrian streets out — for vehicles) ÷ mode travel
+speed, when the caller gives the street network; a stop without a link to it (and every stop when
+there is no network) falls back to haversine distance (the kernel's one geodesy,
+:mod:`streetcare.core.geo`) × ``DETOUR_FACTOR``, and is counted in :class:`TravelStats`.
+Each route has its ``path``: the line along the streets it walks or drives (straight hops on the fallback);
 service = street length ÷ mode cleaning speed (foot crews: per person × size),
 or the stop's own ``service_seconds``; all integer seconds.
 
@@ -52,6 +56,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
+from itertools import pairwise
 
 import numpy as np
 from pyvrp import (
@@ -68,7 +73,10 @@ from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovemen
 
 from streetcare.core.geo import haversine_m, haversine_matrix_m, haversine_to_points_m
 
+from .network import DETOUR_FACTOR, FOOT, VEHICLE, Place, RoadNetwork
+
 __all__ = [
+    "DETOUR_FACTOR",
     "GENERAL_CLEANING_MODES",
     "MODE_SPEEDS",
     "Crew",
@@ -81,13 +89,12 @@ __all__ = [
     "SolverStop",
     "StreetCandidate",
     "SubproblemStats",
+    "TravelStats",
     "haversine_m",
     "plan_day",
     "service_seconds",
 ]
 
-DETOUR_FACTOR = 1.3
-"""Street network distance ÷ straight-line distance in a typical city grid."""
 MAX_PRIZE_S = 10**12
 """Prizes are crew-seconds; a larger one is clipped (it would only overflow the solver's integers)."""
 TRAVEL_ALLOWANCE_S = 90
@@ -227,6 +234,9 @@ class CrewRoute:
     travel_seconds: int
     service_seconds: int
     returns_at: datetime
+    path: tuple[tuple[float, float], ...] = ()
+    """``(lon, lat)`` points from the depot through every visit back to it, along the streets
+    (straight hops where a stop has no link to the street network); empty for a crew that stays home."""
 
     @property
     def candidate_ids(self) -> tuple[str, ...]:
@@ -253,6 +263,25 @@ class SubproblemStats:
 
 
 @dataclass(frozen=True)
+class TravelStats:
+    """How the day's travel times were found: along the street network, or on the straight-line
+    fallback (straight distance × ``DETOUR_FACTOR``) for stops and depots without a link to it, or
+    linked only to a piece of it that a straight-line bridge joins to the rest."""
+
+    road_network: bool = False
+    stops_on_network: int = 0
+    stops_straight_line: int = 0
+    """Stops and depots (each counted once) whose travel used the straight-line fallback."""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "road_network": self.road_network,
+            "stops_on_network": self.stops_on_network,
+            "stops_straight_line": self.stops_straight_line,
+        }
+
+
+@dataclass(frozen=True)
 class DayPlan:
     """The day's routes per crew, what was left out and why, and how it was solved."""
 
@@ -261,6 +290,7 @@ class DayPlan:
     prize_collected: float
     prize_available: float
     subproblems: tuple[SubproblemStats, ...] = field(default_factory=tuple)
+    travel: TravelStats = field(default_factory=TravelStats)
 
     def planned_candidate_ids(self) -> set[str]:
         return {visit.candidate_id for route in self.routes.values() for visit in route.visits}
@@ -284,6 +314,104 @@ def service_seconds(candidate: StreetCandidate, mode: CrewMode, crew_size: int =
     return max(speeds.min_service_s, round(candidate.length_m / speed))
 
 
+GRAPH_OF_MODE: dict[CrewMode, str] = {CrewMode.FOOT: FOOT, CrewMode.SWEEPER: VEHICLE, CrewMode.BULKY_TRUCK: VEHICLE}
+"""Which graph of the street network a mode travels on."""
+
+
+@dataclass(frozen=True)
+class _Stop:
+    """A place a crew travels from or to: a candidate (``key`` its id) or a depot."""
+
+    key: str
+    lat: float
+    lon: float
+    street: str | None = None
+    whole_street: bool = False
+
+    @classmethod
+    def of(cls, candidate: StreetCandidate) -> _Stop:
+        cleans = candidate.service_seconds is None and candidate.length_m > 0
+        return cls(candidate.id, candidate.lat, candidate.lon, candidate.street, cleans)
+
+    @classmethod
+    def depot(cls, lat: float, lon: float) -> _Stop:
+        return cls(f"depot {lat:.6f},{lon:.6f}", lat, lon)
+
+
+class _Travel:
+    """Travel seconds for one ``plan_day`` call: along the street network when there is one, else
+    (and for a stop without a link to it) straight distance × ``DETOUR_FACTOR``, counted."""
+
+    def __init__(self, network: RoadNetwork | None) -> None:
+        self.network = network
+        self.used: set[str] = set()
+        self.straight: set[str] = set()
+        self._pairs: dict[tuple[CrewMode, str, str], int] = {}
+
+    def _places(self, stops: Sequence[_Stop]) -> list[Place]:
+        return [Place(s.lat, s.lon, s.street, s.whole_street) for s in stops]
+
+    def _note(self, mode: CrewMode, stops: Sequence[_Stop]) -> None:
+        for stop in stops:
+            self.used.add(stop.key)
+            place = Place(stop.lat, stop.lon, stop.street, stop.whole_street)
+            graph = GRAPH_OF_MODE[mode]
+            if self.network is None or not self.network.on_main(graph, self.network.link(graph, place)[0]):
+                self.straight.add(stop.key)
+
+    def matrix(self, mode: CrewMode, stops: Sequence[_Stop]) -> np.ndarray:
+        """All-pairs integer seconds between ``stops``."""
+        self._note(mode, stops)
+        lats = np.array([s.lat for s in stops])
+        lons = np.array([s.lon for s in stops])
+        speed = MODE_SPEEDS[mode].travel_m_per_s
+        straight = haversine_matrix_m(lats, lons)
+        if self.network is None:
+            return np.rint(straight * (DETOUR_FACTOR / speed)).astype(np.int64)
+        road = self.network.matrix_m(GRAPH_OF_MODE[mode], self._places(stops))
+        metres = np.where(np.isnan(road), straight * DETOUR_FACTOR, road)
+        return np.rint(metres / speed).astype(np.int64)
+
+    def pairs(self, mode: CrewMode, hops: Sequence[tuple[_Stop, _Stop]]) -> list[int]:
+        """Integer seconds for each ``(from, to)`` hop."""
+        self._note(mode, [stop for hop in hops for stop in hop])
+        missing = [(a, b) for a, b in hops if (mode, a.key, b.key) not in self._pairs]
+        if missing:
+            if self.network is None:
+                for a, b in missing:
+                    self._pairs[(mode, a.key, b.key)] = travel_seconds(haversine_m(a.lat, a.lon, b.lat, b.lon), mode)
+            else:
+                origins = list({a.key: a for a, _ in missing}.values())
+                targets = list({b.key: b for _, b in missing}.values())
+                road = self.network.distances_m(GRAPH_OF_MODE[mode], self._places(origins), self._places(targets))
+                row = {stop.key: k for k, stop in enumerate(origins)}
+                col = {stop.key: k for k, stop in enumerate(targets)}
+                speed = MODE_SPEEDS[mode].travel_m_per_s
+                for a, b in missing:
+                    metres = float(road[row[a.key], col[b.key]])
+                    if a.key == b.key:
+                        seconds = 0
+                    elif math.isnan(metres):
+                        seconds = travel_seconds(haversine_m(a.lat, a.lon, b.lat, b.lon), mode)
+                    else:
+                        seconds = round(metres / speed)
+                    self._pairs[(mode, a.key, b.key)] = seconds
+        return [self._pairs[(mode, a.key, b.key)] for a, b in hops]
+
+    def path(self, mode: CrewMode, stops: Sequence[_Stop]) -> tuple[tuple[float, float], ...]:
+        """``(lon, lat)`` points through ``stops`` in order, along the streets where linked."""
+        if self.network is not None:
+            return tuple(self.network.path(GRAPH_OF_MODE[mode], self._places(stops)))
+        line: list[tuple[float, float]] = []
+        for stop in stops:
+            if not line or line[-1] != (stop.lon, stop.lat):
+                line.append((stop.lon, stop.lat))
+        return tuple(line)
+
+    def stats(self) -> TravelStats:
+        return TravelStats(self.network is not None, len(self.used - self.straight), len(self.straight))
+
+
 # --- crews after their fixed visits -----------------------------------------
 
 
@@ -298,14 +426,22 @@ class _CrewStart:
     fixed: list[PlannedVisit]
     fixed_travel_s: int
     fixed_service_s: int
+    here: _Stop
+    """Where the crew is free for new work: its depot, or its last fixed visit."""
+    fixed_stops: list[_Stop] = field(default_factory=list)
+
+    @property
+    def depot(self) -> _Stop:
+        return _Stop.depot(self.crew.depot_lat, self.crew.depot_lon)
 
 
-def _crew_start(crew: Crew, fixed: Sequence[StreetCandidate]) -> _CrewStart:
+def _crew_start(crew: Crew, fixed: Sequence[StreetCandidate], travel: _Travel) -> _CrewStart:
     lat, lon, clock = crew.depot_lat, crew.depot_lon, 0
     visits: list[PlannedVisit] = []
     travel_total = service_total = 0
-    for candidate in fixed:
-        hop = travel_seconds(haversine_m(lat, lon, candidate.lat, candidate.lon), crew.mode)
+    stops = [_Stop.depot(crew.depot_lat, crew.depot_lon), *(_Stop.of(c) for c in fixed)]
+    hops = travel.pairs(crew.mode, list(pairwise(stops))) if fixed else []
+    for candidate, hop in zip(fixed, hops, strict=True):
         clock += hop
         service = service_seconds(candidate, crew.mode, crew.size)
         visits.append(
@@ -324,7 +460,7 @@ def _crew_start(crew: Crew, fixed: Sequence[StreetCandidate]) -> _CrewStart:
         travel_total += hop
         service_total += service
         lat, lon = candidate.lat, candidate.lon
-    return _CrewStart(crew, lat, lon, clock, visits, travel_total, service_total)
+    return _CrewStart(crew, lat, lon, clock, visits, travel_total, service_total, stops[-1], stops[1:])
 
 
 # --- splitting into sub-problems --------------------------------------------
@@ -464,18 +600,22 @@ class _Instance:
     matrix_seconds: float = 0.0
 
 
-def _build_instance(sub: _Subproblem, candidates: Sequence[StreetCandidate], crew_shift_cost_s: int) -> _Instance:
+def _build_instance(
+    sub: _Subproblem, candidates: Sequence[StreetCandidate], crew_shift_cost_s: int, travel: _Travel
+) -> _Instance:
     """ProblemData for one sub-problem: depots, then one client per candidate."""
     mode = sub.mode
     origin = min(s.crew.shift_start for s in sub.starts)
     depot_points: list[tuple[float, float]] = []
+    depot_stops: list[_Stop] = []
     depot_index: dict[tuple[float, float], int] = {}
 
-    def depot_for(lat: float, lon: float) -> int:
-        key = (round(lat, 6), round(lon, 6))
+    def depot_for(stop: _Stop) -> int:
+        key = (round(stop.lat, 6), round(stop.lon, 6))
         if key not in depot_index:
             depot_index[key] = len(depot_points)
-            depot_points.append((lat, lon))
+            depot_points.append((stop.lat, stop.lon))
+            depot_stops.append(stop)
         return depot_index[key]
 
     start_location: list[int] = []
@@ -484,8 +624,8 @@ def _build_instance(sub: _Subproblem, candidates: Sequence[StreetCandidate], cre
     end_offset: list[int] = []
     for start in sub.starts:
         shift_from = int((start.crew.shift_start - origin).total_seconds())
-        start_location.append(depot_for(start.lat, start.lon))
-        end_location.append(depot_for(start.crew.depot_lat, start.crew.depot_lon))
+        start_location.append(depot_for(start.here))
+        end_location.append(depot_for(start.depot))
         start_offset.append(shift_from + start.free_after_s)
         end_offset.append(shift_from + start.crew.shift_seconds)
 
@@ -493,9 +633,7 @@ def _build_instance(sub: _Subproblem, candidates: Sequence[StreetCandidate], cre
     lats = np.array([p[0] for p in depot_points] + [candidates[i].lat for i in sub.members])
     lons = np.array([p[1] for p in depot_points] + [candidates[i].lon for i in sub.members])
     matrix_started = time.perf_counter()
-    metres = haversine_matrix_m(lats, lons)
-    durations = np.rint(metres * (DETOUR_FACTOR / MODE_SPEEDS[mode].travel_m_per_s)).astype(np.int64)
-    del metres
+    durations = travel.matrix(mode, depot_stops + [_Stop.of(candidates[i]) for i in sub.members])
     matrix_seconds = time.perf_counter() - matrix_started
 
     mean_size = max(1, round(sum(s.crew.size for s in sub.starts) / len(sub.starts)))
@@ -705,13 +843,20 @@ def _solve(
 # --- the public entry point --------------------------------------------------
 
 
-def _crew_route(start: _CrewStart, extra: Sequence[StreetCandidate], service: Sequence[int]) -> CrewRoute:
+def _crew_route(
+    start: _CrewStart,
+    extra: Sequence[StreetCandidate],
+    service: Sequence[int],
+    travel: _Travel,
+    with_path: bool = False,
+) -> CrewRoute:
     crew = start.crew
     visits = list(start.fixed)
-    clock, lat, lon = start.free_after_s, start.lat, start.lon
+    clock = start.free_after_s
     travel_total, service_total = start.fixed_travel_s, start.fixed_service_s
-    for candidate, seconds in zip(extra, service, strict=True):
-        hop = travel_seconds(haversine_m(lat, lon, candidate.lat, candidate.lon), crew.mode)
+    stops = [start.here, *(_Stop.of(c) for c in extra), start.depot]
+    hops = travel.pairs(crew.mode, list(pairwise(stops)))
+    for candidate, seconds, hop in zip(extra, service, hops, strict=False):
         clock += hop
         visits.append(
             PlannedVisit(
@@ -727,14 +872,17 @@ def _crew_route(start: _CrewStart, extra: Sequence[StreetCandidate], service: Se
         clock += seconds
         travel_total += hop
         service_total += seconds
-        lat, lon = candidate.lat, candidate.lon
-    back = travel_seconds(haversine_m(lat, lon, crew.depot_lat, crew.depot_lon), crew.mode) if visits else 0
+    back = hops[-1] if visits else 0
+    path: tuple[tuple[float, float], ...] = ()
+    if with_path and visits:
+        path = travel.path(crew.mode, [start.depot, *start.fixed_stops, *stops[1:]])
     return CrewRoute(
         crew_id=crew.id,
         visits=tuple(visits),
         travel_seconds=travel_total + back,
         service_seconds=service_total,
         returns_at=crew.shift_start + timedelta(seconds=clock + back),
+        path=path,
     )
 
 
@@ -744,6 +892,7 @@ def _offer_leftovers_to_crews_out(
     routed: set[int],
     starts: Sequence[_CrewStart],
     extra_by_crew: dict[str, tuple[list[StreetCandidate], list[int]]],
+    travel: _Travel,
 ) -> set[int]:
     """Give a crew that is out anyway the left-out visits worth their detour; return those placed.
 
@@ -752,7 +901,8 @@ def _offer_leftovers_to_crews_out(
     of another group passes nearby with time to spare. Such a crew pays only the detour and the
     cleaning, so a visit worth more than that joins its route at the cheapest feasible place.
     Best prize first, the few nearest crews out, the ``LEFTOVERS_OFFERED`` best leftovers: a repair
-    pass after the solver, not a second solve."""
+    pass after the solver, not a second solve.  Detours are estimated on the straight line; with a
+    street network the chosen place is checked on it before the visit joins."""
     out = [s for s in starts if extra_by_crew.get(s.crew.id, ([], []))[0] or s.fixed]
     if not out:
         return set()
@@ -762,7 +912,9 @@ def _offer_leftovers_to_crews_out(
     )[:LEFTOVERS_OFFERED]
     spare_s = {  # shift time left after each route as it stands; an insertion spends detour + cleaning
         s.crew.id: s.crew.shift_seconds
-        - (_crew_route(s, *extra_by_crew.get(s.crew.id, ([], []))).returns_at - s.crew.shift_start).total_seconds()
+        - (
+            _crew_route(s, *extra_by_crew.get(s.crew.id, ([], [])), travel).returns_at - s.crew.shift_start
+        ).total_seconds()
         for s in out
     }
     placed: set[int] = set()
@@ -789,6 +941,8 @@ def _offer_leftovers_to_crews_out(
                 gain = candidate.prize - detour - service
                 if detour + service <= spare_s[start.crew.id] and gain > 0 and (best is None or gain > best[0]):
                     best = (gain, start, position, service, detour + service)
+        if best is not None and travel.network is not None:
+            best = _checked_on_network(best, candidate, extra_by_crew[best[1].crew.id][0], spare_s, travel)
         if best is not None:
             _, start, position, service, cost = best
             chosen, services = extra_by_crew[start.crew.id]
@@ -797,6 +951,26 @@ def _offer_leftovers_to_crews_out(
             spare_s[start.crew.id] -= cost
             placed.add(index)
     return placed
+
+
+def _checked_on_network(
+    best: tuple[float, _CrewStart, int, int, int],
+    candidate: StreetCandidate,
+    chosen: Sequence[StreetCandidate],
+    spare_s: Mapping[str, float],
+    travel: _Travel,
+) -> tuple[float, _CrewStart, int, int, int] | None:
+    """The straight-line choice of a leftover's place, re-costed along the streets (``None``: it no
+    longer fits or is no longer worth it)."""
+    _, start, position, service, _ = best
+    stops = [start.here, *(_Stop.of(c) for c in chosen), start.depot]
+    before, after, here = stops[position], stops[position + 1], _Stop.of(candidate)
+    to_it, from_it, direct = travel.pairs(start.crew.mode, [(before, here), (here, after), (before, after)])
+    detour = to_it + from_it - direct
+    gain = candidate.prize - detour - service
+    if detour + service > spare_s[start.crew.id] or gain <= 0:
+        return None
+    return (gain, start, position, service, detour + service)
 
 
 def plan_day(
@@ -811,6 +985,7 @@ def plan_day(
     max_clients_per_subproblem: int = 1500,
     overselect: float = 2.0,
     repair_warm_start: bool = True,
+    network: RoadNetwork | None = None,
 ) -> DayPlan:
     """Plan one day: choose and order visits per crew to collect the most prize net of crew time.
 
@@ -819,7 +994,8 @@ def plan_day(
     ``fixed_visits`` maps crew id → visits already done or under way, kept first
     on that crew's route.  ``previous_plan`` warm-starts the solver; new
     candidates are inserted into it first unless ``repair_warm_start`` is off
-    (only useful to measure what the repair is worth).
+    (only useful to measure what the repair is worth).  ``network``: the street network travel
+    times and paths follow (``None``: straight lines × ``DETOUR_FACTOR`` for every stop, counted).
     """
     time_budget_s = stop.seconds or 0.0
     started = time.perf_counter()
@@ -838,7 +1014,8 @@ def plan_day(
 
     fixed_ids = {c.id for visits in fixed_visits.values() for c in visits}
     pool = [c for c in candidates if c.id not in fixed_ids]
-    starts = [_crew_start(crew, fixed_visits.get(crew.id, ())) for crew in crews]
+    travel = _Travel(network)
+    starts = [_crew_start(crew, fixed_visits.get(crew.id, ()), travel) for crew in crews]
     groups = _make_groups(starts, overselect)
     left_out = _assign_candidates(pool, groups)
 
@@ -856,7 +1033,7 @@ def plan_day(
     routed: set[int] = set()
     remaining_clients = sum(len(s.members) for s in subproblems)
     for number, sub in enumerate(subproblems):
-        inst = _build_instance(sub, pool, crew_shift_cost_s)
+        inst = _build_instance(sub, pool, crew_shift_cost_s, travel)
         remaining_budget = time_budget_s - (time.perf_counter() - started)
         share = len(sub.members) / max(1, remaining_clients)
         budget = max(MIN_SUBPROBLEM_BUDGET_S, remaining_budget * share)
@@ -893,16 +1070,16 @@ def plan_day(
                 # room was left on a shift: the solver judged the visit (travel included) not worth it
                 left_out[index] = NOT_WORTH_THE_TRIP if inst.service[client] < slack else "did not fit in the shifts"
 
-    routed |= _offer_leftovers_to_crews_out(pool, left_out, routed, starts, extra_by_crew)
+    routed |= _offer_leftovers_to_crews_out(pool, left_out, routed, starts, extra_by_crew, travel)
 
     routes_by_crew: dict[str, CrewRoute] = {}
     for start in starts:
         chosen, service = extra_by_crew.get(start.crew.id, ([], []))
-        routes_by_crew[start.crew.id] = _crew_route(start, chosen, service)
+        routes_by_crew[start.crew.id] = _crew_route(start, chosen, service, travel, with_path=True)
 
     dropped = tuple(
         DroppedCandidate(pool[index].id, why) for index, why in sorted(left_out.items()) if index not in routed
     )
     collected_total = sum(v.prize for r in routes_by_crew.values() for v in r.visits if not v.fixed)
     available = sum(max(0.0, c.prize) for c in pool)
-    return DayPlan(routes_by_crew, dropped, collected_total, available, tuple(stats))
+    return DayPlan(routes_by_crew, dropped, collected_total, available, tuple(stats), travel.stats())

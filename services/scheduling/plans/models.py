@@ -35,6 +35,9 @@ class PlanVersion(Base):
     """The best candidates left out, with why (at most a few hundred)."""
     districts: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     """Per district: baseline, planned, added and withdrawn crew hours (``planning.effort``)."""
+    travel: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """How travel times were found: along the street network, and how many stops fell back to
+    straight lines (``routing.TravelStats``)."""
 
 
 class Visit(Base):

@@ -45,6 +45,22 @@ class PlannedVisitOut(BaseModel):
     moved_from: date | None = None
 
 
+class RoutePath(BaseModel):
+    """A GeoJSON LineString: ``(lon, lat)`` points along the streets the crew walks or drives."""
+
+    type: Literal["LineString"] = "LineString"
+    coordinates: list[tuple[float, float]]
+
+
+class TravelOut(BaseModel):
+    """How travel times were found: along the street network (``road_network``), and how many stops
+    and depots had no link to it and fell back to straight lines × the detour factor."""
+
+    road_network: bool
+    stops_on_network: int
+    stops_straight_line: int
+
+
 class CrewPlan(BaseModel):
     id: int
     name: str
@@ -61,6 +77,8 @@ class CrewPlan(BaseModel):
     travel_seconds: int
     service_seconds: int
     visits: list[PlannedVisitOut]
+    path: RoutePath | None = None
+    """The route along the streets, depot to depot (``None`` for a crew that stays home)."""
 
 
 class RemovedVisit(BaseModel):
@@ -107,6 +125,7 @@ class PlanOut(VersionSummary):
     dropped: list[dict[str, Any]]
     districts: list[DistrictHours] = []
     directives: list[DirectiveOut] = []
+    travel: TravelOut | None = None
 
 
 class Change(BaseModel):

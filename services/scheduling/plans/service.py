@@ -27,7 +27,7 @@ from services.scheduling.dirty import service as dirty
 from services.scheduling.planning import effort as planning_effort
 from services.scheduling.planning import engine
 from services.scheduling.planning.routing import SolverStop
-from services.scheduling.plans import directives, events, inputs, repository
+from services.scheduling.plans import directives, events, inputs, repository, roads
 from services.scheduling.plans.inputs import Slot
 from services.scheduling.plans.models import PlanChange, PlanEntry, PlanVersion, Visit
 from services.scheduling.state import service as state
@@ -151,6 +151,7 @@ def _replan_locked(runtime: SchedulingRuntime, day: date, trigger: str, now: dat
     started = time.perf_counter()
     with runtime.transaction() as session:
         data = inputs.load(session, day, now)
+        network = roads.street_network(session)
         trigger = trigger or (dirty.reason(session, day) if data.generation else "") or "re-plan"
     solve_started = time.perf_counter()
     effort = engine.plan_streets(
@@ -166,6 +167,7 @@ def _replan_locked(runtime: SchedulingRuntime, day: date, trigger: str, now: dat
         fixed_visits=data.fixed,
         previous_plan=data.previous,
         exclude=data.taken,
+        network=network,
     )
     solve_seconds = time.perf_counter() - solve_started
     with runtime.transaction() as session:
@@ -225,6 +227,11 @@ def _store(
             info["returns_at"] = None
         info["travel_seconds"] = route.travel_seconds if route else 0
         info["service_seconds"] = route.service_seconds if route else 0
+        info["path"] = (
+            {"type": "LineString", "coordinates": [[round(lon, 7), round(lat, 7)] for lon, lat in route.path]}
+            if route is not None and len(route.path) >= 2
+            else None
+        )
         crews_json.append(info)
         if route is None:
             continue
@@ -293,6 +300,7 @@ def _store(
         solve_seconds=round(solve_seconds, 3),
         crews=crews_json,
         districts=[d.as_dict() for d in planning_effort.district_effort(plan, district_of, data.baseline_hours)],
+        travel=plan.travel.as_dict(),
         dropped=[
             {
                 "candidate_id": d.candidate_id,
@@ -474,6 +482,7 @@ def plan_view(session: Session, day: date, number: int | None = None) -> dict[st
         "dropped": version.dropped[:50],
         "districts": version.districts or [],
         "directives": told,
+        "travel": version.travel,
     }
 
 

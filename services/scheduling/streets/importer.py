@@ -16,6 +16,12 @@ midpoints into about one district per 60 streets, each named after the OSM place
 (suburb / quarter / neighbourhood) inside it, or else after its compass direction from the city
 centre ("Centrum", "Noord", "Zuidwest", ...).
 
+Traffic: ``oneway`` is 1 when vehicles may only go in the direction of the street's line, -1 when only
+against it, 0 both ways; a street is one-way only when all its ways are one-way the same way along its
+line (OSM ``oneway=yes/-1``, roundabouts), so a boulevard of two one-way carriageways is two-way.
+``drivable`` is false for pedestrian streets (and ways closed to vehicles), which only crews on foot
+travel along.  GeoJSON features may carry both as properties.
+
 Geometry: the registry stores one GeoJSON LineString per street, so a street's ways are merged
 with shapely's ``linemerge`` and, when they stay in several pieces (typically the two carriageways
 of a boulevard), the longest piece is kept as the line. ``length_m`` is always the length of *all*
@@ -115,6 +121,10 @@ class ImportedStreet:
     kind: str
     coordinates: tuple[LonLat, ...]
     length_m: float
+    oneway: int = 0
+    """1: vehicles only along ``coordinates``; -1: only against them; 0: both ways."""
+    drivable: bool = True
+    """False for a street vehicles may not use (a pedestrian street)."""
 
     @property
     def centroid(self) -> LatLon:
@@ -139,6 +149,8 @@ class _SourceLine:
     district: str | None = None
     external_id: str | None = None  # GeoJSON features that already carry an id stay as they are
     length_m: float | None = None
+    oneway: int = 0  # 1: vehicles only along the coordinates; -1: only against them
+    drivable: bool = True
 
 
 @dataclass
@@ -151,6 +163,8 @@ class _Unit:
     line: LineString
     length_m: float
     external_id: str
+    oneway: int = 0
+    drivable: bool = True
 
 
 @dataclass(frozen=True)
@@ -270,6 +284,8 @@ def to_geojson(streets: Iterable[ImportedStreet], *, attribution: str | None = N
                 "district": street.district,
                 "kind": street.kind,
                 "length_m": street.length_m,
+                "oneway": street.oneway,
+                "drivable": street.drivable,
             },
             "geometry": street.geometry(),
         }
@@ -321,6 +337,8 @@ def _geojson_lines(data: Any, label: str) -> list[_SourceLine]:
         kind = str(properties.get("kind") or DEFAULT_KIND)
         external_id = properties.get("external_id") or None
         length = properties.get("length_m")
+        oneway = _oneway(properties.get("oneway"))
+        drivable = _flag(properties.get("drivable"), default=kind != "pedestrian")
         for part in parts:
             coordinates = _checked_coordinates(part, label, index)
             if len(coordinates) < 2:
@@ -334,6 +352,8 @@ def _geojson_lines(data: Any, label: str) -> list[_SourceLine]:
                     district=district,
                     external_id=str(external_id) if external_id and len(parts) == 1 else None,
                     length_m=float(length) if length is not None and len(parts) == 1 else None,
+                    oneway=oneway,
+                    drivable=drivable,
                 )
             )
     if not lines:
@@ -342,6 +362,24 @@ def _geojson_lines(data: Any, label: str) -> list[_SourceLine]:
             "a 'name' property and a line geometry"
         )
     return lines
+
+
+def _oneway(value: Any) -> int:
+    """OSM's ``oneway`` (yes / true / 1 / -1 / reverse / no) or a number, as 1, -1 or 0."""
+    text = str(value).strip().lower() if value is not None else ""
+    if text in ("yes", "true", "1"):
+        return 1
+    if text in ("-1", "reverse"):
+        return -1
+    return 0
+
+
+def _flag(value: Any, *, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() not in ("false", "no", "0")
 
 
 def _checked_coordinates(raw: Any, label: str, index: int) -> tuple[LonLat, ...]:
@@ -381,7 +419,12 @@ def _read_osm(path: Path) -> _OsmExtract:
                     (node.location.lon, node.location.lat) for node in obj.nodes if node.location.valid()
                 )
                 if len(coordinates) >= 2:
-                    lines.append(_SourceLine(obj.id, name, kind, coordinates))
+                    oneway = _oneway(tags.get("oneway"))
+                    if not oneway and tags.get("junction") in ("roundabout", "circular") and "oneway" not in tags:
+                        oneway = 1
+                    closed = any(tags.get(key) == "no" for key in ("motor_vehicle", "vehicle", "access"))
+                    drivable = tags.get("highway") != "pedestrian" and not closed
+                    lines.append(_SourceLine(obj.id, name, kind, coordinates, oneway=oneway, drivable=drivable))
             elif isinstance(obj, osmium.osm.Node):
                 if not obj.location.valid():
                     continue
@@ -440,6 +483,8 @@ def _build_streets(
                 line=projected[index],
                 length_m=_source_length_m(line),
                 external_id=str(line.external_id),
+                oneway=line.oneway,
+                drivable=line.drivable,
             )
         )
     crossing_tree = shapely.STRtree(projected)
@@ -570,7 +615,8 @@ def _street_units(
         base_id = f"osm:way:{min(lines[index].order for index in component)}"
     else:
         base_id = f"geojson:{name}:{district or ''}"
-    whole = _Unit(name, district, kind, main, round(total_length_m, 1), base_id)
+    oneway, drivable = _traffic(main, [lines[index] for index in component], [projected[index] for index in component])
+    whole = _Unit(name, district, kind, main, round(total_length_m, 1), base_id, oneway, drivable)
     if not split_at_crossings:
         return [whole]
     crossings = _crossings(main, name, component, lines, crossing_tree)
@@ -591,9 +637,25 @@ def _street_units(
                 piece,
                 round(share, 1),
                 f"{base_id}:{number}",
+                oneway,
+                drivable,
             )
         )
     return units
+
+
+def _traffic(main: LineString, members: list[_SourceLine], projected: list[LineString]) -> tuple[int, bool]:
+    """The street's ``oneway`` along ``main`` and whether vehicles may use it (most of its length)."""
+    directions = set()
+    for line, geometry in zip(members, projected, strict=True):
+        if not line.oneway:
+            directions.add(0)
+            continue
+        start, end = main.project(Point(geometry.coords[0])), main.project(Point(geometry.coords[-1]))
+        directions.add(line.oneway if end >= start else -line.oneway)
+    oneway = directions.pop() if len(directions) == 1 else 0
+    drivable_m = sum(g.length for line, g in zip(members, projected, strict=True) if line.drivable)
+    return oneway, drivable_m * 2 >= sum(g.length for g in projected)
 
 
 def _source_length_m(line: _SourceLine) -> float:
@@ -814,4 +876,6 @@ def _to_imported(unit: _Unit, projection: LocalProjection) -> ImportedStreet:
         kind=unit.kind,
         coordinates=tuple(coordinates),
         length_m=unit.length_m,
+        oneway=unit.oneway,
+        drivable=unit.drivable,
     )

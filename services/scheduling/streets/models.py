@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, Integer, String
+from sqlalchemy import JSON, Boolean, Float, Integer, SmallInteger, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.scheduling.database import Base
@@ -25,5 +25,9 @@ class Street(Base):
     coordinates: Mapped[list[Any]] = mapped_column(JSON)
     centroid_lat: Mapped[float] = mapped_column(Float)
     centroid_lon: Mapped[float] = mapped_column(Float)
+    oneway: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    """1: vehicles only in the direction of ``coordinates``; -1: only against it; 0: both ways."""
+    drivable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """False for a street vehicles may not use (a pedestrian street): crews on foot only."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

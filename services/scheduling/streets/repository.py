@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -59,3 +60,15 @@ def by_ids(session: Session, ids: Sequence[int]) -> Sequence[Street]:
     for start in range(0, len(ids), 500):
         found.extend(session.scalars(select(Street).where(Street.id.in_(list(ids[start : start + 500])))))
     return found
+
+
+def network_fingerprint(session: Session) -> tuple[int, str]:
+    """(count, latest change) of the registry: a road network built from it is stale when this changes."""
+    count_, latest = session.execute(select(func.count(), func.max(Street.updated_at))).one()
+    return int(count_ or 0), str(latest) if latest is not None else ""
+
+
+def network_lines(session: Session) -> list[tuple[int, list[Any], int, bool]]:
+    """Every street's line, one-way and drivable flags: what the road network is built from."""
+    rows = session.execute(select(Street.id, Street.coordinates, Street.oneway, Street.drivable).order_by(Street.id))
+    return [(int(i), list(c or []), int(o or 0), bool(d)) for i, c, o, d in rows]

@@ -34,6 +34,8 @@ def _apply(street: Street, imported: ImportedStreet) -> bool:
         "coordinates": coordinates,
         "centroid_lat": round(lat, 7),
         "centroid_lon": round(lon, 7),
+        "oneway": imported.oneway,
+        "drivable": imported.drivable,
     }
     changed = False
     for attribute, value in new_values.items():
