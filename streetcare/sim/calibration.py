@@ -89,3 +89,32 @@ def calibrate(
     result.factors = k.weekdays.all_factors(sorted(set(k.kinds)))
     result.observations = k.weekdays.observations()
     return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m streetcare.sim.calibration [--seed N] [--days N] [--horizon N]``: the figures."""
+    import argparse
+
+    from .policies import crew_templates
+    from .runner import deterministic_solver
+    from .truth import build_world, load_city, load_scenario
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--days", type=int, default=35, help="simulated days under the contract rota")
+    parser.add_argument("--horizon", type=int, default=1, help="days ahead each prediction looks")
+    parser.add_argument("--skip-days", type=int, default=14, help="warm-up days not scored")
+    args = parser.parse_args(argv)
+    scenario = load_scenario(None)
+    streets = load_city(scenario, args.seed)
+    world = build_world(streets, scenario, args.days, args.seed)
+    simulation = Simulation(world, crew_templates(scenario["crews"], streets), args.seed, deterministic_solver(60, 30))
+    result = calibrate(simulation, args.days, horizon_days=args.horizon, skip_days=args.skip_days)
+    print(result.summary())
+    print(f"weekday factors learnt from {result.observations} measurements (Monday … Sunday):")
+    for kind, factors in result.factors.items():
+        print(f"  {kind:12s} " + " ".join(f"{f:.2f}" for f in factors))
+
+
+if __name__ == "__main__":
+    main()
