@@ -142,7 +142,10 @@ class Knowledge:
         )
 
     def current(self, i: int) -> StreetEstimate:
-        """The street's estimate, predicting with the weekday factors learnt so far for its kind."""
+        """The street's estimate, predicting with the weekday factors learnt so far for its kind
+        (knowledge built without the streets' kinds keeps the factors its estimates carry)."""
+        if not self.kinds:
+            return self.estimates[i]
         if self._factors is None:
             self._factors = self.weekdays.all_factors(sorted(set(self.kinds)))
         return estimator.with_weekday_factors(self.estimates[i], self._factors[self.kinds[i]])
