@@ -282,6 +282,29 @@ def test_the_level_found_on_arrival_is_a_measurement_before_the_clean_and_teache
         assert kind in learnt
 
 
+def test_a_done_undone_forgets_what_it_taught_the_weekdays(runtime: ServiceRuntime) -> None:
+    day = a_weekday(runtime)
+    service.replan(runtime, day, "first")
+    visit = next(v for c in plan(runtime, day)["crews"] for v in c["visits"] if v["kind"] == "clean")
+    street_id = visit["street_id"]
+    cleaned_at = datetime.now(UTC) - timedelta(days=4)
+    with runtime.transaction() as session:
+        state.record_visit(session, street_id, cleaned_at)  # an earlier clean: the anchor
+    with runtime.transaction() as session:
+        stats_before = {r.street_kind: dict(r.stats) for r in session.scalars(select(WeekdayLearning))}
+        service.complete_visit(session, visit["visit_id"], level_found="C")
+    with runtime.transaction() as session:
+        learnt = {r.street_kind: dict(r.stats) for r in session.scalars(select(WeekdayLearning))}
+        assert learnt != stats_before
+        service.undo_done(session, visit["visit_id"])
+    with runtime.transaction() as session:
+        after_undo = {r.street_kind: dict(r.stats) for r in session.scalars(select(WeekdayLearning))}
+    nothing_learnt = {"observations": 0, "xty": [0.0] * 7}
+    for kind, stats in after_undo.items():
+        assert stats["observations"] == stats_before.get(kind, nothing_learnt)["observations"]
+        assert stats["xty"] == pytest.approx(stats_before.get(kind, nothing_learnt)["xty"], abs=1e-9)
+
+
 def adopt(runtime: ServiceRuntime, adoption_id: int, street_id: int, picks: list[datetime], **extra: Any) -> None:
     """As the volunteers service would have told it over the weeks: the picks, then the adoption."""
     with runtime.transaction() as session:

@@ -603,6 +603,18 @@ class BuildUpEvidence:
     noise_var: float
     """Variance of ``build_up / rate`` in days² (measurement, anchor and rate uncertainty)."""
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"days": list(self.days), "build_up": self.build_up, "rate": self.rate, "noise_var": self.noise_var}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BuildUpEvidence:
+        return cls(
+            days=tuple(float(d) for d in data["days"]),
+            build_up=float(data["build_up"]),
+            rate=float(data["rate"]),
+            noise_var=float(data["noise_var"]),
+        )
+
 
 def build_up_evidence(before: StreetEstimate, after: StreetEstimate) -> BuildUpEvidence | None:
     """What an observation (``before`` → ``after``) tells about the weekdays, if anything: only a
@@ -639,11 +651,12 @@ class WeekdayLearner:
     stats: tuple[tuple[str, tuple[float, ...], tuple[float, ...], int], ...] = ()
     """Per group: (group, XᵀWX row by row, XᵀWy, observations)."""
 
-    def learn(self, group: str, evidence: BuildUpEvidence | None) -> WeekdayLearner:
-        """The learner with one more observation of ``group`` (unchanged for ``None``)."""
+    def learn(self, group: str, evidence: BuildUpEvidence | None, *, forget: bool = False) -> WeekdayLearner:
+        """The learner with one more observation of ``group`` (unchanged for ``None``); with
+        ``forget``, one fewer: an observation taken back (a visit's done undone)."""
         if evidence is None or evidence.noise_var <= 0:
             return self
-        weight = 1.0 / evidence.noise_var
+        weight = (-1.0 if forget else 1.0) / evidence.noise_var
         x = evidence.days
         y = evidence.build_up / evidence.rate
         current = {g: (xtx, xty, n) for g, xtx, xty, n in self.stats}
@@ -654,7 +667,7 @@ class WeekdayLearner:
             for j in range(DAYS_PER_WEEK)
         )
         new_xty = tuple(xty[i] + weight * x[i] * y for i in range(DAYS_PER_WEEK))
-        current[group] = (new_xtx, new_xty, count + 1)
+        current[group] = (new_xtx, new_xty, max(0, count + (-1 if forget else 1)))
         return WeekdayLearner(tuple((g, *current[g]) for g in sorted(current)))
 
     def observations(self, group: str | None = None) -> int:

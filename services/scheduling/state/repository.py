@@ -192,13 +192,16 @@ def weekday_learner(session: Session) -> WeekdayLearner:
     return WeekdayLearner.from_dict({row.street_kind: row.stats for row in rows})
 
 
-def add_weekday_evidence(session: Session, street_kind: str, evidence: BuildUpEvidence) -> None:
-    """One more measurement of build-up for the kind's statistics (its row locked while it changes)."""
+def add_weekday_evidence(
+    session: Session, street_kind: str, evidence: BuildUpEvidence, *, forget: bool = False
+) -> None:
+    """One more measurement of build-up for the kind's statistics, or one fewer with ``forget``
+    (its row locked while it changes)."""
     row = session.scalars(
         select(WeekdayLearning).where(WeekdayLearning.street_kind == street_kind).with_for_update()
     ).first()
     learner = WeekdayLearner.from_dict({street_kind: row.stats} if row is not None else {})
-    stats = learner.learn(street_kind, evidence).to_dict()[street_kind]
+    stats = learner.learn(street_kind, evidence, forget=forget).to_dict()[street_kind]
     if row is None:
         session.add(WeekdayLearning(street_kind=street_kind, stats=stats))
     else:

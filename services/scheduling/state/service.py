@@ -87,12 +87,15 @@ def _before(session: Session, state: StreetState, street: Street) -> estimator.S
     return estimator.with_weekday_factors(current_estimate(state), factors)
 
 
-def _learn(session: Session, street: Street, before: estimator.StreetEstimate, after: estimator.StreetEstimate) -> None:
+def _learn(
+    session: Session, street: Street, before: estimator.StreetEstimate, after: estimator.StreetEstimate
+) -> estimator.BuildUpEvidence | None:
     """A measurement of the street's litter some days after it was last well known teaches the
-    weekday factors of its kind."""
+    weekday factors of its kind; returns what it learnt."""
     evidence = estimator.build_up_evidence(before, after)
     if evidence is not None:
         repository.add_weekday_evidence(session, street.kind, evidence)
+    return evidence
 
 
 def record_snapshot(
@@ -263,16 +266,22 @@ def record_visit(
     }
     estimate_before = _before(session, state, street)
     after = estimator.observe_visit(estimate_before, at, bags=bags, level_found=level_found)
-    _learn(session, street, estimate_before, after)
+    learnt = _learn(session, street, estimate_before, after)
     snapshot = update_estimate(session, state, after, "visit")
     state.last_visited_at = max(filter(None, [state.last_visited_at, at]))
     session.flush()
-    return {**before, "estimate_after": dict(state.estimate), "snapshot_id": snapshot.id if snapshot else None}
+    return {
+        **before,
+        "estimate_after": dict(state.estimate),
+        "snapshot_id": snapshot.id if snapshot else None,
+        "weekday_evidence": {"kind": street.kind, **learnt.to_dict()} if learnt is not None else None,
+    }
 
 
 def undo_visit(session: Session, street_id: int, undo: dict[str, Any]) -> None:
     """Take back a clean recorded by :func:`record_visit` by mistake: the estimate and last visit
-    as they were before, and the clean's snapshot gone from the street's history. Refused when
+    as they were before, what it taught the weekday factors forgotten, and the clean's snapshot
+    gone from the street's history. Refused when
     the estimate changed since (a report, pick or inspection came in after the clean): restoring
     the old estimate would then lose that observation too."""
     state = repository.state_for(session, street_id)
@@ -285,6 +294,10 @@ def undo_visit(session: Session, street_id: int, undo: dict[str, Any]) -> None:
             code="estimate_changed",
         )
     restored = estimator.StreetEstimate.from_dict(undo["estimate"])
+    learnt = undo.get("weekday_evidence")
+    if learnt:
+        evidence = estimator.BuildUpEvidence.from_dict(learnt)
+        repository.add_weekday_evidence(session, str(learnt["kind"]), evidence, forget=True)
     state.estimate = dict(undo["estimate"])
     state.estimated_level = str(estimator.expected_level(restored, datetime.now(UTC)))
     last = undo.get("last_visited_at")

@@ -192,6 +192,11 @@ def test_the_learner_recovers_a_weekend_pattern_from_noisy_measurements() -> Non
     assert learner.factors("industrial") == learner.city_factors()
     assert WeekdayLearner().factors("industrial") == (1.0,) * 7
     assert WeekdayLearner.from_dict(learner.to_dict()) == learner
+    # an observation taken back (a done undone) is forgotten
+    once_more = BuildUpEvidence((1.0, 0.5, 0, 0, 0, 0, 0), 0.4, 0.3, 2.0)
+    back = learner.learn("shopping", once_more).learn("shopping", once_more, forget=True)
+    assert back.observations() == learner.observations()
+    assert back.factors("shopping") == pytest.approx(learner.factors("shopping"), abs=1e-4)
 
 
 def test_a_measurement_days_after_a_clean_is_evidence_and_a_report_is_not() -> None:
