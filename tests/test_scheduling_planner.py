@@ -17,14 +17,16 @@ from services.scheduling.database import OutboxMessage
 from services.scheduling.dirty import service as dirty
 from services.scheduling.dirty.models import PlanDirty
 from services.scheduling.history import service as history
+from services.scheduling.planning import estimator
 from services.scheduling.planning.engine import ITERATION_STOP
 from services.scheduling.planning.levels import DEFAULT_TARGET
 from services.scheduling.plans import inputs, roads, service
 from services.scheduling.settings import SchedulingRuntime
 from services.scheduling.state import service as state
-from services.scheduling.state.models import StreetState
+from services.scheduling.state.models import StreetState, WeekdayLearning
+from services.scheduling.streets import repository as streets_repository
 from streetcare.core.auth import Role, issue_token
-from streetcare.core.events import AdoptionChanged, PickLogged, ReportFiled
+from streetcare.core.events import AdoptionChanged, InspectionRecorded, PickLogged, ReportFiled
 from streetcare.core.geo import haversine_m
 from streetcare.testing import SERVICE_HEADERS, TEST_TOKEN_SECRET
 
@@ -238,6 +240,75 @@ def test_visit_done_resets_the_estimate_resolves_reports_and_publishes_visit_com
     assert {"prior", "report", "visit"} <= {e["cause"] for e in page["estimates"]}
     assert {r["status"] for r in page["reports"]} == {"resolved"}
     assert page["visits"][0]["status"] == "done"
+
+
+def test_the_level_found_on_arrival_is_a_measurement_before_the_clean_and_teaches_the_weekdays(
+    runtime: SchedulingRuntime,
+) -> None:
+    day = a_weekday(runtime)
+    service.replan(runtime, day, "first")
+    visit = next(v for c in plan(runtime, day)["crews"] for v in c["visits"] if v["kind"] == "clean")
+    street_id = visit["street_id"]
+    done_at = datetime.now(UTC)
+    with runtime.transaction() as session:
+        street = streets_repository.get(session, street_id)
+        assert street is not None
+        kind = street.kind
+        row = session.get(StreetState, street_id)
+        known = state.current_estimate(row) if row else estimator.prior(kind, street.length_m, done_at)
+        unseen = estimator.observe_visit(known, done_at)
+        learnt_before = session.scalars(select(WeekdayLearning)).all()
+        observations_before = sum(int(r.stats["observations"]) for r in learnt_before)
+        done = service.complete_visit(session, visit["visit_id"], at=done_at, level_found="D")
+        assert done.level_found == "D"
+    with runtime.transaction() as session:
+        row = session.get(StreetState, street_id)
+        assert row is not None
+        after = state.current_estimate(row)
+    # read as L in [4, 5.5] before the clean: more litter left behind than a clean without it assumes
+    assert after.anchor_at == done_at
+    assert after.mean_litter > unseen.mean_litter
+    assert after.measured_litter == 4.75
+    # an inspection three days later measures what built up since the clean: evidence for the weekdays
+    with runtime.transaction() as session:
+        state.apply_inspection(
+            session,
+            InspectionRecorded(
+                inspection_id=91_000,
+                street_id=street_id,
+                level="B",
+                coarse_litter=0,
+                fine_litter=0,
+                inspected_at=done_at + timedelta(days=3),
+            ),
+        )
+    with runtime.transaction() as session:
+        learnt = {r.street_kind: r.stats for r in session.scalars(select(WeekdayLearning))}
+        assert sum(int(s["observations"]) for s in learnt.values()) == observations_before + 1
+        assert kind in learnt
+
+
+def test_a_done_undone_forgets_what_it_taught_the_weekdays(runtime: SchedulingRuntime) -> None:
+    day = a_weekday(runtime)
+    service.replan(runtime, day, "first")
+    visit = next(v for c in plan(runtime, day)["crews"] for v in c["visits"] if v["kind"] == "clean")
+    street_id = visit["street_id"]
+    cleaned_at = datetime.now(UTC) - timedelta(days=4)
+    with runtime.transaction() as session:
+        state.record_visit(session, street_id, cleaned_at)  # an earlier clean: the anchor
+    with runtime.transaction() as session:
+        stats_before = {r.street_kind: dict(r.stats) for r in session.scalars(select(WeekdayLearning))}
+        service.complete_visit(session, visit["visit_id"], level_found="C")
+    with runtime.transaction() as session:
+        learnt = {r.street_kind: dict(r.stats) for r in session.scalars(select(WeekdayLearning))}
+        assert learnt != stats_before
+        service.undo_done(session, visit["visit_id"])
+    with runtime.transaction() as session:
+        after_undo = {r.street_kind: dict(r.stats) for r in session.scalars(select(WeekdayLearning))}
+    nothing_learnt = {"observations": 0, "xty": [0.0] * 7}
+    for kind, stats in after_undo.items():
+        assert stats["observations"] == stats_before.get(kind, nothing_learnt)["observations"]
+        assert stats["xty"] == pytest.approx(stats_before.get(kind, nothing_learnt)["xty"], abs=1e-9)
 
 
 def adopt(runtime: SchedulingRuntime, adoption_id: int, street_id: int, picks: list[datetime], **extra: Any) -> None:
@@ -609,8 +680,14 @@ def test_plan_endpoints_exports_and_visit_done(client: TestClient) -> None:
     assert client.get(f"/api/v1/scheduling/plans/{day}/crews/99999/print", headers=auth()).status_code == 404
     started = client.post(f"/api/v1/scheduling/visits/{visit['visit_id']}/start", headers=auth()).json()
     assert started["status"] == "started"
-    done = client.post(f"/api/v1/scheduling/visits/{visit['visit_id']}/done", headers=auth()).json()
-    assert done["status"] == "done" and done["completed_at"]
+    refused = client.post(
+        f"/api/v1/scheduling/visits/{visit['visit_id']}/done", json={"level_found": "E"}, headers=auth()
+    )
+    assert refused.status_code == 422 and "level_found" in refused.text, refused.text
+    done = client.post(
+        f"/api/v1/scheduling/visits/{visit['visit_id']}/done", json={"level_found": "C"}, headers=auth()
+    ).json()
+    assert done["status"] == "done" and done["completed_at"] and done["level_found"] == "C"
     history_body = client.get(f"/api/v1/scheduling/streets/{visit['street_id']}/history", headers=auth()).json()
     assert history_body["visits"][0]["visit_id"] == visit["visit_id"]
     assert client.post("/api/v1/scheduling/visits/999999/done", headers=auth()).status_code == 404

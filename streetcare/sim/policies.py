@@ -23,7 +23,7 @@ import numpy as np
 from services.scheduling.planning import estimator
 from services.scheduling.planning.coverage import Adoption
 from services.scheduling.planning.engine import DEFAULT_POLICY, ITERATION_STOP, plan_streets
-from services.scheduling.planning.estimator import StreetEstimate
+from services.scheduling.planning.estimator import StreetEstimate, WeekdayLearner
 from services.scheduling.planning.kinds import KINDS
 from services.scheduling.planning.levels import Level
 from services.scheduling.planning.network import RoadNetwork, StreetLine
@@ -124,11 +124,16 @@ class Knowledge:
     adoptions: list[tuple[Adoption, ...]] = field(default_factory=list)
     pick_times: list[list[datetime]] = field(default_factory=list)
     """Logged picks per street (the latest few): adopters' rhythms are learnt from them."""
+    kinds: list[str] = field(default_factory=list)
+    weekdays: WeekdayLearner = field(default_factory=WeekdayLearner)
+    """The weekday factors learnt from the measurements, per kind of street (as the service does)."""
+    _factors: dict[str, tuple[float, ...]] | None = None
 
     @classmethod
     def start(cls, streets: Sequence[Street], at: datetime) -> Knowledge:
         n = len(streets)
         return cls(
+            kinds=[s.kind for s in streets],
             estimates=[estimator.prior(s.kind, s.length_m, at) for s in streets],
             last_pick_at=[None] * n,
             last_visit_at=[None] * n,
@@ -138,30 +143,49 @@ class Knowledge:
             pick_times=[[] for _ in range(n)],
         )
 
+    def current(self, i: int) -> StreetEstimate:
+        """The street's estimate, predicting with the weekday factors learnt so far for its kind
+        (knowledge built without the streets' kinds keeps the factors its estimates carry)."""
+        if not self.kinds:
+            return self.estimates[i]
+        if self._factors is None:
+            self._factors = self.weekdays.all_factors(sorted(set(self.kinds)))
+        return estimator.with_weekday_factors(self.estimates[i], self._factors[self.kinds[i]])
+
+    def _learn(self, i: int, before: StreetEstimate, after: StreetEstimate) -> None:
+        evidence = estimator.build_up_evidence(before, after)
+        if evidence is not None:
+            self.weekdays = self.weekdays.learn(self.kinds[i], evidence)
+            self._factors = None
+        self.estimates[i] = after
+
     # the events, as the scheduling service applies them
     def report_filed(self, i: int, at: datetime, severity: int, duplicate: bool) -> None:
-        self.estimates[i] = estimator.observe_report(self.estimates[i], at, severity, duplicate=duplicate)
+        self.estimates[i] = estimator.observe_report(self.current(i), at, severity, duplicate=duplicate)
         if not duplicate:
             self.report_times[i].append(at)
 
     def pick_logged(self, i: int, at: datetime, bags: float, minutes: float) -> None:
-        self.estimates[i] = estimator.observe_pick(self.estimates[i], at, bags, minutes)
+        before = self.current(i)
+        self._learn(i, before, estimator.observe_pick(before, at, bags, minutes))
         self.last_pick_at[i] = at
         if self.pick_times:
             self.pick_times[i] = [*self.pick_times[i][-(PICKS_KEPT - 1) :], at]
         self.report_times[i].clear()  # reports are resolved by a clean
 
-    def visit_completed(self, i: int, at: datetime, bags: float) -> None:
-        self.estimates[i] = estimator.observe_visit(self.estimates[i], at, CREW_THOROUGHNESS, bags)
+    def visit_completed(self, i: int, at: datetime, bags: float, level_found: Level | None = None) -> None:
+        before = self.current(i)
+        self._learn(i, before, estimator.observe_visit(before, at, CREW_THOROUGHNESS, bags, level_found))
         self.last_visit_at[i] = at
         self.report_times[i].clear()
 
     def inspection_recorded(self, i: int, at: datetime, level: Level) -> None:
-        self.estimates[i] = estimator.observe_inspection(self.estimates[i], at, level)
+        before = self.current(i)
+        self._learn(i, before, estimator.observe_inspection(before, at, level))
         self.last_inspection[i] = (at, level)
 
     def quiet(self, i: int, at: datetime, strength: float) -> None:
-        self.estimates[i] = estimator.observe_quiet(self.estimates[i], at, strength)
+        self.estimates[i] = estimator.observe_quiet(self.current(i), at, strength)
 
 
 class Policy:
@@ -234,7 +258,7 @@ class Adaptive(Policy):
         self.network = street_network(self.streets)
 
     def estimate(self, i: int, now: datetime) -> StreetEstimate:
-        return self.knowledge.estimates[i]
+        return self.knowledge.current(i)
 
     def adoptions(self, i: int) -> tuple[Adoption, ...]:
         """The street's adoptions with the picks logged since each started, as the service reads them."""

@@ -10,7 +10,10 @@ Truth, per street ``i`` and day ``t`` (litter index ``L``, one unit per CROW lev
 
 * build-up ``inc[t, i] = rate[i] · weekday[t] · weather[t] · noise[t, i]``; ``rate[i]`` is the
   kind's city average (``STREET_KIND_RATES``) × ``kind_rate_bias`` × a log-normal spread (mean 1),
-  ``weather`` is an AR(1) process on the log scale, ``noise`` is log-normal (mean 1);
+  ``weather`` is an AR(1) process on the log scale, ``noise`` is log-normal (mean 1); ``weekday``
+  is the same for the whole city: Saturday and Sunday build up ``weekend_factor`` (1.3) × a weekday,
+  scaled to a mean of 1 over the week (weekdays 0.92, weekend days 1.20) — what the estimator's
+  weekday factors should learn;
 * half of the day's build-up comes before the crews and volunteers, half after;
 * a crew visit cleans 95 % of the street to a residual ~ N(0.2, 0.05²); a volunteer pick cleans
   ``minutes × 15 m/min ÷ length`` (at most all) to a residual ~ N(0.4, 0.1²);

@@ -124,9 +124,11 @@ def start_visit(visit_id: int, session: SessionDep, _: Dispatcher) -> VisitOut:
 
 @router.post("/visits/{visit_id}/done", response_model=VisitOut)
 def complete_visit(visit_id: int, session: SessionDep, _: Dispatcher, body: VisitDoneIn | None = None) -> VisitOut:
-    """Done, with the bags collected when the crew took any away."""
+    """Done, with the bags collected when the crew took any away and the CROW level it found."""
     bags = body.bags_collected if body is not None else None
-    return VisitOut.model_validate(service.visit_view(service.complete_visit(session, visit_id, bags_collected=bags)))
+    level = body.level_found if body is not None else None
+    visit = service.complete_visit(session, visit_id, bags_collected=bags, level_found=level)
+    return VisitOut.model_validate(service.visit_view(visit))
 
 
 @router.post("/visits/{visit_id}/undo-done", response_model=VisitOut)

@@ -165,6 +165,7 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
     levels: Counter[str] = Counter()
     covered = 0
     all_streets = streets.all_streets(session)
+    weekdays = state_records.weekday_learner(session).all_factors(sorted({street.kind for street in all_streets}))
     district_of: dict[int, str] = {}
     for street in all_streets:
         names[street.id] = street.name
@@ -175,6 +176,7 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
             if state is not None
             else estimator.prior(street.kind, street.length_m, now)
         )
+        estimate = estimator.with_weekday_factors(estimate, weekdays[street.kind])
         levels[str(level_from_litter(estimator.predict(estimate, now).mean_litter))] += 1
         street_adoptions = tuple(adoptions.get(street.id, ()))
         if coverage.street_coverage(str(street.id), day, street_adoptions).covered:

@@ -62,6 +62,8 @@ class Visit(Base):
     report_ids: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     bags_collected: Mapped[int | None] = mapped_column(Integer, nullable=True)
     """Bags the crew took away, as the dispatcher recorded when marking the visit done."""
+    level_found: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    """The CROW level the crew found on arrival (before cleaning), when recorded."""
     undo: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     """What marking it done changed (the street's estimate and last visit before, the snapshot it
     added, the bag pick-up it closed), so a done made by mistake can be undone."""

@@ -172,10 +172,14 @@ class VisitOut(BaseModel):
     report_ids: list[int]
     bag_request_id: int | None
     bags_collected: int | None = None
+    level_found: str | None = None
 
 
 class VisitDoneIn(BaseModel):
     bags_collected: int | None = Field(default=None, ge=0, le=200, description="bags the crew took away")
+    level_found: Literal["A+", "A", "B", "C", "D"] | None = Field(
+        default=None, description="the CROW level the crew found on arrival, before cleaning"
+    )
 
 
 class MoveIn(BaseModel):

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from services.scheduling.dirty import service as dirty
 from services.scheduling.planning import effort as planning_effort
 from services.scheduling.planning import engine
+from services.scheduling.planning.levels import Level
 from services.scheduling.planning.routing import SolverStop
 from services.scheduling.plans import directives, events, inputs, repository, roads
 from services.scheduling.plans.inputs import Slot
@@ -542,10 +543,17 @@ def start_visit(session: Session, visit_id: int) -> Visit:
 
 
 def complete_visit(
-    session: Session, visit_id: int, *, at: datetime | None = None, bags_collected: int | None = None
+    session: Session,
+    visit_id: int,
+    *,
+    at: datetime | None = None,
+    bags_collected: int | None = None,
+    level_found: str | None = None,
 ) -> Visit:
     """Done: the street's estimate is reset (a clean), bags or reports are closed, and
-    ``visit.completed`` goes out with them; ``bags_collected`` is what the crew took away.
+    ``visit.completed`` goes out with them; ``bags_collected`` is what the crew took away,
+    ``level_found`` the CROW level it found on arrival (both tell the estimate how dirty the
+    street was before the clean).
     What it changed is kept on the visit (``undo``) for :func:`undo_done`."""
     visit = _visit_on_latest(session, visit_id)
     if visit.status == "done":
@@ -559,9 +567,11 @@ def complete_visit(
     visit.started_at = visit.started_at or now
     visit.completed_at = now
     visit.bags_collected = bags_collected
+    found = Level.parse(level_found) if level_found is not None else None
+    visit.level_found = str(found) if found is not None else None
     report_ids: list[int] = []
     if visit.kind == "clean":
-        undo["street"] = state.record_visit(session, visit.street_id, now)
+        undo["street"] = state.record_visit(session, visit.street_id, now, level_found=found, bags=bags_collected)
         report_ids.extend(state.resolve_open_reports(session, visit.street_id, inputs.BULKY_WASTE))
     elif visit.kind == "bags" and visit.bag_request_id is not None:
         state.collect_bags(session, visit.bag_request_id, now)
@@ -610,6 +620,7 @@ def undo_done(session: Session, visit_id: int) -> Visit:
     visit.completed_at = None
     visit.report_ids = None
     visit.bags_collected = None
+    visit.level_found = None
     visit.undo = None
     dirty.mark_dirty(session, reason="visit done undone", days=[visit.plan_date])
     return visit
@@ -628,4 +639,5 @@ def visit_view(visit: Visit) -> dict[str, Any]:
         "report_ids": list(visit.report_ids or []),
         "bag_request_id": visit.bag_request_id,
         "bags_collected": visit.bags_collected,
+        "level_found": visit.level_found,
     }

@@ -119,3 +119,14 @@ class StreetInspection(Base):
     street_id: Mapped[int] = mapped_column(ForeignKey("streets.id", ondelete="CASCADE"), index=True)
     level: Mapped[str] = mapped_column(String(2))
     inspected_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WeekdayLearning(Base):
+    """What the measurements taught about the weekdays, per kind of street: the sufficient statistics
+    of :class:`planning.estimator.WeekdayLearner` (one row per kind; the factors are solved from them)."""
+
+    __tablename__ = "weekday_learning"
+
+    street_kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

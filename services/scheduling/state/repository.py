@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.scheduling.planning.estimator import BuildUpEvidence, WeekdayLearner
 from services.scheduling.state.models import (
     BagPickup,
     EstimateSnapshot,
@@ -15,6 +16,7 @@ from services.scheduling.state.models import (
     StreetPick,
     StreetReport,
     StreetState,
+    WeekdayLearning,
 )
 
 OPEN = "open"
@@ -182,3 +184,25 @@ def snapshots_of(session: Session, street_id: int, limit: int) -> Sequence[Estim
         .limit(limit)
     ).all()
     return list(reversed(rows))
+
+
+def weekday_learner(session: Session) -> WeekdayLearner:
+    """Every kind's weekday statistics, as one learner."""
+    rows = session.scalars(select(WeekdayLearning))
+    return WeekdayLearner.from_dict({row.street_kind: row.stats for row in rows})
+
+
+def add_weekday_evidence(
+    session: Session, street_kind: str, evidence: BuildUpEvidence, *, forget: bool = False
+) -> None:
+    """One more measurement of build-up for the kind's statistics, or one fewer with ``forget``
+    (its row locked while it changes)."""
+    row = session.scalars(
+        select(WeekdayLearning).where(WeekdayLearning.street_kind == street_kind).with_for_update()
+    ).first()
+    learner = WeekdayLearner.from_dict({street_kind: row.stats} if row is not None else {})
+    stats = learner.learn(street_kind, evidence, forget=forget).to_dict()[street_kind]
+    if row is None:
+        session.add(WeekdayLearning(street_kind=street_kind, stats=stats))
+    else:
+        row.stats = stats

@@ -81,6 +81,23 @@ def current_estimate(state: StreetState) -> estimator.StreetEstimate:
     return estimator.StreetEstimate.from_dict(state.estimate)
 
 
+def _before(session: Session, state: StreetState, street: Street) -> estimator.StreetEstimate:
+    """The street's estimate, predicting with the weekday factors learnt for its kind."""
+    factors = repository.weekday_learner(session).factors(street.kind)
+    return estimator.with_weekday_factors(current_estimate(state), factors)
+
+
+def _learn(
+    session: Session, street: Street, before: estimator.StreetEstimate, after: estimator.StreetEstimate
+) -> estimator.BuildUpEvidence | None:
+    """A measurement of the street's litter some days after it was last well known teaches the
+    weekday factors of its kind; returns what it learnt."""
+    evidence = estimator.build_up_evidence(before, after)
+    if evidence is not None:
+        repository.add_weekday_evidence(session, street.kind, evidence)
+    return evidence
+
+
 def record_snapshot(
     session: Session, street_id: int, estimate: estimator.StreetEstimate, cause: str
 ) -> EstimateSnapshot:
@@ -124,7 +141,10 @@ def apply_report_filed(session: Session, data: ReportFiled) -> None:
     state.last_report_at = max(filter(None, [state.last_report_at, data.filed_at]))
     if data.duplicate_of is None:  # "me too" reports confirm, they do not add litter
         update_estimate(
-            session, state, estimator.observe_report(current_estimate(state), data.filed_at, data.severity), "report"
+            session,
+            state,
+            estimator.observe_report(_before(session, state, street), data.filed_at, data.severity),
+            "report",
         )
     dirty.mark_dirty(session, reason=f"{data.category} reported on {street.name}")
 
@@ -153,12 +173,10 @@ def apply_pick_logged(session: Session, data: PickLogged) -> None:
         )
         state = ensure_state(session, street, data.picked_at)
         state.last_picked_at = max(filter(None, [state.last_picked_at, data.picked_at]))
-        update_estimate(
-            session,
-            state,
-            estimator.observe_pick(current_estimate(state), data.picked_at, data.bags, data.minutes),
-            "pick",
-        )
+        before = _before(session, state, street)
+        after = estimator.observe_pick(before, data.picked_at, data.bags, data.minutes)
+        _learn(session, street, before, after)
+        update_estimate(session, state, after, "pick")
         for adoption in repository.adoptions_for(session, street_id):
             if adoption.last_pick_at is None or adoption.last_pick_at < data.picked_at:
                 adoption.last_pick_at = data.picked_at
@@ -189,12 +207,10 @@ def apply_inspection(session: Session, data: InspectionRecorded) -> None:
     state.last_inspected_at = data.inspected_at
     state.last_inspection_level = data.level
     record_inspection(session, data.inspection_id, street.id, data.level, data.inspected_at)
-    update_estimate(
-        session,
-        state,
-        estimator.observe_inspection(current_estimate(state), data.inspected_at, Level.parse(data.level)),
-        "inspection",
-    )
+    before = _before(session, state, street)
+    after = estimator.observe_inspection(before, data.inspected_at, Level.parse(data.level))
+    _learn(session, street, before, after)
+    update_estimate(session, state, after, "inspection")
     dirty.mark_dirty(session, reason=f"{street.name} inspected {data.level}")
 
 
@@ -229,9 +245,18 @@ def apply_bags_ready(session: Session, data: BagsReady) -> None:
         dirty.mark_dirty(session, reason=f"{data.bags} bags ready for collection")
 
 
-def record_visit(session: Session, street_id: int, at: datetime) -> dict[str, Any]:
-    """A crew cleaned the street: its estimate is reset like a clean. Returns what
-    :func:`undo_visit` needs to take the clean back (the state before, the snapshot added)."""
+def record_visit(
+    session: Session,
+    street_id: int,
+    at: datetime,
+    *,
+    level_found: Level | None = None,
+    bags: int | None = None,
+) -> dict[str, Any]:
+    """A crew cleaned the street: its estimate is reset like a clean, after what the crew saw on
+    arrival (the CROW level found, else the bags filled) is taken as a measurement of the litter
+    before the clean. Returns what :func:`undo_visit` needs to take the clean back (the state
+    before, the snapshot added)."""
     street = streets.get(session, street_id)
     assert street is not None
     state = ensure_state(session, street, at)
@@ -239,15 +264,24 @@ def record_visit(session: Session, street_id: int, at: datetime) -> dict[str, An
         "estimate": dict(state.estimate),
         "last_visited_at": state.last_visited_at.isoformat() if state.last_visited_at else None,
     }
-    snapshot = update_estimate(session, state, estimator.observe_visit(current_estimate(state), at), "visit")
+    estimate_before = _before(session, state, street)
+    after = estimator.observe_visit(estimate_before, at, bags=bags, level_found=level_found)
+    learnt = _learn(session, street, estimate_before, after)
+    snapshot = update_estimate(session, state, after, "visit")
     state.last_visited_at = max(filter(None, [state.last_visited_at, at]))
     session.flush()
-    return {**before, "estimate_after": dict(state.estimate), "snapshot_id": snapshot.id if snapshot else None}
+    return {
+        **before,
+        "estimate_after": dict(state.estimate),
+        "snapshot_id": snapshot.id if snapshot else None,
+        "weekday_evidence": {"kind": street.kind, **learnt.to_dict()} if learnt is not None else None,
+    }
 
 
 def undo_visit(session: Session, street_id: int, undo: dict[str, Any]) -> None:
     """Take back a clean recorded by :func:`record_visit` by mistake: the estimate and last visit
-    as they were before, and the clean's snapshot gone from the street's history. Refused when
+    as they were before, what it taught the weekday factors forgotten, and the clean's snapshot
+    gone from the street's history. Refused when
     the estimate changed since (a report, pick or inspection came in after the clean): restoring
     the old estimate would then lose that observation too."""
     state = repository.state_for(session, street_id)
@@ -260,6 +294,10 @@ def undo_visit(session: Session, street_id: int, undo: dict[str, Any]) -> None:
             code="estimate_changed",
         )
     restored = estimator.StreetEstimate.from_dict(undo["estimate"])
+    learnt = undo.get("weekday_evidence")
+    if learnt:
+        evidence = estimator.BuildUpEvidence.from_dict(learnt)
+        repository.add_weekday_evidence(session, str(learnt["kind"]), evidence, forget=True)
     state.estimate = dict(undo["estimate"])
     state.estimated_level = str(estimator.expected_level(restored, datetime.now(UTC)))
     last = undo.get("last_visited_at")
