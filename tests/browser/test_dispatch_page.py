@@ -369,3 +369,38 @@ def test_crews_and_absences_are_managed_on_the_page_and_an_absent_crew_leaves_th
             if crew["name"] == name:
                 httpx.delete(f"{stack.gateway_url}{API}/crews/{crew['id']}", headers=headers)
         context.close()
+
+
+def test_a_day_whose_first_plan_is_being_made_says_planning_and_then_shows_it(stack: Stack, browser: Any) -> None:
+    """Right after `make run` (or a new day) the plan API answers 202 "planning": the page says
+    so, instead of an error or an empty day, and shows the plan as soon as it exists."""
+    seed_demo_crews(stack)
+    headers = {"Authorization": f"Bearer {dispatcher_token(stack)}"}
+    day = httpx.get(f"{stack.gateway_url}{API}/plan-days", headers=headers).json()["today"]
+    wait_for(  # the real plan exists (asking for it makes the planner start one if none does)
+        lambda: httpx.get(f"{stack.gateway_url}{API}/plans/{day}", headers=headers, timeout=30).status_code == 200,
+        timeout=300,
+        interval=2,
+        message="today's plan",
+    )
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
+    held: list[str] = []
+
+    def still_planning(route: Any) -> None:
+        if len(held) < 2:  # the first two looks: the planner has not finished the day's first version
+            held.append(route.request.url)
+            route.fulfill(status=202, headers={"Retry-After": "3"}, json={"status": "planning", "date": day})
+        else:
+            route.continue_()
+
+    context.route(f"**{API}/plans/{day}", still_planning)
+    page = context.new_page()
+    try:
+        log_in(page, stack, "dispatcher@test.example", "dispatcher-password")
+        page.wait_for_selector("#plan-summary:has-text('planning…')")
+        assert page.locator(".crew .visit").count() == 0
+        page.wait_for_selector(".crew .visit", timeout=60_000)  # asked again by itself, then drawn
+        assert len(held) == 2
+        assert "planning…" not in page.locator("#plan-summary").inner_text()
+    finally:
+        context.close()
