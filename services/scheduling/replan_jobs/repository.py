@@ -21,7 +21,7 @@ def open_for_day(session: Session, day: date) -> ReplanJob | None:
     return session.scalar(select(ReplanJob).where(ReplanJob.plan_date == day, ReplanJob.status.in_(OPEN)))
 
 
-def insert_unless_open(session: Session, job_id: str, day: date, requested_by: str, now: datetime) -> bool:
+def insert_unless_open(session: Session, job_id: str, day: date, requested_by: str, now: datetime) -> None:
     """A queued job for ``day``, unless one is open already (then nothing, also under a race)."""
     values: dict[str, Any] = {
         "id": job_id,
@@ -35,14 +35,10 @@ def insert_unless_open(session: Session, job_id: str, day: date, requested_by: s
     if dialect in ("sqlite", "postgresql"):
         table: Any = ReplanJob.__table__
         insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table).values(**values)
-        result = session.execute(
-            insert.on_conflict_do_nothing(index_elements=["plan_date"], index_where=text(OPEN_SQL))
-        )
-        return bool(getattr(result, "rowcount", 0))
-    if open_for_day(session, day) is not None:  # pragma: no cover - other databases
-        return False
-    session.add(ReplanJob(**values))  # pragma: no cover
-    return True  # pragma: no cover
+        session.execute(insert.on_conflict_do_nothing(index_elements=["plan_date"], index_where=text(OPEN_SQL)))
+    elif open_for_day(session, day) is None:  # pragma: no cover - other databases
+        session.add(ReplanJob(**values))
+        session.flush()
 
 
 def take_open(session: Session, day: date, now: datetime) -> list[str]:

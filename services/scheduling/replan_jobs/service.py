@@ -30,11 +30,12 @@ def job_url(job_id: str) -> str:
 def open_job(session: Session, day: date, requested_by: str, now: datetime | None = None) -> tuple[ReplanJob, bool]:
     """The day's open job, or a new queued one; and whether it is new."""
     now = now or datetime.now(UTC)
-    created = repository.insert_unless_open(session, str(uuid.uuid4()), day, requested_by, now)
+    new_id = str(uuid.uuid4())
+    repository.insert_unless_open(session, new_id, day, requested_by, now)
     job = repository.open_for_day(session, day)
     if job is None:  # pragma: no cover - closed between the two statements: ask for a new one
         return open_job(session, day, requested_by, now)
-    return job, created
+    return job, job.id == new_id  # (rowcount is no help: SQLite does not reset it on DO NOTHING)
 
 
 def get(session: Session, job_id: str) -> ReplanJob:
