@@ -174,6 +174,26 @@ def patient_get(url: str, *, headers: dict[str, str] | None = None, patience_s: 
         time.sleep(min(float(answer.headers.get("Retry-After", "1")), 5.0))
 
 
+def replan_through_job(
+    gateway_url: str, headers: dict[str, str], day: str, patience_s: float = 180.0
+) -> dict[str, Any]:
+    """A dispatcher's "re-plan now" through the gateway: 202 with the job, followed at its
+    Location until the planner worker is done with it; the job as it ended (done, with the version)."""
+    asked = httpx.post(f"{gateway_url}/api/v1/scheduling/plans/{day}/replan", headers=headers, timeout=30)
+    assert asked.status_code == 202, asked.text
+    url = gateway_url + asked.headers["location"]
+
+    def ended() -> dict[str, Any] | None:
+        answer = patient_get(url, headers=headers)
+        assert answer.status_code == 200, answer.text
+        job: dict[str, Any] = answer.json()
+        return job if job["status"] in ("done", "failed") else None
+
+    job: dict[str, Any] = wait_for(ended, timeout=patience_s, interval=0.25, message=f"the re-plan job {url}")
+    assert job["status"] == "done", job
+    return job
+
+
 def run_in_own_loop(coroutine: Any) -> Any:
     """asyncio.run on a thread of its own: the browser tests' sync Playwright leaves an event loop
     running on the test thread of the same worker, and asyncio.run cannot nest."""
