@@ -20,6 +20,7 @@ from streetcare.testing import (
     RedisProcess,
     RolledBackDatabases,
     Stack,
+    bearer,
     create_database,
     drop_database,
     postgres_admin_url,
@@ -174,6 +175,26 @@ def patient_get(url: str, *, headers: dict[str, str] | None = None, patience_s: 
         time.sleep(min(float(answer.headers.get("Retry-After", "1")), 5.0))
 
 
+def replan_through_job(
+    gateway_url: str, headers: dict[str, str], day: str, patience_s: float = 180.0
+) -> dict[str, Any]:
+    """A dispatcher's "re-plan now" through the gateway: 202 with the job, followed at its
+    Location until the planner worker is done with it; the job as it ended (done, with the version)."""
+    asked = httpx.post(f"{gateway_url}/api/v1/scheduling/plans/{day}/replan", headers=headers, timeout=30)
+    assert asked.status_code == 202, asked.text
+    url = gateway_url + asked.headers["location"]
+
+    def ended() -> dict[str, Any] | None:
+        answer = patient_get(url, headers=headers)
+        assert answer.status_code == 200, answer.text
+        job: dict[str, Any] = answer.json()
+        return job if job["status"] in ("done", "failed") else None
+
+    job: dict[str, Any] = wait_for(ended, timeout=patience_s, interval=0.25, message=f"the re-plan job {url}")
+    assert job["status"] == "done", job
+    return job
+
+
 def run_in_own_loop(coroutine: Any) -> Any:
     """asyncio.run on a thread of its own: the browser tests' sync Playwright leaves an event loop
     running on the test thread of the same worker, and asyncio.run cannot nest."""
@@ -182,12 +203,26 @@ def run_in_own_loop(coroutine: Any) -> Any:
 
 
 def seed_demo_crews(stack: Stack) -> None:
-    """The demo crews in a running stack's scheduling database (once; later calls change nothing)."""
+    """The demo crews in a running stack's scheduling database (once; later calls change nothing),
+    on duty all day every day: the demo's foot crews end at noon on Saturdays and its sweeper works
+    weekdays, so a suite run on a weekend afternoon would otherwise find today's plan empty."""
     from services.scheduling import admin as scheduling_admin
 
-    scheduling_admin.seed_demo_crews(
+    created = scheduling_admin.seed_demo_crews(
         service_settings("scheduling", stack.redis_server.url, stack.database_urls["scheduling"])
     )
+    if not created:
+        return
+    headers = bearer(Role.DISPATCHER)
+    all_day = {d: {"start": "00:00", "end": "23:59"} for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    for crew in httpx.get(f"{stack.gateway_url}/api/v1/scheduling/crews", headers=headers, timeout=30).json():
+        changed = httpx.patch(
+            f"{stack.gateway_url}/api/v1/scheduling/crews/{crew['id']}",
+            json={"shifts": all_day},
+            headers=headers,
+            timeout=30,
+        )
+        assert changed.status_code == 200, changed.text
 
 
 def count_rows(database_url: str, table: str) -> int:

@@ -157,6 +157,7 @@ def probes(ids: dict[str, Any]) -> list[Probe]:
         Probe("plans", "GET", f"{scheduling}/plans/{day}/export.geojson", DISPATCH),
         Probe("plans", "GET", f"{scheduling}/plans/{day}/crews/999999/print", DISPATCH),
         Probe("plans", "POST", f"{scheduling}/plans/2000-01-01/replan", DISPATCH),
+        Probe("plans", "GET", f"{scheduling}/replan-jobs/00000000-0000-0000-0000-000000000000", DISPATCH),
         Probe("visits", "POST", f"{scheduling}/visits/999999/start", DISPATCH),
         Probe("visits", "POST", f"{scheduling}/visits/999999/done", DISPATCH),
         Probe("staff accounts", "POST", f"{scheduling}/staff", ADMINS, {"email": "not-an-email"}),

@@ -26,7 +26,7 @@ from services.scheduling.settings import SchedulingRuntime
 from services.scheduling.state.models import StreetReport, StreetState
 from streetcare.core.auth import Role, issue_token
 from streetcare.testing import SERVICE_HEADERS, TEST_TOKEN_SECRET
-from tests.test_scheduling_planner import file_reports
+from tests.test_scheduling_planner import file_reports, replan_now
 
 API = "/api/v1/scheduling"
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,8 +57,7 @@ def auth(role: Role = Role.DISPATCHER) -> dict[str, str]:
 
 
 def replan(client: TestClient, day: str) -> dict[str, Any]:
-    answer = client.post(f"{API}/plans/{day}/replan", headers=auth())
-    assert answer.status_code == 200, answer.text
+    replan_now(client, day)
     plan = client.get(f"{API}/plans/{day}", headers=auth())
     assert plan.status_code == 200, plan.text
     body: dict[str, Any] = plan.json()

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -526,6 +527,18 @@ def auth(role: Role = Role.DISPATCHER) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def replan_now(client: TestClient, day: str) -> dict[str, Any]:
+    """A dispatcher's "re-plan now" (202, a job), carried out as the planner worker would, and the
+    job as the dispatcher then sees it (done, with the version)."""
+    asked = client.post(f"/api/v1/scheduling/plans/{day}/replan", headers=auth())
+    assert asked.status_code == 202, asked.text
+    runtime: SchedulingRuntime = cast(FastAPI, client.app).state.runtime
+    service.replan(runtime, date.fromisoformat(day))
+    job: dict[str, Any] = client.get(asked.headers["location"], headers=auth()).json()
+    assert job["status"] == "done", job
+    return job
+
+
 @pytest.fixture
 def client(settings: Any) -> Iterator[TestClient]:
     with TestClient(create_app(settings), headers=SERVICE_HEADERS) as test_client:
@@ -636,7 +649,7 @@ def test_the_plan_shows_each_districts_baseline_and_the_hours_added_or_withdrawn
     assert missing.status_code == 404
 
     day = client.get("/api/v1/scheduling/plan-days", headers=auth()).json()["today"]
-    assert client.post(f"/api/v1/scheduling/plans/{day}/replan", headers=auth()).status_code == 200
+    replan_now(client, day)
     body = client.get(f"/api/v1/scheduling/plans/{day}", headers=auth()).json()
     figures = {d["district"]: d for d in body["districts"]}
     assert figures[district]["baseline_hours"] == 5.0  # 35 a week, a seventh a day
@@ -660,9 +673,7 @@ def test_plan_endpoints_exports_and_visit_done(client: TestClient) -> None:
     assert being_made.status_code == 202 and being_made.json()["status"] == "planning", being_made.text
     assert int(being_made.headers["retry-after"]) > 0
     assert client.get("/api/v1/scheduling/plans/2001-01-01", headers=auth()).status_code == 404  # never planned
-    replanned = client.post(f"/api/v1/scheduling/plans/{day}/replan", headers=auth())
-    assert replanned.status_code == 200, replanned.text
-    assert replanned.json()["version"] == 1
+    assert replan_now(client, day)["version"] == 1
     plan_body = client.get(f"/api/v1/scheduling/plans/{day}", headers=auth()).json()
     crew = next(c for c in plan_body["crews"] if c["visits"])
     visit = crew["visits"][0]
@@ -691,7 +702,7 @@ def test_plan_endpoints_exports_and_visit_done(client: TestClient) -> None:
     history_body = client.get(f"/api/v1/scheduling/streets/{visit['street_id']}/history", headers=auth()).json()
     assert history_body["visits"][0]["visit_id"] == visit["visit_id"]
     assert client.post("/api/v1/scheduling/visits/999999/done", headers=auth()).status_code == 404
-    client.post(f"/api/v1/scheduling/plans/{day}/replan", headers=auth())
+    replan_now(client, day)
     versions = client.get(f"/api/v1/scheduling/plans/{day}/versions", headers=auth()).json()
     assert [v["version"] for v in versions] == [1, 2]
     diff = client.get(f"/api/v1/scheduling/plans/{day}/versions/2/diff", headers=auth()).json()

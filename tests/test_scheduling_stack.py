@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import patient_get, seed_demo_crews, wait_for
+from conftest import patient_get, replan_through_job, seed_demo_crews, wait_for
 from streetcare.core.bus import make_producer
 from streetcare.core.events import AdoptionChanged, PickLogged, consumer_queue, consumer_task, new_event
 from streetcare.testing import Stack
@@ -50,8 +50,7 @@ def fresh_plan(stack: Stack, headers: dict[str, str]) -> tuple[str, dict[str, An
     days = patient_get(f"{stack.gateway_url}{API}/plan-days", headers=headers)
     assert days.status_code == 200, days.text
     day = days.json()["today"]
-    answer = httpx.post(f"{stack.gateway_url}{API}/plans/{day}/replan", headers=headers, timeout=120)
-    assert answer.status_code == 200, answer.text
+    replan_through_job(stack.gateway_url, headers, day)
     plan = get_plan(stack, headers, day)
     assert plan is not None
     return day, plan
@@ -176,3 +175,33 @@ def test_a_street_whose_volunteers_stop_picking_comes_onto_the_plan(stack: Stack
     assert detail["adopted"] is True
     history = httpx.get(f"{stack.gateway_url}{API}/streets/{street_id}/history", headers=headers).json()
     assert len(history["picks"]) == len(picks)
+
+
+def test_re_plan_now_is_a_job_the_planner_worker_takes_from_queued_to_done_with_a_new_version(stack: Stack) -> None:
+    """POST …/replan answers 202 at once with the stored job; the planner worker (queue
+    scheduling.planning only) makes the version; the job ends done with it and how long it took."""
+    headers = dispatcher_headers(stack)
+    day, before = fresh_plan(stack, headers)
+    asked = httpx.post(f"{stack.gateway_url}{API}/plans/{day}/replan", headers=headers, timeout=30)
+    assert asked.status_code == 202, asked.text
+    job = asked.json()
+    assert job["status"] == "queued" and job["plan_date"] == day
+    url = stack.gateway_url + asked.headers["location"]
+    again = httpx.post(f"{stack.gateway_url}{API}/plans/{day}/replan", headers=headers, timeout=30)
+    assert again.status_code == 202
+    if again.json()["status"] in ("queued", "running"):  # still open: the same job
+        assert again.json()["job_id"] == job["job_id"]
+
+    seen: list[str] = []
+
+    def ended() -> dict[str, Any] | None:
+        current: dict[str, Any] = patient_get(url, headers=headers).json()
+        seen.append(current["status"])
+        return current if current["status"] in ("done", "failed") else None
+
+    done = wait_for(ended, timeout=180, interval=0.2, message="the re-plan job done")
+    assert done["status"] == "done", done
+    assert set(seen) <= {"queued", "running", "done"}
+    assert done["version"] > before["version"] and done["seconds"] > 0 and done["attempts"] == 1
+    latest = get_plan(stack, headers, day)
+    assert latest is not None and latest["version"] >= done["version"]

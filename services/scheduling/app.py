@@ -12,6 +12,7 @@ from services.scheduling.districts import api as districts_api
 from services.scheduling.history import api as history_api
 from services.scheduling.plans import api as plans_api
 from services.scheduling.plans import service as plans_service
+from services.scheduling.replan_jobs import api as replan_jobs_api
 from services.scheduling.settings import SchedulingRuntime, SchedulingSettings
 from services.scheduling.staff import api as staff_api
 from services.scheduling.state import api as state_api
@@ -43,6 +44,7 @@ def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
             districts_api.router,
             crews_api.router,
             plans_api.router,
+            replan_jobs_api.router,
             staff_api.router,
             staff_api.internal_router,
         ],

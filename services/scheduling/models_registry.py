@@ -10,6 +10,7 @@ from services.scheduling.dirty import models as dirty_models
 from services.scheduling.districts import models as district_models
 from services.scheduling.idempotency import models as idempotency_models
 from services.scheduling.plans import models as plan_models
+from services.scheduling.replan_jobs import models as replan_job_models
 from services.scheduling.staff import models as staff_models
 from services.scheduling.state import models as state_models
 from services.scheduling.streets import models as street_models
@@ -21,6 +22,7 @@ MODEL_MODULES = (
     crew_models,
     district_models,
     plan_models,
+    replan_job_models,
     dirty_models,
     idempotency_models,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import seed_demo_crews, service_settings, wait_for
+from conftest import replan_through_job, seed_demo_crews, service_settings, wait_for
 from streetcare.testing import Stack
 from tests.browser.axe import serious_violations
 
@@ -74,7 +75,7 @@ def test_dispatcher_logs_in_sees_plans_and_map_and_receives_a_live_update(stack:
     seed_demo_crews(stack)
     headers = {"Authorization": f"Bearer {dispatcher_token(stack)}"}
     day = httpx.get(f"{stack.gateway_url}{API}/plan-days", headers=headers).json()["today"]
-    assert httpx.post(f"{stack.gateway_url}{API}/plans/{day}/replan", headers=headers, timeout=120).status_code == 200
+    replan_through_job(stack.gateway_url, headers, day)
 
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB", bypass_csp=True)
     page = context.new_page()
@@ -128,7 +129,7 @@ def test_dispatcher_logs_in_sees_plans_and_map_and_receives_a_live_update(stack:
         wait_for(lambda: live_on(page), timeout=20, message="live stream")
 
         # a re-plan elsewhere (another dispatcher) reaches this page through the live stream
-        replanned = httpx.post(f"{stack.gateway_url}{API}/plans/{day}/replan", headers=headers, timeout=120).json()
+        replanned = replan_through_job(stack.gateway_url, headers, day)
         shown = "v => Number(document.body.dataset.liveVersion) >= v && Number(document.body.dataset.version) >= v"
         wait_for(lambda: page.evaluate(shown, replanned["version"]), timeout=30, message="the new version on the page")
         assert "version" in page.locator("#live-status").inner_text()
@@ -176,7 +177,7 @@ def test_mark_done_with_the_level_found_updates_the_map_in_place(stack: Stack, b
     email, password = an_admin(stack)
     headers = {"Authorization": f"Bearer {dispatcher_token(stack)}"}
     day = httpx.get(f"{stack.gateway_url}{API}/plan-days", headers=headers).json()["tomorrow"]
-    assert httpx.post(f"{stack.gateway_url}{API}/plans/{day}/replan", headers=headers, timeout=120).status_code == 200
+    replan_through_job(stack.gateway_url, headers, day)
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="nl-NL")
     page = context.new_page()
     try:
@@ -207,7 +208,7 @@ def test_mark_done_with_the_level_found_updates_the_map_in_place(stack: Stack, b
 
 
 def a_plan(stack: Stack, headers: dict[str, str], day: str) -> dict[str, Any]:
-    assert httpx.post(f"{stack.gateway_url}{API}/plans/{day}/replan", headers=headers, timeout=120).status_code == 200
+    replan_through_job(stack.gateway_url, headers, day)
     plan: dict[str, Any] = httpx.get(f"{stack.gateway_url}{API}/plans/{day}", headers=headers).json()
     return plan
 
@@ -402,5 +403,49 @@ def test_a_day_whose_first_plan_is_being_made_says_planning_and_then_shows_it(st
         page.wait_for_selector(".crew .visit", timeout=60_000)  # asked again by itself, then drawn
         assert len(held) == 2
         assert "planning…" not in page.locator("#plan-summary").inner_text()
+    finally:
+        context.close()
+
+
+# every text #plan-message shows, in order (the page's progress messages come and go within seconds)
+RECORD_MESSAGES = """(() => { window.__messages = [];
+    new MutationObserver(() => window.__messages.push(document.getElementById('plan-message').textContent))
+      .observe(document.getElementById('plan-message'), {childList: true, characterData: true, subtree: true});
+})()"""
+
+
+def test_re_plan_now_on_the_page_follows_the_job_and_says_how_long_it_took(stack: Stack, browser: Any) -> None:
+    seed_demo_crews(stack)
+    headers = {"Authorization": f"Bearer {dispatcher_token(stack)}"}
+    day = httpx.get(f"{stack.gateway_url}{API}/plan-days", headers=headers).json()["today"]
+    before = replan_through_job(stack.gateway_url, headers, day)
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    polled: list[str] = []
+    page.on("request", lambda r: polled.append(r.url) if "/replan-jobs/" in r.url else None)
+    try:
+        log_in(page, stack, "dispatcher@test.example", "dispatcher-password")
+        page.wait_for_selector(".crew .visit", timeout=30_000)
+        page.evaluate(RECORD_MESSAGES)
+        page.get_by_role("button", name="Re-plan now").click()
+        wait_for(lambda: page.locator("#replan").is_disabled() or polled, message="the re-plan asked for")
+        message = page.locator("#plan-message")
+        wait_for(lambda: "Re-planned in" in message.inner_text(), timeout=180, message="the re-plan done on the page")
+        final = message.inner_text()
+        assert re.fullmatch(r"Re-planned in \d+(\.\d)? s \(version (\d+)\)", final), final
+        version = int(re.findall(r"version (\d+)", final)[0])
+        assert version > before["version"]
+        shown: list[str] = page.evaluate("window.__messages")
+        assert shown[0] == "Queued for the planner…", shown  # the job, as the 202 gave it
+        progress = [m for m in shown if m.startswith("Planning…")]
+        assert all(re.fullmatch(r"Planning… \d+ s", m) for m in progress), progress
+        assert polled and all(f"{API}/replan-jobs/" in url for url in polled), "the page follows the job's URL"
+        assert page.locator("#replan").is_enabled()
+        assert page.locator("body").get_attribute("data-replan") is None
+        wait_for(lambda: int(page.locator("body").get_attribute("data-version") or "0") >= version, message="the plan")
+        job = httpx.get(polled[-1], headers=headers).json()
+        assert job["status"] == "done" and job["version"] == version
+        took = float(re.findall(r"in ([\d.]+) s", final)[0])
+        assert abs(took - job["seconds"]) <= 0.051, (took, job)  # the planner's time, not the page's clock
     finally:
         context.close()

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import seed_demo_crews
+from conftest import replan_through_job, seed_demo_crews
 from streetcare.testing import HarnessSettings, Stack
 from tests.browser.volunteer_signup import sign_up_and_log_in
 
@@ -32,7 +32,7 @@ def test_screenshots(stack: Stack, browser: Any) -> None:
     token = httpx.post(f"{stack.gateway_url}/api/v1/auth/login", json=login).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     day = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/plan-days", headers=headers).json()["today"]
-    httpx.post(f"{stack.gateway_url}/api/v1/scheduling/plans/{day}/replan", headers=headers, timeout=120)
+    replan_through_job(stack.gateway_url, headers, day)
     street = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets", params={"limit": 120}).json()["items"][101]
     spot = {"latitude": street["centroid"]["lat"], "longitude": street["centroid"]["lon"]}
     for lang, locale in (("en", "en-GB"), ("nl", "nl-NL")):

@@ -35,8 +35,9 @@ K8S_VERSIONS = ("1.31", "1.37")  # oldest still offered by managed clusters, and
 
 SERVICES = {"scheduling": 8101, "reports": 8102, "volunteers": 8103}
 HTTP_PROCESSES = {**SERVICES, "gateway": 8000}
-PROCESSES = {*HTTP_PROCESSES, "worker", "beat"}
-WORKER_QUEUES = {"scheduling.events", "reports.events", "volunteers.events", "scheduling.planning", "maintenance"}
+PROCESSES = {*HTTP_PROCESSES, "worker", "planner", "beat"}
+WORKER_QUEUES = {"scheduling.events", "reports.events", "volunteers.events", "maintenance"}
+PLANNER_QUEUES = {"scheduling.planning"}
 
 # The metrics the processes export, with their labels (the contract the app engineers implement).
 METRICS: dict[str, set[str]] = {
@@ -234,6 +235,15 @@ def test_every_process_has_a_deployment_running_the_right_command() -> None:
     assert cmd[:4] == ["celery", "-A", "workers.celery_app", "worker"]
     assert set(cmd[cmd.index("-Q") + 1].split(",")) == WORKER_QUEUES
     assert cmd[cmd.index("--prefetch-multiplier") + 1] == "1"
+    (planner,) = containers(deployments["planner"])
+    cmd = planner["command"]
+    assert cmd[:4] == ["celery", "-A", "workers.celery_app", "worker"]
+    assert set(cmd[cmd.index("-Q") + 1].split(",")) == PLANNER_QUEUES, "the planner consumes only re-plans"
+    assert cmd[cmd.index("--pool") + 1] == "solo" and cmd[cmd.index("--prefetch-multiplier") + 1] == "1"
+    assert env_names(planner) == {"SCHEDULING_DATABASE_URL"}, "the planner gets only scheduling's database"
+    memory = planner["resources"]["limits"]["memory"]
+    assert memory.endswith("Gi") and float(memory[:-2]) >= 1, "sized for the 20,000-street city"
+    assert "peak RSS" in (K8S / "planner.yaml").read_text(encoding="utf-8"), "the sizing says what it is based on"
     (beat,) = containers(deployments["beat"])
     assert beat["command"][:4] == ["celery", "-A", "workers.celery_app", "beat"]
     assert deployments["beat"]["spec"]["replicas"] == 1
@@ -435,7 +445,7 @@ def test_prometheus_scrapes_every_process() -> None:
         job["job_name"]: [t for sc in job.get("static_configs", []) for t in sc["targets"]]
         for job in config["scrape_configs"]
     }
-    expected = {**HTTP_PROCESSES, "worker": 8104}
+    expected = {**HTTP_PROCESSES, "worker": 8104, "planner": 8104}
     for name, port in expected.items():
         assert targets.get(name) == [f"{name}:{port}"], f"job {name} must scrape {name}:{port}"
     assert "alerts.yml" in config["rule_files"]
@@ -533,7 +543,7 @@ def test_docker_compose_config_accepts_the_file() -> None:
     assert result.returncode == 0, result.stderr
 
 
-SERVES_SOMETHING = {"postgres", "redis", *HTTP_PROCESSES, "worker", "prometheus", "grafana"}
+SERVES_SOMETHING = {"postgres", "redis", *HTTP_PROCESSES, "worker", "planner", "prometheus", "grafana"}
 
 
 def test_compose_services_healthchecks_and_dependencies() -> None:
@@ -555,7 +565,7 @@ def test_compose_services_healthchecks_and_dependencies() -> None:
             else:
                 assert condition == "service_healthy", f"{name} -> {dep} must wait for healthy"
                 assert services[dep].get("healthcheck"), f"{name} waits for {dep}, which has no healthcheck"
-    for name in (*SERVICES, "worker", "beat"):
+    for name in (*SERVICES, "worker", "planner", "beat"):
         assert "migrate" in services[name]["depends_on"], f"{name} must start after the migrations"
         assert "redis" in services[name]["depends_on"]
     for name in SERVICES:
@@ -585,9 +595,9 @@ def test_compose_runs_one_image_with_the_same_commands_as_kubernetes() -> None:
         module = "gateway.app" if name == "gateway" else f"services.{name}.app"
         assert f"uvicorn {module}:create_app --factory" in command and f"--port {port}" in command
         assert f"127.0.0.1:{port}/readyz" in " ".join(services[name]["healthcheck"]["test"])
-    worker = services["worker"]["command"]
-    (k8s_worker,) = containers(of_kind("Deployment")["worker"])
-    assert worker == k8s_worker["command"]
+    for name in ("worker", "planner"):
+        (k8s_worker,) = containers(of_kind("Deployment")[name])
+        assert services[name]["command"] == k8s_worker["command"], name
     # the init script creates each service's database
     init = [v for v in services["postgres"]["volumes"] if "docker-entrypoint-initdb.d" in v]
     assert init

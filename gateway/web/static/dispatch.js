@@ -688,15 +688,47 @@
     }).then(function () { $("done-confirm").disabled = false; });
   }
 
+  /* re-plan now: the service answers 202 with a job that the planner worker carries out; the page
+     follows the job's URL (queued, planning… N s) and then says how long the re-plan took */
+  var REPLAN_POLL_MS = 1000;
   function replan() {
-    var day = currentDate(), began = Date.now();
+    var day = currentDate();
     $("replan").disabled = true;
-    say(t("dispatch.replanning"));
     json(API + "/plans/" + day + "/replan", { method: "POST" })
-      .then(loadPlan)
-      .then(function () { say(t("dispatch.replanned", { seconds: SC.fmtNumber((Date.now() - began) / 1000, 1) })); })
+      .then(followReplan)
+      .then(function (job) {
+        if (job.status !== "done") throw new Error(t("dispatch.replan_failed", { reason: job.error || job.detail }));
+        return Promise.resolve(currentDate() === day ? loadPlan() : null).then(function () {
+          say(t("dispatch.replanned", { seconds: SC.fmtNumber(job.seconds || 0, 1), version: job.version }));
+        });
+      })
       .catch(function (error) { say(t("dispatch.error", { reason: error.message })); })
-      .then(function () { $("replan").disabled = false; });
+      .then(function () { $("replan").disabled = false; document.body.removeAttribute("data-replan"); });
+  }
+  function followReplan(job) {
+    return new Promise(function (resolve, reject) {
+      var misses = 0;
+      function show(current) {
+        document.body.setAttribute("data-replan", current.status);
+        say(current.status === "running"
+          ? t("dispatch.replan_running", { seconds: SC.fmtNumber(current.seconds || 0, 0) })
+          : t("dispatch.replan_queued"));
+      }
+      function poll() {
+        json(job.url).then(function (current) {
+          misses = 0;
+          if (current.status === "done" || current.status === "failed") { resolve(current); return; }
+          show(current);
+          setTimeout(poll, REPLAN_POLL_MS);
+        }, function (error) {
+          /* a refusal (the job is gone) ends it; a blip of the network or a busy service is waited out */
+          if (error.status || ++misses > 30) { reject(error); return; }
+          setTimeout(poll, 2 * REPLAN_POLL_MS);
+        });
+      }
+      show(job);
+      setTimeout(poll, REPLAN_POLL_MS);
+    });
   }
   function printCrew(crewId) {
     fetch(API + "/plans/" + currentDate() + "/crews/" + crewId + "/print", { headers: { authorization: "Bearer " + token() } })

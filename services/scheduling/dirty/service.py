@@ -6,6 +6,7 @@ commit, a session listener hands those days to the process's *requester* (instal
 session factory by :func:`attach`): for each day it sets a Redis key with ``SET NX`` and a TTL of
 the debounce window and, only if the key was new, sends ``scheduling.replan_day`` to the
 ``scheduling.planning`` queue with that countdown, so a burst of events makes one re-plan.
+An *urgent* mark (a dispatcher's "re-plan now") sends the task at once, without the debounce.
 Nothing here may fail the caller: Redis down only delays the re-plan until beat's sweep.
 """
 
@@ -32,6 +33,7 @@ REPLAN_TASK = "scheduling.replan_day"
 PLANNING_QUEUE = "scheduling.planning"
 DEBOUNCE_KEY = "streetcare:scheduling:replan-requested:"
 DIRTY_DAYS_KEY = "scheduling.dirty_days"
+URGENT_DAYS_KEY = "scheduling.urgent_days"
 REQUESTER_KEY = "scheduling.replan_requester"
 TIMEZONE_KEY = "scheduling.timezone"
 DEFAULT_TIMEZONE = "Europe/Helsinki"
@@ -51,15 +53,18 @@ def default_days(session: Session) -> tuple[date, date]:
     return first, first + timedelta(days=1)
 
 
-def mark_dirty(session: Session, reason: str, days: Iterable[date] | None = None) -> list[date]:
-    """Mark days (default: today and tomorrow, city time) dirty in the caller's transaction."""
+def mark_dirty(
+    session: Session, reason: str, days: Iterable[date] | None = None, *, urgent: bool = False
+) -> list[date]:
+    """Mark days (default: today and tomorrow, city time) dirty in the caller's transaction;
+    ``urgent``: the re-plan is asked for as soon as it commits, not after the debounce window."""
     if days is None:
         days = default_days(session)
     marked = sorted(set(days))
     now = datetime.now(UTC)
     for day in marked:
         repository.mark(session, day, reason[:200], now)
-    session.info.setdefault(DIRTY_DAYS_KEY, set()).update(marked)
+    session.info.setdefault(URGENT_DAYS_KEY if urgent else DIRTY_DAYS_KEY, set()).update(marked)
     return marked
 
 
@@ -96,11 +101,13 @@ class ReplanRequester:
     redis: Any
     debounce_seconds: float
 
-    def __call__(self, days: Iterable[date]) -> None:
+    def __call__(self, days: Iterable[date], *, urgent: bool = False) -> None:
         ttl_ms = max(1, int(self.debounce_seconds * 1000))
         for day in sorted(set(days)):
             try:
-                if self.redis.set(DEBOUNCE_KEY + day.isoformat(), "1", nx=True, px=ttl_ms):
+                if urgent:
+                    self.producer.send_task(REPLAN_TASK, args=[day.isoformat()], queue=PLANNING_QUEUE)
+                elif self.redis.set(DEBOUNCE_KEY + day.isoformat(), "1", nx=True, px=ttl_ms):
                     self.producer.send_task(
                         REPLAN_TASK,
                         args=[day.isoformat()],
@@ -122,12 +129,21 @@ def attach(
 
 @event.listens_for(Session, "after_commit")
 def _request_replans(session: Session) -> None:
-    days = session.info.pop(DIRTY_DAYS_KEY, None)
+    urgent = session.info.pop(URGENT_DAYS_KEY, set())
+    days = session.info.pop(DIRTY_DAYS_KEY, set()) - urgent
     requester = session.info.get(REQUESTER_KEY)
-    if days and requester is not None:
+    if requester is None:
+        return
+    if days:
         requester(days)
+    if urgent:
+        if isinstance(requester, ReplanRequester):
+            requester(urgent, urgent=True)
+        else:  # a test's stand-in
+            requester(urgent)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_marks(session: Session) -> None:
     session.info.pop(DIRTY_DAYS_KEY, None)
+    session.info.pop(URGENT_DAYS_KEY, None)

@@ -16,17 +16,16 @@ from services.scheduling.plans.schemas import (
     PlanBeingMade,
     PlanDiff,
     PlanOut,
-    ReplanOut,
     VersionSummary,
     VisitDoneIn,
     VisitOut,
 )
-from services.scheduling.settings import SchedulingRuntime
+from services.scheduling.replan_jobs import service as replan_jobs
+from services.scheduling.replan_jobs.schemas import ReplanJobOut
 from streetcare.core.auth import Principal, Role, require_roles
-from streetcare.core.service_app import SessionDep, get_runtime
+from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/scheduling", tags=["plans"])
-RuntimeDep = Annotated[SchedulingRuntime, Depends(get_runtime)]
 Dispatcher = Annotated[Principal, Depends(require_roles(Role.DISPATCHER))]
 
 
@@ -86,13 +85,25 @@ def plan_diff(
     return PlanDiff.model_validate(service.diff_view(session, plan_date, version, against))
 
 
-@router.post("/plans/{plan_date}/replan", response_model=ReplanOut)
-def replan_now(plan_date: date, runtime: RuntimeDep, principal: Dispatcher) -> ReplanOut:
-    """Re-plan synchronously (waits for a re-plan of the same day that is already running)."""
-    with runtime.transaction() as session:
-        service.check_plannable(plan_date, dirty.today(dirty.city_timezone(session)))
-    result = service.replan(runtime, plan_date, trigger=f"re-plan asked by {principal.subject}")
-    return ReplanOut.model_validate(result.__dict__)
+REPLAN_POLL_AFTER_S = 1
+
+
+@router.post(
+    "/plans/{plan_date}/replan",
+    response_model=ReplanJobOut,
+    status_code=202,
+    responses={202: {"description": "the re-plan job (stored); follow it at the Location header"}},
+)
+def replan_now(plan_date: date, session: SessionDep, principal: Dispatcher) -> JSONResponse:
+    """Ask the planner to re-plan the day now: 202 with the job (queued, or the day's job that is
+    already queued or running) and its URL in `Location`; the planner worker makes the version."""
+    job, _created = service.request_replan(session, plan_date, principal.subject)
+    body = ReplanJobOut.model_validate(replan_jobs.view(job))
+    return JSONResponse(
+        body.model_dump(mode="json"),
+        status_code=202,
+        headers={"Location": body.url, "Retry-After": str(REPLAN_POLL_AFTER_S)},
+    )
 
 
 @router.get("/plans/{plan_date}/export.csv")

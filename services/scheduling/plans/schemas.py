@@ -147,19 +147,6 @@ class PlanDiff(BaseModel):
     changes: list[Change]
 
 
-class ReplanOut(BaseModel):
-    plan_date: date
-    version: int | None
-    visits: int
-    added: int
-    removed: int
-    reordered: int
-    prize_collected: float
-    prize_available: float
-    seconds: float
-    skipped: str | None
-
-
 class VisitOut(BaseModel):
     visit_id: int
     plan_date: date

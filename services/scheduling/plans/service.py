@@ -9,7 +9,9 @@ solver works (SQLite would refuse the write afterwards if events committed meanw
 3. write the new version, its entries and its diff, record ``plan.published`` in the outbox and
    clear the dirty mark unless it was renewed meanwhile, in one transaction.
 
-A per-day Redis lock makes re-plans of one day run one at a time.
+A per-day Redis lock makes re-plans of one day run one at a time. A dispatcher's "re-plan now"
+(``request_replan``) only opens a job (:mod:`replan_jobs`) and marks the day dirty; the planner
+takes the day's open jobs in step 1 and closes them in step 3 (or as failed when it fails).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from services.scheduling.planning.routing import SolverStop
 from services.scheduling.plans import directives, events, inputs, repository, roads
 from services.scheduling.plans.inputs import Slot
 from services.scheduling.plans.models import PlanChange, PlanEntry, PlanVersion, Visit
+from services.scheduling.replan_jobs import service as replan_jobs
+from services.scheduling.replan_jobs.models import ReplanJob
 from services.scheduling.state import service as state
 from services.scheduling.streets import repository as streets
 from streetcare.core import metrics
@@ -115,10 +119,29 @@ def _change(kind: str, slot: Slot, prior: Slot | None, reason: str, to_crew: boo
 
 
 def check_plannable(day: date, today: date) -> None:
-    if not (today - timedelta(days=PLANNABLE_DAYS_BACK) <= day <= today + timedelta(days=PLANNABLE_DAYS_AHEAD)):
+    if day < today - timedelta(days=PLANNABLE_DAYS_BACK):
         raise Unprocessable(
-            f"plans can be made from {PLANNABLE_DAYS_BACK} day back to {PLANNABLE_DAYS_AHEAD} days ahead"
+            f"{day.isoformat()} is in the past: plans can be made from {PLANNABLE_DAYS_BACK} day back "
+            f"to {PLANNABLE_DAYS_AHEAD} days ahead",
+            code="past_day",
+            params={"day": day.isoformat()},
         )
+    if day > today + timedelta(days=PLANNABLE_DAYS_AHEAD):
+        raise Unprocessable(
+            f"plans can be made from {PLANNABLE_DAYS_BACK} day back to {PLANNABLE_DAYS_AHEAD} days ahead",
+            code="too_far_ahead",
+            params={"days": PLANNABLE_DAYS_AHEAD},
+        )
+
+
+def request_replan(session: Session, day: date, requested_by: str) -> tuple[ReplanJob, bool]:
+    """A dispatcher's "re-plan now": the day's open job, or a new one with the day marked dirty
+    (urgently: the planner is asked at once after the commit; beat's sweep if that message is lost)."""
+    check_plannable(day, dirty.today(dirty.city_timezone(session)))
+    job, created = replan_jobs.open_job(session, day, requested_by)
+    if created:
+        dirty.mark_dirty(session, f"re-plan asked by {requested_by}", [day], urgent=True)
+    return job, created
 
 
 def solver_stop(settings: SchedulingSettings) -> SolverStop:
@@ -148,12 +171,29 @@ def replan(runtime: SchedulingRuntime, day: date, trigger: str = "", now: dateti
 
 
 def _replan_locked(runtime: SchedulingRuntime, day: date, trigger: str, now: datetime | None) -> ReplanResult:
-    settings = runtime.settings
     started = time.perf_counter()
+    with runtime.transaction() as session:
+        jobs = replan_jobs.take(session, day)
+        trigger = trigger or (dirty.reason(session, day) if dirty.generation(session, day) else "") or "re-plan"
+    try:
+        return _plan_and_store(runtime, day, trigger, now, jobs, started)
+    except Exception as exc:
+        if jobs:
+            try:
+                with runtime.transaction() as session:
+                    replan_jobs.fail(session, jobs, f"{type(exc).__name__}: {exc}")
+            except Exception as failed:  # the jobs are taken up again by the next re-plan of the day
+                log.warning("replan.job_fail_not_stored", day=day.isoformat(), error=str(failed))
+        raise
+
+
+def _plan_and_store(
+    runtime: SchedulingRuntime, day: date, trigger: str, now: datetime | None, jobs: list[str], started: float
+) -> ReplanResult:
+    settings = runtime.settings
     with runtime.transaction() as session:
         data = inputs.load(session, day, now)
         network = roads.street_network(session)
-        trigger = trigger or (dirty.reason(session, day) if data.generation else "") or "re-plan"
     solve_started = time.perf_counter()
     effort = engine.plan_streets(
         data.facts,
@@ -174,6 +214,7 @@ def _replan_locked(runtime: SchedulingRuntime, day: date, trigger: str, now: dat
     with runtime.transaction() as session:
         version = _store(session, data, effort, trigger, solve_seconds)
         dirty.clear(session, day, data.generation)
+        replan_jobs.finish(session, jobs, version.version, time.perf_counter() - started)
         result = ReplanResult(
             day,
             version.version,
@@ -347,6 +388,7 @@ def replan_dirty(runtime: SchedulingRuntime, now: datetime | None = None) -> lis
         wanted = set(dirty.dirty_days(session))
         for past in [d for d in wanted if d < first]:
             dirty.clear(session, past, None)
+        replan_jobs.expire_before(session, first)
         days = {d for d in wanted if d >= first}
         existing = repository.last_version_numbers(session, [first, first + timedelta(days=1)])
         days |= {d for d in (first, first + timedelta(days=1)) if d not in existing}
