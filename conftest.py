@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
+from streetcare.core.auth import Role
 from streetcare.testing import (
     SERVICES,
     TEST_SERVICE_TOKEN,
@@ -274,7 +275,6 @@ def _run_stack(
     extra_env: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
     from services.scheduling import admin as scheduling_admin
-    from streetcare.core.auth import Role
 
     workdir = tmp_path_factory.mktemp("stack")
     urls = {service: create_database(pg_admin_url, service, workdir) for service in SERVICES}
