@@ -8,6 +8,7 @@ import os
 import secrets
 import signal
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -108,8 +109,13 @@ def cmd_import_streets(args: argparse.Namespace) -> int:
         print(f"error: {path} does not exist", file=sys.stderr)
         return 2
     admin.migrate()
+    started = time.monotonic()
+
+    def progress(message: str) -> None:  # a long extract takes minutes: say what it is doing
+        print(f"[{time.monotonic() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
+
     try:
-        result = admin.import_streets(path)
+        result = admin.import_streets(path, progress=progress)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -405,8 +411,16 @@ def _extend_optional(parser: argparse.ArgumentParser, module: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pydantic import ValidationError
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except ValidationError as error:  # a setting the environment got wrong: say which, not a traceback
+        for problem in error.errors():
+            where = ".".join(str(part) for part in problem["loc"]) or error.title
+            print(f"configuration error ({where}): {problem['msg']}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -134,3 +134,18 @@ def test_every_cli_option_is_explained_and_shows_its_default() -> None:
                 shown += 1
     assert not unexplained, unexplained
     assert shown >= 10  # simulate and bench have many
+
+
+def test_a_wrong_setting_stops_a_cli_command_with_a_line_that_names_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from streetcare.cli import main
+
+    monkeypatch.setenv("STREETCARE_DEMO_MODE", "0")
+    monkeypatch.delenv("STREETCARE_TOKEN_SECRET", raising=False)
+    monkeypatch.setenv("STREETCARE_VAR_DIR", str(tmp_path))
+    streets = tmp_path / "streets.geojson"
+    streets.write_text('{"type": "FeatureCollection", "features": []}')
+    assert main(["import-streets", str(streets)]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith("configuration error") and "STREETCARE_TOKEN_SECRET" in said and "Traceback" not in said

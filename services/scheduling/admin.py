@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from services.scheduling.crews import service as crews
@@ -29,11 +30,13 @@ def _runtime(settings: SchedulingSettings | None) -> SchedulingRuntime:
     return runtime
 
 
-def import_streets(path: Path, settings: SchedulingSettings | None = None) -> streets.ImportResult:
+def import_streets(
+    path: Path, settings: SchedulingSettings | None = None, progress: Callable[[str], None] | None = None
+) -> streets.ImportResult:
     runtime = _runtime(settings)
     try:
         with runtime.transaction() as session:
-            return streets.import_file(session, path)
+            return streets.import_file(session, path, progress)
     finally:
         runtime.close()
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -178,9 +178,19 @@ class _OsmExtract:
 # --------------------------------------------------------------------------- public entry points
 
 
+Progress = Callable[[str], None]
+"""Told what a long import is doing, a line at a time (the CLI prints it; nothing else listens)."""
+OSM_OBJECTS_PER_PROGRESS_LINE = 250_000
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
 def load_streets(
     path: str | Path,
     *,
+    progress: Progress = _quiet,
     split_at_crossings: bool = False,
     min_section_m: float = MIN_SECTION_M,
     max_section_m: float | None = None,
@@ -209,6 +219,7 @@ def load_streets(
         )
     return read_osm_pbf(
         path,
+        progress=progress,
         split_at_crossings=split_at_crossings,
         min_section_m=min_section_m,
         max_section_m=max_section_m,
@@ -244,18 +255,23 @@ def read_geojson(
 def read_osm_pbf(
     path: str | Path,
     *,
+    progress: Progress = _quiet,
     split_at_crossings: bool = False,
     min_section_m: float = MIN_SECTION_M,
     max_section_m: float | None = None,
 ) -> list[ImportedStreet]:
     """Streets from an OpenStreetMap ``.osm.pbf`` extract (see the module docstring for which)."""
     path = Path(path)
-    extract = _read_osm(path)
+    extract = _read_osm(path, progress)
     if not extract.lines:
         raise ValueError(
             f"{path}: no named streets found (ways tagged highway="
             f"{'/'.join(sorted(KIND_BY_HIGHWAY))} with a name); is this the right extract?"
         )
+    progress(
+        f"read {path.name}: {len(extract.lines):,} named street ways, {len(extract.places):,} places; "
+        "joining the ways into streets and naming districts"
+    )
     return _build_streets(
         extract.lines,
         label=str(path),
@@ -399,7 +415,7 @@ def _checked_coordinates(raw: Any, label: str, index: int) -> tuple[LonLat, ...]
 # --------------------------------------------------------------------------- reading OSM
 
 
-def _read_osm(path: Path) -> _OsmExtract:
+def _read_osm(path: Path, progress: Progress = _quiet) -> _OsmExtract:
     """One pass over the extract with node locations; boundary relations assembled as areas."""
     wkb = WKBFactory()
     lines: list[_SourceLine] = []
@@ -408,7 +424,9 @@ def _read_osm(path: Path) -> _OsmExtract:
     boundaries: dict[str, list[tuple[str, BaseGeometry]]] = defaultdict(list)
     processor = osmium.FileProcessor(str(path)).with_locations().with_areas()
     try:
-        for obj in processor:
+        for seen, obj in enumerate(processor, start=1):
+            if seen % OSM_OBJECTS_PER_PROGRESS_LINE == 0:
+                progress(f"reading {path.name}: {seen:,} OSM objects, {len(lines):,} named street ways so far")
             tags = obj.tags
             if isinstance(obj, osmium.osm.Way):
                 kind = KIND_BY_HIGHWAY.get(tags.get("highway") or "")

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from services.scheduling.streets import events, repository
-from services.scheduling.streets.importer import ImportedStreet, load_streets
+from services.scheduling.streets.importer import ImportedStreet, Progress, load_streets
 from services.scheduling.streets.models import Street
 from streetcare.core.geo import line_centroid
 
@@ -68,8 +68,13 @@ def register_streets(session: Session, imported: Iterable[ImportedStreet]) -> Im
     return ImportResult(created, updated, unchanged)
 
 
-def import_file(session: Session, path: Path) -> ImportResult:
-    return register_streets(session, load_streets(path))
+def import_file(session: Session, path: Path, progress: Progress | None = None) -> ImportResult:
+    """Read, join and register a street file; `progress` hears what a long import is doing."""
+    if progress is None:
+        return register_streets(session, load_streets(path))
+    streets = load_streets(path, progress=progress)
+    progress(f"registering {len(streets):,} streets")
+    return register_streets(session, streets)
 
 
 def load_demo_city_if_empty(session: Session) -> ImportResult | None:

@@ -381,3 +381,20 @@ def test_osm_admin_boundaries_name_districts_and_split_streets(tmp_path: Path) -
         ),
         abs=0.2,
     )
+
+
+@needs_shared_data
+def test_a_long_import_says_what_it_is_doing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`streetcare import-streets` prints these lines: a city's extract takes minutes to read."""
+    assert HELSINKI is not None
+    from services.scheduling.streets import importer
+
+    monkeypatch.setattr(importer, "OSM_OBJECTS_PER_PROGRESS_LINE", 5_000)
+    said: list[str] = []
+    streets = importer.load_streets(HELSINKI, progress=said.append)
+    counted = [line for line in said if line.startswith("reading helsinki-centre.osm.pbf:")]
+    assert len(counted) >= 2, said  # the extract has tens of thousands of objects
+    assert "5,000 OSM objects" in counted[0]
+    assert said[-1].startswith("read helsinki-centre.osm.pbf:") and "named street ways" in said[-1]
+    assert streets  # and the import itself is what it was without anyone listening
+    assert [s.external_id for s in streets] == [s.external_id for s in importer.read_osm_pbf(HELSINKI)]
