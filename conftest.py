@@ -205,7 +205,7 @@ def run_in_own_loop(coroutine: Any) -> Any:
 
 def seed_demo_crews(stack: Stack) -> None:
     """The demo crews in a running stack's scheduling database (once; later calls change nothing),
-    on duty all day every day: the demo's foot crews end at noon on Saturdays and its sweeper works
+    its foot crews on duty all day every day: the demo's foot crews end at noon on Saturdays and its sweeper works
     weekdays, so a suite run on a weekend afternoon would otherwise find today's plan empty."""
     from services.scheduling import admin as scheduling_admin
 
@@ -217,6 +217,8 @@ def seed_demo_crews(stack: Stack) -> None:
     headers = bearer(Role.DISPATCHER)
     all_day = {d: {"start": "00:00", "end": "23:59"} for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
     for crew in httpx.get(f"{stack.gateway_url}/api/v1/scheduling/crews", headers=headers, timeout=30).json():
+        if crew["mode"] != "foot":  # the sweeper keeps its short shift, so the foot crews still get work
+            continue
         changed = httpx.patch(
             f"{stack.gateway_url}/api/v1/scheduling/crews/{crew['id']}",
             json={"shifts": all_day},

@@ -72,7 +72,14 @@ def test_every_client_follows_the_master_sentinel_names_through_a_failover() -> 
         assert on_master.llen("streetcare-test-sentinel") == 1  # the broker wrote to the master Sentinel named
         assert _hit(url, "sentinel-before") is None and _hit(url, "sentinel-before") is not None  # counted there
 
-        sentinel.client().execute_command("SENTINEL", "FAILOVER", sentinel.master)
+        def failover_accepted() -> bool:  # "NOGOODSLAVE" until Sentinel has seen the replica in sync
+            try:
+                sentinel.client().execute_command("SENTINEL", "FAILOVER", sentinel.master)
+            except redis.ResponseError:
+                return False
+            return True
+
+        wait_for(failover_accepted, timeout=60, interval=0.5, message="Sentinel to accept the failover")
         wait_for(lambda: sentinel.master_port() != master.port, timeout=30, message="Sentinel to promote the replica")
         promoted = redis.Redis(port=sentinel.master_port())
         # until Sentinel has turned the old master into a replica it still takes writes (which the
