@@ -111,6 +111,10 @@ class RedisTarget:
             options["ssl_ca_certs"] = query["ssl_ca_certs"][0]
         return options
 
+    def _sentinel_kwargs(self, options: dict[str, Any]) -> dict[str, Any]:
+        """How to ask the Sentinels: the clients' own connect timeout, password and TLS."""
+        return self._sentinel_options(float(options.get("socket_connect_timeout") or 2.0))
+
     def _sentinel_options(self, timeout_s: float) -> dict[str, Any]:
         options: dict[str, Any] = {"socket_timeout": timeout_s, "socket_connect_timeout": timeout_s}
         if self.password:
@@ -123,8 +127,7 @@ class RedisTarget:
         """A synchronous client (its own pool); `options` are redis-py's connection options."""
         if not self.is_sentinel:
             return redis.Redis.from_url(self.url, **options)
-        timeout = float(options.get("socket_connect_timeout") or 2.0)
-        sentinel = Sentinel(list(self.sentinels), sentinel_kwargs=self._sentinel_options(timeout))
+        sentinel = Sentinel(list(self.sentinels), sentinel_kwargs=self._sentinel_kwargs(options))
         master: redis.Redis = sentinel.master_for(
             self.master, connection_pool_class=ClosingSentinelPool, **self._master_options(), **options
         )
@@ -136,8 +139,7 @@ class RedisTarget:
             return aioredis.BlockingConnectionPool.from_url(
                 self.url, max_connections=max_connections, timeout=wait_s, **options
             )
-        timeout = float(options.get("socket_connect_timeout") or 2.0)
-        sentinel = AsyncSentinel(list(self.sentinels), sentinel_kwargs=self._sentinel_options(timeout))
+        sentinel = AsyncSentinel(list(self.sentinels), sentinel_kwargs=self._sentinel_kwargs(options))
         return BlockingSentinelPool(
             self.master,
             sentinel,
@@ -151,8 +153,7 @@ class RedisTarget:
         """An asyncio client with a pool of its own (the live stream's subscription)."""
         if not self.is_sentinel:
             return aioredis.Redis.from_url(self.url, **options)
-        timeout = float(options.get("socket_connect_timeout") or 2.0)
-        sentinel = AsyncSentinel(list(self.sentinels), sentinel_kwargs=self._sentinel_options(timeout))
+        sentinel = AsyncSentinel(list(self.sentinels), sentinel_kwargs=self._sentinel_kwargs(options))
         master: aioredis.Redis = sentinel.master_for(
             self.master, connection_pool_class=BlockingSentinelPool, **self._master_options(), **options
         )
