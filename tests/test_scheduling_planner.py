@@ -18,7 +18,7 @@ from services.scheduling.database import OutboxMessage
 from services.scheduling.dirty import service as dirty
 from services.scheduling.dirty.models import PlanDirty
 from services.scheduling.history import service as history
-from services.scheduling.planning import estimator
+from services.scheduling.planning import engine, estimator
 from services.scheduling.planning.engine import ITERATION_STOP
 from services.scheduling.planning.levels import DEFAULT_TARGET
 from services.scheduling.plans import inputs, roads, service
@@ -151,6 +151,27 @@ def full_day_shifts(runtime: SchedulingRuntime, day: date) -> None:
     with runtime.transaction() as session:
         for crew in session.scalars(select(CrewRecord)):
             crew.shifts = {**crew.shifts, weekday: {"start": "07:00", "end": "15:00"}}
+
+
+def test_the_streets_worth_a_crew_do_not_move_with_the_hour_the_day_is_planned_at(runtime: SchedulingRuntime) -> None:
+    """With no new facts, the streets worth a crew (and their prizes) are the same whether the day
+    is planned in the morning or in the afternoon: a street nobody has seen is the city's average on
+    the plan day's morning, not at "now" (that emptied every afternoon re-plan of a quiet Saturday)."""
+    day = a_weekday(runtime)
+    with runtime.transaction() as session:
+        tz = dirty.city_timezone(session)
+    morning, afternoon = (datetime.combine(day, datetime.min.time(), tzinfo=tz) + timedelta(hours=h) for h in (8, 16))
+    with runtime.transaction() as session:
+        early, late = (inputs.load(session, day, at) for at in (morning, afternoon))
+    assert len(early.facts) == len(late.facts) > 0
+    early_estimates = {f.street_id: f.estimate for f in early.facts}
+    late_estimates = {f.street_id: f.estimate for f in late.facts}
+    assert early_estimates == late_estimates, "an unseen street's belief moved with the clock"
+    worth = [
+        {c.id: round(c.prize, 6) for c in engine.candidates_for_day(data.facts, day, data.now)}
+        for data in (early, late)
+    ]
+    assert worth[0] and worth[0] == worth[1], "the streets worth a crew changed with the hour"
 
 
 def test_replan_keeps_done_and_started_visits_and_stores_the_diff(runtime: SchedulingRuntime) -> None:

@@ -121,8 +121,11 @@ def test_the_page_is_keyboard_usable_and_labelled(stack: Stack, browser: Any) ->
     page = context.new_page()
     try:
         page.goto(f"{stack.gateway_url}/volunteer")
-        assert page.locator("html").get_attribute("lang") == "nl"
-        assert page.get_by_role("heading", name="Houd je straat schoon").is_visible()
+        from playwright.sync_api import expect  # imported here like the browser fixture's (skips without it)
+
+        # the page translates itself once its catalogue has loaded: wait for that, then check
+        expect(page.locator("html")).to_have_attribute("lang", "nl")
+        expect(page.get_by_role("heading", name="Houd je straat schoon")).to_be_visible()
         for field in page.locator("input:visible, select:visible").all():
             field_id = field.get_attribute("id")
             assert field_id and page.locator(f"label[for='{field_id}']").count() == 1, field_id

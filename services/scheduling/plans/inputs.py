@@ -165,6 +165,9 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
     levels: Counter[str] = Counter()
     covered = 0
     all_streets = streets.all_streets(session)
+    # a street nobody has seen yet is the city's average on the plan day's morning, so its plan does
+    # not move with the hour it is made at (a prior anchored at "now" shrank every afternoon re-plan)
+    unseen_since = min(now, datetime.combine(day, time(0), tzinfo=tz))
     weekdays = state_records.weekday_learner(session).all_factors(sorted({street.kind for street in all_streets}))
     district_of: dict[int, str] = {}
     for street in all_streets:
@@ -174,7 +177,7 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
         estimate = (
             estimator.StreetEstimate.from_dict(state.estimate)
             if state is not None
-            else estimator.prior(street.kind, street.length_m, now)
+            else estimator.prior(street.kind, street.length_m, unseen_since)
         )
         estimate = estimator.with_weekday_factors(estimate, weekdays[street.kind])
         levels[str(level_from_litter(estimator.predict(estimate, now).mean_litter))] += 1
