@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from streetcare.core.auth import Role
 from streetcare.testing import (
+    SERVICE_HEADERS,
     SERVICES,
     TEST_SERVICE_TOKEN,
     TEST_TOKEN_SECRET,
@@ -152,6 +153,26 @@ def migrated(worker_databases: dict[str, str], rolled_back: RolledBackDatabases,
 def demo_city(demo_city_database: str, rolled_back: RolledBackDatabases, redis_url: str) -> Any:
     """Scheduling settings against the worker's demo-city database (demo streets and crews)."""
     return service_settings("scheduling", redis_url, demo_city_database)
+
+
+@pytest.fixture
+def demo_settings(demo_city: Any) -> Any:
+    """The demo city planned with a fixed iteration count, not a time budget: the plans (and so the
+    assertions) do not depend on how busy the host is."""
+    from services.scheduling.planning.engine import ITERATION_STOP
+
+    return demo_city.model_copy(update={"planner_iterations": ITERATION_STOP.iterations})
+
+
+@pytest.fixture
+def demo_client(demo_settings: Any) -> Iterator[Any]:
+    """The scheduling app on the demo city, called as another service would (service headers)."""
+    from fastapi.testclient import TestClient
+
+    from services.scheduling.app import create_app
+
+    with TestClient(create_app(demo_settings), headers=SERVICE_HEADERS) as test_client:
+        yield test_client
 
 
 def wait_for(predicate: Any, timeout: float = 20.0, interval: float = 0.05, message: str = "condition") -> Any:

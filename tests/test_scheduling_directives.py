@@ -15,17 +15,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 
-from services.scheduling.app import create_app
 from services.scheduling.database import OutboxMessage
 from services.scheduling.dirty import service as dirty
 from services.scheduling.dirty.models import PlanDirty
 from services.scheduling.history import service as history
-from services.scheduling.planning.engine import ITERATION_STOP
 from services.scheduling.plans import service
 from services.scheduling.settings import SchedulingRuntime
 from services.scheduling.state.models import StreetReport, StreetState
-from streetcare.core.auth import Role, issue_token
-from streetcare.testing import SERVICE_HEADERS, TEST_TOKEN_SECRET
+from streetcare.core.auth import Role
+from streetcare.testing import bearer
 from tests.test_scheduling_planner import file_reports, replan_now
 
 API = "/api/v1/scheduling"
@@ -33,32 +31,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def settings(demo_city: Any) -> Any:
-    return demo_city.model_copy(update={"planner_iterations": ITERATION_STOP.iterations})
-
-
-@pytest.fixture
-def client(settings: Any) -> Iterator[TestClient]:
-    with TestClient(create_app(settings), headers=SERVICE_HEADERS) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def runtime(settings: Any) -> Iterator[SchedulingRuntime]:
-    running = SchedulingRuntime.start("scheduling", settings, OutboxMessage)
-    dirty.attach(running, settings, requester=lambda days: None)
+def runtime(demo_settings: Any) -> Iterator[SchedulingRuntime]:
+    running = SchedulingRuntime.start("scheduling", demo_settings, OutboxMessage)
+    dirty.attach(running, demo_settings, requester=lambda days: None)
     yield running
     running.close()
 
 
 def auth(role: Role = Role.DISPATCHER) -> dict[str, str]:
-    token, _ = issue_token(TEST_TOKEN_SECRET, "staff:7", role, 600)
-    return {"Authorization": f"Bearer {token}"}
+    return bearer(role, "staff:7")
 
 
-def replan(client: TestClient, day: str) -> dict[str, Any]:
-    replan_now(client, day)
-    plan = client.get(f"{API}/plans/{day}", headers=auth())
+def replan(demo_client: TestClient, day: str) -> dict[str, Any]:
+    replan_now(demo_client, day)
+    plan = demo_client.get(f"{API}/plans/{day}", headers=auth())
     assert plan.status_code == 200, plan.text
     body: dict[str, Any] = plan.json()
     return body
@@ -72,8 +58,8 @@ def where(plan: dict[str, Any], candidate_id: str) -> tuple[int, dict[str, Any]]
     return None
 
 
-def foot_crews(client: TestClient) -> list[dict[str, Any]]:
-    crews = client.get(f"{API}/crews", headers=auth()).json()
+def foot_crews(demo_client: TestClient) -> list[dict[str, Any]]:
+    crews = demo_client.get(f"{API}/crews", headers=auth()).json()
     return sorted((c for c in crews if c["mode"] == "foot"), key=lambda c: c["name"])
 
 
@@ -82,35 +68,35 @@ def busiest_first(plan: dict[str, Any], crews: list[dict[str, Any]]) -> list[dic
     return sorted(crews, key=lambda c: -count.get(c["id"], 0))
 
 
-def dirty_days(client: TestClient) -> list[str]:
-    days: list[str] = client.get(f"{API}/plan-days", headers=auth()).json()["dirty"]
+def dirty_days(demo_client: TestClient) -> list[str]:
+    days: list[str] = demo_client.get(f"{API}/plan-days", headers=auth()).json()["dirty"]
     return days
 
 
-def test_pin_move_and_drop_are_honoured_by_the_replan_and_can_be_taken_back(client: TestClient) -> None:
-    days = client.get(f"{API}/plan-days", headers=auth()).json()
+def test_pin_move_and_drop_are_honoured_by_the_replan_and_can_be_taken_back(demo_client: TestClient) -> None:
+    days = demo_client.get(f"{API}/plan-days", headers=auth()).json()
     day, next_day = days["today"], days["tomorrow"]  # the foot crews work every day
-    first = replan(client, day)
-    crew_a, crew_b = busiest_first(first, foot_crews(client))
+    first = replan(demo_client, day)
+    crew_a, crew_b = busiest_first(first, foot_crews(demo_client))
     a_visits = next(c for c in first["crews"] if c["id"] == crew_a["id"])["visits"]
     assert len(a_visits) >= 4, "the busier demo foot crew has work"
     dropped, pinned, to_tomorrow, moved = a_visits[0], a_visits[1], a_visits[2], a_visits[-1]
 
-    made = client.post(f"{API}/visits/{moved['visit_id']}/move", json={"crew_id": crew_b["id"]}, headers=auth())
+    made = demo_client.post(f"{API}/visits/{moved['visit_id']}/move", json={"crew_id": crew_b["id"]}, headers=auth())
     assert made.status_code == 201, made.text
     assert [(d["kind"], d["crew_id"], d["plan_date"]) for d in made.json()] == [("pin", crew_b["id"], day)]
-    assert client.post(f"{API}/visits/{pinned['visit_id']}/pin", headers=auth()).status_code == 201
-    assert client.post(f"{API}/visits/{dropped['visit_id']}/drop", headers=auth()).status_code == 201
-    later = client.post(
+    assert demo_client.post(f"{API}/visits/{pinned['visit_id']}/pin", headers=auth()).status_code == 201
+    assert demo_client.post(f"{API}/visits/{dropped['visit_id']}/drop", headers=auth()).status_code == 201
+    later = demo_client.post(
         f"{API}/visits/{to_tomorrow['visit_id']}/move",
         json={"crew_id": crew_b["id"], "plan_date": next_day},
         headers=auth(),
     )
     assert later.status_code == 201, later.text
     assert sorted((d["kind"], d["plan_date"]) for d in later.json()) == [("drop", day), ("pin", next_day)]
-    assert {day, next_day} <= set(dirty_days(client)), "each directive asks for a re-plan of the days it touches"
+    assert {day, next_day} <= set(dirty_days(demo_client)), "each directive asks for a re-plan of the days it touches"
 
-    second = replan(client, day)
+    second = replan(demo_client, day)
     crew_of_moved = where(second, moved["candidate_id"])
     assert crew_of_moved is not None and crew_of_moved[0] == crew_b["id"], "the moved visit is on the other crew"
     assert crew_of_moved[1]["fixed"] and crew_of_moved[1]["directive"] == "pin"
@@ -121,49 +107,49 @@ def test_pin_move_and_drop_are_honoured_by_the_replan_and_can_be_taken_back(clie
     assert {r["visit_id"] for r in second["removed_visits"]} >= {dropped["visit_id"], to_tomorrow["visit_id"]}
     assert {d["kind"] for d in second["directives"]} == {"pin", "drop"}
 
-    tomorrow = replan(client, next_day)
+    tomorrow = replan(demo_client, next_day)
     on_tomorrow = where(tomorrow, to_tomorrow["candidate_id"])
     assert on_tomorrow is not None and on_tomorrow[0] == crew_b["id"], "moved to crew B tomorrow, pinned there"
     assert on_tomorrow[1]["fixed"] and on_tomorrow[1]["moved_from"] == day
 
     # taking back: undrop, and the move to tomorrow (both its halves)
     drop_id = next(d["directive_id"] for d in second["directives"] if d["candidate_id"] == dropped["candidate_id"])
-    assert client.delete(f"{API}/directives/{drop_id}", headers=auth()).status_code == 204
+    assert demo_client.delete(f"{API}/directives/{drop_id}", headers=auth()).status_code == 204
     pin_id = on_tomorrow[1]["directive_id"]
-    assert client.delete(f"{API}/directives/{pin_id}", headers=auth()).status_code == 204
-    left_today = {d["candidate_id"] for d in client.get(f"{API}/plans/{day}/directives", headers=auth()).json()}
+    assert demo_client.delete(f"{API}/directives/{pin_id}", headers=auth()).status_code == 204
+    left_today = {d["candidate_id"] for d in demo_client.get(f"{API}/plans/{day}/directives", headers=auth()).json()}
     assert left_today == {moved["candidate_id"], pinned["candidate_id"]}
-    assert client.get(f"{API}/plans/{next_day}/directives", headers=auth()).json() == []
-    assert {day, next_day} <= set(dirty_days(client))
-    third = replan(client, next_day)
+    assert demo_client.get(f"{API}/plans/{next_day}/directives", headers=auth()).json() == []
+    assert {day, next_day} <= set(dirty_days(demo_client))
+    third = replan(demo_client, next_day)
     again = where(third, to_tomorrow["candidate_id"])
     assert again is None or not again[1]["fixed"], "unpinned: the optimiser decides again"
-    assert client.delete(f"{API}/directives/{pin_id}", headers=auth()).status_code == 404
+    assert demo_client.delete(f"{API}/directives/{pin_id}", headers=auth()).status_code == 404
 
 
-def test_a_pin_on_a_crew_that_goes_absent_is_shown_as_not_honoured_and_planned_freely(client: TestClient) -> None:
-    day = client.get(f"{API}/plan-days", headers=auth()).json()["today"]
-    first = replan(client, day)
-    crew_a, _crew_b = busiest_first(first, foot_crews(client))
+def test_a_pin_on_a_crew_that_goes_absent_is_shown_as_not_honoured_and_planned_freely(demo_client: TestClient) -> None:
+    day = demo_client.get(f"{API}/plan-days", headers=auth()).json()["today"]
+    first = replan(demo_client, day)
+    crew_a, _crew_b = busiest_first(first, foot_crews(demo_client))
     visit = next(c for c in first["crews"] if c["id"] == crew_a["id"])["visits"][0]
-    assert client.post(f"{API}/visits/{visit['visit_id']}/pin", headers=auth()).status_code == 201
-    absent = client.post(f"{API}/crews/{crew_a['id']}/absences", json={"day": day}, headers=auth())
+    assert demo_client.post(f"{API}/visits/{visit['visit_id']}/pin", headers=auth()).status_code == 201
+    absent = demo_client.post(f"{API}/crews/{crew_a['id']}/absences", json={"day": day}, headers=auth())
     assert absent.status_code == 201, absent.text
-    second = replan(client, day)
+    second = replan(demo_client, day)
     assert crew_a["id"] not in {c["id"] for c in second["crews"]}
     assert [d["honoured"] for d in second["directives"]] == [False]
 
 
-def test_directives_are_validated_with_a_human_message_and_a_catalogue_code(client: TestClient) -> None:
-    days = client.get(f"{API}/plan-days", headers=auth()).json()
+def test_directives_are_validated_with_a_human_message_and_a_catalogue_code(demo_client: TestClient) -> None:
+    days = demo_client.get(f"{API}/plan-days", headers=auth()).json()
     day = days["today"]
-    first = replan(client, day)
-    crew_a, crew_b = busiest_first(first, foot_crews(client))
-    crews = {c["mode"]: c for c in client.get(f"{API}/crews", headers=auth()).json()}
+    first = replan(demo_client, day)
+    crew_a, crew_b = busiest_first(first, foot_crews(demo_client))
+    crews = {c["mode"]: c for c in demo_client.get(f"{API}/crews", headers=auth()).json()}
     visit = next(v for c in first["crews"] if c["id"] == crew_a["id"] for v in c["visits"] if v["kind"] == "clean")
 
     def refused(path: str, body: dict[str, Any] | None, status: int, code: str) -> dict[str, Any]:
-        answer = client.post(f"{API}{path}", json=body, headers=auth())
+        answer = demo_client.post(f"{API}{path}", json=body, headers=auth())
         assert answer.status_code == status, answer.text
         problem: dict[str, Any] = answer.json()
         assert problem["code"] == code and len(problem["detail"]) > 10, problem
@@ -179,20 +165,20 @@ def test_directives_are_validated_with_a_human_message_and_a_catalogue_code(clie
     far = (date.fromisoformat(day) + timedelta(days=30)).isoformat()
     refused(f"/visits/{visit['visit_id']}/move", {"crew_id": crew_b["id"], "plan_date": far}, 422, "too_far_ahead")
     refused(f"/visits/{visit['visit_id']}/move", {"crew_id": crews["bulky_truck"]["id"]}, 422, "crew_wrong_mode")
-    client.post(f"{API}/crews/{crew_b['id']}/absences", json={"day": day}, headers=auth())
+    demo_client.post(f"{API}/crews/{crew_b['id']}/absences", json={"day": day}, headers=auth())
     off = refused(f"/visits/{visit['visit_id']}/move", {"crew_id": crew_b["id"]}, 422, "crew_off_duty")
     assert off["params"]["crew"] == crew_b["name"]
-    bad = client.post(f"{API}/visits/{visit['visit_id']}/move", json={"crew_id": "x"}, headers=auth())
+    bad = demo_client.post(f"{API}/visits/{visit['visit_id']}/move", json={"crew_id": "x"}, headers=auth())
     assert bad.status_code == 422 and "crew_id" in bad.json()["detail"]
-    assert client.post(f"{API}/visits/{visit['visit_id']}/pin", headers=auth(Role.VOLUNTEER)).status_code == 403
-    assert client.delete(f"{API}/directives/999999", headers=auth()).status_code == 404
-    done = client.post(f"{API}/visits/{visit['visit_id']}/done", json={"bags_collected": 2}, headers=auth())
+    assert demo_client.post(f"{API}/visits/{visit['visit_id']}/pin", headers=auth(Role.VOLUNTEER)).status_code == 403
+    assert demo_client.delete(f"{API}/directives/999999", headers=auth()).status_code == 404
+    done = demo_client.post(f"{API}/visits/{visit['visit_id']}/done", json={"bags_collected": 2}, headers=auth())
     assert done.status_code == 200 and done.json()["bags_collected"] == 2
     refused(f"/visits/{visit['visit_id']}/drop", None, 409, "visit_under_way")
     refused("/visits/999999/undo-done", None, 404, "visit_unknown")
-    too_many = client.post(f"{API}/visits/{visit['visit_id']}/done", json={"bags_collected": -1}, headers=auth())
+    too_many = demo_client.post(f"{API}/visits/{visit['visit_id']}/done", json={"bags_collected": -1}, headers=auth())
     assert too_many.status_code == 422
-    assert client.get(f"{API}/plans/{day}/directives", headers=auth()).json() == [], "nothing refused was stored"
+    assert demo_client.get(f"{API}/plans/{day}/directives", headers=auth()).json() == [], "nothing refused was stored"
 
 
 def test_undo_done_puts_the_visit_street_estimate_history_and_reports_back(runtime: SchedulingRuntime) -> None:
@@ -247,7 +233,7 @@ def test_undo_is_refused_when_the_street_changed_after_the_done(runtime: Schedul
 
 def test_every_error_code_the_dispatch_page_can_meet_is_in_both_catalogues() -> None:
     sources = [ROOT / "services/scheduling/plans/directives.py", ROOT / "services/scheduling/plans/service.py"]
-    sources.append(ROOT / "services/scheduling/state/service.py")
+    sources += [ROOT / "services/scheduling/state/service.py", ROOT / "services/scheduling/dirty/service.py"]
     codes = {code for path in sources for code in re.findall(r'code="([a-z_]+)"', path.read_text())}
     assert {"past_day", "crew_off_duty", "visit_unknown", "estimate_changed"} <= codes
     for lang in ("en", "nl"):

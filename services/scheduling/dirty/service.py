@@ -23,6 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from services.scheduling.dirty import repository
+from streetcare.core.errors import Unprocessable
 
 if TYPE_CHECKING:
     from services.scheduling.settings import SchedulingRuntime, SchedulingSettings
@@ -45,6 +46,18 @@ def city_timezone(session: Session) -> ZoneInfo:
 
 def today(tz: ZoneInfo, now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(tz).date()
+
+
+def refuse_day_outside(day: date, today: date, *, days_back: int, days_ahead: int, what: str) -> None:
+    """The one check for every action bound to a plan day (plan, change, undo): a 422 whose code and
+    params (`past_day` + day, `too_far_ahead` + days) the pages' catalogues translate."""
+    window = f"from {'today' if days_back == 0 else f'{days_back} day back'} to {days_ahead} days ahead"
+    if day < today - timedelta(days=days_back):
+        raise Unprocessable(
+            f"{day.isoformat()} is in the past: {what} {window}", code="past_day", params={"day": day.isoformat()}
+        )
+    if day > today + timedelta(days=days_ahead):
+        raise Unprocessable(f"{what} {window}", code="too_far_ahead", params={"days": days_ahead})
 
 
 def default_days(session: Session) -> tuple[date, date]:

@@ -12,7 +12,7 @@ The planning engine knows nothing of directives: it only sees fixed visits and e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -41,19 +41,7 @@ def _today(session: Session) -> date:
 
 
 def _check_day(session: Session, day: date) -> None:
-    today = _today(session)
-    if day < today:
-        raise Unprocessable(
-            f"{day.isoformat()} is in the past; only today's and later plans can be changed",
-            code="past_day",
-            params={"day": day.isoformat()},
-        )
-    if day > today + timedelta(days=DAYS_AHEAD):
-        raise Unprocessable(
-            f"plans are made at most {DAYS_AHEAD} days ahead",
-            code="too_far_ahead",
-            params={"days": DAYS_AHEAD},
-        )
+    dirty.refuse_day_outside(day, _today(session), days_back=0, days_ahead=DAYS_AHEAD, what="plans can be changed")
 
 
 def _planned_visit(session: Session, visit_id: int) -> Visit:

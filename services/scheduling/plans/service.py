@@ -38,7 +38,7 @@ from services.scheduling.replan_jobs.models import ReplanJob
 from services.scheduling.state import service as state
 from services.scheduling.streets import repository as streets
 from streetcare.core import metrics
-from streetcare.core.errors import Conflict, NotFound, Unprocessable
+from streetcare.core.errors import Conflict, NotFound
 
 if TYPE_CHECKING:
     from services.scheduling.settings import SchedulingRuntime, SchedulingSettings
@@ -119,19 +119,9 @@ def _change(kind: str, slot: Slot, prior: Slot | None, reason: str, to_crew: boo
 
 
 def check_plannable(day: date, today: date) -> None:
-    if day < today - timedelta(days=PLANNABLE_DAYS_BACK):
-        raise Unprocessable(
-            f"{day.isoformat()} is in the past: plans can be made from {PLANNABLE_DAYS_BACK} day back "
-            f"to {PLANNABLE_DAYS_AHEAD} days ahead",
-            code="past_day",
-            params={"day": day.isoformat()},
-        )
-    if day > today + timedelta(days=PLANNABLE_DAYS_AHEAD):
-        raise Unprocessable(
-            f"plans can be made from {PLANNABLE_DAYS_BACK} day back to {PLANNABLE_DAYS_AHEAD} days ahead",
-            code="too_far_ahead",
-            params={"days": PLANNABLE_DAYS_AHEAD},
-        )
+    dirty.refuse_day_outside(
+        day, today, days_back=PLANNABLE_DAYS_BACK, days_ahead=PLANNABLE_DAYS_AHEAD, what="plans can be made"
+    )
 
 
 def request_replan(session: Session, day: date, requested_by: str) -> tuple[ReplanJob, bool]:
@@ -642,12 +632,13 @@ def undo_done(session: Session, visit_id: int) -> Visit:
     if visit.status != "done" or visit.completed_at is None:
         raise Conflict(f"visit {visit_id} is not done", code="visit_not_done", params={"visit": visit_id})
     today = dirty.today(dirty.city_timezone(session))
-    if visit.plan_date < today - timedelta(days=PLANNABLE_DAYS_BACK):
-        raise Unprocessable(
-            f"a visit done on {visit.plan_date.isoformat()} can no longer be undone",
-            code="past_day",
-            params={"day": visit.plan_date.isoformat()},
-        )
+    dirty.refuse_day_outside(
+        visit.plan_date,
+        today,
+        days_back=PLANNABLE_DAYS_BACK,
+        days_ahead=PLANNABLE_DAYS_AHEAD,
+        what="visits done can be undone",
+    )
     undo = visit.undo or {}
     if visit.kind == "clean" and undo.get("street"):
         state.undo_visit(session, visit.street_id, undo["street"])
