@@ -9,6 +9,7 @@ from services.volunteers.adoptions import api as adoptions_api
 from services.volunteers.bags import api as bags_api
 from services.volunteers.database import OutboxMessage, StreetCopy
 from services.volunteers.impact import api as impact_api
+from services.volunteers.leaving import api as leaving_api
 from services.volunteers.mail import api as mail_api
 from services.volunteers.mail import unsubscribe_api
 from services.volunteers.picks import api as picks_api
@@ -36,6 +37,7 @@ def create_app(settings: VolunteersSettings | None = None) -> FastAPI:
             accounts_api.internal_router,
             streets_api.router,
             teams_api.router,
+            leaving_api.router,
             adoptions_api.router,
             sessions_api.router,
             picks_api.router,

@@ -12,6 +12,7 @@ from services.volunteers import models_registry  # noqa: F401  (every table's ma
 from services.volunteers.adoptions import service as adoptions
 from services.volunteers.bags import service as bags
 from services.volunteers.database import OutboxMessage, ProcessedEvent, StreetCopy
+from services.volunteers.impact import service as impact
 from services.volunteers.mail import outbox as mail_outbox
 from services.volunteers.settings import VolunteersSettings
 from streetcare.core.events import EventEnvelope, VisitCompleted
@@ -22,7 +23,7 @@ def _visit_completed(session: Session, _envelope: EventEnvelope, data: VisitComp
     """A crew collected bags a volunteer asked for: the volunteer sees when (idempotent); the
     volunteer, or the adopters of a street a crew cleaned, are thanked by mail."""
     bags.apply_visit_completed(session, data)
-    mail_outbox.thank_after_visit(session, data)
+    impact.thank_after_visit(session, data)
 
 
 def make_events(settings_factory: Callable[[], VolunteersSettings] = VolunteersSettings) -> ServiceEventHandlers:

@@ -1,4 +1,5 @@
-"""What every volunteers API module shares: the session, the caller, idempotency."""
+"""What every volunteers API module shares: the session, the street index, idempotency (the caller as a
+volunteer is `accounts.dependencies`)."""
 
 from __future__ import annotations
 
@@ -10,44 +11,18 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from services.volunteers.accounts.models import Volunteer
 from services.volunteers.database import StreetCopy
 from services.volunteers.idempotency.models import IdempotencyRecord
-from streetcare.core.auth import Principal, Role, require_roles
-from streetcare.core.errors import Forbidden, NotFound
 from streetcare.core.idempotency import idempotent as core_idempotent
 from streetcare.core.service_app import SessionDep, get_runtime
 from streetcare.core.street_copy import StreetIndexCache
 
 __all__ = [
-    "PrincipalDep",
     "SessionDep",  # the kernel's, shared here so an API module imports what it needs from one place
     "StreetIndexDep",
-    "VolunteerDep",
-    "current_volunteer",
     "idempotent",
     "street_index",
-    "volunteer_of",
 ]
-
-PrincipalDep = Annotated[Principal, Depends(require_roles(Role.VOLUNTEER, Role.COORDINATOR))]
-
-
-def volunteer_of(session: Session, principal: Principal) -> Volunteer:
-    """The caller's account; a token of a deleted account (or of staff) is no volunteer."""
-    if not principal.subject.startswith("volunteer:"):
-        raise Forbidden("this needs a volunteer account; staff accounts have no volunteer profile")
-    volunteer = session.get(Volunteer, principal.account_id)
-    if volunteer is None or volunteer.deleted_at is not None:
-        raise NotFound("this account no longer exists")
-    return volunteer
-
-
-def current_volunteer(principal: PrincipalDep, session: SessionDep) -> Volunteer:
-    return volunteer_of(session, principal)
-
-
-VolunteerDep = Annotated[Volunteer, Depends(current_volunteer)]
 
 
 def street_index(request: Request) -> StreetIndexCache:

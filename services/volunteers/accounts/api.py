@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from services.volunteers.accounts import repository, service
+from services.volunteers.accounts.dependencies import VolunteerDep, end_sessions_of
 from services.volunteers.accounts.models import Volunteer
 from services.volunteers.accounts.schemas import (
     Accepted,
@@ -22,18 +22,14 @@ from services.volunteers.accounts.schemas import (
     SignUp,
     VerifiedIdentity,
 )
-from services.volunteers.web import SessionDep, VolunteerDep, idempotent
+from services.volunteers.web import SessionDep, idempotent
 from streetcare.core.auth import (
     LOGIN_REFUSED_HEADER,
     InternalCaller,
-    SessionStoreUnavailable,
-    end_all_sessions,
     require_internal_caller,
-    session_store_unavailable,
 )
 from streetcare.core.errors import NotFound
 from streetcare.core.mail import language_from_accept
-from streetcare.core.service_app import get_runtime
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["accounts"])
 # reached only with the service credential (ServiceCallerMiddleware) AND the credential of the
@@ -116,39 +112,12 @@ def update_me(body: MeUpdate, volunteer: VolunteerDep) -> Me:
     return me_of(service.update_profile(volunteer, **body.model_dump(exclude_unset=True)))
 
 
-@router.get("/me/export")
-def export_me(volunteer: VolunteerDep, session: SessionDep) -> JSONResponse:
-    """Everything held about me (GDPR art. 15 and 20), as JSON to download."""
-    return JSONResponse(
-        jsonable_encoder(service.export_data(session, volunteer)),
-        headers={"Content-Disposition": 'attachment; filename="streetcare-my-data.json"'},
-    )
-
-
 @router.post("/me/password", status_code=204)
 def change_password(body: PasswordChange, request: Request, volunteer: VolunteerDep) -> Response:
     """A new password ends every session of mine, on every device (this one logs in again)."""
     service.change_password(volunteer, body.current_password, body.new_password)
-    _end_all_sessions(request, volunteer.id)
+    end_sessions_of(request, volunteer.id)
     return Response(status_code=204)
-
-
-@router.delete("/me", status_code=204)
-def delete_me(request: Request, volunteer: VolunteerDep, session: SessionDep) -> Response:
-    """Erase my personal data. My picks stay, without my name, in the city's figures."""
-    service.delete_account(session, volunteer)
-    _end_all_sessions(request, volunteer.id)
-    return Response(status_code=204)
-
-
-def _end_all_sessions(request: Request, volunteer_id: int) -> None:
-    """Before the change commits: if Redis cannot store the cut-off, the change is not made (503)."""
-    try:
-        end_all_sessions(
-            get_runtime(request).redis, f"volunteer:{volunteer_id}", request.app.state.settings.token_ttl_seconds
-        )
-    except SessionStoreUnavailable:
-        raise session_store_unavailable() from None
 
 
 @router.get("/me/calendar", response_model=CalendarLink)
@@ -176,7 +145,7 @@ def request_reset(body: ResetRequest, request: Request, session: SessionDep) -> 
 @router.post("/password-reset/confirm", status_code=204)
 def confirm_reset(body: ResetConfirm, request: Request, session: SessionDep) -> Response:
     volunteer = service.confirm_reset(session, body.token, body.new_password)
-    _end_all_sessions(request, volunteer.id)
+    end_sessions_of(request, volunteer.id)
     return Response(status_code=204)
 
 

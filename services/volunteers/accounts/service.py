@@ -1,28 +1,19 @@
-"""Accounts: sign-up and the address confirmation, passwords and resets, private details, and erasing an account."""
+"""Accounts: sign-up and the address confirmation, passwords and resets, private details (erasing an
+account is `leaving`, which reaches every domain)."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from services.volunteers.accounts import repository
 from services.volunteers.accounts.models import EmailConfirmation, PasswordReset, SingleUseToken, Volunteer
-from services.volunteers.adoptions import service as adoptions
-from services.volunteers.bags import service as bags
-from services.volunteers.idempotency.models import IdempotencyRecord
 from services.volunteers.mail import outbox as mail_outbox
-from services.volunteers.picks import service as picks
-from services.volunteers.sessions import service as sessions
-from services.volunteers.teams import service as teams
 from streetcare.core.auth import hash_password, verify_password
 from streetcare.core.errors import Forbidden, Unprocessable
-from streetcare.core.idempotency import forget_scope
 
 ERASED_NAME = "former volunteer"
 
@@ -203,55 +194,3 @@ def calendar_token(volunteer: Volunteer, rotate: bool = False) -> str:
     if volunteer.calendar_token is None or rotate:
         volunteer.calendar_token = secrets.token_urlsafe(32)
     return volunteer.calendar_token
-
-
-def delete_account(session: Session, volunteer: Volunteer) -> None:
-    """Erase the person, keep what they did: adoptions end (each an event), sign-ups are
-    cancelled (the waiting list moves up, told by mail), picks and bag requests stay without a name."""
-    adoptions.end_all_of_volunteer(session, volunteer.id)
-    sessions.cancel_all_signups_of(session, volunteer.id)
-    for team_id in teams.leave_all(session, volunteer.id):
-        adoptions.end_all_of_team(session, team_id)
-    picks.anonymise(session, volunteer.id)
-    bags.anonymise(session, volunteer.id)
-    repository.forget_resets(session, volunteer.id)
-    repository.forget_confirmations(session, volunteer.id)
-    forget_scope(session, IdempotencyRecord, f"volunteer:{volunteer.id}")
-    volunteer.display_name = ERASED_NAME
-    volunteer.email = None
-    volunteer.phone = None
-    volunteer.password_hash = None
-    volunteer.calendar_token = None
-    volunteer.leaderboard_opt_out = True
-    volunteer.deleted_at = datetime.now(UTC)
-
-
-# secrets that prove nothing to the person and would be a risk in a downloaded file
-EXPORT_WITHHELD = frozenset({"password_hash", "token_hash", "calendar_token", "join_code"})
-
-
-def _as_record(row: Any) -> dict[str, Any]:
-    record: dict[str, Any] = {}
-    for column in sa_inspect(row).mapper.column_attrs:
-        value = getattr(row, column.key)
-        if column.key in EXPORT_WITHHELD:
-            record[column.key] = "(withheld: a secret)" if value else None
-        elif isinstance(value, bytes):
-            record[column.key] = base64.b64encode(value).decode()
-        else:
-            record[column.key] = value
-    return record
-
-
-def export_data(session: Session, volunteer: Volunteer) -> dict[str, Any]:
-    """Everything the volunteers service holds about this person, table by table."""
-    rows = repository.records_about(session, volunteer.id)
-    return {
-        "exported_at": datetime.now(UTC),
-        "account": _as_record(volunteer),
-        **{kind: [_as_record(row) for row in found] for kind, found in rows.items()},
-        "note": (
-            "Reports you filed as a resident are kept by the reports service without your account; "
-            "photos are base64-encoded."
-        ),
-    }

@@ -5,10 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from services.volunteers.accounts.dependencies import VolunteerDep
 from services.volunteers.impact import service
 from services.volunteers.impact.schemas import ImpactOut, Leaderboard
 from services.volunteers.teams import service as teams
-from services.volunteers.web import SessionDep, VolunteerDep
+from services.volunteers.web import SessionDep
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["impact"])
 Since = Annotated[datetime | None, Query(description="count picks from this moment on")]

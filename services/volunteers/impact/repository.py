@@ -64,3 +64,8 @@ def ranking(session: Session, district: str, since: datetime, by: Any) -> Sequen
         .group_by(by)
         .order_by(func.sum(Pick.bags).desc(), func.count(Pick.id).desc(), by)
     ).all()
+
+
+def street_name(session: Session, street_id: int) -> str | None:
+    """The street's name in the service's read copy of the registry (None before it arrives)."""
+    return session.scalar(select(StreetCopy.name).where(StreetCopy.street_id == street_id))

@@ -1,4 +1,5 @@
-"""Impact: picks, bags and hours per volunteer, team, street and district, and the leaderboard.
+"""Impact: picks, bags and hours per volunteer, team, street and district, the leaderboard, and the
+thanks when a crew cleaned a street volunteers adopted (or collected their bags).
 
 The leaderboard is public and privacy-safe: display names and team names only, volunteers who
 opted out (and erased accounts) left out, and never anything but counts.
@@ -12,12 +13,19 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
+from services.volunteers.accounts import repository as accounts
 from services.volunteers.accounts.models import Volunteer
+from services.volunteers.adoptions import repository as adoptions
+from services.volunteers.bags import repository as bag_records
 from services.volunteers.impact import repository
 from services.volunteers.impact.schemas import ImpactOut, Leaderboard, LeaderboardEntry
+from services.volunteers.mail import outbox as mail
 from services.volunteers.picks.models import Pick
 from services.volunteers.teams import repository as teams_repository
 from services.volunteers.teams.models import Team
+from streetcare.core.events import VisitCompleted
+from streetcare.core.runtime import runtime_of
+from streetcare.core.street_copy import street_label
 
 
 def _impact(session: Session, scope: str, pick_ids: Select[Any], since: datetime | None) -> ImpactOut:
@@ -75,3 +83,33 @@ def leaderboard(
         ]
 
     return Leaderboard(district=district, days=days, volunteers=ranked(people), teams=ranked(groups))
+
+
+def _people_to_thank(session: Session, data: VisitCompleted) -> list[Volunteer]:
+    ids: set[int] = set()
+    if data.kind == "bags" and data.bag_request_id is not None:
+        request = bag_records.get(session, data.bag_request_id)
+        if request is not None and request.volunteer_id is not None:
+            ids.add(request.volunteer_id)
+    elif data.kind == "clean":
+        for adoption in adoptions.visible_on_street(session, data.street_id):
+            if adoption.volunteer_id is not None:
+                ids.add(adoption.volunteer_id)
+            if adoption.team_id is not None:
+                ids.update(teams_repository.member_ids(session, adoption.team_id))
+    if not ids:
+        return []
+    found = accounts.present_by_ids(session, ids)
+    return [person for person in found if person.email]
+
+
+def thank_after_visit(session: Session, data: VisitCompleted) -> int:
+    """The adopters of a street a crew cleaned, or the volunteer whose bags it collected, are thanked.
+    Runs in the event's transaction, so a redelivered event (already in the inbox) thanks nobody twice."""
+    street = repository.street_name(session, data.street_id) or street_label(data.street_id, None)
+    queued = 0
+    for person in _people_to_thank(session, data):
+        context = {"kind": data.kind, "street": street, "impact_link": mail.page_link(runtime_of(session).settings)}
+        if mail.send(session, mail.THANKS, "thanks", person, context) is not None:
+            queued += 1
+    return queued

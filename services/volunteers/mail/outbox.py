@@ -8,22 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from services.volunteers.accounts import repository as accounts
-from services.volunteers.accounts.models import Volunteer
-from services.volunteers.adoptions import repository as adoptions
-from services.volunteers.bags import repository as bags
 from services.volunteers.database import MailOptOut, MailOutboxMessage
-from services.volunteers.mail import repository
 from services.volunteers.settings import VolunteersRuntime, VolunteersSettings
-from services.volunteers.teams import repository as teams
-from streetcare.core.events import VisitCompleted
 from streetcare.core.mail import DeliveryReport, MailKind, MailOutbox, MailTemplates, opt_out_link
 from streetcare.core.runtime import runtime_of
-from streetcare.core.street_copy import street_label
 
 TEMPLATES = MailTemplates(Path(__file__).parent / "templates")
 THANKS = MailKind("volunteer.thanks", "thanks after a crew's visit", "bedankjes na een bezoek van een ploeg")
@@ -47,6 +39,16 @@ UNSUBSCRIBE_PATH = "/api/v1/volunteers/mail/unsubscribe"
 PAGE_PATH = "/volunteer"
 
 
+class Recipient(Protocol):
+    """Whom a mail goes to (a volunteer account): mail sits below the accounts, so it names only
+    what it reads."""
+
+    display_name: str
+    email: str | None
+    language: str
+    deleted_at: datetime | None
+
+
 def outbox_for(runtime: VolunteersRuntime) -> MailOutbox:
     """One per process: it delivers in a background thread after each commit."""
     found = runtime.extras.get("mail_outbox")
@@ -68,30 +70,12 @@ def deliver_due_mail(runtime: VolunteersRuntime) -> DeliveryReport:
     return outbox_for(runtime).deliver()
 
 
-def _people_to_thank(session: Session, data: VisitCompleted) -> list[Volunteer]:
-    ids: set[int] = set()
-    if data.kind == "bags" and data.bag_request_id is not None:
-        request = bags.get(session, data.bag_request_id)
-        if request is not None and request.volunteer_id is not None:
-            ids.add(request.volunteer_id)
-    elif data.kind == "clean":
-        for adoption in adoptions.visible_on_street(session, data.street_id):
-            if adoption.volunteer_id is not None:
-                ids.add(adoption.volunteer_id)
-            if adoption.team_id is not None:
-                ids.update(teams.member_ids(session, adoption.team_id))
-    if not ids:
-        return []
-    found = accounts.present_by_ids(session, ids)
-    return [person for person in found if person.email]
-
-
 def page_link(settings: VolunteersSettings, fragment: str = "") -> str:
     """The volunteer page, optionally with a `#…` the page acts on (a reset or confirmation token)."""
     return f"{settings.public_url.rstrip('/')}{PAGE_PATH}{'#' + fragment if fragment else ''}"
 
 
-def send(session: Session, kind: MailKind, template: str, person: Volunteer, context: dict[str, Any]) -> str | None:
+def send(session: Session, kind: MailKind, template: str, person: Recipient, context: dict[str, Any]) -> str | None:
     """Queue one mail to `person` in the session's transaction, rendered in their language; a kind
     that can be opted out of gets its signed unsubscribe link. None when there is no address or the
     person opted out of this kind."""
@@ -112,19 +96,7 @@ def when(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
-def thank_after_visit(session: Session, data: VisitCompleted) -> int:
-    """The adopters of a street a crew cleaned, or the volunteer whose bags it collected, are thanked.
-    Runs in the event's transaction, so a redelivered event (already in the inbox) thanks nobody twice."""
-    street = repository.street_name(session, data.street_id) or street_label(data.street_id, None)
-    queued = 0
-    for person in _people_to_thank(session, data):
-        context = {"kind": data.kind, "street": street, "impact_link": page_link(runtime_of(session).settings)}
-        if send(session, THANKS, "thanks", person, context) is not None:
-            queued += 1
-    return queued
-
-
-def ask_to_confirm(session: Session, person: Volunteer, token: str, valid_minutes: int) -> None:
+def ask_to_confirm(session: Session, person: Recipient, token: str, valid_minutes: int) -> None:
     """The sign-up's mail: the single-use link that confirms the address."""
     settings: VolunteersSettings = runtime_of(session).settings
     context = {
@@ -135,25 +107,25 @@ def ask_to_confirm(session: Session, person: Volunteer, token: str, valid_minute
     send(session, CONFIRM_EMAIL, "confirm_email", person, context)
 
 
-def tell_about_sign_up_attempt(session: Session, person: Volunteer) -> None:
+def tell_about_sign_up_attempt(session: Session, person: Recipient) -> None:
     """Sign-up answers the same whether or not the address had an account; this mail, sent only to
     the address itself, is where the difference shows."""
     send(session, SIGNUP_ATTEMPT, "signup_attempt", person, {"login_link": page_link(runtime_of(session).settings)})
 
 
-def send_password_reset(session: Session, person: Volunteer, token: str, valid_minutes: int) -> None:
+def send_password_reset(session: Session, person: Recipient, token: str, valid_minutes: int) -> None:
     settings: VolunteersSettings = runtime_of(session).settings
     context = {"reset_link": page_link(settings, f"reset={token}"), "token": token, "valid_minutes": valid_minutes}
     send(session, PASSWORD_RESET, "password_reset", person, context)
 
 
-def nudge(session: Session, person: Volunteer, street: str, rhythm: str) -> None:
+def nudge(session: Session, person: Recipient, street: str, rhythm: str) -> None:
     send(session, NUDGES, "nudge", person, {"street": street, "rhythm": rhythm})
 
 
-def tell_cleanup_cancelled(session: Session, person: Volunteer, title: str, starts_at: datetime) -> None:
+def tell_cleanup_cancelled(session: Session, person: Recipient, title: str, starts_at: datetime) -> None:
     send(session, CLEANUP_CHANGES, "cleanup_cancelled", person, {"title": title, "starts_at": when(starts_at)})
 
 
-def tell_place_opened(session: Session, person: Volunteer, title: str, starts_at: datetime) -> None:
+def tell_place_opened(session: Session, person: Recipient, title: str, starts_at: datetime) -> None:
     send(session, CLEANUP_CHANGES, "cleanup_place", person, {"title": title, "starts_at": when(starts_at)})

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from services.volunteers.accounts import repository as accounts
+from services.volunteers.accounts.dependencies import VolunteerDep
 from services.volunteers.accounts.models import Volunteer
 from services.volunteers.database import StreetCopy
 from services.volunteers.sessions import repository, service
@@ -21,7 +22,7 @@ from services.volunteers.sessions.schemas import (
 )
 from services.volunteers.teams import repository as teams_repository
 from services.volunteers.teams.models import COORDINATOR, Team
-from services.volunteers.web import SessionDep, VolunteerDep, idempotent
+from services.volunteers.web import SessionDep, idempotent
 from streetcare.core.errors import NotFound
 from streetcare.core.street_copy import street_label
 

@@ -4,12 +4,12 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from services.volunteers.accounts.dependencies import VolunteerDep
 from services.volunteers.accounts.models import Volunteer
-from services.volunteers.adoptions import service as adoptions
 from services.volunteers.teams import repository, service
 from services.volunteers.teams.models import COORDINATOR, Team
 from services.volunteers.teams.schemas import HandOver, MemberOut, TeamCreate, TeamJoin, TeamOut
-from services.volunteers.web import SessionDep, VolunteerDep, idempotent
+from services.volunteers.web import SessionDep, idempotent
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["teams"])
 
@@ -53,13 +53,6 @@ def my_teams(volunteer: VolunteerDep, session: SessionDep) -> list[TeamOut]:
 @router.get("/teams/{team_id}", response_model=TeamOut)
 def get_team(team_id: int, volunteer: VolunteerDep, session: SessionDep) -> TeamOut:
     return team_out(session, service.require_member(session, team_id, volunteer.id), volunteer)
-
-
-@router.post("/teams/{team_id}/leave", status_code=204)
-def leave_team(team_id: int, volunteer: VolunteerDep, session: SessionDep) -> Response:
-    if not service.leave(session, team_id, volunteer.id):
-        adoptions.end_all_of_team(session, team_id)
-    return Response(status_code=204)
 
 
 @router.delete("/teams/{team_id}/members/{member_id}", status_code=204)

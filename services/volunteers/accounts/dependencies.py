@@ -1,0 +1,50 @@
+"""The caller as a volunteer, for every API module of this service: the account behind the token,
+and ending every session of an account (a new password, an erased account)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from services.volunteers.accounts.models import Volunteer
+from streetcare.core.auth import (
+    Principal,
+    Role,
+    SessionStoreUnavailable,
+    end_all_sessions,
+    require_roles,
+    session_store_unavailable,
+)
+from streetcare.core.errors import Forbidden, NotFound
+from streetcare.core.service_app import SessionDep, get_runtime
+
+PrincipalDep = Annotated[Principal, Depends(require_roles(Role.VOLUNTEER, Role.COORDINATOR))]
+
+
+def volunteer_of(session: Session, principal: Principal) -> Volunteer:
+    """The caller's account; a token of a deleted account (or of staff) is no volunteer."""
+    if not principal.subject.startswith("volunteer:"):
+        raise Forbidden("this needs a volunteer account; staff accounts have no volunteer profile")
+    volunteer = session.get(Volunteer, principal.account_id)
+    if volunteer is None or volunteer.deleted_at is not None:
+        raise NotFound("this account no longer exists")
+    return volunteer
+
+
+def current_volunteer(principal: PrincipalDep, session: SessionDep) -> Volunteer:
+    return volunteer_of(session, principal)
+
+
+VolunteerDep = Annotated[Volunteer, Depends(current_volunteer)]
+
+
+def end_sessions_of(request: Request, volunteer_id: int) -> None:
+    """Before the change commits: if Redis cannot store the cut-off, the change is not made (503)."""
+    try:
+        end_all_sessions(
+            get_runtime(request).redis, f"volunteer:{volunteer_id}", request.app.state.settings.token_ttl_seconds
+        )
+    except SessionStoreUnavailable:
+        raise session_store_unavailable() from None
