@@ -435,6 +435,20 @@ class _CrewStart:
         return _Stop.depot(self.crew.depot_lat, self.crew.depot_lon)
 
 
+def _visit_at(crew: Crew, candidate: StreetCandidate, clock: int, service: int, fixed: bool = False) -> PlannedVisit:
+    """``candidate`` reached ``clock`` seconds into ``crew``'s shift."""
+    return PlannedVisit(
+        candidate_id=candidate.id,
+        street_id=candidate.street,
+        reason=candidate.reason,
+        eta=crew.shift_start + timedelta(seconds=clock),
+        seconds_after_shift_start=clock,
+        service_seconds=service,
+        prize=candidate.prize,
+        fixed=fixed,
+    )
+
+
 def _crew_start(crew: Crew, fixed: Sequence[StreetCandidate], travel: _Travel) -> _CrewStart:
     lat, lon, clock = crew.depot_lat, crew.depot_lon, 0
     visits: list[PlannedVisit] = []
@@ -444,18 +458,7 @@ def _crew_start(crew: Crew, fixed: Sequence[StreetCandidate], travel: _Travel) -
     for candidate, hop in zip(fixed, hops, strict=True):
         clock += hop
         service = service_seconds(candidate, crew.mode, crew.size)
-        visits.append(
-            PlannedVisit(
-                candidate_id=candidate.id,
-                street_id=candidate.street,
-                reason=candidate.reason,
-                eta=crew.shift_start + timedelta(seconds=clock),
-                seconds_after_shift_start=clock,
-                service_seconds=service,
-                prize=candidate.prize,
-                fixed=True,
-            )
-        )
+        visits.append(_visit_at(crew, candidate, clock, service, fixed=True))
         clock += service
         travel_total += hop
         service_total += service
@@ -858,17 +861,7 @@ def _crew_route(
     hops = travel.pairs(crew.mode, list(pairwise(stops)))
     for candidate, seconds, hop in zip(extra, service, hops, strict=False):
         clock += hop
-        visits.append(
-            PlannedVisit(
-                candidate_id=candidate.id,
-                street_id=candidate.street,
-                reason=candidate.reason,
-                eta=crew.shift_start + timedelta(seconds=clock),
-                seconds_after_shift_start=clock,
-                service_seconds=seconds,
-                prize=candidate.prize,
-            )
-        )
+        visits.append(_visit_at(crew, candidate, clock, seconds))
         clock += seconds
         travel_total += hop
         service_total += seconds
