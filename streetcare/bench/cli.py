@@ -16,11 +16,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="?",
         default="all",
         choices=["planner", "ingest", "replan", "all"],
-        help="which benchmark: the planner on generated cities, ingest through the gateway, re-plan after a burst",
+        help=(
+            "which benchmark: the planner on generated cities, report and pick POSTs beside a bare insert "
+            "(SQLite, and PostgreSQL when one answers), re-plan after a burst"
+        ),
     )
     parser.add_argument("--seconds", type=float, default=10.0, help="ingest: seconds per target per round")
     parser.add_argument("--concurrency", type=int, default=32, help="ingest: concurrent clients")
-    parser.add_argument("--rounds", type=int, default=3, help="ingest: rounds (medians are quoted)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="ingest: rounds, interleaved (medians are quoted: 3 or more)"
+    )
     parser.add_argument(
         "--transport", default="aiohttp", choices=["aiohttp", "httpx"], help="ingest: the gateway's upstream transport"
     )

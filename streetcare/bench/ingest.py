@@ -30,7 +30,7 @@ import httpx
 from sqlalchemy import create_engine, text
 
 from streetcare.bench.bare_insert import INSERT_PATH
-from streetcare.bench.load import LoadResult, run_load
+from streetcare.bench.load import MAX_REFUSALS_KEPT, LoadResult, run_load
 from streetcare.core.settings import REPO_ROOT
 from streetcare.local import free_port
 from streetcare.testing import (
@@ -403,6 +403,8 @@ def _figures(
     picks_in_scheduling = _count(urls["scheduling"], "SELECT count(*) FROM street_picks")
     latencies = sorted(_event_latencies(urls))
     summary = {name: _median_summary(results) for name, results in runs.items()}
+    for name, row in summary.items():
+        row["refusals"] = sorted({*row["refusals"], *warm_ups[name].refusals})[:MAX_REFUSALS_KEPT]
 
     def rps(name: str) -> float:
         return float(summary[name]["requests_per_s"])
@@ -460,6 +462,7 @@ def _median_summary(results: list[LoadResult]) -> dict[str, Any]:
         "ok": sum(r["ok"] for r in rows),
         "errors": sum(r["errors"] for r in rows),
         "runs_requests_per_s": [r["requests_per_s"] for r in rows],
+        "refusals": sorted({refusal for result in results for refusal in result.refusals})[:MAX_REFUSALS_KEPT],
     }
 
 
@@ -475,6 +478,9 @@ def print_database(kind: str, figures: dict[str, Any], *, concurrency: int, roun
             f"{name:<15}{row['requests_per_s']:>9.1f}{row['p50_ms']:>9.1f}{row['p99_ms']:>9.1f}{row['ok']:>8}"
             f"{row['errors']:>8}  {row['runs_requests_per_s']}"
         )
+    for name, row in figures["targets"].items():
+        for refusal in row["refusals"]:
+            print(f"  {name} refused: {refusal}")
     ratios = figures["ratios"]
     print(
         f"reports: direct ÷ bare insert {ratios['direct_to_bare_insert']} (target ≥ 0.5), gateway ÷ direct "
