@@ -444,9 +444,10 @@ class Stack:
         programs = [self.redis_server.hand_over(supervisor)]
         programs += [Program(name, command) for name, command in self.commands().items()]
         supervisor.programs = programs
-        supervisor.start()
+        # known before it starts: a start that fails or is interrupted half-way is stopped too
         self.supervisor = supervisor
         try:
+            supervisor.start()
             self.redis_server.wait_answering()
             self.wait_ready([*SERVICES, "gateway"])
         except BaseException:  # a start that fails (or is interrupted) leaves nothing running

@@ -16,13 +16,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="?",
         default="all",
         choices=["planner", "ingest", "replan", "all"],
-        help="which benchmark: the planner on generated cities, ingest through the gateway, re-plan after a burst",
+        help=(
+            "which benchmark: the planner on generated cities, report and pick POSTs beside a bare insert "
+            "(SQLite, and PostgreSQL when one answers), re-plan after a burst"
+        ),
     )
     parser.add_argument("--seconds", type=float, default=10.0, help="ingest: seconds per target per round")
     parser.add_argument("--concurrency", type=int, default=32, help="ingest: concurrent clients")
-    parser.add_argument("--rounds", type=int, default=3, help="ingest: rounds (medians are quoted)")
-    parser.add_argument("--transport", default="aiohttp", help="ingest: gateway transports, comma-separated")
-    parser.add_argument("--postgres", action="store_true", help="ingest: run the services on PostgreSQL")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="ingest: rounds, interleaved (medians are quoted: 3 or more)"
+    )
+    parser.add_argument(
+        "--transport", default="aiohttp", choices=["aiohttp", "httpx"], help="ingest: the gateway's upstream transport"
+    )
+    databases = parser.add_mutually_exclusive_group()
+    databases.add_argument(
+        "--postgres",
+        action="store_true",
+        default=None,
+        help="ingest: PostgreSQL as well as SQLite, and fail when none answers (by default: when one answers)",
+    )
+    databases.add_argument(
+        "--sqlite-only",
+        dest="postgres",
+        action="store_false",
+        default=None,
+        help="ingest: SQLite only, even when PostgreSQL answers",
+    )
     parser.add_argument("--sizes", default="300:3,3000:20,20000:80", help="planner: streets:crews,…")
     parser.add_argument(
         "--straight-lines", action="store_true", help="planner: travel on straight lines, no road network"
@@ -30,11 +50,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
 
 
+def _unwind(signum: int, _frame: Any) -> None:
+    """Ctrl-C or SIGTERM: unwind through each benchmark's `finally`, which stops every process it
+    started (the stack runs in a session of its own, so no signal reaches it by itself). Further
+    signals are ignored so they cannot cut that clean-up short."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    sys.exit(128 + signum)
+
+
 def run_bench(args: argparse.Namespace) -> int:
-    # Ctrl-C and SIGTERM unwind through each benchmark's `finally`, which stops every process it
-    # started (they run in sessions of their own, so no signal reaches them by itself)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, _unwind)
+    signal.signal(signal.SIGTERM, _unwind)
     figures: dict[str, Any] = {}
     if args.which in ("planner", "all"):
         from streetcare.bench.planner import print_table, run_planner_bench, sizes_json
@@ -45,19 +74,22 @@ def run_bench(args: argparse.Namespace) -> int:
         figures["planner"] = rows
         figures["sizes"] = sizes_json(rows)
     if args.which in ("ingest", "all"):
-        from streetcare.bench.ingest import print_ingest, run_ingest_bench
+        from streetcare.bench.ingest import print_database, run_ingest_bench
 
-        figures["ingest"] = []
-        for transport in args.transport.split(","):
-            result = run_ingest_bench(
+        def report(kind: str, result: dict[str, Any]) -> None:
+            print_database(kind, result, concurrency=args.concurrency, rounds=args.rounds, seconds=args.seconds)
+
+        # {"databases": {"sqlite"|"postgresql": figures}, with the load's settings beside}
+        figures.update(
+            run_ingest_bench(
                 seconds=args.seconds,
                 concurrency=args.concurrency,
                 rounds=args.rounds,
-                transport=transport,
+                transport=args.transport,
                 postgres=args.postgres,
+                report=report,
             )
-            print_ingest(result)
-            figures["ingest"].append(result)
+        )
     if args.which in ("replan", "all"):
         from streetcare.bench.replan import print_replan, run_replan_bench
 

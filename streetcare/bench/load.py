@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import random
 import statistics
 import time
@@ -13,6 +15,7 @@ from urllib.parse import urlparse
 
 import aiohttp
 
+MAX_REFUSALS_KEPT = 5
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -23,6 +26,7 @@ class LoadResult:
     latencies: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     accepted: list[dict[str, Any]] = field(default_factory=list)
+    refusals: set[str] = field(default_factory=set)  # a few distinct "status: answer" of what failed
 
     @property
     def ok(self) -> int:
@@ -80,16 +84,20 @@ async def _run(
             while time.perf_counter() < deadline and sent < max_requests:
                 sent += 1
                 started = time.perf_counter()
+                body: Any = None
                 try:
                     async with session.post(url, json=make_body(rng)) as answer:
-                        body = await answer.json(content_type=None)
-                        status = answer.status
-                except (TimeoutError, aiohttp.ClientError):
-                    status, body = 599, None
+                        status, raw = answer.status, await answer.read()
+                    with contextlib.suppress(ValueError):  # a plain-text error page is counted, not parsed
+                        body = json.loads(raw)
+                except (TimeoutError, aiohttp.ClientError) as exc:
+                    status, raw = 599, type(exc).__name__.encode()
                 result.latencies.append(time.perf_counter() - started)
                 result.statuses[status] = result.statuses.get(status, 0) + 1
                 if 200 <= status < 300 and isinstance(body, dict):
                     result.accepted.append(body)
+                elif len(result.refusals) < MAX_REFUSALS_KEPT:
+                    result.refusals.add(f"{status}: {raw[:160].decode(errors='replace')}")
 
         began = time.perf_counter()
         await asyncio.gather(*(client(i) for i in range(concurrency)))

@@ -99,9 +99,10 @@ def run_replan_bench(*, bursts: int = 8, reports_per_burst: int = 10, seed: int 
         stack = Stack(
             workdir=workdir, redis_server=redis_server, database_urls=urls, extra_env={"STREETCARE_LOG_LEVEL": "ERROR"}
         )
-        stack.start()
-        listener = PlanListener(redis_server.url)
+        listener: PlanListener | None = None
         try:
+            stack.start()
+            listener = PlanListener(redis_server.url)
             _wait(lambda: _count(urls["reports"], "SELECT count(*) FROM street_copies") >= streets, 120)
             client = httpx.Client(base_url=stack.gateway_url, timeout=300)
             # the city's today: plans are dated in the city's time zone, not in UTC
@@ -130,7 +131,8 @@ def run_replan_bench(*, bursts: int = 8, reports_per_burst: int = 10, seed: int 
                     to_published.append(waited)
                 time.sleep(2)
         finally:
-            listener.close()
+            if listener is not None:
+                listener.close()
             stack.stop()
     ordered = sorted(to_published)
     return {

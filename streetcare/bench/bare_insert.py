@@ -1,0 +1,73 @@
+"""The ingest benchmark's database baseline: FastAPI + SQLAlchemy inserting one row per POST.
+
+It shares with the services what is not theirs to choose: the engine and session factory of
+`streetcare.core.db` (pool, SQLite pragmas), a sync route run in FastAPI's default threadpool,
+one commit per request before the answer, and the same uvicorn flags. What a report POST costs
+beyond this is the services' own work.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Body, Depends, FastAPI, Request
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import DateTime, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from streetcare.core.db import make_engine, make_session_factory
+
+INSERT_PATH = "/insert"
+
+
+class BareInsertSettings(BaseSettings):
+    """What the baseline process reads from the environment: only where to insert."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str = Field(validation_alias="BENCH_BARE_INSERT_DATABASE_URL")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Posted(Base):
+    __tablename__ = "posted"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def _session(request: Request) -> Iterator[Session]:
+    with request.app.state.session_factory() as session:
+        yield session
+
+
+def create_app(settings: BareInsertSettings | None = None) -> FastAPI:
+    settings = settings or BareInsertSettings()
+    engine = make_engine(settings.database_url)
+    Base.metadata.create_all(engine)
+    app = FastAPI()
+    app.state.session_factory = make_session_factory(engine)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post(INSERT_PATH, status_code=201)
+    def insert(
+        payload: Annotated[dict[str, Any], Body()], session: Annotated[Session, Depends(_session)]
+    ) -> dict[str, Any]:
+        row = Posted(kind=str(payload.get("category", "pick")), body=json.dumps(payload), created_at=datetime.now(UTC))
+        session.add(row)
+        session.commit()
+        return {"id": row.id, "status": "open"}
+
+    return app

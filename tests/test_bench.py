@@ -1,0 +1,64 @@
+"""The benchmark harnesses on tiny sizes: every figure is there and every request accounted for
+(the figures themselves are not asserted: speed lives in the benchmarks' own output)."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from services.scheduling.planning.generated import generate_city
+from streetcare.bench.ingest import cpu_seconds, run_ingest_bench
+from streetcare.bench.planner import run_planner_bench
+
+
+def test_generated_city_has_the_asked_size() -> None:
+    candidates, crews = generate_city(200, 5, seed=3)
+    assert len(candidates) == 200 and len(crews) == 5
+    assert all(50 <= c.length_m <= 600 for c in candidates if c.service_seconds is None)
+    assert generate_city(200, 5, seed=3) == (candidates, crews)
+
+
+def test_bench_reports_every_figure() -> None:
+    [row] = run_planner_bench(sizes=((60, 2),), budget_s=0.1, seed=2, baseline_factor=2.0, print_results=False)
+    for key in ("wall_s", "peak_rss_mb", "prize_collected", "baseline_prize", "prize_vs_baseline", "meets_target"):
+        assert key in row
+    assert row["duplicate_visits"] == 0 and row["shift_violations"] == 0
+    assert row["peak_rss_mb"] > 0
+
+
+def test_cpu_seconds_counts_this_process() -> None:
+    spent = cpu_seconds(os.getpid())
+    assert spent is not None and spent > 0
+    busy_until = time.process_time() + 0.1  # several clock ticks of CPU
+    while time.process_time() < busy_until:
+        pass
+    after = cpu_seconds(os.getpid())
+    assert after is not None and after >= spent + 0.05
+
+
+@pytest.mark.stack
+@pytest.mark.slow
+@pytest.mark.xdist_group("bench-ingest")
+@pytest.mark.timeout(900)  # its own stack: minutes to start on a busy 2-core machine
+def test_ingest_bench_accounts_for_every_request() -> None:
+    result = run_ingest_bench(seconds=1, concurrency=4, rounds=1, postgres=False)
+    assert set(result["databases"]) == {"sqlite"}
+    figures = result["databases"]["sqlite"]
+    for key in ("gateway_rps", "direct_rps", "bare_insert_rps", "hello_rps", "picks_gateway_rps", "picks_direct_rps"):
+        assert figures[key] > 0, key
+    assert figures["cpu_ms_per_report"] > 0 and figures["cpu_ms_per_pick"] > 0
+    assert set(figures["filed_to_state_ms"]) == {"p50", "p99"}
+    assert figures["filed_to_state_ms"]["p50"] is not None
+    assert figures["accepted"] > 0 and figures["missing"] == 0
+    assert figures["accepted"] == figures["in_reports"] == figures["in_scheduling"]
+    assert figures["picks_accepted"] > 0 and figures["picks_missing"] == 0
+    assert figures["picks_accepted"] == figures["picks_in_volunteers"] == figures["picks_in_scheduling"]
+    assert set(figures["ratios"]) == {
+        "direct_to_bare_insert",
+        "gateway_to_direct",
+        "picks_direct_to_bare_insert",
+        "picks_gateway_to_direct",
+    }
+    assert len(figures["load_average"]["before"]) == 3 and len(figures["load_average"]["after"]) == 3
