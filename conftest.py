@@ -64,8 +64,6 @@ def settings_kwargs(redis_url: str, database_url: str) -> dict[str, Any]:
         # every runtime of a test shares one connection (rolled back after the test): mail goes out
         # in the committing thread, not from a background thread on that same connection
         "STREETCARE_MAIL_DELIVER_INLINE": True,
-        # one shared connection per test (rolled back): no second thread may use it
-        "STREETCARE_OUTBOX_PUBLISH_INLINE": True,
     }
 
 

@@ -41,7 +41,6 @@ from pydantic import Field
 from sqlalchemy import Index, Integer, String, Text, and_, event, or_, select, update
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, sessionmaker
 
-from streetcare.core.background import BatchedBackground
 from streetcare.core.db import UTCDateTime, utcnow
 from streetcare.core.settings import ProcessSettings, in_var_dir
 
@@ -52,7 +51,6 @@ FALLBACK_LANGUAGE = "en"
 PENDING_MAIL_KEY = "streetcare.pending_mail_ids"
 MAIL_OUTBOX_KEY = "streetcare.mail_outbox"
 CLAIM_LEASE = timedelta(minutes=2)
-DELIVERY_BATCH = 100  # mails sent over one SMTP connection at a time
 MAX_ATTEMPTS = 12  # with the back-off below: about a day and a half of retries
 
 
@@ -240,7 +238,7 @@ class MailOutbox:
     session_factory: sessionmaker[Session]
     settings: MailSettings
     deliver_in_background: bool = True
-    _background: BatchedBackground[str] | None = field(default=None, init=False, repr=False)
+    _executor: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def queue(
@@ -290,11 +288,17 @@ class MailOutbox:
             self.deliver(ids)
             return
         with self._lock:
-            if self._background is None:
-                self._background = BatchedBackground(f"{self.service}-mail", self.deliver, max_batch=DELIVERY_BATCH)
-        self._background.submit(ids)
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{self.service}-mail")
+            self._executor.submit(self._deliver_quietly, ids)
 
-    def deliver(self, ids: list[str] | None = None, limit: int = DELIVERY_BATCH) -> DeliveryReport:
+    def _deliver_quietly(self, ids: list[str]) -> None:
+        try:
+            self.deliver(ids)
+        except Exception as exc:  # the sweep tries again; a mail problem never fails a request
+            log.warning("mail.delivery_failed", service=self.service, error=repr(exc))
+
+    def deliver(self, ids: list[str] | None = None, limit: int = 100) -> DeliveryReport:
         """Send what is due (only `ids` when given): claim, send over one connection, record."""
         claimed = self._claim(ids, limit)
         if not claimed:
@@ -379,9 +383,9 @@ class MailOutbox:
 
     def close(self) -> None:
         with self._lock:
-            background, self._background = self._background, None
-        if background is not None:
-            background.close()
+            if self._executor is not None:
+                self._executor.shutdown(wait=True)
+                self._executor = None
 
 
 def backoff(attempts: int) -> timedelta:

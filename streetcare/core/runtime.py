@@ -18,7 +18,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from streetcare.core.auth import Principal, session_is_ended
-from streetcare.core.background import BatchedBackground
 from streetcare.core.bus import EventBus, make_bus
 from streetcare.core.db import (
     OutboxMixin,
@@ -38,7 +37,6 @@ class RuntimeSettings(Protocol):
     database_url: str
     redis_url: str
     broker_visibility_timeout_s: int
-    outbox_publish_inline: bool
 
 
 SettingsT = TypeVar("SettingsT", bound=RuntimeSettings)
@@ -55,10 +53,6 @@ class ServiceRuntime(Generic[SettingsT]):
     bus: EventBus
     relay: OutboxRelay
     extras: dict[str, Any] = field(default_factory=dict)
-    publisher: BatchedBackground[str] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.publisher = BatchedBackground(f"{self.service}-publisher", self.relay.publish)
 
     @classmethod
     def start(cls, service: str, settings: SettingsT, outbox_model: type[OutboxMixin]) -> ServiceRuntime[SettingsT]:
@@ -75,14 +69,6 @@ class ServiceRuntime(Generic[SettingsT]):
         return self.bus.redis
 
     def publish_committed(self, outbox_ids: list[str]) -> None:
-        """After a request's commit: the events go to the process's publisher thread, in batches,
-        so the request thread neither waits for nor pays for the broker (inline when configured)."""
-        if self.settings.outbox_publish_inline:
-            self.publish_now(outbox_ids)
-        else:
-            self.publisher.submit(outbox_ids)
-
-    def publish_now(self, outbox_ids: list[str]) -> None:
         try:
             self.relay.publish(outbox_ids)
         except Exception as exc:  # the sweep will pick it up; never fail a committed request
@@ -94,8 +80,8 @@ class ServiceRuntime(Generic[SettingsT]):
         committed: list[str] = []
         with commit_or_refuse(self.session_factory, committed) as session:
             yield session
-        if committed:  # workers and commands: published before the caller goes on
-            self.publish_now(committed)
+        if committed:
+            self.publish_committed(committed)
 
     def token_revoked(self, principal: Principal) -> bool:
         """Logged out, or issued before its person's sessions ended; raises
@@ -116,7 +102,6 @@ class ServiceRuntime(Generic[SettingsT]):
         return problems
 
     def close(self) -> None:
-        self.publisher.close()  # what requests handed over is sent before the connections go
         self.bus.close()
         self.engine.dispose()
 

@@ -51,9 +51,6 @@ class ProcessSettings(BaseSettings):
     # wait grows with the event's age up to an hour); consumers are idempotent, so a slow one
     # sees a harmless duplicate. It must exceed the usual time from publish to applied.
     outbox_redeliver_after_s: float = Field(default=60.0, gt=0, validation_alias="STREETCARE_OUTBOX_REDELIVER_AFTER_S")
-    # A request's events go to the broker from a publisher thread, in batches, after the answer;
-    # inline publishes on the request's own thread (tests whose sessions share one connection).
-    outbox_publish_inline: bool = Field(default=False, validation_alias="STREETCARE_OUTBOX_PUBLISH_INLINE")
 
     @field_validator("redis_url")
     @classmethod
