@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from services.scheduling.planning.generated import generate_city
 from streetcare.bench.ingest import cpu_seconds, run_ingest_bench
+from streetcare.bench.load import run_load
 from streetcare.bench.planner import run_planner_bench
 
 
@@ -36,6 +40,37 @@ def test_cpu_seconds_counts_this_process() -> None:
         pass
     after = cpu_seconds(os.getpid())
     assert after is not None and after >= spent + 0.05
+
+
+class _Created(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = b'{"id": 1}'
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_load_runs_from_a_thread_that_already_runs_an_event_loop() -> None:
+    """Playwright's sync API keeps a loop running in a test process; the load must still run."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Created)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/reports"
+
+    async def inside_a_loop() -> int:
+        result = run_load(url, lambda rng: {"n": rng.random()}, concurrency=2, seconds=5, max_requests=20)
+        return len(result.accepted)
+
+    try:
+        assert asyncio.run(inside_a_loop()) == 20
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.mark.stack

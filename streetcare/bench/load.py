@@ -15,6 +15,8 @@ from urllib.parse import urlparse
 
 import aiohttp
 
+from streetcare.core.blocking import run_to_completion
+
 MAX_REFUSALS_KEPT = 5
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -115,7 +117,7 @@ def run_load(
     max_requests: int = 200_000,
     headers: dict[str, str] | None = None,
 ) -> LoadResult:
-    return asyncio.run(_run(url, make_body, concurrency, seconds, seed, max_requests, headers))
+    return run_to_completion(lambda: _run(url, make_body, concurrency, seconds, seed, max_requests, headers))
 
 
 def spread(values: Sequence[float]) -> str:

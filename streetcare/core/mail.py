@@ -16,7 +16,6 @@ SMTP (aiosmtplib) after the commit, retried with back-off until the server takes
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
@@ -41,6 +40,7 @@ from pydantic import Field
 from sqlalchemy import Index, Integer, String, Text, and_, event, or_, select, update
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, sessionmaker
 
+from streetcare.core.blocking import run_to_completion
 from streetcare.core.db import UTCDateTime, utcnow
 from streetcare.core.settings import ProcessSettings, in_var_dir
 
@@ -185,16 +185,8 @@ class SmtpTransport:
     timeout_s: float = 15.0
 
     def send(self, messages: Sequence[EmailMessage]) -> list[Exception | None]:
-        """Send over one connection; per message None (accepted) or the error.
-
-        Called from a thread that runs an event loop (inline delivery after an async route's
-        commit), the exchange runs on a thread of its own: asyncio.run cannot nest."""
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(self._send(messages))
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="smtp") as pool:
-            return pool.submit(lambda: asyncio.run(self._send(messages))).result()
+        """Send over one connection; per message None (accepted) or the error."""
+        return run_to_completion(lambda: self._send(messages))
 
     async def _send(self, messages: Sequence[EmailMessage]) -> list[Exception | None]:
         parts = urlsplit(self.url)
