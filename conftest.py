@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -215,13 +213,6 @@ def replan_through_job(
     job: dict[str, Any] = wait_for(ended, timeout=patience_s, interval=0.25, message=f"the re-plan job {url}")
     assert job["status"] == "done", job
     return job
-
-
-def run_in_own_loop(coroutine: Any) -> Any:
-    """asyncio.run on a thread of its own: the browser tests' sync Playwright leaves an event loop
-    running on the test thread of the same worker, and asyncio.run cannot nest."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def seed_demo_crews(stack: Stack) -> None:

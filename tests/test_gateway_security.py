@@ -13,6 +13,7 @@ import os
 import random
 import shlex
 import signal
+import socket
 import subprocess
 import time
 import uuid
@@ -23,10 +24,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import run_in_own_loop
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from streetcare.core.auth import Role, issue_token
+from streetcare.core.blocking import run_to_completion
 from streetcare.core.settings import REPO_ROOT
 from streetcare.local import free_port
 from streetcare.testing import SERVICE_HEADERS, TEST_SERVICE_TOKEN, TEST_TOKEN_SECRET, Stack
@@ -278,6 +279,31 @@ def test_an_open311_key_has_its_own_allowance_and_junk_keys_are_limited(stack: S
     assert junk[:2] == [403, 403] and junk[2:] == [429, 429]
 
 
+def test_an_issued_open311_key_is_not_held_to_the_anonymous_allowance(stack: Stack) -> None:
+    """An aggregator app posts for many residents from one address: its key is counted, not its address."""
+    settings = own_gateway(stack, rate_limit_anonymous_writes_per_minute=2, rate_limit_open311_key_per_minute=50)
+    admin, _ = issue_token(TEST_TOKEN_SECRET, "staff:1", Role.ADMIN, 600)
+    with TestClient(create_app(settings), client=(fresh_address(), 5000)) as client:
+        issued = client.post(
+            "/api/v1/reports/open311-keys", json={"name": "Aggregator"}, headers={"Authorization": f"Bearer {admin}"}
+        )
+        assert issued.status_code == 201, issued.text
+        street = client.get("/api/v1/scheduling/streets", params={"limit": 1}).json()["items"][0]["centroid"]
+        form = {"service_code": "litter", "lat": str(street["lat"]), "long": str(street["lon"])}
+        keyed = [
+            client.post("/open311/v2/requests.json", data={**form, "api_key": issued.json()["api_key"]})
+            for _ in range(5)
+        ]
+        anonymous = [
+            client.post(
+                "/api/v1/reports/reports", json={"category": "litter", "lat": street["lat"], "lon": street["lon"]}
+            ).status_code
+            for _ in range(3)
+        ]
+    assert [r.status_code for r in keyed] == [201] * 5, keyed[-1].text
+    assert anonymous == [201, 201, 429]  # the same address without the key keeps the anonymous allowance
+
+
 # ---- sessions end when they should --------------------------------------------------------------------
 
 
@@ -315,6 +341,19 @@ def test_a_token_gets_503_when_sessions_cannot_be_checked(stack: Stack) -> None:
         logout = client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 503 and answer.headers["retry-after"]
     assert logout.status_code == 503
+
+
+def test_a_logged_out_token_gets_503_not_200_while_redis_does_not_answer(stack: Stack) -> None:
+    """A paused Redis accepts the connection and never answers: the check times out and fails closed."""
+    silent = socket.create_server(("127.0.0.1", 0), backlog=64)  # never accepts, never answers
+    token, _ = issue_token(TEST_TOKEN_SECRET, "volunteer:1", Role.VOLUNTEER, 600)
+    try:
+        paused = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        with TestClient(create_app(own_gateway(stack, REDIS_URL=paused))) as client:
+            answer = client.get("/api/v1/volunteers/me", headers={"Authorization": f"Bearer {token}"})
+    finally:
+        silent.close()
+    assert answer.status_code == 503 and answer.headers["retry-after"]
 
 
 # ---- GDPR export --------------------------------------------------------------------------------------
@@ -420,7 +459,7 @@ def test_200_live_streams_leave_logins_limited_and_logout_working(stack: Stack) 
             }
 
     with gateway_process(stack, **env) as url:
-        found = run_in_own_loop(scenario(url))
+        found = run_to_completion(lambda: scenario(url))
     assert found["anonymous"] == 401 and found["not_staff"] == 403
     assert found["opened"] == [200] * STREAMS
     assert found["redis_growth"] < 10, found["redis_growth"]  # one subscription, not one per stream
@@ -446,7 +485,7 @@ def test_a_person_cannot_hold_more_than_their_share_of_streams(stack: Stack) -> 
             return codes
 
     with gateway_process(stack, GATEWAY_LIVE_STREAMS_PER_USER="2") as url:
-        assert run_in_own_loop(scenario(url)) == [200, 200, 429]
+        assert run_to_completion(lambda: scenario(url)) == [200, 200, 429]
 
 
 # ---- links the services make name the address the client used ----------------------------------

@@ -9,7 +9,7 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
-from conftest import run_in_own_loop
+from streetcare.core.blocking import run_to_completion
 from streetcare.core.bus import BROKER_TIMEOUT_S, async_redis_retry, make_redis
 
 PAUSE_MS = int(BROKER_TIMEOUT_S * 1000) + 300  # longer than one command may wait, shorter than two
@@ -55,4 +55,4 @@ def test_the_gateways_async_client_rides_out_one_late_answer(redis_url: str) -> 
             await client.aclose()
             await pool.disconnect()
 
-    assert run_in_own_loop(scenario()) == [b"kept"]
+    assert run_to_completion(lambda: scenario()) == [b"kept"]

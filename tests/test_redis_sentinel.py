@@ -11,8 +11,9 @@ import httpx
 import pytest
 import redis
 
-from conftest import _run_stack, run_in_own_loop, wait_for
+from conftest import _run_stack, wait_for
 from gateway.security import RateLimit, RateLimiter
+from streetcare.core.blocking import run_to_completion
 from streetcare.core.bus import make_producer, make_redis
 from streetcare.core.redis_target import RedisTarget
 from streetcare.testing import Stack, private_redis, private_sentinel
@@ -49,7 +50,7 @@ def _hit(url: str, scope: str) -> int | None:
         finally:
             await limiter.close()
 
-    result: int | None = run_in_own_loop(scenario())
+    result: int | None = run_to_completion(lambda: scenario())
     return result
 
 

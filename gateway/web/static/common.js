@@ -60,6 +60,12 @@
     root.querySelectorAll("[data-t]").forEach(function (n) { n.textContent = SC.t(n.getAttribute("data-t")); });
     root.querySelectorAll("[data-t-label]").forEach(function (n) { n.setAttribute("aria-label", SC.t(n.getAttribute("data-t-label"))); });
     root.querySelectorAll("[data-t-placeholder]").forEach(function (n) { n.setAttribute("placeholder", SC.t(n.getAttribute("data-t-placeholder"))); });
+    /* the switch shows the other language; its accessible name starts with the text it shows */
+    var other = document.getElementById("lang");
+    if (other) {
+      other.textContent = SC.t("common.other");
+      other.setAttribute("aria-label", SC.t("common.other") + " \u2013 " + SC.t("common.otherLabel"));
+    }
   };
   SC.locale = function () { return SC.lang === "nl" ? "nl-NL" : "en-GB"; };
   SC.fmtNumber = function (value, digits) {

@@ -2,11 +2,7 @@
 (function () {
   "use strict";
   var SC = window.Streetcare;
-  function apply() {
-    SC.applyLanguage();
-    SC.$("lang").textContent = SC.t("common.other");
-    SC.$("lang").setAttribute("aria-label", SC.t("common.other") + " \u2013 " + SC.t("common.otherLabel"));
-  }
+  function apply() { SC.applyLanguage(); }
   document.addEventListener("DOMContentLoaded", function () {
     SC.$("lang").addEventListener("click", function () { SC.setLang(SC.lang === "nl" ? "en" : "nl"); apply(); });
     SC.loadCatalogues().then(apply);

@@ -15,8 +15,6 @@
   /* ---------- language ---------- */
   function applyLanguage() {
     SC.applyLanguage();
-    $("lang").textContent = t("common.other");
-    $("lang").setAttribute("aria-label", t("common.other") + " \u2013 " + t("common.otherLabel"));
     document.title = t("report.title") + " \u2014 Streetcare";
     if (state.pin) state.pin.getElement() && state.pin.getElement().setAttribute("aria-label", t("report.pinLabel"));
     renderCategories();

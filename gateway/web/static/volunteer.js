@@ -26,9 +26,6 @@
 
   function applyLanguage() {
     SC.applyLanguage();
-    var other = SC.lang === "nl" ? "en" : "nl";
-    $("lang").textContent = other.toUpperCase();
-    $("lang").setAttribute("aria-label", other.toUpperCase() + " \u2013 " + (other === "nl" ? "Nederlands" : "English"));
   }
 
   function token() { return localStorage.getItem(TOKEN_KEY); }

@@ -792,6 +792,16 @@ def _demo_mailbox(migrated: dict[str, Any], catcher: SmtpCatcher) -> None:
         )
         client.post("/api/v1/volunteers/password-reset", json={"email": email})
         assert client.get("/api/v1/volunteers/demo/mailbox", params={"to": email}).status_code == 401
+        for subject, role in (
+            ("volunteer:1", Role.VOLUNTEER),
+            ("staff:2", Role.DISPATCHER),
+            ("staff:3", Role.INSPECTOR),
+        ):
+            token, _ = issue_token(settings.token_secret, subject, role, 600)  # logged in is not enough
+            headers = {"Authorization": f"Bearer {token}"}
+            assert (
+                client.get("/api/v1/volunteers/demo/mailbox", params={"to": email}, headers=headers).status_code == 403
+            )
         admin_token, _ = issue_token(settings.token_secret, "staff:1", Role.ADMIN, 600)
         client.headers["Authorization"] = f"Bearer {admin_token}"
         mailbox = client.get("/api/v1/volunteers/demo/mailbox", params={"to": email})
