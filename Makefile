@@ -48,8 +48,8 @@ tool-deps: browser-deps ## Install promtool and the docker compose plugin for th
 test: install browser-deps ## Run the whole test suite (real Redis; PostgreSQL too when one answers)
 	$(BIN)/pytest -q -n 2 --dist loadgroup --durations=15
 
-test-fast: install ## Unit tests only (no processes, no browser)
-	$(BIN)/pytest -q -m "not stack and not browser" --durations=15
+test-fast: install ## Everything but the whole-stack and browser tests (real Redis and databases; two workers)
+	$(BIN)/pytest -q -n 2 --dist loadgroup -m "not stack and not browser" --durations=15
 
 lint: install ## ruff, mypy and the import-linter contracts
 	$(BIN)/ruff check .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from typing import Any
 
@@ -25,11 +26,16 @@ SERVICE_HANDLERS: dict[str, ServiceEventHandlers] = {
     "reports": reports_handlers.events,
     "volunteers": volunteers_handlers.events,
 }
-_settings = WorkerSettings()
+
+
+@functools.cache
+def _settings() -> WorkerSettings:
+    """Read when a task first runs, not at import: importing the tasks reads no environment."""
+    return WorkerSettings()
 
 
 def _dead_letters() -> DeadLetterQueue:
-    return DeadLetterQueue(make_redis(_settings.redis_url))
+    return DeadLetterQueue(make_redis(_settings().redis_url))
 
 
 def _consume(task: Task[..., str], service: str, message: Any) -> str:
@@ -42,12 +48,12 @@ def _consume(task: Task[..., str], service: str, message: Any) -> str:
         log.error("event.dead_lettered", service=service, reason=str(exc))
         return "dead_lettered"
     except Exception as exc:
-        if task.request.retries >= _settings.max_retries:
+        if task.request.retries >= _settings().max_retries:
             _dead_letters().push(service, message, f"gave up after {task.request.retries} retries: {exc!r}")
             metrics.EVENTS_CONSUMED.labels(service, _type_of(message), "dead_lettered").inc()
             log.error("event.dead_lettered", service=service, reason=repr(exc))
             return "dead_lettered"
-        countdown = min(_settings.retry_backoff_max_seconds, 2**task.request.retries)
+        countdown = min(_settings().retry_backoff_max_seconds, 2**task.request.retries)
         metrics.EVENTS_CONSUMED.labels(service, _type_of(message), "retried").inc()
         log.warning("event.retry", service=service, error=repr(exc), retries=task.request.retries, countdown=countdown)
         raise task.retry(exc=exc, countdown=countdown) from exc
@@ -89,7 +95,7 @@ def sweep_outbox(service: str) -> int:
 def purge_outbox(service: str) -> int:
     """Published outbox rows older than the retention window go: the table holds what is
     waiting, plus a week to trace an event by, not every event ever sent."""
-    purged = SERVICE_HANDLERS[service].purge_outbox(timedelta(days=_settings.outbox_retention_days))
+    purged = SERVICE_HANDLERS[service].purge_outbox(timedelta(days=_settings().outbox_retention_days))
     if purged:
         log.info("outbox.purged", service=service, rows=purged)
     return purged
@@ -97,7 +103,7 @@ def purge_outbox(service: str) -> int:
 
 @shared_task(name="maintenance.observe_queues")
 def observe_queues() -> dict[str, int]:
-    redis = make_redis(_settings.redis_url)
+    redis = make_redis(_settings().redis_url)
     depths = {consumer_queue(s): int(redis.llen(consumer_queue(s))) for s in SERVICES}
     for queue, depth in depths.items():
         metrics.QUEUE_DEPTH.labels(queue).set(depth)
