@@ -239,6 +239,7 @@ def test_adopt_from_the_map_start_a_team_invite_and_plan_a_clean_up(stack: Stack
         page.locator(".tab[data-tab=find]").click()
         page.locator("#near-me").click()
         page.wait_for_selector("#results li")
+        assert "m hier vandaan" in page.locator("#results li .meta").first.inner_text()  # the distance, in Dutch
         wait_for(
             lambda: page.evaluate(
                 "Streetcare.maps && Streetcare.maps.length === 1 && "

@@ -552,7 +552,7 @@
       list.appendChild(el("li", { "data-street-id": String(street.id) }, [
         el("h3", { text: street.name }),
         el("p", { className: "meta", text: street.district + " · " + Math.round(street.length_m) + " m" +
-          (street.distance_m !== null && street.distance_m !== undefined ? " · " + Math.round(street.distance_m) + " m away" : "") }),
+          (street.distance_m !== null && street.distance_m !== undefined ? " · " + t("find.away", { m: SC.fmtNumber(street.distance_m, 0) }) : "") }),
         el("p", { className: "meta", text: names.length ? t("find.adopters") + ": " + names.join(", ") : t("find.noAdopters") }),
         el("div", { className: "actions" }, [button])
       ]));
