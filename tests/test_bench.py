@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -16,6 +14,7 @@ from services.scheduling.planning.generated import generate_city
 from streetcare.bench.ingest import cpu_seconds, run_ingest_bench
 from streetcare.bench.load import run_load
 from streetcare.bench.planner import run_planner_bench
+from streetcare.core.blocking import run_to_completion
 
 
 def test_generated_city_has_the_asked_size() -> None:
@@ -67,9 +66,8 @@ def test_load_runs_from_a_thread_that_already_runs_an_event_loop() -> None:
         result = run_load(url, lambda rng: {"n": rng.random()}, concurrency=2, seconds=5, max_requests=20)
         return len(result.accepted)
 
-    try:  # the outer loop on a thread of its own, whatever this test process's thread is running
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            assert pool.submit(asyncio.run, inside_a_loop()).result() == 20
+    try:  # run_load is called from inside a running loop, whatever this test process's thread is running
+        assert run_to_completion(inside_a_loop) == 20
     finally:
         server.shutdown()
         server.server_close()

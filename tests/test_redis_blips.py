@@ -55,4 +55,4 @@ def test_the_gateways_async_client_rides_out_one_late_answer(redis_url: str) -> 
             await client.aclose()
             await pool.disconnect()
 
-    assert run_to_completion(lambda: scenario()) == [b"kept"]
+    assert run_to_completion(scenario) == [b"kept"]

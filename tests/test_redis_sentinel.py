@@ -50,7 +50,7 @@ def _hit(url: str, scope: str) -> int | None:
         finally:
             await limiter.close()
 
-    result: int | None = run_to_completion(lambda: scenario())
+    result: int | None = run_to_completion(scenario)
     return result
 
 
