@@ -29,9 +29,14 @@ def test_every_beat_entry_names_a_registered_task_on_a_consumed_queue(celery_mod
         assert entry["options"]["queue"] in consumed, f"{name}: queue {entry['options']['queue']} has no consumer"
 
 
-def test_the_periodic_privacy_and_pledge_jobs_are_scheduled(celery_module: ModuleType) -> None:
+def test_the_periodic_privacy_pledge_and_learning_jobs_are_scheduled(celery_module: ModuleType) -> None:
     tasks = {entry["task"] for entry in celery_module.create_celery().conf.beat_schedule.values()}
-    assert {"maintenance.erase_expired_personal_data", "maintenance.nudge_adopters", "scheduling.replan_dirty"} <= tasks
+    assert {
+        "maintenance.erase_expired_personal_data",
+        "maintenance.nudge_adopters",
+        "scheduling.replan_dirty",
+        "scheduling.learn_from_quiet_day",
+    } <= tasks
 
 
 def test_the_replan_sweep_and_the_visibility_timeout_follow_their_settings(

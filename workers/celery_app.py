@@ -64,6 +64,11 @@ def create_celery(settings: WorkerSettings | None = None) -> Celery:
                 "schedule": scheduling_handlers.replan_sweep_seconds(),
                 "options": {"queue": PLANNING_QUEUE, "expires": scheduling_handlers.replan_sweep_seconds()},
             },
+            "scheduling-learn-from-quiet-day": {
+                "task": "scheduling.learn_from_quiet_day",
+                "schedule": settings.quiet_day_sweep_seconds,
+                "options": {"queue": PLANNING_QUEUE, "expires": settings.quiet_day_sweep_seconds},
+            },
             "reports-erase-expired-personal-data": {
                 "task": "maintenance.erase_expired_personal_data",
                 "schedule": settings.privacy_sweep_seconds,

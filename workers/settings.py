@@ -14,6 +14,7 @@ class WorkerSettings(ProcessSettings):
     outbox_sweep_seconds: float = 5.0
     privacy_sweep_seconds: float = 24 * 3600.0
     nudge_sweep_seconds: float = 3600.0
+    quiet_day_sweep_seconds: float = 3600.0  # nightly learning from streets nobody reported (idempotent)
     outbox_purge_seconds: float = 3600.0  # how often published outbox rows are purged
     outbox_retention_days: float = 7.0  # published rows are kept this long (to trace an event)
     max_retries: int = 6

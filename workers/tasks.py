@@ -123,6 +123,12 @@ def scheduling_replan_dirty() -> list[dict[str, Any]]:
     return scheduling_handlers.replan_dirty_days()
 
 
+@shared_task(name="scheduling.learn_from_quiet_day", acks_late=True)
+def scheduling_learn_from_quiet_day() -> dict[str, Any]:
+    """Each night the streets nobody reported the day before learn from the silence (as in the simulator)."""
+    return scheduling_handlers.learn_from_quiet_day()
+
+
 @shared_task(name="maintenance.erase_expired_personal_data", acks_late=True)
 def reports_erase_expired_personal_data() -> int:
     """Reporters' personal data is kept only for the retention period (privacy by default)."""

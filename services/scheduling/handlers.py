@@ -71,6 +71,16 @@ def replan_dirty_days() -> list[dict[str, Any]]:
     return [{**r.__dict__, "plan_date": r.plan_date.isoformat()} for r in plans.replan_dirty(events.runtime)]
 
 
+def learn_from_quiet_day() -> dict[str, Any]:
+    """Beat's nightly learning: yesterday's silence (city time) for every street nobody reported.
+    Hourly is fine: it is idempotent, and the first run after midnight does the work."""
+    with events.runtime.transaction() as session:
+        tz = dirty.city_timezone(session)
+        day = state.yesterday(tz)
+        learnt = state.learn_from_quiet_day(session, day, tz)
+    return {"day": day.isoformat(), "streets": learnt}
+
+
 def replan_sweep_seconds() -> float:
     """How often beat re-plans dirty days: the scheduling setting (SCHEDULING_REPLAN_SWEEP_SECONDS)."""
     return SchedulingSettings().replan_sweep_seconds

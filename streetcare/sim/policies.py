@@ -24,7 +24,6 @@ from services.scheduling.planning import estimator
 from services.scheduling.planning.coverage import Adoption
 from services.scheduling.planning.engine import DEFAULT_POLICY, ITERATION_STOP, plan_streets
 from services.scheduling.planning.estimator import StreetEstimate, WeekdayLearner
-from services.scheduling.planning.kinds import KINDS
 from services.scheduling.planning.levels import Level
 from services.scheduling.planning.network import RoadNetwork, StreetLine
 from services.scheduling.planning.policy import StreetFacts
@@ -38,10 +37,8 @@ from services.scheduling.planning.routing import (
     plan_day,
 )
 
-from .truth import CREW_THOROUGHNESS, Street
+from .truth import Street
 
-QUIET_STRENGTH_BY_KIND = {name: kind.quiet_strength for name, kind in KINDS.items()}
-"""How much a day without reports means on a street, from what the city knows (its kind)."""
 PICKS_KEPT = 12
 ROTA_PRIZE_S_PER_M = 1000.0
 """A due rota street is worth far more than any route costs: the rota sweeps whatever is due."""
@@ -161,9 +158,10 @@ class Knowledge:
 
     # the events, as the scheduling service applies them
     def report_filed(self, i: int, at: datetime, severity: int, duplicate: bool) -> None:
-        self.estimates[i] = estimator.observe_report(self.current(i), at, severity, duplicate=duplicate)
-        if not duplicate:
-            self.report_times[i].append(at)
+        if duplicate:  # "me too" reports confirm, they do not add litter (nor move the estimate)
+            return
+        self.estimates[i] = estimator.observe_report(self.current(i), at, severity)
+        self.report_times[i].append(at)
 
     def pick_logged(self, i: int, at: datetime, bags: float, minutes: float) -> None:
         before = self.current(i)
@@ -175,7 +173,7 @@ class Knowledge:
 
     def visit_completed(self, i: int, at: datetime, bags: float, level_found: Level | None = None) -> None:
         before = self.current(i)
-        self._learn(i, before, estimator.observe_visit(before, at, CREW_THOROUGHNESS, bags, level_found))
+        self._learn(i, before, estimator.observe_visit(before, at, bags=bags, level_found=level_found))
         self.last_visit_at[i] = at
         self.report_times[i].clear()
 
@@ -184,8 +182,9 @@ class Knowledge:
         self._learn(i, before, estimator.observe_inspection(before, at, level))
         self.last_inspection[i] = (at, level)
 
-    def quiet(self, i: int, at: datetime, strength: float) -> None:
-        self.estimates[i] = estimator.observe_quiet(self.current(i), at, strength)
+    def quiet_day(self, i: int, end_of_day: datetime, kind: str) -> None:
+        """Nobody reported the street today (the service's nightly rule, the same function)."""
+        self.estimates[i] = estimator.observe_quiet_day(self.current(i), end_of_day, kind)
 
 
 class Policy:

@@ -20,20 +20,21 @@ the estimator learns from them) and are not measured. They are the same for ever
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 
+from services.scheduling.planning import estimator
 from services.scheduling.planning.coverage import Adoption, AdoptionStatus
 from services.scheduling.planning.engine import DEFAULT_POLICY, ITERATION_STOP
 from services.scheduling.planning.levels import level_from_litter, litter_upper_bound
 from services.scheduling.planning.routing import DayPlan, SolverStop
 
 from .bound import Bound
-from .policies import QUIET_STRENGTH_BY_KIND, Adaptive, CrewTemplate, Knowledge, Policy
+from .policies import Adaptive, CrewTemplate, Knowledge, Policy
 from .rota import Rota, RotaReactive
 from .truth import (
     CREW_THOROUGHNESS,
@@ -43,6 +44,30 @@ from .truth import (
 )
 
 START = datetime(2025, 3, 3, tzinfo=UTC)  # a Monday
+SimEvent = tuple[datetime, int, int, str, tuple[Any, ...]]
+"""(when, order among equal times, street index, kind, payload): one event the scheduling service gets."""
+
+
+def learn_day(knowledge: Knowledge, events: Sequence[SimEvent], end_of_day: datetime, kinds: Sequence[str]) -> None:
+    """What the scheduling service learns from one day: the day's events in the order they
+    happened, then at night every street nobody reported learns from the silence.
+    ``tests/test_scheduling_learning.py`` feeds the same events to the service and compares."""
+    reported = set()
+    for at, _, i, kind, payload in sorted(events, key=lambda e: (e[0], e[1], e[2])):
+        if kind == "report":
+            knowledge.report_filed(i, at, payload[0], duplicate=i in reported)
+            reported.add(i)
+        elif kind == "visit":
+            knowledge.visit_completed(i, at, payload[0], *payload[1:])
+        elif kind == "pick":
+            knowledge.pick_logged(i, at, payload[0], payload[1])
+        elif kind == "inspection":
+            knowledge.inspection_recorded(i, at, payload[0])
+    for i, kind_name in enumerate(kinds):
+        if i not in reported:
+            knowledge.quiet_day(i, end_of_day, kind_name)
+
+
 POLICIES = ("rota", "rota+reactive", "adaptive", "bound", "adaptive-no-volunteers")
 RENAMED = {"fixed": "rota", "oracle": "bound"}
 """The names of the first simulator, still accepted."""
@@ -184,7 +209,6 @@ class Simulation:
         for number, volunteer in enumerate(world.volunteers):
             for day in volunteer.pick_days:
                 self.picks_by_day.setdefault(day, []).append(number)
-        self.quiet_strength = [QUIET_STRENGTH_BY_KIND.get(s.kind, 0.7) for s in world.streets]
         self.index_of = {s.id: i for i, s in enumerate(world.streets)}
         self.shift_hours = {c.id: c.end_hour - c.start_hour for c in crews}
 
@@ -217,7 +241,7 @@ class Simulation:
 
         morning = self.litter.copy()
         mid = np.minimum(self.litter + world.build_up[t] / 2.0, LITTER_CEILING)
-        events: list[tuple[datetime, int, int, str, tuple[Any, ...]]] = []
+        events: list[SimEvent] = []
         clean_time: dict[int, datetime] = {}
         hours_by_street: dict[int, float] = {}
         route_hours = 0.0
@@ -271,21 +295,8 @@ class Simulation:
             events.append((at, 1, i, "report", (severity,)))
         for i in world.inspections[t]:
             events.append((day_start + timedelta(hours=10), 0, i, "inspection", (level_from_litter(float(mid[i])),)))
-        reported = set()
-        for at, _, i, kind, payload in sorted(events, key=lambda e: (e[0], e[1], e[2])):
-            if kind == "report":
-                knowledge.report_filed(i, at, payload[0], duplicate=i in reported)
-                reported.add(i)
-            elif kind == "visit":
-                knowledge.visit_completed(i, at, payload[0])
-            elif kind == "pick":
-                knowledge.pick_logged(i, at, payload[0], payload[1])
-            elif kind == "inspection":
-                knowledge.inspection_recorded(i, at, payload[0])
-        end_of_day = day_start + timedelta(hours=23, minutes=59)
-        for i in range(n):
-            if i not in reported:
-                knowledge.quiet(i, end_of_day, self.quiet_strength[i])
+        end_of_day = datetime.combine(day_start.date(), estimator.QUIET_DAY_ENDS, day_start.tzinfo)
+        learn_day(knowledge, events, end_of_day, [street.kind for street in world.streets])
         self.litter = evening
         self.t += 1
         return DayOutcome(

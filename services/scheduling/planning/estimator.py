@@ -103,7 +103,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from .kinds import KINDS
+from .kinds import KINDS, kind_of
 from .levels import (
     DEFAULT_TARGET,
     Level,
@@ -128,6 +128,7 @@ __all__ = [
     "observe_inspection",
     "observe_pick",
     "observe_quiet",
+    "observe_quiet_day",
     "observe_report",
     "observe_visit",
     "predict",
@@ -484,6 +485,17 @@ def observe_quiet(est: StreetEstimate, at: datetime, strength: float = 1.0) -> S
     effective_days = min(days, QUIET_FULL_STRENGTH_DAYS) * min(strength, 1.0)
     floor = QUIET_FLOOR_PER_WEEK ** (effective_days / QUIET_FULL_STRENGTH_DAYS)
     return _probit_litter_update(moved, QUIET_THRESHOLD, QUIET_NOISE, sign=-1.0, floor=floor, touch_rate=False)
+
+
+QUIET_DAY_ENDS = time(23, 59)
+"""When a day's silence is taken as evidence (city time): after the day's events are in."""
+
+
+def observe_quiet_day(est: StreetEstimate, end_of_day: datetime, kind: str) -> StreetEstimate:
+    """A day ended and nobody reported the street: its silence, weighted by how watched a street
+    of its kind is. The one rule both the scheduling service (every night, for the day before)
+    and the simulator (at each simulated day's end) apply to every street not reported that day."""
+    return observe_quiet(est, end_of_day, kind_of(kind).quiet_strength)
 
 
 def _bag_noise_var(measured: float, cleaned_m: float) -> float:

@@ -7,8 +7,9 @@ street's history shows the estimate over time.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -147,6 +148,46 @@ def apply_report_filed(session: Session, data: ReportFiled) -> None:
             "report",
         )
     dirty.mark_dirty(session, reason=f"{data.category} reported on {street.name}")
+
+
+def learn_from_quiet_day(session: Session, day: date, tz: ZoneInfo) -> int:
+    """The night after ``day``: every street nobody reported that day learns from the silence
+    (:func:`estimator.observe_quiet_day`, the function the simulator calls at each day's end).
+
+    Streets not tracked yet start from their kind's prior. Safe to repeat: a street whose estimate
+    already reaches the day's end is left alone, and a missed night is made up by the next one
+    (the silence counts from each street's last event). A snapshot is kept only where the silence
+    changes the street's level, so the history does not grow by one row per street a night.
+    Returns how many streets learnt."""
+    day_start = datetime.combine(day, datetime.min.time(), tz)
+    end_of_day = datetime.combine(day, estimator.QUIET_DAY_ENDS, tz)
+    learner = repository.weekday_learner(session)
+    factors: dict[str, tuple[float, ...]] = {}
+    states = repository.states(session)
+    learnt = 0
+    for street in streets.all_streets(session):
+        state = states.get(street.id) or ensure_state(session, street, end_of_day)
+        if state.last_report_at is not None and state.last_report_at >= day_start:
+            continue
+        current = current_estimate(state)
+        if current.as_of >= end_of_day:
+            continue
+        if street.kind not in factors:
+            factors[street.kind] = learner.factors(street.kind)
+        before = estimator.with_weekday_factors(current, factors[street.kind])
+        after = estimator.observe_quiet_day(before, end_of_day, street.kind)
+        state.estimate = after.to_dict()
+        state.estimated_level = str(estimator.expected_level(after, datetime.now(UTC)))
+        if level_from_litter(after.mean_litter) != level_from_litter(estimator.predict(before, end_of_day).mean_litter):
+            record_snapshot(session, street.id, after, "quiet")
+        learnt += 1
+    if learnt:
+        dirty.mark_dirty(session, reason="streets without reports yesterday learnt from the silence")
+    return learnt
+
+
+def yesterday(tz: ZoneInfo, now: datetime | None = None) -> date:
+    return dirty.today(tz, now) - timedelta(days=1)
 
 
 def apply_report_withdrawn(session: Session, data: ReportWithdrawn) -> None:
