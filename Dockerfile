@@ -32,6 +32,7 @@ COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --frozen --no-default-groups --no-install-project
 
 # Then the project itself.
+COPY kernel ./kernel
 COPY streetcare ./streetcare
 COPY services ./services
 COPY gateway ./gateway

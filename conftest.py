@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from streetcare.core.auth import Role
+from kernel.auth import Role
 from streetcare.testing import (
     SERVICE_HEADERS,
     SERVICES,
@@ -127,7 +127,7 @@ def rolled_back(
 ) -> Iterator[RolledBackDatabases]:
     """The worker's databases inside a transaction that is rolled back after the test: every
     service runtime the test starts shares it (see `RolledBackDatabases`)."""
-    from streetcare.core import runtime
+    from kernel import runtime
 
     urls = list(worker_databases.values())
     if "demo_city" in request.fixturenames:

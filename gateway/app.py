@@ -15,10 +15,10 @@ from gateway.identity import verified_principal
 from gateway.security import CircuitBreaker, RateLimiter, SecurityHeadersMiddleware
 from gateway.settings import GatewaySettings
 from gateway.web_assets import WEB_DIR, mount_web_assets
-from streetcare.core.bus import async_redis_retry
-from streetcare.core.logs import CorrelationIdMiddleware, configure_logging
-from streetcare.core.metrics import MetricsMiddleware, metrics_response
-from streetcare.core.redis_target import RedisTarget
+from kernel.bus import async_redis_retry
+from kernel.logs import CorrelationIdMiddleware, configure_logging
+from kernel.metrics import MetricsMiddleware, metrics_response
+from kernel.redis_target import RedisTarget
 
 PAGES = {"/": "index.html", "/report": "report.html", "/volunteer": "volunteer.html", "/dispatch": "dispatch.html"}
 PROXIED_SERVICES = ("scheduling", "reports", "volunteers")

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from gateway.ratelimits import check_password_attempt
 from gateway.settings import GatewaySettings
-from streetcare.core.auth import (
+from kernel.auth import (
     INTERNAL_CALLER_HEADER,
     LOGIN_REFUSED_HEADER,
     SERVICE_TOKEN_HEADER,
@@ -27,7 +27,7 @@ from streetcare.core.auth import (
     issue_token,
     session_store_unavailable,
 )
-from streetcare.core.runtime_keys import REVOKED_TOKEN_PREFIX
+from kernel.runtime_keys import REVOKED_TOKEN_PREFIX
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 import redis.asyncio as aioredis
 from fastapi import HTTPException, Request
 
-from streetcare.core.auth import (
+from kernel.auth import (
     InvalidToken,
     Principal,
     bearer_token,

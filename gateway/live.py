@@ -24,9 +24,9 @@ from sse_starlette.sse import EventSourceResponse
 
 from gateway.identity import verified_principal
 from gateway.settings import GatewaySettings
-from streetcare.core.auth import Principal, Role
-from streetcare.core.bus import LIVE_CHANNEL
-from streetcare.core.redis_target import RedisTarget
+from kernel.auth import Principal, Role
+from kernel.bus import LIVE_CHANNEL
+from kernel.redis_target import RedisTarget
 
 log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/api/v1/live", tags=["live"])

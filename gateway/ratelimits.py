@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from gateway.identity import client_ip
 from gateway.security import LimiterUnavailable, RateLimit, RateLimiter
 from gateway.settings import GatewaySettings
-from streetcare.core.auth import Principal
+from kernel.auth import Principal
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # routes the gateway forwards that check a password (login is the gateway's own route)

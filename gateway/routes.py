@@ -19,7 +19,7 @@ import httpx
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from streetcare.core.auth import SERVICE_TOKEN_HEADER
+from kernel.auth import SERVICE_TOKEN_HEADER
 
 PUBLIC_PREFIXES = {
     "scheduling": ("/api/v1/scheduling/",),

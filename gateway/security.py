@@ -20,7 +20,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from streetcare.core.redis_target import RedisTarget
+from kernel.redis_target import RedisTarget
 
 log = structlog.get_logger(__name__)
 

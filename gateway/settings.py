@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic_settings import SettingsConfigDict
 
-from streetcare.core.settings import ProcessSettings
+from kernel.settings import ProcessSettings
 
 
 class GatewaySettings(ProcessSettings):

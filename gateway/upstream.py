@@ -15,8 +15,8 @@ from starlette.responses import JSONResponse, Response
 from gateway.identity import client_ip, public_host_and_scheme
 from gateway.security import CircuitBreaker
 from gateway.settings import GatewaySettings
-from streetcare.core.auth import INTERNAL_CALLER_HEADER, SERVICE_TOKEN_HEADER
-from streetcare.core.logs import CORRELATION_HEADER, current_correlation_id
+from kernel.auth import INTERNAL_CALLER_HEADER, SERVICE_TOKEN_HEADER
+from kernel.logs import CORRELATION_HEADER, current_correlation_id
 
 HOP_BY_HOP = frozenset(
     {

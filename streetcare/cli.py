@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from streetcare.core.settings import DEFAULT_VAR_DIR, LogLevel
+from kernel.settings import DEFAULT_VAR_DIR, LogLevel
 
 SERVICES = ("scheduling", "reports", "volunteers")
 MIN_PASSWORD_LENGTH = 10  # as the staff API asks
@@ -135,10 +135,10 @@ def _demo_credentials(credentials_file: Path) -> dict[str, Any]:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from kernel.auth import Role
     from services.reports import admin as reports_admin
     from services.scheduling import admin as scheduling_admin
     from services.volunteers import admin as volunteers_admin
-    from streetcare.core.auth import Role
 
     settings = CliSettings()
     _apply_local_environment(settings)
@@ -229,8 +229,8 @@ def _read_password(confirm: bool) -> str:
 def cmd_admin_create_user(args: argparse.Namespace) -> int:
     from email_validator import EmailNotValidError, validate_email
 
+    from kernel.auth import Role
     from services.scheduling import admin as scheduling_admin
-    from streetcare.core.auth import Role
 
     try:
         email = validate_email(args.email, check_deliverability=False).normalized.lower()
@@ -249,8 +249,8 @@ def cmd_admin_create_user(args: argparse.Namespace) -> int:
 
 
 def cmd_open311_keys(args: argparse.Namespace) -> int:
+    from kernel.errors import DomainError
     from services.reports import admin as reports_admin
-    from streetcare.core.errors import DomainError
 
     reports_admin.migrate()
     try:
@@ -302,7 +302,7 @@ def _dead_letters_redis_url(settings: CliSettings) -> tuple[str, str]:
 def cmd_dead_letters(args: argparse.Namespace) -> int:
     import redis
 
-    from streetcare.core.bus import DeadLetterQueue, make_redis
+    from kernel.bus import DeadLetterQueue, make_redis
 
     url, source = _dead_letters_redis_url(CliSettings())
     print(f"reading {url} ({source})", file=sys.stderr)

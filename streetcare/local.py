@@ -30,8 +30,8 @@ from typing import Any
 
 import redis
 
-from streetcare.core.redis_target import RedisTarget
-from streetcare.core.settings import REPO_ROOT
+from kernel.redis_target import RedisTarget
+from kernel.settings import REPO_ROOT
 
 DEFAULT_PORTS = {
     "GATEWAY_PORT": 8000,

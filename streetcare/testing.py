@@ -28,9 +28,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Connection, Engine, RootTransaction, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from streetcare.core.auth import SERVICE_TOKEN_HEADER, Role, issue_token
-from streetcare.core.db import make_engine, make_session_factory
-from streetcare.core.mail import caught_mail
+from kernel.auth import SERVICE_TOKEN_HEADER, Role, issue_token
+from kernel.db import make_engine, make_session_factory
+from kernel.mail import caught_mail
 from streetcare.local import Program, Supervisor, free_port, procfile_commands, redis_command, redis_server_binary
 
 SERVICES = ("scheduling", "reports", "volunteers")

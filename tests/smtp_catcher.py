@@ -11,7 +11,7 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
 
-from streetcare.core.mail import CaughtMail, caught_mail
+from kernel.mail import CaughtMail, caught_mail
 from streetcare.local import free_port
 
 

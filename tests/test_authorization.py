@@ -23,7 +23,7 @@ import pytest
 from PIL import Image
 
 from conftest import seed_demo_crews
-from streetcare.core.auth import Role, issue_token
+from kernel.auth import Role, issue_token
 from streetcare.testing import TEST_TOKEN_SECRET, Stack
 
 pytestmark = [pytest.mark.stack, pytest.mark.xdist_group("stack")]

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from conftest import wait_for
-from streetcare.core.auth import SERVICE_TOKEN_HEADER
+from kernel.auth import SERVICE_TOKEN_HEADER
 from streetcare.testing import SERVICE_HEADERS, Stack, mailed_confirmation_link
 
 pytestmark = [pytest.mark.stack, pytest.mark.xdist_group("stack")]

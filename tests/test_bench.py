@@ -10,11 +10,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from kernel.blocking import run_to_completion
 from services.scheduling.planning.generated import generate_city
 from streetcare.bench.ingest import cpu_seconds, run_ingest_bench
 from streetcare.bench.load import run_load
 from streetcare.bench.planner import run_planner_bench
-from streetcare.core.blocking import run_to_completion
 
 
 def test_generated_city_has_the_asked_size() -> None:

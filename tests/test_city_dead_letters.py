@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from streetcare.core.bus import DeadLetterQueue
+from kernel.bus import DeadLetterQueue
 from streetcare.local import free_port, redis_server_binary
 
 

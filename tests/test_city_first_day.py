@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from kernel.auth import INTERNAL_CALLER_HEADER, InternalCaller, Role, internal_caller_credential
 from services.reports.tests.support import ON_STREET_1, ReportsEnv, running_reports
 from services.scheduling.app import create_app as create_scheduling_app
-from streetcare.core.auth import INTERNAL_CALLER_HEADER, InternalCaller, Role, internal_caller_credential
 from streetcare.testing import SERVICE_HEADERS, TEST_SERVICE_TOKEN, base_environment
 from streetcare.testing import bearer as token
 

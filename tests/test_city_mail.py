@@ -14,10 +14,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from conftest import migrate, service_settings
+from kernel.auth import Role
+from kernel.mail import caught_mail
 from services.reports.notifications.service import REPORT_UPDATES, Notifier
 from services.reports.tests.support import ReportsEnv, running_reports
-from streetcare.core.auth import Role
-from streetcare.core.mail import caught_mail
 from streetcare.local import free_port
 from streetcare.testing import bearer as token
 from streetcare.testing import create_database, drop_database

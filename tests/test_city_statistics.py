@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from kernel.auth import Role
+from kernel.events import StreetChanged, new_event
 from services.reports.tests.support import ReportsEnv, running_reports, set_report
-from streetcare.core.auth import Role
-from streetcare.core.events import StreetChanged, new_event
 from streetcare.testing import bearer as token
 
 DISPATCHER = token(Role.DISPATCHER, "staff:2")

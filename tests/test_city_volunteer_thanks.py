@@ -13,14 +13,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
+from kernel.auth import Role
+from kernel.events import VisitCompleted, new_event
+from kernel.mail import CaughtMail
 from services.volunteers import handlers as volunteers_handlers
 from services.volunteers.app import create_app
 from services.volunteers.mail.outbox import THANKS
 from services.volunteers.settings import VolunteersRuntime
 from services.volunteers.tests.test_service import VolunteersApp, adopt, load_streets
-from streetcare.core.auth import Role
-from streetcare.core.events import VisitCompleted, new_event
-from streetcare.core.mail import CaughtMail
 from streetcare.testing import SERVICE_HEADERS, bearer
 from tests.smtp_catcher import SmtpCatcher, smtp_catcher
 

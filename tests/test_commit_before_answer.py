@@ -22,10 +22,10 @@ import uvicorn
 from sqlalchemy import create_engine, event, text
 
 from conftest import migrate, service_settings
+from kernel.auth import Role
 from services.reports.app import create_app
 from services.reports.handlers import make_events
 from services.reports.tests.support import ON_STREET_1, STREETS, street_event
-from streetcare.core.auth import Role
 from streetcare.local import free_port
 from streetcare.testing import SERVICE_HEADERS, bearer, create_database, drop_database, postgres_admin_url
 
@@ -234,6 +234,6 @@ def test_the_session_dependency_is_defined_once_in_the_kernel() -> None:
     copies = [
         str(path.relative_to(root)) for path in (root / "services").rglob("*.py") if definition.search(path.read_text())
     ]
-    assert copies == [], f"session dependencies outside streetcare/core/service_app.py: {copies}"
+    assert copies == [], f"session dependencies outside kernel/service_app.py: {copies}"
     kernel = (root / "streetcare" / "core" / "service_app.py").read_text()
     assert 'SessionDep = Annotated[Session, Depends(get_session, scope="function")]' in kernel

@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streetcare.core.events import CATALOGUE, EventEnvelope, MalformedEvent, ReportFiled, decode_event, new_event
+from kernel.events import CATALOGUE, EventEnvelope, MalformedEvent, ReportFiled, decode_event, new_event
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),

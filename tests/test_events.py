@@ -14,17 +14,17 @@ import pytest
 from sqlalchemy import func, select, text
 
 from conftest import wait_for
+from kernel.bus import DeadLetterQueue, make_redis
+from kernel.consumer import Outcome
+from kernel.events import MalformedEvent, PlanPublished, ReportFiled, decode_event, new_event
+from kernel.handlers import ServiceEventHandlers
+from kernel.outbox import record_event
 from services.reports import handlers as reports_handlers
 from services.reports.database import OutboxMessage as ReportsOutbox
 from services.scheduling import handlers as scheduling_handlers
 from services.scheduling.admin import load_demo_city
 from services.scheduling.database import OutboxMessage
 from services.scheduling.state.models import StreetReport
-from streetcare.core.bus import DeadLetterQueue, make_redis
-from streetcare.core.consumer import Outcome
-from streetcare.core.events import MalformedEvent, PlanPublished, ReportFiled, decode_event, new_event
-from streetcare.core.handlers import ServiceEventHandlers
-from streetcare.core.outbox import record_event
 from streetcare.testing import RedisProcess, Stack
 
 
@@ -161,7 +161,7 @@ def test_reports_accepted_while_redis_is_down_reach_scheduling_after_it_returns(
 def test_malformed_message_on_a_queue_is_dead_lettered_and_the_consumer_goes_on(stack: Stack) -> None:
     from celery import Celery
 
-    from streetcare.core.bus import celery_config
+    from kernel.bus import celery_config
 
     producer = Celery(set_as_current=False)
     producer.conf.update(celery_config(stack.redis_server.url))

@@ -26,9 +26,9 @@ from fastapi.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
-from streetcare.core.auth import Role, issue_token
-from streetcare.core.blocking import run_to_completion
-from streetcare.core.settings import REPO_ROOT
+from kernel.auth import Role, issue_token
+from kernel.blocking import run_to_completion
+from kernel.settings import REPO_ROOT
 from streetcare.local import free_port
 from streetcare.testing import SERVICE_HEADERS, TEST_SERVICE_TOKEN, TEST_TOKEN_SECRET, Stack
 

@@ -1,5 +1,5 @@
 """Two identical creating requests with one Idempotency-Key at the same moment (the kernel's one
-implementation, streetcare.core.idempotency): one object and one stored answer, and both callers
+implementation, kernel.idempotency): one object and one stored answer, and both callers
 get the same body — the second is the first's answer replayed, not a 409.
 
 It needs two real connections racing, so it runs on a database of its own (PostgreSQL when one
@@ -20,10 +20,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from conftest import migrate, service_settings
+from kernel.auth import Role, issue_token
+from kernel.idempotency import REPLAYED_HEADER
 from services.scheduling.app import create_app
 from services.scheduling.crews import service as crews
-from streetcare.core.auth import Role, issue_token
-from streetcare.core.idempotency import REPLAYED_HEADER
 from streetcare.testing import SERVICE_HEADERS, TEST_TOKEN_SECRET, create_database, drop_database
 
 CREW = {

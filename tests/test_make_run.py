@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from conftest import wait_for
-from streetcare.core.settings import REPO_ROOT
+from kernel.settings import REPO_ROOT
 from streetcare.local import DEFAULT_PORTS, Supervisor, free_port, process_alive
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow, pytest.mark.xdist_group("make-run"), pytest.mark.timeout(1800)]

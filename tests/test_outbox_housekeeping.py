@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from kernel.events import SERVICES, ReportFiled
+from kernel.outbox import record_event
 from services.reports.database import OutboxMessage
 from services.reports.handlers import make_events
-from streetcare.core.events import SERVICES, ReportFiled
-from streetcare.core.outbox import record_event
 
 
 @pytest.fixture

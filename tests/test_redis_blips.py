@@ -9,8 +9,8 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
-from streetcare.core.blocking import run_to_completion
-from streetcare.core.bus import BROKER_TIMEOUT_S, async_redis_retry, make_redis
+from kernel.blocking import run_to_completion
+from kernel.bus import BROKER_TIMEOUT_S, async_redis_retry, make_redis
 
 PAUSE_MS = int(BROKER_TIMEOUT_S * 1000) + 300  # longer than one command may wait, shorter than two
 

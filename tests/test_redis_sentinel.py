@@ -13,9 +13,9 @@ import redis
 
 from conftest import _run_stack, wait_for
 from gateway.security import RateLimit, RateLimiter
-from streetcare.core.blocking import run_to_completion
-from streetcare.core.bus import make_producer, make_redis
-from streetcare.core.redis_target import RedisTarget
+from kernel.blocking import run_to_completion
+from kernel.bus import make_producer, make_redis
+from kernel.redis_target import RedisTarget
 from streetcare.testing import Stack, private_redis, private_sentinel
 
 

@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 
+from kernel.auth import Role
 from services.scheduling.database import OutboxMessage
 from services.scheduling.dirty import service as dirty
 from services.scheduling.dirty.models import PlanDirty
@@ -22,7 +23,6 @@ from services.scheduling.history import service as history
 from services.scheduling.plans import service
 from services.scheduling.settings import SchedulingRuntime
 from services.scheduling.state.models import StreetReport, StreetState
-from streetcare.core.auth import Role
 from streetcare.testing import bearer
 from tests.test_scheduling_planner import file_reports, replan_now
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from kernel.events import InspectionRecorded, PickLogged, ReportFiled
 from services.scheduling.database import OutboxMessage
 from services.scheduling.dirty import service as dirty
 from services.scheduling.planning import estimator
@@ -19,7 +20,6 @@ from services.scheduling.settings import SchedulingRuntime
 from services.scheduling.state import repository as state_repository
 from services.scheduling.state import service as state
 from services.scheduling.streets import repository as streets_repository
-from streetcare.core.events import InspectionRecorded, PickLogged, ReportFiled
 from streetcare.sim.policies import Knowledge
 from streetcare.sim.runner import SimEvent, learn_day
 from streetcare.sim.truth import Street as SimStreet

@@ -13,6 +13,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from kernel.auth import Role, issue_token
+from kernel.events import AdoptionChanged, InspectionRecorded, PickLogged, ReportFiled
+from kernel.geo import haversine_m
 from services.scheduling.app import create_app
 from services.scheduling.database import OutboxMessage
 from services.scheduling.dirty import service as dirty
@@ -26,9 +29,6 @@ from services.scheduling.settings import SchedulingRuntime
 from services.scheduling.state import service as state
 from services.scheduling.state.models import StreetState, WeekdayLearning
 from services.scheduling.streets import repository as streets_repository
-from streetcare.core.auth import Role, issue_token
-from streetcare.core.events import AdoptionChanged, InspectionRecorded, PickLogged, ReportFiled
-from streetcare.core.geo import haversine_m
 from streetcare.testing import SERVICE_HEADERS, TEST_TOKEN_SECRET
 
 
@@ -470,7 +470,7 @@ def test_a_lapsing_adoption_comes_back_within_days_without_anyone_touching_it(ru
 
 
 def test_a_group_cleanup_covers_its_street_on_its_date(runtime: SchedulingRuntime) -> None:
-    from streetcare.core.events import CleanupPlanned
+    from kernel.events import CleanupPlanned
 
     day = a_weekday(runtime)
     with runtime.transaction() as session:

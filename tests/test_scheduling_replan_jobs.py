@@ -11,14 +11,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from kernel.auth import Role
+from kernel.bus import make_producer, make_redis
 from services.scheduling.dirty import service as dirty
 from services.scheduling.planning import engine
 from services.scheduling.plans import service
 from services.scheduling.replan_jobs import service as replan_jobs
 from services.scheduling.replan_jobs.models import ReplanJob
 from services.scheduling.settings import SchedulingRuntime
-from streetcare.core.auth import Role
-from streetcare.core.bus import make_producer, make_redis
 from streetcare.testing import bearer
 
 API = "/api/v1/scheduling"

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from conftest import patient_get, replan_through_job, seed_demo_crews, wait_for
-from streetcare.core.bus import make_producer
-from streetcare.core.events import AdoptionChanged, PickLogged, consumer_queue, consumer_task, new_event
+from kernel.bus import make_producer
+from kernel.events import AdoptionChanged, PickLogged, consumer_queue, consumer_task, new_event
 from streetcare.testing import Stack
 
 pytestmark = [pytest.mark.stack, pytest.mark.xdist_group("stack")]

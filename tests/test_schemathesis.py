@@ -16,7 +16,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.errors import InvalidSchema
 from schemathesis.core.result import Err, Ok
 
-from streetcare.core.auth import Role, issue_token
+from kernel.auth import Role, issue_token
 from streetcare.testing import SERVICE_HEADERS, TEST_TOKEN_SECRET, Stack
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow, pytest.mark.xdist_group("fuzz")]

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from kernel.settings import DEFAULT_VAR_DIR
 from services.reports.settings import ReportsSettings
 from services.scheduling.settings import SchedulingSettings
 from services.volunteers.settings import VolunteersSettings
 from streetcare.cli import CliSettings, _dead_letters_redis_url
-from streetcare.core.settings import DEFAULT_VAR_DIR
 from streetcare.testing import HarnessSettings
 from workers.settings import WorkerSettings
 

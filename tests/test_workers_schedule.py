@@ -6,7 +6,7 @@ from types import ModuleType
 
 import pytest
 
-from streetcare.core.events import SERVICES, consumer_queue
+from kernel.events import SERVICES, consumer_queue
 
 
 @pytest.fixture

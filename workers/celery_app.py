@@ -13,15 +13,15 @@ from typing import Any
 from celery import Celery, signals
 from kombu import Queue
 
-from services.scheduling import handlers as scheduling_handlers
-from streetcare.core.bus import celery_config
-from streetcare.core.events import SERVICES, consumer_queue
-from streetcare.core.logs import (
+from kernel.bus import celery_config
+from kernel.events import SERVICES, consumer_queue
+from kernel.logs import (
     bind_correlation_id,
     configure_logging,
     current_correlation_id,
 )
-from streetcare.core.redis_target import RedisTarget
+from kernel.redis_target import RedisTarget
+from services.scheduling import handlers as scheduling_handlers
 from workers.settings import WorkerSettings
 from workers.transport import transport_for
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from streetcare.core.settings import ProcessSettings, in_var_dir
+from kernel.settings import ProcessSettings, in_var_dir
 
 
 class WorkerSettings(ProcessSettings):

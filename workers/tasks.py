@@ -9,14 +9,14 @@ from typing import Any
 import structlog
 from celery import Task, shared_task
 
+from kernel import metrics
+from kernel.bus import DeadLetterQueue, make_redis
+from kernel.consumer import MalformedEvent
+from kernel.events import SERVICES, consumer_queue
+from kernel.handlers import ServiceEventHandlers
 from services.reports import handlers as reports_handlers
 from services.scheduling import handlers as scheduling_handlers
 from services.volunteers import handlers as volunteers_handlers
-from streetcare.core import metrics
-from streetcare.core.bus import DeadLetterQueue, make_redis
-from streetcare.core.consumer import MalformedEvent
-from streetcare.core.events import SERVICES, consumer_queue
-from streetcare.core.handlers import ServiceEventHandlers
 from workers.settings import WorkerSettings
 
 log = structlog.get_logger(__name__)

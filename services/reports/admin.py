@@ -10,11 +10,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from kernel.migrations import upgrade
+from kernel.runtime import ServiceRuntime
 from services.reports.clients import service as clients
 from services.reports.database import OutboxMessage
 from services.reports.settings import ReportsSettings
-from streetcare.core.migrations import upgrade
-from streetcare.core.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from kernel.service_app import create_service_app
+from kernel.street_copy import StreetIndexCache, copy_readiness
 from services.reports.categories import api as categories_api
 from services.reports.clients import api as clients_api
 from services.reports.database import OutboxMessage, StreetCopy
@@ -17,8 +19,6 @@ from services.reports.reports import api as reports_api
 from services.reports.settings import ReportsRuntime, ReportsSettings
 from services.reports.statistics import api as statistics_api
 from services.reports.streets import api as streets_api
-from streetcare.core.service_app import create_service_app
-from streetcare.core.street_copy import StreetIndexCache, copy_readiness
 
 
 def _on_start(runtime: ReportsRuntime) -> None:

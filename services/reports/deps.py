@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from kernel.service_app import get_runtime
+from kernel.street_copy import StreetIndexCache
 from services.reports.settings import ReportsSettings
-from streetcare.core.service_app import get_runtime
-from streetcare.core.street_copy import StreetIndexCache
 
 
 def settings_of(request: Request) -> ReportsSettings:

@@ -7,14 +7,14 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from kernel.events import EventEnvelope, VisitCompleted
+from kernel.handlers import ServiceEventHandlers, service_event_handlers
+from kernel.mail import DeliveryReport
+from kernel.runtime import runtime_of
 from services.reports.database import OutboxMessage, ProcessedEvent, StreetCopy
 from services.reports.notifications.service import Notifier
 from services.reports.reports import service as reports
 from services.reports.settings import ReportsRuntime, ReportsSettings
-from streetcare.core.events import EventEnvelope, VisitCompleted
-from streetcare.core.handlers import ServiceEventHandlers, service_event_handlers
-from streetcare.core.mail import DeliveryReport
-from streetcare.core.runtime import runtime_of
 
 
 def deliver_due_mail(runtime: ReportsRuntime) -> DeliveryReport:

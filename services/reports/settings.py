@@ -5,9 +5,9 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from streetcare.core.mail import MailSettings
-from streetcare.core.runtime import ServiceRuntime
-from streetcare.core.settings import in_var_dir, sqlite_in_var_dir
+from kernel.mail import MailSettings
+from kernel.runtime import ServiceRuntime
+from kernel.settings import in_var_dir, sqlite_in_var_dir
 
 LOCAL_BASE_URL = "http://127.0.0.1:8000"
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from kernel.auth import Role
+from kernel.migrations import upgrade
+from kernel.runtime import ServiceRuntime
 from services.scheduling.crews import service as crews
 from services.scheduling.database import OutboxMessage
 from services.scheduling.dirty import service as dirty
 from services.scheduling.settings import SchedulingRuntime, SchedulingSettings
 from services.scheduling.staff import service as staff
 from services.scheduling.streets import service as streets
-from streetcare.core.auth import Role
-from streetcare.core.migrations import upgrade
-from streetcare.core.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import structlog
 from fastapi import FastAPI
 
+from kernel.service_app import create_service_app
 from services.scheduling.crews import api as crews_api
 from services.scheduling.database import OutboxMessage
 from services.scheduling.dirty import service as dirty
@@ -17,7 +18,6 @@ from services.scheduling.settings import SchedulingRuntime, SchedulingSettings
 from services.scheduling.staff import api as staff_api
 from services.scheduling.state import api as state_api
 from services.scheduling.streets import api as streets_api
-from streetcare.core.service_app import create_service_app
 
 log = structlog.get_logger(__name__)
 

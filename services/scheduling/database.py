@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import DeclarativeBase
 
-from streetcare.core.tables import event_tables
+from kernel.tables import event_tables
 
 
 class Base(DeclarativeBase):

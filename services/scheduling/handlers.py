@@ -13,14 +13,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kernel.consumer import Handler
+from kernel.events import EventEnvelope
+from kernel.handlers import ServiceEventHandlers, service_event_handlers
 from services.scheduling.database import OutboxMessage, ProcessedEvent
 from services.scheduling.dirty import service as dirty
 from services.scheduling.plans import service as plans
 from services.scheduling.settings import SchedulingRuntime, SchedulingSettings
 from services.scheduling.state import service as state
-from streetcare.core.consumer import Handler
-from streetcare.core.events import EventEnvelope
-from streetcare.core.handlers import ServiceEventHandlers, service_event_handlers
 
 REPLAN_TASK = dirty.REPLAN_TASK
 PLANNING_QUEUE = dirty.PLANNING_QUEUE

@@ -3,8 +3,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from streetcare.core.runtime import ServiceRuntime
-from streetcare.core.settings import ProcessSettings, sqlite_in_var_dir
+from kernel.runtime import ServiceRuntime
+from kernel.settings import ProcessSettings, sqlite_in_var_dir
 
 
 class SchedulingSettings(ProcessSettings):

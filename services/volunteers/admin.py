@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kernel.migrations import upgrade
+from kernel.runtime import ServiceRuntime
 from services.volunteers.accounts import service as accounts
 from services.volunteers.database import OutboxMessage
 from services.volunteers.settings import VolunteersSettings
-from streetcare.core.migrations import upgrade
-from streetcare.core.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from kernel.service_app import create_service_app
+from kernel.street_copy import StreetIndexCache, copy_readiness
 from services.volunteers.accounts import api as accounts_api
 from services.volunteers.adoptions import api as adoptions_api
 from services.volunteers.bags import api as bags_api
@@ -17,8 +19,6 @@ from services.volunteers.sessions import api as sessions_api
 from services.volunteers.settings import VolunteersRuntime, VolunteersSettings
 from services.volunteers.streets import api as streets_api
 from services.volunteers.teams import api as teams_api
-from streetcare.core.service_app import create_service_app
-from streetcare.core.street_copy import StreetIndexCache, copy_readiness
 
 
 def _on_start(runtime: VolunteersRuntime) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import DeclarativeBase
 
-from streetcare.core.tables import event_tables, mail_tables, street_copy_table
+from kernel.tables import event_tables, mail_tables, street_copy_table
 
 
 class Base(DeclarativeBase):

@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kernel.events import EventEnvelope, VisitCompleted
+from kernel.handlers import ServiceEventHandlers, service_event_handlers
 from services.volunteers import models_registry  # noqa: F401  (every table's mapper, for the worker)
 from services.volunteers.adoptions import service as adoptions
 from services.volunteers.bags import service as bags
@@ -15,8 +17,6 @@ from services.volunteers.database import OutboxMessage, ProcessedEvent, StreetCo
 from services.volunteers.impact import service as impact
 from services.volunteers.mail import outbox as mail_outbox
 from services.volunteers.settings import VolunteersSettings
-from streetcare.core.events import EventEnvelope, VisitCompleted
-from streetcare.core.handlers import ServiceEventHandlers, service_event_handlers
 
 
 def _visit_completed(session: Session, _envelope: EventEnvelope, data: VisitCompleted) -> None:

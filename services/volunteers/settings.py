@@ -3,9 +3,9 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from streetcare.core.mail import MailSettings
-from streetcare.core.runtime import ServiceRuntime
-from streetcare.core.settings import sqlite_in_var_dir
+from kernel.mail import MailSettings
+from kernel.runtime import ServiceRuntime
+from kernel.settings import sqlite_in_var_dir
 
 
 class VolunteersSettings(MailSettings):

@@ -11,11 +11,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from kernel.idempotency import idempotent as core_idempotent
+from kernel.service_app import SessionDep, get_runtime
+from kernel.street_copy import StreetIndexCache
 from services.volunteers.database import StreetCopy
 from services.volunteers.idempotency.models import IdempotencyRecord
-from streetcare.core.idempotency import idempotent as core_idempotent
-from streetcare.core.service_app import SessionDep, get_runtime
-from streetcare.core.street_copy import StreetIndexCache
 
 __all__ = [
     "SessionDep",  # the kernel's, shared here so an API module imports what it needs from one place

@@ -1,7 +1,7 @@
 """The ingest benchmark's database baseline: FastAPI + SQLAlchemy inserting one row per POST.
 
 It shares with the services what is not theirs to choose: the engine and session factory of
-`streetcare.core.db` (pool, SQLite pragmas), a sync route run in FastAPI's default threadpool,
+`kernel.db` (pool, SQLite pragmas), a sync route run in FastAPI's default threadpool,
 one commit per request before the answer, and the same uvicorn flags. What a report POST costs
 beyond this is the services' own work.
 """
@@ -19,7 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import DateTime, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from streetcare.core.db import make_engine, make_session_factory
+from kernel.db import make_engine, make_session_factory
 
 INSERT_PATH = "/insert"
 

@@ -29,9 +29,9 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, text
 
+from kernel.settings import REPO_ROOT
 from streetcare.bench.bare_insert import INSERT_PATH
 from streetcare.bench.load import MAX_REFUSALS_KEPT, LoadResult, run_load
-from streetcare.core.settings import REPO_ROOT
 from streetcare.local import free_port
 from streetcare.testing import (
     SERVICE_HEADERS,

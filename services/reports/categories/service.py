@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from kernel.errors import Conflict, NotFound, Unprocessable
 from services.reports.categories import repository
 from services.reports.categories.messages import say
 from services.reports.categories.models import ReportCategory
@@ -22,7 +23,6 @@ from services.reports.categories.rules import (
     Category,
 )
 from services.reports.categories.schemas import AttributeIn, CategoryCreate, CategoryFields, CategoryPatch
-from streetcare.core.errors import Conflict, NotFound, Unprocessable
 
 CODE = re.compile(r"[a-z][a-z0-9_]{1,39}")
 RESERVED_CODES = frozenset({"all"})  # GET /categories/all is the admin's list

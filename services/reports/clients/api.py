@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from kernel.auth import Principal, Role, require_roles
+from kernel.service_app import SessionDep
 from services.reports.clients import service
 from services.reports.clients.models import ApiClient
 from services.reports.clients.schemas import ApiClientCreate, ApiClientOut, IssuedKey
-from streetcare.core.auth import Principal, Role, require_roles
-from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/reports/open311-keys", tags=["open311 keys"])
 AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel.db import UTCDateTime, utcnow
 from services.reports.database import Base
-from streetcare.core.db import UTCDateTime, utcnow
 
 
 class ApiClient(Base):

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from kernel.errors import NotFound, Unprocessable
 from services.reports.clients import repository
 from services.reports.clients.models import ApiClient
-from streetcare.core.errors import NotFound, Unprocessable
 
 
 def hash_key(key: str) -> str:

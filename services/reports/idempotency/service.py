@@ -1,5 +1,5 @@
 """Idempotency-Key on the reports service's creating POSTs, by the kernel's implementation
-(streetcare.core.idempotency): the same key within one scope always gets the first answer, as it
+(kernel.idempotency): the same key within one scope always gets the first answer, as it
 was sent (JSON or Open311's XML), and one report."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from kernel.idempotency import StoredAnswer, checked_key, run_once
+from kernel.service_app import get_runtime
 from services.reports.idempotency.models import IdempotencyRecord
-from streetcare.core.idempotency import StoredAnswer, checked_key, run_once
-from streetcare.core.service_app import get_runtime
 
 
 def answer_once(

@@ -4,12 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from kernel.auth import Principal, Role, require_roles
+from kernel.service_app import SessionDep
 from services.reports.inspections import repository, service
 from services.reports.inspections.models import Inspection
 from services.reports.inspections.schemas import InspectionCreate, InspectionOut
 from services.reports.streets.service import street_names
-from streetcare.core.auth import Principal, Role, require_roles
-from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/reports/inspections", tags=["inspections"])
 InspectorDep = Annotated[Principal, Depends(require_roles(Role.INSPECTOR))]

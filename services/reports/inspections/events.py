@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from kernel.events import InspectionRecorded
+from kernel.outbox import record_event
 from services.reports.database import OutboxMessage
 from services.reports.inspections.models import Inspection
-from streetcare.core.events import InspectionRecorded
-from streetcare.core.outbox import record_event
 
 
 def inspection_recorded(session: Session, inspection: Inspection) -> None:

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from kernel.errors import NotFound, Unprocessable
 from services.reports.inspections import events
 from services.reports.inspections.models import Inspection
 from services.reports.inspections.schemas import InspectionCreate
 from services.reports.streets import repository as streets
-from streetcare.core.errors import NotFound, Unprocessable
 
 
 def record(session: Session, body: InspectionCreate, inspector: str) -> Inspection:

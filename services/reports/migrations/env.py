@@ -1,6 +1,6 @@
+from kernel.alembic_env import run_migrations
 from services.reports import models_registry
 from services.reports.settings import ReportsSettings
-from streetcare.core.alembic_env import run_migrations
 
 
 def configured_url() -> str:

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from kernel.mail import MailOutbox
+from kernel.mail_api import unsubscribe_router
+from kernel.service_app import get_runtime
 from services.reports.notifications.service import KINDS, UNSUBSCRIBE_PATH, Notifier
-from streetcare.core.mail import MailOutbox
-from streetcare.core.mail_api import unsubscribe_router
-from streetcare.core.service_app import get_runtime
 
 
 def notifier(request: Request) -> Notifier:

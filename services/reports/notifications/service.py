@@ -1,7 +1,7 @@
 """What the reporter is told, and when: only if they gave an email address, never anyone else.
 
 Mail is queued in the reports service's mail outbox in the same transaction as the change and
-delivered over SMTP after the commit (streetcare.core.mail), in the reporter's language.
+delivered over SMTP after the commit (kernel.mail), in the reporter's language.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from kernel.mail import MailKind, MailOutbox, MailTemplates, opt_out_link
 from services.reports.categories import service as categories
 from services.reports.database import MailOptOut, MailOutboxMessage
 from services.reports.settings import LOCAL_BASE_URL, ReportsRuntime
-from streetcare.core.mail import MailKind, MailOutbox, MailTemplates, opt_out_link
 
 TEMPLATES = MailTemplates(Path(__file__).parent / "templates")
 REPORT_UPDATES = MailKind("report.updates", "updates on my reports", "berichten over mijn meldingen")

@@ -19,6 +19,9 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from kernel.errors import DomainError
+from kernel.idempotency import StoredAnswer, checked_key, request_hash
+from kernel.service_app import get_runtime
 from services.reports.clients import service as clients
 from services.reports.deps import settings_of, street_index
 from services.reports.idempotency import service as idempotency
@@ -28,9 +31,6 @@ from services.reports.open311.formats import FORMATS, errors, render
 from services.reports.reports import service as reports
 from services.reports.reports.privacy import clean_text
 from services.reports.streets import service as streets
-from streetcare.core.errors import DomainError
-from streetcare.core.idempotency import StoredAnswer, checked_key, request_hash
-from streetcare.core.service_app import get_runtime
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 KEY_PAGE = "api-keys.html"

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kernel.mail import FALLBACK_LANGUAGE, language_from_accept, normalise_language
 from services.reports.categories import service as categories
 from services.reports.categories.rules import Category
 from services.reports.photos.service import photo_path
@@ -18,7 +19,6 @@ from services.reports.reports.models import Report
 from services.reports.reports.privacy import public_position, redact_contacts
 from services.reports.streets import repository as streets
 from services.reports.streets.service import middle_point
-from streetcare.core.mail import FALLBACK_LANGUAGE, language_from_accept, normalise_language
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 AGENCY = "Streetcare city street cleaning"

@@ -6,12 +6,12 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from kernel.errors import NotFound
+from kernel.photos import PhotoLimits
+from kernel.service_app import SessionDep, get_runtime
 from services.reports.deps import settings_of
 from services.reports.photos import service
 from services.reports.photos.storage import PhotoStorage
-from streetcare.core.errors import NotFound
-from streetcare.core.photos import PhotoLimits
-from streetcare.core.service_app import SessionDep, get_runtime
 
 router = APIRouter(prefix="/api/v1/reports/photos", tags=["photos"])
 

@@ -10,10 +10,10 @@ import secrets
 
 from sqlalchemy.orm import Session
 
+from kernel.errors import NotFound, Unprocessable
+from kernel.photos import PhotoLimits, clean_photo
 from services.reports.photos.models import Photo
 from services.reports.photos.storage import PhotoStorage
-from streetcare.core.errors import NotFound, Unprocessable
-from streetcare.core.photos import PhotoLimits, clean_photo
 
 
 def photo_file(photo_id: str) -> str:

@@ -1,10 +1,10 @@
-"""Where the reports service keeps photos: chosen by `REPORTS_PHOTO_STORAGE` (see streetcare.core.photo_storage)."""
+"""Where the reports service keeps photos: chosen by `REPORTS_PHOTO_STORAGE` (see kernel.photo_storage)."""
 
 from __future__ import annotations
 
+from kernel.photo_storage import LocalDiskStorage, PhotoStorage, PhotoStorageSettings, photo_storage
 from services.reports.database import PhotoBlob
 from services.reports.settings import ReportsRuntime, ReportsSettings
-from streetcare.core.photo_storage import LocalDiskStorage, PhotoStorage, PhotoStorageSettings, photo_storage
 
 __all__ = ["LocalDiskStorage", "PhotoStorage", "storage_for"]
 

@@ -6,6 +6,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from kernel.auth import Principal, Role, require_roles
+from kernel.idempotency import StoredAnswer, request_hash
+from kernel.mail import FALLBACK_LANGUAGE, language_from_accept
+from kernel.service_app import SessionDep
 from services.reports.categories import service as categories
 from services.reports.categories.rules import Category
 from services.reports.deps import IndexDep, settings_of
@@ -26,10 +30,6 @@ from services.reports.reports.schemas import (
     StatusChange,
 )
 from services.reports.streets import service as streets
-from streetcare.core.auth import Principal, Role, require_roles
-from streetcare.core.idempotency import StoredAnswer, request_hash
-from streetcare.core.mail import FALLBACK_LANGUAGE, language_from_accept
-from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 StaffDep = Annotated[Principal, Depends(require_roles(Role.DISPATCHER, Role.INSPECTOR))]

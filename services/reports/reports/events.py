@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from kernel.events import ReportFiled, ReportWithdrawn
+from kernel.outbox import record_event
 from services.reports.database import OutboxMessage
 from services.reports.reports.models import Report
-from streetcare.core.events import ReportFiled, ReportWithdrawn
-from streetcare.core.outbox import record_event
 
 SOURCE = "reports"
 

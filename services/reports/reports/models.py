@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel.db import UTCDateTime, utcnow
 from services.reports.database import Base
-from streetcare.core.db import UTCDateTime, utcnow
 
 
 class Report(Base):

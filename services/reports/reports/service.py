@@ -11,6 +11,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kernel.errors import Conflict, NotFound, Unprocessable
+from kernel.geo import haversine_m
+from kernel.mail import normalise_language
+from kernel.street_copy import StreetIndexCache
 from services.reports.categories import service as categories
 from services.reports.notifications.service import Notifier
 from services.reports.photos import service as photos
@@ -18,10 +22,6 @@ from services.reports.reports import events, repository
 from services.reports.reports.lifecycle import OPEN_STATUSES, WITHDRAWING_STATUSES, can_move
 from services.reports.reports.models import Report, ReportHistory
 from services.reports.settings import ReportsSettings
-from streetcare.core.errors import Conflict, NotFound, Unprocessable
-from streetcare.core.geo import haversine_m
-from streetcare.core.mail import normalise_language
-from streetcare.core.street_copy import StreetIndexCache
 
 
 @dataclass(frozen=True)

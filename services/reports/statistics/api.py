@@ -10,13 +10,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
+from kernel.auth import Principal, Role, require_roles
+from kernel.errors import Unprocessable
+from kernel.mail import FALLBACK_LANGUAGE
+from kernel.service_app import SessionDep
 from services.reports.categories import service as categories
 from services.reports.statistics import service
 from services.reports.statistics.schemas import Statistics, StatisticsRow
-from streetcare.core.auth import Principal, Role, require_roles
-from streetcare.core.errors import Unprocessable
-from streetcare.core.mail import FALLBACK_LANGUAGE
-from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/reports", tags=["statistics"])
 StaffDep = Annotated[Principal, Depends(require_roles(Role.DISPATCHER, Role.INSPECTOR))]

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from kernel.service_app import SessionDep
 from services.reports.streets import service
-from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/reports/streets", tags=["streets"])
 

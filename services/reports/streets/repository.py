@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kernel.street_copy import StreetCopyMixin, street_labels
 from services.reports.database import StreetCopy
-from streetcare.core.street_copy import StreetCopyMixin, street_labels
 
 
 def get(session: Session, street_id: int) -> StreetCopyMixin | None:

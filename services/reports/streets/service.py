@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kernel.street_copy import street_label
 from services.reports.streets import repository
-from streetcare.core.street_copy import street_label
 
 
 def middle_point(coordinates: list[list[float]]) -> tuple[float, float]:

@@ -13,15 +13,15 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import CursorResult, text
 
+from kernel.auth import SERVICE_TOKEN_HEADER, Role, issue_token
+from kernel.events import StreetChanged, new_event
+from kernel.handlers import ServiceEventHandlers
+from kernel.mail import caught_mail
 from services.reports import admin
 from services.reports.app import create_app
 from services.reports.handlers import make_events
 from services.reports.reports.models import Report
 from services.reports.settings import ReportsSettings
-from streetcare.core.auth import SERVICE_TOKEN_HEADER, Role, issue_token
-from streetcare.core.events import StreetChanged, new_event
-from streetcare.core.handlers import ServiceEventHandlers
-from streetcare.core.mail import caught_mail
 from tests.smtp_catcher import smtp_catcher
 
 # Two parallel streets ~110 m apart in central Helsinki, and a third one far away.

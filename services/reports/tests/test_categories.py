@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from kernel.auth import Role
 from services.reports.tests.support import ON_STREET_1, ReportsEnv, running_reports
-from streetcare.core.auth import Role
 
 URL = "/api/v1/reports/categories"
 OPEN311 = "/open311/v2"

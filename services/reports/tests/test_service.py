@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from kernel.auth import Role
+from kernel.events import VisitCompleted, new_event
 from services.reports.handlers import erase_expired_personal_data
 from services.reports.tests.support import (
     ON_STREET_1,
@@ -21,8 +23,6 @@ from services.reports.tests.support import (
     running_reports,
     set_report,
 )
-from streetcare.core.auth import Role
-from streetcare.core.events import VisitCompleted, new_event
 
 
 @pytest.fixture

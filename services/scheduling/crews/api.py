@@ -7,12 +7,12 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from kernel.auth import Principal, Role, require_roles
+from kernel.idempotency import idempotent
+from kernel.service_app import SessionDep
 from services.scheduling.crews import repository, service
 from services.scheduling.crews.schemas import AbsenceIn, AbsenceOut, CrewIn, CrewOut, CrewPatch
 from services.scheduling.idempotency.models import IdempotencyRecord
-from streetcare.core.auth import Principal, Role, require_roles
-from streetcare.core.idempotency import idempotent
-from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/scheduling", tags=["crews"])
 Dispatcher = Annotated[Principal, Depends(require_roles(Role.DISPATCHER))]

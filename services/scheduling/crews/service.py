@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from kernel.errors import Conflict, NotFound
 from services.scheduling.crews import repository
 from services.scheduling.crews.models import CrewAbsence, CrewRecord
 from services.scheduling.dirty import service as dirty
 from services.scheduling.planning.routing import Crew, CrewMode
 from services.scheduling.streets import repository as streets
-from streetcare.core.errors import Conflict, NotFound
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel.db import UTCDateTime, utcnow
 from services.scheduling.database import Base
-from streetcare.core.db import UTCDateTime, utcnow
 
 
 class PlanDirty(Base):

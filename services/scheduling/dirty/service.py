@@ -22,8 +22,8 @@ import structlog
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from kernel.errors import Unprocessable
 from services.scheduling.dirty import repository
-from streetcare.core.errors import Unprocessable
 
 if TYPE_CHECKING:
     from services.scheduling.settings import SchedulingRuntime, SchedulingSettings

@@ -4,6 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from kernel.auth import Principal, Role, require_roles
+from kernel.service_app import SessionDep
 from services.scheduling.districts import service
 from services.scheduling.districts.schemas import (
     DistrictBaselineIn,
@@ -11,8 +13,6 @@ from services.scheduling.districts.schemas import (
     DistrictTargetIn,
     DistrictTargetOut,
 )
-from streetcare.core.auth import Principal, Role, require_roles
-from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/scheduling", tags=["districts"])
 Dispatcher = Annotated[Principal, Depends(require_roles(Role.DISPATCHER))]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from kernel.errors import NotFound, Unprocessable
 from services.scheduling.dirty import service as dirty
 from services.scheduling.districts import repository
 from services.scheduling.districts.models import DistrictBaseline, DistrictTarget
 from services.scheduling.planning.levels import DEFAULT_TARGET, Level
 from services.scheduling.streets import repository as streets
-from streetcare.core.errors import NotFound, Unprocessable
 
 
 def target_for(session: Session, district: str) -> Level:

@@ -4,10 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from kernel.auth import Principal, Role, require_roles
+from kernel.service_app import SessionDep
 from services.scheduling.history import service
 from services.scheduling.history.schemas import StreetHistory
-from streetcare.core.auth import Principal, Role, require_roles
-from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/scheduling", tags=["history"])
 Staff = Annotated[Principal, Depends(require_roles(Role.DISPATCHER, Role.INSPECTOR))]

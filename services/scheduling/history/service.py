@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kernel.errors import NotFound
 from services.scheduling.plans import repository as plans
 from services.scheduling.state import repository as state
 from services.scheduling.streets import repository as streets
-from streetcare.core.errors import NotFound
 
 
 def street_history(session: Session, street_id: int, limit: int = 200) -> dict[str, Any]:

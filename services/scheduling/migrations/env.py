@@ -1,6 +1,6 @@
+from kernel.alembic_env import run_migrations
 from services.scheduling import models_registry
 from services.scheduling.settings import SchedulingSettings
-from streetcare.core.alembic_env import run_migrations
 
 
 def configured_url() -> str:

@@ -44,7 +44,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-from streetcare.core.geo import EARTH_RADIUS_M, haversine_m, haversine_pairwise_m
+from kernel.geo import EARTH_RADIUS_M, haversine_m, haversine_pairwise_m
 
 __all__ = [
     "DETOUR_FACTOR",

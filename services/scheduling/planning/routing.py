@@ -34,7 +34,7 @@ Times: travel = the shortest path along the streets (:mod:`network`, the foot gr
 foot, the vehicle graph — one-ways respected, pedestrian streets out — for vehicles) ÷ mode travel
 speed, when the caller gives the street network; a stop without a link to it (and every stop when
 there is no network) falls back to haversine distance (the kernel's one geodesy,
-:mod:`streetcare.core.geo`) × ``DETOUR_FACTOR``, and is counted in :class:`TravelStats`.
+:mod:`kernel.geo`) × ``DETOUR_FACTOR``, and is counted in :class:`TravelStats`.
 Each route has its ``path``: the line along the streets it walks or drives (straight hops on the fallback);
 service = street length ÷ mode cleaning speed (foot crews: per person × size),
 or the stop's own ``service_seconds``; all integer seconds.
@@ -71,7 +71,7 @@ from pyvrp import (
 )
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement, StoppingCriterion
 
-from streetcare.core.geo import haversine_m, haversine_matrix_m, haversine_to_points_m
+from kernel.geo import haversine_m, haversine_matrix_m, haversine_to_points_m
 
 from .network import DETOUR_FACTOR, FOOT, VEHICLE, Place, RoadNetwork
 

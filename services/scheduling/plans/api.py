@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from kernel.auth import Principal, Role, require_roles
+from kernel.service_app import SessionDep
 from services.scheduling.dirty import service as dirty
 from services.scheduling.plans import directives, exports, service
 from services.scheduling.plans.models import PlanDirective
@@ -22,8 +24,6 @@ from services.scheduling.plans.schemas import (
 )
 from services.scheduling.replan_jobs import service as replan_jobs
 from services.scheduling.replan_jobs.schemas import ReplanJobOut
-from streetcare.core.auth import Principal, Role, require_roles
-from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/scheduling", tags=["plans"])
 Dispatcher = Annotated[Principal, Depends(require_roles(Role.DISPATCHER))]

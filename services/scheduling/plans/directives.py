@@ -17,13 +17,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kernel.errors import Conflict, NotFound, Unprocessable
 from services.scheduling.crews import repository as crew_records
 from services.scheduling.crews import service as crews
 from services.scheduling.dirty import service as dirty
 from services.scheduling.plans import repository
 from services.scheduling.plans.models import PlanDirective, Visit
 from services.scheduling.streets import repository as streets
-from streetcare.core.errors import Conflict, NotFound, Unprocessable
 
 PIN = "pin"
 DROP = "drop"

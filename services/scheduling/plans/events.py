@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from kernel.events import PlanPublished, VisitCompleted
+from kernel.outbox import record_event
 from services.scheduling.database import OutboxMessage
 from services.scheduling.plans.models import PlanVersion, Visit
-from streetcare.core.events import PlanPublished, VisitCompleted
-from streetcare.core.outbox import record_event
 
 SOURCE = "scheduling"
 

@@ -114,7 +114,7 @@ def to_geojson(session: Session, plan: dict[str, Any]) -> dict[str, Any]:
 def crew_page(plan: dict[str, Any], crew_id: int, city: str) -> str:
     crew = next((c for c in plan["crews"] if int(c["id"]) == crew_id), None)
     if crew is None:
-        from streetcare.core.errors import NotFound
+        from kernel.errors import NotFound
 
         raise NotFound(f"crew {crew_id} is not on the plan for {plan['plan_date'].isoformat()}")
     rows = "\n".join(

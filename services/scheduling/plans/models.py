@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel.db import UTCDateTime, utcnow
 from services.scheduling.database import Base
-from streetcare.core.db import UTCDateTime, utcnow
 
 
 class PlanVersion(Base):

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from sqlalchemy.orm import Session
 
+from kernel import metrics
+from kernel.errors import Conflict, NotFound
 from services.scheduling.dirty import service as dirty
 from services.scheduling.planning import effort as planning_effort
 from services.scheduling.planning import engine
@@ -37,8 +39,6 @@ from services.scheduling.replan_jobs import service as replan_jobs
 from services.scheduling.replan_jobs.models import ReplanJob
 from services.scheduling.state import service as state
 from services.scheduling.streets import repository as streets
-from streetcare.core import metrics
-from streetcare.core.errors import Conflict, NotFound
 
 if TYPE_CHECKING:
     from services.scheduling.settings import SchedulingRuntime, SchedulingSettings

@@ -4,10 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
 
+from kernel.auth import Principal, Role, require_roles
+from kernel.service_app import SessionDep
 from services.scheduling.replan_jobs import service
 from services.scheduling.replan_jobs.schemas import ReplanJobOut
-from streetcare.core.auth import Principal, Role, require_roles
-from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/scheduling", tags=["plans"])
 Dispatcher = Annotated[Principal, Depends(require_roles(Role.DISPATCHER))]

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, Float, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel.db import UTCDateTime, utcnow
 from services.scheduling.database import Base
-from streetcare.core.db import UTCDateTime, utcnow
 
 QUEUED = "queued"
 RUNNING = "running"

@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kernel.errors import NotFound
 from services.scheduling.replan_jobs import repository
 from services.scheduling.replan_jobs.models import DONE, QUEUED, RUNNING, ReplanJob
-from streetcare.core.errors import NotFound
 
 JOBS_PATH = "/api/v1/scheduling/replan-jobs/"
 

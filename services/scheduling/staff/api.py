@@ -5,6 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 
+from kernel.auth import InternalCaller, Principal, Role, require_internal_caller, require_roles
+from kernel.idempotency import idempotent
+from kernel.service_app import SessionDep
 from services.scheduling.idempotency.models import IdempotencyRecord
 from services.scheduling.staff import service
 from services.scheduling.staff.schemas import (
@@ -12,9 +15,6 @@ from services.scheduling.staff.schemas import (
     StaffCreate,
     VerifiedIdentity,
 )
-from streetcare.core.auth import InternalCaller, Principal, Role, require_internal_caller, require_roles
-from streetcare.core.idempotency import idempotent
-from streetcare.core.service_app import SessionDep
 
 # reached only with the service credential (ServiceCallerMiddleware) AND the credential of the
 # gateway's login, which the gateway never forwards on a user's behalf

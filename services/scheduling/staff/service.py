@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from kernel.auth import Role, hash_password, verify_password
+from kernel.errors import Conflict
 from services.scheduling.staff import repository
 from services.scheduling.staff.models import StaffAccount
-from streetcare.core.auth import Role, hash_password, verify_password
-from streetcare.core.errors import Conflict
 
 STAFF_ROLES = (Role.DISPATCHER, Role.INSPECTOR, Role.ADMIN)
 

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from kernel.auth import Principal, Role, require_roles
+from kernel.service_app import SessionDep
+from kernel.types import IdPath
 from services.scheduling.state import service
 from services.scheduling.state.schemas import StreetDetail
-from streetcare.core.auth import Principal, Role, require_roles
-from streetcare.core.service_app import SessionDep
-from streetcare.core.types import IdPath
 
 router = APIRouter(prefix="/api/v1/scheduling", tags=["streets"])
 

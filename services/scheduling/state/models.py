@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel.db import UTCDateTime, utcnow
 from services.scheduling.database import Base
-from streetcare.core.db import UTCDateTime, utcnow
 
 
 class StreetState(Base):

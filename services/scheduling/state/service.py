@@ -13,6 +13,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from kernel.errors import Conflict, NotFound
+from kernel.events import (
+    AdoptionChanged,
+    BagsReady,
+    CleanupPlanned,
+    InspectionRecorded,
+    PickLogged,
+    ReportFiled,
+    ReportWithdrawn,
+)
 from services.scheduling.dirty import service as dirty
 from services.scheduling.districts import service as districts
 from services.scheduling.planning import estimator
@@ -30,16 +40,6 @@ from services.scheduling.state.models import (
 )
 from services.scheduling.streets import repository as streets
 from services.scheduling.streets.models import Street
-from streetcare.core.errors import Conflict, NotFound
-from streetcare.core.events import (
-    AdoptionChanged,
-    BagsReady,
-    CleanupPlanned,
-    InspectionRecorded,
-    PickLogged,
-    ReportFiled,
-    ReportWithdrawn,
-)
 
 BULKY_WASTE = "bulky_waste"
 

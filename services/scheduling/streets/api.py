@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from kernel.service_app import SessionDep
 from services.scheduling.streets import repository
 from services.scheduling.streets.schemas import (
     DistrictSummary,
@@ -11,7 +12,6 @@ from services.scheduling.streets.schemas import (
     StreetList,
     StreetSummary,
 )
-from streetcare.core.service_app import SessionDep
 
 router = APIRouter(prefix="/api/v1/scheduling", tags=["streets"])
 

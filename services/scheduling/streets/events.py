@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from kernel.events import StreetChanged
+from kernel.outbox import record_event
 from services.scheduling.database import OutboxMessage
 from services.scheduling.streets.models import Street
-from streetcare.core.events import StreetChanged
-from streetcare.core.outbox import record_event
 
 SOURCE = "scheduling"
 

@@ -51,15 +51,15 @@ from shapely.geometry import LineString, MultiLineString, Point
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import linemerge, substring
 
-from services.scheduling.planning.kinds import DEFAULT_KIND as DEFAULT_KIND  # re-exported: the importer's default kind
-from services.scheduling.planning.kinds import IMPORTED_KINDS
-from streetcare.core.geo import (
+from kernel.geo import (
     LatLon,
     LocalProjection,
     LonLat,
     line_centroid,
     line_length_m,
 )
+from services.scheduling.planning.kinds import DEFAULT_KIND as DEFAULT_KIND  # re-exported: the importer's default kind
+from services.scheduling.planning.kinds import IMPORTED_KINDS
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 

@@ -6,9 +6,9 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, Integer, SmallInteger, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel.db import UTCDateTime, utcnow
 from services.scheduling.database import Base
 from services.scheduling.planning.kinds import DEFAULT_KIND
-from streetcare.core.db import UTCDateTime, utcnow
 
 
 class Street(Base):

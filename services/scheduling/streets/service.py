@@ -8,10 +8,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from kernel.geo import line_centroid
 from services.scheduling.streets import events, repository
 from services.scheduling.streets.importer import ImportedStreet, Progress, load_streets
 from services.scheduling.streets.models import Street
-from streetcare.core.geo import line_centroid
 
 DEMO_CITY_PATH = Path(__file__).parent / "data" / "demo-city.geojson"
 

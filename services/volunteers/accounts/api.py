@@ -4,6 +4,13 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from kernel.auth import (
+    LOGIN_REFUSED_HEADER,
+    InternalCaller,
+    require_internal_caller,
+)
+from kernel.errors import NotFound
+from kernel.mail import language_from_accept
 from services.volunteers.accounts import repository, service
 from services.volunteers.accounts.dependencies import VolunteerDep, end_sessions_of
 from services.volunteers.accounts.models import Volunteer
@@ -23,13 +30,6 @@ from services.volunteers.accounts.schemas import (
     VerifiedIdentity,
 )
 from services.volunteers.web import SessionDep, idempotent
-from streetcare.core.auth import (
-    LOGIN_REFUSED_HEADER,
-    InternalCaller,
-    require_internal_caller,
-)
-from streetcare.core.errors import NotFound
-from streetcare.core.mail import language_from_accept
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["accounts"])
 # reached only with the service credential (ServiceCallerMiddleware) AND the credential of the

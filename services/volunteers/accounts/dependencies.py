@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from services.volunteers.accounts.models import Volunteer
-from streetcare.core.auth import (
+from kernel.auth import (
     Principal,
     Role,
     SessionStoreUnavailable,
@@ -17,8 +16,9 @@ from streetcare.core.auth import (
     require_roles,
     session_store_unavailable,
 )
-from streetcare.core.errors import Forbidden, NotFound
-from streetcare.core.service_app import SessionDep, get_runtime
+from kernel.errors import Forbidden, NotFound
+from kernel.service_app import SessionDep, get_runtime
+from services.volunteers.accounts.models import Volunteer
 
 PrincipalDep = Annotated[Principal, Depends(require_roles(Role.VOLUNTEER, Role.COORDINATOR))]
 

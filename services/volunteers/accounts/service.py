@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from kernel.auth import hash_password, verify_password
+from kernel.errors import Forbidden, Unprocessable
 from services.volunteers.accounts import repository
 from services.volunteers.accounts.models import EmailConfirmation, PasswordReset, SingleUseToken, Volunteer
 from services.volunteers.mail import outbox as mail_outbox
-from streetcare.core.auth import hash_password, verify_password
-from streetcare.core.errors import Forbidden, Unprocessable
 
 ERASED_NAME = "former volunteer"
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from kernel.street_copy import street_label
 from services.volunteers.accounts.dependencies import VolunteerDep
 from services.volunteers.accounts.models import Volunteer
 from services.volunteers.adoptions import repository, service
@@ -15,7 +16,6 @@ from services.volunteers.database import StreetCopy
 from services.volunteers.teams import repository as teams_repository
 from services.volunteers.teams.models import COORDINATOR, Team
 from services.volunteers.web import SessionDep, idempotent
-from streetcare.core.street_copy import street_label
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["adoptions"])
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from kernel.events import AdoptionChanged
+from kernel.outbox import record_event
 from services.volunteers.adoptions.models import ACTIVE, Adoption
 from services.volunteers.database import OutboxMessage
-from streetcare.core.events import AdoptionChanged
-from streetcare.core.outbox import record_event
 
 SOURCE = "volunteers"
 

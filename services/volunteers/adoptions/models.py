@@ -5,8 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel.db import UTCDateTime, utcnow
 from services.volunteers.database import Base
-from streetcare.core.db import UTCDateTime, utcnow
 
 RHYTHM_DAYS = {"weekly": 7, "fortnightly": 14, "monthly": 30}
 ACTIVE, PAUSED, LAPSED, ENDED = "active", "paused", "lapsed", "ended"

@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from kernel.errors import Conflict, Forbidden, NotFound, Unprocessable
+from kernel.street_copy import StreetCopyMixin, street_label
 from services.volunteers.accounts.models import Volunteer
 from services.volunteers.adoptions import events, repository
 from services.volunteers.adoptions.models import (
@@ -26,8 +28,6 @@ from services.volunteers.database import StreetCopy
 from services.volunteers.mail import outbox as mail
 from services.volunteers.teams import repository as teams_repository
 from services.volunteers.teams import service as teams
-from streetcare.core.errors import Conflict, Forbidden, NotFound, Unprocessable
-from streetcare.core.street_copy import StreetCopyMixin, street_label
 
 MAX_PAUSE_DAYS = 120
 

@@ -6,13 +6,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from kernel.street_copy import street_label
 from services.volunteers.accounts.dependencies import VolunteerDep
 from services.volunteers.bags import repository, service
 from services.volunteers.bags.models import BagRequest
 from services.volunteers.bags.schemas import BagRequestCreate, BagRequestOut
 from services.volunteers.database import StreetCopy
 from services.volunteers.web import SessionDep, StreetIndexDep, idempotent
-from streetcare.core.street_copy import street_label
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["bag pick-up"])
 

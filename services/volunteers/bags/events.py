@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from kernel.events import BagsReady
+from kernel.outbox import record_event
 from services.volunteers.bags.models import BagRequest
 from services.volunteers.database import OutboxMessage
-from streetcare.core.events import BagsReady
-from streetcare.core.outbox import record_event
 
 
 def bags_ready(session: Session, request: BagRequest) -> str:

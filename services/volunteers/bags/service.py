@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from kernel.errors import NotFound, Unprocessable
+from kernel.events import VisitCompleted
+from kernel.street_copy import StreetIndexCache
 from services.volunteers.bags import events, repository
 from services.volunteers.bags.models import COLLECTED, WAITING, BagRequest
 from services.volunteers.database import StreetCopy
-from streetcare.core.errors import NotFound, Unprocessable
-from streetcare.core.events import VisitCompleted
-from streetcare.core.street_copy import StreetIndexCache
 
 SNAP_DISTANCE_M = 150.0
 

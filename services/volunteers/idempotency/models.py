@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from kernel.idempotency import IdempotencyMixin
 from services.volunteers.database import Base
-from streetcare.core.idempotency import IdempotencyMixin
 
 
 class IdempotencyRecord(IdempotencyMixin, Base):

@@ -13,6 +13,9 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
+from kernel.events import VisitCompleted
+from kernel.runtime import runtime_of
+from kernel.street_copy import street_label
 from services.volunteers.accounts import repository as accounts
 from services.volunteers.accounts.models import Volunteer
 from services.volunteers.adoptions import repository as adoptions
@@ -23,9 +26,6 @@ from services.volunteers.mail import outbox as mail
 from services.volunteers.picks.models import Pick
 from services.volunteers.teams import repository as teams_repository
 from services.volunteers.teams.models import Team
-from streetcare.core.events import VisitCompleted
-from streetcare.core.runtime import runtime_of
-from streetcare.core.street_copy import street_label
 
 
 def _impact(session: Session, scope: str, pick_ids: Select[Any], since: datetime | None) -> ImpactOut:

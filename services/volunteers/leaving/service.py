@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
+from kernel.idempotency import forget_scope
 from services.volunteers.accounts import repository as accounts
 from services.volunteers.accounts.models import Volunteer
 from services.volunteers.adoptions import service as adoptions
@@ -22,7 +23,6 @@ from services.volunteers.leaving import repository
 from services.volunteers.picks import service as picks
 from services.volunteers.sessions import service as sessions
 from services.volunteers.teams import service as teams
-from streetcare.core.idempotency import forget_scope
 
 ERASED_NAME = "former volunteer"
 

@@ -2,7 +2,7 @@
 without a mail server, yet nobody reads another person's mail (a reset link takes over an account).
 
 It reads what `make run`'s local SMTP catcher (aiosmtpd) received: every service's mail goes out over
-SMTP from its outbox (streetcare.core.mail), so the catcher holds all of it."""
+SMTP from its outbox (kernel.mail), so the catcher holds all of it."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from kernel.auth import Role, require_roles
+from kernel.errors import NotFound
+from kernel.mail import caught_mail
 from services.volunteers.mail.schemas import MailOut
-from streetcare.core.auth import Role, require_roles
-from streetcare.core.errors import NotFound
-from streetcare.core.mail import caught_mail
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["mail"])
 

@@ -1,4 +1,4 @@
-"""The volunteers service's mail outbox (streetcare.core.mail): every mail the service sends is queued
+"""The volunteers service's mail outbox (kernel.mail): every mail the service sends is queued
 here in the change's transaction and delivered over SMTP after the commit, in the volunteer's language.
 
 Kinds a person asked for (the address confirmation, a password reset, "someone tried to sign up") cannot
@@ -12,10 +12,10 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from kernel.mail import DeliveryReport, MailKind, MailOutbox, MailTemplates, opt_out_link
+from kernel.runtime import runtime_of
 from services.volunteers.database import MailOptOut, MailOutboxMessage
 from services.volunteers.settings import VolunteersRuntime, VolunteersSettings
-from streetcare.core.mail import DeliveryReport, MailKind, MailOutbox, MailTemplates, opt_out_link
-from streetcare.core.runtime import runtime_of
 
 TEMPLATES = MailTemplates(Path(__file__).parent / "templates")
 THANKS = MailKind("volunteer.thanks", "thanks after a crew's visit", "bedankjes na een bezoek van een ploeg")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from kernel.mail import MailOutbox
+from kernel.mail_api import unsubscribe_router
+from kernel.service_app import get_runtime
 from services.volunteers.mail.outbox import KINDS, UNSUBSCRIBE_PATH, outbox_for
-from streetcare.core.mail import MailOutbox
-from streetcare.core.mail_api import unsubscribe_router
-from streetcare.core.service_app import get_runtime
 
 
 def _outbox(request: Request) -> MailOutbox:

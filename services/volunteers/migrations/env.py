@@ -1,6 +1,6 @@
+from kernel.alembic_env import run_migrations
 from services.volunteers import models_registry
 from services.volunteers.settings import VolunteersSettings
-from streetcare.core.alembic_env import run_migrations
 
 
 def configured_url() -> str:

@@ -6,14 +6,14 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from kernel.errors import NotFound
+from kernel.street_copy import street_label
 from services.volunteers.accounts.dependencies import VolunteerDep
 from services.volunteers.database import StreetCopy
 from services.volunteers.picks import repository, service
 from services.volunteers.picks.models import Pick, PickPhoto
 from services.volunteers.picks.schemas import PickCreate, PickOut, PickStreetOut
 from services.volunteers.web import SessionDep, idempotent
-from streetcare.core.errors import NotFound
-from streetcare.core.street_copy import street_label
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["picks"])
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from kernel.events import PickLogged
+from kernel.outbox import record_event
 from services.volunteers.database import OutboxMessage
 from services.volunteers.picks.models import Pick
-from streetcare.core.events import PickLogged
-from streetcare.core.outbox import record_event
 
 
 def pick_logged(session: Session, pick: Pick, street_ids: list[int]) -> str:

@@ -9,14 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from kernel import metrics
+from kernel.errors import NotFound, Unprocessable
+from kernel.photos import PhotoLimits, clean_photo
 from services.volunteers.adoptions import service as adoptions
 from services.volunteers.database import StreetCopy
 from services.volunteers.picks import events, repository
 from services.volunteers.picks.models import Pick, PickPhoto, PickStreet
 from services.volunteers.teams import service as teams
-from streetcare.core import metrics
-from streetcare.core.errors import NotFound, Unprocessable
-from streetcare.core.photos import PhotoLimits, clean_photo
 
 MAX_BACKDATE = timedelta(days=30)
 CLOCK_SKEW = timedelta(minutes=10)

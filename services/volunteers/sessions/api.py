@@ -6,6 +6,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from kernel.errors import NotFound
+from kernel.street_copy import street_label
 from services.volunteers.accounts import repository as accounts
 from services.volunteers.accounts.dependencies import VolunteerDep
 from services.volunteers.accounts.models import Volunteer
@@ -23,8 +25,6 @@ from services.volunteers.sessions.schemas import (
 from services.volunteers.teams import repository as teams_repository
 from services.volunteers.teams.models import COORDINATOR, Team
 from services.volunteers.web import SessionDep, idempotent
-from streetcare.core.errors import NotFound
-from streetcare.core.street_copy import street_label
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["clean-up sessions"])
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from kernel.events import CleanupPlanned
+from kernel.outbox import record_event
 from services.volunteers.database import OutboxMessage
 from services.volunteers.sessions.models import CleanupSession
-from streetcare.core.events import CleanupPlanned
-from streetcare.core.outbox import record_event
 
 
 def cleanup_planned(session: Session, cleanup: CleanupSession, street_ids: list[int]) -> str:

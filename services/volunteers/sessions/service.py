@@ -9,6 +9,7 @@ from typing import cast
 from icalendar import Calendar, Event
 from sqlalchemy.orm import Session
 
+from kernel.errors import Conflict, NotFound, Unprocessable
 from services.volunteers.accounts.models import Volunteer
 from services.volunteers.database import StreetCopy
 from services.volunteers.mail import outbox as mail
@@ -24,7 +25,6 @@ from services.volunteers.sessions.models import (
     CleanupSignup,
 )
 from services.volunteers.teams import service as teams
-from streetcare.core.errors import Conflict, NotFound, Unprocessable
 
 MAX_STREETS = 20
 MAX_DURATION = timedelta(hours=12)

@@ -5,11 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from kernel.errors import NotFound
 from services.volunteers.sessions import repository as sessions
 from services.volunteers.streets import repository, service
 from services.volunteers.streets.schemas import StreetDetail, StreetOut, UpcomingSession
 from services.volunteers.web import SessionDep, StreetIndexDep
-from streetcare.core.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["streets"])
 

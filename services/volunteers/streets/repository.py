@@ -5,8 +5,8 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kernel.street_copy import StreetCopyMixin
 from services.volunteers.database import StreetCopy
-from streetcare.core.street_copy import StreetCopyMixin
 
 
 def get(session: Session, street_id: int) -> StreetCopyMixin | None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from kernel.street_copy import StreetCopyMixin, StreetIndexCache
 from services.volunteers.accounts.models import Volunteer
 from services.volunteers.adoptions import repository as adoptions
 from services.volunteers.streets import repository
 from services.volunteers.streets.schemas import Adopter, LatLon, StreetOut
 from services.volunteers.teams.models import Team
-from streetcare.core.street_copy import StreetCopyMixin, StreetIndexCache
 
 ANONYMOUS_ADOPTER = "a volunteer"
 

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel.db import UTCDateTime, utcnow
 from services.volunteers.database import Base
-from streetcare.core.db import UTCDateTime, utcnow
 
 COORDINATOR = "coordinator"
 MEMBER = "member"

@@ -10,9 +10,9 @@ import secrets
 
 from sqlalchemy.orm import Session
 
+from kernel.errors import Conflict, Forbidden, NotFound, Unprocessable
 from services.volunteers.teams import repository
 from services.volunteers.teams.models import COORDINATOR, MEMBER, Team, TeamMember
-from streetcare.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 
 
 def no_such_team(team_id: int) -> NotFound:

@@ -13,6 +13,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import update
 
+from kernel.auth import (
+    INTERNAL_CALLER_HEADER,
+    LOGIN_REFUSED_HEADER,
+    InternalCaller,
+    internal_caller_credential,
+)
+from kernel.mail import CaughtMail
+from kernel.migrations import upgrade
 from services.volunteers.accounts import service as accounts
 from services.volunteers.accounts.models import EmailConfirmation
 from services.volunteers.admin import MIGRATIONS
@@ -26,14 +34,6 @@ from services.volunteers.tests.test_service import (
     plan_session,
     volunteers_app,
 )
-from streetcare.core.auth import (
-    INTERNAL_CALLER_HEADER,
-    LOGIN_REFUSED_HEADER,
-    InternalCaller,
-    internal_caller_credential,
-)
-from streetcare.core.mail import CaughtMail
-from streetcare.core.migrations import upgrade
 
 __all__ = ["volunteers_app"]  # the fixture, shared with the service's other tests
 

@@ -17,6 +17,20 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
 
+from kernel.auth import (
+    INTERNAL_CALLER_HEADER,
+    SERVICE_TOKEN_HEADER,
+    InternalCaller,
+    Role,
+    internal_caller_credential,
+    issue_token,
+)
+from kernel.consumer import Outcome
+from kernel.events import StreetChanged, VisitCompleted, new_event
+from kernel.handlers import ServiceEventHandlers
+from kernel.mail import CaughtMail, MailKind
+from kernel.metrics import PICKS_LOGGED
+from kernel.street_copy import apply_street_changed
 from services.volunteers import handlers as volunteers_handlers
 from services.volunteers.accounts.models import Volunteer as VolunteerRow
 from services.volunteers.adoptions import service as adoptions_service
@@ -27,20 +41,6 @@ from services.volunteers.database import OutboxMessage, StreetCopy
 from services.volunteers.mail.outbox import CLEANUP_CHANGES, CONFIRM_EMAIL, NUDGES, PASSWORD_RESET
 from services.volunteers.picks.models import Pick
 from services.volunteers.settings import VolunteersRuntime, VolunteersSettings
-from streetcare.core.auth import (
-    INTERNAL_CALLER_HEADER,
-    SERVICE_TOKEN_HEADER,
-    InternalCaller,
-    Role,
-    internal_caller_credential,
-    issue_token,
-)
-from streetcare.core.consumer import Outcome
-from streetcare.core.events import StreetChanged, VisitCompleted, new_event
-from streetcare.core.handlers import ServiceEventHandlers
-from streetcare.core.mail import CaughtMail, MailKind
-from streetcare.core.metrics import PICKS_LOGGED
-from streetcare.core.street_copy import apply_street_changed
 from tests.smtp_catcher import SmtpCatcher, smtp_catcher
 
 # Three short streets in central Helsinki, about 100 m apart, and one in another district.

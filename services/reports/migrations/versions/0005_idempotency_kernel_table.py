@@ -1,6 +1,6 @@
 """idempotency answers in the kernel's table: the route they answered, scopes as long as elsewhere
 
-Reports now uses the kernel's one Idempotency-Key implementation (streetcare.core.idempotency);
+Reports now uses the kernel's one Idempotency-Key implementation (kernel.idempotency);
 its answers were already kept as sent ({"text": …} and their media type).
 
 Revision ID: 0005

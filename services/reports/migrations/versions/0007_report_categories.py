@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from streetcare.core.db import UTCDateTime
+from kernel.db import UTCDateTime
 
 revision: str = "0007"
 down_revision: str | Sequence[str] | None = "0006"

@@ -6,7 +6,7 @@ Revises: 0005
 
 from collections.abc import Sequence
 
-from streetcare.core.migrations import add_outbox_confirmed_at, drop_outbox_confirmed_at
+from kernel.migrations import add_outbox_confirmed_at, drop_outbox_confirmed_at
 
 revision: str = "0006"
 down_revision: str | Sequence[str] | None = "0005"

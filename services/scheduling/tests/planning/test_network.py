@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kernel.geo import haversine_m, haversine_matrix_m
 from services.scheduling.planning.network import FOOT, VEHICLE, Place, RoadNetwork, StreetLine
 from services.scheduling.planning.routing import (
     DETOUR_FACTOR,
@@ -21,7 +22,6 @@ from services.scheduling.planning.routing import (
     plan_day,
 )
 from services.scheduling.streets.importer import read_osm_pbf
-from streetcare.core.geo import haversine_m, haversine_matrix_m
 
 STOP = SolverStop.after_iterations(200, no_improvement=80)
 SHIFT_START = datetime(2025, 5, 6, 7, tzinfo=UTC)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streetcare.core.geo import (
+from kernel.geo import (
     LatLon,
     LocalProjection,
     StreetIndex,

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from kernel.geo import StreetIndex, line_length_m
 from services.scheduling.streets.importer import (
     OSM_ATTRIBUTION,
     ImportedStreet,
@@ -17,7 +18,6 @@ from services.scheduling.streets.importer import (
     read_osm_pbf,
     to_geojson,
 )
-from streetcare.core.geo import StreetIndex, line_length_m
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 SHARED_DATA_CANDIDATES = (

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from streetcare.core.db import UTCDateTime
+from kernel.db import UTCDateTime
 
 revision: str = "0003"
 down_revision: str | Sequence[str] | None = "0002"

@@ -14,13 +14,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from streetcare.core.redis_target import RedisTarget
+from kernel.redis_target import RedisTarget
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "replace-me", "secret", "placeholder"})
 DEMO_TOKEN_SECRET = "streetcare-demo-token-secret-not-for-production"
 DEMO_SERVICE_TOKEN = "streetcare-demo-service-token-not-for-production"
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_VAR_DIR = REPO_ROOT / "var"
 
 # STREETCARE_LOG_LEVEL in any case ("WARNING", "debug"); lower case is what uvicorn and Celery both take

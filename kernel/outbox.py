@@ -22,10 +22,10 @@ import structlog
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from streetcare.core import metrics
-from streetcare.core.db import PENDING_OUTBOX_KEY, OutboxMixin
-from streetcare.core.events import EventData, durable_subscribers, new_event
-from streetcare.core.logs import current_correlation_id
+from kernel import metrics
+from kernel.db import PENDING_OUTBOX_KEY, OutboxMixin
+from kernel.events import EventData, durable_subscribers, new_event
+from kernel.logs import current_correlation_id
 
 log = structlog.get_logger(__name__)
 

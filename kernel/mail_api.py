@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from streetcare.core.errors import Forbidden, NotFound
-from streetcare.core.mail import MailKind, MailOutbox, opt_out_valid
-from streetcare.core.service_app import get_session
+from kernel.errors import Forbidden, NotFound
+from kernel.mail import MailKind, MailOutbox, opt_out_valid
+from kernel.service_app import get_session
 
 
 def _page(title: str, content: str) -> HTMLResponse:

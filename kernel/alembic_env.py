@@ -7,7 +7,7 @@ from collections.abc import Callable
 from alembic import context
 from sqlalchemy import MetaData
 
-from streetcare.core.db import make_engine
+from kernel.db import make_engine
 
 
 def run_migrations(metadata: MetaData, configured_url: Callable[[], str]) -> None:

@@ -17,15 +17,15 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from streetcare.core.auth import Principal, session_is_ended
-from streetcare.core.bus import EventBus, make_bus
-from streetcare.core.db import (
+from kernel.auth import Principal, session_is_ended
+from kernel.bus import EventBus, make_bus
+from kernel.db import (
     OutboxMixin,
     commit_or_refuse,
     make_engine,
     make_session_factory,
 )
-from streetcare.core.outbox import OutboxRelay
+from kernel.outbox import OutboxRelay
 
 log = structlog.get_logger(__name__)
 RUNTIME_INFO_KEY = "streetcare.runtime"

@@ -16,11 +16,11 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session
 
-from streetcare.core.consumer import EventConsumer, Handler, Outcome
-from streetcare.core.db import OutboxMixin, ProcessedEventMixin
-from streetcare.core.events import EventEnvelope, StreetChanged
-from streetcare.core.runtime import ServiceRuntime
-from streetcare.core.street_copy import StreetCopyMixin, apply_street_changed
+from kernel.consumer import EventConsumer, Handler, Outcome
+from kernel.db import OutboxMixin, ProcessedEventMixin
+from kernel.events import EventEnvelope, StreetChanged
+from kernel.runtime import ServiceRuntime
+from kernel.street_copy import StreetCopyMixin, apply_street_changed
 
 STREET_EVENTS = ("street.registered", "street.updated")
 

@@ -27,7 +27,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, HTTPException, Request, status
 
-from streetcare.core.runtime_keys import REVOKED_TOKEN_PREFIX, SESSIONS_ENDED_PREFIX
+from kernel.runtime_keys import REVOKED_TOKEN_PREFIX, SESSIONS_ENDED_PREFIX
 
 TOKEN_ALGORITHM = "HS256"
 TOKEN_ISSUER = "streetcare-gateway"

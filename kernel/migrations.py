@@ -65,7 +65,7 @@ def add_outbox_confirmed_at() -> None:
     import sqlalchemy as sa
     from alembic import op
 
-    from streetcare.core.db import UTCDateTime
+    from kernel.db import UTCDateTime
 
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("confirmed_at", UTCDateTime(), nullable=True))

@@ -19,10 +19,10 @@ from typing import TypeVar, cast
 
 from sqlalchemy.orm import DeclarativeBase
 
-from streetcare.core.db import OutboxMixin, ProcessedEventMixin
-from streetcare.core.mail import MailOptOutMixin, MailOutboxMixin
-from streetcare.core.photo_storage import PhotoBlobMixin
-from streetcare.core.street_copy import StreetCopyMixin
+from kernel.db import OutboxMixin, ProcessedEventMixin
+from kernel.mail import MailOptOutMixin, MailOutboxMixin
+from kernel.photo_storage import PhotoBlobMixin
+from kernel.street_copy import StreetCopyMixin
 
 Mixin = TypeVar("Mixin")
 
@@ -51,7 +51,7 @@ def street_copy_table(base: type[DeclarativeBase]) -> type[StreetCopyMixin]:
 
 
 def mail_tables(base: type[DeclarativeBase]) -> tuple[type[MailOutboxMixin], type[MailOptOutMixin]]:
-    """Mail waiting for the SMTP server (see streetcare.core.mail), and the addresses that opted out."""
+    """Mail waiting for the SMTP server (see kernel.mail), and the addresses that opted out."""
     return (
         kernel_table(base, MailOutboxMixin, "MailOutboxMessage", "mail_outbox", "Mail waiting for the SMTP server."),
         kernel_table(

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from sqlalchemy import LargeBinary, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from streetcare.core.db import UTCDateTime, utcnow
+from kernel.db import UTCDateTime, utcnow
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
 

@@ -40,9 +40,9 @@ from pydantic import Field
 from sqlalchemy import Index, Integer, String, Text, and_, event, or_, select, update
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, sessionmaker
 
-from streetcare.core.blocking import run_to_completion
-from streetcare.core.db import UTCDateTime, utcnow
-from streetcare.core.settings import ProcessSettings, in_var_dir
+from kernel.blocking import run_to_completion
+from kernel.db import UTCDateTime, utcnow
+from kernel.settings import ProcessSettings, in_var_dir
 
 log = structlog.get_logger(__name__)
 

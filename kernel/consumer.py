@@ -15,9 +15,9 @@ import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from streetcare.core import metrics
-from streetcare.core.db import ProcessedEventMixin, unit_of_work
-from streetcare.core.events import (
+from kernel import metrics
+from kernel.db import ProcessedEventMixin, unit_of_work
+from kernel.events import (
     EventData,
     EventEnvelope,
     MalformedEvent,

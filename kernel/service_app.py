@@ -14,13 +14,13 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from streetcare.core import metrics
-from streetcare.core.auth import SERVICE_TOKEN_HEADER, service_token_matches
-from streetcare.core.db import CommitFailed, OutboxMixin, commit_or_refuse
-from streetcare.core.errors import DomainError
-from streetcare.core.logs import CorrelationIdMiddleware, configure_logging
-from streetcare.core.metrics import MetricsMiddleware, metrics_response
-from streetcare.core.runtime import ServiceRuntime
+from kernel import metrics
+from kernel.auth import SERVICE_TOKEN_HEADER, service_token_matches
+from kernel.db import CommitFailed, OutboxMixin, commit_or_refuse
+from kernel.errors import DomainError
+from kernel.logs import CorrelationIdMiddleware, configure_logging
+from kernel.metrics import MetricsMiddleware, metrics_response
+from kernel.runtime import ServiceRuntime
 
 log = structlog.get_logger(__name__)
 

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Float, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from streetcare.core.db import UTCDateTime, utcnow
-from streetcare.core.events import StreetChanged
-from streetcare.core.geo import StreetIndex
+from kernel.db import UTCDateTime, utcnow
+from kernel.events import StreetChanged
+from kernel.geo import StreetIndex
 
 
 class StreetCopyMixin:

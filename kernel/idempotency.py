@@ -31,8 +31,8 @@ from sqlalchemy import JSON, Integer, String, UniqueConstraint, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
-from streetcare.core.db import UTCDateTime, utcnow
-from streetcare.core.errors import Unprocessable
+from kernel.db import UTCDateTime, utcnow
+from kernel.errors import Unprocessable
 
 IDEMPOTENCY_HEADER = "idempotency-key"
 REPLAYED_HEADER = "Idempotent-Replayed"

@@ -18,7 +18,7 @@ from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.retry import Retry
 
-from streetcare.core.events import (
+from kernel.events import (
     LIVE_SUBSCRIBER,
     EventEnvelope,
     consumer_queue,
@@ -26,7 +26,7 @@ from streetcare.core.events import (
     durable_subscribers,
     subscribers_of,
 )
-from streetcare.core.redis_target import RedisTarget
+from kernel.redis_target import RedisTarget
 
 LIVE_CHANNEL = "streetcare:live"
 DEAD_LETTER_KEY = "streetcare:dead-letters"
