@@ -13,6 +13,7 @@ Both checks fail closed: when Redis cannot be asked, a request with a token gets
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import time
@@ -34,8 +35,13 @@ TOKEN_ISSUER = "streetcare-gateway"
 SERVICE_TOKEN_HEADER = "x-service-token"
 
 _hasher = PasswordHasher()
-# A real hash to verify against when the account does not exist, so timing does not tell.
-_DUMMY_HASH = _hasher.hash("streetcare-no-such-account")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A real hash to verify against when the account does not exist, so timing does not tell;
+    made on the first login check, not when a process (or the CLI) imports this module."""
+    return _hasher.hash("streetcare-no-such-account")
 
 
 class Role(StrEnum):
@@ -53,7 +59,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -229,9 +229,6 @@ def _read_password(confirm: bool) -> str:
 def cmd_admin_create_user(args: argparse.Namespace) -> int:
     from email_validator import EmailNotValidError, validate_email
 
-    from kernel.auth import Role
-    from services.scheduling import admin as scheduling_admin
-
     try:
         email = validate_email(args.email, check_deliverability=False).normalized.lower()
         password = _read_password(confirm=True)
@@ -241,6 +238,9 @@ def cmd_admin_create_user(args: argparse.Namespace) -> int:
     if len(password) < MIN_PASSWORD_LENGTH:
         print(f"error: the password needs at least {MIN_PASSWORD_LENGTH} characters", file=sys.stderr)
         return 2
+    from kernel.auth import Role  # the services load only once the input is known to be good
+    from services.scheduling import admin as scheduling_admin
+
     scheduling_admin.migrate()
     name = args.name or email.split("@", 1)[0]
     scheduling_admin.ensure_staff(email, name, Role(args.role), password)
@@ -396,7 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.set_defaults(func=cmd_simulate)
     bench = command(sub, "bench", "speed benchmarks: planner, ingest, replan")
     bench.set_defaults(func=cmd_bench)
-    _extend_optional(simulate, "streetcare.sim.cli")
+    _extend_optional(simulate, "streetcare.sim.options")
     _extend_optional(bench, "streetcare.bench.cli")
     return parser
 

@@ -19,6 +19,10 @@ class SchedulingSettings(ProcessSettings):
     """Plan dates and crew shifts are in the city's local time (the demo city lies in Helsinki)."""
     planner_time_budget_s: float = 5.0
     """Solver time budget for one day's plan (split over the sub-problems)."""
+    planner_no_improvement: int = 250
+    """With the time budget, a sub-problem also stops after this many solver iterations in a row
+    without a better plan; 0 spends the whole budget (see the README: a day of the demo city in
+    1.3 s instead of 5.2 s, at 0.5–1 % less prize on generated 2,000-street days)."""
     planner_iterations: int = 0
     """When > 0, the solver stops after this many iterations per sub-problem instead of the time
     budget: the same facts and seed then give the same plan on any machine (tests, reproductions)."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
-import os
 import pickle
 import queue
 import sys
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .metrics import cleanliness, response, summarise_response
+from .options import default_workers
 from .policies import crew_templates
 from .runner import Simulation, default_knob, deterministic_solver, run_policy
 from .truth import build_world, load_city
@@ -135,14 +135,6 @@ class Setup:
     days: int
     city: str | None = None
     streets: int | None = None
-
-
-def default_workers() -> int:
-    """The CPUs this process may use (the default ``--workers``)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def frontier_runs(scenario: dict[str, Any], seeds: Sequence[int]) -> list[Run]:

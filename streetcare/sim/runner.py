@@ -34,6 +34,7 @@ from services.scheduling.planning.levels import level_from_litter, litter_upper_
 from services.scheduling.planning.routing import DayPlan, SolverStop
 
 from .bound import Bound
+from .options import POLICIES, RENAMED
 from .policies import Adaptive, CrewTemplate, Knowledge, Policy
 from .rota import Rota, RotaReactive
 from .truth import (
@@ -68,9 +69,6 @@ def learn_day(knowledge: Knowledge, events: Sequence[SimEvent], end_of_day: date
             knowledge.quiet_day(i, end_of_day, kind_name)
 
 
-POLICIES = ("rota", "rota+reactive", "adaptive", "bound", "adaptive-no-volunteers")
-RENAMED = {"fixed": "rota", "oracle": "bound"}
-"""The names of the first simulator, still accepted."""
 CAP_SHARE_OF_SHIFT = 0.9
 """A day is at the crew cap when every crew the policy may send is out and ≥ 90 % of the shifts is used."""
 D_LITTER = 4.0

@@ -122,8 +122,10 @@ class SolverStop:
             raise ValueError("a solver stop is either a time budget or an iteration count")
 
     @classmethod
-    def after_seconds(cls, seconds: float) -> SolverStop:
-        return cls(seconds=max(0.0, float(seconds)))
+    def after_seconds(cls, seconds: float, no_improvement: int | None = None) -> SolverStop:
+        """A time budget; with ``no_improvement``, also stop a sub-problem once that many iterations
+        in a row found nothing better (a converged day need not burn its whole budget)."""
+        return cls(seconds=max(0.0, float(seconds)), no_improvement=no_improvement)
 
     @classmethod
     def after_iterations(cls, iterations: int, no_improvement: int | None = None) -> SolverStop:
@@ -131,12 +133,14 @@ class SolverStop:
 
     def criterion(self, share_s: float) -> StoppingCriterion:
         """A fresh criterion for one sub-problem (``share_s``: its share of a time budget)."""
-        if self.iterations is None:
-            return MaxRuntime(max(share_s, MIN_SUBPROBLEM_BUDGET_S))
-        criteria: list[StoppingCriterion] = [MaxIterations(self.iterations)]
+        criteria: list[StoppingCriterion] = (
+            [MaxRuntime(max(share_s, MIN_SUBPROBLEM_BUDGET_S))]
+            if self.iterations is None
+            else [MaxIterations(self.iterations)]
+        )
         if self.no_improvement is not None:
             criteria.append(NoImprovement(max(1, self.no_improvement)))
-        return MultipleCriteria(criteria)
+        return criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
 
 
 class CrewMode(Enum):

@@ -135,10 +135,11 @@ def request_replan(session: Session, day: date, requested_by: str) -> tuple[Repl
 
 
 def solver_stop(settings: SchedulingSettings) -> SolverStop:
-    """The service stops the solver on its time budget, or on an iteration count when one is set."""
+    """The service stops the solver on its time budget (or sooner, once it stops finding better
+    plans), or on an iteration count when one is set."""
     if settings.planner_iterations > 0:
         return SolverStop.after_iterations(settings.planner_iterations)
-    return SolverStop.after_seconds(settings.planner_time_budget_s)
+    return SolverStop.after_seconds(settings.planner_time_budget_s, settings.planner_no_improvement or None)
 
 
 def replan(runtime: SchedulingRuntime, day: date, trigger: str = "", now: datetime | None = None) -> ReplanResult:

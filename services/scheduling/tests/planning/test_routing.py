@@ -158,6 +158,14 @@ def test_a_stop_is_a_budget_or_an_iteration_count() -> None:
         SolverStop(seconds=1.0, iterations=10)
 
 
+def test_a_time_budget_also_ends_once_the_solver_stops_improving() -> None:
+    patient = SolverStop.after_seconds(600.0).criterion(600.0)
+    converging = SolverStop.after_seconds(600.0, no_improvement=5).criterion(600.0)
+    # the solver calls its criterion with the best cost after every iteration; it never improves here
+    assert not any(patient(100) for _ in range(50)), "a bare budget waits for its ten minutes"
+    assert any(converging(100) for _ in range(50)), "five iterations without progress end it"
+
+
 def test_a_visit_costing_more_than_it_is_worth_is_left_out() -> None:
     # 150 m on foot with two people: 300 s of cleaning; worth 250 s it is not done, worth 5,000 it is
     candidates = [street("cheap", 250.0, north_m=30), street("dear", 5_000.0, north_m=-30)]
