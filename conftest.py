@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from kernel.auth import Role
+from streetcare.local import free_port
 from streetcare.testing import (
     SERVICE_HEADERS,
     SERVICES,
@@ -26,6 +27,21 @@ from streetcare.testing import (
     postgres_admin_url,
     private_redis,
 )
+
+# A test reaches the harness (streetcare.testing, streetcare.local) through this file, by fixture or
+# by name: a service's own tests (services/<service>/tests) never import streetcare, the tools' layer
+# above the services (import-linter's layers); conftest.py, where every test meets the harness, is in none.
+__all__ = [
+    "SERVICE_HEADERS",
+    "TEST_SERVICE_TOKEN",
+    "TEST_TOKEN_SECRET",
+    "RedisProcess",
+    "bearer",
+    "create_database",
+    "drop_database",
+    "free_port",
+    "postgres_admin_url",
+]
 
 SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
 

@@ -47,3 +47,9 @@ def test_the_replan_sweep_and_the_visibility_timeout_follow_their_settings(
     app = celery_module.create_celery()
     assert app.conf.beat_schedule["scheduling-replan-sweep"]["schedule"] == 17.0
     assert app.conf.broker_transport_options["visibility_timeout"] == 11
+
+
+def test_beat_purges_every_services_outbox(celery_module: ModuleType) -> None:
+    schedule = celery_module.create_celery().conf.beat_schedule
+    purges = {tuple(e["args"]) for e in schedule.values() if e["task"] == "maintenance.purge_outbox"}
+    assert purges == {(service,) for service in SERVICES}

@@ -52,7 +52,7 @@ SimEvent = tuple[datetime, int, int, str, tuple[Any, ...]]
 def learn_day(knowledge: Knowledge, events: Sequence[SimEvent], end_of_day: datetime, kinds: Sequence[str]) -> None:
     """What the scheduling service learns from one day: the day's events in the order they
     happened, then at night every street nobody reported learns from the silence.
-    ``tests/test_scheduling_learning.py`` feeds the same events to the service and compares."""
+    ``tests/test_simulator_learns_like_the_service.py`` feeds the same events to the service and compares."""
     reported = set()
     for at, _, i, kind, payload in sorted(events, key=lambda e: (e[0], e[1], e[2])):
         if kind == "report":

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
+from conftest import SERVICE_HEADERS, bearer
 from kernel.auth import Role
 from kernel.events import VisitCompleted, new_event
 from kernel.mail import CaughtMail
@@ -21,7 +22,6 @@ from services.volunteers.app import create_app
 from services.volunteers.mail.outbox import THANKS
 from services.volunteers.settings import VolunteersRuntime
 from services.volunteers.tests.test_service import VolunteersApp, adopt, load_streets
-from streetcare.testing import SERVICE_HEADERS, bearer
 from tests.smtp_catcher import SmtpCatcher, smtp_catcher
 
 

@@ -1,32 +1,17 @@
-"""Outbox housekeeping: beat purges confirmed rows after the retention window, nothing else."""
+"""Outbox housekeeping: the purge that beat runs for every service (tests/test_workers_schedule.py)
+removes confirmed rows after the retention window, nothing else."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from types import ModuleType
 from typing import Any
 
-import pytest
 from sqlalchemy import text
 
-from kernel.events import SERVICES, ReportFiled
+from kernel.events import ReportFiled
 from kernel.outbox import record_event
 from services.reports.database import OutboxMessage
 from services.reports.handlers import make_events
-
-
-@pytest.fixture
-def celery_module(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    monkeypatch.setenv("STREETCARE_DEMO_MODE", "1")
-    from workers import celery_app
-
-    return celery_app
-
-
-def test_beat_purges_every_services_outbox(celery_module: ModuleType) -> None:
-    schedule = celery_module.create_celery().conf.beat_schedule
-    purges = {tuple(e["args"]) for e in schedule.values() if e["task"] == "maintenance.purge_outbox"}
-    assert purges == {(service,) for service in SERVICES}
 
 
 def report_filed(report_id: int) -> ReportFiled:

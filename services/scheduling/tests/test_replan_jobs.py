@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from conftest import bearer
 from kernel.auth import Role
 from kernel.bus import make_producer, make_redis
 from services.scheduling.dirty import service as dirty
@@ -19,7 +20,6 @@ from services.scheduling.plans import service
 from services.scheduling.replan_jobs import service as replan_jobs
 from services.scheduling.replan_jobs.models import ReplanJob
 from services.scheduling.settings import SchedulingRuntime
-from streetcare.testing import bearer
 
 API = "/api/v1/scheduling"
 

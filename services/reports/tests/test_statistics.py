@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from conftest import bearer as token
 from kernel.auth import Role
 from kernel.events import StreetChanged, new_event
 from services.reports.tests.support import ReportsEnv, running_reports, set_report
-from streetcare.testing import bearer as token
 
 DISPATCHER = token(Role.DISPATCHER, "staff:2")
 URL = "/api/v1/reports/statistics"

@@ -10,9 +10,9 @@ import pytest
 from defusedxml import ElementTree as SafeET
 from fastapi.testclient import TestClient
 
+from conftest import SERVICE_HEADERS
 from services.reports.app import create_app
 from services.reports.tests.support import ON_STREET_1, ReportsEnv, running_reports
-from streetcare.testing import SERVICE_HEADERS
 
 BASE = "/open311/v2"
 

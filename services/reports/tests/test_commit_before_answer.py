@@ -8,7 +8,6 @@ the INSERT succeeds, the check runs when the transaction commits.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -21,13 +20,20 @@ import redis
 import uvicorn
 from sqlalchemy import create_engine, event, text
 
-from conftest import migrate, service_settings
+from conftest import (
+    SERVICE_HEADERS,
+    bearer,
+    create_database,
+    drop_database,
+    free_port,
+    migrate,
+    postgres_admin_url,
+    service_settings,
+)
 from kernel.auth import Role
 from services.reports.app import create_app
 from services.reports.handlers import make_events
 from services.reports.tests.support import ON_STREET_1, STREETS, street_event
-from streetcare.local import free_port
-from streetcare.testing import SERVICE_HEADERS, bearer, create_database, drop_database, postgres_admin_url
 
 SCHEDULING_QUEUE = "scheduling.events"  # where report.filed goes
 DISPATCHER = bearer(Role.DISPATCHER)
@@ -223,17 +229,3 @@ def test_a_write_is_visible_to_the_very_next_request(reports_live: tuple[LiveSer
         finally:
             event.remove(live.engine, "commit", slow_commit)
         assert seen["status"] == "acknowledged"
-
-
-def test_the_session_dependency_is_defined_once_in_the_kernel() -> None:
-    """Issue 12 found 8 copies of `SessionDep`, each a request-scoped `yield` dependency that
-    committed after the answer. Every service route uses the kernel's one (scope="function"):
-    a copy in a service would bring back 2xx before the commit."""
-    root = Path(__file__).resolve().parents[1]
-    definition = re.compile(r"^\s*(SessionDep\s*=|def get_session\b)|Depends\(\s*get_session\b", re.MULTILINE)
-    copies = [
-        str(path.relative_to(root)) for path in (root / "services").rglob("*.py") if definition.search(path.read_text())
-    ]
-    assert copies == [], f"session dependencies outside kernel/service_app.py: {copies}"
-    kernel = (root / "streetcare" / "core" / "service_app.py").read_text()
-    assert 'SessionDep = Annotated[Session, Depends(get_session, scope="function")]' in kernel

@@ -15,11 +15,10 @@ import boto3
 import pytest
 from fastapi.testclient import TestClient
 
+from conftest import SERVICE_HEADERS, create_database, drop_database, free_port
 from services.reports import admin
 from services.reports.app import create_app
 from services.reports.tests.support import ReportsEnv, jpeg_with_gps, running_reports
-from streetcare.local import free_port
-from streetcare.testing import SERVICE_HEADERS, create_database, drop_database
 
 
 def upload_then_read_elsewhere(env: ReportsEnv) -> tuple[dict[str, Any], bytes]:

@@ -19,12 +19,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from conftest import migrate, service_settings
+from conftest import SERVICE_HEADERS, TEST_TOKEN_SECRET, create_database, drop_database, migrate, service_settings
 from kernel.auth import Role, issue_token
 from kernel.idempotency import REPLAYED_HEADER
 from services.scheduling.app import create_app
 from services.scheduling.crews import service as crews
-from streetcare.testing import SERVICE_HEADERS, TEST_TOKEN_SECRET, create_database, drop_database
 
 CREW = {
     "name": "Twin crew",

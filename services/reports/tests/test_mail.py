@@ -13,14 +13,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conftest import migrate, service_settings
+from conftest import bearer as token
+from conftest import create_database, drop_database, free_port, migrate, service_settings
 from kernel.auth import Role
 from kernel.mail import caught_mail
 from services.reports.notifications.service import REPORT_UPDATES, Notifier
 from services.reports.tests.support import ReportsEnv, running_reports
-from streetcare.local import free_port
-from streetcare.testing import bearer as token
-from streetcare.testing import create_database, drop_database
 from tests.smtp_catcher import smtp_catcher
 
 DISPATCHER = token(Role.DISPATCHER, "staff:2")

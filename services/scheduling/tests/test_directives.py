@@ -4,17 +4,15 @@ catalogue code the pages show in nl/en); undoing a done made by mistake; bags co
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 
+from conftest import bearer
 from kernel.auth import Role
 from services.scheduling.database import OutboxMessage
 from services.scheduling.dirty import service as dirty
@@ -23,11 +21,9 @@ from services.scheduling.history import service as history
 from services.scheduling.plans import service
 from services.scheduling.settings import SchedulingRuntime
 from services.scheduling.state.models import StreetReport, StreetState
-from streetcare.testing import bearer
-from tests.test_scheduling_planner import file_reports, replan_now
+from services.scheduling.tests.test_planner import file_reports, replan_now
 
 API = "/api/v1/scheduling"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -229,14 +225,3 @@ def test_undo_is_refused_when_the_street_changed_after_the_done(runtime: Schedul
         with pytest.raises(Exception, match="estimate changed") as refused:
             service.undo_done(session, visit["visit_id"])
         assert getattr(refused.value, "code", None) == "estimate_changed"
-
-
-def test_every_error_code_the_dispatch_page_can_meet_is_in_both_catalogues() -> None:
-    sources = [ROOT / "services/scheduling/plans/directives.py", ROOT / "services/scheduling/plans/service.py"]
-    sources += [ROOT / "services/scheduling/state/service.py", ROOT / "services/scheduling/dirty/service.py"]
-    codes = {code for path in sources for code in re.findall(r'code="([a-z_]+)"', path.read_text())}
-    assert {"past_day", "crew_off_duty", "visit_unknown", "estimate_changed"} <= codes
-    for lang in ("en", "nl"):
-        catalogue = json.loads((ROOT / f"gateway/web/static/i18n/{lang}.json").read_text())
-        problems = catalogue["dispatch"]["problem"]
-        assert codes <= set(problems), (lang, codes - set(problems))

@@ -1,0 +1,21 @@
+"""The scheduling service's error codes and the dispatch page's catalogues (the gateway's nl/en
+i18n files) agree: every code the page can meet has a message in both languages."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_error_code_the_dispatch_page_can_meet_is_in_both_catalogues() -> None:
+    sources = [ROOT / "services/scheduling/plans/directives.py", ROOT / "services/scheduling/plans/service.py"]
+    sources += [ROOT / "services/scheduling/state/service.py", ROOT / "services/scheduling/dirty/service.py"]
+    codes = {code for path in sources for code in re.findall(r'code="([a-z_]+)"', path.read_text())}
+    assert {"past_day", "crew_off_duty", "visit_unknown", "estimate_changed"} <= codes
+    for lang in ("en", "nl"):
+        catalogue = json.loads((ROOT / f"gateway/web/static/i18n/{lang}.json").read_text())
+        problems = catalogue["dispatch"]["problem"]
+        assert codes <= set(problems), (lang, codes - set(problems))
