@@ -18,6 +18,7 @@ from kernel.auth import (
 )
 from kernel.errors import Forbidden, NotFound
 from kernel.service_app import SessionDep, get_runtime
+from services.volunteers.accounts import repository
 from services.volunteers.accounts.models import Volunteer
 
 PrincipalDep = Annotated[Principal, Depends(require_roles(Role.VOLUNTEER, Role.COORDINATOR))]
@@ -27,7 +28,7 @@ def volunteer_of(session: Session, principal: Principal) -> Volunteer:
     """The caller's account; a token of a deleted account (or of staff) is no volunteer."""
     if not principal.subject.startswith("volunteer:"):
         raise Forbidden("this needs a volunteer account; staff accounts have no volunteer profile")
-    volunteer = session.get(Volunteer, principal.account_id)
+    volunteer = repository.get(session, principal.account_id)
     if volunteer is None or volunteer.deleted_at is not None:
         raise NotFound("this account no longer exists")
     return volunteer

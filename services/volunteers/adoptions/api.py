@@ -12,17 +12,16 @@ from services.volunteers.accounts.models import Volunteer
 from services.volunteers.adoptions import repository, service
 from services.volunteers.adoptions.models import ACTIVE, RHYTHM_DAYS, Adoption
 from services.volunteers.adoptions.schemas import AdoptionCreate, AdoptionOut, AdoptionPause, AdoptionUpdate
-from services.volunteers.database import StreetCopy
 from services.volunteers.teams import repository as teams_repository
-from services.volunteers.teams.models import COORDINATOR, Team
+from services.volunteers.teams.models import COORDINATOR
 from services.volunteers.web import SessionDep, idempotent
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["adoptions"])
 
 
 def adoption_out(session: Session, adoption: Adoption, volunteer: Volunteer) -> AdoptionOut:
-    street = session.get(StreetCopy, adoption.street_id)
-    team = session.get(Team, adoption.team_id) if adoption.team_id else None
+    street = repository.street(session, adoption.street_id)
+    team = teams_repository.get(session, adoption.team_id) if adoption.team_id else None
     if team is not None:
         member = teams_repository.membership(session, team.id, volunteer.id)
         can_manage = member is not None and member.role == COORDINATOR

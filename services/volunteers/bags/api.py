@@ -11,14 +11,13 @@ from services.volunteers.accounts.dependencies import VolunteerDep
 from services.volunteers.bags import repository, service
 from services.volunteers.bags.models import BagRequest
 from services.volunteers.bags.schemas import BagRequestCreate, BagRequestOut
-from services.volunteers.database import StreetCopy
 from services.volunteers.web import SessionDep, StreetIndexDep, idempotent
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["bag pick-up"])
 
 
 def bag_out(session: Session, request: BagRequest) -> BagRequestOut:
-    street = session.get(StreetCopy, request.street_id)
+    street = repository.street(session, request.street_id)
     return BagRequestOut(
         id=request.id,
         street_id=request.street_id,

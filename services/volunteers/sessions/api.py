@@ -11,7 +11,6 @@ from kernel.street_copy import street_label
 from services.volunteers.accounts import repository as accounts
 from services.volunteers.accounts.dependencies import VolunteerDep
 from services.volunteers.accounts.models import Volunteer
-from services.volunteers.database import StreetCopy
 from services.volunteers.sessions import repository, service
 from services.volunteers.sessions.models import CONFIRMED, WAITING, CleanupSession
 from services.volunteers.sessions.schemas import (
@@ -23,17 +22,17 @@ from services.volunteers.sessions.schemas import (
     SignupOut,
 )
 from services.volunteers.teams import repository as teams_repository
-from services.volunteers.teams.models import COORDINATOR, Team
+from services.volunteers.teams.models import COORDINATOR
 from services.volunteers.web import SessionDep, idempotent
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["clean-up sessions"])
 
 
 def session_out(session: Session, cleanup: CleanupSession, volunteer: Volunteer | None) -> SessionOut:
-    team = session.get(Team, cleanup.team_id)
+    team = teams_repository.get(session, cleanup.team_id)
     streets = []
     for street_id in repository.street_ids(session, cleanup.id):
-        street = session.get(StreetCopy, street_id)
+        street = repository.street(session, street_id)
         streets.append(SessionStreet(id=street_id, name=street_label(street_id, street)))
     mine = repository.signup(session, cleanup.id, volunteer.id) if volunteer else None
     member = teams_repository.membership(session, cleanup.team_id, volunteer.id) if volunteer else None

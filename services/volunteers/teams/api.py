@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api/v1/volunteers", tags=["teams"])
 
 
 def team_out(session: Session, team: Team, volunteer: Volunteer) -> TeamOut:
-    rows = repository.members(session, team.id)
+    rows = service.members(session, team.id)
     mine = next((m.role for m, v in rows if v.id == volunteer.id), None)
     return TeamOut(
         id=team.id,
