@@ -70,7 +70,7 @@ def delete(session: Session, crew_id: int) -> None:
 
 def add_absence(session: Session, crew_id: int, day: date, reason: str) -> CrewAbsence:
     crew = get(session, crew_id)
-    absence = session.get(CrewAbsence, (crew_id, day))
+    absence = repository.absence(session, crew_id, day)
     if absence is None:
         absence = CrewAbsence(crew_id=crew_id, day=day, reason=reason)
         session.add(absence)
@@ -81,7 +81,7 @@ def add_absence(session: Session, crew_id: int, day: date, reason: str) -> CrewA
 
 def remove_absence(session: Session, crew_id: int, day: date) -> None:
     crew = get(session, crew_id)
-    absence = session.get(CrewAbsence, (crew_id, day))
+    absence = repository.absence(session, crew_id, day)
     if absence is None:
         raise NotFound(f"crew {crew_id} has no absence on {day.isoformat()}")
     session.delete(absence)

@@ -345,7 +345,7 @@ def undo_visit(session: Session, street_id: int, undo: dict[str, Any]) -> None:
     state.last_visited_at = datetime.fromisoformat(last) if last else None
     snapshot_id = undo.get("snapshot_id")
     if snapshot_id is not None:
-        snapshot = session.get(EstimateSnapshot, snapshot_id)
+        snapshot = repository.snapshot(session, snapshot_id)
         if snapshot is not None:
             session.delete(snapshot)
 
