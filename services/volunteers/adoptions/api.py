@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from kernel.responses import from_row
 from kernel.street_copy import street_label
 from services.volunteers.accounts.dependencies import VolunteerDep
 from services.volunteers.accounts.models import Volunteer
@@ -30,18 +31,12 @@ def adoption_out(session: Session, adoption: Adoption, volunteer: Volunteer) -> 
     due = None
     if adoption.status == ACTIVE:
         due = service.silence_since(adoption) + timedelta(days=RHYTHM_DAYS[adoption.rhythm])
-    return AdoptionOut(
-        id=adoption.id,
-        street_id=adoption.street_id,
+    return from_row(
+        AdoptionOut,
+        adoption,
         street_name=street_label(adoption.street_id, street),
         district=street.district if street else "",
-        team_id=adoption.team_id,
         team_name=team.name if team else None,
-        rhythm=adoption.rhythm,
-        status=adoption.status,
-        started_on=adoption.started_on,
-        paused_until=adoption.paused_until,
-        last_pick_at=adoption.last_pick_at,
         next_pick_due=due,
         can_manage=can_manage,
     )

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from kernel.errors import NotFound
+from kernel.responses import from_row
 from kernel.street_copy import street_label
 from services.volunteers.accounts.dependencies import VolunteerDep
 from services.volunteers.picks import repository, service
@@ -22,16 +23,7 @@ def pick_out(session: Session, pick: Pick) -> PickOut:
     for street_id in repository.street_ids(session, pick.id):
         street = repository.street(session, street_id)
         streets.append(PickStreetOut(id=street_id, name=street_label(street_id, street)))
-    return PickOut(
-        id=pick.id,
-        streets=streets,
-        picked_at=pick.picked_at,
-        minutes=pick.minutes,
-        bags=pick.bags,
-        note=pick.note,
-        team_id=pick.team_id,
-        has_photo=repository.has_photo(session, pick.id),
-    )
+    return from_row(PickOut, pick, streets=streets, has_photo=repository.has_photo(session, pick.id))
 
 
 @router.post("/picks", status_code=201, response_model=PickOut)

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from kernel.errors import NotFound
+from kernel.responses import from_row
 from kernel.street_copy import street_label
 from services.volunteers.accounts import repository as accounts
 from services.volunteers.accounts.dependencies import VolunteerDep
@@ -36,20 +37,13 @@ def session_out(session: Session, cleanup: CleanupSession, volunteer: Volunteer 
         streets.append(SessionStreet(id=street_id, name=street_label(street_id, street)))
     mine = repository.signup(session, cleanup.id, volunteer.id) if volunteer else None
     member = teams_repository.membership(session, cleanup.team_id, volunteer.id) if volunteer else None
-    return SessionOut(
-        id=cleanup.id,
-        team_id=cleanup.team_id,
+    return from_row(
+        SessionOut,
+        cleanup,
         team_name=team.name if team else "",
-        title=cleanup.title,
-        description=cleanup.description,
-        meeting_point=cleanup.meeting_point,
         streets=streets,
-        starts_at=cleanup.starts_at,
-        ends_at=cleanup.ends_at,
-        capacity=cleanup.capacity,
         places_taken=repository.count(session, cleanup.id, CONFIRMED),
         waiting=repository.count(session, cleanup.id, WAITING),
-        status=cleanup.status,
         my_status=mine.status if mine else None,
         my_waiting_position=service.waiting_position(session, mine) if mine else None,
         can_manage=member is not None and member.role == COORDINATOR,
@@ -79,11 +73,7 @@ def get_session_detail(session_id: int, volunteer: VolunteerDep, session: Sessio
 def sign_up(session_id: int, request: Request, volunteer: VolunteerDep, session: SessionDep) -> JSONResponse:
     def action() -> SignupOut:
         signup = service.sign_up(session, session_id, volunteer.id)
-        return SignupOut(
-            session_id=session_id,
-            status=signup.status,
-            waiting_position=service.waiting_position(session, signup),
-        )
+        return from_row(SignupOut, signup, waiting_position=service.waiting_position(session, signup))
 
     return idempotent(request, session, f"volunteer:{volunteer.id}", {"session_id": session_id}, action)
 

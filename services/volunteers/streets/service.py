@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from kernel.responses import from_row
 from kernel.street_copy import StreetCopyMixin, StreetIndexCache
 from services.volunteers.accounts import repository as accounts
 from services.volunteers.adoptions import repository as adoptions
@@ -32,11 +33,10 @@ def adopters(session: Session, street_id: int) -> list[Adopter]:
 
 
 def street_out(session: Session, street: StreetCopyMixin, distance_m: float | None = None) -> StreetOut:
-    return StreetOut(
+    return from_row(
+        StreetOut,
+        street,
         id=street.street_id,
-        name=street.name,
-        district=street.district,
-        kind=street.kind,
         length_m=round(street.length_m, 1),
         centroid=LatLon(lat=street.centroid_lat, lon=street.centroid_lon),
         distance_m=None if distance_m is None else round(distance_m, 1),
