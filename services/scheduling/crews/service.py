@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from kernel.errors import Conflict, NotFound
+from kernel.responses import from_row
 from services.scheduling.crews import repository
 from services.scheduling.crews.models import CrewAbsence, CrewRecord
+from services.scheduling.crews.schemas import CrewOut
 from services.scheduling.dirty import service as dirty
 from services.scheduling.planning.routing import Crew, CrewMode
 from services.scheduling.streets import repository as streets
@@ -26,19 +28,9 @@ def get(session: Session, crew_id: int) -> CrewRecord:
     return crew
 
 
-def describe(session: Session, crew: CrewRecord) -> dict[str, Any]:
-    return {
-        "id": crew.id,
-        "name": crew.name,
-        "size": crew.size,
-        "mode": crew.mode,
-        "depot_lat": crew.depot_lat,
-        "depot_lon": crew.depot_lon,
-        "district": crew.district,
-        "shifts": crew.shifts,
-        "active": crew.active,
-        "absences": [{"day": a.day, "reason": a.reason} for a in repository.absences(session, crew.id)],
-    }
+def describe(session: Session, crew: CrewRecord) -> CrewOut:
+    """The crew as the API shows it, with its absences (by day)."""
+    return from_row(CrewOut, crew, absences=repository.absences(session, crew.id))
 
 
 def create(session: Session, values: dict[str, Any]) -> CrewRecord:
