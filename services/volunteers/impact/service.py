@@ -14,7 +14,6 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from kernel.events import VisitCompleted
-from kernel.runtime import runtime_of
 from kernel.street_copy import street_label
 from services.volunteers.accounts import repository as accounts
 from services.volunteers.accounts.models import Volunteer
@@ -109,7 +108,7 @@ def thank_after_visit(session: Session, data: VisitCompleted) -> int:
     street = repository.street_name(session, data.street_id) or street_label(data.street_id, None)
     queued = 0
     for person in _people_to_thank(session, data):
-        context = {"kind": data.kind, "street": street, "impact_link": mail.page_link(runtime_of(session).settings)}
+        context = {"kind": data.kind, "street": street, "impact_link": mail.page_link(mail.settings_of(session))}
         if mail.send(session, mail.THANKS, "thanks", person, context) is not None:
             queued += 1
     return queued
