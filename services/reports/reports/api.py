@@ -161,7 +161,7 @@ def nearby(
     radius_m: Annotated[float, Query(gt=0)] = 100.0,
 ) -> list[PublicReport]:
     """Open reports near a spot, nearest first, so a resident can say "me too" instead of filing again."""
-    radius = min(radius_m, request.app.state.settings.nearby_max_radius_m)
+    radius = min(radius_m, settings_of(request).nearby_max_radius_m)
     near = service.nearby_open(session, lat, lon, radius)
     names = streets.street_names(session, {r.street_id for _, r in near})
     known = categories.every(session)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from kernel.auth import Principal, Role, require_roles
-from kernel.service_app import SessionDep
+from kernel.service_app import SessionDep, settings_of
 from services.scheduling.dirty import service as dirty
 from services.scheduling.plans import directives, exports, service
 from services.scheduling.plans.models import PlanDirective
@@ -24,6 +24,7 @@ from services.scheduling.plans.schemas import (
 )
 from services.scheduling.replan_jobs import service as replan_jobs
 from services.scheduling.replan_jobs.schemas import ReplanJobOut
+from services.scheduling.settings import SchedulingSettings
 
 router = APIRouter(prefix="/api/v1/scheduling", tags=["plans"])
 Dispatcher = Annotated[Principal, Depends(require_roles(Role.DISPATCHER))]
@@ -125,7 +126,7 @@ def export_geojson(plan_date: date, session: SessionDep, _: Dispatcher) -> JSONR
 @router.get("/plans/{plan_date}/crews/{crew_id}/print", response_class=HTMLResponse)
 def print_crew(plan_date: date, crew_id: int, request: Request, session: SessionDep, _: Dispatcher) -> HTMLResponse:
     plan = service.plan_view(session, plan_date)
-    return HTMLResponse(exports.crew_page(plan, crew_id, request.app.state.settings.city_name))
+    return HTMLResponse(exports.crew_page(plan, crew_id, settings_of(request, SchedulingSettings).city_name))
 
 
 @router.post("/visits/{visit_id}/start", response_model=VisitOut)

@@ -24,7 +24,7 @@ from services.volunteers.sessions.schemas import (
 )
 from services.volunteers.teams import repository as teams_repository
 from services.volunteers.teams.models import COORDINATOR
-from services.volunteers.web import SessionDep, idempotent
+from services.volunteers.web import SessionDep, idempotent, settings_of
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["clean-up sessions"])
 
@@ -101,7 +101,7 @@ def calendar_feed(token: str, request: Request, session: SessionDep) -> Response
     volunteer = accounts.by_calendar_token(session, token) if len(token) >= 20 else None
     if volunteer is None:
         raise NotFound("this calendar link is unknown or was replaced; copy the new one from your page")
-    body = service.calendar(session, volunteer, request.app.state.settings.public_url)
+    body = service.calendar(session, volunteer, settings_of(request).public_url)
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",
