@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from kernel.consumer import EventConsumer, Handler, Outcome
 from kernel.db import OutboxMixin, ProcessedEventMixin
 from kernel.events import EventEnvelope, StreetChanged
-from kernel.runtime import ServiceRuntime
+from kernel.runtime import RuntimeSettings, ServiceRuntime, SettingsT
 from kernel.street_copy import StreetCopyMixin, apply_street_changed
 
 STREET_EVENTS = ("street.registered", "street.updated")
@@ -29,8 +29,12 @@ log = structlog.get_logger(__name__)
 
 @dataclass
 class ServiceEventHandlers:
+    """A service's event consumer and outbox sweep. `runtime` is typed `ServiceRuntime[Any]`: the
+    services' handlers modules read their own settings from it; `service_event_handlers` checks
+    that the settings factory and the hooks agree on the settings class."""
+
     service: str
-    settings_factory: Callable[[], Any]
+    settings_factory: Callable[[], RuntimeSettings]
     outbox_model: type[OutboxMixin]
     inbox_model: type[ProcessedEventMixin]
     handlers: Mapping[str, Handler]
@@ -96,14 +100,14 @@ class ServiceEventHandlers:
 
 def service_event_handlers(
     service: str,
-    settings_factory: Callable[[], Any],
+    settings_factory: Callable[[], SettingsT],
     outbox_model: type[OutboxMixin],
     inbox_model: type[ProcessedEventMixin],
     handlers: Mapping[str, Handler],
     *,
     street_copy: type[StreetCopyMixin] | None = None,
-    also_sweep: Callable[[ServiceRuntime[Any]], object] | None = None,
-    on_start: Callable[[ServiceRuntime[Any]], object] | None = None,
+    also_sweep: Callable[[ServiceRuntime[SettingsT]], object] | None = None,
+    on_start: Callable[[ServiceRuntime[SettingsT]], object] | None = None,
 ) -> ServiceEventHandlers:
     """A service's consumer of its events; a service that keeps a read copy of the street registry
     names its model, and `street.registered` / `street.updated` keep that copy."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, overload
 
 import redis
 import structlog
@@ -32,11 +32,17 @@ RUNTIME_INFO_KEY = "streetcare.runtime"
 
 
 class RuntimeSettings(Protocol):
-    """What a runtime reads from its service's settings class (each service's own, fully typed)."""
+    """What the kernel reads from a service's settings class (each service's own, fully typed):
+    the runtime, and the event handlers' outbox sweep."""
 
-    database_url: str
-    redis_url: str
-    broker_visibility_timeout_s: int
+    @property
+    def database_url(self) -> str: ...
+    @property
+    def redis_url(self) -> str: ...
+    @property
+    def broker_visibility_timeout_s(self) -> int: ...
+    @property
+    def outbox_redeliver_after_s(self) -> float: ...
 
 
 SettingsT = TypeVar("SettingsT", bound=RuntimeSettings)
@@ -106,9 +112,22 @@ class ServiceRuntime(Generic[SettingsT]):
         self.engine.dispose()
 
 
-def runtime_of(session: Session) -> ServiceRuntime[Any]:
-    """The runtime whose session factory made `session` (e.g. in an event handler)."""
+@overload
+def runtime_of(session: Session, settings_type: type[SettingsT]) -> ServiceRuntime[SettingsT]: ...
+@overload
+def runtime_of(session: Session) -> ServiceRuntime[Any]: ...
+def runtime_of(session: Session, settings_type: type[RuntimeSettings] | None = None) -> ServiceRuntime[Any]:
+    """The runtime whose session factory made `session` (e.g. in an event handler), its settings
+    typed: `runtime_of(session, VolunteersSettings).settings` is a `VolunteersSettings` (checked).
+    Without the settings class the settings are untyped; name it."""
     found = session.info.get(RUNTIME_INFO_KEY)
     if not isinstance(found, ServiceRuntime):
         raise RuntimeError("this session was not made by a ServiceRuntime")
-    return found
+    return checked_settings(found, settings_type)
+
+
+def checked_settings(runtime: ServiceRuntime[Any], settings_type: type[RuntimeSettings] | None) -> ServiceRuntime[Any]:
+    """`runtime`, refused when its settings are not of `settings_type` (a runtime of another service)."""
+    if settings_type is not None and not isinstance(runtime.settings, settings_type):
+        raise RuntimeError(f"this runtime has {type(runtime.settings).__name__}, not {settings_type.__name__}")
+    return runtime

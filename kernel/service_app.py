@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, TypeVar, overload
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -20,14 +20,41 @@ from kernel.db import CommitFailed, OutboxMixin, commit_or_refuse
 from kernel.errors import DomainError
 from kernel.logs import CorrelationIdMiddleware, configure_logging
 from kernel.metrics import MetricsMiddleware, metrics_response
-from kernel.runtime import ServiceRuntime
+from kernel.runtime import RuntimeSettings, ServiceRuntime, SettingsT, checked_settings
 
 log = structlog.get_logger(__name__)
 
 
-def get_runtime(request: Request) -> ServiceRuntime[Any]:
+class AppSettings(RuntimeSettings, Protocol):
+    """What the application reads from its service's settings, besides what the runtime reads."""
+
+    @property
+    def service_token(self) -> str: ...
+    @property
+    def log_level(self) -> str: ...
+    @property
+    def log_json(self) -> bool: ...
+
+
+AppSettingsT = TypeVar("AppSettingsT", bound=AppSettings)
+
+
+@overload
+def get_runtime(request: Request, settings_type: type[SettingsT]) -> ServiceRuntime[SettingsT]: ...
+@overload
+def get_runtime(request: Request) -> ServiceRuntime[RuntimeSettings]: ...
+def get_runtime(request: Request, settings_type: type[RuntimeSettings] | None = None) -> ServiceRuntime[Any]:
+    """The service's runtime; with its settings class, the settings typed (and checked)."""
     runtime: ServiceRuntime[Any] = request.app.state.runtime
-    return runtime
+    return checked_settings(runtime, settings_type)
+
+
+def settings_of(request: Request, settings_type: type[SettingsT]) -> SettingsT:
+    """The service's settings, typed: `settings_of(request, VolunteersSettings).public_url`."""
+    settings = request.app.state.settings
+    if not isinstance(settings, settings_type):
+        raise RuntimeError(f"this app has {type(settings).__name__}, not {settings_type.__name__}")
+    return settings
 
 
 def _publish_after_answer(request: Request) -> Iterator[list[str]]:
@@ -178,10 +205,10 @@ def create_service_app(
     *,
     service: str,
     title: str,
-    settings: Any,
+    settings: AppSettingsT,
     outbox_model: type[OutboxMixin],
     routers: Sequence[APIRouter],
-    on_start: Callable[[ServiceRuntime[Any]], None] | None = None,
+    on_start: Callable[[ServiceRuntime[AppSettingsT]], None] | None = None,
     readiness: Sequence[ReadinessCheck] = (),
 ) -> FastAPI:
     configure_logging(service, settings.log_level, settings.log_json)

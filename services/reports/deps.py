@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from kernel.service_app import get_runtime
+from kernel.service_app import settings_of as kernel_settings_of
 from kernel.street_copy import StreetIndexCache
 from services.reports.settings import ReportsSettings
 
 
 def settings_of(request: Request) -> ReportsSettings:
-    settings: ReportsSettings = request.app.state.settings
-    return settings
+    return kernel_settings_of(request, ReportsSettings)
 
 
 def street_index(request: Request) -> StreetIndexCache:

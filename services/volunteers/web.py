@@ -13,16 +13,23 @@ from sqlalchemy.orm import Session
 
 from kernel.idempotency import idempotent as core_idempotent
 from kernel.service_app import SessionDep, get_runtime
+from kernel.service_app import settings_of as kernel_settings_of
 from kernel.street_copy import StreetIndexCache
 from services.volunteers.database import StreetCopy
 from services.volunteers.idempotency.models import IdempotencyRecord
+from services.volunteers.settings import VolunteersSettings
 
 __all__ = [
     "SessionDep",  # the kernel's, shared here so an API module imports what it needs from one place
     "StreetIndexDep",
     "idempotent",
+    "settings_of",
     "street_index",
 ]
+
+
+def settings_of(request: Request) -> VolunteersSettings:
+    return kernel_settings_of(request, VolunteersSettings)
 
 
 def street_index(request: Request) -> StreetIndexCache:

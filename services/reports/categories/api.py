@@ -8,18 +8,17 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from kernel.auth import Principal, Role, require_roles
 from kernel.mail import FALLBACK_LANGUAGE, language_from_accept, normalise_language
+from kernel.responses import from_row
 from kernel.service_app import SessionDep
 from services.reports.categories import service
 from services.reports.categories.rules import Category
 from services.reports.categories.schemas import (
-    AttributeAdmin,
     AttributeOut,
     CategoryAdmin,
     CategoryCreate,
     CategoryFields,
     CategoryOut,
     CategoryPatch,
-    ValueAdmin,
     ValueOut,
 )
 
@@ -38,21 +37,18 @@ LanguageDep = Annotated[str, Depends(asked_language)]
 
 
 def public(category: Category, language: str) -> CategoryOut:
-    return CategoryOut(
-        code=category.code,
+    """The category with its names, questions and answers in one language."""
+    return from_row(
+        CategoryOut,
+        category,
         name=category.name_in(language),
         description=category.description_in(language),
-        name_en=category.name_en,
-        name_nl=category.name_nl,
-        severity=category.severity,
-        response_working_days=category.response_working_days,
         attributes=[
-            AttributeOut(
-                code=a.code,
+            from_row(
+                AttributeOut,
+                a,
                 description=a.description_in(language),
-                datatype=a.datatype,
-                required=a.required,
-                values=[ValueOut(key=v.key, name=v.name_in(language)) for v in a.values],
+                values=[from_row(ValueOut, v, name=v.name_in(language)) for v in a.values],
             )
             for a in category.attributes
         ],
@@ -60,32 +56,7 @@ def public(category: Category, language: str) -> CategoryOut:
 
 
 def admin_view(category: Category, reports: int) -> CategoryAdmin:
-    return CategoryAdmin(
-        code=category.code,
-        name_en=category.name_en,
-        name_nl=category.name_nl,
-        description_en=category.description_en,
-        description_nl=category.description_nl,
-        severity=category.severity,
-        response_working_days=category.response_working_days,
-        crew_mode=category.crew_mode,
-        cleans_street=category.cleans_street,
-        keywords=list(category.keywords),
-        attributes=[
-            AttributeAdmin(
-                code=a.code,
-                datatype=a.datatype,
-                required=a.required,
-                description_en=a.description_en,
-                description_nl=a.description_nl,
-                datatype_description=a.datatype_description,
-                values=[ValueAdmin(key=v.key, name_en=v.name_en, name_nl=v.name_nl) for v in a.values],
-            )
-            for a in category.attributes
-        ],
-        retired=category.retired,
-        reports=reports,
-    )
+    return from_row(CategoryAdmin, category, reports=reports)
 
 
 @router.get("/categories", response_model=list[CategoryOut])

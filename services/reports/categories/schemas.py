@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ValueIn(BaseModel):
@@ -57,11 +57,15 @@ class CategoryPatch(BaseModel):
 
 
 class ValueOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     key: str
     name: str
 
 
 class AttributeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     code: str
     description: str
     datatype: str
@@ -71,6 +75,8 @@ class AttributeOut(BaseModel):
 
 class CategoryOut(BaseModel):
     """A category as residents see it, in the asker's language (`name`, `description`, the questions)."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     code: str
     name: str
@@ -83,12 +89,16 @@ class CategoryOut(BaseModel):
 
 
 class ValueAdmin(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     key: str
     name_en: str
     name_nl: str
 
 
 class AttributeAdmin(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     code: str
     datatype: str
     required: bool
@@ -100,6 +110,8 @@ class AttributeAdmin(BaseModel):
 
 class CategoryAdmin(BaseModel):
     """Everything the admin manages, both languages, retired ones too."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     code: str
     name_en: str

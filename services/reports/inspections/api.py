@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from kernel.auth import Principal, Role, require_roles
+from kernel.responses import from_row
 from kernel.service_app import SessionDep
 from services.reports.inspections import repository, service
 from services.reports.inspections.models import Inspection
@@ -17,16 +18,7 @@ StaffDep = Annotated[Principal, Depends(require_roles(Role.INSPECTOR, Role.DISPA
 
 
 def _out(inspection: Inspection, names: dict[int, str]) -> InspectionOut:
-    return InspectionOut(
-        id=inspection.id,
-        street_id=inspection.street_id,
-        street_name=names[inspection.street_id],
-        level=inspection.level,
-        coarse_litter=inspection.coarse_litter,
-        fine_litter=inspection.fine_litter,
-        note=inspection.note,
-        inspected_at=inspection.inspected_at,
-    )
+    return from_row(InspectionOut, inspection, street_name=names[inspection.street_id])
 
 
 @router.post("", status_code=201, response_model=InspectionOut)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class InspectionCreate(BaseModel):
@@ -16,6 +16,8 @@ class InspectionCreate(BaseModel):
 
 
 class InspectionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     street_id: int
     street_name: str

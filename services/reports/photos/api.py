@@ -4,13 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel
 
 from kernel.errors import NotFound
 from kernel.photos import PhotoLimits
+from kernel.responses import from_row
 from kernel.service_app import SessionDep, get_runtime
 from services.reports.deps import settings_of
 from services.reports.photos import service
+from services.reports.photos.schemas import PhotoStored
 from services.reports.photos.storage import PhotoStorage
 
 router = APIRouter(prefix="/api/v1/reports/photos", tags=["photos"])
@@ -35,14 +36,6 @@ StorageDep = Annotated[PhotoStorage, Depends(photo_storage)]
 LimitsDep = Annotated[PhotoLimits, Depends(photo_limits)]
 
 
-class PhotoStored(BaseModel):
-    id: str
-    url: str
-    thumbnail_url: str
-    width: int
-    height: int
-
-
 @router.post("", status_code=201, response_model=PhotoStored)
 async def upload_photo(
     photo: Annotated[UploadFile, File(description="a JPEG, PNG, WebP or GIF photo")],
@@ -54,9 +47,7 @@ async def upload_photo(
     data = await photo.read(limits.max_bytes + 1)
     stored = service.store_photo(session, storage, data, limits)
     url = service.photo_path(stored.id)
-    return PhotoStored(
-        id=stored.id, url=url, thumbnail_url=f"{url}/thumbnail", width=stored.width, height=stored.height
-    )
+    return from_row(PhotoStored, stored, url=url, thumbnail_url=f"{url}/thumbnail")
 
 
 def _serve(storage: StorageDep, name: str) -> Response:

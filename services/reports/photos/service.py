@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from kernel.errors import NotFound, Unprocessable
 from kernel.photos import PhotoLimits, clean_photo
+from services.reports.photos import repository
 from services.reports.photos.models import Photo
 from services.reports.photos.storage import PhotoStorage
 
@@ -42,7 +43,7 @@ def store_photo(session: Session, storage: PhotoStorage, data: bytes, limits: Ph
 
 
 def get_photo(session: Session, photo_id: str) -> Photo:
-    photo = session.get(Photo, photo_id) if len(photo_id) <= 40 else None
+    photo = repository.get(session, photo_id) if len(photo_id) <= 40 else None
     if photo is None:
         raise NotFound("no photo has this id")
     return photo

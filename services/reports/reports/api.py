@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from kernel.auth import Principal, Role, require_roles
 from kernel.idempotency import StoredAnswer, request_hash
 from kernel.mail import FALLBACK_LANGUAGE, language_from_accept
+from kernel.responses import from_row
 from kernel.service_app import SessionDep
 from services.reports.categories import service as categories
 from services.reports.categories.rules import Category
@@ -81,17 +82,11 @@ def file_report(
             ),
             notifier,
         )
-        created = ReportCreated(
-            id=report.id,
-            street_id=report.street_id,
+        created = from_row(
+            ReportCreated,
+            report,
             street_name=streets.street_name(session, report.street_id),
-            status=report.status,
-            category=report.category,
-            tracking_token=report.tracking_token,
             tracking_url=f"/report#track={report.tracking_token}",
-            created_at=report.created_at,
-            due_at=report.due_at,
-            duplicate_of=report.duplicate_of,
             photo_url=_photo_url(report),
         )
         return StoredAnswer(201, "application/json", created.model_dump_json())
@@ -105,23 +100,13 @@ def file_report(
 def track_report(token: str, session: SessionDep, policy: PolicyDep) -> ReportTracking:
     report = service.track(session, token)
     original = service.canonical(session, report)
-    return ReportTracking(
-        id=report.id,
-        category=report.category,
-        street_id=report.street_id,
+    return from_row(
+        ReportTracking,
+        report,
         street_name=streets.street_name(session, report.street_id),
-        status=report.status,
-        description=report.description,
-        lat=report.lat,
-        lon=report.lon,
-        created_at=report.created_at,
-        due_at=report.due_at,
         overdue=service.is_overdue(report),
-        also_reported=report.also_reported,
-        duplicate_of=report.duplicate_of,
         duplicate_of_status=original.status if original is not report else None,
         can_reopen=service.can_reopen(report, policy),
-        status_reason=report.status_reason,
         photo_url=_photo_url(report),
         thumbnail_url=f"{_photo_url(report)}/thumbnail" if report.photo_id else None,
         attributes=report.attributes or {},
@@ -153,20 +138,15 @@ def _public(
     report: Report, names: dict[int, str], known: dict[str, Category], distance: float | None = None
 ) -> PublicReport:
     category = known.get(report.category)
-    return PublicReport(
-        id=report.id,
-        category=report.category,
+    return from_row(
+        PublicReport,
+        report,
         category_name=category.name_en if category else report.category,
         category_name_nl=category.name_nl if category else report.category,
-        status=report.status,
-        street_id=report.street_id,
         street_name=names[report.street_id],
         lat=round(report.lat, 5),
         lon=round(report.lon, 5),
-        created_at=report.created_at,
-        due_at=report.due_at,
         overdue=service.is_overdue(report),
-        also_reported=report.also_reported,
         distance_m=None if distance is None else round(distance, 1),
         thumbnail_url=f"{photo_path(report.photo_id)}/thumbnail" if report.photo_id else None,
     )
@@ -181,7 +161,7 @@ def nearby(
     radius_m: Annotated[float, Query(gt=0)] = 100.0,
 ) -> list[PublicReport]:
     """Open reports near a spot, nearest first, so a resident can say "me too" instead of filing again."""
-    radius = min(radius_m, request.app.state.settings.nearby_max_radius_m)
+    radius = min(radius_m, settings_of(request).nearby_max_radius_m)
     near = service.nearby_open(session, lat, lon, radius)
     names = streets.street_names(session, {r.street_id for _, r in near})
     known = categories.every(session)
@@ -192,7 +172,7 @@ def nearby(
 def me_too(report_id: int, session: SessionDep) -> MeTooAnswer:
     """Count one more resident who sees this; no new report, nothing personal stored."""
     report = service.me_too(session, report_id)
-    return MeTooAnswer(id=report.id, also_reported=report.also_reported)
+    return MeTooAnswer.model_validate(report)
 
 
 @router.get("/map.geojson")
@@ -225,25 +205,13 @@ def _staff(
     known: dict[str, Category] | None = None,
 ) -> StaffReport:
     category = known.get(report.category) if known is not None else categories.find(session, report.category)
-    return StaffReport(
-        id=report.id,
-        category=report.category,
+    return from_row(
+        StaffReport,
+        report,
         category_name=category.name_en if category else report.category,
         category_name_nl=category.name_nl if category else report.category,
-        severity=report.severity,
-        status=report.status,
-        status_reason=report.status_reason,
-        street_id=report.street_id,
         street_name=names[report.street_id],
-        description=report.description,
-        lat=report.lat,
-        lon=report.lon,
-        created_at=report.created_at,
-        due_at=report.due_at,
         overdue=service.is_overdue(report),
-        also_reported=report.also_reported,
-        duplicate_of=report.duplicate_of,
-        source=report.source,
         has_email=report.reporter_email is not None,
         photo_url=_photo_url(report),
         attributes=report.attributes or {},

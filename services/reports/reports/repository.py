@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -126,3 +126,18 @@ def with_personal_data_before(session: Session, cutoff: datetime) -> Sequence[Re
             ),
         )
     ).all()
+
+
+def received_between(
+    session: Session, start: datetime, end: datetime, category: str | None, street_ids: Collection[int] | None
+) -> Sequence[tuple[int, str, str, datetime, datetime, datetime | None]]:
+    """(street_id, category, status, created_at, due_at, resolved_at) of the reports received in [start, end),
+    of ``category`` and on these streets when given; duplicates left out (they count on the report they joined)."""
+    statement = select(
+        Report.street_id, Report.category, Report.status, Report.created_at, Report.due_at, Report.resolved_at
+    ).where(Report.created_at >= start, Report.created_at < end, Report.duplicate_of.is_(None))
+    if street_ids is not None:
+        statement = statement.where(Report.street_id.in_(street_ids))
+    if category:
+        statement = statement.where(Report.category == category)
+    return session.execute(statement).all()

@@ -27,6 +27,8 @@ class ReportCreate(BaseModel):
 
 
 class ReportCreated(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     street_id: int
     street_name: str
@@ -50,6 +52,8 @@ class HistoryEntry(BaseModel):
 
 class ReportTracking(BaseModel):
     """What the reporter sees through the private tracking link (never the email itself)."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     id: int
     category: str
@@ -77,6 +81,8 @@ class ReportTracking(BaseModel):
 class PublicReport(BaseModel):
     """An open report as anyone may see it: no description, no personal data."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     category: str
     category_name: str
@@ -95,6 +101,8 @@ class PublicReport(BaseModel):
 
 
 class MeTooAnswer(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     also_reported: int
 
@@ -109,6 +117,8 @@ class ResidentNote(BaseModel):
 
 
 class StaffReport(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     category: str
     category_name: str

@@ -19,8 +19,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from services.reports.reports import repository as reports
 from services.reports.reports.lifecycle import OPEN_STATUSES
-from services.reports.statistics import repository
+from services.reports.streets import repository as streets
 
 UNKNOWN_DISTRICT = "(unknown street)"
 TOTAL = "(all)"
@@ -66,10 +67,12 @@ def report_statistics(
     """One row per (district, category) with reports, then the total row (district and category `(all)`)."""
     tallies: dict[tuple[str, str], Tally] = defaultdict(Tally)
     total = Tally()
-    for row_district, row_category, status, created_at, due_at, resolved_at in repository.reports_received(
-        session, start, end, district, category
+    district_of = streets.districts(session)
+    in_district = [street_id for street_id, name in district_of.items() if name == district] if district else None
+    for street_id, row_category, status, created_at, due_at, resolved_at in reports.received_between(
+        session, start, end, category, in_district
     ):
-        key = (row_district or UNKNOWN_DISTRICT, row_category)
+        key = (district_of.get(street_id) or UNKNOWN_DISTRICT, row_category)
         tallies[key].add(status, created_at, due_at, resolved_at, now)
         total.add(status, created_at, due_at, resolved_at, now)
     rows = [{"district": d, "category": c, **tallies[(d, c)].figures()} for d, c in sorted(tallies)]

@@ -16,6 +16,11 @@ def get(session: Session, street_id: int) -> StreetCopyMixin | None:
     return session.get(StreetCopy, street_id)
 
 
+def districts(session: Session) -> dict[int, str]:
+    """Every copied street's district, by street id."""
+    return dict(session.execute(select(StreetCopy.street_id, StreetCopy.district)).all())
+
+
 def labels(session: Session, street_ids: Iterable[int]) -> dict[int, str]:
     return street_labels(session, StreetCopy, street_ids)
 

@@ -19,14 +19,13 @@ Dispatcher = Annotated[Principal, Depends(require_roles(Role.DISPATCHER))]
 
 
 def _out(session: Session, crew_id: int) -> CrewOut:
-    return CrewOut.model_validate(service.describe(session, service.get(session, crew_id)))
+    return service.describe(session, service.get(session, crew_id))
 
 
 @router.get("/crews", response_model=list[CrewOut])
 def list_crews(session: SessionDep, _: Dispatcher, include_inactive: bool = False) -> list[CrewOut]:
     return [
-        CrewOut.model_validate(service.describe(session, crew))
-        for crew in repository.all_crews(session, include_inactive=include_inactive)
+        service.describe(session, crew) for crew in repository.all_crews(session, include_inactive=include_inactive)
     ]
 
 

@@ -28,6 +28,10 @@ def count(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(CrewRecord)) or 0)
 
 
+def absence(session: Session, crew_id: int, day: date) -> CrewAbsence | None:
+    return session.get(CrewAbsence, (crew_id, day))
+
+
 def absences(session: Session, crew_id: int) -> Sequence[CrewAbsence]:
     return session.scalars(select(CrewAbsence).where(CrewAbsence.crew_id == crew_id).order_by(CrewAbsence.day)).all()
 

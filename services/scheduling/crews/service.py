@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from kernel.errors import Conflict, NotFound
+from kernel.responses import from_row
 from services.scheduling.crews import repository
 from services.scheduling.crews.models import CrewAbsence, CrewRecord
+from services.scheduling.crews.schemas import CrewOut
 from services.scheduling.dirty import service as dirty
 from services.scheduling.planning.routing import Crew, CrewMode
 from services.scheduling.streets import repository as streets
@@ -26,19 +28,9 @@ def get(session: Session, crew_id: int) -> CrewRecord:
     return crew
 
 
-def describe(session: Session, crew: CrewRecord) -> dict[str, Any]:
-    return {
-        "id": crew.id,
-        "name": crew.name,
-        "size": crew.size,
-        "mode": crew.mode,
-        "depot_lat": crew.depot_lat,
-        "depot_lon": crew.depot_lon,
-        "district": crew.district,
-        "shifts": crew.shifts,
-        "active": crew.active,
-        "absences": [{"day": a.day, "reason": a.reason} for a in repository.absences(session, crew.id)],
-    }
+def describe(session: Session, crew: CrewRecord) -> CrewOut:
+    """The crew as the API shows it, with its absences (by day)."""
+    return from_row(CrewOut, crew, absences=repository.absences(session, crew.id))
 
 
 def create(session: Session, values: dict[str, Any]) -> CrewRecord:
@@ -70,7 +62,7 @@ def delete(session: Session, crew_id: int) -> None:
 
 def add_absence(session: Session, crew_id: int, day: date, reason: str) -> CrewAbsence:
     crew = get(session, crew_id)
-    absence = session.get(CrewAbsence, (crew_id, day))
+    absence = repository.absence(session, crew_id, day)
     if absence is None:
         absence = CrewAbsence(crew_id=crew_id, day=day, reason=reason)
         session.add(absence)
@@ -81,7 +73,7 @@ def add_absence(session: Session, crew_id: int, day: date, reason: str) -> CrewA
 
 def remove_absence(session: Session, crew_id: int, day: date) -> None:
     crew = get(session, crew_id)
-    absence = session.get(CrewAbsence, (crew_id, day))
+    absence = repository.absence(session, crew_id, day)
     if absence is None:
         raise NotFound(f"crew {crew_id} has no absence on {day.isoformat()}")
     session.delete(absence)

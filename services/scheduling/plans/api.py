@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from kernel.auth import Principal, Role, require_roles
-from kernel.service_app import SessionDep
+from kernel.service_app import SessionDep, settings_of
 from services.scheduling.dirty import service as dirty
 from services.scheduling.plans import directives, exports, service
 from services.scheduling.plans.models import PlanDirective
@@ -24,6 +24,7 @@ from services.scheduling.plans.schemas import (
 )
 from services.scheduling.replan_jobs import service as replan_jobs
 from services.scheduling.replan_jobs.schemas import ReplanJobOut
+from services.scheduling.settings import SchedulingSettings
 
 router = APIRouter(prefix="/api/v1/scheduling", tags=["plans"])
 Dispatcher = Annotated[Principal, Depends(require_roles(Role.DISPATCHER))]
@@ -98,7 +99,7 @@ def replan_now(plan_date: date, session: SessionDep, principal: Dispatcher) -> J
     """Ask the planner to re-plan the day now: 202 with the job (queued, or the day's job that is
     already queued or running) and its URL in `Location`; the planner worker makes the version."""
     job, _created = service.request_replan(session, plan_date, principal.subject)
-    body = ReplanJobOut.model_validate(replan_jobs.view(job))
+    body = replan_jobs.view(job)
     return JSONResponse(
         body.model_dump(mode="json"),
         status_code=202,
@@ -125,12 +126,12 @@ def export_geojson(plan_date: date, session: SessionDep, _: Dispatcher) -> JSONR
 @router.get("/plans/{plan_date}/crews/{crew_id}/print", response_class=HTMLResponse)
 def print_crew(plan_date: date, crew_id: int, request: Request, session: SessionDep, _: Dispatcher) -> HTMLResponse:
     plan = service.plan_view(session, plan_date)
-    return HTMLResponse(exports.crew_page(plan, crew_id, request.app.state.settings.city_name))
+    return HTMLResponse(exports.crew_page(plan, crew_id, settings_of(request, SchedulingSettings).city_name))
 
 
 @router.post("/visits/{visit_id}/start", response_model=VisitOut)
 def start_visit(visit_id: int, session: SessionDep, _: Dispatcher) -> VisitOut:
-    return VisitOut.model_validate(service.visit_view(service.start_visit(session, visit_id)))
+    return service.visit_view(service.start_visit(session, visit_id))
 
 
 @router.post("/visits/{visit_id}/done", response_model=VisitOut)
@@ -139,13 +140,13 @@ def complete_visit(visit_id: int, session: SessionDep, _: Dispatcher, body: Visi
     bags = body.bags_collected if body is not None else None
     level = body.level_found if body is not None else None
     visit = service.complete_visit(session, visit_id, bags_collected=bags, level_found=level)
-    return VisitOut.model_validate(service.visit_view(visit))
+    return service.visit_view(visit)
 
 
 @router.post("/visits/{visit_id}/undo-done", response_model=VisitOut)
 def undo_done(visit_id: int, session: SessionDep, _: Dispatcher) -> VisitOut:
     """A done made by mistake: the visit, the street's estimate and history as before it."""
-    return VisitOut.model_validate(service.visit_view(service.undo_done(session, visit_id)))
+    return service.visit_view(service.undo_done(session, visit_id))
 
 
 # --- the dispatcher's directives: the next re-plan respects them --------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class VersionSummary(BaseModel):
@@ -148,6 +148,8 @@ class PlanDiff(BaseModel):
 
 
 class VisitOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     visit_id: int
     plan_date: date
     street_id: int

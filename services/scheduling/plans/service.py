@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from kernel import metrics
 from kernel.errors import Conflict, NotFound
+from kernel.responses import from_row
 from services.scheduling.dirty import service as dirty
 from services.scheduling.planning import effort as planning_effort
 from services.scheduling.planning import engine
@@ -35,6 +36,7 @@ from services.scheduling.planning.routing import SolverStop
 from services.scheduling.plans import directives, events, inputs, repository, roads
 from services.scheduling.plans.inputs import Slot
 from services.scheduling.plans.models import PlanChange, PlanEntry, PlanVersion, Visit
+from services.scheduling.plans.schemas import VisitOut
 from services.scheduling.replan_jobs import service as replan_jobs
 from services.scheduling.replan_jobs.models import ReplanJob
 from services.scheduling.state import service as state
@@ -660,18 +662,5 @@ def undo_done(session: Session, visit_id: int) -> Visit:
     return visit
 
 
-def visit_view(visit: Visit) -> dict[str, Any]:
-    return {
-        "visit_id": visit.id,
-        "plan_date": visit.plan_date,
-        "street_id": visit.street_id,
-        "kind": visit.kind,
-        "status": visit.status,
-        "crew_id": visit.crew_id,
-        "started_at": visit.started_at,
-        "completed_at": visit.completed_at,
-        "report_ids": list(visit.report_ids or []),
-        "bag_request_id": visit.bag_request_id,
-        "bags_collected": visit.bags_collected,
-        "level_found": visit.level_found,
-    }
+def visit_view(visit: Visit) -> VisitOut:
+    return from_row(VisitOut, visit, visit_id=visit.id, report_ids=list(visit.report_ids or []))

@@ -19,4 +19,4 @@ def replan_job(
 ) -> ReplanJobOut:
     """A re-plan asked for with `POST …/plans/{date}/replan`: queued, running (seconds so far),
     done (the version and how long it took) or failed (why)."""
-    return ReplanJobOut.model_validate(service.view(service.get(session, job_id)))
+    return service.view(service.get(session, job_id))

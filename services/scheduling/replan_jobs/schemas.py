@@ -3,11 +3,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ReplanJobOut(BaseModel):
     """A re-plan asked for: queued → running → done (with the version and how long it took) or failed."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     job_id: str
     plan_date: date

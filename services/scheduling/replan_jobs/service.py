@@ -12,13 +12,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from kernel.errors import NotFound
+from kernel.responses import from_row
 from services.scheduling.replan_jobs import repository
 from services.scheduling.replan_jobs.models import DONE, QUEUED, RUNNING, ReplanJob
+from services.scheduling.replan_jobs.schemas import ReplanJobOut
 
 JOBS_PATH = "/api/v1/scheduling/replan-jobs/"
 
@@ -67,7 +68,7 @@ def _seconds(start: datetime | None, end: datetime) -> float | None:
     return None if start is None else round(max(0.0, (end - start).total_seconds()), 1)
 
 
-def view(job: ReplanJob, now: datetime | None = None) -> dict[str, Any]:
+def view(job: ReplanJob, now: datetime | None = None) -> ReplanJobOut:
     """The job as the API shows it, with the seconds so far worked out here (not on the page's clock)."""
     now = now or datetime.now(UTC)
     if job.status == QUEUED:
@@ -86,19 +87,6 @@ def view(job: ReplanJob, now: datetime | None = None) -> dict[str, Any]:
         waited = _seconds(job.requested_at, job.started_at or job.finished_at or now)
         elapsed = _seconds(job.started_at, job.finished_at or now)
         detail = f"the re-plan failed: {job.error or 'no reason given'}"
-    return {
-        "job_id": job.id,
-        "plan_date": job.plan_date,
-        "status": job.status,
-        "url": job_url(job.id),
-        "requested_by": job.requested_by,
-        "requested_at": job.requested_at,
-        "started_at": job.started_at,
-        "finished_at": job.finished_at,
-        "waited_seconds": waited,
-        "seconds": elapsed,
-        "version": job.version,
-        "attempts": job.attempts,
-        "error": job.error,
-        "detail": detail,
-    }
+    return from_row(
+        ReplanJobOut, job, job_id=job.id, url=job_url(job.id), waited_seconds=waited, seconds=elapsed, detail=detail
+    )

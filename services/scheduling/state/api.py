@@ -25,4 +25,4 @@ def street_map(
 
 @router.get("/streets/{street_id}", response_model=StreetDetail)
 def get_street(street_id: IdPath, session: SessionDep) -> StreetDetail:
-    return StreetDetail.model_validate(service.street_detail(session, street_id))
+    return service.street_detail(session, street_id)

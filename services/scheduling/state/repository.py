@@ -175,6 +175,10 @@ def inspections_of(session: Session, street_id: int, limit: int) -> Sequence[Str
     ).all()
 
 
+def snapshot(session: Session, snapshot_id: int) -> EstimateSnapshot | None:
+    return session.get(EstimateSnapshot, snapshot_id)
+
+
 def snapshots_of(session: Session, street_id: int, limit: int) -> Sequence[EstimateSnapshot]:
     """A street's latest estimate snapshots, oldest first."""
     rows = session.scalars(

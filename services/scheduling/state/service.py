@@ -23,6 +23,7 @@ from kernel.events import (
     ReportFiled,
     ReportWithdrawn,
 )
+from kernel.responses import from_row
 from services.scheduling.dirty import service as dirty
 from services.scheduling.districts import service as districts
 from services.scheduling.planning import estimator
@@ -38,8 +39,10 @@ from services.scheduling.state.models import (
     StreetReport,
     StreetState,
 )
+from services.scheduling.state.schemas import StreetDetail, StreetGeometry
 from services.scheduling.streets import repository as streets
 from services.scheduling.streets.models import Street
+from services.scheduling.streets.schemas import LatLon
 
 BULKY_WASTE = "bulky_waste"
 
@@ -345,7 +348,7 @@ def undo_visit(session: Session, street_id: int, undo: dict[str, Any]) -> None:
     state.last_visited_at = datetime.fromisoformat(last) if last else None
     snapshot_id = undo.get("snapshot_id")
     if snapshot_id is not None:
-        snapshot = session.get(EstimateSnapshot, snapshot_id)
+        snapshot = repository.snapshot(session, snapshot_id)
         if snapshot is not None:
             session.delete(snapshot)
 
@@ -389,7 +392,7 @@ def uncollect_bags(session: Session, request_id: int, at: datetime) -> None:
         bag.collected_at = None
 
 
-def street_detail(session: Session, street_id: int) -> dict[str, object]:
+def street_detail(session: Session, street_id: int) -> StreetDetail:
     """Everything the street page shows about a street's current state."""
     street = _street(session, street_id)
     state = repository.state_for(session, street_id)
@@ -397,24 +400,21 @@ def street_detail(session: Session, street_id: int) -> dict[str, object]:
     level = str(estimator.expected_level(current_estimate(state), now)) if state else "B"
     adopters = repository.active_adopter_count(session, street_id)
     cleaned = [t for t in (state.last_picked_at, state.last_visited_at) if t] if state else []
-    return {
-        "id": street.id,
-        "name": street.name,
-        "district": street.district,
-        "kind": street.kind,
-        "length_m": street.length_m,
-        "centroid": {"lat": street.centroid_lat, "lon": street.centroid_lon},
-        "geometry": {"type": "LineString", "coordinates": street.coordinates},
-        "open_reports": repository.open_report_count(session, street_id),
-        "estimated_level": level,
-        "target_level": str(districts.target_for(session, street.district)),
-        "adopted": adopters > 0,
-        "adopters": adopters,
-        "last_cleaned_at": max(cleaned) if cleaned else None,
-        "last_picked_at": state.last_picked_at if state else None,
-        "last_visited_at": state.last_visited_at if state else None,
-        "last_report_at": state.last_report_at if state else None,
-    }
+    return from_row(
+        StreetDetail,
+        street,
+        centroid=LatLon(lat=street.centroid_lat, lon=street.centroid_lon),
+        geometry=StreetGeometry(type="LineString", coordinates=street.coordinates),
+        open_reports=repository.open_report_count(session, street_id),
+        estimated_level=level,
+        target_level=str(districts.target_for(session, street.district)),
+        adopted=adopters > 0,
+        adopters=adopters,
+        last_cleaned_at=max(cleaned) if cleaned else None,
+        last_picked_at=state.last_picked_at if state else None,
+        last_visited_at=state.last_visited_at if state else None,
+        last_report_at=state.last_report_at if state else None,
+    )
 
 
 def street_map(session: Session) -> dict[str, object]:

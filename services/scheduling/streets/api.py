@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from kernel.responses import from_row
 from kernel.service_app import SessionDep
 from services.scheduling.streets import repository
 from services.scheduling.streets.schemas import (
@@ -25,17 +26,7 @@ def list_streets(
     q: Annotated[str | None, Query(max_length=100, description="part of the street name")] = None,
 ) -> StreetList:
     streets = repository.page(session, limit=limit, offset=offset, district=district, name_contains=q)
-    items = [
-        StreetSummary(
-            id=s.id,
-            name=s.name,
-            district=s.district,
-            kind=s.kind,
-            length_m=s.length_m,
-            centroid=LatLon(lat=s.centroid_lat, lon=s.centroid_lon),
-        )
-        for s in streets
-    ]
+    items = [from_row(StreetSummary, s, centroid=LatLon(lat=s.centroid_lat, lon=s.centroid_lon)) for s in streets]
     return StreetList(items=items, total=repository.count(session), limit=limit, offset=offset)
 
 

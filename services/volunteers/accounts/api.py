@@ -29,7 +29,7 @@ from services.volunteers.accounts.schemas import (
     SignUp,
     VerifiedIdentity,
 )
-from services.volunteers.web import SessionDep, idempotent
+from services.volunteers.web import SessionDep, idempotent, settings_of
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["accounts"])
 # reached only with the service credential (ServiceCallerMiddleware) AND the credential of the
@@ -80,7 +80,7 @@ def sign_up(body: SignUp, request: Request, session: SessionDep) -> JSONResponse
             email=body.email,
             password=body.password,
             language=body.language,
-            confirm_minutes=request.app.state.settings.confirm_token_minutes,
+            confirm_minutes=settings_of(request).confirm_token_minutes,
         )
         return Accepted(detail=SIGN_UP_ANSWER.format(email=body.email.strip().lower()))
 
@@ -98,7 +98,7 @@ def confirm_email(body: EmailConfirm, session: SessionDep) -> Confirmed:
 @router.post("/signup/resend", status_code=202, response_model=Accepted)
 def resend_confirmation(body: ConfirmationResend, request: Request, session: SessionDep) -> Accepted:
     """The same answer whether or not the address has an account that waits for confirmation."""
-    service.resend_confirmation(session, body.email, request.app.state.settings.confirm_token_minutes)
+    service.resend_confirmation(session, body.email, settings_of(request).confirm_token_minutes)
     return Accepted(detail=RESEND_ANSWER)
 
 
@@ -132,13 +132,13 @@ def rotate_calendar_link(request: Request, volunteer: VolunteerDep) -> CalendarL
 
 
 def _calendar_link(request: Request, token: str) -> CalendarLink:
-    url = f"{request.app.state.settings.public_url.rstrip('/')}/api/v1/volunteers/calendar/{token}.ics"
+    url = f"{settings_of(request).public_url.rstrip('/')}/api/v1/volunteers/calendar/{token}.ics"
     return CalendarLink(url=url, webcal_url="webcal://" + url.split("://", 1)[1])
 
 
 @router.post("/password-reset", status_code=202, response_model=Accepted)
 def request_reset(body: ResetRequest, request: Request, session: SessionDep) -> Accepted:
-    service.request_reset(session, body.email, request.app.state.settings.reset_token_minutes)
+    service.request_reset(session, body.email, settings_of(request).reset_token_minutes)
     return Accepted(detail="if an account has this email, a reset link is on its way")
 
 

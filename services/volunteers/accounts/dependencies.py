@@ -18,7 +18,9 @@ from kernel.auth import (
 )
 from kernel.errors import Forbidden, NotFound
 from kernel.service_app import SessionDep, get_runtime
+from services.volunteers.accounts import repository
 from services.volunteers.accounts.models import Volunteer
+from services.volunteers.web import settings_of
 
 PrincipalDep = Annotated[Principal, Depends(require_roles(Role.VOLUNTEER, Role.COORDINATOR))]
 
@@ -27,7 +29,7 @@ def volunteer_of(session: Session, principal: Principal) -> Volunteer:
     """The caller's account; a token of a deleted account (or of staff) is no volunteer."""
     if not principal.subject.startswith("volunteer:"):
         raise Forbidden("this needs a volunteer account; staff accounts have no volunteer profile")
-    volunteer = session.get(Volunteer, principal.account_id)
+    volunteer = repository.get(session, principal.account_id)
     if volunteer is None or volunteer.deleted_at is not None:
         raise NotFound("this account no longer exists")
     return volunteer
@@ -44,7 +46,7 @@ def end_sessions_of(request: Request, volunteer_id: int) -> None:
     """Before the change commits: if Redis cannot store the cut-off, the change is not made (503)."""
     try:
         end_all_sessions(
-            get_runtime(request).redis, f"volunteer:{volunteer_id}", request.app.state.settings.token_ttl_seconds
+            get_runtime(request).redis, f"volunteer:{volunteer_id}", settings_of(request).token_ttl_seconds
         )
     except SessionStoreUnavailable:
         raise session_store_unavailable() from None

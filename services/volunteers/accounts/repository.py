@@ -16,6 +16,13 @@ def get(session: Session, volunteer_id: int) -> Volunteer | None:
     return session.get(Volunteer, volunteer_id)
 
 
+def by_ids(session: Session, ids: set[int]) -> dict[int, Volunteer]:
+    """The volunteers with these ids (deleted accounts too), by id."""
+    if not ids:
+        return {}
+    return {v.id: v for v in session.scalars(select(Volunteer).where(Volunteer.id.in_(ids)))}
+
+
 def present_by_ids(session: Session, ids: set[int]) -> Sequence[Volunteer]:
     """The volunteers with these ids whose account is not deleted."""
     return session.scalars(select(Volunteer).where(Volunteer.id.in_(ids), Volunteer.deleted_at.is_(None))).all()
@@ -39,3 +46,11 @@ def confirmation_by_hash(session: Session, token_hash: str) -> EmailConfirmation
 
 def forget_confirmations(session: Session, volunteer_id: int) -> None:
     session.execute(delete(EmailConfirmation).where(EmailConfirmation.volunteer_id == volunteer_id))
+
+
+def resets_of(session: Session, volunteer_id: int) -> Sequence[PasswordReset]:
+    return session.scalars(select(PasswordReset).where(PasswordReset.volunteer_id == volunteer_id)).all()
+
+
+def confirmations_of(session: Session, volunteer_id: int) -> Sequence[EmailConfirmation]:
+    return session.scalars(select(EmailConfirmation).where(EmailConfirmation.volunteer_id == volunteer_id)).all()

@@ -6,23 +6,23 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from kernel.responses import from_row
 from kernel.street_copy import street_label
 from services.volunteers.accounts.dependencies import VolunteerDep
 from services.volunteers.accounts.models import Volunteer
 from services.volunteers.adoptions import repository, service
 from services.volunteers.adoptions.models import ACTIVE, RHYTHM_DAYS, Adoption
 from services.volunteers.adoptions.schemas import AdoptionCreate, AdoptionOut, AdoptionPause, AdoptionUpdate
-from services.volunteers.database import StreetCopy
 from services.volunteers.teams import repository as teams_repository
-from services.volunteers.teams.models import COORDINATOR, Team
+from services.volunteers.teams.models import COORDINATOR
 from services.volunteers.web import SessionDep, idempotent
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["adoptions"])
 
 
 def adoption_out(session: Session, adoption: Adoption, volunteer: Volunteer) -> AdoptionOut:
-    street = session.get(StreetCopy, adoption.street_id)
-    team = session.get(Team, adoption.team_id) if adoption.team_id else None
+    street = repository.street(session, adoption.street_id)
+    team = teams_repository.get(session, adoption.team_id) if adoption.team_id else None
     if team is not None:
         member = teams_repository.membership(session, team.id, volunteer.id)
         can_manage = member is not None and member.role == COORDINATOR
@@ -31,18 +31,12 @@ def adoption_out(session: Session, adoption: Adoption, volunteer: Volunteer) -> 
     due = None
     if adoption.status == ACTIVE:
         due = service.silence_since(adoption) + timedelta(days=RHYTHM_DAYS[adoption.rhythm])
-    return AdoptionOut(
-        id=adoption.id,
-        street_id=adoption.street_id,
+    return from_row(
+        AdoptionOut,
+        adoption,
         street_name=street_label(adoption.street_id, street),
         district=street.district if street else "",
-        team_id=adoption.team_id,
         team_name=team.name if team else None,
-        rhythm=adoption.rhythm,
-        status=adoption.status,
-        started_on=adoption.started_on,
-        paused_until=adoption.paused_until,
-        last_pick_at=adoption.last_pick_at,
         next_pick_due=due,
         can_manage=can_manage,
     )

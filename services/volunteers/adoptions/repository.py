@@ -5,7 +5,9 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from kernel.street_copy import StreetCopyMixin
 from services.volunteers.adoptions.models import ACTIVE, OPEN_STATUSES, PAUSED, Adoption
+from services.volunteers.database import StreetCopy
 
 
 def get(session: Session, adoption_id: int) -> Adoption | None:
@@ -66,3 +68,15 @@ def for_pick(
 
 def in_statuses(session: Session, statuses: tuple[str, ...]) -> Sequence[Adoption]:
     return session.scalars(select(Adoption).where(Adoption.status.in_(statuses)).order_by(Adoption.id)).all()
+
+
+def involving(session: Session, volunteer_id: int) -> Sequence[Adoption]:
+    """Every adoption the volunteer holds or made, open or ended (not their teams')."""
+    return session.scalars(
+        select(Adoption).where(or_(Adoption.volunteer_id == volunteer_id, Adoption.adopted_by == volunteer_id))
+    ).all()
+
+
+def street(session: Session, street_id: int) -> StreetCopyMixin | None:
+    """The street in the service's read copy of the registry (None before it arrives)."""
+    return session.get(StreetCopy, street_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 Rhythm = Literal["weekly", "fortnightly", "monthly"]
 
@@ -23,6 +23,8 @@ class AdoptionUpdate(BaseModel):
 
 
 class AdoptionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     street_id: int
     street_name: str

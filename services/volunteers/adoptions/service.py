@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from kernel.errors import Conflict, Forbidden, NotFound, Unprocessable
 from kernel.street_copy import StreetCopyMixin, street_label
+from services.volunteers.accounts import repository as accounts
 from services.volunteers.accounts.models import Volunteer
 from services.volunteers.adoptions import events, repository
 from services.volunteers.adoptions.models import (
@@ -24,7 +25,6 @@ from services.volunteers.adoptions.models import (
     RHYTHM_DAYS,
     Adoption,
 )
-from services.volunteers.database import StreetCopy
 from services.volunteers.mail import outbox as mail
 from services.volunteers.teams import repository as teams_repository
 from services.volunteers.teams import service as teams
@@ -33,7 +33,7 @@ MAX_PAUSE_DAYS = 120
 
 
 def street_or_404(session: Session, street_id: int) -> StreetCopyMixin:
-    street = session.get(StreetCopy, street_id)
+    street = repository.street(session, street_id)
     if street is None:
         raise NotFound(f"there is no street {street_id} in the city")
     return street
@@ -182,7 +182,7 @@ class NudgeOutcome:
 
 def _recipients(session: Session, adoption: Adoption) -> list[Volunteer]:
     ids = teams_repository.member_ids(session, adoption.team_id) if adoption.team_id else [adoption.volunteer_id]
-    people = [session.get(Volunteer, i) for i in ids if i is not None]
+    people = [accounts.get(session, i) for i in ids if i is not None]
     return [p for p in people if p is not None and p.deleted_at is None and p.email]
 
 
@@ -216,7 +216,7 @@ def send_nudges_and_mark_lapses(
             events.adoption_changed(session, adoption)
             outcome.lapsed.append(adoption.id)
         elif silent >= rhythm * nudge_after and (adoption.last_nudged_at is None or adoption.last_nudged_at < since):
-            street = session.get(StreetCopy, adoption.street_id)
+            street = repository.street(session, adoption.street_id)
             name = street_label(adoption.street_id, street)
             for person in _recipients(session, adoption):
                 mail.nudge(session, person, name, adoption.rhythm)

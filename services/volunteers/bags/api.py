@@ -6,31 +6,20 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from kernel.responses import from_row
 from kernel.street_copy import street_label
 from services.volunteers.accounts.dependencies import VolunteerDep
 from services.volunteers.bags import repository, service
 from services.volunteers.bags.models import BagRequest
 from services.volunteers.bags.schemas import BagRequestCreate, BagRequestOut
-from services.volunteers.database import StreetCopy
 from services.volunteers.web import SessionDep, StreetIndexDep, idempotent
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["bag pick-up"])
 
 
 def bag_out(session: Session, request: BagRequest) -> BagRequestOut:
-    street = session.get(StreetCopy, request.street_id)
-    return BagRequestOut(
-        id=request.id,
-        street_id=request.street_id,
-        street_name=street_label(request.street_id, street),
-        lat=request.lat,
-        lon=request.lon,
-        bags=request.bags,
-        note=request.note,
-        status=request.status,
-        ready_at=request.ready_at,
-        collected_at=request.collected_at,
-    )
+    street = repository.street(session, request.street_id)
+    return from_row(BagRequestOut, request, street_name=street_label(request.street_id, street))
 
 
 @router.post("/bags", status_code=201, response_model=BagRequestOut)

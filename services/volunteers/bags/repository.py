@@ -5,7 +5,9 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from kernel.street_copy import StreetCopyMixin
 from services.volunteers.bags.models import BagRequest
+from services.volunteers.database import StreetCopy
 
 
 def get(session: Session, request_id: int) -> BagRequest | None:
@@ -23,3 +25,12 @@ def of_volunteer(session: Session, volunteer_id: int, limit: int) -> Sequence[Ba
 
 def anonymise(session: Session, volunteer_id: int) -> None:
     session.execute(update(BagRequest).where(BagRequest.volunteer_id == volunteer_id).values(volunteer_id=None))
+
+
+def all_of_volunteer(session: Session, volunteer_id: int) -> Sequence[BagRequest]:
+    return session.scalars(select(BagRequest).where(BagRequest.volunteer_id == volunteer_id)).all()
+
+
+def street(session: Session, street_id: int) -> StreetCopyMixin | None:
+    """The street in the service's read copy of the registry (None before it arrives)."""
+    return session.get(StreetCopy, street_id)

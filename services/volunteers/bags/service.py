@@ -11,7 +11,6 @@ from kernel.events import VisitCompleted
 from kernel.street_copy import StreetIndexCache
 from services.volunteers.bags import events, repository
 from services.volunteers.bags.models import COLLECTED, WAITING, BagRequest
-from services.volunteers.database import StreetCopy
 
 SNAP_DISTANCE_M = 150.0
 
@@ -36,7 +35,7 @@ def request_pickup(
                 "put the bags next to a street"
             )
         street_id = int(snapped[0])  # type: ignore[call-overload]
-    elif session.get(StreetCopy, street_id) is None:
+    elif repository.street(session, street_id) is None:
         raise NotFound(f"there is no street {street_id} in the city")
     request = BagRequest(
         volunteer_id=volunteer_id,

@@ -14,7 +14,6 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from kernel.events import VisitCompleted
-from kernel.runtime import runtime_of
 from kernel.street_copy import street_label
 from services.volunteers.accounts import repository as accounts
 from services.volunteers.accounts.models import Volunteer
@@ -23,15 +22,15 @@ from services.volunteers.bags import repository as bag_records
 from services.volunteers.impact import repository
 from services.volunteers.impact.schemas import ImpactOut, Leaderboard, LeaderboardEntry
 from services.volunteers.mail import outbox as mail
+from services.volunteers.picks import repository as pick_records
 from services.volunteers.picks.models import Pick
 from services.volunteers.teams import repository as teams_repository
-from services.volunteers.teams.models import Team
 
 
 def _impact(session: Session, scope: str, pick_ids: Select[Any], since: datetime | None) -> ImpactOut:
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
-    picks, bags, minutes, last, streets = repository.totals(session, pick_ids, since)
+    picks, bags, minutes, last, streets = pick_records.totals(session, pick_ids, since)
     return ImpactOut(
         scope=scope,
         picks=picks,
@@ -44,20 +43,20 @@ def _impact(session: Session, scope: str, pick_ids: Select[Any], since: datetime
 
 
 def of_volunteer(session: Session, volunteer_id: int, since: datetime | None = None) -> ImpactOut:
-    return _impact(session, f"volunteer:{volunteer_id}", repository.picks_of_volunteer(volunteer_id), since)
+    return _impact(session, f"volunteer:{volunteer_id}", pick_records.picks_of_volunteer(volunteer_id), since)
 
 
 def of_team(session: Session, team_id: int, since: datetime | None = None) -> ImpactOut:
     members = teams_repository.member_ids(session, team_id)
-    return _impact(session, f"team:{team_id}", repository.picks_of_team(team_id, members), since)
+    return _impact(session, f"team:{team_id}", pick_records.picks_of_team(team_id, members), since)
 
 
 def of_street(session: Session, street_id: int, since: datetime | None = None) -> ImpactOut:
-    return _impact(session, f"street:{street_id}", repository.picks_on_street(street_id), since)
+    return _impact(session, f"street:{street_id}", pick_records.picks_on_street(street_id), since)
 
 
 def of_district(session: Session, district: str, since: datetime | None = None) -> ImpactOut:
-    return _impact(session, f"district:{district}", repository.picks_in_district(district), since)
+    return _impact(session, f"district:{district}", pick_records.picks_in_district(district), since)
 
 
 def leaderboard(
@@ -65,14 +64,14 @@ def leaderboard(
 ) -> Leaderboard:
     since = (now or datetime.now(UTC)) - timedelta(days=days)
     people = []
-    for volunteer_id, picks, bags, minutes in repository.ranking(session, district, since, Pick.volunteer_id):
-        person = session.get(Volunteer, volunteer_id)
+    for volunteer_id, picks, bags, minutes in pick_records.ranking(session, district, since, Pick.volunteer_id):
+        person = accounts.get(session, volunteer_id)
         if person is None or person.deleted_at is not None or person.leaderboard_opt_out:
             continue
         people.append((person.display_name, int(picks), int(bags), int(minutes)))
     groups = []
-    for team_id, picks, bags, minutes in repository.ranking(session, district, since, Pick.team_id):
-        team = session.get(Team, team_id)
+    for team_id, picks, bags, minutes in pick_records.ranking(session, district, since, Pick.team_id):
+        team = teams_repository.get(session, team_id)
         if team is not None:
             groups.append((team.name, int(picks), int(bags), int(minutes)))
 
@@ -109,7 +108,7 @@ def thank_after_visit(session: Session, data: VisitCompleted) -> int:
     street = repository.street_name(session, data.street_id) or street_label(data.street_id, None)
     queued = 0
     for person in _people_to_thank(session, data):
-        context = {"kind": data.kind, "street": street, "impact_link": mail.page_link(runtime_of(session).settings)}
+        context = {"kind": data.kind, "street": street, "impact_link": mail.page_link(mail.settings_of(session))}
         if mail.send(session, mail.THANKS, "thanks", person, context) is not None:
             queued += 1
     return queued

@@ -7,6 +7,7 @@ This sits above the domains it calls, so none of them needs to know about the ot
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,12 +17,16 @@ from sqlalchemy.orm import Session
 from kernel.idempotency import forget_scope
 from services.volunteers.accounts import repository as accounts
 from services.volunteers.accounts.models import Volunteer
+from services.volunteers.adoptions import repository as adoption_records
 from services.volunteers.adoptions import service as adoptions
+from services.volunteers.bags import repository as bag_records
 from services.volunteers.bags import service as bags
 from services.volunteers.idempotency.models import IdempotencyRecord
-from services.volunteers.leaving import repository
+from services.volunteers.picks import repository as pick_records
 from services.volunteers.picks import service as picks
+from services.volunteers.sessions import repository as session_records
 from services.volunteers.sessions import service as sessions
+from services.volunteers.teams import repository as team_records
 from services.volunteers.teams import service as teams
 
 ERASED_NAME = "former volunteer"
@@ -71,9 +76,26 @@ def _as_record(row: Any) -> dict[str, Any]:
     return record
 
 
+def records_about(session: Session, volunteer_id: int) -> dict[str, Sequence[Any]]:
+    """Every row that holds something about this volunteer, by kind, each from the domain that owns it."""
+    return {
+        "password_resets": accounts.resets_of(session, volunteer_id),
+        "email_confirmations": accounts.confirmations_of(session, volunteer_id),
+        "team_memberships": team_records.memberships_of(session, volunteer_id),
+        "teams_joined": team_records.teams_joined_by(session, volunteer_id),
+        "adoptions": adoption_records.involving(session, volunteer_id),
+        "cleanup_signups": session_records.all_signups_of(session, volunteer_id),
+        "cleanups_organised": session_records.organised_by(session, volunteer_id),
+        "picks": pick_records.all_of_volunteer(session, volunteer_id),
+        "pick_streets": pick_records.streets_of_volunteer(session, volunteer_id),
+        "pick_photos": pick_records.photos_of_volunteer(session, volunteer_id),
+        "bag_requests": bag_records.all_of_volunteer(session, volunteer_id),
+    }
+
+
 def export_data(session: Session, volunteer: Volunteer) -> dict[str, Any]:
     """Everything the volunteers service holds about this person, table by table."""
-    rows = repository.records_about(session, volunteer.id)
+    rows = records_about(session, volunteer.id)
     return {
         "exported_at": datetime.now(UTC),
         "account": _as_record(volunteer),

@@ -13,13 +13,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from kernel.auth import Role, require_roles
 from kernel.errors import NotFound
 from kernel.mail import caught_mail
+from kernel.service_app import settings_of
 from services.volunteers.mail.schemas import MailOut
+from services.volunteers.settings import VolunteersSettings
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["mail"])
 
 
 def demo_mode_only(request: Request) -> None:
-    if not request.app.state.settings.demo_mode:
+    if not settings_of(request, VolunteersSettings).demo_mode:
         raise NotFound("the demo mailbox exists only in demo mode")
 
 
@@ -29,5 +31,5 @@ def demo_mode_only(request: Request) -> None:
     dependencies=[Depends(demo_mode_only), Depends(require_roles(Role.ADMIN))],
 )
 def demo_mailbox(request: Request, to: Annotated[str, Query(min_length=3, max_length=254)]) -> list[MailOut]:
-    caught = caught_mail(request.app.state.settings.mail_catcher_dir, to=to, limit=20)
+    caught = caught_mail(settings_of(request, VolunteersSettings).mail_catcher_dir, to=to, limit=20)
     return [MailOut.model_validate(m) for m in caught]

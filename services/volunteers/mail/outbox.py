@@ -53,7 +53,7 @@ def outbox_for(runtime: VolunteersRuntime) -> MailOutbox:
     """One per process: it delivers in a background thread after each commit."""
     found = runtime.extras.get("mail_outbox")
     if found is None:
-        settings: VolunteersSettings = runtime.settings
+        settings = runtime.settings
         found = runtime.extras["mail_outbox"] = MailOutbox(
             "volunteers",
             MailOutboxMessage,
@@ -70,6 +70,11 @@ def deliver_due_mail(runtime: VolunteersRuntime) -> DeliveryReport:
     return outbox_for(runtime).deliver()
 
 
+def settings_of(session: Session) -> VolunteersSettings:
+    """The settings of the process the session belongs to (a request's, or a worker's)."""
+    return runtime_of(session, VolunteersSettings).settings
+
+
 def page_link(settings: VolunteersSettings, fragment: str = "") -> str:
     """The volunteer page, optionally with a `#…` the page acts on (a reset or confirmation token)."""
     return f"{settings.public_url.rstrip('/')}{PAGE_PATH}{'#' + fragment if fragment else ''}"
@@ -81,8 +86,8 @@ def send(session: Session, kind: MailKind, template: str, person: Recipient, con
     person opted out of this kind."""
     if person.email is None or person.deleted_at is not None:
         return None
-    runtime = runtime_of(session)
-    settings: VolunteersSettings = runtime.settings
+    runtime = runtime_of(session, VolunteersSettings)
+    settings = runtime.settings
     values = {"name": person.display_name, "page_link": page_link(settings), **context}
     if kind.opt_out:
         values["unsubscribe_link"] = opt_out_link(
@@ -98,7 +103,7 @@ def when(moment: datetime) -> str:
 
 def ask_to_confirm(session: Session, person: Recipient, token: str, valid_minutes: int) -> None:
     """The sign-up's mail: the single-use link that confirms the address."""
-    settings: VolunteersSettings = runtime_of(session).settings
+    settings = settings_of(session)
     context = {
         "confirm_link": page_link(settings, f"confirm={token}"),
         "login_link": page_link(settings),
@@ -110,11 +115,11 @@ def ask_to_confirm(session: Session, person: Recipient, token: str, valid_minute
 def tell_about_sign_up_attempt(session: Session, person: Recipient) -> None:
     """Sign-up answers the same whether or not the address had an account; this mail, sent only to
     the address itself, is where the difference shows."""
-    send(session, SIGNUP_ATTEMPT, "signup_attempt", person, {"login_link": page_link(runtime_of(session).settings)})
+    send(session, SIGNUP_ATTEMPT, "signup_attempt", person, {"login_link": page_link(settings_of(session))})
 
 
 def send_password_reset(session: Session, person: Recipient, token: str, valid_minutes: int) -> None:
-    settings: VolunteersSettings = runtime_of(session).settings
+    settings = settings_of(session)
     context = {"reset_link": page_link(settings, f"reset={token}"), "token": token, "valid_minutes": valid_minutes}
     send(session, PASSWORD_RESET, "password_reset", person, context)
 

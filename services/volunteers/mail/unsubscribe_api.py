@@ -8,14 +8,15 @@ from kernel.mail import MailOutbox
 from kernel.mail_api import unsubscribe_router
 from kernel.service_app import get_runtime
 from services.volunteers.mail.outbox import KINDS, UNSUBSCRIBE_PATH, outbox_for
+from services.volunteers.settings import VolunteersSettings
 
 
 def _outbox(request: Request) -> MailOutbox:
-    return outbox_for(get_runtime(request))
+    return outbox_for(get_runtime(request, VolunteersSettings))
 
 
 def _secret(request: Request) -> str:
-    return str(get_runtime(request).settings.token_secret)
+    return get_runtime(request, VolunteersSettings).settings.token_secret
 
 
 router = unsubscribe_router(UNSUBSCRIBE_PATH, KINDS, _outbox, _secret)

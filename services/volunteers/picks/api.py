@@ -7,11 +7,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from kernel.errors import NotFound
+from kernel.responses import from_row
 from kernel.street_copy import street_label
 from services.volunteers.accounts.dependencies import VolunteerDep
-from services.volunteers.database import StreetCopy
 from services.volunteers.picks import repository, service
-from services.volunteers.picks.models import Pick, PickPhoto
+from services.volunteers.picks.models import Pick
 from services.volunteers.picks.schemas import PickCreate, PickOut, PickStreetOut
 from services.volunteers.web import SessionDep, idempotent
 
@@ -21,18 +21,9 @@ router = APIRouter(prefix="/api/v1/volunteers", tags=["picks"])
 def pick_out(session: Session, pick: Pick) -> PickOut:
     streets = []
     for street_id in repository.street_ids(session, pick.id):
-        street = session.get(StreetCopy, street_id)
+        street = repository.street(session, street_id)
         streets.append(PickStreetOut(id=street_id, name=street_label(street_id, street)))
-    return PickOut(
-        id=pick.id,
-        streets=streets,
-        picked_at=pick.picked_at,
-        minutes=pick.minutes,
-        bags=pick.bags,
-        note=pick.note,
-        team_id=pick.team_id,
-        has_photo=repository.has_photo(session, pick.id),
-    )
+    return from_row(PickOut, pick, streets=streets, has_photo=repository.has_photo(session, pick.id))
 
 
 @router.post("/picks", status_code=201, response_model=PickOut)
@@ -52,8 +43,8 @@ def my_picks(
 
 @router.get("/picks/{pick_id}/photo")
 def pick_photo(pick_id: int, volunteer: VolunteerDep, session: SessionDep) -> Response:
-    pick = session.get(Pick, pick_id)
-    photo = session.get(PickPhoto, pick_id)
+    pick = repository.get(session, pick_id)
+    photo = repository.photo(session, pick_id)
     if pick is None or photo is None or pick.volunteer_id != volunteer.id:
         raise NotFound("no such photo")
     return Response(photo.data, media_type=photo.content_type, headers={"Cache-Control": "private, max-age=3600"})

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class PickCreate(BaseModel):
@@ -21,6 +21,8 @@ class PickStreetOut(BaseModel):
 
 
 class PickOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     streets: list[PickStreetOut]
     picked_at: datetime

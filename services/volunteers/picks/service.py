@@ -13,7 +13,6 @@ from kernel import metrics
 from kernel.errors import NotFound, Unprocessable
 from kernel.photos import PhotoLimits, clean_photo
 from services.volunteers.adoptions import service as adoptions
-from services.volunteers.database import StreetCopy
 from services.volunteers.picks import events, repository
 from services.volunteers.picks.models import Pick, PickPhoto, PickStreet
 from services.volunteers.teams import service as teams
@@ -54,7 +53,7 @@ def log_pick(session: Session, volunteer_id: int | None, new: NewPick, now: date
     if not street_ids:
         raise Unprocessable("name at least one street")
     for street_id in street_ids:
-        if session.get(StreetCopy, street_id) is None:
+        if repository.street(session, street_id) is None:
             raise NotFound(f"there is no street {street_id} in the city")
     picked_at = new.picked_at or now
     if picked_at.tzinfo is None:

@@ -7,11 +7,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from kernel.errors import NotFound
+from kernel.responses import from_row
 from kernel.street_copy import street_label
 from services.volunteers.accounts import repository as accounts
 from services.volunteers.accounts.dependencies import VolunteerDep
 from services.volunteers.accounts.models import Volunteer
-from services.volunteers.database import StreetCopy
 from services.volunteers.sessions import repository, service
 from services.volunteers.sessions.models import CONFIRMED, WAITING, CleanupSession
 from services.volunteers.sessions.schemas import (
@@ -23,34 +23,27 @@ from services.volunteers.sessions.schemas import (
     SignupOut,
 )
 from services.volunteers.teams import repository as teams_repository
-from services.volunteers.teams.models import COORDINATOR, Team
-from services.volunteers.web import SessionDep, idempotent
+from services.volunteers.teams.models import COORDINATOR
+from services.volunteers.web import SessionDep, idempotent, settings_of
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["clean-up sessions"])
 
 
 def session_out(session: Session, cleanup: CleanupSession, volunteer: Volunteer | None) -> SessionOut:
-    team = session.get(Team, cleanup.team_id)
+    team = teams_repository.get(session, cleanup.team_id)
     streets = []
     for street_id in repository.street_ids(session, cleanup.id):
-        street = session.get(StreetCopy, street_id)
+        street = repository.street(session, street_id)
         streets.append(SessionStreet(id=street_id, name=street_label(street_id, street)))
     mine = repository.signup(session, cleanup.id, volunteer.id) if volunteer else None
     member = teams_repository.membership(session, cleanup.team_id, volunteer.id) if volunteer else None
-    return SessionOut(
-        id=cleanup.id,
-        team_id=cleanup.team_id,
+    return from_row(
+        SessionOut,
+        cleanup,
         team_name=team.name if team else "",
-        title=cleanup.title,
-        description=cleanup.description,
-        meeting_point=cleanup.meeting_point,
         streets=streets,
-        starts_at=cleanup.starts_at,
-        ends_at=cleanup.ends_at,
-        capacity=cleanup.capacity,
         places_taken=repository.count(session, cleanup.id, CONFIRMED),
         waiting=repository.count(session, cleanup.id, WAITING),
-        status=cleanup.status,
         my_status=mine.status if mine else None,
         my_waiting_position=service.waiting_position(session, mine) if mine else None,
         can_manage=member is not None and member.role == COORDINATOR,
@@ -80,11 +73,7 @@ def get_session_detail(session_id: int, volunteer: VolunteerDep, session: Sessio
 def sign_up(session_id: int, request: Request, volunteer: VolunteerDep, session: SessionDep) -> JSONResponse:
     def action() -> SignupOut:
         signup = service.sign_up(session, session_id, volunteer.id)
-        return SignupOut(
-            session_id=session_id,
-            status=signup.status,
-            waiting_position=service.waiting_position(session, signup),
-        )
+        return from_row(SignupOut, signup, waiting_position=service.waiting_position(session, signup))
 
     return idempotent(request, session, f"volunteer:{volunteer.id}", {"session_id": session_id}, action)
 
@@ -112,7 +101,7 @@ def calendar_feed(token: str, request: Request, session: SessionDep) -> Response
     volunteer = accounts.by_calendar_token(session, token) if len(token) >= 20 else None
     if volunteer is None:
         raise NotFound("this calendar link is unknown or was replaced; copy the new one from your page")
-    body = service.calendar(session, volunteer, request.app.state.settings.public_url)
+    body = service.calendar(session, volunteer, settings_of(request).public_url)
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",

@@ -6,6 +6,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kernel.street_copy import StreetCopyMixin
+from services.volunteers.database import StreetCopy
 from services.volunteers.sessions.models import (
     CONFIRMED,
     PLANNED,
@@ -97,3 +99,17 @@ def sessions_of(session: Session, volunteer_id: int) -> Sequence[tuple[CleanupSe
         .where(CleanupSignup.volunteer_id == volunteer_id, CleanupSignup.status.in_((CONFIRMED, WAITING)))
         .order_by(CleanupSession.starts_at)
     ).all()
+
+
+def all_signups_of(session: Session, volunteer_id: int) -> Sequence[CleanupSignup]:
+    """Every sign-up of the volunteer, whatever its status."""
+    return session.scalars(select(CleanupSignup).where(CleanupSignup.volunteer_id == volunteer_id)).all()
+
+
+def organised_by(session: Session, volunteer_id: int) -> Sequence[CleanupSession]:
+    return session.scalars(select(CleanupSession).where(CleanupSession.organiser_id == volunteer_id)).all()
+
+
+def street(session: Session, street_id: int) -> StreetCopyMixin | None:
+    """The street in the service's read copy of the registry (None before it arrives)."""
+    return session.get(StreetCopy, street_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class SessionCreate(BaseModel):
@@ -27,6 +27,8 @@ class SessionStreet(BaseModel):
 
 
 class SessionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     team_id: int
     team_name: str
@@ -46,6 +48,8 @@ class SessionOut(BaseModel):
 
 
 class SignupOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     session_id: int
     status: Literal["confirmed", "waiting", "cancelled"]
     waiting_position: int | None

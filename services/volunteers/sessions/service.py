@@ -10,8 +10,8 @@ from icalendar import Calendar, Event
 from sqlalchemy.orm import Session
 
 from kernel.errors import Conflict, NotFound, Unprocessable
+from services.volunteers.accounts import repository as accounts
 from services.volunteers.accounts.models import Volunteer
-from services.volunteers.database import StreetCopy
 from services.volunteers.mail import outbox as mail
 from services.volunteers.sessions import events, repository
 from services.volunteers.sessions.models import (
@@ -56,7 +56,7 @@ def plan(session: Session, organiser_id: int, new: NewSession, now: datetime | N
     if not street_ids or len(street_ids) > MAX_STREETS:
         raise Unprocessable(f"a clean-up covers 1 to {MAX_STREETS} streets")
     for street_id in street_ids:
-        if session.get(StreetCopy, street_id) is None:
+        if repository.street(session, street_id) is None:
             raise NotFound(f"there is no street {street_id} in the city")
     if new.starts_at.tzinfo is None or new.ends_at.tzinfo is None:
         raise Unprocessable("give times with a time zone offset, e.g. 2026-05-02T10:00:00+02:00")
@@ -96,7 +96,7 @@ def cancel_session(session: Session, session_id: int, coordinator_id: int) -> Cl
     cleanup.status = CANCELLED
     events.cleanup_planned(session, cleanup, repository.street_ids(session, cleanup.id))
     for signup in repository.confirmed(session, cleanup.id):
-        person = session.get(Volunteer, signup.volunteer_id)
+        person = accounts.get(session, signup.volunteer_id)
         if person is not None:
             mail.tell_cleanup_cancelled(session, person, cleanup.title, cleanup.starts_at)
     return cleanup
@@ -139,7 +139,7 @@ def _promote(session: Session, cleanup: CleanupSession, now: datetime) -> list[C
         signup.status = CONFIRMED
         signup.updated_at = now
         promoted.append(signup)
-        person = session.get(Volunteer, signup.volunteer_id)
+        person = accounts.get(session, signup.volunteer_id)
         if person is not None:
             mail.tell_place_opened(session, person, cleanup.title, cleanup.starts_at)
     session.flush()
@@ -192,7 +192,7 @@ def calendar(session: Session, volunteer: Volunteer, public_url: str) -> bytes:
     cal.add("x-wr-calname", "Streetcare clean-ups")
     host = public_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "streetcare.example"
     for cleanup, signup in repository.sessions_of(session, volunteer.id):
-        streets = [session.get(StreetCopy, i) for i in repository.street_ids(session, cleanup.id)]
+        streets = [repository.street(session, i) for i in repository.street_ids(session, cleanup.id)]
         names = ", ".join(s.name for s in streets if s is not None)
         event = Event()
         event.add("uid", f"cleanup-{cleanup.id}@{host}")

@@ -21,6 +21,8 @@ class Adopter(BaseModel):
 
 
 class StreetOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     name: str
     district: str

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from kernel.responses import from_row
 from kernel.street_copy import StreetCopyMixin, StreetIndexCache
-from services.volunteers.accounts.models import Volunteer
+from services.volunteers.accounts import repository as accounts
 from services.volunteers.adoptions import repository as adoptions
 from services.volunteers.streets import repository
 from services.volunteers.streets.schemas import Adopter, LatLon, StreetOut
-from services.volunteers.teams.models import Team
+from services.volunteers.teams import repository as teams
 
 ANONYMOUS_ADOPTER = "a volunteer"
 
@@ -20,11 +21,11 @@ def adopters(session: Session, street_id: int) -> list[Adopter]:
     found = []
     for adoption in adoptions.visible_on_street(session, street_id):
         if adoption.team_id is not None:
-            team = session.get(Team, adoption.team_id)
+            team = teams.get(session, adoption.team_id)
             if team is not None:
                 found.append(Adopter(name=team.name, kind="team", rhythm=adoption.rhythm, status=adoption.status))
         elif adoption.volunteer_id is not None:
-            person = session.get(Volunteer, adoption.volunteer_id)
+            person = accounts.get(session, adoption.volunteer_id)
             if person is not None and person.deleted_at is None:
                 name = ANONYMOUS_ADOPTER if person.leaderboard_opt_out else person.display_name
                 found.append(Adopter(name=name, kind="volunteer", rhythm=adoption.rhythm, status=adoption.status))
@@ -32,11 +33,10 @@ def adopters(session: Session, street_id: int) -> list[Adopter]:
 
 
 def street_out(session: Session, street: StreetCopyMixin, distance_m: float | None = None) -> StreetOut:
-    return StreetOut(
+    return from_row(
+        StreetOut,
+        street,
         id=street.street_id,
-        name=street.name,
-        district=street.district,
-        kind=street.kind,
         length_m=round(street.length_m, 1),
         centroid=LatLon(lat=street.centroid_lat, lon=street.centroid_lon),
         distance_m=None if distance_m is None else round(distance_m, 1),

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from kernel.responses import from_row
 from services.volunteers.accounts.dependencies import VolunteerDep
 from services.volunteers.accounts.models import Volunteer
 from services.volunteers.teams import repository, service
@@ -15,20 +16,14 @@ router = APIRouter(prefix="/api/v1/volunteers", tags=["teams"])
 
 
 def team_out(session: Session, team: Team, volunteer: Volunteer) -> TeamOut:
-    rows = repository.members(session, team.id)
+    rows = service.members(session, team.id)
     mine = next((m.role for m, v in rows if v.id == volunteer.id), None)
-    return TeamOut(
-        id=team.id,
-        name=team.name,
-        description=team.description,
+    return from_row(
+        TeamOut,
+        team,
         my_role=mine,
         join_code=team.join_code if mine == COORDINATOR else None,
-        members=[
-            MemberOut(volunteer_id=v.id, display_name=v.display_name, role=m.role, joined_at=m.joined_at)
-            for m, v in rows
-        ]
-        if mine
-        else [],
+        members=[from_row(MemberOut, m, display_name=v.display_name) for m, v in rows] if mine else [],
     )
 
 

@@ -5,7 +5,6 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.volunteers.accounts.models import Volunteer
 from services.volunteers.teams.models import Team, TeamMember
 
 
@@ -25,12 +24,10 @@ def membership(session: Session, team_id: int, volunteer_id: int) -> TeamMember 
     return session.get(TeamMember, (team_id, volunteer_id))
 
 
-def members(session: Session, team_id: int) -> Sequence[tuple[TeamMember, Volunteer]]:
-    return session.execute(
-        select(TeamMember, Volunteer)
-        .join(Volunteer, Volunteer.id == TeamMember.volunteer_id)
-        .where(TeamMember.team_id == team_id)
-        .order_by(TeamMember.joined_at, TeamMember.volunteer_id)
+def members(session: Session, team_id: int) -> Sequence[TeamMember]:
+    """The team's members, the longest-standing first."""
+    return session.scalars(
+        select(TeamMember).where(TeamMember.team_id == team_id).order_by(TeamMember.joined_at, TeamMember.volunteer_id)
     ).all()
 
 
@@ -49,3 +46,13 @@ def member_ids(session: Session, team_id: int) -> list[int]:
 
 def team_ids_of(session: Session, volunteer_id: int) -> list[int]:
     return list(session.scalars(select(TeamMember.team_id).where(TeamMember.volunteer_id == volunteer_id)).all())
+
+
+def memberships_of(session: Session, volunteer_id: int) -> Sequence[TeamMember]:
+    return session.scalars(select(TeamMember).where(TeamMember.volunteer_id == volunteer_id)).all()
+
+
+def teams_joined_by(session: Session, volunteer_id: int) -> Sequence[Team]:
+    return session.scalars(
+        select(Team).where(Team.id.in_(select(TeamMember.team_id).where(TeamMember.volunteer_id == volunteer_id)))
+    ).all()

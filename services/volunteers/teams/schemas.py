@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class TeamCreate(BaseModel):
@@ -22,6 +22,8 @@ class HandOver(BaseModel):
 class MemberOut(BaseModel):
     """A team member as other members see them: no email, no phone."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     volunteer_id: int
     display_name: str
     role: Literal["coordinator", "member"]
@@ -29,6 +31,8 @@ class MemberOut(BaseModel):
 
 
 class TeamOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     name: str
     description: str

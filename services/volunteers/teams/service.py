@@ -11,6 +11,8 @@ import secrets
 from sqlalchemy.orm import Session
 
 from kernel.errors import Conflict, Forbidden, NotFound, Unprocessable
+from services.volunteers.accounts import repository as accounts
+from services.volunteers.accounts.models import Volunteer
 from services.volunteers.teams import repository
 from services.volunteers.teams.models import COORDINATOR, MEMBER, Team, TeamMember
 
@@ -69,13 +71,20 @@ def require_coordinator(session: Session, team_id: int, volunteer_id: int) -> Te
     return team
 
 
+def members(session: Session, team_id: int) -> list[tuple[TeamMember, Volunteer]]:
+    """The team's members with their accounts, the longest-standing first."""
+    rows = repository.members(session, team_id)
+    people = accounts.by_ids(session, {member.volunteer_id for member in rows})
+    return [(member, people[member.volunteer_id]) for member in rows if member.volunteer_id in people]
+
+
 def _hand_over_if_needed(session: Session, team_id: int) -> bool:
     """After someone left: make the longest-standing member coordinator. False when empty."""
     rows = repository.members(session, team_id)
     if not rows:
         return False
-    if not any(member.role == COORDINATOR for member, _ in rows):
-        rows[0][0].role = COORDINATOR
+    if not any(member.role == COORDINATOR for member in rows):
+        rows[0].role = COORDINATOR
     return True
 
 
