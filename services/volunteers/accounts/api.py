@@ -6,7 +6,9 @@ from sqlalchemy.orm import Session
 
 from kernel.auth import (
     LOGIN_REFUSED_HEADER,
+    CredentialCheck,
     InternalCaller,
+    VerifiedIdentity,
     require_internal_caller,
 )
 from kernel.errors import NotFound
@@ -19,7 +21,6 @@ from services.volunteers.accounts.schemas import (
     CalendarLink,
     ConfirmationResend,
     Confirmed,
-    CredentialCheck,
     EmailConfirm,
     Me,
     MeUpdate,
@@ -27,7 +28,6 @@ from services.volunteers.accounts.schemas import (
     ResetConfirm,
     ResetRequest,
     SignUp,
-    VerifiedIdentity,
 )
 from services.volunteers.web import SessionDep, idempotent
 
