@@ -6,7 +6,7 @@ module can be imported by tests, tools and linters without touching a database o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
@@ -104,6 +104,25 @@ class ServiceRuntime(Generic[SettingsT]):
     def close(self) -> None:
         self.bus.close()
         self.engine.dispose()
+
+
+@contextmanager
+def command_transaction(
+    service: str,
+    settings: SettingsT,
+    outbox_model: type[OutboxMixin],
+    prepare: Callable[[ServiceRuntime[SettingsT]], None] | None = None,
+) -> Iterator[Session]:
+    """One transaction of an operator command (the CLI's admin calls): a runtime started for it,
+    `prepare`d (e.g. session hooks), the transaction committed and its events relayed, the runtime closed."""
+    runtime = ServiceRuntime.start(service, settings, outbox_model)
+    try:
+        if prepare is not None:
+            prepare(runtime)
+        with runtime.transaction() as session:
+            yield session
+    finally:
+        runtime.close()
 
 
 def runtime_of(session: Session) -> ServiceRuntime[Any]:
