@@ -205,5 +205,5 @@ def test_the_session_dependency_is_defined_once_in_the_kernel() -> None:
         str(path.relative_to(root)) for path in (root / "services").rglob("*.py") if definition.search(path.read_text())
     ]
     assert copies == [], f"session dependencies outside kernel/service_app.py: {copies}"
-    kernel = (root / "streetcare" / "core" / "service_app.py").read_text()
+    kernel = (root / "kernel" / "service_app.py").read_text()
     assert 'SessionDep = Annotated[Session, Depends(get_session, scope="function")]' in kernel
