@@ -11,7 +11,7 @@ from defusedxml import ElementTree as SafeET
 from fastapi.testclient import TestClient
 
 from services.reports.app import create_app
-from services.reports.tests.support import ON_STREET_1, ReportsEnv, running_reports
+from services.reports.tests.support import ReportsEnv, open311_form, running_reports
 from streetcare.testing import SERVICE_HEADERS
 
 BASE = "/open311/v2"
@@ -23,9 +23,8 @@ def reports_env(migrated: dict[str, Any], tmp_path: Path) -> Iterator[ReportsEnv
 
 
 def form(env: ReportsEnv, **fields: str) -> dict[str, str]:
-    data = {"api_key": env.api_key, "service_code": "litter", "lat": str(ON_STREET_1[0]), "long": str(ON_STREET_1[1])}
-    data.update(fields)
-    return {k: v for k, v in data.items() if v != ""}
+    """`open311_form` with this env's key; a field given as "" is left out."""
+    return open311_form(env.api_key, **{name: value or None for name, value in fields.items()})
 
 
 def test_1_post_returns_the_id_and_no_token_for_realtime_services(reports_env: ReportsEnv) -> None:
