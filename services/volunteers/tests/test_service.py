@@ -717,7 +717,11 @@ def test_bags_ready_then_collected_by_a_crew(volunteers_app: VolunteersApp) -> N
 # ---- accounts and privacy ----------------------------------------------------------------------------
 
 
-def verify(app: VolunteersApp, email: str, password: str) -> int:
+PASSWORD = "a-long-password"  # what test volunteers sign up with
+
+
+def login_check(app: VolunteersApp, email: str, password: str = PASSWORD, language: str = "en") -> Any:
+    """The password check the gateway's login makes (and whose 403 it passes on)."""
     return app.client.post(
         "/internal/auth/verify",
         json={"email": email, "password": password},
@@ -726,8 +730,9 @@ def verify(app: VolunteersApp, email: str, password: str) -> int:
             INTERNAL_CALLER_HEADER: internal_caller_credential(
                 app.settings.service_token, InternalCaller.GATEWAY_LOGIN
             ),
+            "Accept-Language": language,
         },
-    ).status_code
+    )
 
 
 def test_change_and_reset_password_through_the_mailbox(volunteers_app: VolunteersApp) -> None:
@@ -745,7 +750,10 @@ def test_change_and_reset_password_through_the_mailbox(volunteers_app: Volunteer
         headers=ann.headers,
     )
     assert changed.status_code == 204
-    assert verify(app, ann.email, "another-long-one") == 200 and verify(app, ann.email, "a-long-password") == 401
+    assert (
+        login_check(app, ann.email, "another-long-one").status_code == 200
+        and login_check(app, ann.email, "a-long-password").status_code == 401
+    )
 
     unknown = app.client.post("/api/v1/volunteers/password-reset", json={"email": "nobody@test.example"})
     assert unknown.status_code == 202 and app.mails(PASSWORD_RESET) == []  # no account, no mail, same answer
@@ -761,7 +769,7 @@ def test_change_and_reset_password_through_the_mailbox(volunteers_app: Volunteer
     confirm = {"token": token, "new_password": "brand-new-password"}
     assert app.client.post("/api/v1/volunteers/password-reset/confirm", json=confirm).status_code == 204
     assert app.client.post("/api/v1/volunteers/password-reset/confirm", json=confirm).status_code == 422  # once
-    assert verify(app, ann.email, "brand-new-password") == 200
+    assert login_check(app, ann.email, "brand-new-password").status_code == 200
     assert app.client.get("/api/v1/volunteers/me", headers=before_reset).status_code == 401, (
         "a reset ends every session"
     )
@@ -827,7 +835,7 @@ def test_deleting_an_account_erases_the_person_and_keeps_the_picks(volunteers_ap
     assert app.client.delete("/api/v1/volunteers/me", headers=ann.headers).status_code == 204
     assert sorted(types_and_status(app.new_events(before))) == [("adoption.ended", "ended")] * 2
     assert app.client.get("/api/v1/volunteers/me", headers=ann.headers).status_code == 401  # her sessions ended
-    assert verify(app, ann.email, "a-long-password") == 401
+    assert login_check(app, ann.email, "a-long-password").status_code == 401
     with app.runtime.session_factory() as session:
         person = session.get(VolunteerRow, ann.id)
         assert person is not None and person.email is None and person.phone is None and person.password_hash is None
