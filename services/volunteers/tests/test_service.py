@@ -27,7 +27,6 @@ from kernel.auth import (
 )
 from kernel.consumer import Outcome
 from kernel.events import StreetChanged, VisitCompleted, new_event
-from kernel.handlers import ServiceEventHandlers
 from kernel.mail import CaughtMail, MailKind
 from kernel.metrics import PICKS_LOGGED
 from kernel.street_copy import apply_street_changed
@@ -392,13 +391,7 @@ def test_periodic_function_in_handlers_runs_on_the_service_database(volunteers_a
     app = volunteers_app
     ann = app.sign_up("Ann")
     adoption = adopt(app, ann, 1)
-    handlers = ServiceEventHandlers(
-        service="volunteers",
-        settings_factory=lambda: app.settings,
-        outbox_model=OutboxMessage,
-        inbox_model=volunteers_handlers.events.inbox_model,
-        handlers=volunteers_handlers.HANDLERS,
-    )
+    handlers = volunteers_handlers.make_events(lambda: app.settings)
     try:
         result = volunteers_handlers.send_nudges_and_mark_lapses(
             datetime.now(UTC) + timedelta(days=40), handlers=handlers
@@ -678,13 +671,7 @@ def test_bags_ready_then_collected_by_a_crew(volunteers_app: VolunteersApp) -> N
     assert [e["type"] for e in events] == ["bags.ready"]
     assert events[0]["data"]["request_id"] == request["id"] and events[0]["data"]["bags"] == 4
 
-    handlers = ServiceEventHandlers(
-        service="volunteers",
-        settings_factory=lambda: app.settings,
-        outbox_model=OutboxMessage,
-        inbox_model=volunteers_handlers.events.inbox_model,
-        handlers=volunteers_handlers.HANDLERS,
-    )
+    handlers = volunteers_handlers.make_events(lambda: app.settings)
     collected_at = datetime.now(UTC).replace(microsecond=0)
 
     def visit(visit_id: int) -> dict[str, Any]:
