@@ -40,6 +40,7 @@ class RuntimeSettings(Protocol):
 
 
 SettingsT = TypeVar("SettingsT", bound=RuntimeSettings)
+T = TypeVar("T")
 
 
 @dataclass
@@ -63,6 +64,13 @@ class ServiceRuntime(Generic[SettingsT]):
         runtime = cls(service, settings, engine, factory, bus, relay)
         factory.configure(info={RUNTIME_INFO_KEY: runtime})  # code holding only a session finds its process
         return runtime
+
+    def kept(self, key: str, make: Callable[[], T]) -> T:
+        """The process's one `key` (a mail outbox, a street index), made by `make` when first asked."""
+        found: T | None = self.extras.get(key)
+        if found is None:
+            found = self.extras[key] = make()
+        return found
 
     @property
     def redis(self) -> redis.Redis:
