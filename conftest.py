@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from streetcare.testing import (
     RolledBackDatabases,
     Stack,
     bearer,
+    commits_refused,
     create_database,
     drop_database,
     postgres_admin_url,
@@ -37,6 +40,7 @@ __all__ = [
     "TEST_TOKEN_SECRET",
     "RedisProcess",
     "bearer",
+    "commits_refused",
     "create_database",
     "drop_database",
     "free_port",
@@ -176,6 +180,22 @@ def demo_settings(demo_city: Any) -> Any:
     from services.scheduling.planning.engine import ITERATION_STOP
 
     return demo_city.model_copy(update={"planner_iterations": ITERATION_STOP.iterations})
+
+
+@contextlib.contextmanager
+def scheduling_runtime(settings: Any, requester: Callable[[Iterable[date]], None] | None = None) -> Iterator[Any]:
+    """A scheduling runtime on `settings` (its sessions know the city's time zone); a re-plan it
+    asks for goes to `requester`, and nowhere when none is given."""
+    from services.scheduling.database import OutboxMessage
+    from services.scheduling.dirty import service as dirty
+    from services.scheduling.settings import SchedulingRuntime
+
+    running = SchedulingRuntime.start("scheduling", settings, OutboxMessage)
+    dirty.attach(running, settings, requester=requester or (lambda days: None))
+    try:
+        yield running
+    finally:
+        running.close()
 
 
 @pytest.fixture

@@ -17,9 +17,11 @@ from kernel.auth import (
     INTERNAL_CALLER_HEADER,
     LOGIN_REFUSED_HEADER,
     SERVICE_TOKEN_HEADER,
+    CredentialCheck,
     InternalCaller,
     InvalidToken,
     Role,
+    VerifiedIdentity,
     bearer_token,
     decode_token,
     end_all_sessions_command,
@@ -67,7 +69,7 @@ async def login(
         try:
             answer = await client.post(
                 f"{settings.upstreams()[service]}/internal/auth/verify",
-                json={"email": body.email, "password": body.password},
+                json=CredentialCheck(email=body.email, password=body.password).model_dump(),
                 headers={
                     SERVICE_TOKEN_HEADER: settings.service_token,
                     INTERNAL_CALLER_HEADER: login_credential,
@@ -79,13 +81,11 @@ async def login(
             unreachable.append(service)
             continue
         if answer.status_code == 200:
-            identity = answer.json()
+            identity = VerifiedIdentity.model_validate(answer.json())
             token, expires_at = issue_token(
-                settings.token_secret, identity["subject"], Role(identity["role"]), settings.token_ttl_seconds
+                settings.token_secret, identity.subject, Role(identity.role), settings.token_ttl_seconds
             )
-            return LoginResponse(
-                access_token=token, role=identity["role"], name=identity["name"], expires_at=expires_at
-            )
+            return LoginResponse(access_token=token, role=identity.role, name=identity.name, expires_at=expires_at)
         if answer.status_code == 403 and answer.headers.get(LOGIN_REFUSED_HEADER):
             # the right password, but the account may not log in yet (its address is not confirmed):
             # the owner's message, in the asker's language, says what to do

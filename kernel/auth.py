@@ -27,6 +27,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, HTTPException, Request, status
+from pydantic import BaseModel, Field
 
 from kernel.runtime_keys import REVOKED_TOKEN_PREFIX, SESSIONS_ENDED_PREFIX
 
@@ -131,6 +132,21 @@ INTERNAL_CALLER_HEADER = "x-internal-caller"
 # on a 403 from an account owner's /internal/auth/verify: the password is right but the account may
 # not log in yet (e.g. "email-unconfirmed"); the gateway's login passes that answer on, and no other 403
 LOGIN_REFUSED_HEADER = "x-login-refused"
+
+
+class CredentialCheck(BaseModel):
+    """What the gateway's login sends to an account owner's /internal/auth/verify."""
+
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=200)
+
+
+class VerifiedIdentity(BaseModel):
+    """What an account owner answers when the password is right: whom the gateway issues a token for."""
+
+    subject: str  # "volunteer:12", "staff:3"
+    role: str
+    name: str
 
 
 class InternalCaller(StrEnum):

@@ -64,6 +64,16 @@ def haversine_pairwise_m(lats1: np.ndarray, lons1: np.ndarray, lats2: np.ndarray
     return np.asarray(2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
 
 
+def box_around(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
+    """(south, north, west, east) in degrees: a box that holds every point within ``radius_m`` of
+    (lat, lon) by `haversine_m`, to narrow a search before the exact distance is asked."""
+    angle = radius_m / EARTH_RADIUS_M
+    dlat = math.degrees(angle)
+    spread = math.sin(min(angle, math.pi / 2)) / max(math.cos(math.radians(lat)), 1e-12)
+    dlon = 180.0 if angle >= math.pi / 2 or spread >= 1.0 else math.degrees(math.asin(spread))
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
 def line_length_m(coordinates: Sequence[LonLat]) -> float:
     """Length in metres of a GeoJSON LineString's coordinates: the haversine sum of its segments."""
     return sum(haversine_m(lat1, lon1, lat2, lon2) for (lon1, lat1), (lon2, lat2) in pairwise(coordinates))
@@ -113,9 +123,10 @@ class LocalProjection:
 
     def project_geometry(self, geometry: BaseGeometry) -> BaseGeometry:
         """A WGS84 shapely geometry (x = lon, y = lat) in metres."""
-        return shapely.transform(geometry, self._forward)
+        return shapely.transform(geometry, self.points_to_xy)
 
-    def _forward(self, lonlat: np.ndarray) -> np.ndarray:
+    def points_to_xy(self, lonlat: np.ndarray) -> np.ndarray:
+        """`to_xy` of many points at once: rows of (lon, lat) in, rows of (x, y) metres out."""
         out = np.empty_like(lonlat)
         out[:, 0] = (lonlat[:, 0] - self.ref_lon) * self._m_per_deg_lon
         out[:, 1] = (lonlat[:, 1] - self.ref_lat) * self._m_per_deg_lat

@@ -233,6 +233,26 @@ class MailOutbox:
     _executor: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
+    @classmethod
+    def for_process(
+        cls,
+        service: str,
+        model: type[MailOutboxMixin],
+        opt_out_model: type[MailOptOutMixin],
+        session_factory: sessionmaker[Session],
+        settings: MailSettings,
+    ) -> MailOutbox:
+        """A service process's outbox: it delivers in a background thread after each commit, or
+        in the committing thread when the settings say `mail_deliver_inline` (tests)."""
+        return cls(
+            service,
+            model,
+            opt_out_model,
+            session_factory,
+            settings,
+            deliver_in_background=not settings.mail_deliver_inline,
+        )
+
     def queue(
         self, session: Session, kind: MailKind, recipient: str, language: str, subject: str, body: str
     ) -> str | None:

@@ -6,7 +6,7 @@ module can be imported by tests, tools and linters without touching a database o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar, overload
@@ -46,6 +46,7 @@ class RuntimeSettings(Protocol):
 
 
 SettingsT = TypeVar("SettingsT", bound=RuntimeSettings)
+T = TypeVar("T")
 
 
 @dataclass
@@ -69,6 +70,13 @@ class ServiceRuntime(Generic[SettingsT]):
         runtime = cls(service, settings, engine, factory, bus, relay)
         factory.configure(info={RUNTIME_INFO_KEY: runtime})  # code holding only a session finds its process
         return runtime
+
+    def kept(self, key: str, make: Callable[[], T]) -> T:
+        """The process's one `key` (a mail outbox, a street index), made by `make` when first asked."""
+        found: T | None = self.extras.get(key)
+        if found is None:
+            found = self.extras[key] = make()
+        return found
 
     @property
     def redis(self) -> redis.Redis:
@@ -110,6 +118,25 @@ class ServiceRuntime(Generic[SettingsT]):
     def close(self) -> None:
         self.bus.close()
         self.engine.dispose()
+
+
+@contextmanager
+def command_transaction(
+    service: str,
+    settings: SettingsT,
+    outbox_model: type[OutboxMixin],
+    prepare: Callable[[ServiceRuntime[SettingsT]], None] | None = None,
+) -> Iterator[Session]:
+    """One transaction of an operator command (the CLI's admin calls): a runtime started for it,
+    `prepare`d (e.g. session hooks), the transaction committed and its events relayed, the runtime closed."""
+    runtime = ServiceRuntime.start(service, settings, outbox_model)
+    try:
+        if prepare is not None:
+            prepare(runtime)
+        with runtime.transaction() as session:
+            yield session
+    finally:
+        runtime.close()
 
 
 @overload

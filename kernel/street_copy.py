@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from kernel.db import UTCDateTime, utcnow
 from kernel.events import StreetChanged
 from kernel.geo import StreetIndex
+from kernel.runtime import ServiceRuntime
 
 
 class StreetCopyMixin:
@@ -76,6 +77,11 @@ def apply_street_changed(session: Session, model: type[StreetCopyMixin], data: S
     street.centroid_lat = sum(lats) / len(lats)
     street.centroid_lon = sum(lons) / len(lons)
     street.updated_at = utcnow()
+
+
+def street_index_of(runtime: ServiceRuntime[Any], model: type[StreetCopyMixin]) -> StreetIndexCache:
+    """The process's one snapping index over its street copy (made at start, or when first asked)."""
+    return runtime.kept("street_index", lambda: StreetIndexCache(model))
 
 
 class StreetIndexCache:

@@ -25,7 +25,7 @@ import httpx
 import redis
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import Connection, Engine, RootTransaction, event, text
+from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from kernel.auth import SERVICE_TOKEN_HEADER, Role, issue_token
@@ -324,6 +324,54 @@ def _sqlite_savepoints(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _explicit_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN")
+
+
+@contextlib.contextmanager
+def commits_refused(database_url: str) -> Iterator[None]:
+    """While inside, every transaction that inserts a report fails at COMMIT: the INSERT passes, a
+    deferred foreign key to a row that never exists is checked when the transaction commits."""
+    engine = create_engine(database_url)
+    sqlite = engine.dialect.name == "sqlite"
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE commit_guard_parent (id INTEGER PRIMARY KEY)"))
+            connection.execute(
+                text(
+                    "CREATE TABLE commit_guard (report_id INTEGER REFERENCES commit_guard_parent (id) "
+                    "DEFERRABLE INITIALLY DEFERRED)"
+                )
+            )
+            if sqlite:
+                connection.execute(
+                    text(
+                        "CREATE TRIGGER guard_reports AFTER INSERT ON reports "
+                        "BEGIN INSERT INTO commit_guard (report_id) VALUES (NEW.id); END"
+                    )
+                )
+            else:
+                connection.execute(
+                    text(
+                        "CREATE FUNCTION guard_reports() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                        "BEGIN INSERT INTO commit_guard (report_id) VALUES (NEW.id); RETURN NEW; END $$"
+                    )
+                )
+                connection.execute(
+                    text(
+                        "CREATE TRIGGER guard_reports AFTER INSERT ON reports "
+                        "FOR EACH ROW EXECUTE FUNCTION guard_reports()"
+                    )
+                )
+        try:
+            yield
+        finally:
+            with engine.begin() as connection:
+                connection.execute(text("DROP TRIGGER guard_reports" + ("" if sqlite else " ON reports")))
+                if not sqlite:
+                    connection.execute(text("DROP FUNCTION guard_reports()"))
+                connection.execute(text("DROP TABLE commit_guard"))
+                connection.execute(text("DROP TABLE commit_guard_parent"))
+    finally:
+        engine.dispose()
 
 
 def base_environment(redis_url: str, database_urls: dict[str, str], workdir: Path) -> dict[str, str]:

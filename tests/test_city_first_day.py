@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kernel.auth import INTERNAL_CALLER_HEADER, InternalCaller, Role, internal_caller_credential
-from services.reports.tests.support import ON_STREET_1, ReportsEnv, running_reports
+from services.reports.tests.support import ReportsEnv, open311_form, running_reports
 from services.scheduling.app import create_app as create_scheduling_app
 from streetcare.testing import SERVICE_HEADERS, TEST_SERVICE_TOKEN, base_environment
 from streetcare.testing import bearer as token
@@ -81,7 +81,7 @@ def test_open311_keys_issue_list_revoke_from_the_cli(
     assert issued.returncode == 0, issued.stderr
     key = issued.stdout.strip()
     assert len(key) >= 24 and "\n" not in key
-    form = {"api_key": key, "service_code": "litter", "lat": str(ON_STREET_1[0]), "long": str(ON_STREET_1[1])}
+    form = open311_form(key)
     assert reports_env.client.post("/open311/v2/requests.json", data=form).status_code == 201
 
     listed = streetcare(migrated, tmp_path, "open311-keys", "list")
@@ -112,7 +112,7 @@ def test_admins_manage_open311_keys_in_the_api(reports_env: ReportsEnv) -> None:
     listed = client.get("/api/v1/reports/open311-keys", headers=admin).json()
     assert any(row["id"] == client_id and row["name"] == "Open source app" for row in listed)
     assert all("api_key" not in row for row in listed)
-    form = {"api_key": key, "service_code": "litter", "lat": str(ON_STREET_1[0]), "long": str(ON_STREET_1[1])}
+    form = open311_form(key)
     assert client.post("/open311/v2/requests.json", data=form).status_code == 201
     revoked = client.delete(f"/api/v1/reports/open311-keys/{client_id}", headers=admin)
     assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None

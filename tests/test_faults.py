@@ -28,7 +28,7 @@ import redis
 from sqlalchemy import create_engine, text
 
 from conftest import seed_demo_crews, wait_for
-from streetcare.testing import Stack
+from streetcare.testing import Stack, commits_refused
 
 REPLAN_LOCK_KEY = "streetcare:scheduling:replan-lock:"  # scheduling's per-day re-plan lock
 
@@ -125,51 +125,6 @@ def pause_database(url: str, seconds: float) -> bool:
     return True
 
 
-def refuse_commits(url: str, seconds: float) -> None:
-    """For a while, every transaction that inserts a report fails at COMMIT: the INSERT passes, a
-    deferred foreign key to a row that never exists is checked when the transaction commits."""
-    engine = create_engine(url)
-    sqlite = engine.dialect.name == "sqlite"
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("CREATE TABLE fault_guard_parent (id INTEGER PRIMARY KEY)"))
-            connection.execute(
-                text(
-                    "CREATE TABLE fault_guard (report_id INTEGER REFERENCES fault_guard_parent (id) "
-                    "DEFERRABLE INITIALLY DEFERRED)"
-                )
-            )
-            if sqlite:
-                connection.execute(
-                    text(
-                        "CREATE TRIGGER fault_guard_reports AFTER INSERT ON reports "
-                        "BEGIN INSERT INTO fault_guard (report_id) VALUES (NEW.id); END"
-                    )
-                )
-            else:
-                connection.execute(
-                    text(
-                        "CREATE FUNCTION fault_guard_reports() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                        "BEGIN INSERT INTO fault_guard (report_id) VALUES (NEW.id); RETURN NEW; END $$"
-                    )
-                )
-                connection.execute(
-                    text(
-                        "CREATE TRIGGER fault_guard_reports AFTER INSERT ON reports "
-                        "FOR EACH ROW EXECUTE FUNCTION fault_guard_reports()"
-                    )
-                )
-        time.sleep(seconds)
-        with engine.begin() as connection:
-            connection.execute(text("DROP TRIGGER fault_guard_reports" + ("" if sqlite else " ON reports")))
-            if not sqlite:
-                connection.execute(text("DROP FUNCTION fault_guard_reports()"))
-            connection.execute(text("DROP TABLE fault_guard"))
-            connection.execute(text("DROP TABLE fault_guard_parent"))
-    finally:
-        engine.dispose()
-
-
 def kill_and_wait_for_restart(stack: Stack, name: str) -> str:
     """SIGKILL one supervised process and wait until the supervisor has it running again."""
     assert stack.supervisor is not None
@@ -248,7 +203,8 @@ def test_nothing_accepted_is_lost_through_faults(fault_stack: Stack) -> None:
         faults.append(kill_and_wait_for_restart(stack, "redis"))
         stack.redis_server.wait_answering()
         time.sleep(1)
-        refuse_commits(stack.database_urls["reports"], 3)
+        with commits_refused(stack.database_urls["reports"]):
+            time.sleep(3)
         faults.append("reports database refused every new report at COMMIT for 3 s")
         if pause_database(stack.database_urls["reports"], 3):
             faults.append("reports database refused connections for 3 s")

@@ -7,19 +7,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from kernel.handlers import ServiceEventHandlers
 from services.reports.app import create_app as reports_app
 from services.reports.handlers import make_events as reports_events
 from services.reports.tests.support import STREETS, street_event
 from services.volunteers.app import create_app as volunteers_app
-from services.volunteers.database import OutboxMessage, ProcessedEvent
-from services.volunteers.handlers import HANDLERS as VOLUNTEERS_HANDLERS
+from services.volunteers.handlers import make_events as volunteers_events
 from streetcare.testing import SERVICE_HEADERS
-
-
-def volunteers_events(settings_factory: Any) -> ServiceEventHandlers:
-    """The volunteers consumer on the test's settings (its module-level one reads the environment)."""
-    return ServiceEventHandlers("volunteers", settings_factory, OutboxMessage, ProcessedEvent, VOLUNTEERS_HANDLERS)
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from conftest import scheduling_runtime
 from kernel.events import InspectionRecorded, PickLogged, ReportFiled
-from services.scheduling.database import OutboxMessage
 from services.scheduling.dirty import service as dirty
 from services.scheduling.planning import estimator
 from services.scheduling.planning.levels import Level
@@ -30,10 +30,8 @@ FIRST_DAY = date(2026, 3, 2)  # a Monday
 
 @pytest.fixture
 def runtime(demo_city: Any) -> Iterator[SchedulingRuntime]:
-    running = SchedulingRuntime.start("scheduling", demo_city, OutboxMessage)
-    dirty.attach(running, demo_city, requester=lambda days: None)
-    yield running
-    running.close()
+    with scheduling_runtime(demo_city) as running:
+        yield running
 
 
 def _event_stream(street_count: int, tz: Any) -> list[list[SimEvent]]:

@@ -22,7 +22,7 @@ from kernel.logs import (
 )
 from kernel.redis_target import RedisTarget
 from services.scheduling import handlers as scheduling_handlers
-from workers.settings import WorkerSettings
+from workers.settings import WorkerSettings, worker_settings
 from workers.transport import transport_for
 
 PLANNING_QUEUE = "scheduling.planning"
@@ -30,6 +30,8 @@ MAINTENANCE_QUEUE = "maintenance"
 
 
 def create_celery(settings: WorkerSettings | None = None) -> Celery:
+    """A Celery app for `settings`, or for the environment as it is now (a fresh read, so an app
+    built after the environment changed follows it)."""
     settings = settings or WorkerSettings()
     app = Celery("streetcare")
     app.conf.update(celery_config(settings.redis_url, settings.broker_visibility_timeout_s))
@@ -111,14 +113,14 @@ def _serve_metrics(sender: Any = None, **_: Any) -> None:
     """Each worker process serves /metrics; the port comes from WORKERS_METRICS_PORT."""
     from prometheus_client import start_http_server
 
-    settings = WorkerSettings()
+    settings = worker_settings()
     if settings.metrics_port:
         start_http_server(settings.metrics_port, addr=settings.metrics_host)
 
 
 @signals.setup_logging.connect
 def _configure_logging(**_: Any) -> None:
-    settings = WorkerSettings()
+    settings = worker_settings()
     configure_logging("worker", settings.log_level, settings.log_json)
 
 

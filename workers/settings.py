@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -20,3 +22,10 @@ class WorkerSettings(ProcessSettings):
     max_retries: int = 6
     retry_backoff_max_seconds: int = 300
     beat_schedule_file: str = Field(default_factory=in_var_dir("celerybeat-schedule"))
+
+
+@functools.cache
+def worker_settings() -> WorkerSettings:
+    """This worker process's settings, read once when first asked (a task's first run, the
+    logging and metrics signals), never at import: importing the tasks reads no environment."""
+    return WorkerSettings()

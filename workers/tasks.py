@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +16,7 @@ from kernel.handlers import ServiceEventHandlers
 from services.reports import handlers as reports_handlers
 from services.scheduling import handlers as scheduling_handlers
 from services.volunteers import handlers as volunteers_handlers
-from workers.settings import WorkerSettings
+from workers.settings import worker_settings
 
 log = structlog.get_logger(__name__)
 
@@ -28,14 +27,8 @@ SERVICE_HANDLERS: dict[str, ServiceEventHandlers] = {
 }
 
 
-@functools.cache
-def _settings() -> WorkerSettings:
-    """Read when a task first runs, not at import: importing the tasks reads no environment."""
-    return WorkerSettings()
-
-
 def _dead_letters() -> DeadLetterQueue:
-    return DeadLetterQueue(make_redis(_settings().redis_url))
+    return DeadLetterQueue(make_redis(worker_settings().redis_url))
 
 
 def _consume(task: Task[..., str], service: str, message: Any) -> str:
@@ -48,12 +41,12 @@ def _consume(task: Task[..., str], service: str, message: Any) -> str:
         log.error("event.dead_lettered", service=service, reason=str(exc))
         return "dead_lettered"
     except Exception as exc:
-        if task.request.retries >= _settings().max_retries:
+        if task.request.retries >= worker_settings().max_retries:
             _dead_letters().push(service, message, f"gave up after {task.request.retries} retries: {exc!r}")
             metrics.EVENTS_CONSUMED.labels(service, _type_of(message), "dead_lettered").inc()
             log.error("event.dead_lettered", service=service, reason=repr(exc))
             return "dead_lettered"
-        countdown = min(_settings().retry_backoff_max_seconds, 2**task.request.retries)
+        countdown = min(worker_settings().retry_backoff_max_seconds, 2**task.request.retries)
         metrics.EVENTS_CONSUMED.labels(service, _type_of(message), "retried").inc()
         log.warning("event.retry", service=service, error=repr(exc), retries=task.request.retries, countdown=countdown)
         raise task.retry(exc=exc, countdown=countdown) from exc
@@ -95,7 +88,7 @@ def sweep_outbox(service: str) -> int:
 def purge_outbox(service: str) -> int:
     """Published outbox rows older than the retention window go: the table holds what is
     waiting, plus a week to trace an event by, not every event ever sent."""
-    purged = SERVICE_HANDLERS[service].purge_outbox(timedelta(days=_settings().outbox_retention_days))
+    purged = SERVICE_HANDLERS[service].purge_outbox(timedelta(days=worker_settings().outbox_retention_days))
     if purged:
         log.info("outbox.purged", service=service, rows=purged)
     return purged
@@ -103,7 +96,7 @@ def purge_outbox(service: str) -> int:
 
 @shared_task(name="maintenance.observe_queues")
 def observe_queues() -> dict[str, int]:
-    redis = make_redis(_settings().redis_url)
+    redis = make_redis(worker_settings().redis_url)
     depths = {consumer_queue(s): int(redis.llen(consumer_queue(s))) for s in SERVICES}
     for queue, depth in depths.items():
         metrics.QUEUE_DEPTH.labels(queue).set(depth)

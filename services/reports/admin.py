@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from kernel.migrations import upgrade
-from kernel.runtime import ServiceRuntime
+from kernel.runtime import command_transaction
 from services.reports.clients import service as clients
 from services.reports.database import OutboxMessage
 from services.reports.settings import ReportsSettings
@@ -31,14 +30,8 @@ class ApiClientInfo:
     revoked_at: datetime | None
 
 
-@contextmanager
-def _transaction(settings: ReportsSettings | None) -> Iterator[Session]:
-    runtime = ServiceRuntime.start("reports", settings or ReportsSettings(), OutboxMessage)
-    try:
-        with runtime.transaction() as session:
-            yield session
-    finally:
-        runtime.close()
+def _transaction(settings: ReportsSettings | None) -> AbstractContextManager[Session]:
+    return command_transaction("reports", settings or ReportsSettings(), OutboxMessage)
 
 
 def issue_api_key(name: str, settings: ReportsSettings | None = None) -> tuple[ApiClientInfo, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from kernel.service_app import create_service_app
-from kernel.street_copy import StreetIndexCache, copy_readiness
+from kernel.street_copy import copy_readiness, street_index_of
 from services.reports.categories import api as categories_api
 from services.reports.clients import api as clients_api
 from services.reports.database import OutboxMessage, StreetCopy
@@ -22,7 +22,7 @@ from services.reports.streets import api as streets_api
 
 
 def _on_start(runtime: ReportsRuntime) -> None:
-    runtime.extras["street_index"] = StreetIndexCache(StreetCopy)
+    street_index_of(runtime, StreetCopy)
     runtime.extras["photo_storage"] = storage_for(runtime)
     Notifier.for_runtime(runtime)
 

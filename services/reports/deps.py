@@ -8,7 +8,8 @@ from fastapi import Depends, Request
 
 from kernel.service_app import get_runtime
 from kernel.service_app import settings_of as kernel_settings_of
-from kernel.street_copy import StreetIndexCache
+from kernel.street_copy import StreetIndexCache, street_index_of
+from services.reports.database import StreetCopy
 from services.reports.settings import ReportsSettings
 
 
@@ -17,8 +18,7 @@ def settings_of(request: Request) -> ReportsSettings:
 
 
 def street_index(request: Request) -> StreetIndexCache:
-    cache: StreetIndexCache = get_runtime(request).extras["street_index"]
-    return cache
+    return street_index_of(get_runtime(request), StreetCopy)
 
 
 IndexDep = Annotated[StreetIndexCache, Depends(street_index)]

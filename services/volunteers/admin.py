@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kernel.migrations import upgrade
-from kernel.runtime import ServiceRuntime
+from kernel.runtime import command_transaction
 from services.volunteers.accounts import service as accounts
 from services.volunteers.database import OutboxMessage
 from services.volunteers.settings import VolunteersSettings
@@ -18,9 +18,5 @@ def migrate(settings: VolunteersSettings | None = None) -> None:
 
 
 def ensure_volunteer(email: str, name: str, password: str, settings: VolunteersSettings | None = None) -> None:
-    runtime = ServiceRuntime.start("volunteers", settings or VolunteersSettings(), OutboxMessage)
-    try:
-        with runtime.transaction() as session:
-            accounts.ensure_volunteer(session, display_name=name, email=email, password=password)
-    finally:
-        runtime.close()
+    with command_transaction("volunteers", settings or VolunteersSettings(), OutboxMessage) as session:
+        accounts.ensure_volunteer(session, display_name=name, email=email, password=password)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from kernel.service_app import create_service_app
-from kernel.street_copy import StreetIndexCache, copy_readiness
+from kernel.street_copy import copy_readiness, street_index_of
 from services.volunteers.accounts import api as accounts_api
 from services.volunteers.adoptions import api as adoptions_api
 from services.volunteers.bags import api as bags_api
@@ -22,7 +22,7 @@ from services.volunteers.teams import api as teams_api
 
 
 def _on_start(runtime: VolunteersRuntime) -> None:
-    runtime.extras["street_index"] = StreetIndexCache(StreetCopy)
+    street_index_of(runtime, StreetCopy)
 
 
 def create_app(settings: VolunteersSettings | None = None) -> FastAPI:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from kernel.idempotency import idempotent as core_idempotent
 from kernel.service_app import SessionDep, get_runtime
 from kernel.service_app import settings_of as kernel_settings_of
-from kernel.street_copy import StreetIndexCache
+from kernel.street_copy import StreetIndexCache, street_index_of
 from services.volunteers.database import StreetCopy
 from services.volunteers.idempotency.models import IdempotencyRecord
 from services.volunteers.settings import VolunteersSettings
@@ -33,11 +33,7 @@ def settings_of(request: Request) -> VolunteersSettings:
 
 
 def street_index(request: Request) -> StreetIndexCache:
-    runtime = get_runtime(request)
-    cache = runtime.extras.get("street_index")
-    if cache is None:
-        cache = runtime.extras["street_index"] = StreetIndexCache(StreetCopy)
-    return cache
+    return street_index_of(get_runtime(request), StreetCopy)
 
 
 StreetIndexDep = Annotated[StreetIndexCache, Depends(street_index)]

@@ -2,7 +2,7 @@
 
 ``rota`` — frequency-based cleaning as Dutch municipalities contract it ("frequentiegericht"): each
 kind of street is swept every ``n`` days, ``n`` sized so that a street with the kind's *average*
-build-up (``STREET_KIND_RATES``, what the city knows) just reaches the target when its turn comes;
+build-up (``kinds.kind_of(kind).build_up_per_day``, what the city knows) just reaches the target when its turn comes;
 the knob multiplies the frequency (×2.0: twice as often). The streets of one interval are swept
 **area by area**: each district (cut into sectors around its centre when there are fewer districts
 than days in the interval) has its day, and the areas are spread over the days so that each day
@@ -23,7 +23,7 @@ from datetime import date, datetime
 
 import numpy as np
 
-from services.scheduling.planning.estimator import STREET_KIND_RATES
+from services.scheduling.planning.kinds import kind_of
 from services.scheduling.planning.levels import Level, litter_upper_bound
 from services.scheduling.planning.routing import Crew, DayPlan, StreetCandidate
 
@@ -40,7 +40,7 @@ REPORT_PRIZE_FACTOR = 100.0
 
 def contract_interval(kind: str, target: Level) -> int:
     """Days between sweeps that keep a street of the kind's average build-up at target."""
-    rate = STREET_KIND_RATES.get(kind, STREET_KIND_RATES["default"])[0]
+    rate = kind_of(kind).build_up_per_day
     return max(1, math.floor((litter_upper_bound(target) - CREW_RESIDUAL[0]) / rate))
 
 

@@ -9,7 +9,7 @@ policies alone.
 Truth, per street ``i`` and day ``t`` (litter index ``L``, one unit per CROW level, as the engine):
 
 * build-up ``inc[t, i] = rate[i] · weekday[t] · weather[t] · noise[t, i]``; ``rate[i]`` is the
-  kind's city average (``STREET_KIND_RATES``) × ``kind_rate_bias`` × a log-normal spread (mean 1),
+  kind's city average (``kinds.kind_of(kind).build_up_per_day``) × ``kind_rate_bias`` × a log-normal spread (mean 1),
   ``weather`` is an AR(1) process on the log scale, ``noise`` is log-normal (mean 1); ``weekday``
   is the same for the whole city: Saturday and Sunday build up ``weekend_factor`` (1.3) × a weekday,
   scaled to a mean of 1 over the week (weekdays 0.92, weekend days 1.20) — what the estimator's
@@ -40,7 +40,7 @@ import numpy as np
 import yaml
 
 from services.scheduling.planning.coverage import Rhythm
-from services.scheduling.planning.estimator import STREET_KIND_RATES
+from services.scheduling.planning.kinds import kind_of
 from services.scheduling.planning.levels import Level
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
@@ -395,7 +395,7 @@ def build_world(streets: list[Street], scenario: dict[str, Any], days: int, seed
     n = len(streets)
     litter = scenario["litter"]
     spread = float(litter["rate_spread"])
-    kind_rate = np.array([STREET_KIND_RATES.get(s.kind, STREET_KIND_RATES["default"])[0] for s in streets])
+    kind_rate = np.array([kind_of(s.kind).build_up_per_day for s in streets])
     rate = kind_rate * float(litter["kind_rate_bias"]) * rng.lognormal(-spread * spread / 2.0, spread, n)
     busyness = np.array([BUSYNESS_BY_KIND.get(s.kind, 1.0) for s in streets]) * rng.lognormal(-0.08, 0.4, n)
     # weekday × weather, the same for the whole city; day 0 is a Monday

@@ -29,6 +29,14 @@ def dispatcher_token(stack: Stack) -> str:
     return token
 
 
+def dispatching(stack: Stack, which: str = "today") -> tuple[dict[str, str], str]:
+    """The demo crews in place, and a dispatcher's headers with the plan day `which` (today, tomorrow)."""
+    seed_demo_crews(stack)
+    headers = {"Authorization": f"Bearer {dispatcher_token(stack)}"}
+    day: str = httpx.get(f"{stack.gateway_url}{API}/plan-days", headers=headers).json()[which]
+    return headers, day
+
+
 SMALL_TEXT = """Array.from(document.querySelectorAll('body *')).filter(n => {
     if (!n.childNodes.length || n.closest('.leaflet-control-attribution')) return false;
     const own = Array.from(n.childNodes).some(c => c.nodeType === 3 && c.textContent.trim());
@@ -72,9 +80,7 @@ def a_street_on_the_map_at_rest(page: Any) -> dict[str, float] | None:
 
 
 def test_dispatcher_logs_in_sees_plans_and_map_and_receives_a_live_update(stack: Stack, browser: Any) -> None:
-    seed_demo_crews(stack)
-    headers = {"Authorization": f"Bearer {dispatcher_token(stack)}"}
-    day = httpx.get(f"{stack.gateway_url}{API}/plan-days", headers=headers).json()["today"]
+    headers, day = dispatching(stack)
     replan_through_job(stack.gateway_url, headers, day)
 
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB", bypass_csp=True)
@@ -175,10 +181,8 @@ def live_on(page: Any) -> bool:
 
 
 def test_mark_done_with_the_level_found_updates_the_map_in_place(stack: Stack, browser: Any) -> None:
-    seed_demo_crews(stack)
+    headers, day = dispatching(stack, "tomorrow")
     email, password = an_admin(stack)
-    headers = {"Authorization": f"Bearer {dispatcher_token(stack)}"}
-    day = httpx.get(f"{stack.gateway_url}{API}/plan-days", headers=headers).json()["tomorrow"]
     replan_through_job(stack.gateway_url, headers, day)
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="nl-NL")
     page = context.new_page()
@@ -229,9 +233,7 @@ def take_back_every_directive(stack: Stack, headers: dict[str, str], day: str) -
 def test_dispatcher_moves_and_pins_visits_the_replan_keeps_them_and_a_done_is_undone(
     stack: Stack, browser: Any
 ) -> None:
-    seed_demo_crews(stack)
-    headers = {"Authorization": f"Bearer {dispatcher_token(stack)}"}
-    day = httpx.get(f"{stack.gateway_url}{API}/plan-days", headers=headers).json()["today"]
+    headers, day = dispatching(stack)
     plan = a_plan(stack, headers, day)
     crew_a, crew_b = busiest_foot_crews(stack, headers, plan)[:2]
     free = [
@@ -326,9 +328,7 @@ def test_dispatcher_moves_and_pins_visits_the_replan_keeps_them_and_a_done_is_un
 def test_crews_and_absences_are_managed_on_the_page_and_an_absent_crew_leaves_the_day(
     stack: Stack, browser: Any
 ) -> None:
-    seed_demo_crews(stack)
-    headers = {"Authorization": f"Bearer {dispatcher_token(stack)}"}
-    day = httpx.get(f"{stack.gateway_url}{API}/plan-days", headers=headers).json()["today"]
+    headers, day = dispatching(stack)
     plan = a_plan(stack, headers, day)
     crew_a = busiest_foot_crews(stack, headers, plan)[0]
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="nl-NL", bypass_csp=True)
@@ -377,9 +377,7 @@ def test_crews_and_absences_are_managed_on_the_page_and_an_absent_crew_leaves_th
 def test_a_day_whose_first_plan_is_being_made_says_planning_and_then_shows_it(stack: Stack, browser: Any) -> None:
     """Right after `make run` (or a new day) the plan API answers 202 "planning": the page says
     so, instead of an error or an empty day, and shows the plan as soon as it exists."""
-    seed_demo_crews(stack)
-    headers = {"Authorization": f"Bearer {dispatcher_token(stack)}"}
-    day = httpx.get(f"{stack.gateway_url}{API}/plan-days", headers=headers).json()["today"]
+    headers, day = dispatching(stack)
     wait_for(  # the real plan exists (asking for it makes the planner start one if none does)
         lambda: httpx.get(f"{stack.gateway_url}{API}/plans/{day}", headers=headers, timeout=30).status_code == 200,
         timeout=300,
@@ -417,9 +415,7 @@ RECORD_MESSAGES = """(() => { window.__messages = [];
 
 
 def test_re_plan_now_on_the_page_follows_the_job_and_says_how_long_it_took(stack: Stack, browser: Any) -> None:
-    seed_demo_crews(stack)
-    headers = {"Authorization": f"Bearer {dispatcher_token(stack)}"}
-    day = httpx.get(f"{stack.gateway_url}{API}/plan-days", headers=headers).json()["today"]
+    headers, day = dispatching(stack)
     before = replan_through_job(stack.gateway_url, headers, day)
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
     page = context.new_page()

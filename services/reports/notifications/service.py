@@ -50,20 +50,13 @@ class Notifier:
     @classmethod
     def for_runtime(cls, runtime: ReportsRuntime) -> Notifier:
         """One per process: its mail outbox delivers in a background thread after each commit."""
-        found = runtime.extras.get("notifier")
-        if found is None:
+
+        def make() -> Notifier:
             settings = runtime.settings
-            outbox = MailOutbox(
-                "reports",
-                MailOutboxMessage,
-                MailOptOut,
-                runtime.session_factory,
-                settings,
-                deliver_in_background=not settings.mail_deliver_inline,
-            )
-            base_url = (settings.public_base_url or LOCAL_BASE_URL).rstrip("/")
-            found = runtime.extras["notifier"] = cls(outbox, base_url, settings.token_secret)
-        return found
+            outbox = MailOutbox.for_process("reports", MailOutboxMessage, MailOptOut, runtime.session_factory, settings)
+            return cls(outbox, (settings.public_base_url or LOCAL_BASE_URL).rstrip("/"), settings.token_secret)
+
+        return runtime.kept("notifier", make)
 
     def tracking_link(self, report: Report) -> str:
         return f"{self.public_base_url}/report#track={report.tracking_token}"

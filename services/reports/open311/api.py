@@ -35,7 +35,6 @@ from services.reports.streets import service as streets
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 KEY_PAGE = "api-keys.html"
 HOST_PATTERN = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
-PERSONAL_FIELDS = ("email", "first_name", "last_name", "phone")
 
 
 def _answer(fmt: str, work: Callable[[], Response]) -> Response:

@@ -13,10 +13,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "withdrawn": frozenset(),
 }
 OPEN_STATUSES = frozenset({"open", "acknowledged", "scheduled", "reopened"})
-# What staff (dispatcher, inspector, admin) may set through the API; the reporter may only reopen
-# (a resolved report, within the window) or withdraw.
-STAFF_STATUSES = frozenset({"acknowledged", "scheduled", "resolved", "rejected", "open"})
-RESIDENT_STATUSES = frozenset({"reopened", "withdrawn"})
 # Leaving the open set without the street being cleaned: scheduling should forget the report.
 WITHDRAWING_STATUSES = frozenset({"rejected", "withdrawn", "duplicate"})
 

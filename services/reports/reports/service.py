@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kernel.errors import Conflict, NotFound, Unprocessable
-from kernel.geo import haversine_m
+from kernel.geo import box_around, haversine_m
 from kernel.mail import normalise_language
 from kernel.street_copy import StreetIndexCache
 from services.reports.categories import service as categories
@@ -264,9 +263,7 @@ def nearby_open(
     session: Session, lat: float, lon: float, radius_m: float, limit: int = 50
 ) -> list[tuple[float, Report]]:
     """Open, non-duplicate reports within `radius_m`, nearest first."""
-    dlat = radius_m / 111_000
-    dlon = radius_m / max(1.0, 111_000 * abs(math.cos(math.radians(lat))))
-    rows = repository.open_originals_in_box(session, lat - dlat, lat + dlat, lon - dlon, lon + dlon)
+    rows = repository.open_originals_in_box(session, *box_around(lat, lon, radius_m))
     near = sorted(((haversine_m(lat, lon, r.lat, r.lon), r) for r in rows), key=lambda item: (item[0], item[1].id))
     return [item for item in near if item[0] <= radius_m][:limit]
 

@@ -44,8 +44,14 @@ def _period(start: datetime | None, end: datetime | None) -> tuple[datetime, dat
 
 
 def _compute(
-    session: SessionDep, start: datetime | None, end: datetime | None, district: str | None, category: str | None
+    session: SessionDep,
+    _: StaffDep,
+    start: FromQuery = None,
+    end: ToQuery = None,
+    district: DistrictQuery = None,
+    category: CategoryQuery = None,
 ) -> Statistics:
+    """The figures for the asked period and filters, for staff; each route only renders them."""
     if category:
         categories.known_or_422(session, category, FALLBACK_LANGUAGE)
     period_start, period_end = _period(start, end)
@@ -59,30 +65,18 @@ def _compute(
     )
 
 
+StatisticsDep = Annotated[Statistics, Depends(_compute)]
+
+
 @router.get("/statistics", response_model=Statistics)
-def statistics_json(
-    session: SessionDep,
-    _: StaffDep,
-    start: FromQuery = None,
-    end: ToQuery = None,
-    district: DistrictQuery = None,
-    category: CategoryQuery = None,
-) -> Statistics:
+def statistics_json(result: StatisticsDep) -> Statistics:
     """Received, resolved, overdue, median time to resolve and share within target, per district and category."""
-    return _compute(session, start, end, district, category)
+    return result
 
 
 @router.get("/statistics.csv", response_class=Response)
-def statistics_csv(
-    session: SessionDep,
-    _: StaffDep,
-    start: FromQuery = None,
-    end: ToQuery = None,
-    district: DistrictQuery = None,
-    category: CategoryQuery = None,
-) -> Response:
+def statistics_csv(result: StatisticsDep) -> Response:
     """The same figures as CSV (one row per district and category, then the total)."""
-    result = _compute(session, start, end, district, category)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS)
     writer.writeheader()

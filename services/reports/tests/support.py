@@ -33,6 +33,13 @@ STREETS = [
 ON_STREET_1 = (60.17001, 24.94100)
 
 
+def open311_form(api_key: str, /, **fields: str | None) -> dict[str, str]:
+    """An Open311 service request for litter on street 1, sent with `api_key`; `fields` add or
+    replace form fields, and a field given as None is left out."""
+    form = {"api_key": api_key, "service_code": "litter", "lat": str(ON_STREET_1[0]), "long": str(ON_STREET_1[1])}
+    return {name: value for name, value in {**form, **fields}.items() if value is not None}
+
+
 @dataclass
 class ReportsEnv:
     settings: ReportsSettings

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from kernel.auth import Role
-from services.reports.tests.support import ON_STREET_1, ReportsEnv, running_reports
+from services.reports.tests.support import ON_STREET_1, ReportsEnv, open311_form, running_reports
 
 URL = "/api/v1/reports/categories"
 OPEN311 = "/open311/v2"
@@ -156,16 +156,8 @@ def test_a_new_category_is_offered_to_open311_apps_and_a_retired_one_vanishes(re
     definition = client.get(f"{OPEN311}/services/graffiti.json", headers={"Accept-Language": "nl"}).json()
     assert definition["attributes"][0]["description"] == "Waar zit het?"
     assert definition["attributes"][0]["required"] is True
-    filed = client.post(
-        f"{OPEN311}/requests.json",
-        data={
-            "api_key": reports_env.api_key,
-            "service_code": "graffiti",
-            "lat": str(ON_STREET_1[0]),
-            "long": str(ON_STREET_1[1]),
-            "attribute[surface]": "bench",
-        },
-    )
+    graffiti_request = open311_form(reports_env.api_key, service_code="graffiti", **{"attribute[surface]": "bench"})
+    filed = client.post(f"{OPEN311}/requests.json", data=graffiti_request)
     assert filed.status_code == 201, filed.text
 
     retired = client.patch(f"{URL}/graffiti", json={"retired": True}, headers=admin(reports_env))
@@ -174,16 +166,7 @@ def test_a_new_category_is_offered_to_open311_apps_and_a_retired_one_vanishes(re
     assert "graffiti" not in [c["code"] for c in client.get(URL).json()]
     gone = client.get(f"{OPEN311}/services/graffiti.json")
     assert gone.status_code == 404 and "retired" in gone.json()[0]["description"]
-    refused = client.post(
-        f"{OPEN311}/requests.json",
-        data={
-            "api_key": reports_env.api_key,
-            "service_code": "graffiti",
-            "lat": str(ON_STREET_1[0]),
-            "long": str(ON_STREET_1[1]),
-            "attribute[surface]": "bench",
-        },
-    )
+    refused = client.post(f"{OPEN311}/requests.json", data=graffiti_request)
     assert refused.status_code == 404 and "no longer accepts" in refused.json()[0]["description"]
     on_page = client.post(
         "/api/v1/reports/reports",

@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, event, text
 from conftest import (
     SERVICE_HEADERS,
     bearer,
+    commits_refused,
     create_database,
     drop_database,
     free_port,
@@ -96,43 +97,6 @@ def reports_live(committing_reports: Any, tmp_path: Path) -> Iterator[tuple[Live
     yield LiveService(create_app(settings)), settings
 
 
-def refuse_commits_of_new_reports(database_url: str) -> None:
-    """Every transaction that inserts a report now fails at COMMIT (a deferred foreign key to a
-    row that never exists); the INSERT itself goes through."""
-    engine = create_engine(database_url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("CREATE TABLE commit_guard_parent (id INTEGER PRIMARY KEY)"))
-            connection.execute(
-                text(
-                    "CREATE TABLE commit_guard (report_id INTEGER REFERENCES commit_guard_parent (id) "
-                    "DEFERRABLE INITIALLY DEFERRED)"
-                )
-            )
-            if engine.dialect.name == "sqlite":
-                connection.execute(
-                    text(
-                        "CREATE TRIGGER guard_reports AFTER INSERT ON reports "
-                        "BEGIN INSERT INTO commit_guard (report_id) VALUES (NEW.id); END"
-                    )
-                )
-            else:
-                connection.execute(
-                    text(
-                        "CREATE FUNCTION guard_reports() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                        "BEGIN INSERT INTO commit_guard (report_id) VALUES (NEW.id); RETURN NEW; END $$"
-                    )
-                )
-                connection.execute(
-                    text(
-                        "CREATE TRIGGER guard_reports AFTER INSERT ON reports "
-                        "FOR EACH ROW EXECUTE FUNCTION guard_reports()"
-                    )
-                )
-    finally:
-        engine.dispose()
-
-
 def count(database_url: str, query: str) -> int:
     engine = create_engine(database_url)
     try:
@@ -161,11 +125,11 @@ def test_a_commit_the_database_refuses_is_answered_503_and_publishes_nothing(
         assert queue.llen(SCHEDULING_QUEUE) == 1
         stored_before = count(settings.database_url, "SELECT count(*) FROM reports")
 
-        refuse_commits_of_new_reports(settings.database_url)
-        refused = client.post("/api/v1/reports/reports", json=report_body(description="bottles"))
-        assert refused.status_code == 503, refused.text
-        assert int(refused.headers["retry-after"]) > 0
-        assert "nothing was saved" in refused.json()["detail"]
+        with commits_refused(settings.database_url):
+            refused = client.post("/api/v1/reports/reports", json=report_body(description="bottles"))
+            assert refused.status_code == 503, refused.text
+            assert int(refused.headers["retry-after"]) > 0
+            assert "nothing was saved" in refused.json()["detail"]
 
     assert count(settings.database_url, "SELECT count(*) FROM reports") == stored_before
     assert count(settings.database_url, "SELECT count(*) FROM outbox WHERE event_type = 'report.filed'") == 1

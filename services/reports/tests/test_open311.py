@@ -18,7 +18,7 @@ from defusedxml import ElementTree as SafeET
 
 from services.reports import admin
 from services.reports.clients import service as clients
-from services.reports.tests.support import ON_STREET_1, ReportsEnv, running_reports, set_report
+from services.reports.tests.support import ReportsEnv, open311_form, running_reports, set_report
 
 BASE = "/open311/v2"
 FORM = {"content-type": "application/x-www-form-urlencoded"}
@@ -37,15 +37,7 @@ def xml(answer: Any) -> Element:
 
 
 def post(env: ReportsEnv, fmt: str = "json", **fields: str | None) -> Any:
-    data: dict[str, str | None] = {
-        "api_key": env.api_key,
-        "service_code": "litter",
-        "lat": str(ON_STREET_1[0]),
-        "long": str(ON_STREET_1[1]),
-    }
-    data.update(fields)
-    data = {k: v for k, v in data.items() if v is not None}
-    return env.client.post(f"{BASE}/requests.{fmt}", data=data)
+    return env.client.post(f"{BASE}/requests.{fmt}", data=open311_form(env.api_key, **fields))
 
 
 def assert_errors_json(answer: Any, status: int, fragment: str) -> None:

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from conftest import SERVICE_HEADERS
 from services.reports.app import create_app
-from services.reports.tests.support import ON_STREET_1, ReportsEnv, running_reports
+from services.reports.tests.support import ReportsEnv, open311_form, running_reports
 
 BASE = "/open311/v2"
 
@@ -23,9 +23,8 @@ def reports_env(migrated: dict[str, Any], tmp_path: Path) -> Iterator[ReportsEnv
 
 
 def form(env: ReportsEnv, **fields: str) -> dict[str, str]:
-    data = {"api_key": env.api_key, "service_code": "litter", "lat": str(ON_STREET_1[0]), "long": str(ON_STREET_1[1])}
-    data.update(fields)
-    return {k: v for k, v in data.items() if v != ""}
+    """`open311_form` with this env's key; a field given as "" is left out."""
+    return open311_form(env.api_key, **{name: value or None for name, value in fields.items()})
 
 
 def test_1_post_returns_the_id_and_no_token_for_realtime_services(reports_env: ReportsEnv) -> None:

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .estimator import STREET_KIND_RATES
+from .kinds import kind_of
 from .levels import litter_upper_bound
 from .policy import StreetFacts
 from .routing import MODE_SPEEDS, TRAVEL_ALLOWANCE_S, CrewMode, DayPlan
@@ -62,7 +62,7 @@ class DistrictEffort:
 
 def rota_interval_days(kind: str, facts: StreetFacts) -> int:
     """Days between sweeps that keep a street of its kind's average build-up at its target."""
-    rate = STREET_KIND_RATES.get(kind, STREET_KIND_RATES["default"])[0]
+    rate = kind_of(kind).build_up_per_day
     return max(1, math.floor((litter_upper_bound(facts.target) - RESIDUAL_AFTER_CLEAN) / rate))
 
 

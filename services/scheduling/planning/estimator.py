@@ -371,7 +371,8 @@ def _reset(est: StreetEstimate, cleaned_share: float, residual: tuple[float, flo
 
 def prior(kind: str, length_m: float, at: datetime) -> StreetEstimate:
     """The city's average belief for a street of this kind, before any observation."""
-    rate_mean, rate_sd = STREET_KIND_RATES.get(kind, STREET_KIND_RATES["default"])
+    street_kind = kind_of(kind)
+    rate_mean, rate_sd = street_kind.build_up_per_day, street_kind.build_up_spread
     return StreetEstimate(
         mean_litter=PRIOR_LITTER_MEAN,
         var_litter=PRIOR_LITTER_VAR,

@@ -8,21 +8,21 @@ import random
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from kernel.geo import LocalProjection
 from services.scheduling.planning.network import StreetLine
 from services.scheduling.planning.policy import PolicyConfig
 from services.scheduling.planning.routing import Crew, CrewMode, StreetCandidate
 
 CITY_LAT = 52.37
 CITY_LON = 4.90
-METRES_PER_DEG_LAT = 111_320.0
 STREETS_PER_DISTRICT = 250
 STREETS_PER_KM2 = 120.0
 CREWS_PER_DEPOT = 4
 
 
 def _offset(lat: float, lon: float, north_m: float, east_m: float) -> tuple[float, float]:
-    metres_per_deg_lon = METRES_PER_DEG_LAT * math.cos(math.radians(lat))
-    return lat + north_m / METRES_PER_DEG_LAT, lon + east_m / metres_per_deg_lon
+    lon, lat = LocalProjection(lat, lon).to_lonlat(east_m, north_m)
+    return lat, lon
 
 
 def generate_city(

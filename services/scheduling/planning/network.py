@@ -44,7 +44,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-from kernel.geo import EARTH_RADIUS_M, haversine_m, haversine_pairwise_m
+from kernel.geo import LocalProjection, haversine_m, haversine_pairwise_m
 
 __all__ = [
     "DETOUR_FACTOR",
@@ -149,7 +149,7 @@ class RoadNetwork:
         unique, point_id = np.unique(points, axis=0, return_inverse=True)
         point_id = point_id.reshape(-1)
         lon0, lat0 = float(unique[:, 0].mean()), float(unique[:, 1].mean())
-        xy = _project(unique[:, 1], unique[:, 0], lat0, lon0)
+        xy = LocalProjection(lat0, lon0).points_to_xy(unique)
 
         # junctions: points on two or more streets, and every street's ends (and what they snap to)
         pairs = np.unique(np.stack([point_id, owner], axis=1), axis=0)
@@ -266,7 +266,7 @@ class RoadNetwork:
         if found is not None:
             return found
         g = self.graphs[graph]
-        here = _project(np.array([place.lat]), np.array([place.lon]), self.lat0, self.lon0)[0]
+        here = LocalProjection(self.lat0, self.lon0).points_to_xy(np.array([[place.lon, place.lat]]))[0]
         node = -1
         own = self.street_nodes.get(place.street_id) if place.street_id is not None else None
         if own is not None and len(own):
@@ -446,12 +446,6 @@ def _walk(predecessors: np.ndarray, source: int, target: int) -> list[int] | Non
 def _chunks(sources: np.ndarray, nodes: int) -> list[np.ndarray]:
     size = max(1, CHUNK_BYTES // (8 * max(1, nodes)))
     return [sources[k : k + size] for k in range(0, len(sources), size)]
-
-
-def _project(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> np.ndarray:
-    """Metres east and north of (lat0, lon0): for finding near points only (lengths are haversine)."""
-    m_per_deg = math.radians(1.0) * EARTH_RADIUS_M
-    return np.stack([(lon - lon0) * m_per_deg * math.cos(math.radians(lat0)), (lat - lat0) * m_per_deg], axis=1)
 
 
 def _lonlat(point: np.ndarray) -> LonLat:

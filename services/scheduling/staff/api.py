@@ -5,16 +5,20 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 
-from kernel.auth import InternalCaller, Principal, Role, require_internal_caller, require_roles
+from kernel.auth import (
+    CredentialCheck,
+    InternalCaller,
+    Principal,
+    Role,
+    VerifiedIdentity,
+    require_internal_caller,
+    require_roles,
+)
 from kernel.idempotency import idempotent
 from kernel.service_app import SessionDep
 from services.scheduling.idempotency.models import IdempotencyRecord
 from services.scheduling.staff import service
-from services.scheduling.staff.schemas import (
-    CredentialCheck,
-    StaffCreate,
-    VerifiedIdentity,
-)
+from services.scheduling.staff.schemas import StaffCreate
 
 # reached only with the service credential (ServiceCallerMiddleware) AND the credential of the
 # gateway's login, which the gateway never forwards on a user's behalf

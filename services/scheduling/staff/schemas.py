@@ -3,17 +3,6 @@ from __future__ import annotations
 from pydantic import BaseModel, EmailStr, Field
 
 
-class CredentialCheck(BaseModel):
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=200)
-
-
-class VerifiedIdentity(BaseModel):
-    subject: str
-    role: str
-    name: str
-
-
 class StaffCreate(BaseModel):
     email: EmailStr
     name: str = Field(min_length=1, max_length=200)

@@ -12,26 +12,23 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 
-from conftest import bearer
+from conftest import bearer, scheduling_runtime
 from kernel.auth import Role
-from services.scheduling.database import OutboxMessage
 from services.scheduling.dirty import service as dirty
 from services.scheduling.dirty.models import PlanDirty
 from services.scheduling.history import service as history
 from services.scheduling.plans import service
 from services.scheduling.settings import SchedulingRuntime
 from services.scheduling.state.models import StreetReport, StreetState
-from services.scheduling.tests.test_planner import file_reports, replan_now
+from services.scheduling.tests.test_planner import a_planned_clean, file_reports, replan_now
 
 API = "/api/v1/scheduling"
 
 
 @pytest.fixture
 def runtime(demo_settings: Any) -> Iterator[SchedulingRuntime]:
-    running = SchedulingRuntime.start("scheduling", demo_settings, OutboxMessage)
-    dirty.attach(running, demo_settings, requester=lambda days: None)
-    yield running
-    running.close()
+    with scheduling_runtime(demo_settings) as running:
+        yield running
 
 
 def auth(role: Role = Role.DISPATCHER) -> dict[str, str]:
@@ -180,10 +177,7 @@ def test_directives_are_validated_with_a_human_message_and_a_catalogue_code(demo
 def test_undo_done_puts_the_visit_street_estimate_history_and_reports_back(runtime: SchedulingRuntime) -> None:
     with runtime.transaction() as session:
         day = dirty.today(dirty.city_timezone(session))
-    service.replan(runtime, day, "first")
-    with runtime.transaction() as session:
-        view = service.plan_view(session, day)
-    visit = next(v for c in view["crews"] for v in c["visits"] if v["kind"] == "clean")
+    visit = a_planned_clean(runtime, day)
     file_reports(runtime, visit["street_id"], 2, first_id=91_000)
     with runtime.transaction() as session:
         before = session.get(StreetState, visit["street_id"])
@@ -214,10 +208,7 @@ def test_undo_done_puts_the_visit_street_estimate_history_and_reports_back(runti
 def test_undo_is_refused_when_the_street_changed_after_the_done(runtime: SchedulingRuntime) -> None:
     with runtime.transaction() as session:
         day = dirty.today(dirty.city_timezone(session))
-    service.replan(runtime, day, "first")
-    with runtime.transaction() as session:
-        view = service.plan_view(session, day)
-    visit = next(v for c in view["crews"] for v in c["visits"] if v["kind"] == "clean")
+    visit = a_planned_clean(runtime, day)
     with runtime.transaction() as session:
         service.complete_visit(session, visit["visit_id"])
     file_reports(runtime, visit["street_id"], 1, first_id=92_000)

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from conftest import SERVICE_HEADERS, TEST_TOKEN_SECRET
+from conftest import SERVICE_HEADERS, TEST_TOKEN_SECRET, scheduling_runtime
 from kernel.auth import Role, issue_token
 from kernel.events import AdoptionChanged, InspectionRecorded, PickLogged, ReportFiled
 from kernel.geo import haversine_m
@@ -43,11 +43,9 @@ def settings(demo_city: Any) -> Any:
 @pytest.fixture
 def runtime(settings: Any) -> Iterator[SchedulingRuntime]:
     sent: list[tuple[date, ...]] = []
-    running = SchedulingRuntime.start("scheduling", settings, OutboxMessage)
-    dirty.attach(running, settings, requester=lambda days: sent.append(tuple(days)))
-    running.extras["requested"] = sent
-    yield running
-    running.close()
+    with scheduling_runtime(settings, requester=lambda days: sent.append(tuple(days))) as running:
+        running.extras["requested"] = sent
+        yield running
 
 
 def a_weekday(runtime: SchedulingRuntime) -> date:
@@ -70,6 +68,12 @@ def as_if_on(runtime: SchedulingRuntime, day: date) -> datetime:
 def plan(runtime: SchedulingRuntime, day: date) -> dict[str, Any]:
     with runtime.transaction() as session:
         return service.plan_view(session, day)
+
+
+def a_planned_clean(runtime: SchedulingRuntime, day: date) -> dict[str, Any]:
+    """Plan `day` and give its first clean visit."""
+    service.replan(runtime, day, "first")
+    return next(v for c in plan(runtime, day)["crews"] for v in c["visits"] if v["kind"] == "clean")
 
 
 def on_plan(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -239,8 +243,7 @@ def test_visit_done_resets_the_estimate_resolves_reports_and_publishes_visit_com
     runtime: SchedulingRuntime,
 ) -> None:
     day = a_weekday(runtime)
-    service.replan(runtime, day, "first")
-    visit = next(v for c in plan(runtime, day)["crews"] for v in c["visits"] if v["kind"] == "clean")
+    visit = a_planned_clean(runtime, day)
     file_reports(runtime, visit["street_id"], 2, first_id=80_000)
     with runtime.transaction() as session:
         before = session.get(StreetState, visit["street_id"])
@@ -267,8 +270,7 @@ def test_the_level_found_on_arrival_is_a_measurement_before_the_clean_and_teache
     runtime: SchedulingRuntime,
 ) -> None:
     day = a_weekday(runtime)
-    service.replan(runtime, day, "first")
-    visit = next(v for c in plan(runtime, day)["crews"] for v in c["visits"] if v["kind"] == "clean")
+    visit = a_planned_clean(runtime, day)
     street_id = visit["street_id"]
     done_at = datetime.now(UTC)
     with runtime.transaction() as session:
@@ -311,8 +313,7 @@ def test_the_level_found_on_arrival_is_a_measurement_before_the_clean_and_teache
 
 def test_a_done_undone_forgets_what_it_taught_the_weekdays(runtime: SchedulingRuntime) -> None:
     day = a_weekday(runtime)
-    service.replan(runtime, day, "first")
-    visit = next(v for c in plan(runtime, day)["crews"] for v in c["visits"] if v["kind"] == "clean")
+    visit = a_planned_clean(runtime, day)
     street_id = visit["street_id"]
     cleaned_at = datetime.now(UTC) - timedelta(days=4)
     with runtime.transaction() as session:

@@ -2,16 +2,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
 from kernel.auth import (
     LOGIN_REFUSED_HEADER,
+    CredentialCheck,
     InternalCaller,
+    VerifiedIdentity,
     require_internal_caller,
 )
-from kernel.errors import NotFound
 from kernel.mail import language_from_accept
-from services.volunteers.accounts import repository, service
+from services.volunteers.accounts import service
 from services.volunteers.accounts.dependencies import VolunteerDep, end_sessions_of
 from services.volunteers.accounts.models import Volunteer
 from services.volunteers.accounts.schemas import (
@@ -19,7 +19,6 @@ from services.volunteers.accounts.schemas import (
     CalendarLink,
     ConfirmationResend,
     Confirmed,
-    CredentialCheck,
     EmailConfirm,
     Me,
     MeUpdate,
@@ -27,7 +26,6 @@ from services.volunteers.accounts.schemas import (
     ResetConfirm,
     ResetRequest,
     SignUp,
-    VerifiedIdentity,
 )
 from services.volunteers.web import SessionDep, idempotent, settings_of
 
@@ -41,13 +39,6 @@ internal_router = APIRouter(
 
 def me_of(volunteer: Volunteer) -> Me:
     return Me.model_validate(volunteer)
-
-
-def _me(volunteer_id: int, session: Session) -> Me:
-    volunteer = repository.get(session, volunteer_id)
-    if volunteer is None or volunteer.deleted_at is not None:
-        raise NotFound("this account no longer exists")
-    return me_of(volunteer)
 
 
 SIGN_UP_ANSWER = (

@@ -12,17 +12,6 @@ class SignUp(BaseModel):
     language: str = Field(default="nl", pattern="^(nl|en)$")
 
 
-class CredentialCheck(BaseModel):
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=200)
-
-
-class VerifiedIdentity(BaseModel):
-    subject: str
-    role: str
-    name: str
-
-
 class Me(BaseModel):
     """Your own account: the only place your email and phone are shown."""
 

@@ -51,18 +51,12 @@ class Recipient(Protocol):
 
 def outbox_for(runtime: VolunteersRuntime) -> MailOutbox:
     """One per process: it delivers in a background thread after each commit."""
-    found = runtime.extras.get("mail_outbox")
-    if found is None:
-        settings = runtime.settings
-        found = runtime.extras["mail_outbox"] = MailOutbox(
-            "volunteers",
-            MailOutboxMessage,
-            MailOptOut,
-            runtime.session_factory,
-            settings,
-            deliver_in_background=not settings.mail_deliver_inline,
-        )
-    return found
+    return runtime.kept(
+        "mail_outbox",
+        lambda: MailOutbox.for_process(
+            "volunteers", MailOutboxMessage, MailOptOut, runtime.session_factory, runtime.settings
+        ),
+    )
 
 
 def deliver_due_mail(runtime: VolunteersRuntime) -> DeliveryReport:

@@ -13,12 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import update
 
-from kernel.auth import (
-    INTERNAL_CALLER_HEADER,
-    LOGIN_REFUSED_HEADER,
-    InternalCaller,
-    internal_caller_credential,
-)
+from kernel.auth import LOGIN_REFUSED_HEADER
 from kernel.mail import CaughtMail
 from kernel.migrations import upgrade
 from services.volunteers.accounts import service as accounts
@@ -27,32 +22,17 @@ from services.volunteers.admin import MIGRATIONS
 from services.volunteers.adoptions import service as adoptions_service
 from services.volunteers.mail.outbox import CLEANUP_CHANGES, CONFIRM_EMAIL, NUDGES, PASSWORD_RESET, SIGNUP_ATTEMPT
 from services.volunteers.tests.test_service import (
+    PASSWORD,
     VolunteersApp,
     _set_start,
     adopt,
     confirmation_token,
+    login_check,
     plan_session,
     volunteers_app,
 )
 
 __all__ = ["volunteers_app"]  # the fixture, shared with the service's other tests
-
-PASSWORD = "a-long-password"
-
-
-def login_check(app: VolunteersApp, email: str, password: str = PASSWORD, language: str = "en") -> Any:
-    """The password check the gateway's login makes (and whose 403 it passes on)."""
-    return app.client.post(
-        "/internal/auth/verify",
-        json={"email": email, "password": password},
-        headers={
-            "X-Service-Token": app.settings.service_token,
-            INTERNAL_CALLER_HEADER: internal_caller_credential(
-                app.settings.service_token, InternalCaller.GATEWAY_LOGIN
-            ),
-            "Accept-Language": language,
-        },
-    )
 
 
 def sign_up(app: VolunteersApp, email: str, language: str = "nl", password: str = PASSWORD) -> Any:

@@ -27,7 +27,6 @@ from kernel.auth import (
 )
 from kernel.consumer import Outcome
 from kernel.events import StreetChanged, VisitCompleted, new_event
-from kernel.handlers import ServiceEventHandlers
 from kernel.mail import CaughtMail, MailKind
 from kernel.metrics import PICKS_LOGGED
 from kernel.street_copy import apply_street_changed
@@ -392,13 +391,7 @@ def test_periodic_function_in_handlers_runs_on_the_service_database(volunteers_a
     app = volunteers_app
     ann = app.sign_up("Ann")
     adoption = adopt(app, ann, 1)
-    handlers = ServiceEventHandlers(
-        service="volunteers",
-        settings_factory=lambda: app.settings,
-        outbox_model=OutboxMessage,
-        inbox_model=volunteers_handlers.events.inbox_model,
-        handlers=volunteers_handlers.HANDLERS,
-    )
+    handlers = volunteers_handlers.make_events(lambda: app.settings)
     try:
         result = volunteers_handlers.send_nudges_and_mark_lapses(
             datetime.now(UTC) + timedelta(days=40), handlers=handlers
@@ -678,13 +671,7 @@ def test_bags_ready_then_collected_by_a_crew(volunteers_app: VolunteersApp) -> N
     assert [e["type"] for e in events] == ["bags.ready"]
     assert events[0]["data"]["request_id"] == request["id"] and events[0]["data"]["bags"] == 4
 
-    handlers = ServiceEventHandlers(
-        service="volunteers",
-        settings_factory=lambda: app.settings,
-        outbox_model=OutboxMessage,
-        inbox_model=volunteers_handlers.events.inbox_model,
-        handlers=volunteers_handlers.HANDLERS,
-    )
+    handlers = volunteers_handlers.make_events(lambda: app.settings)
     collected_at = datetime.now(UTC).replace(microsecond=0)
 
     def visit(visit_id: int) -> dict[str, Any]:
@@ -717,7 +704,11 @@ def test_bags_ready_then_collected_by_a_crew(volunteers_app: VolunteersApp) -> N
 # ---- accounts and privacy ----------------------------------------------------------------------------
 
 
-def verify(app: VolunteersApp, email: str, password: str) -> int:
+PASSWORD = "a-long-password"  # what test volunteers sign up with
+
+
+def login_check(app: VolunteersApp, email: str, password: str = PASSWORD, language: str = "en") -> Any:
+    """The password check the gateway's login makes (and whose 403 it passes on)."""
     return app.client.post(
         "/internal/auth/verify",
         json={"email": email, "password": password},
@@ -726,8 +717,9 @@ def verify(app: VolunteersApp, email: str, password: str) -> int:
             INTERNAL_CALLER_HEADER: internal_caller_credential(
                 app.settings.service_token, InternalCaller.GATEWAY_LOGIN
             ),
+            "Accept-Language": language,
         },
-    ).status_code
+    )
 
 
 def test_change_and_reset_password_through_the_mailbox(volunteers_app: VolunteersApp) -> None:
@@ -745,7 +737,10 @@ def test_change_and_reset_password_through_the_mailbox(volunteers_app: Volunteer
         headers=ann.headers,
     )
     assert changed.status_code == 204
-    assert verify(app, ann.email, "another-long-one") == 200 and verify(app, ann.email, "a-long-password") == 401
+    assert (
+        login_check(app, ann.email, "another-long-one").status_code == 200
+        and login_check(app, ann.email, "a-long-password").status_code == 401
+    )
 
     unknown = app.client.post("/api/v1/volunteers/password-reset", json={"email": "nobody@test.example"})
     assert unknown.status_code == 202 and app.mails(PASSWORD_RESET) == []  # no account, no mail, same answer
@@ -761,7 +756,7 @@ def test_change_and_reset_password_through_the_mailbox(volunteers_app: Volunteer
     confirm = {"token": token, "new_password": "brand-new-password"}
     assert app.client.post("/api/v1/volunteers/password-reset/confirm", json=confirm).status_code == 204
     assert app.client.post("/api/v1/volunteers/password-reset/confirm", json=confirm).status_code == 422  # once
-    assert verify(app, ann.email, "brand-new-password") == 200
+    assert login_check(app, ann.email, "brand-new-password").status_code == 200
     assert app.client.get("/api/v1/volunteers/me", headers=before_reset).status_code == 401, (
         "a reset ends every session"
     )
@@ -827,7 +822,7 @@ def test_deleting_an_account_erases_the_person_and_keeps_the_picks(volunteers_ap
     assert app.client.delete("/api/v1/volunteers/me", headers=ann.headers).status_code == 204
     assert sorted(types_and_status(app.new_events(before))) == [("adoption.ended", "ended")] * 2
     assert app.client.get("/api/v1/volunteers/me", headers=ann.headers).status_code == 401  # her sessions ended
-    assert verify(app, ann.email, "a-long-password") == 401
+    assert login_check(app, ann.email, "a-long-password").status_code == 401
     with app.runtime.session_factory() as session:
         person = session.get(VolunteerRow, ann.id)
         assert person is not None and person.email is None and person.phone is None and person.password_hash is None
