@@ -81,10 +81,20 @@ COMMIT_RETRY_AFTER_S = 2
 
 
 def _readable_validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """Per field: where, the message in English, and pydantic's `type` with its plain `params`
+    (min_length…), which the pages look up in their catalogue to say it in the reader's language."""
     problems = []
     for error in exc.errors():
         location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
-        problems.append({"field": location, "message": error.get("msg", "invalid value")})
+        params = {k: v for k, v in (error.get("ctx") or {}).items() if isinstance(v, str | int | float | bool)}
+        problems.append(
+            {
+                "field": location,
+                "message": error.get("msg", "invalid value"),
+                "type": error.get("type", "value_error"),
+                "params": params,
+            }
+        )
     return problems
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -352,3 +354,125 @@ def test_a_report_made_offline_is_sent_once_when_back_online(stack: Stack, brows
         assert len(reports_with(stack, description)) == 1
     finally:
         context.close()
+
+
+ENGLISH_DETAILS = ("value is not a valid email", "not within", "move the pin", "is required", "An email address")
+
+
+def error_beside(page: Any, field: str) -> str:
+    """The message about `field`, which must come right after it and describe it; "" when there is none."""
+    note = page.locator(f"#{field}-error")
+    if note.count() == 0:
+        return ""
+    assert page.evaluate(f"document.getElementById('{field}').nextElementSibling.id") == f"{field}-error"
+    assert f"{field}-error" in (page.locator(f"#{field}").get_attribute("aria-describedby") or "").split()
+    return str(note.inner_text())
+
+
+def test_refusals_are_said_in_dutch_beside_the_field_they_are_about(stack: Stack, browser: Any) -> None:
+    """A mistake the service refuses is said in the page's language next to what to fix, and goes away
+    once it is fixed: a bad e-mail address (FastAPI's 422 list), a spot far from any street and a
+    question left open (refusals with a code), and a refusal the page has no words for (in general)."""
+    street = a_street(stack, 12)
+    description = f"browser refusals {uuid.uuid4().hex[:8]}"
+    context = phone(browser, street, locale="nl-NL", lat_shift=0.03, bypass_csp=True)  # 3 km from any street
+    try:
+        page = context.new_page()
+        page.goto(f"{stack.gateway_url}/report")
+        page.get_by_role("heading", name="Zwerfafval melden").wait_for()
+        page.wait_for_selector("input[name=category]")
+        page.get_by_role("button", name="Gebruik mijn locatie").click()
+        page.wait_for_selector("#spot[data-state=far]")
+        page.get_by_label("Zwerfafval", exact=True).check()
+        page.locator("#description").fill(description)
+        page.locator("#email").fill("geen-adres")
+
+        page.get_by_role("button", name="Melding versturen").click()
+        page.locator("#email-error").wait_for()
+        assert error_beside(page, "email") == "Geef een e-mailadres zoals naam@voorbeeld.nl."
+        assert page.locator("#email").get_attribute("aria-invalid") == "true"
+        assert page.evaluate("document.activeElement.id") == "email"
+        body = page.locator("body").inner_text()
+        assert not [english for english in ENGLISH_DETAILS if english in body]
+        page.locator("#email").fill("bewoner@example.org")
+        assert error_beside(page, "email") == ""  # fixed: gone
+        assert page.locator("#email").get_attribute("aria-invalid") is None
+
+        page.get_by_role("button", name="Melding versturen").click()
+        page.locator("#spot-error").wait_for()
+        assert error_beside(page, "spot") == (
+            "Deze plek ligt meer dan 150 m van elke straat. Versleep de speld naar de straat waar het afval ligt."
+        )
+        body = page.locator("body").inner_text()
+        assert not [english for english in ENGLISH_DETAILS if english in body]
+        page.locator("#street-q").fill(street["name"])  # the spot moves onto a street: the message goes
+        page.locator("#street-results button").first.click()
+        page.wait_for_selector("#spot[data-state=street]")
+        assert error_beside(page, "spot") == ""
+
+        page.locator("input[name=category][value=hazard]").check()
+        page.get_by_role("button", name="Melding versturen").click()
+        page.locator("#q-hazard_kind-error").wait_for()
+        assert error_beside(page, "q-hazard_kind") == "Beantwoord deze vraag."
+        assert "hazard_kind" not in page.locator("body").inner_text()
+        page.locator("#q-hazard_kind").select_option("needles")
+        assert error_beside(page, "q-hazard_kind") == ""
+
+        # a refusal the catalogue has no words for: said in general, in Dutch, not in the service's English
+        def refused(route: Any) -> None:
+            route.fulfill(status=409, json={"detail": "an English reason the page must not show"})
+
+        page.route("**/api/v1/reports/reports", refused)
+        page.get_by_role("button", name="Melding versturen").click()
+        page.wait_for_selector("#message:has-text('opnieuw')")
+        assert "English reason" not in page.locator("body").inner_text()
+        assert page.locator(".field-error").count() == 0
+        assert serious_violations(page) == []
+        page.unroute("**/api/v1/reports/reports")
+
+        page.get_by_role("button", name="Melding versturen").click()
+        page.wait_for_selector("#tracking:not([hidden]) #track-history li")
+        assert len(reports_with(stack, description)) == 1
+    finally:
+        context.close()
+
+
+def test_a_refused_queued_report_is_explained_in_the_language_of_the_page(stack: Stack, browser: Any) -> None:
+    """A report queued offline and refused when sent later is explained from the refusal's code, in
+    the page's language — again in the other one after the language is switched."""
+    street = a_street(stack, 12)
+    context = phone(browser, street, locale="nl-NL", lat_shift=0.03)
+    try:
+        page = context.new_page()
+        page.goto(f"{stack.gateway_url}/report")
+        page.wait_for_selector("input[name=category]")
+        page.get_by_role("button", name="Gebruik mijn locatie").click()
+        page.wait_for_selector("#spot[data-state=far]")
+        context.set_offline(True)
+        page.get_by_label("Zwerfafval", exact=True).check()
+        page.get_by_role("button", name="Melding versturen").click()
+        page.wait_for_selector("#message:has-text('bewaard')")
+        context.set_offline(False)
+        page.wait_for_selector("#mine li.refused")
+        item = page.locator("#mine li.refused")
+        assert "niet aangenomen: Deze plek ligt meer dan 150 m van elke straat." in item.inner_text()
+        assert not [english for english in ENGLISH_DETAILS if english in item.inner_text()]
+        page.get_by_role("button", name="English").click()
+        page.get_by_role("heading", name="Report litter").wait_for()
+        assert "not accepted: This spot is more than 150 m from any street." in item.inner_text()
+        item.get_by_role("button", name="Remove").click()
+        wait_for(lambda: queue_length(page) == 0, message="the refused report to be removed")
+    finally:
+        context.close()
+
+
+def test_every_refusal_code_of_filing_a_report_is_in_both_catalogues() -> None:
+    """The codes POST /reports answers with, each with words in report.problem in Dutch and English."""
+    root = Path(__file__).resolve().parents[2]
+    sources = ["services/reports/reports/service.py", "services/reports/categories/rules.py"]
+    codes = {code for path in sources for code in re.findall(r'code="([a-z_]+)"', (root / path).read_text())}
+    codes |= {"unknown_category", "retired_category"}  # services/reports/categories/service.py: for_filing
+    assert {"not_near_street", "answer_required", "no_such_question"} <= codes
+    for lang in ("en", "nl"):
+        problems = json.loads((root / f"gateway/web/static/i18n/{lang}.json").read_text())["report"]["problem"]
+        assert codes <= set(problems), (lang, codes - set(problems))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -365,3 +367,98 @@ def test_sign_up_says_check_your_mail_and_the_mailed_link_confirms(stack: Stack,
         assert problems == []
     finally:
         context.close()
+
+
+ENGLISH_DETAILS = ("String should", "wrong password", "already exists", "no team has this code", "not right")
+
+
+def error_beside(page: Any, field: str) -> str:
+    """The message about `field`, which must come right after it and describe it; "" when there is none."""
+    note = page.locator(f"#{field}-error")
+    if note.count() == 0:
+        return ""
+    assert page.evaluate(f"document.getElementById('{field}').nextElementSibling.id") == f"{field}-error"
+    assert f"{field}-error" in (page.locator(f"#{field}").get_attribute("aria-describedby") or "").split()
+    return str(note.inner_text())
+
+
+def no_english_detail(page: Any) -> bool:
+    body = page.locator("body").inner_text()
+    return not [english for english in ENGLISH_DETAILS if english in body]
+
+
+def test_refusals_are_said_in_dutch_beside_the_field_they_are_about(stack: Stack, browser: Any) -> None:
+    """What the service refuses is said in the page's language next to the field to fix, and goes away
+    when it is fixed: a short password (FastAPI's 422 list), a team name that is taken and a wrong current
+    password (refusals with a code); a wrong login and an unknown invite code in general words."""
+    taken = f"Veegploeg {time.monotonic_ns()}"
+    other = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-GB")
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="nl-NL", bypass_csp=True)
+    try:
+        first = other.new_page()
+        first.goto(f"{stack.gateway_url}/volunteer")
+        sign_up_and_log_in(first, stack, "Fenna", f"first{time.monotonic_ns()}@test.example")
+        first.locator(".tab[data-tab=sessions]").click()
+        first.locator("#team-name").fill(taken)
+        first.locator("#team-form button[type=submit]").click()
+        first.locator("#teams input.invite").wait_for()
+
+        page = context.new_page()
+        page.goto(f"{stack.gateway_url}/volunteer")
+        page.wait_for_function("document.documentElement.lang === 'nl'")
+        email = f"refused{time.monotonic_ns()}@test.example"
+        page.locator("#signup-name").fill("Kim")
+        page.locator("#signup-email").fill(email)
+        page.locator("#signup-password").fill("kort")
+        page.locator("#signup-form button[type=submit]").click()
+        page.locator("#signup-password-error").wait_for()
+        assert error_beside(page, "signup-password") == "Minstens 10 tekens."
+        assert page.evaluate("document.activeElement.id") == "signup-password"
+        assert no_english_detail(page)
+        page.locator("#signup-password").fill("a-long-password")
+        assert error_beside(page, "signup-password") == ""
+
+        page.locator("#login-email").fill(f"nobody{time.monotonic_ns()}@test.example")
+        page.locator("#login-password").fill("not-the-password")
+        page.locator("#login-form button[type=submit]").click()
+        page.get_by_text("Onbekend e-mailadres of verkeerd wachtwoord.").wait_for()
+        assert no_english_detail(page)
+
+        sign_up_and_log_in(page, stack, "Kim", email)
+        page.locator(".tab[data-tab=sessions]").click()
+        page.locator("#team-name").fill(taken)
+        page.locator("#team-form button[type=submit]").click()
+        page.locator("#team-name-error").wait_for()
+        assert error_beside(page, "team-name").startswith("Er bestaat al een team met deze naam.")
+        assert no_english_detail(page)
+        assert serious_violations(page) == []
+        page.locator("#team-name").fill(taken + " Noord")
+        assert error_beside(page, "team-name") == ""
+
+        page.locator(".tab[data-tab=account]").click()
+        page.locator("#pw-current").fill("not-my-password")
+        page.locator("#pw-new").fill("another-long-password")
+        page.locator("#password-form button[type=submit]").click()
+        page.locator("#pw-current-error").wait_for()
+        assert error_beside(page, "pw-current") == "Dit is niet je huidige wachtwoord."
+        assert no_english_detail(page)
+        page.locator("#pw-current").fill("a-long-password")
+        assert error_beside(page, "pw-current") == ""
+
+        page.goto(f"{stack.gateway_url}/volunteer#join=no-such-team-code")
+        page.locator("#status.error:not(:empty)").wait_for()
+        assert no_english_detail(page)
+        assert "bestaat niet" in page.locator("#status").inner_text()
+    finally:
+        context.close()
+        other.close()
+
+
+def test_every_refusal_code_the_volunteer_page_meets_is_in_both_catalogues() -> None:
+    root = Path(__file__).resolve().parents[2]
+    sources = ["services/volunteers/teams/service.py", "services/volunteers/accounts/service.py"]
+    codes = {code for path in sources for code in re.findall(r'code="([a-z_]+)"', (root / path).read_text())}
+    assert {"team_name_taken", "password_wrong", "password_unchanged"} <= codes
+    for lang in ("en", "nl"):
+        problems = json.loads((root / f"gateway/web/static/i18n/{lang}.json").read_text())["volunteer"]["problem"]
+        assert codes <= set(problems), (lang, codes - set(problems))

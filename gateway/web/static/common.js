@@ -60,6 +60,7 @@
     root.querySelectorAll("[data-t]").forEach(function (n) { n.textContent = SC.t(n.getAttribute("data-t")); });
     root.querySelectorAll("[data-t-label]").forEach(function (n) { n.setAttribute("aria-label", SC.t(n.getAttribute("data-t-label"))); });
     root.querySelectorAll("[data-t-placeholder]").forEach(function (n) { n.setAttribute("placeholder", SC.t(n.getAttribute("data-t-placeholder"))); });
+    root.querySelectorAll(".field-error[data-problem]").forEach(function (n) { n.textContent = inWords(JSON.parse(n.getAttribute("data-problem"))); });
     /* the switch shows the other language; its accessible name starts with the text it shows */
     var other = document.getElementById("lang");
     if (other) {
@@ -106,6 +107,106 @@
       });
     });
   };
+  /* ---------- refusals: in the page's language, beside the field they are about ----------
+     A service refuses with JSON: `detail` in English (for API clients), often with a `code` and its
+     `params`; a 422 lists its fields' problems (fieldProblems, with pydantic's `type`). A page shows
+     - a `code` its catalogue knows (options.groups, then "problem"): that message, `params` filled in,
+       beside the field `params.field` names ("category", "attributes.items");
+     - a 422 list: for each field, the catalogue's words for that field or that kind of mistake, beside it;
+     - anything else: what the status means, or "could not be sent" — never the service's English.
+     options: status; fields(path) → the element a message about that field goes beside (path as in
+     `loc` without "body": ["attributes", "items"]), none to say everything as text; groups; generic.
+     Messages beside fields replace the ones from before, and each goes away when its field changes.
+     Returns what is left to say for the page as a whole ("" when every message found its field). */
+  function known(keys, values) {
+    for (var i = 0; i < keys.length; i++) {
+      if (typeof lookup(catalogues[SC.lang], keys[i]) === "string" || typeof lookup(catalogues.en, keys[i]) === "string") {
+        return { key: keys[i], params: values || {} };
+      }
+    }
+    return null;
+  }
+  function inWords(problem) { return SC.t(problem.key, problem.params); }
+  /* a 422's per-field problems as [{path, type, params}]: the services' `errors` [{field: "attributes.items",
+     message, type, params}], or FastAPI's own `detail` [{loc: ["body", "email"], msg, type, ctx}]; null if neither */
+  function fieldProblems(body) {
+    function path(parts) {
+      parts = parts.map(String).filter(Boolean);
+      return ["body", "query", "path", "header"].indexOf(parts[0]) >= 0 ? parts.slice(1) : parts;
+    }
+    if (Array.isArray(body.errors) && body.errors.length) {
+      return body.errors.map(function (e) { return { path: path(String(e && e.field || "").split(".")), type: e && e.type, params: e && e.params || {} }; });
+    }
+    if (Array.isArray(body.detail) && body.detail.length) {
+      return body.detail.map(function (d) { return { path: path(d && d.loc || []), type: d && d.type, params: d && d.ctx || {} }; });
+    }
+    return null;
+  }
+  SC.explain = function (body, options) {
+    options = options || {};
+    body = body && typeof body === "object" ? body : {};
+    var groups = (options.groups || []).concat(["problem"]), placed = [], general = [];
+    function place(path, problem) {
+      var node = options.fields && path && path.length ? options.fields(path) : null;
+      if (node) { SC.fieldError(node, problem); placed.push(node); } else { general.push(problem); }
+    }
+    if (options.fields && options.form) SC.clearFieldErrors(options.form);
+    var params = body.params && typeof body.params === "object" ? body.params : {};
+    var coded = body.code && known(groups.map(function (g) { return g + "." + body.code; }), params);
+    if (coded) {
+      place(params.field ? String(params.field).split(".") : null, coded);
+    } else if (fieldProblems(body)) {
+      var unplaced = false;
+      fieldProblems(body).forEach(function (item) {
+        var path = item.path, ctx = item.params;
+        var type = item.type === "string_too_short" && ctx.min_length === 1 ? "missing" : item.type;
+        var problem = known(["problem.field." + path[path.length - 1], "problem.type." + type], ctx) || { key: "problem.type.invalid", params: {} };
+        var node = options.fields && path.length ? options.fields(path) : null;
+        if (node && placed.indexOf(node) < 0) { SC.fieldError(node, problem); placed.push(node); } else if (!node) { unplaced = true; }
+      });
+      if (unplaced || !placed.length) general.push({ key: "problem.invalid", params: {} });
+    }
+    if (!placed.length && !general.length) {
+      general.push(known(["problem.status." + options.status], {}) || { key: options.generic || "problem.generic", params: {} });
+    }
+    if (placed.length) {
+      var first = placed[0], target = first.matches("input, select, textarea, button, [tabindex]") ? first : first.querySelector("input, select, textarea, button");
+      if (target) target.focus();
+    }
+    return general.map(inWords).filter(function (text, i, all) { return all.indexOf(text) === i; }).join(" ");
+  };
+  /* a message beside `node` (a string, or {key, params} from the catalogue, said again when the
+     language changes); "" takes it away. It goes away by itself when the field is changed. */
+  var fieldNumber = 0;
+  SC.fieldError = function (node, problem) {
+    if (!node.id) node.id = "field-" + (++fieldNumber);
+    var id = node.id + "-error", note = document.getElementById(id);
+    var described = (node.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (x) { return x && x !== id; });
+    if (!problem) {
+      if (note) note.remove();
+      node.removeAttribute("aria-invalid");
+      if (described.length) node.setAttribute("aria-describedby", described.join(" ")); else node.removeAttribute("aria-describedby");
+      return;
+    }
+    if (!note) {
+      note = SC.el("p", { id: id, className: "field-error" });
+      node.insertAdjacentElement("afterend", note);
+    }
+    if (typeof problem === "string") { note.removeAttribute("data-problem"); note.textContent = problem; }
+    else { note.setAttribute("data-problem", JSON.stringify(problem)); note.textContent = inWords(problem); }
+    node.setAttribute("aria-invalid", "true");
+    node.setAttribute("aria-describedby", described.concat([id]).join(" "));
+    if (!node.clearsItsError) {
+      node.clearsItsError = true;
+      var clear = function () { if (node.getAttribute("aria-invalid") === "true") SC.fieldError(node, ""); };
+      node.addEventListener("input", clear);
+      node.addEventListener("change", clear);
+    }
+  };
+  SC.clearFieldErrors = function (root) {
+    (root || document).querySelectorAll("[aria-invalid=true]").forEach(function (node) { SC.fieldError(node, ""); });
+  };
+
   SC.store = {
     load: function (key, fallback) { try { return JSON.parse(localStorage.getItem(key)) || fallback; } catch (e) { return fallback; } },
     save: function (key, value) { localStorage.setItem(key, JSON.stringify(value)); }

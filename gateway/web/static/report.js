@@ -67,7 +67,7 @@
         a.values.forEach(function (v) { select.appendChild(el("option", { value: v.key }, answer(v))); });
         box.appendChild(select);
       } else if (a.datatype === "multivaluelist") {
-        var fs = el("fieldset", { "data-code": a.code, "class": "multi" });
+        var fs = el("fieldset", { id: id, "data-code": a.code, "class": "multi" });
         fs.appendChild(el("legend", {}, question(a)));
         a.values.forEach(function (v) {
           var l = el("label");
@@ -149,6 +149,7 @@
   }
   function setSpot(lat, lon, label, fromSearch) {
     state.spot = { lat: lat, lon: lon, label: label || "" };
+    SC.fieldError($("spot"), ""); /* a refusal about the old spot no longer holds */
     if (state.map) {
       if (!state.pin) {
         state.pin = L.marker([lat, lon], { draggable: true, autoPan: true, keyboard: true, title: t("report.pinLabel"), alt: t("report.pinLabel"),
@@ -304,7 +305,7 @@
         say(t("report.flushed"), true);
         if (!state.tracking) location.hash = "track=" + result.body.tracking_token;
       } else {
-        item.refused = (result.body && result.body.detail) || String(result.status);
+        item.refused = { status: result.status, body: result.body }; /* said in words when shown, in the page's language */
         updateQueued(item);
       }
       flushing = false;
@@ -345,10 +346,24 @@
           location.hash = "track=" + result.body.tracking_token;
         } else {
           SC.store.save(QUEUE_KEY, SC.store.load(QUEUE_KEY, []).filter(function (q) { return q.key !== item.key; }));
-          say((result.body && result.body.detail) || String(result.status));
+          say(refusal(result, fieldAbout));
         }
       }, function () { queue(item); });
     }).then(function () { button.disabled = false; });
+  }
+  /* a refusal in the page's language: by its code, beside the field it is about (when `fields`), or in general */
+  function refusal(answer, fields) {
+    var body = answer.body && typeof answer.body === "object" ? answer.body : {}; /* an older page kept only the words */
+    return SC.explain(body, { status: answer.status, groups: ["report.problem"], fields: fields, form: $("report") });
+  }
+  /* where the service's words about a field of the report go: lat/lon are the spot */
+  function fieldAbout(path) {
+    var name = path[0];
+    if (name === "lat" || name === "lon") return $("spot");
+    if (name === "category") return $("categories");
+    if (name === "attributes") return (path[1] && $("q-" + path[1])) || $("questions");
+    if (name === "photo_id") return $("photo");
+    return name === "description" || name === "email" ? $(name) : null;
   }
   function store(item) {
     var q = SC.store.load(QUEUE_KEY, []);
@@ -424,7 +439,7 @@
     pending.forEach(function (p) {
       var li = el("li", { "class": p.refused ? "pending refused" : "pending", "data-key": p.key });
       var what = categoryName(p.body.category) + (p.body.photo_id || p.photo ? " (" + t("report.photoAttached") + ")" : "");
-      li.appendChild(el("span", {}, what + " \u2014 " + (p.refused ? t("report.refused", { reason: p.refused }) : t("report.pending"))));
+      li.appendChild(el("span", {}, what + " \u2014 " + (p.refused ? t("report.refused", { reason: refusal(p.refused) }) : t("report.pending"))));
       if (p.refused) {
         li.appendChild(el("p", { "class": "hint" }, t("report.refusedHelp")));
         var retry = el("button", { type: "button", "class": "secondary" }, t("common.retry"));

@@ -6,6 +6,7 @@
   var API = "/api/v1/volunteers";
   var TOKEN_KEY = "streetcare.volunteer.token"; /* localStorage: logged in across tabs and reloads */
   var PICK_QUEUE_KEY = "streetcare.volunteer.picks";
+  var PROBLEMS = ["volunteer.problem"]; /* the catalogue's words for this page's refusal codes (then "problem") */
 
 
   var me = null;
@@ -31,7 +32,8 @@
   function token() { return localStorage.getItem(TOKEN_KEY); }
 
   /* common.js's JSON call, with what this page needs on top: the volunteer's token, a logout on
-     401, and refusals as Errors whose message (and per-field details) the forms show */
+     401, and refusals as Errors: their message in the page's language (SC.explain), their answer
+     kept for the forms, which put what is about a field beside it (showServerErrors) */
   function api(method, path, body, extraHeaders) {
     var headers = Object.assign({ "Accept": "application/json" }, extraHeaders || {});
     return SC.api(path, { method: method, json: body, headers: headers, token: token() || undefined })
@@ -40,9 +42,8 @@
         var data = answer.body || {};
         if (answer.status === 401 && token()) { localStorage.removeItem(TOKEN_KEY); showWelcome(); }
         if (!answer.ok) {
-          var detail = data.detail, listed = Array.isArray(detail);
-          var error = new Error(listed ? detail.map(function (d) { return d.msg; }).join("; ") : (detail || ("HTTP " + answer.status)));
-          if (listed) { error.details = detail; }
+          var error = new Error(SC.explain(data, { status: answer.status, groups: PROBLEMS, generic: method === "GET" ? "problem.notLoaded" : "problem.generic" }));
+          error.body = data;
           error.status = answer.status;
           throw error;
         }
@@ -88,7 +89,8 @@
           say(t("login.unconfirmed"), true);
           return;
         }
-        fail(error);
+        if (error.status === 401) { say(t("login.failed"), true); $("login-password").focus(); return; }
+        showServerErrors(event.target, error, { email: $("login-email"), password: $("login-password") });
       });
     });
     $("signup-form").addEventListener("submit", function (event) {
@@ -101,7 +103,9 @@
         $("login-email").value = data.email;
         $("resend-confirmation").hidden = false;
         say(t("signup.checkMail"));
-      })).catch(fail);
+      })).catch(function (error) {
+        showServerErrors(event.target, error, { display_name: $("signup-name"), email: $("signup-email"), password: $("signup-password") });
+      });
     });
     $("resend-confirmation").addEventListener("click", function () {
       var email = $("login-email").value.trim();
@@ -120,7 +124,7 @@
         say(t("reset.sent"));
         $("reset-confirm-form").hidden = false;
         return api("GET", API + "/demo/mailbox?to=" + encodeURIComponent(email)).then(showMailbox, function () { /* not a demo */ });
-      }).catch(fail);
+      }).catch(function (error) { showServerErrors(event.target, error, { email: $("reset-email") }); });
     });
     $("reset-confirm-form").addEventListener("submit", function (event) {
       event.preventDefault();
@@ -129,7 +133,9 @@
         event.target.hidden = true;
         history.replaceState(null, "", "/volunteer");
         $("login-password").focus();
-      }).catch(fail);
+      }).catch(function (error) {
+        showServerErrors(event.target, error, { token: $("reset-token"), new_password: $("reset-password") });
+      });
     });
   }
 
@@ -293,7 +299,10 @@
         say(t(sent ? "pick.saved" : "pick.queued"));
         showQueuedPicks();
         return sent ? loadAdoptions() : null;
-      }).catch(fail);
+      }).catch(function (error) {
+        var f = form.elements;
+        showServerErrors(form, error, { bags: f.bags, minutes: f.minutes, note: f.note, photo: f.photo });
+      });
     });
     item.appendChild(form);
     form.querySelector(".save-pick").focus();
@@ -350,43 +359,23 @@
       if (!file) { resolve(null); return; }
       var reader = new FileReader();
       reader.addEventListener("load", function () { resolve(reader.result); });
-      reader.addEventListener("error", function () { reject(new Error("photo")); });
+      reader.addEventListener("error", function () { reject(new Error(t("error.photo"))); });
       reader.readAsDataURL(file);
     });
   }
 
   // ---- errors next to the field they are about, in the page's language ----------------------
 
-  function fieldError(input, message) {
-    var id = input.id + "-error", node = $(id);
-    if (!message) {
-      if (node) { node.remove(); }
-      input.removeAttribute("aria-invalid");
-      input.removeAttribute("aria-describedby");
-      return;
-    }
-    if (!node) {
-      node = el("p", { id: id, className: "field-error" });
-      input.insertAdjacentElement("afterend", node);
-    }
-    node.textContent = message;
-    input.setAttribute("aria-invalid", "true");
-    input.setAttribute("aria-describedby", id);
-  }
-  function clearErrorsOnInput(form) {
-    form.addEventListener("input", function (event) { if (event.target.id) { fieldError(event.target, ""); } });
-  }
-  /* a 422 from FastAPI names the field in `loc`: put the message there, translated where we know the kind */
+  var fieldError = SC.fieldError; /* goes away by itself when the field is changed */
+  /* a refusal: what is about a field beside it (`fieldsByName`: the service's field names, as in its
+     422 `loc` or a code's params.field), the rest in the status line; a lost connection said as such */
   function showServerErrors(form, error, fieldsByName) {
-    var placed = false;
-    (error.details || []).forEach(function (item) {
-      var name = (item.loc || [])[item.loc.length - 1], input = fieldsByName[name];
-      if (!input) { return; }
-      var known = { missing: "field.required", string_too_short: "field.tooShort", greater_than_equal: "field.number", less_than_equal: "field.number" };
-      fieldError(input, known[item.type] ? t(known[item.type]) : item.msg);
-      placed = true;
-    });
-    if (!placed) { fail(error); } else { form.querySelector("[aria-invalid=true]").focus(); }
+    if (!error.body) { fail(error); return; }
+    var rest = SC.explain(error.body, { status: error.status, groups: PROBLEMS, form: form, fields: function (path) {
+      for (var i = path.length - 1; i >= 0; i--) { if (fieldsByName[path[i]]) { return fieldsByName[path[i]]; } }
+      return null;
+    } });
+    say(rest, Boolean(rest));
   }
 
   // ---- teams and clean-ups ---------------------------------------------------------------------
@@ -698,8 +687,6 @@
     $("bags-form").addEventListener("submit", sendBags);
     $("team-form").addEventListener("submit", createTeam);
     $("cleanup-form").addEventListener("submit", createCleanup);
-    clearErrorsOnInput($("team-form"));
-    clearErrorsOnInput($("cleanup-form"));
     $("opt-out").addEventListener("change", function (event) {
       api("PATCH", API + "/me", { leaderboard_opt_out: event.target.checked }).then(function () { say(t("account.saved")); }).catch(fail);
     });
@@ -708,7 +695,9 @@
       busy(event.target, api("POST", API + "/me/password", formData(event.target))).then(function () {
         event.target.reset();
         say(t("account.saved"));
-      }).catch(fail);
+      }).catch(function (error) {
+        showServerErrors(event.target, error, { current_password: $("pw-current"), new_password: $("pw-new") });
+      });
     });
     $("logout").addEventListener("click", function () {
       api("POST", "/api/v1/auth/logout").catch(function () { return null; }).then(function () {

@@ -15,6 +15,16 @@ LIST_DATATYPES = ("singlevaluelist", "multivaluelist")
 CREW_MODES = ("foot", "sweeper", "bulky")
 
 
+class AnswerRefused(ValueError):
+    """An answer to a category's question that is refused: the reason in words, and the code and params
+    the pages look up in their catalogue, naming the question (`field`: where the page shows it)."""
+
+    def __init__(self, message: str, *, code: str, question: str, **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params: dict[str, object] = {"question": question, "field": f"attributes.{question}", **params}
+
+
 @dataclass(frozen=True)
 class AnswerValue:
     key: str
@@ -39,11 +49,13 @@ class Attribute:
         return self.description_nl if language == "nl" else self.description_en
 
     def check(self, raw: str | list[str] | None, language: str = "en") -> str | list[str] | None:
-        """The value as stored, or ValueError with a reason a person understands (in `language`)."""
+        """The value as stored, or AnswerRefused with a reason a person understands (in `language`)."""
         if raw is None or raw == "" or raw == []:
             if self.required:
-                raise ValueError(
-                    say("answer_required", language, code=self.code, question=self.description_in(language))
+                raise AnswerRefused(
+                    say("answer_required", language, code=self.code, question=self.description_in(language)),
+                    code="answer_required",
+                    question=self.code,
                 )
             return None
         keys = {v.key for v in self.values}
@@ -52,17 +64,27 @@ class Attribute:
             items = raw if isinstance(raw, list) else [part for part in str(raw).split(",") if part]
             unknown = [item for item in items if item not in keys]
             if unknown:
-                raise ValueError(say("answer_not_listed", language, code=self.code, value=unknown[0], choices=choices))
+                raise self._not_listed(unknown[0], choices, language)
             return list(items)
         value = raw[0] if isinstance(raw, list) else raw
         if self.datatype == "singlevaluelist" and value not in keys:
-            raise ValueError(say("answer_not_listed", language, code=self.code, value=value, choices=choices))
+            raise self._not_listed(value, choices, language)
         if self.datatype == "number":
             try:
                 float(value)
             except ValueError:
-                raise ValueError(say("answer_not_number", language, code=self.code)) from None
+                raise AnswerRefused(
+                    say("answer_not_number", language, code=self.code), code="answer_not_number", question=self.code
+                ) from None
         return str(value)[:500]
+
+    def _not_listed(self, value: str, choices: str, language: str) -> AnswerRefused:
+        return AnswerRefused(
+            say("answer_not_listed", language, code=self.code, value=value, choices=choices),
+            code="answer_not_listed",
+            question=self.code,
+            value=value,
+        )
 
 
 @dataclass(frozen=True)
@@ -99,7 +121,11 @@ class Category:
         known = {a.code for a in self.attributes}
         unknown = sorted(set(given) - known)
         if unknown:
-            raise ValueError(say("no_such_question", language, category=self.code, code=unknown[0]))
+            raise AnswerRefused(
+                say("no_such_question", language, category=self.code, code=unknown[0]),
+                code="no_such_question",
+                question=unknown[0],
+            )
         checked: dict[str, str | list[str]] = {}
         for attribute in self.attributes:
             value = attribute.check(given.get(attribute.code), language)

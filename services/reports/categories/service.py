@@ -77,8 +77,11 @@ def for_filing(session: Session, code: str, language: str) -> Category:
     found = find(session, code)
     if found is None or found.retired:
         choices = ", ".join(c.code for c in active(session))
+        refusal = "unknown_category" if found is None else "retired_category"
         raise Unprocessable(
-            say("unknown_category" if found is None else "retired_category", language, code=code, choices=choices)
+            say(refusal, language, code=code, choices=choices),
+            code=refusal,
+            params={"category": code, "field": "category"},
         )
     return found
 

@@ -15,6 +15,7 @@ from kernel.geo import box_around, haversine_m
 from kernel.mail import normalise_language
 from kernel.street_copy import StreetIndexCache
 from services.reports.categories import service as categories
+from services.reports.categories.rules import AnswerRefused
 from services.reports.notifications.service import Notifier
 from services.reports.photos import service as photos
 from services.reports.reports import events, repository
@@ -93,13 +94,15 @@ def file_report(
     category = categories.for_filing(session, new.category, said_in)
     try:
         attributes = category.check_attributes(new.attributes, said_in)
-    except ValueError as exc:
-        raise Unprocessable(str(exc)) from None
+    except AnswerRefused as exc:
+        raise Unprocessable(str(exc), code=exc.code, params=exc.params) from None
     snapped = index.index(session).nearest(new.lat, new.lon, policy.snap_distance_m)
     if snapped is None:
         raise Unprocessable(
             f"({new.lat:.5f}, {new.lon:.5f}) is not within {policy.snap_distance_m:.0f} m of any street "
-            "in the city; move the pin onto the street where the litter is"
+            "in the city; move the pin onto the street where the litter is",
+            code="not_near_street",
+            params={"distance": round(policy.snap_distance_m), "field": "lat"},
         )
     street_id = int(snapped[0])  # type: ignore[call-overload]
     now = datetime.now(UTC)

@@ -138,9 +138,15 @@ def update_profile(
 
 def change_password(volunteer: Volunteer, current_password: str, new_password: str) -> None:
     if not verify_password(volunteer.password_hash, current_password):
-        raise Forbidden("the current password is not right")
+        raise Forbidden(
+            "the current password is not right", code="password_wrong", params={"field": "current_password"}
+        )
     if current_password == new_password:
-        raise Unprocessable("choose a new password that differs from the current one")
+        raise Unprocessable(
+            "choose a new password that differs from the current one",
+            code="password_unchanged",
+            params={"field": "new_password"},
+        )
     volunteer.password_hash = hash_password(new_password)
 
 

@@ -33,7 +33,11 @@ def get_team(session: Session, team_id: int) -> Team:
 def create_team(session: Session, founder_id: int, name: str, description: str = "") -> Team:
     name = name.strip()
     if repository.by_name(session, name) is not None:
-        raise Conflict(f"a team called {name!r} already exists; choose another name or ask for its code")
+        raise Conflict(
+            f"a team called {name!r} already exists; choose another name or ask for its code",
+            code="team_name_taken",
+            params={"name": name, "field": "name"},
+        )
     team = Team(name=name, description=description.strip(), join_code=secrets.token_urlsafe(9))
     session.add(team)
     session.flush()
