@@ -170,9 +170,13 @@ class ServiceCallerMiddleware:
 
 # A readiness check beyond database and Redis: (facts shown on /readyz, problems by name).
 ReadinessCheck = Callable[[Session], tuple[dict[str, Any], dict[str, str]]]
+# Sets a gauge from the service's own tables when Prometheus scrapes (e.g. reports overdue now).
+ScrapeGauge = Callable[[Session], None]
 
 
-def health_router(service: str, readiness: Sequence[ReadinessCheck] = ()) -> APIRouter:
+def health_router(
+    service: str, readiness: Sequence[ReadinessCheck] = (), gauges: Sequence[ScrapeGauge] = ()
+) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", include_in_schema=False)
@@ -206,6 +210,13 @@ def health_router(service: str, readiness: Sequence[ReadinessCheck] = ()) -> API
             metrics.OUTBOX_OLDEST_AGE.labels(service).set(oldest_age)
         except Exception as exc:
             log.warning("metrics.outbox_unavailable", error=str(exc))
+        if gauges:
+            try:
+                with runtime.session_factory() as session:
+                    for gauge in gauges:
+                        gauge(session)
+            except Exception as exc:  # a scrape still answers with what it has
+                log.warning("metrics.gauges_unavailable", error=str(exc))
         return metrics_response()
 
     return router
@@ -220,6 +231,7 @@ def create_service_app(
     routers: Sequence[APIRouter],
     on_start: Callable[[ServiceRuntime[AppSettingsT]], None] | None = None,
     readiness: Sequence[ReadinessCheck] = (),
+    gauges: Sequence[ScrapeGauge] = (),
 ) -> FastAPI:
     configure_logging(service, settings.log_level, settings.log_json)
 
@@ -242,7 +254,7 @@ def create_service_app(
     app.add_middleware(MetricsMiddleware, service=service)
     app.add_middleware(CorrelationIdMiddleware)
     install_error_handlers(app)
-    app.include_router(health_router(service, readiness))
+    app.include_router(health_router(service, readiness, gauges))
     for router in routers:
         app.include_router(router)
     return app

@@ -16,6 +16,7 @@ from services.reports.open311 import api as open311_api
 from services.reports.photos import api as photos_api
 from services.reports.photos.storage import storage_for
 from services.reports.reports import api as reports_api
+from services.reports.reports import service as reports_service
 from services.reports.settings import ReportsRuntime, ReportsSettings
 from services.reports.statistics import api as statistics_api
 from services.reports.streets import api as streets_api
@@ -46,4 +47,5 @@ def create_app(settings: ReportsSettings | None = None) -> FastAPI:
         ],
         on_start=_on_start,
         readiness=[copy_readiness(StreetCopy)],
+        gauges=[reports_service.measure_overdue],
     )

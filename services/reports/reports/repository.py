@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from services.reports.reports.lifecycle import OPEN_STATUSES
@@ -141,3 +141,13 @@ def received_between(
     if category:
         statement = statement.where(Report.category == category)
     return session.execute(statement).all()
+
+
+def overdue_by_category(session: Session, now: datetime) -> dict[str, int]:
+    """Open reports past their response target, per category."""
+    rows = session.execute(
+        select(Report.category, func.count())
+        .where(Report.status.in_(OPEN_STATUSES), Report.due_at < now)
+        .group_by(Report.category)
+    ).all()
+    return {category: int(count) for category, count in rows}

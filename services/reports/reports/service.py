@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from kernel import metrics
 from kernel.errors import Conflict, NotFound, Unprocessable
 from kernel.geo import box_around, haversine_m
 from kernel.mail import normalise_language
@@ -142,7 +144,18 @@ def file_report(
     events.report_filed(session, report)
     if notifier is not None:
         notifier.received(session, report)
+    # counted once stored: a commit the database refuses counts nothing
+    category_code = report.category
+    event.listen(session, "after_commit", lambda _: metrics.REPORTS_FILED.labels(category_code).inc(), once=True)
     return report
+
+
+def measure_overdue(session: Session) -> None:
+    """`streetcare_reports_overdue{category}` as of this scrape (the alert and the dashboard read it)."""
+    counts = repository.overdue_by_category(session, datetime.now(UTC))
+    metrics.REPORTS_OVERDUE.clear()  # a category with nothing overdue any more reads as absent, not stale
+    for category, count in counts.items():
+        metrics.REPORTS_OVERDUE.labels(category).set(count)
 
 
 def get(session: Session, report_id: int) -> Report:

@@ -336,3 +336,31 @@ def test_an_inspection_becomes_an_event(reports_env: ReportsEnv) -> None:
         "/api/v1/reports/inspections?street_id=2", headers=reports_env.token(Role.DISPATCHER)
     ).json()
     assert [i["level"] for i in listed] == ["C"]
+
+
+def scraped(env: ReportsEnv, name: str, category: str) -> float:
+    """One sample of the service's /metrics, as Prometheus reads it (0 when absent)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = env.client.get("/metrics").text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels.get("category") == category:
+                return float(sample.value)
+    return 0.0
+
+
+def test_the_filed_and_overdue_figures_the_dashboard_and_the_alert_read_are_kept(reports_env: ReportsEnv) -> None:
+    filed_before = scraped(reports_env, "streetcare_reports_filed_total", "litter")
+    report = reports_env.file()
+    assert scraped(reports_env, "streetcare_reports_filed_total", "litter") == filed_before + 1
+    refused = reports_env.client.post("/api/v1/reports/reports", json={"category": "litter", "lat": 0.0, "lon": 0.0})
+    assert refused.status_code == 422
+    assert scraped(reports_env, "streetcare_reports_filed_total", "litter") == filed_before + 1, "refused: not counted"
+
+    assert scraped(reports_env, "streetcare_reports_overdue", "litter") == 0
+    set_report(reports_env, report["id"], due_at=datetime.now(UTC) - timedelta(hours=1))
+    assert scraped(reports_env, "streetcare_reports_overdue", "litter") == 1
+    code, _ = status(reports_env, report["id"], "resolved", "cleaned")
+    assert code == 200
+    assert scraped(reports_env, "streetcare_reports_overdue", "litter") == 0, "resolved: no longer overdue"
