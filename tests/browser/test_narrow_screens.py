@@ -94,7 +94,8 @@ def a_spot(stack: Stack, index: int) -> dict[str, float]:
 
 
 def translated(page: Any, lang: str) -> None:
-    page.wait_for_function(f"document.documentElement.lang === {lang!r}")
+    # polled from here: wait_for_function evaluates its string with eval, which the pages' CSP forbids
+    wait_for(lambda: page.evaluate("document.documentElement.lang") == lang, message=f"the page in {lang}")
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])

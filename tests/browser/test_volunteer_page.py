@@ -405,7 +405,7 @@ def test_refusals_are_said_in_dutch_beside_the_field_they_are_about(stack: Stack
 
         page = context.new_page()
         page.goto(f"{stack.gateway_url}/volunteer")
-        page.wait_for_function("document.documentElement.lang === 'nl'")
+        wait_for(lambda: page.evaluate("document.documentElement.lang") == "nl", message="the page in Dutch")
         email = f"refused{time.monotonic_ns()}@test.example"
         page.locator("#signup-name").fill("Kim")
         page.locator("#signup-email").fill(email)
