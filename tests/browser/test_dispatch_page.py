@@ -10,31 +10,13 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import replan_through_job, seed_demo_crews, service_settings, wait_for
+from conftest import replan_through_job, service_settings, wait_for
 from streetcare.testing import Stack
 from tests.browser.axe import serious_violations
+from tests.browser.helpers import API, dispatching
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.xdist_group("stack")]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-API = "/api/v1/scheduling"
-
-
-def dispatcher_token(stack: Stack) -> str:
-    answer = httpx.post(
-        f"{stack.gateway_url}/api/v1/auth/login",
-        json={"email": "dispatcher@test.example", "password": "dispatcher-password"},
-    )
-    assert answer.status_code == 200, answer.text
-    token: str = answer.json()["access_token"]
-    return token
-
-
-def dispatching(stack: Stack, which: str = "today") -> tuple[dict[str, str], str]:
-    """The demo crews in place, and a dispatcher's headers with the plan day `which` (today, tomorrow)."""
-    seed_demo_crews(stack)
-    headers = {"Authorization": f"Bearer {dispatcher_token(stack)}"}
-    day: str = httpx.get(f"{stack.gateway_url}{API}/plan-days", headers=headers).json()[which]
-    return headers, day
 
 
 SMALL_TEXT = """Array.from(document.querySelectorAll('body *')).filter(n => {

@@ -11,8 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import replan_through_job, seed_demo_crews, wait_for
+from conftest import replan_through_job, wait_for
 from streetcare.testing import Stack
+from tests.browser.helpers import DISPATCHER_LOGIN, dispatching
 from tests.browser.volunteer_signup import sign_up_and_log_in
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.xdist_group("stack")]
@@ -145,11 +146,7 @@ def test_the_volunteer_page_fits_a_phone_without_breaking_words(stack: Stack, br
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_the_dispatch_page_fits_a_phone_without_breaking_words(stack: Stack, browser: Any, lang: str) -> None:
-    seed_demo_crews(stack)
-    login = {"email": "dispatcher@test.example", "password": "dispatcher-password"}
-    token = httpx.post(f"{stack.gateway_url}/api/v1/auth/login", json=login).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
-    day = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/plan-days", headers=headers).json()["today"]
+    headers, day = dispatching(stack)
     replan_through_job(stack.gateway_url, headers, day)
     context = phone(browser, lang)
     try:
@@ -158,8 +155,8 @@ def test_the_dispatch_page_fits_a_phone_without_breaking_words(stack: Stack, bro
         translated(page, lang)
         page.locator("#login:not([hidden])").wait_for()
         fits(page, "the login")
-        page.fill("#email", login["email"])
-        page.fill("#password", login["password"])
+        page.fill("#email", DISPATCHER_LOGIN["email"])
+        page.fill("#password", DISPATCHER_LOGIN["password"])
         page.click("#login-form button[type=submit]")
         page.wait_for_selector(".crew .visit", timeout=30_000)
         wait_for(lambda: page.evaluate("!!(Streetcare.maps && Streetcare.maps.length)"), message="the map")

@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 from conftest import wait_for
 from streetcare.testing import Stack
 from tests.browser.axe import serious_violations, small_tap_targets
+from tests.browser.helpers import error_beside
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.xdist_group("stack")]
 PHONE = {"width": 360, "height": 740}
@@ -357,16 +358,6 @@ def test_a_report_made_offline_is_sent_once_when_back_online(stack: Stack, brows
 
 
 ENGLISH_DETAILS = ("value is not a valid email", "not within", "move the pin", "is required", "An email address")
-
-
-def error_beside(page: Any, field: str) -> str:
-    """The message about `field`, which must come right after it and describe it; "" when there is none."""
-    note = page.locator(f"#{field}-error")
-    if note.count() == 0:
-        return ""
-    assert page.evaluate(f"document.getElementById('{field}').nextElementSibling.id") == f"{field}-error"
-    assert f"{field}-error" in (page.locator(f"#{field}").get_attribute("aria-describedby") or "").split()
-    return str(note.inner_text())
 
 
 def test_refusals_are_said_in_dutch_beside_the_field_they_are_about(stack: Stack, browser: Any) -> None:

@@ -11,8 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import replan_through_job, seed_demo_crews
+from conftest import replan_through_job
 from streetcare.testing import HarnessSettings, Stack
+from tests.browser.helpers import DISPATCHER_LOGIN, dispatching
 from tests.browser.volunteer_signup import sign_up_and_log_in
 
 pytestmark = [
@@ -27,11 +28,7 @@ SIZES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1440, "hei
 
 def test_screenshots(stack: Stack, browser: Any) -> None:
     SCREENS.mkdir(parents=True, exist_ok=True)
-    seed_demo_crews(stack)
-    login = {"email": "dispatcher@test.example", "password": "dispatcher-password"}
-    token = httpx.post(f"{stack.gateway_url}/api/v1/auth/login", json=login).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
-    day = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/plan-days", headers=headers).json()["today"]
+    headers, day = dispatching(stack)
     replan_through_job(stack.gateway_url, headers, day)
     street = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets", params={"limit": 120}).json()["items"][101]
     spot = {"latitude": street["centroid"]["lat"], "longitude": street["centroid"]["lon"]}
@@ -59,8 +56,8 @@ def test_screenshots(stack: Stack, browser: Any) -> None:
             page.wait_for_timeout(800)
             page.screenshot(path=str(SCREENS / f"volunteer-{lang}-{size}.png"), full_page=size == "phone")
             page.goto(f"{stack.gateway_url}/dispatch")
-            page.fill("#email", login["email"])
-            page.fill("#password", login["password"])
+            page.fill("#email", DISPATCHER_LOGIN["email"])
+            page.fill("#password", DISPATCHER_LOGIN["password"])
             page.click("#login-form button[type=submit]")
             page.wait_for_selector(".crew .visit", timeout=30_000)
             page.wait_for_timeout(1000)

@@ -15,6 +15,7 @@ from conftest import wait_for
 from kernel.mail import caught_mail
 from streetcare.testing import Stack
 from tests.browser.axe import serious_violations, small_tap_targets
+from tests.browser.helpers import error_beside
 from tests.browser.volunteer_signup import mailed_link_on_this_stack, sign_up_and_log_in
 
 if TYPE_CHECKING:
@@ -370,16 +371,6 @@ def test_sign_up_says_check_your_mail_and_the_mailed_link_confirms(stack: Stack,
 
 
 ENGLISH_DETAILS = ("String should", "wrong password", "already exists", "no team has this code", "not right")
-
-
-def error_beside(page: Any, field: str) -> str:
-    """The message about `field`, which must come right after it and describe it; "" when there is none."""
-    note = page.locator(f"#{field}-error")
-    if note.count() == 0:
-        return ""
-    assert page.evaluate(f"document.getElementById('{field}').nextElementSibling.id") == f"{field}-error"
-    assert f"{field}-error" in (page.locator(f"#{field}").get_attribute("aria-describedby") or "").split()
-    return str(note.inner_text())
 
 
 def no_english_detail(page: Any) -> bool:
