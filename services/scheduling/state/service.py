@@ -76,9 +76,13 @@ def update_estimate(
     """Store the new estimate and append it to the street's estimate history (the snapshot added)."""
     if new_estimate.to_dict() == state.estimate:
         return None
-    state.estimate = new_estimate.to_dict()
-    state.estimated_level = str(estimator.expected_level(new_estimate, datetime.now(UTC)))
+    _store(state, new_estimate, datetime.now(UTC))
     return record_snapshot(session, state.street_id, new_estimate, cause)
+
+
+def _store(state: StreetState, estimate: estimator.StreetEstimate, now: datetime) -> None:
+    state.estimate = estimate.to_dict()
+    state.estimated_level = str(estimator.expected_level(estimate, now))
 
 
 def current_estimate(state: StreetState) -> estimator.StreetEstimate:
@@ -167,6 +171,7 @@ def learn_from_quiet_day(session: Session, day: date, tz: ZoneInfo) -> int:
     learner = repository.weekday_learner(session)
     factors: dict[str, tuple[float, ...]] = {}
     states = repository.states(session)
+    now = datetime.now(UTC)
     learnt = 0
     for street in streets.all_streets(session):
         state = states.get(street.id) or ensure_state(session, street, end_of_day)
@@ -179,8 +184,7 @@ def learn_from_quiet_day(session: Session, day: date, tz: ZoneInfo) -> int:
             factors[street.kind] = learner.factors(street.kind)
         before = estimator.with_weekday_factors(current, factors[street.kind])
         after = estimator.observe_quiet_day(before, end_of_day, street.kind)
-        state.estimate = after.to_dict()
-        state.estimated_level = str(estimator.expected_level(after, datetime.now(UTC)))
+        _store(state, after, now)
         if level_from_litter(after.mean_litter) != level_from_litter(estimator.predict(before, end_of_day).mean_litter):
             record_snapshot(session, street.id, after, "quiet")
         learnt += 1
