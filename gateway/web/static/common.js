@@ -175,6 +175,16 @@
     }
     return general.map(inWords).filter(function (text, i, all) { return all.indexOf(text) === i; }).join(" ");
   };
+  /* an e-mail address as text that may wrap after "@" and dots on a narrow phone (<wbr>, so a copy
+     of it is the address itself), never inside a name */
+  SC.showAddress = function (node, address) {
+    node.textContent = "";
+    String(address || "").split(/(?<=[@.])/).forEach(function (part, i) {
+      if (i) node.appendChild(document.createElement("wbr"));
+      node.appendChild(document.createTextNode(part));
+    });
+  };
+
   /* a message beside `node` (a string, or {key, params} from the catalogue, said again when the
      language changes); "" takes it away. It goes away by itself when the field is changed. */
   var fieldNumber = 0;

@@ -182,7 +182,7 @@
       $("welcome").hidden = true;
       $("app").hidden = false;
       $("me-name").textContent = me.display_name;
-      $("me-email").textContent = me.email || "";
+      SC.showAddress($("me-email"), me.email);
       $("opt-out").checked = Boolean(me.leaderboard_opt_out);
       showTab("streets");
       showQueuedPicks();
