@@ -79,9 +79,10 @@ def settings_kwargs(redis_url: str, database_url: str) -> dict[str, Any]:
         "STREETCARE_SERVICE_TOKEN": TEST_SERVICE_TOKEN,
         "STREETCARE_DEMO_MODE": False,
         "STREETCARE_LOG_LEVEL": "WARNING",
-        # every runtime of a test shares one connection (rolled back after the test): mail goes out
-        # in the committing thread, not from a background thread on that same connection
+        # every runtime of a test shares one connection (rolled back after the test): mail and
+        # events go out in the committing thread, not from a background thread on that connection
         "STREETCARE_MAIL_DELIVER_INLINE": True,
+        "STREETCARE_OUTBOX_PUBLISH_IN_BACKGROUND": False,
     }
 
 

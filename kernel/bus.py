@@ -8,6 +8,7 @@ hangs on a dead Redis: the outbox keeps what could not be sent and the sweep ret
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -88,21 +89,46 @@ class EventBus:
 
     def publish(self, envelope: dict[str, Any], only: list[str] | None = None) -> None:
         """To every subscriber, or (a redelivery) only to the queues of `only`."""
+        with self.producer.producer_or_acquire() as producer:
+            live = self._send(producer, envelope, only)
+        if live:
+            self.redis.publish(LIVE_CHANNEL, json.dumps(envelope))
+
+    def publish_many(self, envelopes: Sequence[dict[str, Any]]) -> None:
+        """Several events in one round trip: the queue messages in one kombu publish batch (a
+        Redis pipeline), the live ones in another. Raises when the broker fails; then any of
+        them may or may not have gone out, and the outbox sends them again."""
+        live: list[dict[str, Any]] = []
+        with self.producer.producer_or_acquire() as producer, producer.batch():
+            for envelope in envelopes:
+                if self._send(producer, envelope, None):
+                    live.append(envelope)
+        if live:
+            with self.redis.pipeline(transaction=False) as pipeline:
+                for envelope in live:
+                    pipeline.publish(LIVE_CHANNEL, json.dumps(envelope))
+                pipeline.execute()
+
+    def _send(self, producer: Any, envelope: dict[str, Any], only: list[str] | None) -> bool:
+        """Sends the envelope to its subscribers' queues; True when the live page subscribes too."""
         parsed = EventEnvelope.model_validate(envelope)
         headers = {"correlation_id": parsed.correlation_id} if parsed.correlation_id else {}
+        live = False
         for subscriber in subscribers_of(parsed.type):
             if only is not None and subscriber not in only:
                 continue
             if subscriber == LIVE_SUBSCRIBER:
-                self.redis.publish(LIVE_CHANNEL, json.dumps(envelope))
+                live = True
                 continue
             self.producer.send_task(
                 consumer_task(subscriber),
                 args=[envelope],
                 queue=consumer_queue(subscriber),
                 headers=headers,
+                producer=producer,
                 retry=True,
             )
+        return live
 
     def confirm(self, subscriber: str, event_id: str) -> None:
         """The subscriber applied the event (or had already): its outbox may stop offering it."""

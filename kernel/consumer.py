@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kernel import metrics
-from kernel.db import ProcessedEventMixin, unit_of_work
+from kernel.db import OutboxEntry, ProcessedEventMixin, unit_of_work
 from kernel.events import (
     EventData,
     EventEnvelope,
@@ -41,7 +41,7 @@ class EventConsumer:
     session_factory: sessionmaker[Session]
     inbox_model: type[ProcessedEventMixin]
     handlers: Mapping[str, Handler]
-    after_commit: Callable[[list[str]], None] | None = None
+    after_commit: Callable[[list[OutboxEntry]], None] | None = None
 
     def consume(self, raw: Any) -> Outcome:
         """Raises MalformedEvent for messages that can never apply; other errors are retryable."""

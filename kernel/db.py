@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-PENDING_OUTBOX_KEY = "streetcare.pending_outbox_ids"
+PENDING_OUTBOX_KEY = "streetcare.pending_outbox"
 
 
 def utcnow() -> datetime:
@@ -67,7 +68,7 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def unit_of_work(
-    factory: sessionmaker[Session], after_commit: Callable[[list[str]], None] | None = None
+    factory: sessionmaker[Session], after_commit: Callable[[list[OutboxEntry]], None] | None = None
 ) -> Iterator[Session]:
     """One transaction: commit on success, roll back on error, then relay the new outbox rows."""
     session = factory()
@@ -89,16 +90,16 @@ class CommitFailed(Exception):
 
 
 @contextmanager
-def commit_or_refuse(factory: sessionmaker[Session], committed_ids: list[str]) -> Iterator[Session]:
+def commit_or_refuse(factory: sessionmaker[Session], committed: list[OutboxEntry]) -> Iterator[Session]:
     """The unit of work of a request (or of any caller that reports failure to someone).
 
     The pending changes are flushed first, so a conflict the request itself caused still
     surfaces as the database's own error (a 409); whatever fails after that, at COMMIT, is
-    a refusal of the whole transaction and raised as `CommitFailed`. The ids of the outbox rows
-    that were committed are appended to `committed_ids` for the relay to publish."""
+    a refusal of the whole transaction and raised as `CommitFailed`. The outbox rows that were
+    committed are appended to `committed` for the relay to publish."""
     flushed = False
     try:
-        with unit_of_work(factory, committed_ids.extend) as session:
+        with unit_of_work(factory, committed.extend) as session:
             yield session
             session.flush()
             flushed = True
@@ -106,6 +107,16 @@ def commit_or_refuse(factory: sessionmaker[Session], committed_ids: list[str]) -
         if not flushed:
             raise
         raise CommitFailed(f"{type(exc).__name__}: {str(getattr(exc, 'orig', exc))[:200]}") from exc
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """An outbox row as its transaction wrote it: the relay publishes it after the commit from
+    memory, without reading it back."""
+
+    id: str
+    event_type: str
+    envelope: dict[str, Any]
 
 
 class OutboxMixin:

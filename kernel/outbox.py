@@ -1,8 +1,12 @@
 """The transactional outbox: record an event with the change, publish it after commit.
 
 `record_event` only adds a row to the caller's session; nothing leaves the process until the
-unit of work commits. `OutboxRelay.publish` then sends exactly those rows; `sweep` (run by beat)
-sends whatever is still unpublished a few seconds later — after a crash or while Redis was down.
+unit of work commits. `OutboxRelay.publish` then sends exactly those rows, from memory, and marks
+them published in one statement; a service's API process does that on a thread of its own
+(`BackgroundPublisher`), so a request neither waits for the broker nor pays a second transaction,
+and what arrives while a batch is out goes in the next one. `sweep` (run by beat) sends whatever is
+still unpublished a few seconds later — after a crash, while Redis was down, or when the process
+ended with events still queued in memory.
 
 Published is not applied: with the Redis transport a message leaves the queue at the worker's
 BRPOP, before the worker records it as unacknowledged, so a worker killed in between loses it
@@ -13,17 +17,19 @@ grows with the event's age; idempotent consumers make the extra copies harmless.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kernel import metrics
-from kernel.db import PENDING_OUTBOX_KEY, OutboxMixin
+from kernel.db import PENDING_OUTBOX_KEY, OutboxEntry, OutboxMixin
 from kernel.events import EventData, durable_subscribers, new_event
 from kernel.logs import current_correlation_id
 
@@ -34,15 +40,10 @@ def record_event(
     session: Session, outbox_model: type[OutboxMixin], source: str, event_type: str, data: EventData
 ) -> str:
     envelope = new_event(event_type, source, data, correlation_id=current_correlation_id())
-    row = outbox_model(
-        id=str(envelope.id),
-        event_type=event_type,
-        envelope=envelope.model_dump(mode="json"),
-        attempts=0,
-    )
-    session.add(row)
-    session.info.setdefault(PENDING_OUTBOX_KEY, []).append(row.id)
-    return row.id
+    entry = OutboxEntry(str(envelope.id), event_type, envelope.model_dump(mode="json"))
+    session.add(outbox_model(id=entry.id, event_type=event_type, envelope=entry.envelope, attempts=0))
+    session.info.setdefault(PENDING_OUTBOX_KEY, []).append(entry)
+    return entry.id
 
 
 REDELIVER_WAIT_MAX = timedelta(hours=1)
@@ -63,15 +64,39 @@ class OutboxRelay:
     service: str
     session_factory: sessionmaker[Session]
     outbox_model: type[OutboxMixin]
-    send: Callable[[dict[str, Any]], None]
+    # sends envelopes to the broker in one round trip; raises when it could not (then any of them
+    # may or may not have gone out: they are sent again, and consumers are idempotent)
+    send: Callable[[Sequence[dict[str, Any]]], None]
     confirmations: Confirmations | None = None
 
-    def publish(self, ids: list[str]) -> int:
-        """Publish the rows a transaction just committed; failures stay for the sweep."""
+    def publish(self, entries: Sequence[OutboxEntry]) -> int:
+        """Publish rows a transaction just committed, from memory, and mark them published in one
+        statement; when the broker fails they stay unpublished for the sweep. A row the sweep sent
+        meanwhile may go out twice: consumers are idempotent."""
+        if not entries:
+            return 0
+        try:
+            self.send([entry.envelope for entry in entries])
+        except Exception as exc:  # broker down: the sweep sends them once it is back
+            log.warning("outbox.publish_failed", service=self.service, events=len(entries), error=str(exc)[:500])
+            return 0
         model = self.outbox_model
+        now = datetime.now(UTC)
+        # an event nobody has to confirm (the live page only) is settled once sent
+        settled = [entry.id for entry in entries if not durable_subscribers(entry.event_type)]
+        awaiting = [entry.id for entry in entries if durable_subscribers(entry.event_type)]
         with self.session_factory() as session:
-            rows = session.scalars(select(model).where(model.id.in_(ids), model.published_at.is_(None))).all()
-            return self._send_rows(session, list(rows))
+            for ids, confirmed in ((awaiting, None), (settled, now)):
+                if ids:
+                    session.execute(
+                        update(model)
+                        .where(model.id.in_(ids), model.published_at.is_(None))
+                        .values(published_at=now, confirmed_at=confirmed, attempts=model.attempts + 1)
+                    )
+            session.commit()
+        for entry in entries:
+            metrics.EVENTS_PUBLISHED.labels(self.service, entry.event_type).inc()
+        return len(entries)
 
     def sweep(self, older_than: timedelta = timedelta(seconds=5), limit: int = 500) -> int:
         model = self.outbox_model
@@ -89,23 +114,27 @@ class OutboxRelay:
             return self._send_rows(session, rows)
 
     def _send_rows(self, session: Session, rows: list[Any]) -> int:
-        sent = 0
-        for row in rows:
-            try:
-                self.send(row.envelope)
-            except Exception as exc:  # broker down: leave the row for the sweep
+        if not rows:
+            return 0
+        try:
+            self.send([row.envelope for row in rows])
+        except Exception as exc:  # broker down: the rows wait for the next sweep
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            for row in rows:
                 row.attempts += 1
-                row.last_error = f"{type(exc).__name__}: {exc}"[:500]
-                log.warning("outbox.publish_failed", service=self.service, event_id=row.id, error=row.last_error)
-                break
-            row.published_at = datetime.now(UTC)
+                row.last_error = error
+            log.warning("outbox.publish_failed", service=self.service, events=len(rows), error=error)
+            session.commit()
+            return 0
+        now = datetime.now(UTC)
+        for row in rows:
+            row.published_at = now
             row.attempts += 1
             if not durable_subscribers(row.event_type):
-                row.confirmed_at = row.published_at  # nobody to confirm it: nothing to redeliver
-            sent += 1
+                row.confirmed_at = now  # nobody to confirm it: nothing to redeliver
             metrics.EVENTS_PUBLISHED.labels(self.service, row.event_type).inc()
         session.commit()
-        return sent
+        return len(rows)
 
     def redeliver_unconfirmed(self, after: timedelta, limit: int = 500) -> int:
         """Send published events again to the subscribers that have not confirmed them.
@@ -178,6 +207,80 @@ class OutboxRelay:
             result = session.execute(delete(model).where(model.confirmed_at < cutoff))
             session.commit()
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class BackgroundPublisher:
+    """Publishes committed outbox rows on a thread of its own, in batches.
+
+    `submit` only queues the entries: the request that committed them is answered without waiting
+    for the broker, and its thread is free for the next request. The thread takes everything queued
+    so far as one batch — one pipeline to the broker, one UPDATE — so the busier the service, the
+    cheaper each event. Events still queued when the process dies are not lost: their rows are in
+    the database, unpublished, and the sweep sends them."""
+
+    def __init__(self, relay: OutboxRelay, max_batch: int = 500) -> None:
+        self.relay = relay
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[OutboxEntry | None] = queue.SimpleQueue()
+        self._idle = threading.Condition()
+        self._unfinished = 0
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def submit(self, entries: Sequence[OutboxEntry]) -> None:
+        if not entries:
+            return
+        self._ensure_started()
+        with self._idle:
+            self._unfinished += len(entries)
+        for entry in entries:
+            self._queue.put(entry)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Until everything submitted was published (or left for the sweep); False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._unfinished == 0, timeout)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Publish what is queued (within `timeout`), then stop the thread."""
+        thread = self._thread
+        if thread is None:
+            return
+        self._queue.put(None)
+        thread.join(timeout)
+        self._thread = None
+
+    def _ensure_started(self) -> None:
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name=f"outbox-publisher-{self.relay.service}", daemon=True
+                )
+                self._thread.start()
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            batch: list[OutboxEntry] = [] if first is None else [first]
+            stopping = first is None
+            while len(batch) < self.max_batch:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    continue
+                batch.append(more)
+            try:
+                self.relay.publish(batch)
+            except Exception as exc:  # the database refused the UPDATE: the sweep sends them again
+                log.warning("outbox.mark_failed", service=self.relay.service, events=len(batch), error=str(exc)[:500])
+            finally:
+                with self._idle:
+                    self._unfinished -= len(batch)
+                    self._idle.notify_all()
 
 
 def _aware(moment: datetime) -> datetime:

@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from kernel.auth import Principal, session_is_ended
 from kernel.bus import EventBus, make_bus
 from kernel.db import (
+    OutboxEntry,
     OutboxMixin,
     commit_or_refuse,
     make_engine,
     make_session_factory,
 )
-from kernel.outbox import OutboxRelay
+from kernel.outbox import BackgroundPublisher, OutboxRelay
 
 log = structlog.get_logger(__name__)
 RUNTIME_INFO_KEY = "streetcare.runtime"
@@ -59,15 +60,28 @@ class ServiceRuntime(Generic[SettingsT]):
     session_factory: sessionmaker[Session]
     bus: EventBus
     relay: OutboxRelay
+
+    publisher: BackgroundPublisher | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, service: str, settings: SettingsT, outbox_model: type[OutboxMixin]) -> ServiceRuntime[SettingsT]:
+    def start(
+        cls,
+        service: str,
+        settings: SettingsT,
+        outbox_model: type[OutboxMixin],
+        *,
+        publish_in_background: bool = False,
+    ) -> ServiceRuntime[SettingsT]:
+        """`publish_in_background`: committed events go out from a publisher thread (an API
+        process, see `BackgroundPublisher`) instead of on the committing thread before it goes on
+        (a worker task, an operator command, a test on one shared connection)."""
         engine = make_engine(settings.database_url)
         factory = make_session_factory(engine)
         bus = make_bus(settings.redis_url, settings.broker_visibility_timeout_s)
-        relay = OutboxRelay(service, factory, outbox_model, bus.publish, confirmations=bus)
-        runtime = cls(service, settings, engine, factory, bus, relay)
+        relay = OutboxRelay(service, factory, outbox_model, bus.publish_many, confirmations=bus)
+        publisher = BackgroundPublisher(relay) if publish_in_background else None
+        runtime = cls(service, settings, engine, factory, bus, relay, publisher)
         factory.configure(info={RUNTIME_INFO_KEY: runtime})  # code holding only a session finds its process
         return runtime
 
@@ -82,16 +96,19 @@ class ServiceRuntime(Generic[SettingsT]):
     def redis(self) -> redis.Redis:
         return self.bus.redis
 
-    def publish_committed(self, outbox_ids: list[str]) -> None:
+    def publish_committed(self, entries: list[OutboxEntry]) -> None:
+        if self.publisher is not None:
+            self.publisher.submit(entries)
+            return
         try:
-            self.relay.publish(outbox_ids)
+            self.relay.publish(entries)
         except Exception as exc:  # the sweep will pick it up; never fail a committed request
             log.warning("outbox.relay_failed", service=self.service, error=str(exc))
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """Commit on success (a refusal at COMMIT raises `CommitFailed`), then relay the events."""
-        committed: list[str] = []
+        committed: list[OutboxEntry] = []
         with commit_or_refuse(self.session_factory, committed) as session:
             yield session
         if committed:
@@ -116,6 +133,8 @@ class ServiceRuntime(Generic[SettingsT]):
         return problems
 
     def close(self) -> None:
+        if self.publisher is not None:
+            self.publisher.close()
         self.bus.close()
         self.engine.dispose()
 

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kernel import metrics
 from kernel.auth import SERVICE_TOKEN_HEADER, service_token_matches
-from kernel.db import CommitFailed, OutboxMixin, commit_or_refuse
+from kernel.db import CommitFailed, OutboxEntry, OutboxMixin, commit_or_refuse
 from kernel.errors import DomainError
 from kernel.logs import CorrelationIdMiddleware, configure_logging
 from kernel.metrics import MetricsMiddleware, metrics_response
@@ -34,6 +34,8 @@ class AppSettings(RuntimeSettings, Protocol):
     def log_level(self) -> str: ...
     @property
     def log_json(self) -> bool: ...
+    @property
+    def outbox_publish_in_background(self) -> bool: ...
 
 
 AppSettingsT = TypeVar("AppSettingsT", bound=AppSettings)
@@ -57,16 +59,18 @@ def settings_of(request: Request, settings_type: type[SettingsT]) -> SettingsT:
     return settings
 
 
-def _publish_after_answer(request: Request) -> Iterator[list[str]]:
-    """Collects the outbox ids a request committed and hands them to the relay once the answer
+def _publish_after_answer(request: Request) -> Iterator[list[OutboxEntry]]:
+    """Collects the outbox rows a request committed and hands them to the relay once the answer
     is sent: publishing never delays or fails an answer (the sweep retries what it misses)."""
-    committed: list[str] = []
+    committed: list[OutboxEntry] = []
     yield committed
     if committed:
         get_runtime(request).publish_committed(committed)
 
 
-def get_session(request: Request, committed: Annotated[list[str], Depends(_publish_after_answer)]) -> Iterator[Session]:
+def get_session(
+    request: Request, committed: Annotated[list[OutboxEntry], Depends(_publish_after_answer)]
+) -> Iterator[Session]:
     """The request's transaction, committed when the route returns and before it is answered:
     an answer of 2xx means the change (and its outbox row) is stored."""
     with commit_or_refuse(get_runtime(request).session_factory, committed) as session:
@@ -237,7 +241,9 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = ServiceRuntime.start(service, settings, outbox_model)
+        runtime = ServiceRuntime.start(
+            service, settings, outbox_model, publish_in_background=settings.outbox_publish_in_background
+        )
         app.state.runtime = runtime
         app.state.token_revoked = runtime.token_revoked
         if on_start is not None:

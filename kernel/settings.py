@@ -51,6 +51,10 @@ class ProcessSettings(BaseSettings):
     # wait grows with the event's age up to an hour); consumers are idempotent, so a slow one
     # sees a harmless duplicate. It must exceed the usual time from publish to applied.
     outbox_redeliver_after_s: float = Field(default=60.0, gt=0, validation_alias="STREETCARE_OUTBOX_REDELIVER_AFTER_S")
+    # An API process publishes committed events from a thread of its own, in batches, so a request
+    # neither waits for the broker nor pays a second transaction (kernel.outbox.BackgroundPublisher).
+    # Off: each request publishes its own events after its answer, on its own thread.
+    outbox_publish_in_background: bool = Field(default=True, validation_alias="STREETCARE_OUTBOX_PUBLISH_IN_BACKGROUND")
 
     @field_validator("redis_url")
     @classmethod

@@ -7,7 +7,9 @@ memory that is rebuilt only when the copy changed.
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -52,14 +54,21 @@ def copy_readiness(model: type[StreetCopyMixin]) -> Callable[[Session], tuple[di
 
 def street_label(street_id: int, street: StreetCopyMixin | None) -> str:
     """What people see for a street: its name, or its number while the registry's copy is on its way."""
-    return street.name if street is not None else f"street {street_id}"
+    return _label(street_id, street.name if street is not None else None)
+
+
+def _label(street_id: int, name: str | None) -> str:
+    return name if name is not None else f"street {street_id}"
 
 
 def street_labels(session: Session, model: type[StreetCopyMixin], street_ids: Iterable[int]) -> dict[int, str]:
-    """`street_label` of every street asked for, in one query."""
+    """`street_label` of every street asked for, in one query of the names alone (not the lines)."""
     wanted = set(street_ids)
-    found = {street.street_id: street for street in session.scalars(select(model).where(model.street_id.in_(wanted)))}
-    return {street_id: street_label(street_id, found.get(street_id)) for street_id in wanted}
+    found = {
+        street_id: name
+        for street_id, name in session.execute(select(model.street_id, model.name).where(model.street_id.in_(wanted)))
+    }
+    return {street_id: _label(street_id, found.get(street_id)) for street_id in wanted}
 
 
 def apply_street_changed(session: Session, model: type[StreetCopyMixin], data: StreetChanged) -> None:
@@ -84,16 +93,27 @@ def street_index_of(runtime: ServiceRuntime[Any], model: type[StreetCopyMixin]) 
     return runtime.kept("street_index", lambda: StreetIndexCache(model))
 
 
-class StreetIndexCache:
-    """The in-memory snapping index, rebuilt when the copy's (count, last update) changes."""
+# How long the index is used before the copy's version is asked again: a street registered or
+# moved a second ago may snap as before it changed; a request does not pay a count over every
+# street (20,000 in a large city) to learn that nothing changed.
+INDEX_RECHECK_AFTER_S = 1.0
 
-    def __init__(self, model: type[StreetCopyMixin]) -> None:
+
+class StreetIndexCache:
+    """The in-memory snapping index, rebuilt when the copy's (count, last update) changes; the
+    version is asked at most once per `recheck_after_s`."""
+
+    def __init__(self, model: type[StreetCopyMixin], recheck_after_s: float = INDEX_RECHECK_AFTER_S) -> None:
         self.model = model
+        self.recheck_after_s = recheck_after_s
         self._lock = threading.Lock()
         self._version: tuple[int, Any] | None = None
+        self._checked_at = -math.inf
         self._index = StreetIndex()
 
     def index(self, session: Session) -> StreetIndex:
+        if self._version is not None and time.monotonic() - self._checked_at < self.recheck_after_s:
+            return self._index
         model = self.model
         version = tuple(session.execute(select(func.count(), func.max(model.updated_at))).one())
         with self._lock:
@@ -101,4 +121,5 @@ class StreetIndexCache:
                 rows = session.execute(select(model.street_id, model.coordinates)).all()
                 self._index = StreetIndex((street_id, coords) for street_id, coords in rows)
                 self._version = (int(version[0] or 0), version[1])  # type: ignore[call-overload]
+            self._checked_at = time.monotonic()
             return self._index

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.reports.reports.lifecycle import OPEN_STATUSES
@@ -28,17 +28,24 @@ def open_on_street(session: Session, street_id: int) -> Sequence[Report]:
     return session.scalars(select(Report).where(Report.street_id == street_id, Report.status.in_(OPEN_STATUSES))).all()
 
 
-def open_originals_since(session: Session, category: str, street_id: int, since: datetime) -> Sequence[Report]:
-    """Open reports of ``category`` on the street filed since ``since`` that are not duplicates themselves."""
-    return session.scalars(
-        select(Report).where(
-            Report.category == category,
-            Report.street_id == street_id,
-            Report.status.in_(OPEN_STATUSES),
-            Report.duplicate_of.is_(None),
-            Report.created_at >= since,
-        )
-    ).all()
+def open_originals_since(
+    session: Session, category: str, street_id: int, since: datetime
+) -> Sequence[tuple[int, float, float]]:
+    """(id, lat, lon) of the open reports of ``category`` on the street filed since ``since`` that
+    are not duplicates themselves: the points alone, as the duplicate search needs no more."""
+    query = select(Report.id, Report.lat, Report.lon).where(
+        Report.category == category,
+        Report.street_id == street_id,
+        Report.status.in_(OPEN_STATUSES),
+        Report.duplicate_of.is_(None),
+        Report.created_at >= since,
+    )
+    return [(report_id, lat, lon) for report_id, lat, lon in session.execute(query)]
+
+
+def count_also_reported(session: Session, report_id: int) -> None:
+    """One more resident reported the same litter: counted in the database, without loading the report."""
+    session.execute(update(Report).where(Report.id == report_id).values(also_reported=Report.also_reported + 1))
 
 
 def duplicates_with_email(session: Session, report_id: int) -> Sequence[Report]:

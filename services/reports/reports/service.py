@@ -72,11 +72,12 @@ def is_overdue(report: Report, now: datetime | None = None) -> bool:
 
 def _find_duplicate(
     session: Session, new: NewReport, street_id: int, policy: ReportPolicy, now: datetime
-) -> Report | None:
+) -> int | None:
+    """The id of the nearest open report of the same litter within the duplicate radius, if any."""
     candidates = repository.open_originals_since(session, new.category, street_id, now - policy.duplicate_window)
-    close = [(haversine_m(new.lat, new.lon, r.lat, r.lon), r.id, r) for r in candidates]
+    close = [(haversine_m(new.lat, new.lon, lat, lon), report_id) for report_id, lat, lon in candidates]
     close = [item for item in close if item[0] <= policy.duplicate_radius_m]
-    return min(close)[2] if close else None
+    return min(close)[1] if close else None
 
 
 def record_status(session: Session, report: Report, status: str, note: str, actor: str) -> None:
@@ -130,7 +131,7 @@ def file_report(
         due_at=category.due_at(now),
         created_at=now,
         updated_at=now,
-        duplicate_of=duplicate.id if duplicate else None,
+        duplicate_of=duplicate,
     )
     session.add(report)
     session.flush()
@@ -139,8 +140,8 @@ def file_report(
         report.photo_id = new.photo_id
     session.add(ReportHistory(report_id=report.id, status="open", note="report received", actor=new.source, at=now))
     if duplicate is not None:
-        duplicate.also_reported += 1
-        record_status(session, report, "duplicate", f"same as report {duplicate.id} nearby", "system")
+        repository.count_also_reported(session, duplicate)
+        record_status(session, report, "duplicate", f"same as report {duplicate} nearby", "system")
     events.report_filed(session, report)
     if notifier is not None:
         notifier.received(session, report)

@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from kernel.street_copy import street_label
 from services.reports.streets import repository
 
 
@@ -17,7 +16,7 @@ def middle_point(coordinates: list[list[float]]) -> tuple[float, float]:
 
 
 def street_name(session: Session, street_id: int) -> str:
-    return street_label(street_id, repository.get(session, street_id))
+    return repository.labels(session, {street_id})[street_id]
 
 
 def street_names(session: Session, street_ids: set[int]) -> dict[int, str]:

@@ -3,6 +3,7 @@ removes confirmed rows after the retention window, nothing else."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ def report_filed(report_id: int) -> ReportFiled:
     return ReportFiled(report_id=report_id, street_id=1, category="litter", severity=2, lat=60, lon=24, filed_at=now)
 
 
-def broker_away(_envelope: dict[str, Any]) -> None:
+def broker_away(_envelopes: Sequence[dict[str, Any]]) -> None:
     raise ConnectionError("the broker is away")
 
 
