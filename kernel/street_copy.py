@@ -64,10 +64,8 @@ def _label(street_id: int, name: str | None) -> str:
 def street_labels(session: Session, model: type[StreetCopyMixin], street_ids: Iterable[int]) -> dict[int, str]:
     """`street_label` of every street asked for, in one query of the names alone (not the lines)."""
     wanted = set(street_ids)
-    found = {
-        street_id: name
-        for street_id, name in session.execute(select(model.street_id, model.name).where(model.street_id.in_(wanted)))
-    }
+    query = select(model.street_id, model.name).where(model.street_id.in_(wanted))
+    found: dict[int, str] = {row.street_id: row.name for row in session.execute(query)}
     return {street_id: _label(street_id, found.get(street_id)) for street_id in wanted}
 
 
