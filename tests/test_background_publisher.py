@@ -63,7 +63,7 @@ def _queued_ids(settings: ReportsSettings) -> list[str]:
         redis.close()
 
 
-def _rows(runtime: ServiceRuntime[Any]) -> dict[str, OutboxMessage]:
+def _rows(runtime: ServiceRuntime[Any]) -> dict[str, Any]:
     with runtime.session_factory() as session:
         return {row.id: row for row in session.scalars(select(OutboxMessage))}
 
