@@ -161,14 +161,16 @@ def measure_overdue(session: Session) -> None:
 def get(session: Session, report_id: int) -> Report:
     report = repository.get(session, report_id)
     if report is None:
-        raise NotFound(f"there is no report {report_id}")
+        raise NotFound(f"there is no report {report_id}", code="report_unknown", params={"report": report_id})
     return report
 
 
 def track(session: Session, token: str) -> Report:
     report = repository.by_token(session, token) if len(token) <= 64 else None
     if report is None:
-        raise NotFound("no report has this tracking link; check that you copied the whole link")
+        raise NotFound(
+            "no report has this tracking link; check that you copied the whole link", code="tracking_unknown"
+        )
     return report
 
 
@@ -190,7 +192,11 @@ def transition(
     notifier: Notifier | None = None,
 ) -> None:
     if not can_move(report.status, new_status):
-        raise Conflict(f"a report that is {report.status} cannot become {new_status}")
+        raise Conflict(
+            f"a report that is {report.status} cannot become {new_status}",
+            code="status_not_allowed",
+            params={"status": report.status, "new_status": new_status},
+        )
     was_open = report.status in OPEN_STATUSES
     record_status(session, report, new_status, note, actor)
     if new_status in ("rejected", "withdrawn"):
@@ -222,7 +228,11 @@ def staff_transition(
 ) -> Report:
     report = get(session, report_id)
     if new_status == "rejected" and not note.strip():
-        raise Unprocessable("give the reason for rejecting the report; the reporter sees it")
+        raise Unprocessable(
+            "give the reason for rejecting the report; the reporter sees it",
+            code="reason_required",
+            params={"field": "note"},
+        )
     transition(session, report, new_status, note.strip() or _default_note(new_status), actor, notifier)
     return report
 
@@ -239,11 +249,19 @@ def _default_note(status: str) -> str:
 def reopen(session: Session, token: str, note: str, policy: ReportPolicy, notifier: Notifier | None) -> Report:
     report = track(session, token)
     if report.status != "resolved":
-        raise Conflict(f"only a resolved report can be reopened; this one is {report.status}")
+        raise Conflict(
+            f"only a resolved report can be reopened; this one is {report.status}",
+            code="reopen_not_resolved",
+            params={"status": report.status},
+        )
     resolved_at = as_utc(report.resolved_at or report.updated_at)
     if datetime.now(UTC) > resolved_at + policy.reopen_window:
         days = policy.reopen_window.days
-        raise Conflict(f"a report can be reopened within {days} days of being resolved; please file a new report")
+        raise Conflict(
+            f"a report can be reopened within {days} days of being resolved; please file a new report",
+            code="reopen_too_late",
+            params={"days": days},
+        )
     transition(session, report, "reopened", note.strip() or "the reporter says it is not clean", "reporter", notifier)
     report.resolved_at = None
     category = categories.find(session, report.category)  # today's target: the report needs care anew
@@ -269,7 +287,9 @@ def can_reopen(report: Report, policy: ReportPolicy, now: datetime | None = None
 def me_too(session: Session, report_id: int) -> Report:
     report = canonical(session, get(session, report_id))
     if report.status not in OPEN_STATUSES:
-        raise Conflict("this report is no longer open; file a new report if there is litter again")
+        raise Conflict(
+            "this report is no longer open; file a new report if there is litter again", code="report_not_open"
+        )
     report.also_reported += 1
     report.updated_at = datetime.now(UTC)
     return report

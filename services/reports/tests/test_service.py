@@ -77,7 +77,7 @@ def test_staff_lifecycle_with_append_only_history(reports_env: ReportsEnv) -> No
     assert [h["status"] for h in body["history"]] == ["open", "acknowledged", "scheduled", "resolved"]
     # an illegal move is refused with a reason, and leaves the history as it was
     code, problem = status(reports_env, report["id"], "scheduled")
-    assert code == 409 and "cannot become" in problem["detail"]
+    assert code == 409 and "cannot become" in problem["detail"] and problem["code"] == "status_not_allowed"
     assert len(reports_env.sql("SELECT id FROM report_history WHERE report_id = :id", id=report["id"])) == 4
     mails = reports_env.mails()
     assert len(mails) == 4  # received, acknowledged, scheduled, resolved
@@ -123,7 +123,8 @@ def test_the_reporter_withdraws_through_the_tracking_link(reports_env: ReportsEn
 def test_reopen_within_the_window_only(reports_env: ReportsEnv) -> None:
     first, second = reports_env.file(), reports_env.file(category="overflowing_bin")
     track = "/api/v1/reports/track/{}/reopen"
-    assert reports_env.client.post(track.format(first["tracking_token"]), json={}).status_code == 409  # not resolved
+    refused = reports_env.client.post(track.format(first["tracking_token"]), json={})  # not resolved
+    assert refused.status_code == 409 and refused.json()["code"] == "reopen_not_resolved"
     for report in (first, second):
         status(reports_env, report["id"], "resolved")
     answer = reports_env.client.post(track.format(first["tracking_token"]), json={"note": "still bottles"})
@@ -132,6 +133,7 @@ def test_reopen_within_the_window_only(reports_env: ReportsEnv) -> None:
     set_report(reports_env, second["id"], resolved_at=datetime.now(UTC) - timedelta(days=15))
     late = reports_env.client.post(track.format(second["tracking_token"]), json={})
     assert late.status_code == 409 and "within 14 days" in late.json()["detail"]
+    assert (late.json()["code"], late.json()["params"]) == ("reopen_too_late", {"days": 14})
     assert reports_env.client.get(f"/api/v1/reports/track/{second['tracking_token']}").json()["can_reopen"] is False
 
 
