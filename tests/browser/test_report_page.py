@@ -475,7 +475,8 @@ def test_every_refusal_code_of_filing_a_report_is_in_both_catalogues() -> None:
 def test_me_too_reopen_and_photo_refusals_are_said_in_dutch_beside_their_control(stack: Stack, browser: Any) -> None:
     """A "me too" on a report cleaned meanwhile, a reopen of a report reopened meanwhile and a file that
     is no photo: each refusal is said beside the control it is about, in the page's language, not
-    silently dropped; a refused photo sends no report, and choosing a real one takes the message away."""
+    silently dropped; a refused photo sends no report, and choosing a real one takes the message away.
+    The report's history, written by the service, reads in Dutch too."""
     street = a_street(stack, 57)
     at = {"lat": street["centroid"]["lat"], "lon": street["centroid"]["lon"]}
     filed = httpx.post(f"{stack.gateway_url}/api/v1/reports/reports", json={"category": "litter", **at})
@@ -509,6 +510,10 @@ def test_me_too_reopen_and_photo_refusals_are_said_in_dutch_beside_their_control
 
         page.goto(f"{stack.gateway_url}/report#track={report['tracking_token']}")
         page.get_by_role("button", name="Het is niet schoon: heropenen").wait_for()
+        # the service's own history notes in the page's language (the English stays in the API's `note`)
+        history = page.locator("#track-history").inner_text()
+        assert "melding ontvangen" in history and "de gemeente heeft het opgeruimd" in history, history
+        assert "report received" not in history and "the city cleaned it" not in history
         reopened = httpx.post(f"{stack.gateway_url}/api/v1/reports/track/{report['tracking_token']}/reopen", json={})
         assert reopened.status_code == 200, reopened.text
         page.get_by_role("button", name="Het is niet schoon: heropenen").click()

@@ -429,7 +429,10 @@
     r.history.forEach(function (h) {
       var li = el("li");
       li.appendChild(el("strong", {}, SC.code("status", h.status)));
-      li.appendChild(document.createTextNode(" \u2014 " + SC.fmtDate(h.at) + (h.note ? ": " + h.note : "")));
+      /* the service's own notes by their code, in the page's language; a person's words as written */
+      var note = h.note_code ? t("report.note." + h.note_code, h.note_params || {}) : h.note;
+      if (note === "report.note." + h.note_code) note = h.note; /* a code this page does not know yet */
+      li.appendChild(document.createTextNode(" \u2014 " + SC.fmtDate(h.at) + (note ? ": " + note : "")));
       list.appendChild(li);
     });
     $("reopen").hidden = !r.can_reopen;
