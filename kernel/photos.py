@@ -48,21 +48,33 @@ def _decode(data: bytes, limits: PhotoLimits) -> tuple[Image.Image, str]:
                 image_format = probe.format or ""
                 if image_format not in ACCEPTED_FORMATS:
                     raise UnsupportedPhoto(
-                        f"this file is a {image_format or 'unknown'} image; send a JPEG, PNG, WebP or GIF photo"
+                        f"this file is a {image_format or 'unknown'} image; send a JPEG, PNG, WebP or GIF photo",
+                        code="photo_unsupported",
+                        params={"field": "photo"},
                     )
                 width, height = probe.size
                 if width * height > limits.max_pixels:
                     raise PhotoTooLarge(
                         f"the photo is {width}×{height} pixels; "
-                        f"the limit is {limits.max_pixels // 1_000_000} megapixels"
+                        f"the limit is {limits.max_pixels // 1_000_000} megapixels",
+                        code="photo_too_many_pixels",
+                        params={"megapixels": limits.max_pixels // 1_000_000, "field": "photo"},
                     )
                 probe.verify()  # structural check of the whole file, before decoding the pixels
             image = Image.open(io.BytesIO(data))
             image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise PhotoTooLarge("the photo decodes to too many pixels") from None
+            raise PhotoTooLarge(
+                "the photo decodes to too many pixels",
+                code="photo_too_many_pixels",
+                params={"megapixels": limits.max_pixels // 1_000_000, "field": "photo"},
+            ) from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise UnsupportedPhoto("this file is not a photo we can read; send a JPEG, PNG or WebP image") from None
+            raise UnsupportedPhoto(
+                "this file is not a photo we can read; send a JPEG, PNG or WebP image",
+                code="photo_unsupported",
+                params={"field": "photo"},
+            ) from None
     return image, image_format
 
 
@@ -79,9 +91,14 @@ def _clean_jpeg(image: Image.Image, max_side: int) -> tuple[bytes, int, int]:
 
 def clean_photo(data: bytes, limits: PhotoLimits) -> CleanPhoto:
     if not data:
-        raise Unprocessable("the photo is empty")
+        raise Unprocessable("the photo is empty", code="photo_empty", params={"field": "photo"})
     if len(data) > limits.max_bytes:
-        raise PhotoTooLarge(f"the photo is larger than {limits.max_bytes // (1024 * 1024)} MB; send a smaller one")
+        megabytes = limits.max_bytes // (1024 * 1024)
+        raise PhotoTooLarge(
+            f"the photo is larger than {megabytes} MB; send a smaller one",
+            code="photo_too_large",
+            params={"megabytes": megabytes, "field": "photo"},
+        )
     image, image_format = _decode(data, limits)
     full, width, height = _clean_jpeg(image, limits.max_side_px)
     thumbnail, _, _ = _clean_jpeg(image, limits.thumbnail_px)

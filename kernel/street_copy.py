@@ -18,6 +18,7 @@ from sqlalchemy import JSON, Float, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kernel.db import UTCDateTime, utcnow
+from kernel.errors import NotFound
 from kernel.events import StreetChanged
 from kernel.geo import StreetIndex
 from kernel.runtime import ServiceRuntime
@@ -50,6 +51,16 @@ def copy_readiness(model: type[StreetCopyMixin]) -> Callable[[Session], tuple[di
         return {"streets_copied": copied}, problems
 
     return check
+
+
+def no_such_street(street_id: int, field: str = "street_id") -> NotFound:
+    """The one refusal of a street the service's copy of the registry does not hold (`street_unknown`,
+    beside the field `field` names)."""
+    return NotFound(
+        f"there is no street {street_id} in the city",
+        code="street_unknown",
+        params={"street": street_id, "field": field},
+    )
 
 
 def street_label(street_id: int, street: StreetCopyMixin | None) -> str:

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_every_error_code_the_dispatch_page_can_meet_is_in_both_catalogues() -> None:
     sources = [ROOT / "services/scheduling/plans/directives.py", ROOT / "services/scheduling/plans/service.py"]
     sources += [ROOT / "services/scheduling/state/service.py", ROOT / "services/scheduling/dirty/service.py"]
+    sources += [ROOT / "services/scheduling/crews/service.py"]
     codes = {code for path in sources for code in re.findall(r'code="([a-z_]+)"', path.read_text())}
     assert {"past_day", "crew_off_duty", "visit_unknown", "estimate_changed"} <= codes
     for lang in ("en", "nl"):

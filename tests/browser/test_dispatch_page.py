@@ -13,7 +13,7 @@ import pytest
 from conftest import replan_through_job, service_settings, wait_for
 from streetcare.testing import Stack
 from tests.browser.axe import serious_violations
-from tests.browser.helpers import API, dispatching
+from tests.browser.helpers import API, dispatching, error_beside
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.xdist_group("stack")]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -296,9 +296,8 @@ def test_dispatcher_moves_and_pins_visits_the_replan_keeps_them_and_a_done_is_un
         )
         page.select_option("#move-crew", str(truck["id"]))
         page.locator("#move-confirm").click()
-        wait_for(
-            lambda: "kan dit soort bezoek niet doen" in page.locator("#move-error").inner_text(), message="nl error"
-        )
+        page.locator("#move-crew-error").wait_for()
+        assert error_beside(page, "move-crew") == f"{truck['name']} kan dit soort bezoek niet doen."
         assert serious_violations(page) == []
         page.locator("#move-cancel").click()
         assert errors == [], errors
@@ -353,6 +352,68 @@ def test_crews_and_absences_are_managed_on_the_page_and_an_absent_crew_leaves_th
         for crew in httpx.get(f"{stack.gateway_url}{API}/crews?include_inactive=true", headers=headers).json():
             if crew["name"] == name:
                 httpx.delete(f"{stack.gateway_url}{API}/crews/{crew['id']}", headers=headers)
+        context.close()
+
+
+def test_refusals_are_said_in_dutch_beside_the_field_they_are_about(stack: Stack, browser: Any) -> None:
+    """The dispatcher's forms say a refusal beside the field it is about, in the page's language, the
+    way every page does (Streetcare.explain): a field left empty, a crew name that is taken, a visit moved
+    to a crew that cannot do it, a bag count out of range; a wrong login in words, never the service's English."""
+    headers, day = dispatching(stack)
+    plan = a_plan(stack, headers, day)
+    visit_crew, visit = next(
+        (c["id"], v) for c in plan["crews"] for v in c["visits"] if v["status"] == "planned" and not v["directive"]
+    )
+    crews = httpx.get(f"{stack.gateway_url}{API}/crews", headers=headers).json()
+    taken = crews[0]["name"]
+    truck = next(c for c in crews if c["mode"] == "bulky_truck")
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="nl-NL", bypass_csp=True)
+    page = context.new_page()
+    try:
+        log_in(page, stack, "dispatcher@test.example", "not-the-password")
+        page.locator("#login-error:not(:empty)").wait_for()
+        assert page.locator("#login-error").inner_text() == "Onbekend e-mailadres of verkeerd wachtwoord."
+        log_in(page, stack, "dispatcher@test.example", "dispatcher-password")
+        row = f'.visit[data-visit="{visit["visit_id"]}"]'
+        page.wait_for_selector(f"{row} button.move", timeout=30_000)
+        wait_for(lambda: page.locator(".crew-row").count() >= 4, message="the crews listed")
+
+        page.locator("#crew-add").click()
+        page.locator("#crew-save").click()
+        assert error_beside(page, "crew-name") == "Vul dit in."
+        assert page.evaluate("document.activeElement.id") == "crew-name"
+        page.fill("#crew-name", taken)
+        assert error_beside(page, "crew-name") == ""  # fixed: gone
+        page.locator("#crew-save").click()
+        page.locator("#crew-name-error").wait_for()
+        assert error_beside(page, "crew-name") == f"Er is al een ploeg die {taken} heet. Kies een andere naam."
+        assert page.locator("#crew-error").inner_text() == ""
+        assert serious_violations(page) == []
+        page.locator("#crew-cancel").click()
+
+        page.locator(f"{row} button.move").click()
+        page.fill("#move-day", "")
+        page.locator("#move-confirm").click()
+        assert error_beside(page, "move-day") == "Vul dit in."
+        page.fill("#move-day", day)
+        page.select_option("#move-crew", str(truck["id"]))
+        page.locator("#move-confirm").click()
+        page.locator("#move-crew-error").wait_for()
+        assert error_beside(page, "move-crew") == f"{truck['name']} kan dit soort bezoek niet doen."
+        assert page.locator("#move-error").inner_text() == "" and page.locator("#plan-message").inner_text() == ""
+        page.select_option("#move-crew", str(visit_crew))
+        assert error_beside(page, "move-crew") == ""  # changed: gone
+        page.locator("#move-cancel").click()
+
+        page.locator(f"{row} button.mark-done").click()
+        page.fill("#done-bags", "500")
+        page.locator("#done-confirm").click()
+        assert error_beside(page, "done-bags") == "Geef een heel getal van 0 tot 200."
+        page.locator("#done-cancel").click()
+        body = page.locator("body").inner_text()
+        assert not [english for english in ("already exists", "is in the past", "wrong password") if english in body]
+    finally:
+        take_back_every_directive(stack, headers, day)
         context.close()
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from conftest import wait_for
 from streetcare.testing import Stack
 from tests.browser.axe import serious_violations, small_tap_targets
-from tests.browser.helpers import error_beside
+from tests.browser.helpers import dispatcher_token, error_beside
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.xdist_group("stack")]
 PHONE = {"width": 360, "height": 740}
@@ -458,12 +458,93 @@ def test_a_refused_queued_report_is_explained_in_the_language_of_the_page(stack:
 
 
 def test_every_refusal_code_of_filing_a_report_is_in_both_catalogues() -> None:
-    """The codes POST /reports answers with, each with words in report.problem in Dutch and English."""
+    """The codes the report page can meet (filing, a photo, "me too", reopening), each with words in
+    report.problem or the pages' shared problem group, in Dutch and English."""
     root = Path(__file__).resolve().parents[2]
     sources = ["services/reports/reports/service.py", "services/reports/categories/rules.py"]
+    sources += ["services/reports/photos/service.py", "kernel/photos.py"]
     codes = {code for path in sources for code in re.findall(r'code="([a-z_]+)"', (root / path).read_text())}
     codes |= {"unknown_category", "retired_category"}  # services/reports/categories/service.py: for_filing
-    assert {"not_near_street", "answer_required", "no_such_question"} <= codes
+    assert {"not_near_street", "answer_required", "no_such_question", "reopen_too_late", "photo_unsupported"} <= codes
     for lang in ("en", "nl"):
-        problems = json.loads((root / f"gateway/web/static/i18n/{lang}.json").read_text())["report"]["problem"]
-        assert codes <= set(problems), (lang, codes - set(problems))
+        catalogue = json.loads((root / f"gateway/web/static/i18n/{lang}.json").read_text())
+        known = set(catalogue["report"]["problem"]) | set(catalogue["problem"])
+        assert codes <= known, (lang, codes - known)
+
+
+def test_me_too_reopen_and_photo_refusals_are_said_in_dutch_beside_their_control(stack: Stack, browser: Any) -> None:
+    """A "me too" on a report cleaned meanwhile, a reopen of a report reopened meanwhile and a file that
+    is no photo: each refusal is said beside the control it is about, in the page's language, not
+    silently dropped; a refused photo sends no report, and choosing a real one takes the message away.
+    The report's history, written by the service, reads in Dutch too."""
+    street = a_street(stack, 57)
+    at = {"lat": street["centroid"]["lat"], "lon": street["centroid"]["lon"]}
+    filed = httpx.post(f"{stack.gateway_url}/api/v1/reports/reports", json={"category": "litter", **at})
+    assert filed.status_code == 201, filed.text
+    report = filed.json()
+    staff = {"Authorization": f"Bearer {dispatcher_token(stack)}"}
+    description = f"browser no photo {uuid.uuid4().hex[:8]}"
+    context = phone(browser, street, locale="nl-NL", bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{stack.gateway_url}/report")
+        page.wait_for_selector("input[name=category]")
+        page.get_by_role("button", name="Gebruik mijn locatie").click()
+        me_too = page.locator(f'#nearby li[data-report="{report["id"]}"] button')
+        me_too.wait_for()
+        resolved = httpx.post(
+            f"{stack.gateway_url}/api/v1/reports/reports/{report['id']}/status",
+            json={"status": "resolved", "note": ""},
+            headers=staff,
+        )
+        assert resolved.status_code == 200, resolved.text
+        me_too.click()
+        wait_for(lambda: me_too.get_attribute("id") is not None, message="the refusal beside the button")
+        button = str(me_too.get_attribute("id"))
+        assert error_beside(page, button) == (
+            "Deze melding is al afgesloten. Ligt er weer afval? Maak dan een nieuwe melding."
+        )
+        assert me_too.is_enabled() and me_too.get_attribute("aria-invalid") is None
+        assert "no longer open" not in page.locator("body").inner_text()
+        assert serious_violations(page) == []
+
+        page.goto(f"{stack.gateway_url}/report#track={report['tracking_token']}")
+        page.get_by_role("button", name="Het is niet schoon: heropenen").wait_for()
+        # the service's own history notes in the page's language (the English stays in the API's `note`)
+        history = page.locator("#track-history").inner_text()
+        assert "melding ontvangen" in history and "de gemeente heeft het opgeruimd" in history, history
+        assert "report received" not in history and "the city cleaned it" not in history
+        reopened = httpx.post(f"{stack.gateway_url}/api/v1/reports/track/{report['tracking_token']}/reopen", json={})
+        assert reopened.status_code == 200, reopened.text
+        page.get_by_role("button", name="Het is niet schoon: heropenen").click()
+        page.locator("#reopen-error").wait_for()
+        assert error_beside(page, "reopen").startswith("Deze melding staat niet op opgeruimd")
+        assert "only a resolved report" not in page.locator("body").inner_text()
+        page.get_by_role("button", name="English").click()
+        assert error_beside(page, "reopen").startswith("This report is not marked cleaned")
+
+        page.get_by_role("button", name="Nederlands").click()
+        page.goto(f"{stack.gateway_url}/report")
+        page.wait_for_selector("input[name=category]")
+        page.get_by_role("button", name="Gebruik mijn locatie").click()
+        page.wait_for_selector("#spot[data-state=street]")
+        page.get_by_label("Zwerfafval", exact=True).check()
+        page.locator("#description").fill(description)
+        page.set_input_files("#photo", files=[{"name": "foto.jpg", "mimeType": "image/jpeg", "buffer": b"no photo"}])
+        page.get_by_role("button", name="Melding versturen").click()
+        page.locator("#photo-error").wait_for()
+        assert (
+            error_beside(page, "photo")
+            == "Dit bestand is geen foto die gelezen kan worden. Kies een JPEG-, PNG- of WebP-foto."
+        )
+        assert page.locator("#photo").get_attribute("aria-invalid") == "true"
+        assert reports_with(stack, description) == [] and queue_length(page) == 0
+        assert serious_violations(page) == []
+        page.set_input_files("#photo", files=[{"name": "foto.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}])
+        assert error_beside(page, "photo") == ""
+        page.get_by_role("button", name="Melding versturen").click()
+        page.wait_for_selector("#tracking:not([hidden]) #track-history li")
+        rows = reports_with(stack, description)
+        assert len(rows) == 1 and rows[0][1] is not None
+    finally:
+        context.close()

@@ -370,7 +370,14 @@ def test_sign_up_says_check_your_mail_and_the_mailed_link_confirms(stack: Stack,
         context.close()
 
 
-ENGLISH_DETAILS = ("String should", "wrong password", "already exists", "no team has this code", "not right")
+ENGLISH_DETAILS = (
+    "String should",
+    "wrong password",
+    "already exists",
+    "no team has this code",
+    "not right",
+    "not within",
+)
 
 
 def no_english_detail(page: Any) -> bool:
@@ -381,10 +388,18 @@ def no_english_detail(page: Any) -> bool:
 def test_refusals_are_said_in_dutch_beside_the_field_they_are_about(stack: Stack, browser: Any) -> None:
     """What the service refuses is said in the page's language next to the field to fix, and goes away
     when it is fixed: a short password (FastAPI's 422 list), a team name that is taken and a wrong current
-    password (refusals with a code); a wrong login and an unknown invite code in general words."""
+    password (refusals with a code), beside the field; a street adopted twice beside its adopt button, bags
+    far from any street beside "where"; a wrong login and an unknown invite code in the status line."""
     taken = f"Veegploeg {time.monotonic_ns()}"
+    street = a_quiet_street(stack)
     other = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-GB")
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="nl-NL", bypass_csp=True)
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        locale="nl-NL",
+        bypass_csp=True,
+        geolocation={"latitude": street["centroid"]["lat"] + 0.03, "longitude": street["centroid"]["lon"]},
+        permissions=["geolocation"],  # 3 km from any street
+    )
     try:
         first = other.new_page()
         first.goto(f"{stack.gateway_url}/volunteer")
@@ -436,20 +451,59 @@ def test_refusals_are_said_in_dutch_beside_the_field_they_are_about(stack: Stack
         page.locator("#pw-current").fill("a-long-password")
         assert error_beside(page, "pw-current") == ""
 
+        # adopting a street twice: said beside the adopt button, in Dutch
+        page.locator(".tab[data-tab=find]").click()
+        page.locator("#search-q").fill(street["name"])
+        page.locator("#search-form button[type=submit]").click()
+        adopt = page.locator(f"#results li[data-street-id='{street['id']}'] button.adopt")
+        adopt.click()
+        page.locator(f"#adoptions li[data-street-id='{street['id']}']").wait_for()
+        page.locator(".tab[data-tab=find]").click()
+        page.locator("#search-form button[type=submit]").click()  # the same search again, fresh buttons
+        wait_for(lambda: adopt.is_enabled(), message="a fresh adopt button")
+        adopt.click()
+        wait_for(lambda: adopt.get_attribute("data-refused") == "true", message="the refusal beside the button")
+        assert error_beside(page, str(adopt.get_attribute("id"))).startswith(
+            "Je hebt deze straat (of je team heeft haar) al geadopteerd."
+        )
+        assert no_english_detail(page) and "already adopted" not in page.locator("body").inner_text()
+        assert serious_violations(page) == []
+
+        # bags far from any street: said beside "where", with the distance
+        page.locator(".tab[data-tab=bags]").click()
+        page.locator("#bags-street").select_option("here")
+        page.locator("#bags-form button[type=submit]").click()
+        page.locator("#bags-street-error").wait_for()
+        assert error_beside(page, "bags-street") == (
+            "Deze plek ligt meer dan 150 m van elke straat. Zet de zakken bij een straat, of kies een van je straten."
+        )
+        page.locator("#bags-street").select_option(str(street["id"]))
+        assert error_beside(page, "bags-street") == ""
+
         page.goto(f"{stack.gateway_url}/volunteer#join=no-such-team-code")
         page.locator("#status.error:not(:empty)").wait_for()
         assert no_english_detail(page)
-        assert "bestaat niet" in page.locator("#status").inner_text()
+        assert page.locator("#status").inner_text() == (
+            "Deze uitnodigingslink hoort bij geen enkel team. Vraag de coördinator opnieuw om de link."
+        )
     finally:
         context.close()
         other.close()
 
 
 def test_every_refusal_code_the_volunteer_page_meets_is_in_both_catalogues() -> None:
+    """Every code the volunteers service (and the kernel's photo and street checks it uses) answers
+    with has words in Dutch and English: in volunteer.problem, or in the pages' shared problem group."""
     root = Path(__file__).resolve().parents[2]
-    sources = ["services/volunteers/teams/service.py", "services/volunteers/accounts/service.py"]
-    codes = {code for path in sources for code in re.findall(r'code="([a-z_]+)"', (root / path).read_text())}
-    assert {"team_name_taken", "password_wrong", "password_unchanged"} <= codes
+    sources = [*(root / "services/volunteers").rglob("*.py"), root / "kernel/photos.py", root / "kernel/street_copy.py"]
+    codes = {
+        code
+        for path in sources
+        if "tests" not in path.parts
+        for code in re.findall(r'code="([a-z_]+)"', path.read_text())
+    }
+    assert {"team_name_taken", "password_wrong", "already_adopted", "street_unknown", "photo_too_large"} <= codes
     for lang in ("en", "nl"):
-        problems = json.loads((root / f"gateway/web/static/i18n/{lang}.json").read_text())["volunteer"]["problem"]
-        assert codes <= set(problems), (lang, codes - set(problems))
+        catalogue = json.loads((root / f"gateway/web/static/i18n/{lang}.json").read_text())
+        known = set(catalogue["volunteer"]["problem"]) | set(catalogue["problem"])
+        assert codes <= known, (lang, codes - known)

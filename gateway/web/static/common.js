@@ -115,7 +115,8 @@
      - a 422 list: for each field, the catalogue's words for that field or that kind of mistake, beside it;
      - anything else: what the status means, or "could not be sent" — never the service's English.
      options: status; fields(path) → the element a message about that field goes beside (path as in
-     `loc` without "body": ["attributes", "items"]), none to say everything as text; groups; generic.
+     `loc` without "body": ["attributes", "items"]; SC.fieldsNamed makes one), none to say everything as
+     text; beside: the control a refusal about no field goes beside (a "Me too" button); groups; generic.
      Messages beside fields replace the ones from before, and each goes away when its field changes.
      Returns what is left to say for the page as a whole ("" when every message found its field). */
   function known(keys, values) {
@@ -151,6 +152,7 @@
       if (node) { SC.fieldError(node, problem); placed.push(node); } else { general.push(problem); }
     }
     if (options.fields && options.form) SC.clearFieldErrors(options.form);
+    if (options.beside) SC.fieldError(options.beside, "");
     var params = body.params && typeof body.params === "object" ? body.params : {};
     var coded = body.code && known(groups.map(function (g) { return g + "." + body.code; }), params);
     if (coded) {
@@ -173,7 +175,16 @@
       var first = placed[0], target = first.matches("input, select, textarea, button, [tabindex]") ? first : first.querySelector("input, select, textarea, button");
       if (target) target.focus();
     }
+    if (options.beside && general.length) { SC.fieldError(options.beside, general[0]); return ""; }
     return general.map(inWords).filter(function (text, i, all) { return all.indexOf(text) === i; }).join(" ");
+  };
+  /* fields(path) for SC.explain from the service's field names: {street_ids: select, ends_at: input};
+     the last name in the path that the page has a field for ("attributes.items" → items, then attributes) */
+  SC.fieldsNamed = function (byName) {
+    return function (path) {
+      for (var i = path.length - 1; i >= 0; i--) { if (byName[path[i]]) return byName[path[i]]; }
+      return null;
+    };
   };
   /* an e-mail address as text that may wrap after "@" and dots on a narrow phone (<wbr>, so a copy
      of it is the address itself), never inside a name */
@@ -186,15 +197,17 @@
   };
 
   /* a message beside `node` (a string, or {key, params} from the catalogue, said again when the
-     language changes); "" takes it away. It goes away by itself when the field is changed. */
+     language changes); "" takes it away. It goes away by itself when the field is changed. A button
+     (a refused "Me too") is described by it, not marked invalid: data-refused instead of aria-invalid. */
   var fieldNumber = 0;
   SC.fieldError = function (node, problem) {
     if (!node.id) node.id = "field-" + (++fieldNumber);
     var id = node.id + "-error", note = document.getElementById(id);
     var described = (node.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (x) { return x && x !== id; });
+    var mark = node.matches("button") ? "data-refused" : "aria-invalid";
     if (!problem) {
       if (note) note.remove();
-      node.removeAttribute("aria-invalid");
+      node.removeAttribute(mark);
       if (described.length) node.setAttribute("aria-describedby", described.join(" ")); else node.removeAttribute("aria-describedby");
       return;
     }
@@ -204,17 +217,17 @@
     }
     if (typeof problem === "string") { note.removeAttribute("data-problem"); note.textContent = problem; }
     else { note.setAttribute("data-problem", JSON.stringify(problem)); note.textContent = inWords(problem); }
-    node.setAttribute("aria-invalid", "true");
+    node.setAttribute(mark, "true");
     node.setAttribute("aria-describedby", described.concat([id]).join(" "));
     if (!node.clearsItsError) {
       node.clearsItsError = true;
-      var clear = function () { if (node.getAttribute("aria-invalid") === "true") SC.fieldError(node, ""); };
+      var clear = function () { if (node.getAttribute(mark) === "true") SC.fieldError(node, ""); };
       node.addEventListener("input", clear);
       node.addEventListener("change", clear);
     }
   };
   SC.clearFieldErrors = function (root) {
-    (root || document).querySelectorAll("[aria-invalid=true]").forEach(function (node) { SC.fieldError(node, ""); });
+    (root || document).querySelectorAll("[aria-invalid=true], [data-refused=true]").forEach(function (node) { SC.fieldError(node, ""); });
   };
 
   SC.store = {

@@ -14,6 +14,7 @@
     streetLines: {}, routeLayer: null, reports: [], pendingDone: null, crews: [], pendingMove: null, editing: null };
   var WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
   var MOVE_DAYS_AHEAD = 14;
+  var PROBLEMS = ["dispatch.problem"]; /* the catalogue's words for the scheduling service's refusal codes (then "problem") */
 
   function el(tag, className, text) {
     var node = SC.el(tag, {}, text);
@@ -23,29 +24,36 @@
   function token() { try { return localStorage.getItem(TOKEN_KEY); } catch (e) { return null; } }
   function say(text) { $("plan-message").textContent = text || ""; }
 
-  /* JSON with the dispatcher's token; a 401 logs out */
+  /* JSON with the dispatcher's token; a 401 logs out. A refusal rejects with an Error whose message is
+     the refusal in the page's language (Streetcare.explain, never the service's English), its answer
+     kept (error.body) for the dialogs, which put what is about a field beside it (refused) */
   function json(path, options) {
     options = Object.assign({ token: token() }, options || {});
+    var generic = options.method || options.json !== undefined ? "problem.generic" : "problem.notLoaded";
     return SC.api(path, options).then(function (answer) {
       if (answer.status === 401) { logout(); throw new Error("401"); }
       if (!answer.ok) {
-        var error = new Error(problem(answer.body) || ("HTTP " + answer.status));
+        var error = new Error(SC.explain(answer.body, { status: answer.status, groups: PROBLEMS, generic: generic }));
         error.status = answer.status;
+        error.body = answer.body || {};
         throw error;
       }
       return answer.body;
-    }, function () { throw new Error(t("dispatch.error", { reason: "network" })); });
+    }, function () { throw new Error(SC.explain(null, { generic: generic })); });
   }
-
-  /* a refusal in the page's language: the service's code looked up in the catalogue, else its words */
-  function problem(body) {
-    if (!body) return "";
-    if (body.code) {
-      var key = "dispatch.problem." + body.code, text = t(key, body.params || {});
-      if (text !== key) return text;
-    }
-    if (Array.isArray(body.errors) && body.errors.length) return body.errors.map(function (e) { return e.field + ": " + e.message; }).join("; ");
-    return typeof body.detail === "string" ? body.detail : "";
+  /* a refusal of a dialog's form: what is about a field beside it (`fieldsByName`: the service's field
+     names), the rest in the dialog's `line` */
+  function refused(error, form, fieldsByName, line) {
+    line.textContent = error.body
+      ? SC.explain(error.body, { status: error.status, groups: PROBLEMS, form: form, fields: SC.fieldsNamed(fieldsByName) })
+      : error.message;
+  }
+  /* fields left empty, each told so beside it; true when there was one */
+  function missing(fields) {
+    var empty = fields.filter(function (node) { return !String(node.value).trim(); });
+    empty.forEach(function (node) { SC.fieldError(node, { key: "dispatch.field_required", params: {} }); });
+    if (empty.length) empty[0].focus();
+    return empty.length > 0;
   }
 
   /* --- language --- */
@@ -77,12 +85,17 @@
     event.preventDefault();
     $("login-error").textContent = "";
     SC.api("/api/v1/auth/login", { json: { email: $("email").value, password: $("password").value } }).then(function (answer) {
-      if (!answer.ok) throw new Error((answer.body && answer.body.detail) || answer.status);
-      if (answer.body.role !== "dispatcher" && answer.body.role !== "admin") throw new Error(t("dispatch.not_dispatcher"));
+      if (answer.status === 401) { $("login-error").textContent = t("dispatch.login_wrong"); $("password").focus(); return; }
+      if (!answer.ok) {
+        $("login-error").textContent = SC.explain(answer.body, { status: answer.status, form: $("login-form"),
+          fields: SC.fieldsNamed({ email: $("email"), password: $("password") }) });
+        return;
+      }
+      if (answer.body.role !== "dispatcher" && answer.body.role !== "admin") { $("login-error").textContent = t("dispatch.not_dispatcher"); return; }
       localStorage.setItem(TOKEN_KEY, answer.body.access_token);
       localStorage.setItem(ROLE_KEY, answer.body.role);
       start();
-    }).catch(function (error) { $("login-error").textContent = t("dispatch.login_failed", { reason: error.message || "network" }); });
+    }, function () { $("login-error").textContent = SC.explain(null, {}); });
   }
 
   /* --- map --- */
@@ -285,7 +298,7 @@
       say(t("dispatch.directive_saved", { street: v.street_name }));
     }).catch(function (error) {
       if (button) button.disabled = false;
-      say(t("dispatch.error", { reason: error.message }));
+      if (action !== "move") say(error.message); /* a move's refusal is said in its dialog */
       throw error;
     });
   }
@@ -302,7 +315,7 @@
       say(t("dispatch.directive_removed", { street: street }));
     }).catch(function (error) {
       if (button) button.disabled = false;
-      say(t("dispatch.error", { reason: error.message }));
+      say(error.message);
     });
   }
   function renderDirectives() {
@@ -349,17 +362,19 @@
     $("move-day").min = isoDay(0);
     $("move-day").max = isoDay(MOVE_DAYS_AHEAD);
     $("move-error").textContent = "";
+    SC.clearFieldErrors($("move-form"));
     $("move-dialog").showModal();
   }
   function confirmMove(event) {
     event.preventDefault();
     var v = state.pendingMove, day = $("move-day").value;
-    if (!day) { $("move-error").textContent = t("dispatch.field_required"); $("move-day").focus(); return; }
+    $("move-error").textContent = "";
+    if (missing([$("move-crew"), $("move-day")])) return;
     $("move-confirm").disabled = true;
     direct(v, "move", { crew_id: Number($("move-crew").value), plan_date: day }).then(function () {
       $("move-dialog").close();
     }).catch(function (error) {
-      $("move-error").textContent = error.message;
+      refused(error, $("move-form"), { crew_id: $("move-crew"), plan_date: $("move-day") }, $("move-error"));
     }).then(function () { $("move-confirm").disabled = false; });
   }
   function undoDone(v, button) {
@@ -372,7 +387,7 @@
       renderQueue();
     }).catch(function (error) {
       button.disabled = false;
-      say(t("dispatch.error", { reason: error.message }));
+      say(error.message);
     });
   }
 
@@ -380,7 +395,7 @@
   function crewsSay(text) { $("crews-message").textContent = text || ""; }
   function loadCrews() {
     return json(API + "/crews?include_inactive=true").then(function (crews) { state.crews = crews; renderCrews(); })
-      .catch(function (error) { crewsSay(t("dispatch.error", { reason: error.message })); });
+      .catch(function (error) { crewsSay(error.message); });
   }
   function shiftText(crew) {
     var groups = {};
@@ -434,14 +449,15 @@
       form.appendChild(add);
       form.addEventListener("submit", function (event) {
         event.preventDefault();
-        if (!input.value) { crewsSay(t("dispatch.field_required")); input.focus(); return; }
-        addAbsence(crew, input.value, add);
+        if (missing([input])) return;
+        addAbsence(crew, input, add);
       });
       li.appendChild(form);
       list.appendChild(li);
     });
   }
-  function addAbsence(crew, day, button) {
+  function addAbsence(crew, input, button) {
+    var day = input.value;
     button.disabled = true;
     json(API + "/crews/" + crew.id + "/absences", { json: { day: day, reason: "" }, headers: { "Idempotency-Key": SC.newKey() } })
       .then(function () { return loadCrews(); })
@@ -450,7 +466,7 @@
         var again = document.querySelector('.crew-row[data-crew="' + crew.id + '"] .absence-add');
         if (again) again.focus();
       })
-      .catch(function (error) { button.disabled = false; crewsSay(t("dispatch.error", { reason: error.message })); });
+      .catch(function (error) { button.disabled = false; refused(error, input.form, { day: input }, $("crews-message")); });
   }
   function removeAbsence(crew, day, button) {
     button.disabled = true;
@@ -461,7 +477,7 @@
         var again = document.querySelector('.crew-row[data-crew="' + crew.id + '"] .absence-add');
         if (again) again.focus();
       })
-      .catch(function (error) { button.disabled = false; crewsSay(t("dispatch.error", { reason: error.message })); });
+      .catch(function (error) { button.disabled = false; crewsSay(error.message); });
   }
   function askCrew(crew) {
     state.editing = crew || null;
@@ -491,14 +507,15 @@
       days.appendChild(label);
     });
     $("crew-error").textContent = "";
+    SC.clearFieldErrors($("crew-form"));
     $("crew-dialog").showModal();
     $("crew-name").focus();
   }
   function saveCrew(event) {
     event.preventDefault();
-    var f = $("crew-form"), crew = state.editing, problems = [];
-    ["crew-name", "crew-size", "crew-lat", "crew-lon", "crew-start", "crew-end"].forEach(function (id) { if (!String($(id).value).trim()) problems.push($(id)); });
-    if (problems.length) { $("crew-error").textContent = t("dispatch.field_required"); problems[0].focus(); return; }
+    var f = $("crew-form"), crew = state.editing;
+    $("crew-error").textContent = "";
+    if (missing(["crew-name", "crew-size", "crew-lat", "crew-lon", "crew-start", "crew-end"].map($))) return;
     /* the hours apply to the days ticked; a day the crew already worked keeps its own hours unless they were changed here */
     var changed = $("crew-start").value !== $("crew-start").getAttribute("data-initial") || $("crew-end").value !== $("crew-end").getAttribute("data-initial");
     var shifts = {};
@@ -516,7 +533,8 @@
       crewsSay(t("dispatch.crew_saved", { crew: saved.name }));
       return loadCrews();
     }).catch(function (error) {
-      $("crew-error").textContent = error.message;
+      refused(error, f, { name: $("crew-name"), mode: $("crew-mode"), size: $("crew-size"), depot_lat: $("crew-lat"),
+        depot_lon: $("crew-lon"), shifts: $("crew-end") }, $("crew-error"));
     }).then(function () { $("crew-save").disabled = false; });
   }
   function renderPlan() {
@@ -634,7 +652,7 @@
       renderPlan();
     }).catch(function (error) {
       if (error.status === 404) { state.plan = null; renderPlan(); return; }
-      $("plan-summary").textContent = t("dispatch.error", { reason: error.message });
+      $("plan-summary").textContent = error.message;
     });
   }
   function loadStreets() {
@@ -654,6 +672,7 @@
     /* the reports service takes a CROW level from inspectors (and admins), not from dispatchers */
     $("done-level-row").hidden = (localStorage.getItem(ROLE_KEY) || "dispatcher") === "dispatcher";
     $("done-error").textContent = "";
+    SC.clearFieldErrors($("done-form"));
     $("done-dialog").showModal();
   }
   function confirmDone(event) {
@@ -661,7 +680,7 @@
     var pending = state.pendingDone, visit = pending.visit, level = $("done-level").value, bagsText = $("done-bags").value;
     var bags = bagsText === "" ? null : Number(bagsText);
     if (bags !== null && !(bags >= 0 && bags <= 200 && Math.floor(bags) === bags)) {
-      $("done-error").textContent = t("dispatch.bags_collected") + ": 0\u2013200";
+      SC.fieldError($("done-bags"), { key: "dispatch.bags_range", params: {} });
       $("done-bags").focus();
       return;
     }
@@ -684,7 +703,7 @@
       say(t("dispatch.done_saved", { street: visit.street_name }) + (level ? ", " + t("dispatch.level_saved", { level: level }) : ""));
       renderQueue();
     }).catch(function (error) {
-      $("done-error").textContent = t("dispatch.error", { reason: error.message });
+      refused(error, $("done-form"), { bags_collected: $("done-bags"), level: $("done-level") }, $("done-error"));
     }).then(function () { $("done-confirm").disabled = false; });
   }
 
@@ -702,7 +721,7 @@
           say(t("dispatch.replanned", { seconds: SC.fmtNumber(job.seconds || 0, 1), version: job.version }));
         });
       })
-      .catch(function (error) { say(t("dispatch.error", { reason: error.message })); })
+      .catch(function (error) { say(error.message); })
       .then(function () { $("replan").disabled = false; document.body.removeAttribute("data-replan"); });
   }
   function followReplan(job) {
@@ -781,7 +800,7 @@
       connectLive();
       return Promise.all([loadStreets(), loadPlan(), loadReports(), loadCrews()]);
     }).catch(function (error) {
-      if (error.message !== "401") $("plan-summary").textContent = t("dispatch.error", { reason: error.message });
+      if (error.message !== "401") $("plan-summary").textContent = error.message;
     });
   }
 

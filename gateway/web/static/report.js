@@ -239,9 +239,11 @@
       var b = el("button", { type: "button", "class": "secondary" }, t("report.meToo"));
       b.addEventListener("click", function () {
         b.disabled = true;
-        SC.api(API + "/reports/" + r.id + "/me-too", { method: "POST" })
-          .then(function (x) { b.textContent = t("report.counted", { count: x.body.also_reported }); })
-          .catch(function () { b.disabled = false; });
+        SC.api(API + "/reports/" + r.id + "/me-too", { method: "POST" }).then(function (x) {
+          if (!x.ok) { b.disabled = false; refusal(x, null, b); return; }
+          SC.fieldError(b, "");
+          b.textContent = t("report.counted", { count: x.body.also_reported });
+        }, function () { b.disabled = false; refusal({ status: 0, body: {} }, null, b); });
       });
       li.appendChild(b);
       list.appendChild(li);
@@ -274,21 +276,23 @@
     var q = SC.store.load(QUEUE_KEY, []);
     SC.store.save(QUEUE_KEY, q.map(function (x) { return x.key === item.key ? item : x; }));
   }
+  /* resolves the service's answer: the report's, or the photo upload's refusal (answer.photo), since
+     a report is not sent without the photo the person chose */
   function send(item) {
-    var photoStep = Promise.resolve();
+    var photoStep = Promise.resolve(null);
     if (item.photo && !item.body.photo_id) {
       var form = new FormData();
       form.append("photo", dataUrlToBlob(item.photo.data), item.photo.name || "photo.jpg");
       photoStep = SC.api(API + "/photos", { method: "POST", body: form }).then(function (r) {
-        if (r.ok) {
-          item.body.photo_id = r.body.id;
-          item.photo = null; /* uploaded: the id is all a retry needs */
-          updateQueued(item);
-        }
+        if (!r.ok) return { ok: false, status: r.status, body: r.body, photo: true };
+        item.body.photo_id = r.body.id;
+        item.photo = null; /* uploaded: the id is all a retry needs */
+        updateQueued(item);
+        return null;
       });
     }
-    return photoStep.then(function () {
-      return SC.api(API + "/reports", { json: item.body, headers: { "Idempotency-Key": item.key } });
+    return photoStep.then(function (refused) {
+      return refused || SC.api(API + "/reports", { json: item.body, headers: { "Idempotency-Key": item.key } });
     });
   }
   var flushing = false;
@@ -305,7 +309,7 @@
         say(t("report.flushed"), true);
         if (!state.tracking) location.hash = "track=" + result.body.tracking_token;
       } else {
-        item.refused = { status: result.status, body: result.body }; /* said in words when shown, in the page's language */
+        item.refused = { status: result.status, body: result.body, photo: !!result.photo }; /* said in words when shown, in the page's language */
         updateQueued(item);
       }
       flushing = false;
@@ -346,15 +350,16 @@
           location.hash = "track=" + result.body.tracking_token;
         } else {
           SC.store.save(QUEUE_KEY, SC.store.load(QUEUE_KEY, []).filter(function (q) { return q.key !== item.key; }));
-          say(refusal(result, fieldAbout));
+          say(refusal(result, fieldAbout, result.photo ? $("photo") : null));
         }
       }, function () { queue(item); });
     }).then(function () { button.disabled = false; });
   }
-  /* a refusal in the page's language: by its code, beside the field it is about (when `fields`), or in general */
-  function refusal(answer, fields) {
+  /* a refusal in the page's language: by its code, beside the field it is about (when `fields`), beside
+     the control it is about (`beside`: the photo, a "Me too" or reopen button), or in general */
+  function refusal(answer, fields, beside) {
     var body = answer.body && typeof answer.body === "object" ? answer.body : {}; /* an older page kept only the words */
-    return SC.explain(body, { status: answer.status, groups: ["report.problem"], fields: fields, form: $("report") });
+    return SC.explain(body, { status: answer.status, groups: ["report.problem"], fields: fields, form: $("report"), beside: beside || undefined });
   }
   /* where the service's words about a field of the report go: lat/lon are the spot */
   function fieldAbout(path) {
@@ -362,7 +367,7 @@
     if (name === "lat" || name === "lon") return $("spot");
     if (name === "category") return $("categories");
     if (name === "attributes") return (path[1] && $("q-" + path[1])) || $("questions");
-    if (name === "photo_id") return $("photo");
+    if (name === "photo_id" || name === "photo") return $("photo");
     return name === "description" || name === "email" ? $(name) : null;
   }
   function store(item) {
@@ -424,13 +429,23 @@
     r.history.forEach(function (h) {
       var li = el("li");
       li.appendChild(el("strong", {}, SC.code("status", h.status)));
-      li.appendChild(document.createTextNode(" \u2014 " + SC.fmtDate(h.at) + (h.note ? ": " + h.note : "")));
+      /* the service's own notes by their code, in the page's language; a person's words as written */
+      var note = h.note_code ? t("report.note." + h.note_code, h.note_params || {}) : h.note;
+      if (note === "report.note." + h.note_code) note = h.note; /* a code this page does not know yet */
+      li.appendChild(document.createTextNode(" \u2014 " + SC.fmtDate(h.at) + (note ? ": " + note : "")));
       list.appendChild(li);
     });
     $("reopen").hidden = !r.can_reopen;
   }
   function reopen() {
-    SC.api(API + "/track/" + trackToken() + "/reopen", { json: {} }).then(function () { route(); });
+    var button = $("reopen");
+    button.disabled = true;
+    SC.api(API + "/track/" + trackToken() + "/reopen", { json: {} }).then(function (answer) {
+      button.disabled = false;
+      if (!answer.ok) { refusal(answer, null, button); return; }
+      SC.fieldError(button, "");
+      route();
+    }, function () { button.disabled = false; refusal({ status: 0, body: {} }, null, button); });
   }
   function renderMine() {
     var mine = SC.store.load(MINE_KEY, []), pending = SC.store.load(QUEUE_KEY, []), list = $("mine");

@@ -237,12 +237,12 @@
     logButton.addEventListener("click", function () { togglePickForm(item, adoption); });
     actions.appendChild(logButton);
     if (adoption.can_manage) {
-      if (adoption.status === "active") { actions.appendChild(action("adoption.pause", function () { pauseAdoption(adoption); })); }
+      if (adoption.status === "active") { actions.appendChild(action("adoption.pause", function (b) { pauseAdoption(adoption, b); })); }
       if (adoption.status === "paused" || adoption.status === "lapsed") {
-        actions.appendChild(action("adoption.resume", function () { changeAdoption(adoption, "resume"); }));
+        actions.appendChild(action("adoption.resume", function (b) { changeAdoption(adoption, "resume", undefined, b); }));
       }
-      actions.appendChild(action("adoption.end", function () {
-        if (window.confirm(t("adoption.endAsk"))) { changeAdoption(adoption, "end"); }
+      actions.appendChild(action("adoption.end", function (b) {
+        if (window.confirm(t("adoption.endAsk"))) { changeAdoption(adoption, "end", undefined, b); }
       }, "secondary small"));
     }
     item.appendChild(actions);
@@ -251,21 +251,22 @@
 
   function action(label, handler, className) {
     var button = el("button", { type: "button", className: className || "secondary small", text: t(label) });
-    button.addEventListener("click", handler);
+    button.addEventListener("click", function () { handler(button); });
     return button;
   }
 
-  function changeAdoption(adoption, verb, body) {
+  function changeAdoption(adoption, verb, body, button) {
+    button.disabled = true;
     api("POST", API + "/adoptions/" + adoption.id + "/" + verb, body).then(function () {
       say(t("done"));
       return loadAdoptions();
-    }).catch(fail);
+    }).catch(function (error) { refusedBeside(button, error); });
   }
 
-  function pauseAdoption(adoption) {
+  function pauseAdoption(adoption, button) {
     var inTwoWeeks = new Date(Date.now() + 14 * 86400000).toISOString().slice(0, 10);
     var until = window.prompt(t("adoption.pauseAsk"), inTwoWeeks);
-    if (until) { changeAdoption(adoption, "pause", { until: until }); }
+    if (until) { changeAdoption(adoption, "pause", { until: until }, button); }
   }
 
   function togglePickForm(item, adoption) {
@@ -371,11 +372,14 @@
      422 `loc` or a code's params.field), the rest in the status line; a lost connection said as such */
   function showServerErrors(form, error, fieldsByName) {
     if (!error.body) { fail(error); return; }
-    var rest = SC.explain(error.body, { status: error.status, groups: PROBLEMS, form: form, fields: function (path) {
-      for (var i = path.length - 1; i >= 0; i--) { if (fieldsByName[path[i]]) { return fieldsByName[path[i]]; } }
-      return null;
-    } });
+    var rest = SC.explain(error.body, { status: error.status, groups: PROBLEMS, form: form, fields: SC.fieldsNamed(fieldsByName) });
     say(rest, Boolean(rest));
+  }
+  /* a refusal of what a button does (adopt, sign up, pause…), said beside that button */
+  function refusedBeside(button, error) {
+    button.disabled = false;
+    if (!error.body) { fail(error); return; }
+    SC.explain(error.body, { status: error.status, groups: PROBLEMS, beside: button });
   }
 
   // ---- teams and clean-ups ---------------------------------------------------------------------
@@ -536,7 +540,7 @@
         post(API + "/adoptions", { street_id: street.id, rhythm: $("rhythm").value }).then(function () {
           say(t("find.adopted"));
           showTab("streets");
-        }).catch(function (error) { button.disabled = false; fail(error); });
+        }).catch(function (error) { refusedBeside(button, error); });
       });
       list.appendChild(el("li", { "data-street-id": String(street.id) }, [
         el("h3", { text: street.name }),
@@ -571,12 +575,16 @@
           : s.my_status === "waiting" ? t("sessions.waiting") + " " + s.my_waiting_position : "";
         var actions = el("div", { className: "actions" });
         if (s.my_status === "confirmed" || s.my_status === "waiting") {
-          actions.appendChild(action("sessions.cancel", function () {
-            api("DELETE", API + "/sessions/" + s.id + "/signups/me").then(loadSessions).catch(fail);
+          actions.appendChild(action("sessions.cancel", function (b) {
+            b.disabled = true;
+            api("DELETE", API + "/sessions/" + s.id + "/signups/me").then(loadSessions).catch(function (error) { refusedBeside(b, error); });
           }));
         } else {
           var join = el("button", { type: "button", text: t("sessions.signup") });
-          join.addEventListener("click", function () { post(API + "/sessions/" + s.id + "/signups").then(loadSessions).catch(fail); });
+          join.addEventListener("click", function () {
+            join.disabled = true;
+            post(API + "/sessions/" + s.id + "/signups").then(loadSessions).catch(function (error) { refusedBeside(join, error); });
+          });
           actions.appendChild(join);
         }
         list.appendChild(el("li", { id: "session-" + s.id }, [
@@ -637,7 +645,9 @@
     busy(form, located.then(function () { return post(API + "/bags", body); })).then(function () {
       say(t("bags.sent"));
       return loadBags();
-    }).catch(fail);
+    }).catch(function (error) {
+      showServerErrors(form, error, { bags: $("bags-count"), lat: $("bags-street"), street_id: $("bags-street"), note: $("bags-note") });
+    });
   }
 
   // ---- impact --------------------------------------------------------------------------------

@@ -45,14 +45,16 @@ def store_photo(session: Session, storage: PhotoStorage, data: bytes, limits: Ph
 def get_photo(session: Session, photo_id: str) -> Photo:
     photo = repository.get(session, photo_id) if len(photo_id) <= 40 else None
     if photo is None:
-        raise NotFound("no photo has this id")
+        raise NotFound("no photo has this id", code="photo_unknown", params={"field": "photo_id"})
     return photo
 
 
 def attach(session: Session, photo_id: str, report_id: int) -> None:
     photo = get_photo(session, photo_id)
     if photo.report_id is not None and photo.report_id != report_id:
-        raise Unprocessable("this photo belongs to another report; upload it again")
+        raise Unprocessable(
+            "this photo belongs to another report; upload it again", code="photo_taken", params={"field": "photo_id"}
+        )
     photo.report_id = report_id
 
 

@@ -53,5 +53,8 @@ class ReportHistory(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
     status: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(String(1000), default="")
+    note_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    """The service's own notes (reports.notes): their code, for the pages to say in the reader's language."""
+    note_params: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     actor: Mapped[str] = mapped_column(String(40))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

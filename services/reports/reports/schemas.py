@@ -46,7 +46,11 @@ class HistoryEntry(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     status: str
-    note: str
+    note: str = Field(description="in English, or as the person who wrote it wrote it")
+    note_code: str | None = Field(
+        default=None, description="a note the service wrote itself: its code (report.note.<code> in the catalogue)"
+    )
+    note_params: dict[str, Any] | None = Field(default=None, description="the values the code's text names")
     at: datetime
 
 

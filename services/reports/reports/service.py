@@ -20,9 +20,10 @@ from services.reports.categories import service as categories
 from services.reports.categories.rules import AnswerRefused
 from services.reports.notifications.service import Notifier
 from services.reports.photos import service as photos
-from services.reports.reports import events, repository
+from services.reports.reports import events, notes, repository
 from services.reports.reports.lifecycle import OPEN_STATUSES, WITHDRAWING_STATUSES, can_move
 from services.reports.reports.models import Report, ReportHistory
+from services.reports.reports.notes import Note
 from services.reports.settings import ReportsSettings
 
 
@@ -80,10 +81,22 @@ def _find_duplicate(
     return min(close)[1] if close else None
 
 
-def record_status(session: Session, report: Report, status: str, note: str, actor: str) -> None:
+def _history(report_id: int, status: str, note: Note, actor: str, at: datetime) -> ReportHistory:
+    return ReportHistory(
+        report_id=report_id,
+        status=status,
+        note=note.text,
+        note_code=note.code,
+        note_params=note.params or None,
+        actor=actor,
+        at=at,
+    )
+
+
+def record_status(session: Session, report: Report, status: str, note: Note, actor: str) -> None:
     report.status = status
     report.updated_at = datetime.now(UTC)
-    session.add(ReportHistory(report_id=report.id, status=status, note=note, actor=actor, at=datetime.now(UTC)))
+    session.add(_history(report.id, status, note, actor, datetime.now(UTC)))
 
 
 def file_report(
@@ -138,10 +151,10 @@ def file_report(
     if new.photo_id:
         photos.attach(session, new.photo_id, report.id)
         report.photo_id = new.photo_id
-    session.add(ReportHistory(report_id=report.id, status="open", note="report received", actor=new.source, at=now))
+    session.add(_history(report.id, "open", notes.system("received"), new.source, now))
     if duplicate is not None:
         repository.count_also_reported(session, duplicate)
-        record_status(session, report, "duplicate", f"same as report {duplicate} nearby", "system")
+        record_status(session, report, "duplicate", notes.system("duplicate", report=duplicate), "system")
     events.report_filed(session, report)
     if notifier is not None:
         notifier.received(session, report)
@@ -162,14 +175,16 @@ def measure_overdue(session: Session) -> None:
 def get(session: Session, report_id: int) -> Report:
     report = repository.get(session, report_id)
     if report is None:
-        raise NotFound(f"there is no report {report_id}")
+        raise NotFound(f"there is no report {report_id}", code="report_unknown", params={"report": report_id})
     return report
 
 
 def track(session: Session, token: str) -> Report:
     report = repository.by_token(session, token) if len(token) <= 64 else None
     if report is None:
-        raise NotFound("no report has this tracking link; check that you copied the whole link")
+        raise NotFound(
+            "no report has this tracking link; check that you copied the whole link", code="tracking_unknown"
+        )
     return report
 
 
@@ -186,25 +201,29 @@ def transition(
     session: Session,
     report: Report,
     new_status: str,
-    note: str,
+    note: Note,
     actor: str,
     notifier: Notifier | None = None,
 ) -> None:
     if not can_move(report.status, new_status):
-        raise Conflict(f"a report that is {report.status} cannot become {new_status}")
+        raise Conflict(
+            f"a report that is {report.status} cannot become {new_status}",
+            code="status_not_allowed",
+            params={"status": report.status, "new_status": new_status},
+        )
     was_open = report.status in OPEN_STATUSES
     record_status(session, report, new_status, note, actor)
     if new_status in ("rejected", "withdrawn"):
-        report.status_reason = note[:500]
+        report.status_reason = note.text[:500]
     if new_status == "resolved":
         report.resolved_at = datetime.now(UTC)
     if was_open and new_status in WITHDRAWING_STATUSES:
-        events.report_withdrawn(session, report, note or new_status)
+        events.report_withdrawn(session, report, note.text or new_status)
     if notifier is not None:
-        notifier.status_changed(session, report, note)
+        notifier.status_changed(session, report, note.text)
         if new_status == "resolved":  # those who said "me too" with their own report hear it too
             for linked in repository.duplicates_with_email(session, report.id):
-                notifier.status_changed(session, _as_status(linked, "resolved"), note)
+                notifier.status_changed(session, _as_status(linked, "resolved"), note.text)
 
 
 def _as_status(report: Report, status: str) -> Report:
@@ -223,29 +242,32 @@ def staff_transition(
 ) -> Report:
     report = get(session, report_id)
     if new_status == "rejected" and not note.strip():
-        raise Unprocessable("give the reason for rejecting the report; the reporter sees it")
-    transition(session, report, new_status, note.strip() or _default_note(new_status), actor, notifier)
+        raise Unprocessable(
+            "give the reason for rejecting the report; the reporter sees it",
+            code="reason_required",
+            params={"field": "note"},
+        )
+    transition(session, report, new_status, notes.written(note, notes.STAFF_DEFAULTS.get(new_status)), actor, notifier)
     return report
-
-
-def _default_note(status: str) -> str:
-    return {
-        "acknowledged": "the city has seen the report",
-        "scheduled": "a crew is scheduled",
-        "resolved": "the city cleaned it",
-        "open": "the report is open again",
-    }.get(status, status)
 
 
 def reopen(session: Session, token: str, note: str, policy: ReportPolicy, notifier: Notifier | None) -> Report:
     report = track(session, token)
     if report.status != "resolved":
-        raise Conflict(f"only a resolved report can be reopened; this one is {report.status}")
+        raise Conflict(
+            f"only a resolved report can be reopened; this one is {report.status}",
+            code="reopen_not_resolved",
+            params={"status": report.status},
+        )
     resolved_at = as_utc(report.resolved_at or report.updated_at)
     if datetime.now(UTC) > resolved_at + policy.reopen_window:
         days = policy.reopen_window.days
-        raise Conflict(f"a report can be reopened within {days} days of being resolved; please file a new report")
-    transition(session, report, "reopened", note.strip() or "the reporter says it is not clean", "reporter", notifier)
+        raise Conflict(
+            f"a report can be reopened within {days} days of being resolved; please file a new report",
+            code="reopen_too_late",
+            params={"days": days},
+        )
+    transition(session, report, "reopened", notes.written(note, "reopened_by_reporter"), "reporter", notifier)
     report.resolved_at = None
     category = categories.find(session, report.category)  # today's target: the report needs care anew
     if category is not None:
@@ -256,7 +278,7 @@ def reopen(session: Session, token: str, note: str, policy: ReportPolicy, notifi
 
 def withdraw(session: Session, token: str, note: str, notifier: Notifier | None) -> Report:
     report = track(session, token)
-    transition(session, report, "withdrawn", note.strip() or "withdrawn by the reporter", "reporter", notifier)
+    transition(session, report, "withdrawn", notes.written(note, "withdrawn_by_reporter"), "reporter", notifier)
     return report
 
 
@@ -270,7 +292,9 @@ def can_reopen(report: Report, policy: ReportPolicy, now: datetime | None = None
 def me_too(session: Session, report_id: int) -> Report:
     report = canonical(session, get(session, report_id))
     if report.status not in OPEN_STATUSES:
-        raise Conflict("this report is no longer open; file a new report if there is litter again")
+        raise Conflict(
+            "this report is no longer open; file a new report if there is litter again", code="report_not_open"
+        )
     report.also_reported += 1
     report.updated_at = datetime.now(UTC)
     return report
@@ -307,7 +331,7 @@ def resolve_after_visit(
             kind == "clean" and category is not None and category.cleans_street
         )
         if fixed_by_visit:
-            transition(session, report, "resolved", "a city crew cleaned the street", "crew", notifier)
+            transition(session, report, "resolved", notes.system("crew_cleaned"), "crew", notifier)
             resolved += 1
     return resolved
 

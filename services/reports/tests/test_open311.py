@@ -231,8 +231,9 @@ def test_get_requests_filters_and_defaults(reports_env: ReportsEnv) -> None:
     set_report(reports_env, int(old_id), created_at=datetime.now(UTC) - timedelta(days=120))
     with reports_env.events.runtime.transaction() as session:
         from services.reports.reports import service as reports
+        from services.reports.reports.notes import Note
 
-        reports.transition(session, reports.get(session, int(ids[0])), "resolved", "swept", "crew")
+        reports.transition(session, reports.get(session, int(ids[0])), "resolved", Note("swept"), "crew")
 
     def listed(fmt: str = "json", **params: str) -> list[str]:
         answer = reports_env.client.get(f"{BASE}/requests.{fmt}", params=params)

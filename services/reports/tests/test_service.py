@@ -75,9 +75,17 @@ def test_staff_lifecycle_with_append_only_history(reports_env: ReportsEnv) -> No
     code, body = status(reports_env, report["id"], "resolved", "swept this morning")
     assert code == 200 and body["status"] == "resolved"
     assert [h["status"] for h in body["history"]] == ["open", "acknowledged", "scheduled", "resolved"]
+    # the service's own notes carry a code for the pages (the English stays); a dispatcher's words none
+    notes = [(h["note"], h["note_code"]) for h in body["history"]]
+    assert notes == [
+        ("report received", "received"),
+        ("the city has seen the report", "acknowledged"),
+        ("a crew is scheduled", "scheduled"),
+        ("swept this morning", None),
+    ]
     # an illegal move is refused with a reason, and leaves the history as it was
     code, problem = status(reports_env, report["id"], "scheduled")
-    assert code == 409 and "cannot become" in problem["detail"]
+    assert code == 409 and "cannot become" in problem["detail"] and problem["code"] == "status_not_allowed"
     assert len(reports_env.sql("SELECT id FROM report_history WHERE report_id = :id", id=report["id"])) == 4
     mails = reports_env.mails()
     assert len(mails) == 4  # received, acknowledged, scheduled, resolved
@@ -123,7 +131,8 @@ def test_the_reporter_withdraws_through_the_tracking_link(reports_env: ReportsEn
 def test_reopen_within_the_window_only(reports_env: ReportsEnv) -> None:
     first, second = reports_env.file(), reports_env.file(category="overflowing_bin")
     track = "/api/v1/reports/track/{}/reopen"
-    assert reports_env.client.post(track.format(first["tracking_token"]), json={}).status_code == 409  # not resolved
+    refused = reports_env.client.post(track.format(first["tracking_token"]), json={})  # not resolved
+    assert refused.status_code == 409 and refused.json()["code"] == "reopen_not_resolved"
     for report in (first, second):
         status(reports_env, report["id"], "resolved")
     answer = reports_env.client.post(track.format(first["tracking_token"]), json={"note": "still bottles"})
@@ -132,6 +141,7 @@ def test_reopen_within_the_window_only(reports_env: ReportsEnv) -> None:
     set_report(reports_env, second["id"], resolved_at=datetime.now(UTC) - timedelta(days=15))
     late = reports_env.client.post(track.format(second["tracking_token"]), json={})
     assert late.status_code == 409 and "within 14 days" in late.json()["detail"]
+    assert (late.json()["code"], late.json()["params"]) == ("reopen_too_late", {"days": 14})
     assert reports_env.client.get(f"/api/v1/reports/track/{second['tracking_token']}").json()["can_reopen"] is False
 
 
@@ -166,6 +176,9 @@ def test_a_report_near_an_open_one_is_linked_as_a_duplicate(reports_env: Reports
     assert other_category["duplicate_of"] is None and far["duplicate_of"] is None
     tracked = reports_env.client.get(f"/api/v1/reports/track/{again['tracking_token']}").json()
     assert tracked["duplicate_of_status"] == "open"
+    duplicate_note = tracked["history"][-1]
+    assert duplicate_note["note"] == f"same as report {original['id']} nearby"
+    assert (duplicate_note["note_code"], duplicate_note["note_params"]) == ("duplicate", {"report": original["id"]})
     nearby = reports_env.client.get(
         "/api/v1/reports/nearby", params={"lat": ON_STREET_1[0], "lon": ON_STREET_1[1], "radius_m": 50}
     ).json()

@@ -24,7 +24,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 def get(session: Session, crew_id: int) -> CrewRecord:
     crew = repository.get(session, crew_id)
     if crew is None:
-        raise NotFound(f"no crew {crew_id}")
+        raise NotFound(f"no crew {crew_id}", code="crew_unknown", params={"crew": crew_id})
     return crew
 
 
@@ -33,9 +33,15 @@ def describe(session: Session, crew: CrewRecord) -> CrewOut:
     return from_row(CrewOut, crew, absences=repository.absences(session, crew.id))
 
 
+def _name_taken(name: str) -> Conflict:
+    return Conflict(
+        f"a crew named {name!r} already exists", code="crew_name_taken", params={"name": name, "field": "name"}
+    )
+
+
 def create(session: Session, values: dict[str, Any]) -> CrewRecord:
     if repository.by_name(session, values["name"]) is not None:
-        raise Conflict(f"a crew named {values['name']!r} already exists")
+        raise _name_taken(values["name"])
     crew = CrewRecord(**values)
     session.add(crew)
     session.flush()
@@ -46,7 +52,7 @@ def create(session: Session, values: dict[str, Any]) -> CrewRecord:
 def update(session: Session, crew_id: int, changes: dict[str, Any]) -> CrewRecord:
     crew = get(session, crew_id)
     if "name" in changes and changes["name"] != crew.name and repository.by_name(session, changes["name"]):
-        raise Conflict(f"a crew named {changes['name']!r} already exists")
+        raise _name_taken(changes["name"])
     for key, value in changes.items():
         setattr(crew, key, value)
     session.flush()
@@ -75,7 +81,11 @@ def remove_absence(session: Session, crew_id: int, day: date) -> None:
     crew = get(session, crew_id)
     absence = repository.absence(session, crew_id, day)
     if absence is None:
-        raise NotFound(f"crew {crew_id} has no absence on {day.isoformat()}")
+        raise NotFound(
+            f"crew {crew_id} has no absence on {day.isoformat()}",
+            code="absence_unknown",
+            params={"day": day.isoformat()},
+        )
     session.delete(absence)
     dirty.mark_dirty(session, reason=f"crew {crew.name} back on {day.isoformat()}", days=[day])
 

@@ -54,10 +54,12 @@ def refuse_day_outside(day: date, today: date, *, days_back: int, days_ahead: in
     window = f"from {'today' if days_back == 0 else f'{days_back} day back'} to {days_ahead} days ahead"
     if day < today - timedelta(days=days_back):
         raise Unprocessable(
-            f"{day.isoformat()} is in the past: {what} {window}", code="past_day", params={"day": day.isoformat()}
+            f"{day.isoformat()} is in the past: {what} {window}",
+            code="past_day",
+            params={"day": day.isoformat(), "field": "plan_date"},
         )
     if day > today + timedelta(days=days_ahead):
-        raise Unprocessable(f"{what} {window}", code="too_far_ahead", params={"days": days_ahead})
+        raise Unprocessable(f"{what} {window}", code="too_far_ahead", params={"days": days_ahead, "field": "plan_date"})
 
 
 def default_days(session: Session) -> tuple[date, date]:

@@ -69,20 +69,20 @@ def _planned_visit(session: Session, visit_id: int) -> Visit:
 def _check_crew(session: Session, crew_id: int, day: date, kind: str) -> None:
     record = crew_records.get(session, crew_id)
     if record is None:
-        raise NotFound(f"there is no crew {crew_id}", code="crew_unknown", params={"crew": crew_id})
+        raise NotFound(f"there is no crew {crew_id}", code="crew_unknown", params={"crew": crew_id, "field": "crew_id"})
     # what a crew can do never changes with the day: say that first, whatever day was asked
     if record.mode not in MODES_FOR_KIND.get(kind, ()):
         raise Unprocessable(
             f"{record.name} ({record.mode}) cannot do this visit ({kind})",
             code="crew_wrong_mode",
-            params={"crew": record.name},
+            params={"crew": record.name, "field": "crew_id"},
         )
     on_duty, _ = crews.crews_on_duty(session, day, dirty.city_timezone(session))
     if str(crew_id) not in {c.id for c in on_duty}:
         raise Unprocessable(
             f"{record.name} is not on duty on {day.isoformat()} (no shift that day, absent or inactive)",
             code="crew_off_duty",
-            params={"crew": record.name, "day": day.isoformat()},
+            params={"crew": record.name, "day": day.isoformat(), "field": "crew_id"},
         )
 
 
@@ -142,7 +142,7 @@ def move(
         raise Conflict(
             f"this visit is already {there.status} on {day.isoformat()}",
             code="visit_under_way_that_day",
-            params={"day": day.isoformat()},
+            params={"day": day.isoformat(), "field": "plan_date"},
         )
     old = repository.directive_for(session, visit.plan_date, visit.candidate_id)
     touched = [visit.plan_date, day, *_forget_stale_move(session, old)]

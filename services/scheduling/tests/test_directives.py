@@ -154,13 +154,13 @@ def test_directives_are_validated_with_a_human_message_and_a_catalogue_code(demo
     past = refused(
         f"/visits/{visit['visit_id']}/move", {"crew_id": crew_b["id"], "plan_date": yesterday}, 422, "past_day"
     )
-    assert past["params"] == {"day": yesterday}
+    assert past["params"] == {"day": yesterday, "field": "plan_date"}
     far = (date.fromisoformat(day) + timedelta(days=30)).isoformat()
     refused(f"/visits/{visit['visit_id']}/move", {"crew_id": crew_b["id"], "plan_date": far}, 422, "too_far_ahead")
     refused(f"/visits/{visit['visit_id']}/move", {"crew_id": crews["bulky_truck"]["id"]}, 422, "crew_wrong_mode")
     demo_client.post(f"{API}/crews/{crew_b['id']}/absences", json={"day": day}, headers=auth())
     off = refused(f"/visits/{visit['visit_id']}/move", {"crew_id": crew_b["id"]}, 422, "crew_off_duty")
-    assert off["params"]["crew"] == crew_b["name"]
+    assert off["params"]["crew"] == crew_b["name"] and off["params"]["field"] == "crew_id"
     bad = demo_client.post(f"{API}/visits/{visit['visit_id']}/move", json={"crew_id": "x"}, headers=auth())
     assert bad.status_code == 422 and "crew_id" in bad.json()["detail"]
     assert demo_client.post(f"{API}/visits/{visit['visit_id']}/pin", headers=auth(Role.VOLUNTEER)).status_code == 403

@@ -28,10 +28,12 @@ PrincipalDep = Annotated[Principal, Depends(require_roles(Role.VOLUNTEER, Role.C
 def volunteer_of(session: Session, principal: Principal) -> Volunteer:
     """The caller's account; a token of a deleted account (or of staff) is no volunteer."""
     if not principal.subject.startswith("volunteer:"):
-        raise Forbidden("this needs a volunteer account; staff accounts have no volunteer profile")
+        raise Forbidden(
+            "this needs a volunteer account; staff accounts have no volunteer profile", code="not_a_volunteer"
+        )
     volunteer = repository.get(session, principal.account_id)
     if volunteer is None or volunteer.deleted_at is not None:
-        raise NotFound("this account no longer exists")
+        raise NotFound("this account no longer exists", code="account_gone")
     return volunteer
 
 

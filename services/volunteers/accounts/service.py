@@ -103,7 +103,7 @@ def confirm_email(session: Session, token: str) -> Volunteer:
     """Following the link in the sign-up mail: the account may log in from now on. The link works once."""
     volunteer = _redeem(session, repository.confirmation_by_hash(session, _hash(token.strip())))
     if volunteer is None:
-        raise Unprocessable(UNUSABLE_CONFIRMATION)
+        raise Unprocessable(UNUSABLE_CONFIRMATION, code="confirmation_link_unusable", params={"field": "token"})
     if volunteer.email_confirmed_at is None:
         volunteer.email_confirmed_at = datetime.now(UTC)
     return volunteer
@@ -191,7 +191,11 @@ def request_reset(session: Session, email: str, valid_minutes: int = 60) -> str 
 def confirm_reset(session: Session, token: str, new_password: str) -> Volunteer:
     volunteer = _redeem(session, repository.reset_by_hash(session, _hash(token.strip())))
     if volunteer is None:
-        raise Unprocessable("this reset link is unknown, used or expired; ask for a new one")
+        raise Unprocessable(
+            "this reset link is unknown, used or expired; ask for a new one",
+            code="reset_link_unusable",
+            params={"field": "token"},
+        )
     volunteer.password_hash = hash_password(new_password)
     return volunteer
 

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from kernel.errors import Conflict, Forbidden, NotFound, Unprocessable
-from kernel.street_copy import StreetCopyMixin, street_label
+from kernel.street_copy import StreetCopyMixin, no_such_street, street_label
 from services.volunteers.accounts import repository as accounts
 from services.volunteers.accounts.models import Volunteer
 from services.volunteers.adoptions import events, repository
@@ -35,8 +35,18 @@ MAX_PAUSE_DAYS = 120
 def street_or_404(session: Session, street_id: int) -> StreetCopyMixin:
     street = repository.street(session, street_id)
     if street is None:
-        raise NotFound(f"there is no street {street_id} in the city")
+        raise no_such_street(street_id)
     return street
+
+
+def _check_rhythm(rhythm: str) -> None:
+    if rhythm not in RHYTHM_DAYS:
+        choices = ", ".join(RHYTHM_DAYS)
+        raise Unprocessable(
+            f"the rhythm must be one of {choices}",
+            code="rhythm_unknown",
+            params={"choices": choices, "field": "rhythm"},
+        )
 
 
 def adopt(
@@ -48,8 +58,7 @@ def adopt(
     now: datetime | None = None,
 ) -> Adoption:
     now = now or datetime.now(UTC)
-    if rhythm not in RHYTHM_DAYS:
-        raise Unprocessable(f"the rhythm must be one of {', '.join(RHYTHM_DAYS)}")
+    _check_rhythm(rhythm)
     street_or_404(session, street_id)
     if team_id is not None:
         teams.require_coordinator(session, team_id, volunteer_id)
@@ -57,8 +66,12 @@ def adopt(
     if existing is not None:
         who = "your team has" if team_id else "you have"
         if existing.status == LAPSED:
-            raise Conflict(f"{who} adopted this street before and it lapsed; resume that adoption instead")
-        raise Conflict(f"{who} already adopted this street")
+            raise Conflict(
+                f"{who} adopted this street before and it lapsed; resume that adoption instead",
+                code="adoption_lapsed",
+                params={"street": street_id},
+            )
+        raise Conflict(f"{who} already adopted this street", code="already_adopted", params={"street": street_id})
     adoption = Adoption(
         street_id=street_id,
         volunteer_id=None if team_id else volunteer_id,
@@ -80,22 +93,30 @@ def get_managed(session: Session, adoption_id: int, volunteer_id: int) -> Adopti
     """An adoption the caller may change: their own, or their team's when they coordinate it."""
     adoption = repository.get(session, adoption_id)
     if adoption is None:
-        raise NotFound(f"there is no adoption {adoption_id}")
+        raise NotFound(f"there is no adoption {adoption_id}", code="adoption_unknown", params={"adoption": adoption_id})
     if adoption.team_id is not None:
         teams.require_coordinator(session, adoption.team_id, volunteer_id)
     elif adoption.volunteer_id != volunteer_id:
-        raise Forbidden("this is someone else's adoption")
+        raise Forbidden("this is someone else's adoption", code="adoption_not_yours")
     return adoption
 
 
 def pause(session: Session, adoption: Adoption, until: date, today: date | None = None) -> Adoption:
     today = today or datetime.now(UTC).date()
     if adoption.status != ACTIVE:
-        raise Conflict(f"only an active adoption can be paused; this one is {adoption.status}")
+        raise Conflict(
+            f"only an active adoption can be paused; this one is {adoption.status}",
+            code="adoption_not_active",
+            params={"status": adoption.status},
+        )
     if until <= today:
-        raise Unprocessable("pause until a date after today")
+        raise Unprocessable("pause until a date after today", code="pause_not_ahead", params={"field": "until"})
     if until > today + timedelta(days=MAX_PAUSE_DAYS):
-        raise Unprocessable(f"a pause lasts at most {MAX_PAUSE_DAYS} days; end the adoption for longer breaks")
+        raise Unprocessable(
+            f"a pause lasts at most {MAX_PAUSE_DAYS} days; end the adoption for longer breaks",
+            code="pause_too_long",
+            params={"days": MAX_PAUSE_DAYS, "field": "until"},
+        )
     adoption.status = PAUSED
     adoption.paused_until = until
     events.adoption_changed(session, adoption)
@@ -105,7 +126,11 @@ def pause(session: Session, adoption: Adoption, until: date, today: date | None 
 def resume(session: Session, adoption: Adoption, now: datetime | None = None) -> Adoption:
     now = now or datetime.now(UTC)
     if adoption.status not in (PAUSED, LAPSED):
-        raise Conflict(f"only a paused or lapsed adoption can be resumed; this one is {adoption.status}")
+        raise Conflict(
+            f"only a paused or lapsed adoption can be resumed; this one is {adoption.status}",
+            code="adoption_not_paused",
+            params={"status": adoption.status},
+        )
     adoption.status = ACTIVE
     adoption.paused_until = None
     adoption.active_since = now
@@ -116,7 +141,7 @@ def resume(session: Session, adoption: Adoption, now: datetime | None = None) ->
 
 def end(session: Session, adoption: Adoption, now: datetime | None = None) -> Adoption:
     if adoption.status == ENDED:
-        raise Conflict("this adoption has already ended")
+        raise Conflict("this adoption has already ended", code="adoption_ended")
     adoption.status = ENDED
     adoption.paused_until = None
     adoption.ended_at = now or datetime.now(UTC)
@@ -125,10 +150,9 @@ def end(session: Session, adoption: Adoption, now: datetime | None = None) -> Ad
 
 
 def change_rhythm(session: Session, adoption: Adoption, rhythm: str) -> Adoption:
-    if rhythm not in RHYTHM_DAYS:
-        raise Unprocessable(f"the rhythm must be one of {', '.join(RHYTHM_DAYS)}")
+    _check_rhythm(rhythm)
     if adoption.status == ENDED:
-        raise Conflict("this adoption has ended; adopt the street again")
+        raise Conflict("this adoption has ended; adopt the street again", code="adoption_ended")
     if adoption.rhythm == rhythm:
         return adoption  # no change, no event
     adoption.rhythm = rhythm

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from kernel.errors import NotFound, Unprocessable
+from kernel.errors import Unprocessable
 from kernel.events import VisitCompleted
-from kernel.street_copy import StreetIndexCache
+from kernel.street_copy import StreetIndexCache, no_such_street
 from services.volunteers.bags import events, repository
 from services.volunteers.bags.models import COLLECTED, WAITING, BagRequest
 
@@ -32,11 +32,13 @@ def request_pickup(
         if snapped is None:
             raise Unprocessable(
                 f"({lat:.5f}, {lon:.5f}) is not within {SNAP_DISTANCE_M:.0f} m of a street in the city; "
-                "put the bags next to a street"
+                "put the bags next to a street",
+                code="not_near_street",
+                params={"distance": round(SNAP_DISTANCE_M), "field": "lat"},
             )
         street_id = int(snapped[0])  # type: ignore[call-overload]
     elif repository.street(session, street_id) is None:
-        raise NotFound(f"there is no street {street_id} in the city")
+        raise no_such_street(street_id)
     request = BagRequest(
         volunteer_id=volunteer_id,
         street_id=street_id,

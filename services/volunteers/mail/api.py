@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/v1/volunteers", tags=["mail"])
 
 def demo_mode_only(request: Request) -> None:
     if not settings_of(request, VolunteersSettings).demo_mode:
-        raise NotFound("the demo mailbox exists only in demo mode")
+        raise NotFound("the demo mailbox exists only in demo mode", code="demo_only")
 
 
 @router.get(

@@ -46,5 +46,5 @@ def pick_photo(pick_id: int, volunteer: VolunteerDep, session: SessionDep) -> Re
     pick = repository.get(session, pick_id)
     photo = repository.photo(session, pick_id)
     if pick is None or photo is None or pick.volunteer_id != volunteer.id:
-        raise NotFound("no such photo")
+        raise NotFound("no such photo", code="photo_unknown")
     return Response(photo.data, media_type=photo.content_type, headers={"Cache-Control": "private, max-age=3600"})

@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from kernel import metrics
-from kernel.errors import NotFound, Unprocessable
+from kernel.errors import Unprocessable
 from kernel.photos import PhotoLimits, clean_photo
+from kernel.street_copy import no_such_street
 from services.volunteers.adoptions import service as adoptions
 from services.volunteers.picks import events, repository
 from services.volunteers.picks.models import Pick, PickPhoto, PickStreet
@@ -39,11 +40,17 @@ def decode_photo(data_url: str) -> tuple[str, bytes]:
     """A phone's data URL → a clean JPEG (no EXIF, no GPS), whatever type the URL claimed."""
     header, _, payload = data_url.partition(",")
     if not header.startswith("data:") or ";base64" not in header:
-        raise Unprocessable("the photo must be a data URL: data:image/jpeg;base64,…")
+        raise Unprocessable(
+            "the photo must be a data URL: data:image/jpeg;base64,…",
+            code="photo_unsupported",
+            params={"field": "photo"},
+        )
     try:
         raw = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
-        raise Unprocessable("the photo is not valid base64") from None
+        raise Unprocessable(
+            "the photo is not valid base64", code="photo_unsupported", params={"field": "photo"}
+        ) from None
     return "image/jpeg", clean_photo(raw, PICK_PHOTO_LIMITS).jpeg
 
 
@@ -51,17 +58,25 @@ def log_pick(session: Session, volunteer_id: int | None, new: NewPick, now: date
     now = now or datetime.now(UTC)
     street_ids = sorted(set(new.street_ids))
     if not street_ids:
-        raise Unprocessable("name at least one street")
+        raise Unprocessable("name at least one street", code="streets_missing", params={"field": "street_ids"})
     for street_id in street_ids:
         if repository.street(session, street_id) is None:
-            raise NotFound(f"there is no street {street_id} in the city")
+            raise no_such_street(street_id, "street_ids")
     picked_at = new.picked_at or now
     if picked_at.tzinfo is None:
-        raise Unprocessable("give picked_at with a time zone offset")
+        raise Unprocessable(
+            "give picked_at with a time zone offset", code="time_without_zone", params={"field": "picked_at"}
+        )
     if picked_at > now + CLOCK_SKEW:
-        raise Unprocessable("a pick cannot be logged in the future")
+        raise Unprocessable(
+            "a pick cannot be logged in the future", code="pick_in_future", params={"field": "picked_at"}
+        )
     if picked_at < now - MAX_BACKDATE:
-        raise Unprocessable("picks older than 30 days cannot be logged")
+        raise Unprocessable(
+            f"picks older than {MAX_BACKDATE.days} days cannot be logged",
+            code="pick_too_old",
+            params={"days": MAX_BACKDATE.days, "field": "picked_at"},
+        )
     if new.team_id is not None and volunteer_id is not None:
         teams.require_member(session, new.team_id, volunteer_id)
     photo = decode_photo(new.photo) if new.photo else None

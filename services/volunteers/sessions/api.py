@@ -100,7 +100,10 @@ def calendar_feed(token: str, request: Request, session: SessionDep) -> Response
     """The private feed a phone calendar subscribes to: the unguessable token is the credential."""
     volunteer = accounts.by_calendar_token(session, token) if len(token) >= 20 else None
     if volunteer is None:
-        raise NotFound("this calendar link is unknown or was replaced; copy the new one from your page")
+        raise NotFound(
+            "this calendar link is unknown or was replaced; copy the new one from your page",
+            code="calendar_link_unknown",
+        )
     body = service.calendar(session, volunteer, settings_of(request).public_url)
     return Response(
         body,

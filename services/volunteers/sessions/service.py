@@ -10,6 +10,7 @@ from icalendar import Calendar, Event
 from sqlalchemy.orm import Session
 
 from kernel.errors import Conflict, NotFound, Unprocessable
+from kernel.street_copy import no_such_street
 from services.volunteers.accounts import repository as accounts
 from services.volunteers.accounts.models import Volunteer
 from services.volunteers.mail import outbox as mail
@@ -45,7 +46,9 @@ class NewSession:
 def get_session_or_404(session: Session, session_id: int, lock: bool = False) -> CleanupSession:
     cleanup = repository.get(session, session_id, lock=lock)
     if cleanup is None:
-        raise NotFound(f"there is no clean-up session {session_id}")
+        raise NotFound(
+            f"there is no clean-up session {session_id}", code="cleanup_unknown", params={"cleanup": session_id}
+        )
     return cleanup
 
 
@@ -54,18 +57,33 @@ def plan(session: Session, organiser_id: int, new: NewSession, now: datetime | N
     teams.require_coordinator(session, new.team_id, organiser_id)
     street_ids = sorted(set(new.street_ids))
     if not street_ids or len(street_ids) > MAX_STREETS:
-        raise Unprocessable(f"a clean-up covers 1 to {MAX_STREETS} streets")
+        raise Unprocessable(
+            f"a clean-up covers 1 to {MAX_STREETS} streets",
+            code="cleanup_streets",
+            params={"max": MAX_STREETS, "field": "street_ids"},
+        )
     for street_id in street_ids:
         if repository.street(session, street_id) is None:
-            raise NotFound(f"there is no street {street_id} in the city")
+            raise no_such_street(street_id, "street_ids")
     if new.starts_at.tzinfo is None or new.ends_at.tzinfo is None:
-        raise Unprocessable("give times with a time zone offset, e.g. 2026-05-02T10:00:00+02:00")
+        raise Unprocessable(
+            "give times with a time zone offset, e.g. 2026-05-02T10:00:00+02:00",
+            code="time_without_zone",
+            params={"field": "starts_at"},
+        )
     if new.starts_at <= now:
-        raise Unprocessable("a clean-up must start in the future")
+        raise Unprocessable(
+            "a clean-up must start in the future", code="cleanup_in_past", params={"field": "starts_at"}
+        )
     if not (new.starts_at < new.ends_at <= new.starts_at + MAX_DURATION):
-        raise Unprocessable("a clean-up ends after it starts, and lasts at most 12 hours")
+        hours = int(MAX_DURATION.total_seconds() // 3600)
+        raise Unprocessable(
+            f"a clean-up ends after it starts, and lasts at most {hours} hours",
+            code="cleanup_duration",
+            params={"hours": hours, "field": "ends_at"},
+        )
     if new.capacity < 1:
-        raise Unprocessable("the capacity is at least 1")
+        raise Unprocessable("the capacity is at least 1", code="capacity_too_small", params={"field": "capacity"})
     cleanup = CleanupSession(
         team_id=new.team_id,
         organiser_id=organiser_id,
@@ -92,7 +110,7 @@ def cancel_session(session: Session, session_id: int, coordinator_id: int) -> Cl
     cleanup = get_session_or_404(session, session_id, lock=True)
     teams.require_coordinator(session, cleanup.team_id, coordinator_id)
     if cleanup.status == CANCELLED:
-        raise Conflict("this clean-up is already cancelled")
+        raise Conflict("this clean-up is already cancelled", code="cleanup_cancelled")
     cleanup.status = CANCELLED
     events.cleanup_planned(session, cleanup, repository.street_ids(session, cleanup.id))
     for signup in repository.confirmed(session, cleanup.id):
@@ -107,12 +125,12 @@ def sign_up(session: Session, session_id: int, volunteer_id: int, now: datetime 
     now = now or datetime.now(UTC)
     cleanup = get_session_or_404(session, session_id, lock=True)
     if cleanup.status != PLANNED:
-        raise Conflict("this clean-up was cancelled")
+        raise Conflict("this clean-up was cancelled", code="cleanup_cancelled")
     if cleanup.ends_at <= now:
-        raise Conflict("this clean-up is over")
+        raise Conflict("this clean-up is over", code="cleanup_over")
     signup = repository.signup(session, session_id, volunteer_id)
     if signup is not None and signup.status in (CONFIRMED, WAITING):
-        raise Conflict("you already signed up for this clean-up")
+        raise Conflict("you already signed up for this clean-up", code="already_signed_up")
     status = CONFIRMED if repository.count(session, session_id, CONFIRMED) < cleanup.capacity else WAITING
     if signup is None:
         signup = CleanupSignup(session_id=session_id, volunteer_id=volunteer_id)
@@ -154,7 +172,7 @@ def cancel_signup(
     cleanup = get_session_or_404(session, session_id, lock=True)
     signup = repository.signup(session, session_id, volunteer_id)
     if signup is None or signup.status == WITHDRAWN:
-        raise NotFound("you are not signed up for this clean-up")
+        raise NotFound("you are not signed up for this clean-up", code="not_signed_up")
     signup.status = WITHDRAWN
     signup.updated_at = now
     session.flush()
@@ -167,7 +185,11 @@ def change_capacity(session: Session, session_id: int, coordinator_id: int, capa
     cleanup = get_session_or_404(session, session_id, lock=True)
     teams.require_coordinator(session, cleanup.team_id, coordinator_id)
     if capacity < repository.count(session, session_id, CONFIRMED):
-        raise Conflict("more people already have a place; the capacity cannot go below that")
+        raise Conflict(
+            "more people already have a place; the capacity cannot go below that",
+            code="capacity_below_places",
+            params={"field": "capacity"},
+        )
     cleanup.capacity = capacity
     session.flush()
     _promote(session, cleanup, datetime.now(UTC))

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from kernel.errors import NotFound
+from kernel.street_copy import no_such_street
 from services.volunteers.sessions import repository as sessions
 from services.volunteers.streets import repository, service
 from services.volunteers.streets.schemas import StreetDetail, StreetOut, UpcomingSession
@@ -39,7 +39,7 @@ def streets_near(
 def street_detail(street_id: int, session: SessionDep) -> StreetDetail:
     street = repository.get(session, street_id)
     if street is None:
-        raise NotFound(f"there is no street {street_id} in the city")
+        raise no_such_street(street_id)
     base = service.street_out(session, street)
     upcoming = [
         UpcomingSession.model_validate(s) for s in sessions.upcoming_on_street(session, street_id, datetime.now(UTC))

@@ -20,7 +20,11 @@ from services.volunteers.teams.models import COORDINATOR, MEMBER, Team, TeamMemb
 def no_such_team(team_id: int) -> NotFound:
     """One answer for a team that does not exist and one the caller is not in: a stranger learns
     neither a team's name nor that it exists."""
-    return NotFound(f"there is no team {team_id} that you are a member of; join a team with its code")
+    return NotFound(
+        f"there is no team {team_id} that you are a member of; join a team with its code",
+        code="team_unknown",
+        params={"team": team_id},
+    )
 
 
 def get_team(session: Session, team_id: int) -> Team:
@@ -49,7 +53,9 @@ def create_team(session: Session, founder_id: int, name: str, description: str =
 def join(session: Session, volunteer_id: int, code: str) -> Team:
     team = repository.by_code(session, code)
     if team is None:
-        raise NotFound("no team has this code; check it with your coordinator")
+        raise NotFound(
+            "no team has this code; check it with your coordinator", code="team_code_unknown", params={"field": "code"}
+        )
     if repository.membership(session, team.id, volunteer_id) is None:
         session.add(TeamMember(team_id=team.id, volunteer_id=volunteer_id, role=MEMBER))
         session.flush()
@@ -71,7 +77,9 @@ def require_coordinator(session: Session, team_id: int, volunteer_id: int) -> Te
     team = require_member(session, team_id, volunteer_id)
     member = repository.membership(session, team_id, volunteer_id)
     if member is None or member.role != COORDINATOR:
-        raise Forbidden("only this team's coordinator may do this")  # a member knows the team already
+        raise Forbidden(
+            "only this team's coordinator may do this", code="coordinator_only"
+        )  # a member knows the team already
     return team
 
 
@@ -96,7 +104,7 @@ def leave(session: Session, team_id: int, volunteer_id: int) -> bool:
     """Leave a team; returns False when the team is left without members."""
     member = repository.membership(session, team_id, volunteer_id)
     if member is None:
-        raise NotFound("you are not in this team")
+        raise NotFound("you are not in this team", code="not_in_team")
     session.delete(member)
     session.flush()
     return _hand_over_if_needed(session, team_id)
@@ -105,10 +113,13 @@ def leave(session: Session, team_id: int, volunteer_id: int) -> bool:
 def remove_member(session: Session, team_id: int, coordinator_id: int, volunteer_id: int) -> None:
     require_coordinator(session, team_id, coordinator_id)
     if volunteer_id == coordinator_id:
-        raise Unprocessable("to leave your own team, use leave; hand over the coordinator role first if you like")
+        raise Unprocessable(
+            "to leave your own team, use leave; hand over the coordinator role first if you like",
+            code="remove_yourself",
+        )
     member = repository.membership(session, team_id, volunteer_id)
     if member is None:
-        raise NotFound("this volunteer is not in the team")
+        raise NotFound("this volunteer is not in the team", code="member_unknown")
     session.delete(member)
     session.flush()
 
@@ -117,7 +128,7 @@ def hand_over(session: Session, team_id: int, coordinator_id: int, new_coordinat
     require_coordinator(session, team_id, coordinator_id)
     target = repository.membership(session, team_id, new_coordinator_id)
     if target is None:
-        raise NotFound("the new coordinator must be a member of the team")
+        raise NotFound("the new coordinator must be a member of the team", code="member_unknown")
     current = repository.membership(session, team_id, coordinator_id)
     assert current is not None
     current.role = MEMBER

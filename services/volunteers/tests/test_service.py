@@ -192,25 +192,35 @@ def test_each_adoption_change_emits_exactly_one_event(volunteers_app: Volunteers
 
 
 def test_adoption_rules(volunteers_app: VolunteersApp) -> None:
+    """Each refusal with the code (and params) the volunteer page says in the reader's language."""
     app = volunteers_app
     ann, bob = app.sign_up("Ann"), app.sign_up("Bob")
     adoption = adopt(app, ann, 2)
     url = f"/api/v1/volunteers/adoptions/{adoption['id']}"
     before = len(app.events())
+
+    def refused(answer: Any, status: int, code: str) -> dict[str, Any]:
+        assert answer.status_code == status and answer.json()["code"] == code, answer.text
+        params: dict[str, Any] = answer.json()["params"]
+        return params
+
     again = app.client.post("/api/v1/volunteers/adoptions", json={"street_id": 2}, headers=ann.headers)
-    assert again.status_code == 409
-    assert app.client.post(f"{url}/end", headers=bob.headers).status_code == 403
+    assert refused(again, 409, "already_adopted") == {"street": 2}
+    refused(app.client.post(f"{url}/end", headers=bob.headers), 403, "adoption_not_yours")
     yesterday = (date.today() - timedelta(days=1)).isoformat()
-    assert app.client.post(f"{url}/pause", json={"until": yesterday}, headers=ann.headers).status_code == 422
+    pause = app.client.post(f"{url}/pause", json={"until": yesterday}, headers=ann.headers)
+    assert refused(pause, 422, "pause_not_ahead") == {"field": "until"}
     too_long = (date.today() + timedelta(days=365)).isoformat()
-    assert app.client.post(f"{url}/pause", json={"until": too_long}, headers=ann.headers).status_code == 422
-    assert app.client.post(f"{url}/resume", headers=ann.headers).status_code == 409  # not paused
+    pause = app.client.post(f"{url}/pause", json={"until": too_long}, headers=ann.headers)
+    assert refused(pause, 422, "pause_too_long") == {"days": 120, "field": "until"}
+    refused(app.client.post(f"{url}/resume", headers=ann.headers), 409, "adoption_not_paused")  # not paused
     bad_rhythm = app.client.post(
         "/api/v1/volunteers/adoptions", json={"street_id": 3, "rhythm": "daily"}, headers=ann.headers
     )
     assert bad_rhythm.status_code == 422
+    assert [(e["field"], e["type"]) for e in bad_rhythm.json()["errors"]] == [("rhythm", "literal_error")]
     unknown = app.client.post("/api/v1/volunteers/adoptions", json={"street_id": 999}, headers=ann.headers)
-    assert unknown.status_code == 404
+    assert refused(unknown, 404, "street_unknown") == {"street": 999, "field": "street_id"}
     assert app.new_events(before) == []  # refused changes emit nothing
 
     same_rhythm = app.client.patch(url, json={"rhythm": "weekly"}, headers=ann.headers)
@@ -219,7 +229,7 @@ def test_adoption_rules(volunteers_app: VolunteersApp) -> None:
     assert monthly.json()["rhythm"] == "monthly"
     assert types_and_status(app.new_events(before)) == [("adoption.started", "active")]
     assert app.client.post(f"{url}/end", headers=ann.headers).status_code == 200
-    assert app.client.post(f"{url}/end", headers=ann.headers).status_code == 409
+    refused(app.client.post(f"{url}/end", headers=ann.headers), 409, "adoption_ended")
     assert adopt(app, ann, 2)["id"] != adoption["id"]  # after the end, adopting again is a new adoption
 
 
