@@ -12,6 +12,7 @@ from kernel.geo import line_centroid
 from services.scheduling.streets import events, repository
 from services.scheduling.streets.importer import ImportedStreet, Progress, load_streets
 from services.scheduling.streets.models import Street
+from services.scheduling.streets.naming import DEFAULT_DISTRICT_NAMING
 
 DEMO_CITY_PATH = Path(__file__).parent / "data" / "demo-city.geojson"
 
@@ -68,11 +69,14 @@ def register_streets(session: Session, imported: Iterable[ImportedStreet]) -> Im
     return ImportResult(created, updated, unchanged)
 
 
-def import_file(session: Session, path: Path, progress: Progress | None = None) -> ImportResult:
-    """Read, join and register a street file; `progress` hears what a long import is doing."""
+def import_file(
+    session: Session, path: Path, progress: Progress | None = None, district_names: str = DEFAULT_DISTRICT_NAMING
+) -> ImportResult:
+    """Read, join and register a street file; `progress` hears what a long import is doing;
+    `district_names` says how computed districts are named (importer.DISTRICT_NAMINGS)."""
     if progress is None:
-        return register_streets(session, load_streets(path))
-    streets = load_streets(path, progress=progress)
+        return register_streets(session, load_streets(path, district_names=district_names))
+    streets = load_streets(path, progress=progress, district_names=district_names)
     progress(f"registering {len(streets):,} streets")
     return register_streets(session, streets)
 
