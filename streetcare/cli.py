@@ -8,7 +8,6 @@ import os
 import secrets
 import signal
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kernel.settings import DEFAULT_VAR_DIR, LogLevel
 from services.scheduling.streets.naming import DEFAULT_DISTRICT_NAMING, DISTRICT_NAMINGS
+from streetcare.progress import Progress
 
 SERVICES = ("scheduling", "reports", "volunteers")
 MIN_PASSWORD_LENGTH = 10  # as the staff API asks
@@ -110,13 +110,8 @@ def cmd_import_streets(args: argparse.Namespace) -> int:
         print(f"error: {path} does not exist", file=sys.stderr)
         return 2
     admin.migrate()
-    started = time.monotonic()
-
-    def progress(message: str) -> None:  # a long extract takes minutes: say what it is doing
-        print(f"[{time.monotonic() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
-
-    try:
-        result = admin.import_streets(path, progress=progress, district_names=args.district_names)
+    try:  # a city's extract takes minutes: say what it is doing
+        result = admin.import_streets(path, progress=Progress(), district_names=args.district_names)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

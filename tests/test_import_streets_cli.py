@@ -34,6 +34,7 @@ def registry(settings: Any) -> dict[str, str]:
 def test_import_streets_names_districts_as_asked(
     migrated: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from services.scheduling.streets import service as streets_service
     from streetcare.cli import main
 
     settings = migrated["scheduling"]
@@ -43,8 +44,18 @@ def test_import_streets_names_districts_as_asked(
     monkeypatch.setenv("STREETCARE_SERVICE_TOKEN", TEST_SERVICE_TOKEN)
     monkeypatch.setenv("STREETCARE_VAR_DIR", str(tmp_path))
 
+    monkeypatch.setattr(streets_service, "STREETS_PER_PROGRESS_LINE", 30)
     assert main(["import-streets", str(HELSINKI), "--district-names", "compass-en"]) == 0
-    assert "78 new" in capsys.readouterr().out
+    said = capsys.readouterr()
+    assert "78 new" in said.out
+    # what a long import is doing, on stderr, each line with the seconds since it started
+    steps = [line.split("] ", 1)[1] for line in said.err.splitlines()]
+    assert steps[0].startswith("read helsinki-centre.osm.pbf: 750 named street ways, 6 places")
+    assert steps[1:] == [
+        "78 streets in 1 district; registering them",
+        "registered 30 of 78 streets (30 new, 0 updated)",
+        "registered 60 of 78 streets (60 new, 0 updated)",
+    ]
     assert set(registry(settings).values()) == {"Centre"}  # 78 streets: one district, the centre
 
     assert main(["import-streets", str(HELSINKI)]) == 0  # the default names it from the extract
