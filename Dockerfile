@@ -17,8 +17,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     UV_PROJECT_ENVIRONMENT=/app/.venv \
     PATH=/app/.venv/bin:$PATH \
     HOST=0.0.0.0 \
-    STREETCARE_VAR_DIR=/app/var \
-    MPLCONFIGDIR=/tmp/matplotlib
+    STREETCARE_VAR_DIR=/app/var
 
 RUN pip install --no-cache-dir "uv==0.13.8" \
  && groupadd --system --gid 10001 streetcare \
@@ -27,9 +26,12 @@ RUN pip install --no-cache-dir "uv==0.13.8" \
 WORKDIR /app
 
 # Dependencies first (a layer that only changes with uv.lock): the runtime ones only, none of the
-# default groups (dev tools, the simulator's extras, the local supervisor and Redis).
+# default groups (dev tools, the simulator's extras, the local supervisor and Redis). PyVRP declares
+# matplotlib and tqdm (for its own plots and command line), which no Streetcare process imports:
+# they and what only they need stay out too (tests/deploy derives this list from uv.lock).
+ARG NOT_IN_IMAGE="--no-install-package matplotlib --no-install-package contourpy --no-install-package cycler --no-install-package fonttools --no-install-package kiwisolver --no-install-package pyparsing --no-install-package tqdm"
 COPY pyproject.toml uv.lock README.md ./
-RUN uv sync --frozen --no-default-groups --no-install-project
+RUN uv sync --frozen --no-default-groups $NOT_IN_IMAGE --no-install-project
 
 # Then the project itself.
 COPY kernel ./kernel
@@ -39,7 +41,7 @@ COPY gateway ./gateway
 COPY workers ./workers
 COPY --from=web /web/node_modules/leaflet/package.json ./node_modules/leaflet/package.json
 COPY --from=web /web/node_modules/leaflet/dist ./node_modules/leaflet/dist
-RUN uv sync --frozen --no-default-groups \
+RUN uv sync --frozen --no-default-groups $NOT_IN_IMAGE \
  && mkdir -p /app/var \
  && chown -R streetcare:streetcare /app/var
 

@@ -8,7 +8,6 @@ import os
 import secrets
 import signal
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kernel.settings import DEFAULT_VAR_DIR, LogLevel
+from services.scheduling.streets.naming import DEFAULT_DISTRICT_NAMING, DISTRICT_NAMINGS
+from streetcare.progress import Progress
 
 SERVICES = ("scheduling", "reports", "volunteers")
 MIN_PASSWORD_LENGTH = 10  # as the staff API asks
@@ -109,13 +110,8 @@ def cmd_import_streets(args: argparse.Namespace) -> int:
         print(f"error: {path} does not exist", file=sys.stderr)
         return 2
     admin.migrate()
-    started = time.monotonic()
-
-    def progress(message: str) -> None:  # a long extract takes minutes: say what it is doing
-        print(f"[{time.monotonic() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
-
-    try:
-        result = admin.import_streets(path, progress=progress)
+    try:  # a city's extract takes minutes: say what it is doing
+        result = admin.import_streets(path, progress=Progress(), district_names=args.district_names)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -359,6 +355,15 @@ def build_parser() -> argparse.ArgumentParser:
     importer = command(sub, "import-streets", "import streets from GeoJSON or OSM .osm.pbf")
     importer.add_argument(
         "file", help="a GeoJSON FeatureCollection of LineStrings or an OSM extract (.osm.pbf); run again to update"
+    )
+    importer.add_argument(
+        "--district-names",
+        choices=DISTRICT_NAMINGS,
+        default=DEFAULT_DISTRICT_NAMING,
+        help="how districts the import computes are named (streets without a district property or an OSM "
+        "admin boundary): 'data' from the extract (an OSM suburb/quarter/neighbourhood place, else the most "
+        "common addr:suburb, else the district's longest street), 'street' its longest street, 'compass-en' / "
+        "'compass-nl' the direction from the centre in English or Dutch",
     )
     importer.set_defaults(func=cmd_import_streets)
     admin = command(sub, "admin", "accounts for staff: the first admin of a production install")

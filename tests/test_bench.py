@@ -97,3 +97,26 @@ def test_ingest_bench_accounts_for_every_request() -> None:
         "picks_gateway_to_direct",
     }
     assert len(figures["load_average"]["before"]) == 3 and len(figures["load_average"]["after"]) == 3
+
+
+def test_the_planner_bench_says_which_run_goes_on(capsys: pytest.CaptureFixture[str]) -> None:
+    """`streetcare bench planner` prints a line on stderr as each run starts, and while a child plans
+    (the 20,000-street baseline plans for ten minutes), none of it on stdout where the table goes."""
+    from streetcare.progress import Progress
+
+    run_planner_bench(
+        sizes=((60, 2),),
+        budget_s=1.0,
+        seed=2,
+        baseline_factor=1.5,
+        print_results=False,
+        progress=Progress(),
+        heartbeat_s=0.3,
+    )
+    said = capsys.readouterr()
+    lines = said.err.splitlines()
+    assert said.out == ""
+    assert lines[0].endswith("planner 1/1: 60 streets, 2 crews, a 1 s budget") and lines[0].startswith("[")
+    assert any(line.endswith("planner 1/1: the baseline, 1.5× the budget") for line in lines)
+    still = [line for line in lines if "still planning 60 streets" in line]
+    assert len(still) >= 2, lines  # a fresh child plans for over a second: a line every 0.3 s

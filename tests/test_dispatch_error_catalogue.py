@@ -20,3 +20,18 @@ def test_every_error_code_the_dispatch_page_can_meet_is_in_both_catalogues() -> 
         catalogue = json.loads((ROOT / f"gateway/web/static/i18n/{lang}.json").read_text())
         problems = catalogue["dispatch"]["problem"]
         assert codes <= set(problems), (lang, codes - set(problems))
+
+
+def test_every_refusal_of_the_statistics_filters_is_in_both_catalogues() -> None:
+    """The statistics section says the reports service's refusals of its filters in the page's language."""
+    sources = [ROOT / "services/reports/statistics/api.py"]
+    codes = {code for path in sources for code in re.findall(r'code="([a-z_]+)"', path.read_text())}
+    codes.add("unknown_category")  # the category filter's refusal (categories.known_or_422)
+    assert {"period_backwards", "period_too_long"} <= codes
+    sections = {
+        lang: json.loads((ROOT / f"gateway/web/static/i18n/{lang}.json").read_text())["statistics"]
+        for lang in ("en", "nl")
+    }
+    for lang, section in sections.items():
+        assert codes <= set(section["problem"]), lang
+        assert set(section) == set(sections["en"]), lang  # every word of the section in both languages

@@ -17,6 +17,7 @@ from services.scheduling.dirty import service as dirty
 from services.scheduling.settings import SchedulingRuntime, SchedulingSettings
 from services.scheduling.staff import service as staff
 from services.scheduling.streets import service as streets
+from services.scheduling.streets.naming import DEFAULT_DISTRICT_NAMING
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -36,10 +37,13 @@ def _transaction(settings: SchedulingSettings | None) -> AbstractContextManager[
 
 
 def import_streets(
-    path: Path, settings: SchedulingSettings | None = None, progress: Callable[[str], None] | None = None
+    path: Path,
+    settings: SchedulingSettings | None = None,
+    progress: Callable[[str], None] | None = None,
+    district_names: str = DEFAULT_DISTRICT_NAMING,
 ) -> streets.ImportResult:
     with _transaction(settings) as session:
-        return streets.import_file(session, path, progress)
+        return streets.import_file(session, path, progress, district_names)
 
 
 def load_demo_city(settings: SchedulingSettings | None = None) -> streets.ImportResult | None:

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from streetcare.progress import Progress
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -65,11 +67,12 @@ def run_bench(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _unwind)
     signal.signal(signal.SIGTERM, _unwind)
     figures: dict[str, Any] = {}
+    progress = Progress()  # on stderr: the figures go to stdout
     if args.which in ("planner", "all"):
         from streetcare.bench.planner import print_table, run_planner_bench, sizes_json
 
         sizes = tuple(tuple(int(x) for x in pair.split(":")) for pair in args.sizes.split(","))
-        rows = run_planner_bench(sizes=sizes, roads=not args.straight_lines)  # type: ignore[arg-type]
+        rows = run_planner_bench(sizes=sizes, roads=not args.straight_lines, progress=progress)  # type: ignore[arg-type]
         print_table(rows)
         figures["planner"] = rows
         figures["sizes"] = sizes_json(rows)
@@ -93,7 +96,7 @@ def run_bench(args: argparse.Namespace) -> int:
     if args.which in ("replan", "all"):
         from streetcare.bench.replan import print_replan, run_replan_bench
 
-        result = run_replan_bench()
+        result = run_replan_bench(progress=progress)
         print_replan(result)
         figures["replan"] = result
     if args.json:

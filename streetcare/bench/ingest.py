@@ -33,6 +33,7 @@ from kernel.settings import REPO_ROOT
 from streetcare.bench.bare_insert import INSERT_PATH
 from streetcare.bench.load import MAX_REFUSALS_KEPT, LoadResult, run_load
 from streetcare.local import free_port
+from streetcare.progress import Progress
 from streetcare.testing import (
     SERVICE_HEADERS,
     SERVICES,
@@ -101,12 +102,7 @@ def _count(url: str, sql: str) -> int:
         engine.dispose()
 
 
-_STARTED = time.monotonic()
-
-
-def _progress(what: str) -> None:
-    """Where a long run is, on stderr (the figures go to stdout)."""
-    print(f"[{time.monotonic() - _STARTED:6.1f} s] {what}", file=sys.stderr, flush=True)
+_progress = Progress()  # where a long run is, on stderr (the figures go to stdout)
 
 
 def _has_streets(url: str, streets: int) -> bool:

@@ -22,7 +22,7 @@ import random
 import resource
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from services.scheduling.planning.generated import generate_city, generate_streets
@@ -34,6 +34,7 @@ from services.scheduling.planning.routing import (
     StreetCandidate,
     plan_day,
 )
+from streetcare.progress import quiet
 
 __all__ = [
     "default_budget_s",
@@ -101,10 +102,28 @@ def _plan_once(streets: int, crews: int, budget_s: float, seed: int, roads: bool
     }
 
 
-def _in_child(streets: int, crews: int, budget_s: float, seed: int, roads: bool) -> dict[str, Any]:
+HEARTBEAT_S = 30.0  # a line this often while one city is planned (the 20,000-street baseline takes minutes)
+
+
+def _in_child(
+    streets: int,
+    crews: int,
+    budget_s: float,
+    seed: int,
+    roads: bool,
+    progress: Callable[[str], None] = quiet,
+    heartbeat_s: float = HEARTBEAT_S,
+) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
+    started = time.monotonic()
     with context.Pool(1, maxtasksperchild=1) as pool:
-        return pool.apply(_plan_once, (streets, crews, budget_s, seed, roads))
+        pending = pool.apply_async(_plan_once, (streets, crews, budget_s, seed, roads))
+        while True:
+            try:
+                result: dict[str, Any] = pending.get(timeout=heartbeat_s)
+                return result
+            except multiprocessing.TimeoutError:
+                progress(f"  still planning {streets:,} streets: {time.monotonic() - started:.0f} s so far")
 
 
 def run_planner_bench(
@@ -114,18 +133,23 @@ def run_planner_bench(
     baseline_factor: float = 10.0,
     print_results: bool = True,
     roads: bool = True,
+    progress: Callable[[str], None] = quiet,
+    heartbeat_s: float = HEARTBEAT_S,
 ) -> list[dict[str, Any]]:
-    """Plan each (streets, crews) size fresh, then again with ``baseline_factor`` × budget."""
+    """Plan each (streets, crews) size fresh, then again with ``baseline_factor`` × budget;
+    ``progress`` hears which run starts, and every ``heartbeat_s`` that it still goes on."""
     if budget_s is None or isinstance(budget_s, (int, float)):
         budgets = [default_budget_s(n) if budget_s is None else float(budget_s) for n, _ in sizes]
     else:
         budgets = [float(b) for b in budget_s]
     rows: list[dict[str, Any]] = []
-    for (streets, crews), budget in zip(sizes, budgets, strict=True):
-        run = _in_child(streets, crews, budget, seed, roads)
+    for number, ((streets, crews), budget) in enumerate(zip(sizes, budgets, strict=True), start=1):
+        progress(f"planner {number}/{len(sizes)}: {streets:,} streets, {crews} crews, a {budget:.0f} s budget")
+        run = _in_child(streets, crews, budget, seed, roads, progress, heartbeat_s)
         row: dict[str, Any] = {"streets": streets, "crews": crews, "budget_s": budget, **run}
         if baseline_factor > 0:
-            baseline = _in_child(streets, crews, budget * baseline_factor, seed, roads)
+            progress(f"planner {number}/{len(sizes)}: the baseline, {baseline_factor:g}× the budget")
+            baseline = _in_child(streets, crews, budget * baseline_factor, seed, roads, progress, heartbeat_s)
             row["baseline_budget_s"] = budget * baseline_factor
             row["baseline_wall_s"] = baseline["wall_s"]
             row["baseline_peak_rss_mb"] = baseline["peak_rss_mb"]

@@ -14,6 +14,7 @@ import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ import redis
 from kernel.auth import Role, issue_token
 from kernel.bus import LIVE_CHANNEL
 from streetcare.bench.ingest import _count, _migrate_and_seed, _wait
+from streetcare.progress import quiet
 from streetcare.testing import SERVICES, TEST_TOKEN_SECRET, Stack, create_database, private_redis
 
 
@@ -76,7 +78,9 @@ class PlanListener:
         self.client.close()
 
 
-def run_replan_bench(*, bursts: int = 8, reports_per_burst: int = 10, seed: int = 1) -> dict[str, Any]:
+def run_replan_bench(
+    *, bursts: int = 8, reports_per_burst: int = 10, seed: int = 1, progress: Callable[[str], None] = quiet
+) -> dict[str, Any]:
     from services.scheduling.admin import seed_demo_crews
     from services.scheduling.settings import SchedulingSettings
     from streetcare.testing import TEST_SERVICE_TOKEN
@@ -101,6 +105,7 @@ def run_replan_bench(*, bursts: int = 8, reports_per_burst: int = 10, seed: int 
         )
         listener: PlanListener | None = None
         try:
+            progress(f"replan: {streets} streets and the demo crews in place; starting the stack")
             stack.start()
             listener = PlanListener(redis_server.url)
             _wait(lambda: _count(urls["reports"], "SELECT count(*) FROM street_copies") >= streets, 120)
@@ -109,6 +114,7 @@ def run_replan_bench(*, bursts: int = 8, reports_per_burst: int = 10, seed: int 
             today = client.get("/api/v1/scheduling/plan-days", headers=headers).json()["today"]
             replan_now: list[float] = []
             job_seconds: list[float] = []
+            progress("replan: stack up; three re-plans now (the baseline)")
             for _ in range(3):
                 started = time.perf_counter()
                 answer = client.post(f"/api/v1/scheduling/plans/{today}/replan", headers=headers)
@@ -119,7 +125,8 @@ def run_replan_bench(*, bursts: int = 8, reports_per_burst: int = 10, seed: int 
             items = client.get("/api/v1/scheduling/streets", params={"limit": 1000}).json()["items"]
             time.sleep(3)  # let the re-plans the set-up caused settle
             to_published = []
-            for _ in range(bursts):
+            for burst in range(1, bursts + 1):
+                progress(f"replan: burst {burst}/{bursts} of {reports_per_burst} reports")
                 burst_started = time.perf_counter()
                 for street in rng.sample(items, reports_per_burst):
                     client.post(

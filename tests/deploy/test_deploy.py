@@ -621,6 +621,51 @@ def test_dockerfile() -> None:
         assert re.search(rf"^COPY {package}\b", text, re.M), f"the image lacks {package}/"
     syncs = re.findall(r"uv sync[^\n]*", text)
     assert syncs and all("--no-default-groups" in sync for sync in syncs), syncs  # no dev, sim or local group
+    assert all("$NOT_IN_IMAGE" in sync for sync in syncs), syncs
+
+
+def runtime_packages(lock: dict[str, Any], requirements: list[str], cut: set[tuple[str, str]]) -> set[str]:
+    """The packages a sync of `requirements` installs on Linux by uv.lock, leaving out the edges in `cut`."""
+    packages = {package["name"]: package for package in lock["package"]}
+
+    def wanted(dependency: dict[str, Any]) -> list[str]:
+        marker = dependency.get("marker", "")
+        if "sys_platform == 'win32'" in marker or "platform_system == 'Windows'" in marker:
+            return []
+        extras = dependency.get("extra", [])
+        optional = packages[dependency["name"]].get("optional-dependencies", {})
+        return [dependency["name"]] + [d["name"] for extra in extras for d in optional.get(extra, [])]
+
+    stack: list[str] = []
+    for requirement in requirements:
+        name, extras = re.match(r"([A-Za-z0-9_.-]+)(?:\[([^\]]+)\])?", requirement).groups()  # type: ignore[union-attr]
+        stack += wanted({"name": name.lower(), "extra": (extras or "").split(",") if extras else []})
+    seen: set[str] = set()
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for dependency in packages[name].get("dependencies", []):
+            if (name, dependency["name"]) not in cut:
+                stack += wanted(dependency)
+    return seen
+
+
+def test_the_image_leaves_out_what_pyvrp_only_declares_for_its_plots_and_command_line() -> None:
+    """PyVRP requires matplotlib and tqdm, which no process in the image imports (the test below):
+    the Dockerfile's NOT_IN_IMAGE is exactly them and what only they bring, by the lock as it is."""
+    import tomllib
+
+    lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
+    requirements = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    everything = runtime_packages(lock, requirements, set())
+    assert {"pyvrp", "matplotlib", "tqdm", "numpy", "python-dateutil"} <= everything
+    without = runtime_packages(lock, requirements, {("pyvrp", "matplotlib"), ("pyvrp", "tqdm")})
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    (flags,) = re.findall(r'^ARG NOT_IN_IMAGE="([^"]*)"', text, re.M)
+    assert set(re.findall(r"--no-install-package (\S+)", flags)) == everything - without
+    assert "python-dateutil" in without  # botocore and celery need it: it stays
 
 
 def test_what_runs_in_the_image_imports_nothing_that_only_a_dependency_group_installs() -> None:

@@ -22,6 +22,9 @@
     return node;
   }
   function token() { try { return localStorage.getItem(TOKEN_KEY); } catch (e) { return null; } }
+  function role() { try { return localStorage.getItem(ROLE_KEY); } catch (e) { return null; } }
+  /* the stored login, for the page's other sections below (categories, statistics) */
+  SC.staff = { token: token, role: role };
   function say(text) { $("plan-message").textContent = text || ""; }
 
   /* JSON with the dispatcher's token; a 401 logs out. A refusal rejects with an Error whose message is
@@ -670,7 +673,7 @@
     $("done-level").value = "";
     $("done-bags").value = "";
     /* the reports service takes a CROW level from inspectors (and admins), not from dispatchers */
-    $("done-level-row").hidden = (localStorage.getItem(ROLE_KEY) || "dispatcher") === "dispatcher";
+    $("done-level-row").hidden = (role() || "dispatcher") === "dispatcher";
     $("done-error").textContent = "";
     SC.clearFieldErrors($("done-form"));
     $("done-dialog").showModal();
@@ -845,11 +848,9 @@
   var DATATYPES = ["string", "number", "text", "datetime", "singlevaluelist", "multivaluelist"];
   var cats = { list: [], editing: null, loaded: false };
 
-  function isAdmin() { try { return localStorage.getItem("streetcare.dispatch.role") === "admin"; } catch (e) { return false; } }
+  function isAdmin() { return SC.staff.role() === "admin"; }
   function call(path, options) {
-    var token = null;
-    try { token = localStorage.getItem("streetcare.dispatch.token"); } catch (e) { /* private mode */ }
-    options = Object.assign({ token: token, headers: { "accept-language": SC.lang } }, options || {});
+    options = Object.assign({ token: SC.staff.token(), headers: { "accept-language": SC.lang } }, options || {});
     return SC.api(path, options).then(function (answer) {
       if (!answer.ok) throw new Error((answer.body && answer.body.detail) || ("HTTP " + answer.status));
       return answer.body;
@@ -981,6 +982,165 @@
     $("category-form").addEventListener("submit", save);
     $("category-cancel").addEventListener("click", function () { $("category-form").hidden = true; });
     document.querySelectorAll("button.lang").forEach(function (b) { b.addEventListener("click", render); });
+    new MutationObserver(follow).observe($("app"), { attributes: true, attributeFilter: ["hidden"] });
+    follow();
+  });
+}());
+
+/* ---------- Report statistics (staff; issue 17) ----------
+   Received, resolved, overdue, median time to resolve and the share within target, per district and
+   category, from /api/v1/reports/statistics, with the same filters as its CSV export (the link
+   downloads exactly the table shown). Shown with the page's app, to dispatchers and admins. */
+(function () {
+  "use strict";
+  var SC = window.Streetcare, $ = SC.$, t = SC.t;
+  var URL = "/api/v1/reports/statistics";
+  var TOTAL = "(all)", UNKNOWN_STREET = "(unknown street)";
+  var DEFAULT_DAYS = 30;
+  var stats = { rows: null, names: {}, shown: false };
+
+  function isoDay(date) {
+    var m = date.getMonth() + 1, d = date.getDate();
+    return date.getFullYear() + "-" + (m < 10 ? "0" : "") + m + "-" + (d < 10 ? "0" : "") + d;
+  }
+  /* a date field's day as the instant its local midnight starts, `days` later */
+  function startOf(day, days) {
+    var parts = day.split("-").map(Number);
+    return new Date(parts[0], parts[1] - 1, parts[2] + (days || 0)).toISOString();
+  }
+  function fields(path) {
+    return { from: $("stats-from"), to: $("stats-to"), district: $("stats-district"), category: $("stats-category") }[path[0]] || null;
+  }
+  /* the filters as a query, or null when a date is missing (said beside it) */
+  function query() {
+    var missing = ["stats-from", "stats-to"].filter(function (id) { return !$(id).value; });
+    missing.forEach(function (id) { SC.fieldError($(id), { key: "problem.type.missing", params: {} }); });
+    if (missing.length) return null;
+    var params = new URLSearchParams();
+    params.set("from", startOf($("stats-from").value));
+    params.set("to", startOf($("stats-to").value, 1)); /* the last day counts whole */
+    if ($("stats-district").value) params.set("district", $("stats-district").value);
+    if ($("stats-category").value) params.set("category", $("stats-category").value);
+    return params.toString();
+  }
+  function refused(answer) {
+    $("stats-message").textContent = SC.explain(answer.body, {
+      status: answer.status, fields: fields, form: $("stats-form"), groups: ["statistics.problem"], generic: "problem.notLoaded"
+    });
+  }
+
+  function option(value, text) { return SC.el("option", { value: value }, text); }
+  function fillSelect(select, items) {
+    var chosen = select.value;
+    while (select.options.length > 1) select.remove(1);
+    items.forEach(function (item) { select.appendChild(option(item[0], item[1])); });
+    select.value = chosen;
+    if (select.value !== chosen) select.value = "";
+  }
+  /* districts from the street registry, categories (names in the page's language) from the reports service */
+  function loadChoices() {
+    var token = SC.staff.token();
+    return Promise.all([
+      SC.api("/api/v1/scheduling/districts", { token: token }),
+      SC.api("/api/v1/reports/categories?lang=" + SC.lang)
+    ]).then(function (answers) {
+      if (answers[0].ok) fillSelect($("stats-district"), answers[0].body.map(function (d) { return [d.name, d.name]; }));
+      if (answers[1].ok) {
+        stats.names = {};
+        answers[1].body.forEach(function (c) { stats.names[c.code] = c.name; });
+        fillSelect($("stats-category"), answers[1].body.map(function (c) { return [c.code, c.name]; }));
+      }
+    }).catch(function () { /* the filters stay as they are; the table says whether the service answers */ });
+  }
+
+  function categoryName(code) { return code === TOTAL ? "" : stats.names[code] || SC.code("category", code); }
+  function districtName(name) { return name === UNKNOWN_STREET ? t("statistics.unknown_street") : name; }
+  function hours(value) {
+    if (value === null || value === undefined) return "\u2013";
+    if (value < 1) return t("statistics.minutes", { minutes: SC.fmtNumber(Math.max(1, Math.round(value * 60)), 0) });
+    return value < 48 ? t("statistics.hours", { hours: SC.fmtNumber(value, 1) }) : t("statistics.days", { days: SC.fmtNumber(value / 24, 1) });
+  }
+  function share(value) {
+    if (value === null || value === undefined) return "\u2013";
+    return new Intl.NumberFormat(SC.locale(), { style: "percent", maximumFractionDigits: 0 }).format(value);
+  }
+  function render() {
+    var body = $("stats-body");
+    body.textContent = "";
+    (stats.rows || []).forEach(function (r) {
+      var total = r.district === TOTAL, row = SC.el("tr", { "data-district": r.district, "data-category": r.category });
+      if (total) row.className = "total";
+      row.appendChild(SC.el(total ? "th" : "td", total ? { scope: "row" } : {}, total ? t("statistics.total") : districtName(r.district)));
+      row.appendChild(SC.el("td", {}, categoryName(r.category)));
+      [SC.fmtNumber(r.received, 0), SC.fmtNumber(r.resolved, 0), SC.fmtNumber(r.overdue, 0), hours(r.median_hours_to_resolve),
+        share(r.share_within_target)].forEach(function (text) { row.appendChild(SC.el("td", {}, text)); });
+      body.appendChild(row);
+    });
+    var total = (stats.rows || []).filter(function (r) { return r.district === TOTAL; })[0];
+    if (total && stats.period) {
+      $("stats-message").textContent = t("statistics.summary", { count: SC.fmtNumber(total.received, 0),
+        from: SC.fmtDate(stats.period.from, false), to: SC.fmtDate(stats.period.to, false) });
+    }
+  }
+  function load(event) {
+    if (event) event.preventDefault();
+    SC.clearFieldErrors($("stats-form"));
+    var q = query();
+    if (q === null) return;
+    $("stats-csv").setAttribute("href", URL + ".csv?" + q);
+    $("stats-body").setAttribute("aria-busy", "true");
+    SC.api(URL + "?" + q, { token: SC.staff.token(), headers: { "accept-language": SC.lang } }).then(function (answer) {
+      if (!answer.ok) { stats.rows = null; render(); refused(answer); return; }
+      stats.rows = answer.body.rows;
+      stats.period = { from: $("stats-from").value + "T12:00:00", to: $("stats-to").value + "T12:00:00" };
+      render();
+    }, function () { $("stats-message").textContent = t("problem.notLoaded"); })
+      .then(function () { $("stats-body").removeAttribute("aria-busy"); });
+  }
+  /* the CSV of exactly the filters shown: fetched with the login (a plain link sends none), saved as the service names it */
+  function download(event) {
+    event.preventDefault();
+    var link = $("stats-csv");
+    fetch(link.getAttribute("href"), { headers: { authorization: "Bearer " + (SC.staff.token() || ""), "accept-language": SC.lang } })
+      .then(function (response) {
+        if (!response.ok) {
+          return response.text().then(function (text) {
+            var body = null;
+            try { body = JSON.parse(text); } catch (e) { body = null; }
+            refused({ status: response.status, body: body });
+          });
+        }
+        var named = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") || "");
+        return response.blob().then(function (blob) {
+          var url = window.URL.createObjectURL(blob), save = SC.el("a", { href: url, download: named ? named[1] : "report-statistics.csv" });
+          document.body.appendChild(save);
+          save.click();
+          save.remove();
+          setTimeout(function () { window.URL.revokeObjectURL(url); }, 10000);
+        });
+      }, function () { $("stats-message").textContent = t("problem.notLoaded"); });
+  }
+
+  function follow() {
+    var show = !$("app").hidden;
+    $("statistics").hidden = !show;
+    if (show && !stats.shown) {
+      stats.shown = true;
+      loadChoices();
+      load();
+    }
+    if (!show) { stats.shown = false; stats.rows = null; render(); }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!$("statistics")) return;
+    var today = new Date();
+    $("stats-to").value = isoDay(today);
+    $("stats-from").value = isoDay(new Date(today.getFullYear(), today.getMonth(), today.getDate() - (DEFAULT_DAYS - 1)));
+    $("stats-form").addEventListener("submit", load);
+    $("stats-csv").addEventListener("click", download);
+    document.querySelectorAll("button.lang").forEach(function (b) {
+      b.addEventListener("click", function () { render(); if (stats.shown) loadChoices().then(render); });
+    });
     new MutationObserver(follow).observe($("app"), { attributes: true, attributeFilter: ["hidden"] });
     follow();
   });

@@ -90,7 +90,11 @@ def known_or_422(session: Session, code: str, language: str) -> None:
     """For filters (statistics): any category a report may carry, retired ones included."""
     if find(session, code) is None:
         choices = ", ".join(every(session))
-        raise Unprocessable(say("unknown_category", language, code=code, choices=choices))
+        raise Unprocessable(
+            say("unknown_category", language, code=code, choices=choices),
+            code="unknown_category",
+            params={"category": code, "field": "category"},
+        )
 
 
 def with_usage(session: Session) -> list[tuple[Category, int]]:

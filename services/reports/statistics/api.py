@@ -37,9 +37,11 @@ def _period(start: datetime | None, end: datetime | None) -> tuple[datetime, dat
     start = start or end - DEFAULT_PERIOD
     start = start if start.tzinfo else start.replace(tzinfo=UTC)
     if start >= end:
-        raise Unprocessable("`from` must be before `to`")
+        raise Unprocessable("`from` must be before `to`", code="period_backwards", params={"field": "to"})
     if end - start > MAX_PERIOD:
-        raise Unprocessable("the period may span at most three years; ask per year")
+        raise Unprocessable(
+            "the period may span at most three years; ask per year", code="period_too_long", params={"field": "from"}
+        )
     return start, end
 
 

@@ -95,8 +95,18 @@ def test_statistics_are_for_staff_and_refuse_bad_filters(reports_env: ReportsEnv
         URL, params={"from": "2026-05-02T00:00:00Z", "to": "2026-05-01T00:00:00Z"}, headers=DISPATCHER
     )
     assert backwards.status_code == 422 and "before" in backwards.text
+    # a code and the field it is about, so the staff page says it beside that field in its language
+    assert (backwards.json()["code"], backwards.json()["params"]["field"]) == ("period_backwards", "to")
+    too_long = client.get(
+        URL, params={"from": "2020-01-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"}, headers=DISPATCHER
+    )
+    assert too_long.status_code == 422 and (too_long.json()["code"], too_long.json()["params"]["field"]) == (
+        "period_too_long",
+        "from",
+    )
     unknown = client.get(URL, params={"category": "graffiti"}, headers=DISPATCHER)
     assert unknown.status_code == 422 and "litter" in unknown.text
+    assert (unknown.json()["code"], unknown.json()["params"]["field"]) == ("unknown_category", "category")
     assert client.get(URL, params={"from": "yesterday"}, headers=DISPATCHER).status_code == 422
     empty = client.get(URL, params={"district": "Nowhere"}, headers=DISPATCHER).json()["rows"]
     assert empty == [

@@ -12,9 +12,19 @@ department; named ones are few and would add noise to a dispatcher's list).
 
 Districts come from, in order: a ``district`` property (GeoJSON); OSM administrative boundaries
 (admin_level 9-11) when the extract holds them complete; otherwise k-means on the streets'
-midpoints into about one district per 60 streets, each named after the OSM place
-(suburb / quarter / neighbourhood) inside it, or else after its compass direction from the city
-centre ("Centrum", "Noord", "Zuidwest", ...).
+midpoints into about one district per 60 streets. How those computed districts are named is the
+importer's ``district_names`` choice (``streetcare import-streets --district-names``):
+
+- ``data`` (the default): from the extract itself, in this order — an OSM place (``place`` =
+  suburb / quarter / neighbourhood) within the district's reach, each place naming one district,
+  the nearest pairs first; else the most common ``addr:suburb`` (or ``addr:quarter``,
+  ``addr:neighbourhood``, ``addr:district``, ``is_in:suburb``) of the addresses in it; else the
+  name of its longest street (the most metres in it, e.g. "Mannerheimintie"), in the city's own language
+  whatever that is. A name goes to one district only.
+- ``street``: always the name of the district's longest street.
+- ``compass-en`` / ``compass-nl``: the direction from the city centre in English ("Centre",
+  "North", "Southwest", ...) or Dutch ("Centrum", "Noord", "Zuidwest", ...); two districts on the
+  same side get the name of their longest street added.
 
 Traffic: ``oneway`` is 1 when vehicles may only go in the direction of the street's line, -1 when only
 against it, 0 both ways; a street is one-way only when all its ways are one-way the same way along its
@@ -60,6 +70,7 @@ from kernel.geo import (
 )
 from services.scheduling.planning.kinds import DEFAULT_KIND as DEFAULT_KIND  # re-exported: the importer's default kind
 from services.scheduling.planning.kinds import IMPORTED_KINDS
+from services.scheduling.streets.naming import DEFAULT_DISTRICT_NAMING, DISTRICT_NAMINGS
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 
@@ -90,16 +101,15 @@ SHOP_REACH_M = 25.0
 SHOPPING_POIS_PER_100M = 8.0
 SHOPPING_MIN_POIS = 4
 FOOD_AND_DRINK = frozenset({"restaurant", "cafe", "fast_food", "bar", "pub", "ice_cream"})
-COMPASS_NAMES = (
-    "Oost",
-    "Noordoost",
-    "Noord",
-    "Noordwest",
-    "West",
-    "Zuidwest",
-    "Zuid",
-    "Zuidoost",
-)
+# counter-clockwise from east, as atan2 turns
+COMPASS_NAMES = {
+    "nl": ("Oost", "Noordoost", "Noord", "Noordwest", "West", "Zuidwest", "Zuid", "Zuidoost"),
+    "en": ("East", "Northeast", "North", "Northwest", "West", "Southwest", "South", "Southeast"),
+}
+CENTRE_NAMES = {"nl": "Centrum", "en": "Centre"}
+# An address's suburb, in the order asked (the first present counts)
+ADDRESS_AREA_KEYS = ("addr:suburb", "addr:quarter", "addr:neighbourhood", "addr:district", "is_in:suburb")
+PLACE_REACH_MARGIN_M = 150.0  # a place names a district if it lies within its streets' reach plus this
 COORDINATE_DECIMALS = 6  # ~0.1 m: plenty for streets, keeps the files small
 
 GEOJSON_SUFFIXES = (".geojson", ".json")
@@ -173,6 +183,7 @@ class _OsmExtract:
     places: list[tuple[str, float, float]]  # (name, lon, lat)
     shops: list[LonLat]
     boundaries: dict[str, list[tuple[str, BaseGeometry]]]  # admin_level -> [(name, polygon)]
+    addresses: list[tuple[str, float, float]]  # (suburb named in the address, lon, lat)
 
 
 # --------------------------------------------------------------------------- public entry points
@@ -194,8 +205,10 @@ def load_streets(
     split_at_crossings: bool = False,
     min_section_m: float = MIN_SECTION_M,
     max_section_m: float | None = None,
+    district_names: str = DEFAULT_DISTRICT_NAMING,
 ) -> list[ImportedStreet]:
     """Read streets from a GeoJSON or OSM PBF file, chosen by the file's extension."""
+    _check_naming(district_names)
     path = Path(path)
     lowered = path.name.lower()
     if not lowered.endswith(GEOJSON_SUFFIXES + OSM_SUFFIXES):
@@ -216,6 +229,7 @@ def load_streets(
             split_at_crossings=split_at_crossings,
             min_section_m=min_section_m,
             max_section_m=max_section_m,
+            district_names=district_names,
         )
     return read_osm_pbf(
         path,
@@ -223,7 +237,13 @@ def load_streets(
         split_at_crossings=split_at_crossings,
         min_section_m=min_section_m,
         max_section_m=max_section_m,
+        district_names=district_names,
     )
+
+
+def _check_naming(district_names: str) -> None:
+    if district_names not in DISTRICT_NAMINGS:
+        raise ValueError(f"unknown district naming {district_names!r}; choose one of {', '.join(DISTRICT_NAMINGS)}")
 
 
 def read_geojson(
@@ -232,6 +252,7 @@ def read_geojson(
     split_at_crossings: bool = False,
     min_section_m: float = MIN_SECTION_M,
     max_section_m: float | None = None,
+    district_names: str = DEFAULT_DISTRICT_NAMING,
 ) -> list[ImportedStreet]:
     """Streets from a GeoJSON FeatureCollection (a path or the parsed object).
 
@@ -242,6 +263,7 @@ def read_geojson(
     label = str(source) if isinstance(source, (str, Path)) else "GeoJSON input"
     data = _parse_json(Path(source)) if isinstance(source, (str, Path)) else source
     lines = _geojson_lines(data, label)
+    _check_naming(district_names)
     return _build_streets(
         lines,
         label=label,
@@ -249,6 +271,7 @@ def read_geojson(
         split_at_crossings=split_at_crossings,
         min_section_m=min_section_m,
         max_section_m=max_section_m,
+        district_names=district_names,
     )
 
 
@@ -259,8 +282,10 @@ def read_osm_pbf(
     split_at_crossings: bool = False,
     min_section_m: float = MIN_SECTION_M,
     max_section_m: float | None = None,
+    district_names: str = DEFAULT_DISTRICT_NAMING,
 ) -> list[ImportedStreet]:
     """Streets from an OpenStreetMap ``.osm.pbf`` extract (see the module docstring for which)."""
+    _check_naming(district_names)
     path = Path(path)
     extract = _read_osm(path, progress)
     if not extract.lines:
@@ -269,7 +294,8 @@ def read_osm_pbf(
             f"{'/'.join(sorted(KIND_BY_HIGHWAY))} with a name); is this the right extract?"
         )
     progress(
-        f"read {path.name}: {len(extract.lines):,} named street ways, {len(extract.places):,} places; "
+        f"read {path.name}: {len(extract.lines):,} named street ways, {len(extract.places):,} places, "
+        f"{len(extract.addresses):,} addresses naming a suburb; "
         "joining the ways into streets and naming districts"
     )
     return _build_streets(
@@ -282,6 +308,8 @@ def read_osm_pbf(
         places=extract.places,
         shops=extract.shops,
         boundaries=extract.boundaries,
+        addresses=extract.addresses,
+        district_names=district_names,
     )
 
 
@@ -421,6 +449,7 @@ def _read_osm(path: Path, progress: Progress = _quiet) -> _OsmExtract:
     lines: list[_SourceLine] = []
     places: list[tuple[str, float, float]] = []
     shops: list[LonLat] = []
+    addresses: list[tuple[str, float, float]] = []
     boundaries: dict[str, list[tuple[str, BaseGeometry]]] = defaultdict(list)
     processor = osmium.FileProcessor(str(path)).with_locations().with_areas()
     try:
@@ -428,6 +457,11 @@ def _read_osm(path: Path, progress: Progress = _quiet) -> _OsmExtract:
             if seen % OSM_OBJECTS_PER_PROGRESS_LINE == 0:
                 progress(f"reading {path.name}: {seen:,} OSM objects, {len(lines):,} named street ways so far")
             tags = obj.tags
+            address_area = next((area for key in ADDRESS_AREA_KEYS if (area := (tags.get(key) or "").strip())), None)
+            if address_area and not isinstance(obj, osmium.osm.Area):  # an area is its way or relation again
+                where = _osm_point(obj)
+                if where is not None:
+                    addresses.append((address_area, *where))
             if isinstance(obj, osmium.osm.Way):
                 kind = KIND_BY_HIGHWAY.get(tags.get("highway") or "")
                 name = (tags.get("name") or "").strip()
@@ -462,7 +496,18 @@ def _read_osm(path: Path, progress: Progress = _quiet) -> _OsmExtract:
     except RuntimeError as error:  # libosmium: truncated or corrupt file
         raise ValueError(f"{path} could not be read as an OSM PBF extract: {error}") from error
     lines.sort(key=lambda line: line.order)
-    return _OsmExtract(lines, places, shops, dict(boundaries))
+    return _OsmExtract(lines, places, shops, dict(boundaries), addresses)
+
+
+def _osm_point(obj: Any) -> LonLat | None:
+    """Where a node is, or the mean of a way's located nodes (a building's address); None for relations."""
+    if isinstance(obj, osmium.osm.Node):
+        return (obj.location.lon, obj.location.lat) if obj.location.valid() else None
+    if isinstance(obj, osmium.osm.Way):
+        located = [(node.location.lon, node.location.lat) for node in obj.nodes if node.location.valid()]
+        if located:
+            return (sum(p[0] for p in located) / len(located), sum(p[1] for p in located) / len(located))
+    return None
 
 
 # --------------------------------------------------------------------------- building streets
@@ -479,6 +524,8 @@ def _build_streets(
     places: Sequence[tuple[str, float, float]] = (),
     shops: Sequence[LonLat] = (),
     boundaries: dict[str, list[tuple[str, BaseGeometry]]] | None = None,
+    addresses: Sequence[tuple[str, float, float]] = (),
+    district_names: str = DEFAULT_DISTRICT_NAMING,
 ) -> list[ImportedStreet]:
     projection = LocalProjection.around(point for line in lines for point in line.coordinates)
     projected = [LineString([projection.to_xy(*point) for point in line.coordinates]) for line in lines]
@@ -527,7 +574,12 @@ def _build_streets(
                 )
             )
     if any(unit.district is None for unit in units):
-        _assign_computed_districts(units, [(n, *projection.to_xy(lon, lat)) for n, lon, lat in places])
+        _assign_computed_districts(
+            units,
+            [(n, *projection.to_xy(lon, lat)) for n, lon, lat in places],
+            [(n, *projection.to_xy(lon, lat)) for n, lon, lat in addresses],
+            district_names,
+        )
     if shops:
         _mark_shopping_streets(units, [projection.to_xy(lon, lat) for lon, lat in shops])
     _make_ids_unique(units)
@@ -772,13 +824,26 @@ def _section_name(name: str, from_street: str | None, to_street: str | None, num
     return f"{name} ({number}/{of})"
 
 
-def _assign_computed_districts(units: list[_Unit], places: list[tuple[str, float, float]]) -> None:
-    """Give units without a district one computed by k-means on their midpoints."""
+def _assign_computed_districts(
+    units: list[_Unit],
+    places: list[tuple[str, float, float]],
+    addresses: list[tuple[str, float, float]],
+    naming: str,
+) -> None:
+    """Give units without a district one computed by k-means on their midpoints, named as ``naming`` says."""
     pending = [unit for unit in units if unit.district is None]
     points = np.array([_midpoint_xy(unit.line) for unit in pending])
     count = max(1, min(len(pending), round(len(pending) / STREETS_PER_DISTRICT)))
     labels, centres = _kmeans(points, count)
-    names = _district_names(centres, labels, pending, places, points)
+    members: list[list[_Unit]] = [[] for _ in range(count)]
+    for unit, label in zip(pending, labels.tolist(), strict=True):
+        members[label].append(unit)
+    if naming.startswith("compass-"):
+        names = _compass_names(centres, members, points, naming.removeprefix("compass-"))
+    else:
+        reach = [float(np.hypot(*(points[labels == label] - centres[label]).T).max()) for label in range(count)]
+        from_data = naming == "data"  # else "street": the longest street only
+        names = _data_names(centres, reach, members, places if from_data else [], addresses if from_data else [])
     for unit, label in zip(pending, labels.tolist(), strict=True):
         unit.district = names[label]
 
@@ -809,51 +874,79 @@ def _kmeans(points: np.ndarray, count: int, iterations: int = 100) -> tuple[np.n
     return labels, centre_array
 
 
-def _district_names(
-    centres: np.ndarray,
-    labels: np.ndarray,
-    units: list[_Unit],
-    places: list[tuple[str, float, float]],
-    points: np.ndarray,
-) -> list[str]:
-    """Names a dispatcher recognises: the neighbourhood inside each district, else its direction.
+def _longest_streets(members: list[_Unit]) -> list[str]:
+    """The district's street names, the most metres of street in it first (a section counts for its
+    street: its name without the crossings); equal lengths by name."""
+    metres: defaultdict[str, float] = defaultdict(float)
+    for unit in members:
+        metres[unit.name.split(",")[0]] += unit.length_m
+    return sorted(metres, key=lambda name: (-round(metres[name], 6), name))
 
-    A place (OSM suburb / quarter / neighbourhood) names the district whose centre is nearest to
-    it, the place nearest the centre winning; the rest are named by compass direction from the
-    middle of the city ("Centrum" for the most central). Two districts on the same side get the
-    name of their longest street added.
+
+def _data_names(
+    centres: np.ndarray,
+    reach: list[float],
+    members: list[list[_Unit]],
+    places: list[tuple[str, float, float]],
+    addresses: list[tuple[str, float, float]],
+) -> list[str]:
+    """Names from the extract, each used once: places, then the addresses' suburbs, then the longest street.
+
+    A place (OSM suburb / quarter / neighbourhood) may name a district when it lies within
+    ``reach`` (the farthest street midpoint from the centre) plus a margin; the nearest place-district
+    pairs are settled first. An address belongs to the district whose centre is nearest.
     """
     count = len(centres)
-    if count == 1:
-        return ["Centrum"]
     names: list[str | None] = [None] * count
-    best_place: dict[int, tuple[float, str]] = {}
-    for place_name, x, y in places:
+    used: set[str] = set()
+    pairs = sorted(
+        (float(np.hypot(centres[label, 0] - x, centres[label, 1] - y)), place_name, label)
+        for place_name, x, y in places
+        for label in range(count)
+    )
+    for distance, place_name, label in pairs:
+        if names[label] is None and place_name not in used and distance <= reach[label] + PLACE_REACH_MARGIN_M:
+            names[label] = place_name
+            used.add(place_name)
+    suburbs: list[Counter[str]] = [Counter() for _ in range(count)]
+    for suburb, x, y in addresses:
         distances = np.hypot(centres[:, 0] - x, centres[:, 1] - y)
         label = int(distances.argmin())
-        candidate = (float(distances[label]), place_name)
-        if label not in best_place or candidate < best_place[label]:
-            best_place[label] = candidate
-    for label, (_, place_name) in best_place.items():
-        names[label] = place_name
-    city_centre = points.mean(axis=0)
-    offsets = centres - city_centre
-    central = int(np.hypot(offsets[:, 0], offsets[:, 1]).argmin())
+        if distances[label] <= reach[label] + PLACE_REACH_MARGIN_M:
+            suburbs[label][suburb] += 1
+    for label in sorted(range(count), key=lambda n: -sum(suburbs[n].values())):  # the best-addressed first
+        if names[label] is None:
+            common = [name for name, _ in sorted(suburbs[label].items(), key=lambda item: (-item[1], item[0]))]
+            names[label] = next((name for name in common if name not in used), None)
+            if names[label] is not None:
+                used.add(str(names[label]))
     for label in range(count):
-        if names[label] is not None:
-            continue
-        if label == central and "Centrum" not in names:
-            names[label] = "Centrum"
-            continue
-        angle = math.degrees(math.atan2(offsets[label, 1], offsets[label, 0])) % 360
-        names[label] = COMPASS_NAMES[int(((angle + 22.5) % 360) // 45)]
-    usage = Counter(names)
-    for label in range(count):
-        if usage[names[label]] > 1:
-            members = [unit for unit, own in zip(units, labels.tolist(), strict=True) if own == label]
-            longest = max(members, key=lambda unit: (unit.line.length, unit.name)).name.split(",")[0]
-            names[label] = f"{names[label]} – {longest}"
+        if names[label] is None:
+            streets = _longest_streets(members[label])
+            chosen = next((name for name in streets if name not in used), None)
+            names[label] = chosen or f"{streets[0]} {label + 1}"
+            used.add(str(names[label]))
     return [str(name) for name in names]
+
+
+def _compass_names(centres: np.ndarray, members: list[list[_Unit]], points: np.ndarray, language: str) -> list[str]:
+    """The direction of each district from the middle of the city, in ``language`` (en, nl); the most
+    central one is the centre ("Centre", "Centrum"). Two on the same side get their longest street added."""
+    centre_name, directions = CENTRE_NAMES[language], COMPASS_NAMES[language]
+    count = len(centres)
+    if count == 1:
+        return [centre_name]
+    offsets = centres - points.mean(axis=0)
+    central = int(np.hypot(offsets[:, 0], offsets[:, 1]).argmin())
+    names: list[str] = []
+    for label in range(count):
+        angle = math.degrees(math.atan2(offsets[label, 1], offsets[label, 0])) % 360
+        names.append(centre_name if label == central else directions[int(((angle + 22.5) % 360) // 45)])
+    usage = Counter(names)
+    return [
+        f"{name} – {_longest_streets(members[label])[0]}" if usage[name] > 1 else name
+        for label, name in enumerate(names)
+    ]
 
 
 def _mark_shopping_streets(units: list[_Unit], shops: list[tuple[float, float]]) -> None:
@@ -890,7 +983,7 @@ def _to_imported(unit: _Unit, projection: LocalProjection) -> ImportedStreet:
     return ImportedStreet(
         external_id=unit.external_id,
         name=unit.name,
-        district=unit.district or "Centrum",
+        district=unit.district or CENTRE_NAMES["nl"],
         kind=unit.kind,
         coordinates=tuple(coordinates),
         length_m=unit.length_m,

@@ -12,8 +12,10 @@ from kernel.geo import line_centroid
 from services.scheduling.streets import events, repository
 from services.scheduling.streets.importer import ImportedStreet, Progress, load_streets
 from services.scheduling.streets.models import Street
+from services.scheduling.streets.naming import DEFAULT_DISTRICT_NAMING
 
 DEMO_CITY_PATH = Path(__file__).parent / "data" / "demo-city.geojson"
+STREETS_PER_PROGRESS_LINE = 2_000
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,17 @@ def _apply(street: Street, imported: ImportedStreet) -> bool:
     return changed
 
 
-def register_streets(session: Session, imported: Iterable[ImportedStreet]) -> ImportResult:
-    """Upsert by external id, so re-importing the same file changes nothing and emits nothing."""
+def register_streets(
+    session: Session, imported: Iterable[ImportedStreet], progress: Progress | None = None
+) -> ImportResult:
+    """Upsert by external id, so re-importing the same file changes nothing and emits nothing;
+    `progress` hears every STREETS_PER_PROGRESS_LINE streets how far it is."""
     streets = list(imported)
     existing = repository.by_external_ids(session, [s.external_id for s in streets])
     created = updated = unchanged = 0
-    for item in streets:
+    for done, item in enumerate(streets):
+        if progress is not None and done and done % STREETS_PER_PROGRESS_LINE == 0:
+            progress(f"registered {done:,} of {len(streets):,} streets ({created:,} new, {updated:,} updated)")
         street = existing.get(item.external_id)
         is_new = street is None
         if street is None:
@@ -68,13 +75,17 @@ def register_streets(session: Session, imported: Iterable[ImportedStreet]) -> Im
     return ImportResult(created, updated, unchanged)
 
 
-def import_file(session: Session, path: Path, progress: Progress | None = None) -> ImportResult:
-    """Read, join and register a street file; `progress` hears what a long import is doing."""
+def import_file(
+    session: Session, path: Path, progress: Progress | None = None, district_names: str = DEFAULT_DISTRICT_NAMING
+) -> ImportResult:
+    """Read, join and register a street file; `progress` hears what a long import is doing;
+    `district_names` says how computed districts are named (importer.DISTRICT_NAMINGS)."""
     if progress is None:
-        return register_streets(session, load_streets(path))
-    streets = load_streets(path, progress=progress)
-    progress(f"registering {len(streets):,} streets")
-    return register_streets(session, streets)
+        return register_streets(session, load_streets(path, district_names=district_names))
+    streets = load_streets(path, progress=progress, district_names=district_names)
+    districts = len({s.district for s in streets})
+    progress(f"{len(streets):,} streets in {districts:,} district{'' if districts == 1 else 's'}; registering them")
+    return register_streets(session, streets, progress)
 
 
 def load_demo_city_if_empty(session: Session) -> ImportResult | None:

@@ -142,7 +142,9 @@ def test_amsterdam_sample_imports(tmp_path: Path) -> None:
     names = {street.name for street in streets}
     assert {"Kruislaan", "Gooiseweg"} <= names
     assert len(streets) == len({(s.name, s.external_id) for s in streets})
-    assert {street.district for street in streets} == {"Centrum"}  # too few streets to divide
+    # too few streets to divide, no OSM place in the sample: the one district is named after its longest street
+    longest = max(streets, key=lambda s: s.length_m).name
+    assert {street.district for street in streets} == {longest}
     index = StreetIndex((s.external_id, s.coordinates) for s in streets)
     kruislaan = next(s for s in streets if s.name == "Kruislaan")
     lon, lat = kruislaan.coordinates[len(kruislaan.coordinates) // 2]
@@ -204,8 +206,12 @@ def test_geojson_groups_touching_same_name_features_only() -> None:
 def test_geojson_without_districts_gets_computed_ones() -> None:
     features = [feature(f"Straat {i}", [[4.90 + i * 0.002, 52.35], [4.90 + i * 0.002, 52.352]]) for i in range(10)]
     streets = read_geojson(collection(*features))
-    assert {s.district for s in streets} == {"Centrum"}
+    assert {s.district for s in streets} == {"Straat 0"}  # all equally long: the first by name
     assert read_geojson(collection(*features)) == streets
+    assert {s.district for s in read_geojson(collection(*features), district_names="compass-en")} == {"Centre"}
+    assert {s.district for s in read_geojson(collection(*features), district_names="compass-nl")} == {"Centrum"}
+    with pytest.raises(ValueError, match="choose one of data, street, compass-en, compass-nl"):
+        read_geojson(collection(*features), district_names="klingon")
 
 
 def test_multilinestring_and_non_street_features() -> None:
@@ -398,3 +404,104 @@ def test_a_long_import_says_what_it_is_doing(monkeypatch: pytest.MonkeyPatch) ->
     assert said[-1].startswith("read helsinki-centre.osm.pbf:") and "named street ways" in said[-1]
     assert streets  # and the import itself is what it was without anyone listening
     assert [s.external_id for s in streets] == [s.external_id for s in importer.read_osm_pbf(HELSINKI)]
+
+
+# --------------------------------------------------------------------------- naming computed districts
+
+HELSINKI_PLACES = {"Kaartinkaupunki", "Siltasaari", "Hakaniemi", "Kluuvi", "Keskusta", "Kaisaniemi"}
+"""The extract's place=suburb/neighbourhood nodes (its admin boundaries are cut off at its edge)."""
+DIRECTIONS = {
+    "compass-en": {"Centre", "East", "Northeast", "North", "Northwest", "West", "Southwest", "South", "Southeast"},
+    "compass-nl": {"Centrum", "Oost", "Noordoost", "Noord", "Noordwest", "West", "Zuidwest", "Zuid", "Zuidoost"},
+}
+
+
+def by_district(streets: list[ImportedStreet]) -> dict[str, list[ImportedStreet]]:
+    grouped: dict[str, list[ImportedStreet]] = {}
+    for street in streets:
+        grouped.setdefault(street.district, []).append(street)
+    return grouped
+
+
+def longest_street(members: list[ImportedStreet]) -> str:
+    """The street with the most metres among `members` (its sections added up)."""
+    metres: dict[str, float] = {}
+    for street in members:
+        base = street.name.split(",")[0]
+        metres[base] = metres.get(base, 0.0) + street.length_m
+    return max(sorted(metres), key=lambda name: metres[name])
+
+
+def partition(streets: list[ImportedStreet]) -> set[frozenset[str]]:
+    return {frozenset(s.external_id for s in members) for members in by_district(streets).values()}
+
+
+@needs_shared_data
+def test_the_real_extract_names_its_districts_from_its_own_data(helsinki_sections: list[ImportedStreet]) -> None:
+    """Central Helsinki gets Helsinki's names: its places first, each once, and for a district no
+    place lies in, its longest street; never a Dutch compass direction."""
+    districts = by_district(helsinki_sections)
+    assert len(districts) == 6
+    named_by_place = set(districts) & HELSINKI_PLACES
+    assert named_by_place >= {"Kluuvi", "Kaartinkaupunki", "Keskusta", "Siltasaari"}
+    for name in set(districts) - named_by_place:
+        assert name == longest_street(districts[name])
+    assert not set(districts) & (DIRECTIONS["compass-nl"] | DIRECTIONS["compass-en"])
+
+
+@needs_shared_data
+@pytest.mark.parametrize("naming", ["street", "compass-en", "compass-nl"])
+def test_the_import_names_districts_the_way_asked(naming: str, helsinki_sections: list[ImportedStreet]) -> None:
+    """The same districts (the same streets together), named another way."""
+    assert HELSINKI is not None
+    streets = read_osm_pbf(HELSINKI, split_at_crossings=True, max_section_m=80, district_names=naming)
+    assert partition(streets) == partition(helsinki_sections)
+    districts = by_district(streets)
+    if naming == "street":
+        for name, members in districts.items():
+            assert name == longest_street(members)
+    else:
+        directions = {name.split(" – ")[0] for name in districts}
+        assert directions <= DIRECTIONS[naming] and len(districts) == 6
+
+
+def write_addressed_extract(path: Path, suburbs: tuple[str, str]) -> None:
+    """Two groups of 60 short streets 3 km apart, each with buildings whose addresses name a suburb
+    (the most common one per group, and a stray), and no place nodes."""
+    import osmium
+
+    with osmium.SimpleWriter(str(path)) as writer:
+        node_id, way_id = 1, 1
+        for group, (suburb, west) in enumerate(zip(suburbs, (4.90, 4.95), strict=True)):
+            for n in range(60):
+                lon, lat = west + (n % 10) * 0.001, 52.35 + (n // 10) * 0.001
+                writer.add_node(osmium.osm.mutable.Node(id=node_id, location=(lon, lat)))
+                writer.add_node(osmium.osm.mutable.Node(id=node_id + 1, location=(lon + 0.0006, lat)))
+                tags = {"highway": "residential", "name": f"Straat {group}-{n}"}
+                writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=[node_id, node_id + 1], tags=tags))
+                node_id, way_id = node_id + 2, way_id + 1
+            for n, named in enumerate([suburb] * 5 + ["Elders"] * 2):
+                corners = [(west + 0.002 + n * 0.0005, 52.3525), (west + 0.0023 + n * 0.0005, 52.3527)]
+                ids = []
+                for lon, lat in corners:
+                    writer.add_node(osmium.osm.mutable.Node(id=node_id, location=(lon, lat)))
+                    ids.append(node_id)
+                    node_id += 1
+                tags = {"building": "yes", "addr:street": "x", "addr:suburb": named}
+                writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=[*ids, ids[0]], tags=tags))
+                way_id += 1
+
+
+def test_without_places_the_addresses_suburbs_name_the_districts(tmp_path: Path) -> None:
+    path = tmp_path / "addressed.osm.pbf"
+    write_addressed_extract(path, ("Watergraafsmeer", "Betondorp"))
+    said: list[str] = []
+    streets = load_streets(path, progress=said.append)
+    districts = by_district(streets)
+    assert {name: {s.name.split("-")[0] for s in members} for name, members in districts.items()} == {
+        "Watergraafsmeer": {"Straat 0"},
+        "Betondorp": {"Straat 1"},
+    }
+    assert "14 addresses naming a suburb" in said[-1]
+    # the same districts by their longest street when asked
+    assert set(by_district(load_streets(path, district_names="street"))) <= {s.name for s in streets}
