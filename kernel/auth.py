@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
@@ -275,10 +275,11 @@ def current_principal(principal: Annotated[Principal | None, Depends(optional_pr
     return principal
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     allowed = ", ".join(r.value for r in roles)
 
-    def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        # a check of the principal alone: on the event loop (a `def` would hop to a worker thread)
         if not principal.has_any(*roles):
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs one of the roles: {allowed}")
         return principal

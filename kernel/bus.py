@@ -113,6 +113,9 @@ class EventBus:
         """Sends the envelope to its subscribers' queues; True when the live page subscribes too."""
         parsed = EventEnvelope.model_validate(envelope)
         headers = {"correlation_id": parsed.correlation_id} if parsed.correlation_id else {}
+        # what Flower and the worker's log show for the task, instead of Celery's repr of the whole
+        # envelope (which it would otherwise compute for every message it sends)
+        shown = f"[{parsed.type} {parsed.id}]"
         live = False
         for subscriber in subscribers_of(parsed.type):
             if only is not None and subscriber not in only:
@@ -127,6 +130,8 @@ class EventBus:
                 headers=headers,
                 producer=producer,
                 retry=True,
+                argsrepr=shown,
+                kwargsrepr="{}",
             )
         return live
 

@@ -6,6 +6,7 @@ module can be imported by tests, tools and linters without touching a database o
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from typing import Any, Generic, Protocol, TypeVar, overload
 
 import redis
 import structlog
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -156,6 +157,42 @@ def command_transaction(
             yield session
     finally:
         runtime.close()
+
+
+# How long a process uses what it read of data that rarely changes (categories) before reading
+# it again: other replicas see a change within this long; this process sees its own at once.
+KEPT_BRIEFLY_S = 1.0
+
+
+def kept_briefly(session: Session, key: str, load: Callable[[], T], seconds: float = KEPT_BRIEFLY_S) -> T:
+    """What `load` read through `session`, kept by the session's process for up to `seconds`,
+    so a request does not read (and build) the same rows each time. A session no runtime made
+    (no process to keep it in) reads every time. `forget_kept` drops it after a change."""
+    runtime = session.info.get(RUNTIME_INFO_KEY)
+    if not isinstance(runtime, ServiceRuntime):
+        return load()
+    now = time.monotonic()
+    found = runtime.extras.get(key)
+    if isinstance(found, _Kept) and now - found.read_at < seconds:
+        return found.value  # type: ignore[no-any-return]
+    value = load()
+    runtime.extras[key] = _Kept(now, value)
+    return value
+
+
+def forget_kept(session: Session, key: str) -> None:
+    """This session changes what `key` holds: read it again now, and again once the change commits."""
+    runtime = session.info.get(RUNTIME_INFO_KEY)
+    if not isinstance(runtime, ServiceRuntime):
+        return
+    runtime.extras.pop(key, None)
+    event.listen(session, "after_commit", lambda _: runtime.extras.pop(key, None), once=True)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    read_at: float
+    value: Any
 
 
 @overload

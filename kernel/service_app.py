@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kernel import metrics
@@ -59,13 +60,20 @@ def settings_of(request: Request, settings_type: type[SettingsT]) -> SettingsT:
     return settings
 
 
-def _publish_after_answer(request: Request) -> Iterator[list[OutboxEntry]]:
+async def _publish_after_answer(request: Request) -> AsyncIterator[list[OutboxEntry]]:
     """Collects the outbox rows a request committed and hands them to the relay once the answer
-    is sent: publishing never delays or fails an answer (the sweep retries what it misses)."""
+    is sent: publishing never delays or fails an answer (the sweep retries what it misses).
+    `async`: handing them to the publisher thread is a queue put, done on the event loop; only
+    a process that publishes on the committing side (no publisher thread) takes a worker thread."""
     committed: list[OutboxEntry] = []
     yield committed
-    if committed:
-        get_runtime(request).publish_committed(committed)
+    if not committed:
+        return
+    runtime = get_runtime(request)
+    if runtime.publisher is not None:
+        runtime.publisher.submit(committed)
+    else:
+        await run_in_threadpool(runtime.publish_committed, committed)
 
 
 def get_session(

@@ -119,6 +119,7 @@ class StreetIndexCache:
         self._version: tuple[int, Any] | None = None
         self._checked_at = -math.inf
         self._index = StreetIndex()
+        self._names: dict[int, str] = {}
 
     def index(self, session: Session) -> StreetIndex:
         if self._version is not None and time.monotonic() - self._checked_at < self.recheck_after_s:
@@ -127,8 +128,14 @@ class StreetIndexCache:
         version = tuple(session.execute(select(func.count(), func.max(model.updated_at))).one())
         with self._lock:
             if version != self._version:
-                rows = session.execute(select(model.street_id, model.coordinates)).all()
-                self._index = StreetIndex((street_id, coords) for street_id, coords in rows)
+                rows = session.execute(select(model.street_id, model.name, model.coordinates)).all()
+                self._index = StreetIndex((row.street_id, row.coordinates) for row in rows)
+                self._names = {row.street_id: row.name for row in rows}
                 self._version = (int(version[0] or 0), version[1])  # type: ignore[call-overload]
             self._checked_at = time.monotonic()
             return self._index
+
+    def label(self, session: Session, street_id: int) -> str:
+        """`street_label` from the copy as the index last read it: no query on the way."""
+        self.index(session)
+        return _label(street_id, self._names.get(street_id))

@@ -32,7 +32,8 @@ def settings_of(request: Request) -> VolunteersSettings:
     return kernel_settings_of(request, VolunteersSettings)
 
 
-def street_index(request: Request) -> StreetIndexCache:
+async def street_index(request: Request) -> StreetIndexCache:
+    """Only a look-up: `async`, so FastAPI runs it on the event loop, not on a worker thread."""
     return street_index_of(get_runtime(request), StreetCopy)
 
 

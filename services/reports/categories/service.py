@@ -4,13 +4,16 @@ admin changes. A change applies from now on: a report keeps the due time it was 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from kernel.errors import Conflict, NotFound, Unprocessable
+from kernel.runtime import forget_kept, kept_briefly
 from services.reports.categories import repository
 from services.reports.categories.messages import say
 from services.reports.categories.models import ReportCategory
@@ -57,19 +60,31 @@ def _rule(row: ReportCategory) -> Category:
     )
 
 
-def active(session: Session) -> list[Category]:
-    """What residents and Open311 apps may choose, in the admin's order."""
-    return [_rule(row) for row in repository.all_rows(session, include_retired=False)]
+KEPT_KEY = "report_categories"
+
+
+def _known(session: Session) -> Mapping[str, Category]:
+    """Every category by code in the admin's order, as the process read them at most a second ago:
+    every report is filed under one, and they rarely change. Shared: never changed in place."""
+    return kept_briefly(
+        session,
+        KEPT_KEY,
+        lambda: MappingProxyType({row.code: _rule(row) for row in repository.all_rows(session, include_retired=True)}),
+    )
 
 
 def every(session: Session) -> dict[str, Category]:
-    """Every category by code, retired ones too (old reports still name them)."""
-    return {row.code: _rule(row) for row in repository.all_rows(session, include_retired=True)}
+    """Every category by code in the admin's order, retired ones too (old reports still name them)."""
+    return dict(_known(session))
+
+
+def active(session: Session) -> list[Category]:
+    """What residents and Open311 apps may choose, in the admin's order."""
+    return [category for category in _known(session).values() if not category.retired]
 
 
 def find(session: Session, code: str) -> Category | None:
-    row = repository.get(session, code) if len(code) <= 40 else None
-    return _rule(row) if row is not None else None
+    return _known(session).get(code)
 
 
 def for_filing(session: Session, code: str, language: str) -> Category:
@@ -182,9 +197,11 @@ def _checked_question(question: AttributeIn, language: str) -> dict[str, Any]:
 
 
 def _row_or_404(session: Session, code: str, language: str) -> ReportCategory:
+    """The stored row, to change: what the process kept is read again once the change commits."""
     row = repository.get(session, code) if len(code) <= 40 else None
     if row is None:
         raise NotFound(say("not_found", language, code=code))
+    forget_kept(session, KEPT_KEY)
     return row
 
 
@@ -196,6 +213,7 @@ def create(session: Session, new: CategoryCreate, language: str) -> Category:
     row = ReportCategory(code=new.code, position=repository.next_position(session), **_checked(new, language))
     repository.add(session, row)
     session.flush()
+    forget_kept(session, KEPT_KEY)
     return _rule(row)
 
 

@@ -22,10 +22,12 @@ from starlette.concurrency import run_in_threadpool
 from kernel.errors import DomainError
 from kernel.idempotency import StoredAnswer, checked_key, request_hash
 from kernel.service_app import get_runtime
+from kernel.street_copy import street_index_of
 from services.reports.clients import service as clients
-from services.reports.deps import settings_of, street_index
+from services.reports.database import StreetCopy
+from services.reports.deps import settings_of
 from services.reports.idempotency import service as idempotency
-from services.reports.notifications.api import notifier
+from services.reports.notifications.api import notifier_of
 from services.reports.open311 import service as o311
 from services.reports.open311.formats import FORMATS, errors, render
 from services.reports.reports import service as reports
@@ -251,7 +253,7 @@ def _create(request: Request, fmt: str, fields: list[tuple[str, str]], idempoten
             raise o311.Open311Error(400, "a location is required: lat and long, address_string or address_id")
         report = reports.file_report(
             session,
-            street_index(request),
+            street_index_of(get_runtime(request), StreetCopy),
             reports.policy_from(settings_of(request)),
             reports.NewReport(
                 category=category.code,
@@ -268,7 +270,7 @@ def _create(request: Request, fmt: str, fields: list[tuple[str, str]], idempoten
                 api_client_id=client_id,
                 answer_language=o311.requested_language(params, request.headers.get("accept-language")),
             ),
-            notifier(request),
+            notifier_of(request),
         )
         # the specification returns the id or a token; every service here is `realtime`: the id
         item = {

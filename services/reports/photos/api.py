@@ -17,12 +17,12 @@ from services.reports.photos.storage import PhotoStorage
 router = APIRouter(prefix="/api/v1/reports/photos", tags=["photos"])
 
 
-def photo_storage(request: Request) -> PhotoStorage:
+async def photo_storage(request: Request) -> PhotoStorage:
     storage: PhotoStorage = get_runtime(request).extras["photo_storage"]
     return storage
 
 
-def photo_limits(request: Request) -> PhotoLimits:
+async def photo_limits(request: Request) -> PhotoLimits:
     settings = settings_of(request)
     return PhotoLimits(
         max_bytes=settings.photo_max_bytes,

@@ -36,7 +36,7 @@ router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 StaffDep = Annotated[Principal, Depends(require_roles(Role.DISPATCHER, Role.INSPECTOR))]
 
 
-def report_policy(request: Request) -> service.ReportPolicy:
+async def report_policy(request: Request) -> service.ReportPolicy:
     return service.policy_from(settings_of(request))
 
 
@@ -85,7 +85,7 @@ def file_report(
         created = from_row(
             ReportCreated,
             report,
-            street_name=streets.street_name(session, report.street_id),
+            street_name=index.label(session, report.street_id),
             tracking_url=f"/report#track={report.tracking_token}",
             photo_url=_photo_url(report),
         )

@@ -45,7 +45,10 @@ def open_originals_since(
 
 def count_also_reported(session: Session, report_id: int) -> None:
     """One more resident reported the same litter: counted in the database, without loading the report."""
-    session.execute(update(Report).where(Report.id == report_id).values(also_reported=Report.also_reported + 1))
+    session.execute(
+        update(Report).where(Report.id == report_id).values(also_reported=Report.also_reported + 1),
+        execution_options={"synchronize_session": False},  # the report is not loaded in this session
+    )
 
 
 def duplicates_with_email(session: Session, report_id: int) -> Sequence[Report]:

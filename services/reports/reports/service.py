@@ -123,6 +123,8 @@ def file_report(
     street_id = int(snapped[0])  # type: ignore[call-overload]
     now = datetime.now(UTC)
     duplicate = _find_duplicate(session, new, street_id, policy, now)
+    if duplicate is not None:  # before anything is pending in the session: no flush on the way
+        repository.count_also_reported(session, duplicate)
     report = Report(
         street_id=street_id,
         category=category.code,
@@ -130,7 +132,7 @@ def file_report(
         description=new.description.strip(),
         lat=new.lat,
         lon=new.lon,
-        status="open",
+        status="open" if duplicate is None else "duplicate",
         tracking_token=secrets.token_urlsafe(24),
         source=new.source,
         reporter_email=(new.email or None) and new.email.strip().lower(),
@@ -152,9 +154,8 @@ def file_report(
         photos.attach(session, new.photo_id, report.id)
         report.photo_id = new.photo_id
     session.add(_history(report.id, "open", notes.system("received"), new.source, now))
-    if duplicate is not None:
-        repository.count_also_reported(session, duplicate)
-        record_status(session, report, "duplicate", notes.system("duplicate", report=duplicate), "system")
+    if duplicate is not None:  # stored as a duplicate at once; its history says it was received first
+        session.add(_history(report.id, "duplicate", notes.system("duplicate", report=duplicate), "system", now))
     events.report_filed(session, report)
     if notifier is not None:
         notifier.received(session, report)
