@@ -45,6 +45,8 @@ class RuntimeSettings(Protocol):
     def broker_visibility_timeout_s(self) -> int: ...
     @property
     def outbox_redeliver_after_s(self) -> float: ...
+    @property
+    def web_threads(self) -> int: ...
 
 
 SettingsT = TypeVar("SettingsT", bound=RuntimeSettings)
@@ -77,7 +79,7 @@ class ServiceRuntime(Generic[SettingsT]):
         """`publish_in_background`: committed events go out from a publisher thread (an API
         process, see `BackgroundPublisher`) instead of on the committing thread before it goes on
         (a worker task, an operator command, a test on one shared connection)."""
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, pool_size=settings.web_threads)
         factory = make_session_factory(engine)
         bus = make_bus(settings.redis_url, settings.broker_visibility_timeout_s)
         relay = OutboxRelay(service, factory, outbox_model, bus.publish_many, confirmations=bus)

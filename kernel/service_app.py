@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Protocol, TypeVar, overload
 
+import anyio.to_thread
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -254,6 +255,8 @@ def create_service_app(
         )
         app.state.runtime = runtime
         app.state.token_revoked = runtime.token_revoked
+        # as many request threads as the pool keeps connections (settings.web_threads)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
         if on_start is not None:
             on_start(runtime)
         log.info("service.started", service=service)

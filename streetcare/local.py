@@ -150,10 +150,20 @@ def procfile_processes() -> dict[str, str]:
     return processes
 
 
+# Processes per web service (uvicorn --workers), where the Procfile does not get them from the
+# environment: one each. On PostgreSQL `REPORTS_WEB_WORKERS=2` (etc.) uses a second core; Prometheus
+# then reads one worker's counters per scrape (on Kubernetes, scale with replicas instead).
+DEFAULT_WEB_WORKERS = {f"{name}_WEB_WORKERS": "1" for name in ("SCHEDULING", "REPORTS", "VOLUNTEERS", "GATEWAY")}
+
+
 def procfile_commands(environ: Mapping[str, str]) -> dict[str, str]:
-    """The Procfile's commands with their `$VARIABLES` (ports, log level) filled in from `environ`;
-    the log level in the lower case uvicorn insists on (Celery takes either)."""
-    values = {**environ, "STREETCARE_LOG_LEVEL": environ.get("STREETCARE_LOG_LEVEL", "warning").lower()}
+    """The Procfile's commands with their `$VARIABLES` (ports, log level, web workers) filled in
+    from `environ`; the log level in the lower case uvicorn insists on (Celery takes either)."""
+    values = {
+        **DEFAULT_WEB_WORKERS,
+        **environ,
+        "STREETCARE_LOG_LEVEL": environ.get("STREETCARE_LOG_LEVEL", "warning").lower(),
+    }
     return {name: Template(command).substitute(values) for name, command in procfile_processes().items()}
 
 

@@ -1,18 +1,21 @@
 """The ingest benchmark's database baseline: FastAPI + SQLAlchemy inserting one row per POST.
 
 It shares with the services what is not theirs to choose: the engine and session factory of
-`kernel.db` (pool, SQLite pragmas), a sync route run in FastAPI's default threadpool,
-one commit per request before the answer, and the same uvicorn flags. What a report POST costs
+`kernel.db` (pool, SQLite pragmas), a sync route run in FastAPI's threadpool sized as the
+services size theirs (`STREETCARE_WEB_THREADS`, the pool beside it), one commit per request
+before the answer, and the same uvicorn flags. What a report POST costs
 beyond this is the services' own work.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import Body, Depends, FastAPI, Request
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +23,7 @@ from sqlalchemy import DateTime, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from kernel.db import make_engine, make_session_factory
+from kernel.settings import ProcessSettings
 
 INSERT_PATH = "/insert"
 
@@ -30,6 +34,9 @@ class BareInsertSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     database_url: str = Field(validation_alias="BENCH_BARE_INSERT_DATABASE_URL")
+    web_threads: int = Field(
+        default=ProcessSettings.model_fields["web_threads"].default, validation_alias="STREETCARE_WEB_THREADS"
+    )
 
 
 class Base(DeclarativeBase):
@@ -52,9 +59,16 @@ def _session(request: Request) -> Iterator[Session]:
 
 def create_app(settings: BareInsertSettings | None = None) -> FastAPI:
     settings = settings or BareInsertSettings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=settings.web_threads)
     Base.metadata.create_all(engine)
-    app = FastAPI()
+    threads = settings.web_threads
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
+    app = FastAPI(lifespan=lifespan)
     app.state.session_factory = make_session_factory(engine)
 
     @app.get("/healthz")

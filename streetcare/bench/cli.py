@@ -45,6 +45,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="ingest: SQLite only, even when PostgreSQL answers",
     )
+    parser.add_argument(
+        "--web-workers",
+        type=int,
+        default=2,
+        help="ingest: also POST straight to a second reports and volunteers service run with this many "
+        "uvicorn workers on the same database (1: leave that out)",
+    )
     parser.add_argument("--sizes", default="300:3,3000:20,20000:80", help="planner: streets:crews,…")
     parser.add_argument(
         "--straight-lines", action="store_true", help="planner: travel on straight lines, no road network"
@@ -90,6 +97,7 @@ def run_bench(args: argparse.Namespace) -> int:
                 rounds=args.rounds,
                 transport=args.transport,
                 postgres=args.postgres,
+                web_workers=args.web_workers,
                 report=report,
             )
         )

@@ -50,6 +50,8 @@ REPORTS_PATH = "/api/v1/reports/reports"
 PICKS_PATH = "/api/v1/volunteers/picks"
 BENCH_VOLUNTEER = ("bench-picker@bench.example", "Bench picker", "a-long-bench-password")
 WARM_UP_SECONDS = 0.5
+SEVERAL = "direct ×N"  # the reports service run with --web-workers uvicorn workers
+PICKS_SEVERAL = "picks direct ×N"
 # the uvicorn flags of the Procfile's services, for the two baselines
 UVICORN_FLAGS = ("--no-proxy-headers", "--host", "127.0.0.1", "--no-access-log", "--log-level", "error")
 
@@ -128,11 +130,16 @@ def _answers(url: str) -> bool:
 
 @contextlib.contextmanager
 def _uvicorn(
-    app: str, name: str, workdir: Path, env: dict[str, str] | None = None, *, factory: bool = False
+    app: str, name: str, workdir: Path, env: dict[str, str] | None = None, *, factory: bool = False, workers: int = 1
 ) -> Iterator[tuple[str, int]]:
-    """A baseline app under uvicorn with the services' flags: (its URL, its pid); stopped on the way out."""
+    """An app under uvicorn with the services' flags: (its URL, its pid); stopped on the way out."""
     port = free_port()
-    uvicorn = [str(Path(sys.executable).parent / "uvicorn"), app, *(["--factory"] if factory else [])]
+    uvicorn = [
+        str(Path(sys.executable).parent / "uvicorn"),
+        app,
+        *(["--factory"] if factory else []),
+        *(["--workers", str(workers)] if workers > 1 else []),
+    ]
     with (workdir / f"{name}.log").open("ab") as log:
         process = subprocess.Popen(
             [*uvicorn, "--port", str(port), *UVICORN_FLAGS],
@@ -151,12 +158,25 @@ def _uvicorn(
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU seconds a process (all its threads) has used, from /proc; None elsewhere."""
+    """User + system CPU seconds a process (all its threads) and its live children (uvicorn's
+    workers) have used, from /proc; None elsewhere."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        own = _stat(pid)
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(own[11]) + int(own[12])
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and entry.name != str(pid):
+            with contextlib.suppress(OSError):
+                stat = _stat(int(entry.name))
+                if int(stat[1]) == pid:
+                    ticks += int(stat[11]) + int(stat[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    """/proc/PID/stat's fields after the command name: state, ppid, … utime (11), stime (12)."""
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
 
 
 def _login(gateway_url: str) -> str:
@@ -223,13 +243,20 @@ def run_ingest_bench(
     rounds: int = 3,
     transport: str = "aiohttp",
     postgres: bool | None = None,
+    web_workers: int = 2,
     report: Callable[[str, dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Every figure, per database; `report(kind, figures)` is called as each database is done."""
     results: dict[str, Any] = {}
     for kind, admin in databases_to_run(postgres).items():
         results[kind] = _run_on_database(
-            kind, admin, seconds=seconds, concurrency=concurrency, rounds=rounds, transport=transport
+            kind,
+            admin,
+            seconds=seconds,
+            concurrency=concurrency,
+            rounds=rounds,
+            transport=transport,
+            web_workers=web_workers,
         )
         if report is not None:
             report(kind, results[kind])
@@ -238,12 +265,13 @@ def run_ingest_bench(
         "concurrency": concurrency,
         "seconds_per_round": seconds,
         "rounds": rounds,
+        "web_workers": web_workers,
         "databases": results,
     }
 
 
 def _run_on_database(
-    kind: str, admin: str | None, *, seconds: float, concurrency: int, rounds: int, transport: str
+    kind: str, admin: str | None, *, seconds: float, concurrency: int, rounds: int, transport: str, web_workers: int
 ) -> dict[str, Any]:
     load_before = _load_average()
     with tempfile.TemporaryDirectory(prefix="streetcare-bench-") as tmp, private_redis() as redis_server:
@@ -262,7 +290,7 @@ def _run_on_database(
             try:
                 _progress(f"{kind}: databases ready, starting the stack")
                 stack.start()
-                figures = _measure(stack, urls, streets, workdir, seconds, concurrency, rounds)
+                figures = _measure(stack, urls, streets, workdir, seconds, concurrency, rounds, web_workers)
             finally:
                 stack.stop()
         finally:
@@ -272,7 +300,14 @@ def _run_on_database(
 
 
 def _measure(
-    stack: Stack, urls: dict[str, str], streets: int, workdir: Path, seconds: float, concurrency: int, rounds: int
+    stack: Stack,
+    urls: dict[str, str],
+    streets: int,
+    workdir: Path,
+    seconds: float,
+    concurrency: int,
+    rounds: int,
+    web_workers: int,
 ) -> dict[str, Any]:
     for service in ("reports", "volunteers"):
         if not _wait(partial(_has_streets, urls[service], streets), 300):
@@ -299,13 +334,25 @@ def _measure(
         return {"street_ids": [rng.choice(street_ids)], "bags": 1, "minutes": 30}
 
     bare_env = {"BENCH_BARE_INSERT_DATABASE_URL": urls["bare"]}
-    with (
-        _uvicorn("streetcare.bench.hello:app", "hello", workdir) as (hello_url, hello_pid),
-        _uvicorn("streetcare.bench.bare_insert:create_app", "bare", workdir, bare_env, factory=True) as (
-            bare_url,
-            bare_pid,
-        ),
-    ):
+    with contextlib.ExitStack() as running:
+        hello_url, hello_pid = running.enter_context(_uvicorn("streetcare.bench.hello:app", "hello", workdir))
+        bare_url, bare_pid = running.enter_context(
+            _uvicorn("streetcare.bench.bare_insert:create_app", "bare", workdir, bare_env, factory=True)
+        )
+        # the same services again, run with several uvicorn workers on the same database and Redis
+        several: dict[str, tuple[str, int]] = {}
+        if web_workers > 1:
+            for service in ("reports", "volunteers"):
+                several[service] = running.enter_context(
+                    _uvicorn(
+                        f"services.{service}.app:create_app",
+                        f"{service}-x{web_workers}",
+                        workdir,
+                        stack.env,
+                        factory=True,
+                        workers=web_workers,
+                    )
+                )
         targets = [
             Target("gateway", stack.gateway_url + REPORTS_PATH, report_body),
             Target("direct", stack.url("reports") + REPORTS_PATH, report_body, SERVICE_HEADERS, "reports"),
@@ -326,8 +373,23 @@ def _measure(
             "reports": lambda: stack.pid("reports"),
             "volunteers": lambda: stack.pid("volunteers"),
         }
+        if several:
+            reports_url, reports_pid = several["reports"]
+            volunteers_url, volunteers_pid = several["volunteers"]
+            pids["reports several"] = lambda: reports_pid
+            pids["volunteers several"] = lambda: volunteers_pid
+            targets += [
+                Target(SEVERAL, reports_url + REPORTS_PATH, report_body, SERVICE_HEADERS, "reports several"),
+                Target(
+                    PICKS_SEVERAL,
+                    volunteers_url + PICKS_PATH,
+                    pick_body,
+                    {**volunteer, **SERVICE_HEADERS},
+                    "volunteers several",
+                ),
+            ]
         runs, cpu, warm_ups = _run_rounds(targets, pids, seconds, concurrency, rounds)
-    return _figures(urls, streets, runs, cpu, warm_ups)
+    return _figures(urls, streets, runs, cpu, warm_ups, web_workers if several else 1)
 
 
 def _run_rounds(
@@ -378,12 +440,13 @@ def _figures(
     runs: dict[str, list[LoadResult]],
     cpu: dict[str, float | None],
     warm_ups: dict[str, LoadResult],
+    web_workers: int,
 ) -> dict[str, Any]:
     def filed(*names: str) -> int:
-        return sum(r.ok for name in names for r in [*runs[name], warm_ups[name]])
+        return sum(r.ok for name in names if name in runs for r in [*runs[name], warm_ups[name]])
 
-    accepted = filed("gateway", "direct")
-    picks_accepted = filed("picks gateway", "picks direct")
+    accepted = filed("gateway", "direct", SEVERAL)
+    picks_accepted = filed("picks gateway", "picks direct", PICKS_SEVERAL)
 
     def scheduling_caught_up() -> bool:
         return (
@@ -409,8 +472,15 @@ def _figures(
         spent, ok = cpu.get(name), sum(r.ok for r in runs[name])
         return round(spent * 1000 / ok, 2) if spent is not None and ok else None
 
-    def ratio(a: float, b: float) -> float | None:
-        return round(a / b, 3) if b else None
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return round(a / b, 3) if a is not None and b else None
+
+    several = {
+        "web_workers": web_workers,
+        "direct_rps": rps(SEVERAL) if SEVERAL in summary else None,
+        "cpu_ms_per_report": cpu_ms_each(SEVERAL) if SEVERAL in summary else None,
+        "picks_direct_rps": rps(PICKS_SEVERAL) if PICKS_SEVERAL in summary else None,
+    }
 
     return {
         "streets": streets,
@@ -440,7 +510,11 @@ def _figures(
             "gateway_to_direct": ratio(rps("gateway"), rps("direct")),
             "picks_direct_to_bare_insert": ratio(rps("picks direct"), rps("bare insert")),
             "picks_gateway_to_direct": ratio(rps("picks gateway"), rps("picks direct")),
+            "several_workers_to_direct": ratio(several["direct_rps"], rps("direct")),
+            "several_workers_to_bare_insert": ratio(several["direct_rps"], rps("bare insert")),
+            "picks_several_workers_to_direct": ratio(several["picks_direct_rps"], rps("picks direct")),
         },
+        "several_workers": several,
         "targets": summary,
     }
 
@@ -487,6 +561,14 @@ def print_database(kind: str, figures: dict[str, Any], *, concurrency: int, roun
         f"picks: direct ÷ bare insert {ratios['picks_direct_to_bare_insert']}, gateway ÷ direct "
         f"{ratios['picks_gateway_to_direct']}; CPU per pick {figures['cpu_ms_per_pick']} ms"
     )
+    several = figures["several_workers"]
+    if several["direct_rps"] is not None:
+        print(
+            f"{several['web_workers']} uvicorn workers per service: reports {several['direct_rps']} req/s "
+            f"({ratios['several_workers_to_direct']}× one worker, {ratios['several_workers_to_bare_insert']}× the "
+            f"bare insert), CPU per report {several['cpu_ms_per_report']} ms; picks {several['picks_direct_rps']} "
+            f"req/s ({ratios['picks_several_workers_to_direct']}× one worker)"
+        )
     latency = figures["filed_to_state_ms"]
     print(f"report filed → street state updated: p50 {latency['p50']} ms, p99 {latency['p99']} ms")
     print(
