@@ -101,7 +101,22 @@ class InvalidToken(Exception):
     pass
 
 
+DECODED_TOKENS_KEPT = 4096
+
+
 def decode_token(token: str, secrets: list[str]) -> Principal:
+    """The principal a token names, if one of `secrets` signed it and it has not expired. A token
+    is checked once per process and then remembered (its claims cannot change), so a volunteer's
+    every request does not pay the signature check again; expiry is checked on every use."""
+    principal = _verified(token, tuple(secrets))
+    if principal.expires_at <= time.time():
+        raise InvalidToken("Signature has expired")
+    return principal
+
+
+@functools.lru_cache(maxsize=DECODED_TOKENS_KEPT)
+def _verified(token: str, secrets: tuple[str, ...]) -> Principal:
+    """Raises InvalidToken (not remembered: a bad token is checked again each time it comes)."""
     last_error: Exception | None = None
     for secret in secrets:
         try:

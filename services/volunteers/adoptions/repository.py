@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from kernel.street_copy import StreetCopyMixin
@@ -53,17 +54,27 @@ def open_of_team(session: Session, team_id: int) -> Sequence[Adoption]:
     ).all()
 
 
-def for_pick(
-    session: Session, street_ids: list[int], volunteer_id: int | None, team_ids: list[int]
-) -> Sequence[Adoption]:
+def renew_pledges(
+    session: Session, street_ids: list[int], volunteer_id: int | None, team_ids: list[int], picked_at: datetime
+) -> None:
+    """The open adoptions of these streets held by the volunteer or one of their teams: last picked
+    at `picked_at` unless a later pick is already known. One UPDATE; none of them is loaded."""
     owner: list[ColumnElement[bool]] = [Adoption.team_id.in_(team_ids)] if team_ids else []
     if volunteer_id is not None:
         owner.append(Adoption.volunteer_id == volunteer_id)
     if not owner:
-        return []
-    return session.scalars(
-        select(Adoption).where(Adoption.street_id.in_(street_ids), Adoption.status.in_(OPEN_STATUSES), or_(*owner))
-    ).all()
+        return
+    session.execute(
+        update(Adoption)
+        .where(
+            Adoption.street_id.in_(street_ids),
+            Adoption.status.in_(OPEN_STATUSES),
+            or_(*owner),
+            or_(Adoption.last_pick_at.is_(None), Adoption.last_pick_at < picked_at),
+        )
+        .values(last_pick_at=picked_at),
+        execution_options={"synchronize_session": "fetch"},  # adoptions this session holds see it too
+    )
 
 
 def in_statuses(session: Session, statuses: tuple[str, ...]) -> Sequence[Adoption]:

@@ -184,9 +184,7 @@ def record_pick(
     team_ids = teams_repository.team_ids_of(session, volunteer_id) if volunteer_id is not None else []
     if team_id is not None and team_id not in team_ids:
         team_ids.append(team_id)
-    for adoption in repository.for_pick(session, street_ids, volunteer_id, team_ids):
-        if adoption.last_pick_at is None or adoption.last_pick_at < picked_at:
-            adoption.last_pick_at = picked_at
+    repository.renew_pledges(session, street_ids, volunteer_id, team_ids, picked_at)
 
 
 # ---- pledges kept or not: nudges and lapses ---------------------------------------------------

@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from kernel.errors import NotFound
 from kernel.responses import from_row
-from kernel.street_copy import street_label
 from services.volunteers.accounts.dependencies import VolunteerDep
 from services.volunteers.picks import repository, service
 from services.volunteers.picks.models import Pick
@@ -19,10 +18,8 @@ router = APIRouter(prefix="/api/v1/volunteers", tags=["picks"])
 
 
 def pick_out(session: Session, pick: Pick) -> PickOut:
-    streets = []
-    for street_id in repository.street_ids(session, pick.id):
-        street = repository.street(session, street_id)
-        streets.append(PickStreetOut(id=street_id, name=street_label(street_id, street)))
+    labels = repository.street_labels(session, pick.id)
+    streets = [PickStreetOut(id=street_id, name=labels[street_id]) for street_id in sorted(labels)]
     return from_row(PickOut, pick, streets=streets, has_photo=repository.has_photo(session, pick.id))
 
 

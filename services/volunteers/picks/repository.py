@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from kernel.street_copy import StreetCopyMixin
+from kernel.street_copy import street_labels as street_labels_of
 from services.volunteers.database import StreetCopy
 from services.volunteers.picks.models import Pick, PickPhoto, PickStreet
 
@@ -38,7 +39,24 @@ def of_volunteer(session: Session, volunteer_id: int, limit: int) -> Sequence[Pi
 
 
 def has_photo(session: Session, pick_id: int) -> bool:
-    return photo(session, pick_id) is not None
+    """Whether a photo is stored, without loading it."""
+    return bool(session.scalar(select(exists().where(PickPhoto.pick_id == pick_id))))
+
+
+def street_labels(session: Session, pick_id: int) -> dict[int, str]:
+    """The pick's streets by id, with what people see for each (names alone, not the lines)."""
+    return labels(session, street_ids(session, pick_id))
+
+
+def labels(session: Session, street_ids: Iterable[int]) -> dict[int, str]:
+    """`street_label` of each street in the read copy, in one query of the names."""
+    return street_labels_of(session, StreetCopy, street_ids)
+
+
+def known_streets(session: Session, street_ids: Iterable[int]) -> set[int]:
+    """Which of these streets the read copy holds, in one query."""
+    wanted = set(street_ids)
+    return set(session.scalars(select(StreetCopy.street_id).where(StreetCopy.street_id.in_(wanted))))
 
 
 def anonymise(session: Session, volunteer_id: int) -> None:

@@ -59,8 +59,9 @@ def log_pick(session: Session, volunteer_id: int | None, new: NewPick, now: date
     street_ids = sorted(set(new.street_ids))
     if not street_ids:
         raise Unprocessable("name at least one street", code="streets_missing", params={"field": "street_ids"})
+    known = repository.known_streets(session, street_ids)
     for street_id in street_ids:
-        if repository.street(session, street_id) is None:
+        if street_id not in known:
             raise no_such_street(street_id, "street_ids")
     picked_at = new.picked_at or now
     if picked_at.tzinfo is None:
