@@ -78,7 +78,7 @@ def test_load_runs_from_a_thread_that_already_runs_an_event_loop() -> None:
 @pytest.mark.xdist_group("bench-ingest")
 @pytest.mark.timeout(900)  # its own stack: minutes to start on a busy 2-core machine
 def test_ingest_bench_accounts_for_every_request() -> None:
-    result = run_ingest_bench(seconds=1, concurrency=4, rounds=1, postgres=False)
+    result = run_ingest_bench(seconds=1, concurrency=4, rounds=1, postgres=False, web_workers=2)
     assert set(result["databases"]) == {"sqlite"}
     figures = result["databases"]["sqlite"]
     for key in ("gateway_rps", "direct_rps", "bare_insert_rps", "hello_rps", "picks_gateway_rps", "picks_direct_rps"):
@@ -95,7 +95,13 @@ def test_ingest_bench_accounts_for_every_request() -> None:
         "gateway_to_direct",
         "picks_direct_to_bare_insert",
         "picks_gateway_to_direct",
+        "several_workers_to_direct",
+        "several_workers_to_bare_insert",
+        "picks_several_workers_to_direct",
     }
+    several = figures["several_workers"]  # the services again, with two uvicorn workers each
+    assert several["web_workers"] == 2 and several["direct_rps"] > 0 and several["picks_direct_rps"] > 0
+    assert several["cpu_ms_per_report"] > 0  # the workers' CPU counted, not only the idle master's
     assert len(figures["load_average"]["before"]) == 3 and len(figures["load_average"]["after"]) == 3
 
 
