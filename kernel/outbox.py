@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -73,13 +74,26 @@ class OutboxRelay:
         """Publish rows a transaction just committed, from memory, and mark them published in one
         statement; when the broker fails they stay unpublished for the sweep. A row the sweep sent
         meanwhile may go out twice: consumers are idempotent."""
-        if not entries:
+        if not self.send_entries(entries):
             return 0
+        self.mark_published(entries)
+        return len(entries)
+
+    def send_entries(self, entries: Sequence[OutboxEntry]) -> bool:
+        """Send committed rows to the broker in one round trip; False (and logged) when it failed."""
+        if not entries:
+            return False
         try:
             self.send([entry.envelope for entry in entries])
         except Exception as exc:  # broker down: the sweep sends them once it is back
             log.warning("outbox.publish_failed", service=self.service, events=len(entries), error=str(exc)[:500])
-            return 0
+            return False
+        for entry in entries:
+            metrics.EVENTS_PUBLISHED.labels(self.service, entry.event_type).inc()
+        return True
+
+    def mark_published(self, entries: Sequence[OutboxEntry]) -> None:
+        """Rows the broker took: published now, in one UPDATE (two when some need no confirmation)."""
         model = self.outbox_model
         now = datetime.now(UTC)
         # an event nobody has to confirm (the live page only) is settled once sent
@@ -94,9 +108,6 @@ class OutboxRelay:
                         .values(published_at=now, confirmed_at=confirmed, attempts=model.attempts + 1)
                     )
             session.commit()
-        for entry in entries:
-            metrics.EVENTS_PUBLISHED.labels(self.service, entry.event_type).inc()
-        return len(entries)
 
     def sweep(self, older_than: timedelta = timedelta(seconds=5), limit: int = 500) -> int:
         model = self.outbox_model
@@ -210,21 +221,24 @@ class OutboxRelay:
 
 
 class BackgroundPublisher:
-    """Publishes committed outbox rows on a thread of its own, in batches.
+    """Publishes committed outbox rows from threads of its own, in batches.
 
     `submit` only queues the entries: the request that committed them is answered without waiting
-    for the broker, and its thread is free for the next request. The thread takes everything queued
-    so far as one batch — one pipeline to the broker, one UPDATE — so the busier the service, the
-    cheaper each event. Events still queued when the process dies are not lost: their rows are in
-    the database, unpublished, and the sweep sends them."""
+    for the broker, and its thread is free for the next request. The sending thread takes
+    everything queued so far as one batch (one pipeline to the broker); a second thread marks
+    what was sent as published (one UPDATE for all it finds waiting), so a database slow to give
+    its write lock (SQLite under many writers) never holds back the next batch's sending. The
+    busier the service, the cheaper each event. Events still queued when the process dies are
+    not lost: their rows are in the database, unpublished, and the sweep sends them."""
 
     def __init__(self, relay: OutboxRelay, max_batch: int = 500) -> None:
         self.relay = relay
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[OutboxEntry | None] = queue.SimpleQueue()
+        self._to_send: queue.SimpleQueue[OutboxEntry | None] = queue.SimpleQueue()
+        self._to_mark: queue.SimpleQueue[OutboxEntry | None] = queue.SimpleQueue()
         self._idle = threading.Condition()
         self._unfinished = 0
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._start_lock = threading.Lock()
 
     def submit(self, entries: Sequence[OutboxEntry]) -> None:
@@ -234,53 +248,78 @@ class BackgroundPublisher:
         with self._idle:
             self._unfinished += len(entries)
         for entry in entries:
-            self._queue.put(entry)
+            self._to_send.put(entry)
 
     def wait_idle(self, timeout: float) -> bool:
-        """Until everything submitted was published (or left for the sweep); False on timeout."""
+        """Until everything submitted was sent and marked (or left for the sweep); False on timeout."""
         with self._idle:
             return self._idle.wait_for(lambda: self._unfinished == 0, timeout)
 
     def close(self, timeout: float = 5.0) -> None:
-        """Publish what is queued (within `timeout`), then stop the thread."""
-        thread = self._thread
-        if thread is None:
+        """Send and mark what is queued (within `timeout`), then stop the threads."""
+        if not self._threads:
             return
-        self._queue.put(None)
-        thread.join(timeout)
-        self._thread = None
+        self._to_send.put(None)
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._threads = []
 
     def _ensure_started(self) -> None:
         with self._start_lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name=f"outbox-publisher-{self.relay.service}", daemon=True
-                )
-                self._thread.start()
+            if not self._threads or not all(thread.is_alive() for thread in self._threads):
+                service = self.relay.service
+                self._threads = [
+                    threading.Thread(target=self._send_loop, name=f"outbox-sender-{service}", daemon=True),
+                    threading.Thread(target=self._mark_loop, name=f"outbox-marker-{service}", daemon=True),
+                ]
+                for thread in self._threads:
+                    thread.start()
 
-    def _run(self) -> None:
+    def _batch(self, source: queue.SimpleQueue[OutboxEntry | None]) -> tuple[list[OutboxEntry], bool]:
+        """What is waiting in `source` (at least one, up to max_batch), and whether it says stop."""
+        first = source.get()
+        if first is None:
+            return [], True
+        batch, stopping = [first], False
+        while len(batch) < self.max_batch:
+            try:
+                more = source.get_nowait()
+            except queue.Empty:
+                break
+            if more is None:
+                stopping = True
+                break
+            batch.append(more)
+        return batch, stopping
+
+    def _send_loop(self) -> None:
         stopping = False
         while not stopping:
-            first = self._queue.get()
-            batch: list[OutboxEntry] = [] if first is None else [first]
-            stopping = first is None
-            while len(batch) < self.max_batch:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stopping = True
-                    continue
-                batch.append(more)
+            batch, stopping = self._batch(self._to_send)
+            if batch and self.relay.send_entries(batch):
+                for entry in batch:
+                    self._to_mark.put(entry)
+            else:
+                self._finished(len(batch))
+        self._to_mark.put(None)
+
+    def _mark_loop(self) -> None:
+        stopping = False
+        while not stopping:
+            batch, stopping = self._batch(self._to_mark)
             try:
-                self.relay.publish(batch)
+                if batch:
+                    self.relay.mark_published(batch)
             except Exception as exc:  # the database refused the UPDATE: the sweep sends them again
                 log.warning("outbox.mark_failed", service=self.relay.service, events=len(batch), error=str(exc)[:500])
             finally:
-                with self._idle:
-                    self._unfinished -= len(batch)
-                    self._idle.notify_all()
+                self._finished(len(batch))
+
+    def _finished(self, count: int) -> None:
+        with self._idle:
+            self._unfinished -= count
+            self._idle.notify_all()
 
 
 def _aware(moment: datetime) -> datetime:
