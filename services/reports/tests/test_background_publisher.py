@@ -18,15 +18,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from conftest import migrate, service_settings
+from conftest import create_database, drop_database, free_port, migrate, service_settings
 from kernel.bus import make_redis
 from kernel.events import ReportFiled
 from kernel.outbox import record_event
 from kernel.runtime import ServiceRuntime
 from services.reports.database import OutboxMessage
 from services.reports.settings import ReportsSettings
-from streetcare.local import free_port
-from streetcare.testing import create_database, drop_database
 
 QUEUE = "scheduling.events"  # report.filed's durable subscriber
 
