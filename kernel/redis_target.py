@@ -177,6 +177,22 @@ class RedisTarget:
             config["broker_use_ssl"] = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
         return config
 
+    def celery_result_backend(self, key_prefix: str, expires_s: int) -> dict[str, Any]:
+        """Celery's result-backend settings on this same deployment (its `redis` or `sentinel`
+        backend): every key under `key_prefix`, each result gone after `expires_s` seconds."""
+        transport: dict[str, Any] = {"global_keyprefix": key_prefix}
+        if not self.is_sentinel:
+            config: dict[str, Any] = {"result_backend": self.url}
+            if self.tls and "ssl_cert_reqs" not in self.url:
+                config["redis_backend_use_ssl"] = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+        else:
+            broker = self.celery_broker()
+            config = {"result_backend": broker["broker_url"]}
+            transport.update(broker["broker_transport_options"])
+            if self.tls:
+                config["redis_backend_use_ssl"] = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+        return {**config, "result_backend_transport_options": transport, "result_expires": expires_s}
+
     def describe(self) -> str:
         """Where this points, without its password (for logs and the CLI)."""
         if self.is_sentinel:

@@ -537,3 +537,70 @@ class Stack:
     def logs(self, name: str) -> str:
         path = self.workdir / "logs" / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+
+PLANNER_WORKER_COMMAND = (
+    "celery -A workers.celery_app worker -Q planner --pool solo --prefetch-multiplier 1 -n {name}@%h --loglevel warning"
+)
+"""A planner worker serving only a re-plan's sub-problems (queue `planner`), one at a time, as the
+planner Deployment's pods do."""
+
+
+@dataclass
+class PlannerWorkers:
+    """Planner worker processes on one Redis (`planner_workers`)."""
+
+    names: list[str]
+    processes: list[subprocess.Popen[bytes]]
+
+    def peak_rss_mb(self) -> list[float]:
+        """Each worker's peak resident memory so far (Linux VmHWM), in MB."""
+        peaks = []
+        for process in self.processes:
+            try:
+                status = Path(f"/proc/{process.pid}/status").read_text()
+            except OSError:
+                peaks.append(0.0)
+                continue
+            line = next((line for line in status.splitlines() if line.startswith("VmHWM:")), "VmHWM: 0 kB")
+            peaks.append(int(line.split()[1]) / 1024.0)
+        return peaks
+
+
+@contextlib.contextmanager
+def planner_workers(redis_url: str, count: int, workdir: Path, timeout: float = 120.0) -> Iterator[PlannerWorkers]:
+    """`count` planner worker processes on `redis_url`, answering Celery's ping before this yields;
+    stopped (TERM, then KILL) when it ends. Their logs go to `workdir`."""
+    from workers.settings import WorkerSettings
+
+    env = {**base_environment(redis_url, {}, workdir), "WORKERS_METRICS_PORT": "0", "STREETCARE_LOG_LEVEL": "WARNING"}
+    tag = uuid.uuid4().hex[:6]
+    names = [f"solver{number}-{tag}" for number in range(count)]
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for name in names:
+            with open(workdir / f"{name}.log", "wb") as log:
+                command = shlex.split(PLANNER_WORKER_COMMAND.format(name=name))
+                processes.append(subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT))
+        settings = WorkerSettings(
+            REDIS_URL=redis_url,
+            STREETCARE_TOKEN_SECRET=TEST_TOKEN_SECRET,
+            STREETCARE_SERVICE_TOKEN=TEST_SERVICE_TOKEN,
+            metrics_port=0,
+        )
+        from workers.planner import client
+
+        app = client(settings)
+        hosts = set(names)
+        deadline = time.monotonic() + timeout
+        while True:
+            answered = {host.split("@")[0] for reply in app.control.ping(timeout=1.0) or [] for host in reply}
+            if hosts <= answered:
+                break
+            dead = [name for name, process in zip(names, processes, strict=True) if process.poll() is not None]
+            if dead or time.monotonic() > deadline:
+                raise RuntimeError(f"planner workers {dead or sorted(hosts - answered)} did not start: see {workdir}")
+        yield PlannerWorkers(names, processes)
+    finally:
+        for process in processes:
+            end_process(process, patience_s=30.0)

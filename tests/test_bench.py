@@ -14,7 +14,7 @@ from kernel.blocking import run_to_completion
 from services.scheduling.planning.generated import generate_city
 from streetcare.bench.ingest import cpu_seconds, run_ingest_bench
 from streetcare.bench.load import run_load
-from streetcare.bench.planner import run_planner_bench
+from streetcare.bench.planner import run_planner_bench, run_workers_bench, workers_summary
 
 
 def test_generated_city_has_the_asked_size() -> None:
@@ -30,6 +30,19 @@ def test_bench_reports_every_figure() -> None:
         assert key in row
     assert row["duplicate_visits"] == 0 and row["shift_violations"] == 0
     assert row["peak_rss_mb"] > 0
+
+
+@pytest.mark.stack  # a private Redis and a planner worker process
+@pytest.mark.xdist_group("bench-planner-workers")
+def test_the_planner_workers_bench_reports_in_process_and_group_runs_side_by_side() -> None:
+    runs = run_workers_bench(sizes=((400, 6),), workers=(1,), rounds=1, budget_s=1.0, roads=False, print_results=False)
+    assert [run["workers"] for run in runs] == [0, 1]
+    here, grouped = runs
+    assert here["by_workers"] == 0 and here["worker_peak_rss_mb"] == 0
+    assert grouped["subproblems"] >= 2 and grouped["by_workers"] == grouped["subproblems"], "every one a worker's"
+    assert grouped["worker_peak_rss_mb"] > 0 and grouped["duplicate_visits"] == grouped["shift_violations"] == 0
+    [base, one] = workers_summary(runs)
+    assert base["wall_ratio"] == 1.0 and one["wall_ratio"] > 0 and one["prize_ratio"] > 0.5
 
 
 def test_cpu_seconds_counts_this_process() -> None:

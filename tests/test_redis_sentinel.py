@@ -40,6 +40,14 @@ def test_a_redis_url_that_no_client_could_use_is_refused_with_the_reason() -> No
     assert "p@ss" not in target.describe() and "***" in RedisTarget.parse("redis://:p@h:1/0").describe()
     broker = target.celery_broker()
     assert broker["broker_url"].count("sentinel://") == 2 and broker["broker_transport_options"]["master_name"]
+    results = target.celery_result_backend("streetcare:planner-results:", 600)  # the planner's sub-problems
+    assert results["result_backend"] == broker["broker_url"] and results["result_expires"] == 600
+    assert results["result_backend_transport_options"]["master_name"] == "streetcare"
+    assert results["result_backend_transport_options"]["global_keyprefix"] == "streetcare:planner-results:"
+    plain = RedisTarget.parse("redis://h:1/3").celery_result_backend("p:", 60)
+    assert plain["result_backend"] == "redis://h:1/3" and plain["result_backend_transport_options"] == {
+        "global_keyprefix": "p:"
+    }
 
 
 def _hit(url: str, scope: str) -> int | None:

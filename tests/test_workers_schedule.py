@@ -53,3 +53,21 @@ def test_beat_purges_every_services_outbox(celery_module: ModuleType) -> None:
     schedule = celery_module.create_celery().conf.beat_schedule
     purges = {tuple(e["args"]) for e in schedule.values() if e["task"] == "maintenance.purge_outbox"}
     assert purges == {(service,) for service in SERVICES}
+
+
+def test_only_the_planners_sub_problems_keep_a_result_in_redis_under_their_prefix_and_expire(
+    celery_module: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in {"REDIS_URL": "redis://127.0.0.1:6399/2", "WORKERS_PLANNER_RESULTS_EXPIRE_S": "900"}.items():
+        monkeypatch.setenv(name, value)
+    app = celery_module.create_celery()
+    app.loader.import_default_modules()
+    assert app.conf.result_backend == "redis://127.0.0.1:6399/2", "the broker's Redis"
+    assert app.conf.result_backend_transport_options["global_keyprefix"] == "streetcare:planner-results:"
+    assert app.conf.result_expires == 900
+    solve = app.tasks["planner.solve_subproblem"]
+    assert not solve.ignore_result and solve.track_started and solve.acks_late
+    assert app.conf.task_routes["planner.solve_subproblem"]["queue"] == "planner"
+    assert "planner" in {queue.name for queue in app.conf.task_queues}
+    others = [task for name, task in app.tasks.items() if not name.startswith(("celery.", "planner."))]
+    assert others and all(task.ignore_result for task in others), "no other task writes a result"

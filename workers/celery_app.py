@@ -1,5 +1,9 @@
 """The one Celery app: a named queue per consuming service, JSON only, acks late, prefetch 1.
 
+Queues: each service's events, `maintenance`, `scheduling.planning` (the re-plans) and `planner` (a
+re-plan's sub-problems, solved as a Celery group across the planner workers: workers/planner.py;
+their solutions are the only results kept, in Redis under their own prefix, expiring).
+
 Consumers retry with exponential backoff; a message that can never apply (malformed, unknown
 type) or that keeps failing goes to the dead-letter list with its reason, so one bad message
 never blocks a queue. The correlation id of the request that caused an event rides in the
@@ -22,6 +26,7 @@ from kernel.logs import (
 )
 from kernel.redis_target import RedisTarget
 from services.scheduling import handlers as scheduling_handlers
+from workers.planner import PLANNER_QUEUE, SOLVE_TASK, results_config
 from workers.settings import WorkerSettings, worker_settings
 from workers.transport import transport_for
 
@@ -37,8 +42,12 @@ def create_celery(settings: WorkerSettings | None = None) -> Celery:
     app.conf.update(celery_config(settings.redis_url, settings.broker_visibility_timeout_s))
     # the Redis transport, minus a defect that turns a Redis restart into a dead worker
     app.conf.broker_transport = transport_for(RedisTarget.parse(settings.redis_url).is_sentinel)
+    # only the planner's sub-problems keep a result (their solutions go back to the re-plan that sent them)
+    app.conf.update(results_config(settings))
     app.conf.update(
-        task_queues=[Queue(consumer_queue(s)) for s in SERVICES] + [Queue(PLANNING_QUEUE), Queue(MAINTENANCE_QUEUE)],
+        task_queues=[Queue(consumer_queue(s)) for s in SERVICES]
+        + [Queue(PLANNING_QUEUE), Queue(MAINTENANCE_QUEUE), Queue(PLANNER_QUEUE)],
+        task_routes={SOLVE_TASK: {"queue": PLANNER_QUEUE}},
         task_default_queue=MAINTENANCE_QUEUE,
         worker_hijack_root_logger=False,
         worker_send_task_events=False,

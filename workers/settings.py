@@ -22,6 +22,19 @@ class WorkerSettings(ProcessSettings):
     max_retries: int = 6
     retry_backoff_max_seconds: int = 300
     beat_schedule_file: str = Field(default_factory=in_var_dir("celerybeat-schedule"))
+    # A day's sub-problems solved as a Celery group on the `planner` queue (SCHEDULING_PLANNER_DISTRIBUTED):
+    planner_results_prefix: str = "streetcare:planner-results:"
+    """Where their solutions wait in Redis (the broker's Redis, under this key prefix)."""
+    planner_results_expire_s: int = 3600
+    """A solution nobody read (its re-plan died) is gone from Redis after this long."""
+    planner_wait_margin_s: float = 60.0
+    """How much longer than the sub-problems' solver budgets together a re-plan waits for the planner
+    workers; then it solves what has not come back itself (a plan is always made)."""
+    planner_help_while_waiting: bool = True
+    """While it waits, the re-plan solves the sub-problems no worker has taken yet itself (so a re-plan
+    on a busy or lone planner never waits for a queue that only it could serve)."""
+    planner_poll_s: float = 0.2
+    """How often the waiting re-plan looks at its sub-problems' states."""
 
 
 @functools.cache

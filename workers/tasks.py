@@ -16,6 +16,7 @@ from kernel.handlers import ServiceEventHandlers
 from services.reports import handlers as reports_handlers
 from services.scheduling import handlers as scheduling_handlers
 from services.volunteers import handlers as volunteers_handlers
+from workers.planner import SOLVE_TASK, GroupSolver
 from workers.settings import worker_settings
 
 log = structlog.get_logger(__name__)
@@ -104,16 +105,32 @@ def observe_queues() -> dict[str, int]:
     return depths
 
 
-@shared_task(name="scheduling.replan_day", acks_late=True)
-def scheduling_replan_day(iso_date: str) -> dict[str, Any]:
+def _group_solver(task: Task[..., Any]) -> GroupSolver:
+    """How this re-plan would have its sub-problems solved across the planner workers (it does when
+    SCHEDULING_PLANNER_DISTRIBUTED says so and the day is large enough)."""
+    return GroupSolver(task.app, worker_settings(), scheduling_handlers.solve_subproblem)
+
+
+@shared_task(bind=True, name="scheduling.replan_day", acks_late=True)
+def scheduling_replan_day(self: Task[[str], dict[str, Any]], iso_date: str) -> dict[str, Any]:
     """The debounced re-plan the scheduling service requests after events (queue scheduling.planning)."""
-    return scheduling_handlers.replan_day(iso_date)
+    return scheduling_handlers.replan_day(iso_date, solve_elsewhere=_group_solver(self))
 
 
-@shared_task(name="scheduling.replan_dirty", acks_late=True)
-def scheduling_replan_dirty() -> list[dict[str, Any]]:
+@shared_task(bind=True, name="scheduling.replan_dirty", acks_late=True)
+def scheduling_replan_dirty(self: Task[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """Beat's safety net: re-plan dirty days (and today/tomorrow when they have no plan yet)."""
-    return scheduling_handlers.replan_dirty_days()
+    return scheduling_handlers.replan_dirty_days(solve_elsewhere=_group_solver(self))
+
+
+@shared_task(bind=True, name=SOLVE_TASK, acks_late=True, ignore_result=False, track_started=True)
+def planner_solve_subproblem(
+    self: Task[[dict[str, Any]], dict[str, Any]], subproblem: dict[str, Any]
+) -> dict[str, Any]:
+    """One sub-problem of a re-plan's day (queue planner): its solution goes back through the result
+    backend to the re-plan that sent it (workers/planner.py)."""
+    solution = scheduling_handlers.solve_subproblem(subproblem)
+    return {**solution, "solved_by": self.request.hostname or "a planner worker"}
 
 
 @shared_task(name="scheduling.learn_from_quiet_day", acks_late=True)

@@ -2,7 +2,8 @@
 
 Besides the event consumer, it offers the planner's entry points for the `scheduling.planning`
 queue: ``replan_day`` (the debounced re-plan the service requests after events) and
-``replan_dirty_days`` (beat's safety net).
+``replan_dirty_days`` (beat's safety net), each given how the workers would solve the day's
+sub-problems elsewhere; and for the `planner` queue ``solve_subproblem`` (one of them, pure).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from kernel.events import EventEnvelope
 from kernel.handlers import ServiceEventHandlers, service_event_handlers
 from services.scheduling.database import OutboxMessage, ProcessedEvent
 from services.scheduling.dirty import service as dirty
+from services.scheduling.planning import routing
 from services.scheduling.plans import service as plans
 from services.scheduling.settings import SchedulingRuntime, SchedulingSettings
 from services.scheduling.state import service as state
@@ -60,15 +62,28 @@ def make_events(settings_factory: Callable[[], SchedulingSettings] = SchedulingS
 events = make_events()
 
 
-def replan_day(iso_date: str, trigger: str = "") -> dict[str, Any]:
-    """Make a new version of one day's plan (one at a time per day, by a Redis lock)."""
-    result = plans.replan(events.runtime, date.fromisoformat(iso_date), trigger=trigger)
+def replan_day(
+    iso_date: str, trigger: str = "", solve_elsewhere: plans.SubproblemSolver | None = None
+) -> dict[str, Any]:
+    """Make a new version of one day's plan (one at a time per day, by a Redis lock); its
+    sub-problems go to ``solve_elsewhere`` when SCHEDULING_PLANNER_DISTRIBUTED says so."""
+    result = plans.replan(
+        events.runtime, date.fromisoformat(iso_date), trigger=trigger, solve_elsewhere=solve_elsewhere
+    )
     return {**result.__dict__, "plan_date": result.plan_date.isoformat()}
 
 
-def replan_dirty_days() -> list[dict[str, Any]]:
+def replan_dirty_days(solve_elsewhere: plans.SubproblemSolver | None = None) -> list[dict[str, Any]]:
     """Re-plan every dirty day (and today/tomorrow when they have no plan yet)."""
-    return [{**r.__dict__, "plan_date": r.plan_date.isoformat()} for r in plans.replan_dirty(events.runtime)]
+    return [
+        {**r.__dict__, "plan_date": r.plan_date.isoformat()}
+        for r in plans.replan_dirty(events.runtime, solve_elsewhere=solve_elsewhere)
+    ]
+
+
+def solve_subproblem(subproblem: dict[str, Any]) -> dict[str, Any]:
+    """One sub-problem of a day's plan, as plain data, solved (pure: no database, no settings)."""
+    return routing.solve_subproblem(subproblem)
 
 
 def learn_from_quiet_day() -> dict[str, Any]:

@@ -33,6 +33,13 @@ class SchedulingSettings(ProcessSettings):
     replan_sweep_seconds: float = 60.0
     """Beat re-plans dirty days (and days without any plan) this often: the safety net."""
     planner_seed: int = 0
+    planner_distributed: bool = False
+    """A day's sub-problems are solved as a Celery group across the planner workers (queue `planner`)
+    and joined into one plan version, instead of one after the other in the re-planning process; a
+    sub-problem that fails or does not come back in time is solved in the re-planning process."""
+    planner_distributed_min_candidates: int = 3000
+    """Only a day with at least this many candidates in its sub-problems (and two sub-problems or
+    more) goes out to the planner workers: a smaller one is solved faster than it is sent."""
 
 
 # the runtime of this service, its settings typed

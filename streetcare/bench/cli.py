@@ -26,7 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="ingest: seconds per target per round")
     parser.add_argument("--concurrency", type=int, default=32, help="ingest: concurrent clients")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="ingest: rounds, interleaved (medians are quoted: 3 or more)"
+        "--rounds",
+        type=int,
+        default=3,
+        help="ingest, and planner with --workers: rounds, interleaved (medians are quoted: 3 or more)",
     )
     parser.add_argument(
         "--transport", default="aiohttp", choices=["aiohttp", "httpx"], help="ingest: the gateway's upstream transport"
@@ -56,6 +59,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--straight-lines", action="store_true", help="planner: travel on straight lines, no road network"
     )
+    parser.add_argument(
+        "--workers",
+        help=(
+            "planner: instead of the 10× baseline, plan each size in-process and through the Celery group with "
+            "these counts of planner worker processes on a private Redis (e.g. 1,2), --rounds rounds interleaved; "
+            "wall time and prize side by side, medians and ratios"
+        ),
+    )
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
 
 
@@ -76,13 +87,34 @@ def run_bench(args: argparse.Namespace) -> int:
     figures: dict[str, Any] = {}
     progress = Progress()  # on stderr: the figures go to stdout
     if args.which in ("planner", "all"):
-        from streetcare.bench.planner import print_table, run_planner_bench, sizes_json
+        from streetcare.bench.planner import (
+            print_table,
+            print_workers_table,
+            run_planner_bench,
+            run_workers_bench,
+            sizes_json,
+            workers_summary,
+        )
 
         sizes = tuple(tuple(int(x) for x in pair.split(":")) for pair in args.sizes.split(","))
-        rows = run_planner_bench(sizes=sizes, roads=not args.straight_lines, progress=progress)  # type: ignore[arg-type]
-        print_table(rows)
-        figures["planner"] = rows
-        figures["sizes"] = sizes_json(rows)
+        if args.workers:
+            counts = [int(count) for count in args.workers.split(",")]
+            runs = run_workers_bench(
+                sizes=sizes,  # type: ignore[arg-type]
+                workers=counts,
+                rounds=args.rounds,
+                roads=not args.straight_lines,
+                progress=progress,
+            )
+            summary = workers_summary(runs)
+            print()
+            print_workers_table(summary)
+            figures["planner_workers"] = {"runs": runs, "medians": summary}
+        else:
+            rows = run_planner_bench(sizes=sizes, roads=not args.straight_lines, progress=progress)  # type: ignore[arg-type]
+            print_table(rows)
+            figures["planner"] = rows
+            figures["sizes"] = sizes_json(rows)
     if args.which in ("ingest", "all"):
         from streetcare.bench.ingest import print_database, run_ingest_bench
 

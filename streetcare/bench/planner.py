@@ -12,37 +12,51 @@ it adds are measured apart (``graph_seconds``, ``graph_mb``), and ``matrix_secon
 sub-problems' travel matrices took (shortest paths included).
 
 Also measured: whether a warm start from the previous plan keeps urgent new
-work out (``run_replan_urgent_bench``).
+work out (``run_replan_urgent_bench``); and a day solved through the Celery group across one, two…
+planner worker processes beside the in-process solve (``run_workers_bench``, ``--workers 1,2``).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import random
 import resource
+import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
+from kernel.logs import configure_logging
 from services.scheduling.planning.generated import generate_city, generate_streets
 from services.scheduling.planning.network import RoadNetwork
 from services.scheduling.planning.routing import (
     Crew,
     DayPlan,
+    Distribution,
     SolverStop,
     StreetCandidate,
     plan_day,
+    solve_subproblem,
 )
 from streetcare.progress import quiet
+from streetcare.testing import TEST_SERVICE_TOKEN, TEST_TOKEN_SECRET, planner_workers, private_redis
+from workers.planner import GroupSolver, client
+from workers.settings import WorkerSettings
 
 __all__ = [
     "default_budget_s",
     "generate_city",
     "print_table",
+    "print_workers_table",
     "run_planner_bench",
     "run_replan_urgent_bench",
+    "run_workers_bench",
     "sizes_json",
+    "workers_summary",
 ]
 
 TARGETS_S = {300: 2.0, 3000: 15.0, 20000: 90.0}
@@ -68,8 +82,24 @@ def _rss_mb() -> float:
         return 0.0
 
 
-def _plan_once(streets: int, crews: int, budget_s: float, seed: int, roads: bool = True) -> dict[str, Any]:
-    """Runs in a fresh child: generate, build the road network, plan, and report time, memory and prize."""
+def _through_group(redis_url: str) -> tuple[Distribution, GroupSolver]:
+    """The day's sub-problems as a Celery group to the planner workers on ``redis_url``: every one
+    waited for (the re-plan does not help), so the workers' count is the solvers' count."""
+    settings = WorkerSettings(
+        REDIS_URL=redis_url, STREETCARE_TOKEN_SECRET=TEST_TOKEN_SECRET, STREETCARE_SERVICE_TOKEN=TEST_SERVICE_TOKEN
+    )
+    solver = GroupSolver(client(settings), settings, solve_subproblem, help_while_waiting=False)
+    return Distribution(solver), solver
+
+
+def _plan_once(
+    streets: int, crews: int, budget_s: float, seed: int, roads: bool = True, redis_url: str | None = None
+) -> dict[str, Any]:
+    """Runs in a fresh child: generate, build the road network, plan, and report time, memory and prize;
+    with ``redis_url``, the sub-problems are solved by the planner workers there (a Celery group)."""
+    if redis_url:
+        configure_logging("bench", "warning", False)  # the group's log line would cut into the table
+    distribution, solver = _through_group(redis_url) if redis_url else (None, None)
     candidates, crew_list = generate_city(streets, crews, seed)
     network = None
     graph_mb = 0.0
@@ -79,7 +109,14 @@ def _plan_once(streets: int, crews: int, budget_s: float, seed: int, roads: bool
         network = RoadNetwork.build(lines)
         graph_mb = _rss_mb() - before
     started = time.perf_counter()
-    plan = plan_day(candidates, crew_list, stop=SolverStop.after_seconds(budget_s), seed=seed, network=network)
+    plan = plan_day(
+        candidates,
+        crew_list,
+        stop=SolverStop.after_seconds(budget_s),
+        seed=seed,
+        network=network,
+        distribution=distribution,
+    )
     wall = time.perf_counter() - started + (network.build_seconds if network else 0.0)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     visits = [v.candidate_id for r in plan.routes.values() for v in r.visits]
@@ -99,6 +136,9 @@ def _plan_once(streets: int, crews: int, budget_s: float, seed: int, roads: bool
         "straight_line_stops": plan.travel.stops_straight_line,
         "subproblems": len(plan.subproblems),
         "largest_subproblem": max((s.clients for s in plan.subproblems), default=0),
+        "solver_seconds": sum(s.solve_seconds for s in plan.subproblems),
+        "by_workers": sum(1 for s in plan.subproblems if s.solved_by),
+        "group_seconds": solver.last_outcome.get("seconds", 0.0) if solver else 0.0,
     }
 
 
@@ -113,11 +153,12 @@ def _in_child(
     roads: bool,
     progress: Callable[[str], None] = quiet,
     heartbeat_s: float = HEARTBEAT_S,
+    redis_url: str | None = None,
 ) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     started = time.monotonic()
     with context.Pool(1, maxtasksperchild=1) as pool:
-        pending = pool.apply_async(_plan_once, (streets, crews, budget_s, seed, roads))
+        pending = pool.apply_async(_plan_once, (streets, crews, budget_s, seed, roads, redis_url))
         while True:
             try:
                 result: dict[str, Any] = pending.get(timeout=heartbeat_s)
@@ -164,6 +205,124 @@ def run_planner_bench(
         if print_results:
             print_table([row], header=len(rows) == 1)
     return rows
+
+
+def run_workers_bench(
+    sizes: Sequence[tuple[int, int]] = ((20000, 80),),
+    workers: Sequence[int] = (1, 2),
+    rounds: int = 3,
+    budget_s: float | None = None,
+    seed: int = 1,
+    roads: bool = True,
+    progress: Callable[[str], None] = quiet,
+    heartbeat_s: float = HEARTBEAT_S,
+    print_results: bool = True,
+) -> list[dict[str, Any]]:
+    """Each size planned in-process (the baseline) and through the Celery group with each count of
+    planner worker processes (``workers``), on a private Redis, the same day and seed and the same
+    total solver budget (shared by size among the sub-problems either way); ``rounds`` rounds,
+    interleaved, so each variant meets the host's load alike.  One row per run, then the medians
+    (``print_workers_table``).  The workers are started (and answer Celery's ping) before a run's clock."""
+    rows: list[dict[str, Any]] = []
+    with private_redis() as redis_server, tempfile.TemporaryDirectory(prefix="streetcare-planner-bench-") as folder:
+        for streets, crews in sizes:
+            budget = default_budget_s(streets) if budget_s is None else float(budget_s)
+            for number in range(1, rounds + 1):
+                for count in (0, *workers):
+                    what = "in-process" if count == 0 else f"{count} planner worker{'s' if count > 1 else ''}"
+                    progress(f"planner round {number}/{rounds}: {streets:,} streets, {what}, a {budget:.0f} s budget")
+                    load_before = os.getloadavg()[0]
+                    if count == 0:
+                        run = _in_child(streets, crews, budget, seed, roads, progress, heartbeat_s)
+                        worker_peaks: list[float] = []
+                    else:
+                        with planner_workers(redis_server.url, count, Path(folder)) as started:
+                            run = _in_child(
+                                streets, crews, budget, seed, roads, progress, heartbeat_s, redis_server.url
+                            )
+                            worker_peaks = started.peak_rss_mb()
+                    row = {
+                        "streets": streets,
+                        "crews": crews,
+                        "budget_s": budget,
+                        "round": number,
+                        "workers": count,
+                        **run,
+                        "worker_peak_rss_mb": max(worker_peaks, default=0.0),
+                        "load_before": load_before,
+                        "load_after": os.getloadavg()[0],
+                    }
+                    rows.append(row)
+                    if print_results:
+                        print_workers_runs([row], header=len(rows) == 1)
+    return rows
+
+
+def workers_summary(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per size and variant: the medians over the rounds, and wall time and prize against the
+    in-process solve's medians (``wall_ratio`` < 1: faster; ``prize_ratio`` < 1: less prize)."""
+    summary: list[dict[str, Any]] = []
+    for streets, crews in dict.fromkeys((r["streets"], r["crews"]) for r in rows):
+        runs = [r for r in rows if r["streets"] == streets and r["crews"] == crews]
+        medians: dict[int, dict[str, Any]] = {}
+        for count in dict.fromkeys(r["workers"] for r in runs):
+            mine = [r for r in runs if r["workers"] == count]
+            medians[count] = {
+                "streets": streets,
+                "crews": crews,
+                "workers": count,
+                "rounds": len(mine),
+                "wall_s": statistics.median(r["wall_s"] for r in mine),
+                "walls_s": [round(r["wall_s"], 2) for r in mine],
+                "prize": statistics.median(r["prize_collected"] for r in mine),
+                "visits": statistics.median(r["visits"] for r in mine),
+                "subproblems": mine[0]["subproblems"],
+                "by_workers": statistics.median(r["by_workers"] for r in mine),
+                "peak_rss_mb": statistics.median(r["peak_rss_mb"] for r in mine),
+                "worker_peak_rss_mb": statistics.median(r["worker_peak_rss_mb"] for r in mine),
+                "load": statistics.median((r["load_before"] + r["load_after"]) / 2 for r in mine),
+            }
+        base = medians.get(0)
+        for row in medians.values():
+            row["wall_ratio"] = row["wall_s"] / base["wall_s"] if base and base["wall_s"] else None
+            row["prize_ratio"] = row["prize"] / base["prize"] if base and base["prize"] else None
+            summary.append(row)
+    return summary
+
+
+def print_workers_runs(rows: Sequence[dict[str, Any]], header: bool = True) -> None:
+    """One line per run: the variant, its wall time, prize and memory, the host's load around it."""
+    if header:
+        print(
+            f"{'streets':>8} {'crews':>5} {'budget':>6} {'round':>5} {'solved by':>12} {'wall s':>7} "
+            f"{'prize':>10} {'visits':>6} {'subs':>5} {'by wkrs':>7} {'peak MB':>7} {'wkr MB':>7} {'load':>9}"
+        )
+    for row in rows:
+        what = "in-process" if row["workers"] == 0 else f"{row['workers']} worker{'s' if row['workers'] > 1 else ''}"
+        print(
+            f"{row['streets']:>8} {row['crews']:>5} {row['budget_s']:>6.0f} {row['round']:>5} {what:>12} "
+            f"{row['wall_s']:>7.2f} {row['prize_collected']:>10.0f} {row['visits']:>6} {row['subproblems']:>5} "
+            f"{row['by_workers']:>7} {row['peak_rss_mb']:>7.0f} {row['worker_peak_rss_mb']:>7.0f} "
+            f"{row['load_before']:>4.1f}→{row['load_after']:<4.1f}",
+            flush=True,
+        )
+
+
+def print_workers_table(summary: Sequence[dict[str, Any]]) -> None:
+    """The medians side by side: wall time and prize (the objective) against the in-process solve."""
+    print(
+        f"{'streets':>8} {'crews':>5} {'solved by':>12} {'rounds':>6} {'wall s (median)':>16} {'vs in-process':>13} "
+        f"{'prize (median)':>14} {'vs in-process':>13} {'load':>5}  walls"
+    )
+    for row in summary:
+        what = "in-process" if row["workers"] == 0 else f"{row['workers']} worker{'s' if row['workers'] > 1 else ''}"
+        wall_ratio = row["wall_ratio"] if row["wall_ratio"] is not None else float("nan")
+        prize_ratio = row["prize_ratio"] if row["prize_ratio"] is not None else float("nan")
+        print(
+            f"{row['streets']:>8} {row['crews']:>5} {what:>12} {row['rounds']:>6} {row['wall_s']:>16.2f} "
+            f"{wall_ratio:>13.3f} {row['prize']:>14.0f} {prize_ratio:>13.4f} {row['load']:>5.1f}  {row['walls_s']}",
+            flush=True,
+        )
 
 
 def sizes_json(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

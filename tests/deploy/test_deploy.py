@@ -37,7 +37,7 @@ SERVICES = {"scheduling": 8101, "reports": 8102, "volunteers": 8103}
 HTTP_PROCESSES = {**SERVICES, "gateway": 8000}
 PROCESSES = {*HTTP_PROCESSES, "worker", "planner", "beat"}
 WORKER_QUEUES = {"scheduling.events", "reports.events", "volunteers.events", "maintenance"}
-PLANNER_QUEUES = {"scheduling.planning"}
+PLANNER_QUEUES = {"scheduling.planning", "planner"}  # the re-plans and their sub-problems
 
 # The metrics the processes export, with their labels (the contract the app engineers implement).
 METRICS: dict[str, set[str]] = {
@@ -238,7 +238,8 @@ def test_every_process_has_a_deployment_running_the_right_command() -> None:
     (planner,) = containers(deployments["planner"])
     cmd = planner["command"]
     assert cmd[:4] == ["celery", "-A", "workers.celery_app", "worker"]
-    assert set(cmd[cmd.index("-Q") + 1].split(",")) == PLANNER_QUEUES, "the planner consumes only re-plans"
+    queues = set(cmd[cmd.index("-Q") + 1].split(","))
+    assert queues == PLANNER_QUEUES, "the planner consumes only re-plans and their sub-problems"
     assert cmd[cmd.index("--pool") + 1] == "solo" and cmd[cmd.index("--prefetch-multiplier") + 1] == "1"
     assert env_names(planner) == {"SCHEDULING_DATABASE_URL"}, "the planner gets only scheduling's database"
     memory = planner["resources"]["limits"]["memory"]

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from .coverage import PlannedCleanup
 from .network import RoadNetwork
 from .policy import BagStop, BulkyWasteReport, PolicyConfig, StreetFacts, day_candidates
-from .routing import Crew, DayPlan, SolverStop, StreetCandidate, plan_day
+from .routing import Crew, DayPlan, Distribution, SolverStop, StreetCandidate, plan_day
 
 __all__ = ["DEFAULT_POLICY", "ITERATION_STOP", "EffortPlan", "candidates_for_day", "plan_streets"]
 
@@ -70,9 +70,11 @@ def plan_streets(
     exclude: Collection[str] = (),
     config: PolicyConfig = DEFAULT_POLICY,
     network: RoadNetwork | None = None,
+    distribution: Distribution | None = None,
 ) -> EffortPlan:
     """Plan ``day``: the effort rule picks what is worth a crew, the router orders it per crew
-    (travel along ``network``, the street network, when given; straight lines otherwise)."""
+    (travel along ``network``, the street network, when given; straight lines otherwise; its
+    sub-problems solved elsewhere when a ``distribution`` takes them, :class:`routing.Distribution`)."""
     candidates = candidates_for_day(
         facts,
         day,
@@ -92,5 +94,6 @@ def plan_streets(
         seed=seed,
         crew_shift_cost_s=config.crew_shift_seconds,
         network=network,
+        distribution=distribution,
     )
     return EffortPlan(candidates, plan)

@@ -46,17 +46,27 @@ out a visit that costs more than it is worth.  Sending a crew out at all costs `
 
 Stopping: the caller chooses (:class:`SolverStop`) — a wall-clock budget for the service, a fixed
 iteration count for the simulator and the tests (the same seed then gives the same plan).
+
+Solving elsewhere: the sub-problems are independent, so :func:`plan_day` is three steps a caller may
+also take apart — :func:`split_day` cuts the day (:class:`DaySplit`), each sub-problem is plain,
+JSON-ready data (:meth:`DaySplit.subproblem`: its travel matrix included, so solving needs no street
+network) that :func:`solve_subproblem` solves in any process, and :func:`join_day` joins their
+solutions into the day's plan.  A :class:`Distribution` given to :func:`plan_day` does that through
+the caller's own means (the workers: a Celery group); a sub-problem it brings back no usable solution
+for is solved here.  The same sub-problem and seed give the same routes wherever they are solved.
 """
 
 from __future__ import annotations
 
+import base64
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 from pyvrp import (
@@ -83,16 +93,22 @@ __all__ = [
     "CrewMode",
     "CrewRoute",
     "DayPlan",
+    "DaySplit",
+    "Distribution",
     "DroppedCandidate",
     "ModeSpeeds",
     "PlannedVisit",
     "SolverStop",
     "StreetCandidate",
+    "SubproblemSolver",
     "SubproblemStats",
     "TravelStats",
     "haversine_m",
+    "join_day",
     "plan_day",
     "service_seconds",
+    "solve_subproblem",
+    "split_day",
 ]
 
 MAX_PRIZE_S = 10**12
@@ -130,6 +146,14 @@ class SolverStop:
     @classmethod
     def after_iterations(cls, iterations: int, no_improvement: int | None = None) -> SolverStop:
         return cls(iterations=max(1, int(iterations)), no_improvement=no_improvement)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data, for a sub-problem solved elsewhere (:meth:`from_dict` reads it back)."""
+        return {"seconds": self.seconds, "iterations": self.iterations, "no_improvement": self.no_improvement}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SolverStop:
+        return cls(data.get("seconds"), data.get("iterations"), data.get("no_improvement"))
 
     def criterion(self, share_s: float) -> StoppingCriterion:
         """A fresh criterion for one sub-problem (``share_s``: its share of a time budget)."""
@@ -264,6 +288,10 @@ class SubproblemStats:
     inserted_by_repair: int
     matrix_seconds: float = 0.0
     """Time spent building the sub-problem's travel matrix."""
+    solve_seconds: float = 0.0
+    """Time the solver took on it (wherever it ran)."""
+    solved_by: str = ""
+    """Where it was solved: ``""`` in this process, else what the :class:`Distribution` named (a worker)."""
 
 
 @dataclass(frozen=True)
@@ -589,28 +617,52 @@ def _split_group(
     return subproblems, overflow
 
 
-# --- solving one sub-problem -------------------------------------------------
+# --- one sub-problem as plain data, and solving it ------------------------------
+
+SUBPROBLEM_FORMAT = 1
+"""The version of the plain data a sub-problem and its solution are written in."""
 
 
 @dataclass
 class _Instance:
+    """A sub-problem ready for PyVRP, rebuilt from its plain data (:func:`_instance`)."""
+
     data: ProblemData
     durations: np.ndarray
-    starts: list[_CrewStart]
-    members: list[int]
+    crew_ids: list[str]
+    client_ids: list[str]
     service: list[int]
     start_location: list[int]
     end_location: list[int]
     start_offset: list[int]
     end_offset: list[int]
     prize_int: list[int]
-    matrix_seconds: float = 0.0
 
 
-def _build_instance(
+def _encode_matrix(matrix: np.ndarray) -> dict[str, Any]:
+    """A square integer matrix as JSON-ready data: its size and its int32 cells, row by row, in base64
+    (about a third of the size of a list of lists, and read back without a Python object per cell)."""
+    if matrix.size and (int(matrix.max()) > np.iinfo(np.int32).max or int(matrix.min()) < 0):
+        raise ValueError("travel seconds outside the int32 range")
+    return {
+        "size": int(matrix.shape[0]),
+        "int32_base64": base64.b64encode(np.ascontiguousarray(matrix, dtype="<i4").tobytes()).decode("ascii"),
+    }
+
+
+def _decode_matrix(encoded: Mapping[str, Any]) -> np.ndarray:
+    size = int(encoded["size"])
+    cells = np.frombuffer(base64.b64decode(encoded["int32_base64"]), dtype="<i4")
+    if cells.size != size * size:
+        raise ValueError(f"a {size}×{size} matrix needs {size * size} cells, not {cells.size}")
+    return cells.reshape(size, size).astype(np.int64)
+
+
+def _subproblem_data(
     sub: _Subproblem, candidates: Sequence[StreetCandidate], crew_shift_cost_s: int, travel: _Travel
-) -> _Instance:
-    """ProblemData for one sub-problem: depots, then one client per candidate."""
+) -> tuple[dict[str, Any], float]:
+    """One sub-problem as JSON-ready data (depots, then one client per candidate, the travel matrix,
+    one vehicle per crew) and the seconds its travel matrix took."""
     mode = sub.mode
     origin = min(s.crew.shift_start for s in sub.starts)
     depot_points: list[tuple[float, float]] = []
@@ -629,36 +681,71 @@ def _build_instance(
     end_location: list[int] = []
     start_offset: list[int] = []
     end_offset: list[int] = []
+    fixed_cost: list[int] = []
     for start in sub.starts:
         shift_from = int((start.crew.shift_start - origin).total_seconds())
         start_location.append(depot_for(start.here))
         end_location.append(depot_for(start.depot))
         start_offset.append(shift_from + start.free_after_s)
         end_offset.append(shift_from + start.crew.shift_seconds)
+        # a crew with work already done or under way is out anyway, so only an idle crew costs a shift
+        fixed_cost.append(0 if start.fixed else max(0, int(crew_shift_cost_s)))
 
-    num_depots = len(depot_points)
-    lats = np.array([p[0] for p in depot_points] + [candidates[i].lat for i in sub.members])
-    lons = np.array([p[1] for p in depot_points] + [candidates[i].lon for i in sub.members])
     matrix_started = time.perf_counter()
     durations = travel.matrix(mode, depot_stops + [_Stop.of(candidates[i]) for i in sub.members])
     matrix_seconds = time.perf_counter() - matrix_started
 
     mean_size = max(1, round(sum(s.crew.size for s in sub.starts) / len(sub.starts)))
-    service = [service_seconds(candidates[i], mode, mean_size) for i in sub.members]
-    # prizes are crew-seconds, the same unit as the route durations the solver pays for
-    prize_int = [round(min(MAX_PRIZE_S, max(0.0, candidates[i].prize))) for i in sub.members]
+    members = [candidates[i] for i in sub.members]
+    data = {
+        "format": SUBPROBLEM_FORMAT,
+        "mode": mode.value,
+        "depots": {"lat": [p[0] for p in depot_points], "lon": [p[1] for p in depot_points]},
+        "clients": {
+            "id": [c.id for c in members],
+            "lat": [c.lat for c in members],
+            "lon": [c.lon for c in members],
+            "service_s": [service_seconds(c, mode, mean_size) for c in members],
+            # prizes are crew-seconds, the same unit as the route durations the solver pays for
+            "prize": [round(min(MAX_PRIZE_S, max(0.0, c.prize))) for c in members],
+        },
+        "vehicles": {
+            "crew_id": [s.crew.id for s in sub.starts],
+            "start_depot": start_location,
+            "end_depot": end_location,
+            "tw_early": start_offset,
+            "tw_late": end_offset,
+            "fixed_cost": fixed_cost,
+        },
+        "durations": _encode_matrix(durations),
+        "warm_routes": None,
+    }
+    return data, matrix_seconds
 
+
+def _instance(data: Mapping[str, Any]) -> _Instance:
+    """PyVRP's ProblemData for a sub-problem's plain data (the same, wherever it is solved)."""
+    if data.get("format") != SUBPROBLEM_FORMAT:
+        raise ValueError(f"a sub-problem in format {data.get('format')!r}; this planner reads {SUBPROBLEM_FORMAT}")
+    depots_, clients_, vehicles_ = data["depots"], data["clients"], data["vehicles"]
+    num_depots = len(depots_["lat"])
+    durations = _decode_matrix(data["durations"])
+    lats = [*depots_["lat"], *clients_["lat"]]
+    lons = [*depots_["lon"], *clients_["lon"]]
+    if durations.shape[0] != len(lats):
+        raise ValueError(f"{len(lats)} places but a travel matrix for {durations.shape[0]}")
+    service = [int(s) for s in clients_["service_s"]]
+    prize_int = [int(p) for p in clients_["prize"]]
+    start_location = [int(v) for v in vehicles_["start_depot"]]
+    end_location = [int(v) for v in vehicles_["end_depot"]]
+    start_offset = [int(v) for v in vehicles_["tw_early"]]
+    end_offset = [int(v) for v in vehicles_["tw_late"]]
+    crew_ids = [str(c) for c in vehicles_["crew_id"]]
     locations = [Location(x=float(lons[k]), y=float(lats[k])) for k in range(len(lats))]
     depots = [Depot(location=k) for k in range(num_depots)]
     clients = [
-        Client(
-            location=num_depots + k,
-            service_duration=service[k],
-            prize=prize_int[k],
-            required=False,
-            name=candidates[i].id,
-        )
-        for k, i in enumerate(sub.members)
+        Client(location=num_depots + k, service_duration=service[k], prize=prize_int[k], required=False, name=name)
+        for k, name in enumerate(clients_["id"])
     ]
     vehicle_types = [
         VehicleType(
@@ -668,28 +755,26 @@ def _build_instance(
             tw_early=start_offset[v],
             tw_late=end_offset[v],
             shift_duration=end_offset[v] - start_offset[v],
-            # cost = route duration (travel + service), in seconds like the prizes; a crew with
-            # work already done or under way is out anyway, so only an idle crew costs a shift
-            fixed_cost=0 if start.fixed else max(0, int(crew_shift_cost_s)),
+            # cost = route duration (travel + service), in seconds like the prizes
+            fixed_cost=int(vehicles_["fixed_cost"][v]),
             unit_distance_cost=0,
             unit_duration_cost=1,
-            name=start.crew.id,
+            name=crew_ids[v],
         )
-        for v, start in enumerate(sub.starts)
+        for v in range(len(crew_ids))
     ]
-    data = ProblemData(locations, clients, depots, vehicle_types, [durations], [durations])  # type: ignore[list-item]
+    problem = ProblemData(locations, clients, depots, vehicle_types, [durations], [durations])  # type: ignore[list-item]
     return _Instance(
-        data,
+        problem,
         durations,
-        list(sub.starts),
-        list(sub.members),
+        crew_ids,
+        [str(c) for c in clients_["id"]],
         service,
         start_location,
         end_location,
         start_offset,
         end_offset,
         prize_int,
-        matrix_seconds,
     )
 
 
@@ -788,18 +873,13 @@ def _insert_by_displacement(inst: _Instance, routes: list[list[int]], client: in
     return _best_insertion(inst, routes, client, only_vehicle=vehicle)
 
 
-def _warm_routes(
-    inst: _Instance,
-    candidates: Sequence[StreetCandidate],
-    previous: DayPlan,
-    repair: bool,
-) -> tuple[list[list[int]], int]:
-    client_of = {candidates[i].id: k for k, i in enumerate(inst.members)}
+def _warm_routes(inst: _Instance, previous: DayPlan, repair: bool) -> tuple[list[list[int]], int]:
+    client_of = {candidate_id: k for k, candidate_id in enumerate(inst.client_ids)}
     previously_planned = previous.planned_candidate_ids()
     routes: list[list[int]] = []
     used: set[int] = set()
-    for vehicle, start in enumerate(inst.starts):
-        old = previous.routes.get(start.crew.id)
+    for vehicle, crew_id in enumerate(inst.crew_ids):
+        old = previous.routes.get(crew_id)
         visits = []
         if old is not None:
             for visit in old.visits:
@@ -812,7 +892,7 @@ def _warm_routes(
         routes.append(visits)
     inserted = 0
     if repair:
-        new = [k for k, i in enumerate(inst.members) if candidates[i].id not in previously_planned and k not in used]
+        new = [k for k, cid in enumerate(inst.client_ids) if cid not in previously_planned and k not in used]
         inserted = _repair(inst, routes, new)
     return routes, inserted
 
@@ -836,7 +916,7 @@ def _solve(
         display=False,
         initial_solution=initial,
     )
-    routes: list[list[int]] = [[] for _ in inst.starts]
+    routes: list[list[int]] = [[] for _ in inst.crew_ids]
     for route in result.best.routes():
         routes[route.vehicle_type()] = [a.idx for a in route.schedule() if a.is_client()]
     if initial is not None and not result.best.is_feasible():
@@ -970,7 +1050,155 @@ def _checked_on_network(
     return (gain, start, position, service, detour + service)
 
 
-def plan_day(
+# --- a day split into sub-problems, solved anywhere, joined -----------------------
+
+
+def solve_subproblem(subproblem: Mapping[str, Any]) -> dict[str, Any]:
+    """Solve one sub-problem given as plain data (:meth:`DaySplit.subproblem`); return its solution as
+    plain data: per crew (vehicle), the clients it visits in order (indices into the sub-problem's
+    clients), each route trimmed to its shift, and the slack the solver left on the shifts.
+
+    Pure and self-contained (the travel matrix travels with the sub-problem), so a caller may run it
+    in another process or on another machine; the same data and seed give the same routes anywhere."""
+    started = time.perf_counter()
+    inst = _instance(subproblem)
+    stop = SolverStop.from_dict(subproblem["stop"])
+    warm = subproblem.get("warm_routes")
+    routes = _solve(
+        inst,
+        stop.criterion(float(subproblem["budget_s"])),
+        int(subproblem["seed"]),
+        [[int(c) for c in route] for route in warm] if warm is not None else None,
+    )
+    slack = max((inst.end_offset[v] - _route_end_time(inst, v, visits) for v, visits in enumerate(routes)), default=0)
+    return {
+        "format": SUBPROBLEM_FORMAT,
+        "number": int(subproblem["number"]),
+        "routes": routes,
+        "slack_s": int(slack),
+        "seconds": round(time.perf_counter() - started, 3),
+        "solved_by": "",
+    }
+
+
+@dataclass
+class _Made:
+    """What the join keeps of a sub-problem once its plain data is made."""
+
+    budget_s: float
+    matrix_seconds: float
+    warm_started: bool
+    inserted_by_repair: int
+    service: list[int]
+
+
+class DaySplit:
+    """A day cut into independent sub-problems (:func:`split_day`), and what joining their solutions
+    needs: the candidates, the crews after their fixed visits, the street network, what was left out
+    before routing.  The caller that joins keeps it; only the sub-problems (plain, JSON-ready data,
+    :meth:`subproblem`) and their solutions (:func:`solve_subproblem`) need to travel."""
+
+    def __init__(
+        self,
+        pool: list[StreetCandidate],
+        starts: list[_CrewStart],
+        parts: list[_Subproblem],
+        left_out: dict[int, str],
+        travel: _Travel,
+        *,
+        stop: SolverStop,
+        seed: int,
+        crew_shift_cost_s: int,
+        previous_plan: DayPlan | None,
+        repair_warm_start: bool,
+        started: float,
+    ) -> None:
+        self._pool = pool
+        self._starts = starts
+        self._parts = parts
+        self._left_out = left_out
+        self._travel = travel
+        self._stop = stop
+        self._seed = seed
+        self._crew_shift_cost_s = crew_shift_cost_s
+        self._previous_plan = previous_plan
+        self._repair_warm_start = repair_warm_start
+        self._started = started
+        self._made: dict[int, _Made] = {}
+
+    @property
+    def sizes(self) -> list[int]:
+        """Clients per sub-problem, in sub-problem order."""
+        return [len(part.members) for part in self._parts]
+
+    @property
+    def stop(self) -> SolverStop:
+        return self._stop
+
+    def seconds_left(self) -> float:
+        """The solver's time budget not yet spent since the split began (0 for an iteration stop)."""
+        return max(0.0, (self._stop.seconds or 0.0) - (time.perf_counter() - self._started))
+
+    def subproblem(self, number: int, budget_s: float) -> dict[str, Any]:
+        """Sub-problem ``number`` as plain data for :func:`solve_subproblem`, with ``budget_s`` seconds
+        of solver time (when the stop is a time budget): depots, clients (id, place, service seconds,
+        prize), one vehicle per crew (depots, time window, fixed cost), the travel matrix, the warm
+        start from the previous plan (new candidates already inserted), the stop and the seed."""
+        part = self._parts[number]
+        data, matrix_seconds = _subproblem_data(part, self._pool, self._crew_shift_cost_s, self._travel)
+        warm: list[list[int]] | None = None
+        inserted = 0
+        if self._previous_plan is not None:
+            warm, inserted = _warm_routes(_instance(data), self._previous_plan, self._repair_warm_start)
+        budget_s = max(MIN_SUBPROBLEM_BUDGET_S, budget_s)
+        data.update(
+            number=number,
+            seed=self._seed + number,
+            stop=self._stop.as_dict(),
+            budget_s=budget_s,
+            warm_routes=warm,
+        )
+        self._made[number] = _Made(budget_s, matrix_seconds, warm is not None, inserted, data["clients"]["service_s"])
+        return data
+
+    def subproblems(self) -> list[dict[str, Any]]:
+        """Every sub-problem as plain data, the time budget left once they are made shared out by
+        size: the total solver time is the in-process solve's, whether they are then solved one
+        after the other or side by side."""
+        made = [self.subproblem(number, 0.0) for number in range(len(self._parts))]
+        left = self.seconds_left()
+        total = max(1, sum(self.sizes))
+        for data, size in zip(made, self.sizes, strict=True):
+            data["budget_s"] = max(MIN_SUBPROBLEM_BUDGET_S, left * size / total)
+            self._made[data["number"]].budget_s = data["budget_s"]
+        return made
+
+    def problem_with(self, number: int, solution: Mapping[str, Any] | None) -> str | None:
+        """Why ``solution`` cannot stand for sub-problem ``number`` (``None``: it can): a solution that
+        comes back from elsewhere is checked before it is joined."""
+        if solution is None:
+            return "no solution"
+        if number not in self._made:
+            return f"sub-problem {number} was never made"
+        if solution.get("format") != SUBPROBLEM_FORMAT or solution.get("number") != number:
+            return "a solution of another format or sub-problem"
+        routes = solution.get("routes")
+        part = self._parts[number]
+        if not isinstance(routes, list) or len(routes) != len(part.starts):
+            return "not one route per crew"
+        seen: set[int] = set()
+        for route in routes:
+            if not isinstance(route, list) or not all(type(c) is int and 0 <= c < len(part.members) for c in route):
+                return "a route names a client the sub-problem does not have"
+            if seen & set(route) or len(set(route)) != len(route):
+                return "a client on two routes"
+            seen.update(route)
+        if type(solution.get("slack_s")) is not int:
+            return "no slack"
+        return None
+
+
+def split_day(
     candidates: Sequence[StreetCandidate],
     crews: Sequence[Crew],
     *,
@@ -983,18 +1211,10 @@ def plan_day(
     overselect: float = 2.0,
     repair_warm_start: bool = True,
     network: RoadNetwork | None = None,
-) -> DayPlan:
-    """Plan one day: choose and order visits per crew to collect the most prize net of crew time.
-
-    Prizes are crew-seconds; a route costs its duration and a crew sent out ``crew_shift_cost_s``.
-    ``stop`` says when the solver stops (a time budget or an iteration count).
-    ``fixed_visits`` maps crew id → visits already done or under way, kept first
-    on that crew's route.  ``previous_plan`` warm-starts the solver; new
-    candidates are inserted into it first unless ``repair_warm_start`` is off
-    (only useful to measure what the repair is worth).  ``network``: the street network travel
-    times and paths follow (``None``: straight lines × ``DETOUR_FACTOR`` for every stop, counted).
-    """
-    time_budget_s = stop.seconds or 0.0
+) -> DaySplit:
+    """Cut a day into independent sub-problems (the first half of :func:`plan_day`, whose arguments
+    these are): crews after their fixed visits, grouped by mode and depot; candidates handed to
+    the groups; oversized groups cut into sectors.  No travel matrix is computed yet."""
     started = time.perf_counter()
     fixed_visits = fixed_visits or {}
     seen: set[str] = set()
@@ -1016,57 +1236,73 @@ def plan_day(
     groups = _make_groups(starts, overselect)
     left_out = _assign_candidates(pool, groups)
 
-    subproblems: list[_Subproblem] = []
+    parts: list[_Subproblem] = []
     for group in groups:
         if not group.members:
             continue
-        parts, overflow = _split_group(group, pool, max_clients_per_subproblem)
-        subproblems.extend(parts)
+        pieces, overflow = _split_group(group, pool, max_clients_per_subproblem)
+        parts.extend(pieces)
         for index in overflow:
             left_out[index] = "not among the best candidates for its crews today"
+    return DaySplit(
+        pool,
+        starts,
+        parts,
+        left_out,
+        travel,
+        stop=stop,
+        seed=seed,
+        crew_shift_cost_s=crew_shift_cost_s,
+        previous_plan=previous_plan,
+        repair_warm_start=repair_warm_start,
+        started=started,
+    )
 
+
+def join_day(split: DaySplit, solutions: Sequence[Mapping[str, Any]]) -> DayPlan:
+    """The day's plan from its sub-problems' solutions (one per sub-problem, in order, each made by
+    :func:`solve_subproblem` from :meth:`DaySplit.subproblem`'s data): routes per crew, a crew out
+    anyway offered the visits left out nearby, what was left out and why, how it was solved."""
+    if len(solutions) != len(split.sizes):
+        raise ValueError(f"{len(solutions)} solutions for {len(split.sizes)} sub-problems")
+    pool, left_out = split._pool, dict(split._left_out)
     extra_by_crew: dict[str, tuple[list[StreetCandidate], list[int]]] = {}
     stats: list[SubproblemStats] = []
     routed: set[int] = set()
-    remaining_clients = sum(len(s.members) for s in subproblems)
-    for number, sub in enumerate(subproblems):
-        inst = _build_instance(sub, pool, crew_shift_cost_s, travel)
-        remaining_budget = time_budget_s - (time.perf_counter() - started)
-        share = len(sub.members) / max(1, remaining_clients)
-        budget = max(MIN_SUBPROBLEM_BUDGET_S, remaining_budget * share)
-        remaining_clients -= len(sub.members)
-        warm = None
-        inserted = 0
-        if previous_plan is not None:
-            warm, inserted = _warm_routes(inst, pool, previous_plan, repair_warm_start)
-        routes = _solve(inst, stop.criterion(budget), seed + number, warm)
+    for number, (part, solution) in enumerate(zip(split._parts, solutions, strict=True)):
+        problem = split.problem_with(number, solution)
+        if problem is not None:
+            raise ValueError(f"sub-problem {number}: {problem}")
+        made = split._made[number]
         collected = 0.0
+        routes: list[list[int]] = solution["routes"]
         for vehicle, visits in enumerate(routes):
-            crew_id = inst.starts[vehicle].crew.id
-            chosen = [pool[inst.members[c]] for c in visits]
-            extra_by_crew[crew_id] = (chosen, [inst.service[c] for c in visits])
-            routed.update(inst.members[c] for c in visits)
+            crew_id = part.starts[vehicle].crew.id
+            chosen = [pool[part.members[c]] for c in visits]
+            extra_by_crew[crew_id] = (chosen, [made.service[c] for c in visits])
+            routed.update(part.members[c] for c in visits)
             collected += sum(c.prize for c in chosen)
         stats.append(
             SubproblemStats(
-                sub.mode,
-                len(sub.starts),
-                len(sub.members),
-                budget,
+                part.mode,
+                len(part.starts),
+                len(part.members),
+                made.budget_s,
                 collected,
-                warm is not None,
-                inserted,
-                inst.matrix_seconds,
+                made.warm_started,
+                made.inserted_by_repair,
+                made.matrix_seconds,
+                float(solution.get("seconds", 0.0)),
+                str(solution.get("solved_by", "")),
             )
         )
-        slack = max(
-            (inst.end_offset[v] - _route_end_time(inst, v, visits) for v, visits in enumerate(routes)), default=0
-        )
-        for client, index in enumerate(sub.members):
+        slack = solution["slack_s"]
+        for client, index in enumerate(part.members):
             if index not in routed:
                 # room was left on a shift: the solver judged the visit (travel included) not worth it
-                left_out[index] = NOT_WORTH_THE_TRIP if inst.service[client] < slack else "did not fit in the shifts"
+                left_out[index] = NOT_WORTH_THE_TRIP if made.service[client] < slack else "did not fit in the shifts"
 
+    starts, travel = split._starts, split._travel
     routed |= _offer_leftovers_to_crews_out(pool, left_out, routed, starts, extra_by_crew, travel)
 
     routes_by_crew: dict[str, CrewRoute] = {}
@@ -1080,3 +1316,82 @@ def plan_day(
     collected_total = sum(v.prize for r in routes_by_crew.values() for v in r.visits if not v.fixed)
     available = sum(max(0.0, c.prize) for c in pool)
     return DayPlan(routes_by_crew, dropped, collected_total, available, tuple(stats), travel.stats())
+
+
+SubproblemSolver = Callable[[list[dict[str, Any]]], Sequence[Mapping[str, Any] | None]]
+"""Solves sub-problems elsewhere: given every sub-problem of a day (plain data), it returns in the
+same order each one's solution (:func:`solve_subproblem`'s), or ``None`` for one it could not get."""
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """How a caller has a day's sub-problems solved elsewhere (other processes, other machines):
+    ``solve`` gets them all at once; only a day of at least ``min_clients`` clients over at least
+    ``min_subproblems`` sub-problems goes out, a smaller one is solved here as before.  A sub-problem
+    ``solve`` gives no usable solution for is solved here, so a plan is always made."""
+
+    solve: SubproblemSolver
+    min_clients: int = 0
+    min_subproblems: int = 2
+
+    def takes(self, split: DaySplit) -> bool:
+        sizes = split.sizes
+        return len(sizes) >= max(1, self.min_subproblems) and sum(sizes) >= self.min_clients
+
+
+def plan_day(
+    candidates: Sequence[StreetCandidate],
+    crews: Sequence[Crew],
+    *,
+    fixed_visits: Mapping[str, Sequence[StreetCandidate]] | None = None,
+    previous_plan: DayPlan | None = None,
+    stop: SolverStop,
+    seed: int = 0,
+    crew_shift_cost_s: int = 0,
+    max_clients_per_subproblem: int = 1500,
+    overselect: float = 2.0,
+    repair_warm_start: bool = True,
+    network: RoadNetwork | None = None,
+    distribution: Distribution | None = None,
+) -> DayPlan:
+    """Plan one day: choose and order visits per crew to collect the most prize net of crew time.
+
+    Prizes are crew-seconds; a route costs its duration and a crew sent out ``crew_shift_cost_s``.
+    ``stop`` says when the solver stops (a time budget or an iteration count).
+    ``fixed_visits`` maps crew id → visits already done or under way, kept first
+    on that crew's route.  ``previous_plan`` warm-starts the solver; new
+    candidates are inserted into it first unless ``repair_warm_start`` is off
+    (only useful to measure what the repair is worth).  ``network``: the street network travel
+    times and paths follow (``None``: straight lines × ``DETOUR_FACTOR`` for every stop, counted).
+    ``distribution``: the sub-problems are solved elsewhere (:class:`Distribution`); otherwise one
+    after the other here, each with its share of the time budget left when its turn comes.
+    """
+    split = split_day(
+        candidates,
+        crews,
+        fixed_visits=fixed_visits,
+        previous_plan=previous_plan,
+        stop=stop,
+        seed=seed,
+        crew_shift_cost_s=crew_shift_cost_s,
+        max_clients_per_subproblem=max_clients_per_subproblem,
+        overselect=overselect,
+        repair_warm_start=repair_warm_start,
+        network=network,
+    )
+    if distribution is not None and distribution.takes(split):
+        subproblems = split.subproblems()
+        answers = list(distribution.solve(subproblems))
+        answers += [None] * (len(subproblems) - len(answers))
+        solutions = [
+            answer if answer is not None and split.problem_with(number, answer) is None else solve_subproblem(data)
+            for number, (data, answer) in enumerate(zip(subproblems, answers, strict=False))
+        ]
+        return join_day(split, solutions)
+    solutions = []
+    remaining_clients = sum(split.sizes)
+    for number, size in enumerate(split.sizes):
+        budget = split.seconds_left() * size / max(1, remaining_clients)
+        remaining_clients -= size
+        solutions.append(solve_subproblem(split.subproblem(number, budget)))
+    return join_day(split, solutions)

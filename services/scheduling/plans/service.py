@@ -5,7 +5,8 @@ solver works (SQLite would refuse the write afterwards if events committed meanw
 
 1. read the inputs (:mod:`inputs`) and the day's dirty generation in one short transaction;
 2. plan with :func:`planning.engine.plan_streets` (the effort rule and the router), warm-started
-   from the latest version, with the visits already started or done fixed at the start of their crews' routes;
+   from the latest version, with the visits already started or done fixed at the start of their crews' routes
+   (its sub-problems solved across the planner workers when the settings ask for it, :func:`distribution`);
 3. write the new version, its entries and its diff, record ``plan.published`` in the outbox and
    clear the dirty mark unless it was renewed meanwhile, in one transaction.
 
@@ -17,7 +18,7 @@ takes the day's open jobs in step 1 and closes them in step 3 (or as failed when
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -32,7 +33,8 @@ from services.scheduling.dirty import service as dirty
 from services.scheduling.planning import effort as planning_effort
 from services.scheduling.planning import engine
 from services.scheduling.planning.levels import Level
-from services.scheduling.planning.routing import SolverStop
+from services.scheduling.planning.network import RoadNetwork
+from services.scheduling.planning.routing import Distribution, SolverStop
 from services.scheduling.plans import directives, events, inputs, repository, roads
 from services.scheduling.plans.inputs import Slot
 from services.scheduling.plans.models import PlanChange, PlanEntry, PlanVersion, Visit
@@ -51,6 +53,10 @@ LOCK_KEY = "streetcare:scheduling:replan-lock:"
 MAX_DROPPED_KEPT = 300
 PLANNABLE_DAYS_BACK = 1
 PLANNABLE_DAYS_AHEAD = 14
+
+SubproblemSolver = Callable[[list[dict[str, Any]]], Sequence[Mapping[str, Any] | None]]
+"""What the workers hand a re-plan to solve a day's sub-problems elsewhere (a Celery group):
+:class:`planning.routing.Distribution`'s ``solve``."""
 
 
 @dataclass(frozen=True)
@@ -144,53 +150,24 @@ def solver_stop(settings: SchedulingSettings) -> SolverStop:
     return SolverStop.after_seconds(settings.planner_time_budget_s, settings.planner_no_improvement or None)
 
 
-def replan(runtime: SchedulingRuntime, day: date, trigger: str = "", now: datetime | None = None) -> ReplanResult:
-    """Make a new version of ``day``'s plan (waits for the day's lock; see the module docstring)."""
-    settings = runtime.settings
-    lock = runtime.redis.lock(
-        LOCK_KEY + day.isoformat(),
-        timeout=settings.replan_lock_timeout_s,
-        blocking_timeout=settings.replan_lock_timeout_s,
-    )
-    if not lock.acquire():
-        return ReplanResult(day, None, skipped="another re-plan of this day holds the lock")
-    try:
-        return _replan_locked(runtime, day, trigger, now)
-    finally:
-        try:
-            lock.release()
-        except Exception as exc:  # expired while we worked: the next re-plan is still correct
-            log.warning("replan.lock_release_failed", day=day.isoformat(), error=str(exc))
+def distribution(settings: SchedulingSettings, solve_elsewhere: SubproblemSolver | None) -> Distribution | None:
+    """How a re-plan has its sub-problems solved: by ``solve_elsewhere`` (the workers' Celery group)
+    when the settings ask for it and the day is large enough, else here (``None``)."""
+    if solve_elsewhere is None or not settings.planner_distributed:
+        return None
+    return Distribution(solve_elsewhere, min_clients=settings.planner_distributed_min_candidates)
 
 
-def _replan_locked(runtime: SchedulingRuntime, day: date, trigger: str, now: datetime | None) -> ReplanResult:
-    started = time.perf_counter()
-    with runtime.transaction() as session:
-        jobs = replan_jobs.take(session, day)
-        trigger = trigger or (dirty.reason(session, day) if dirty.generation(session, day) else "") or "re-plan"
-    try:
-        return _plan_and_store(runtime, day, trigger, now, jobs, started)
-    except Exception as exc:
-        if jobs:
-            try:
-                with runtime.transaction() as session:
-                    replan_jobs.fail(session, jobs, f"{type(exc).__name__}: {exc}")
-            except Exception as failed:  # the jobs are taken up again by the next re-plan of the day
-                log.warning("replan.job_fail_not_stored", day=day.isoformat(), error=str(failed))
-        raise
-
-
-def _plan_and_store(
-    runtime: SchedulingRuntime, day: date, trigger: str, now: datetime | None, jobs: list[str], started: float
-) -> ReplanResult:
-    settings = runtime.settings
-    with runtime.transaction() as session:
-        data = inputs.load(session, day, now)
-        network = roads.street_network(session)
-    solve_started = time.perf_counter()
-    effort = engine.plan_streets(
+def plan(
+    settings: SchedulingSettings,
+    data: inputs.DayInputs,
+    network: RoadNetwork | None,
+    solve_elsewhere: SubproblemSolver | None = None,
+) -> engine.EffortPlan:
+    """The day's plan from its inputs, as the settings say (no database: step 2 of a re-plan)."""
+    return engine.plan_streets(
         data.facts,
-        day,
+        data.day,
         data.now,
         data.crews,
         stop=solver_stop(settings),
@@ -202,7 +179,74 @@ def _plan_and_store(
         previous_plan=data.previous,
         exclude=data.taken,
         network=network,
+        distribution=distribution(settings, solve_elsewhere),
     )
+
+
+def replan(
+    runtime: SchedulingRuntime,
+    day: date,
+    trigger: str = "",
+    now: datetime | None = None,
+    solve_elsewhere: SubproblemSolver | None = None,
+) -> ReplanResult:
+    """Make a new version of ``day``'s plan (waits for the day's lock; see the module docstring);
+    ``solve_elsewhere``: how the workers would solve its sub-problems (:func:`distribution`)."""
+    settings = runtime.settings
+    lock = runtime.redis.lock(
+        LOCK_KEY + day.isoformat(),
+        timeout=settings.replan_lock_timeout_s,
+        blocking_timeout=settings.replan_lock_timeout_s,
+    )
+    if not lock.acquire():
+        return ReplanResult(day, None, skipped="another re-plan of this day holds the lock")
+    try:
+        return _replan_locked(runtime, day, trigger, now, solve_elsewhere)
+    finally:
+        try:
+            lock.release()
+        except Exception as exc:  # expired while we worked: the next re-plan is still correct
+            log.warning("replan.lock_release_failed", day=day.isoformat(), error=str(exc))
+
+
+def _replan_locked(
+    runtime: SchedulingRuntime,
+    day: date,
+    trigger: str,
+    now: datetime | None,
+    solve_elsewhere: SubproblemSolver | None,
+) -> ReplanResult:
+    started = time.perf_counter()
+    with runtime.transaction() as session:
+        jobs = replan_jobs.take(session, day)
+        trigger = trigger or (dirty.reason(session, day) if dirty.generation(session, day) else "") or "re-plan"
+    try:
+        return _plan_and_store(runtime, day, trigger, now, jobs, started, solve_elsewhere)
+    except Exception as exc:
+        if jobs:
+            try:
+                with runtime.transaction() as session:
+                    replan_jobs.fail(session, jobs, f"{type(exc).__name__}: {exc}")
+            except Exception as failed:  # the jobs are taken up again by the next re-plan of the day
+                log.warning("replan.job_fail_not_stored", day=day.isoformat(), error=str(failed))
+        raise
+
+
+def _plan_and_store(
+    runtime: SchedulingRuntime,
+    day: date,
+    trigger: str,
+    now: datetime | None,
+    jobs: list[str],
+    started: float,
+    solve_elsewhere: SubproblemSolver | None,
+) -> ReplanResult:
+    settings = runtime.settings
+    with runtime.transaction() as session:
+        data = inputs.load(session, day, now)
+        network = roads.street_network(session)
+    solve_started = time.perf_counter()
+    effort = plan(settings, data, network, solve_elsewhere)
     solve_seconds = time.perf_counter() - solve_started
     with runtime.transaction() as session:
         version = _store(session, data, effort, trigger, solve_seconds)
@@ -234,6 +278,8 @@ def _plan_and_store(
         added=result.added,
         removed=result.removed,
         seconds=round(elapsed, 2),
+        subproblems=len(effort.plan.subproblems),
+        solved_elsewhere=sum(1 for s in effort.plan.subproblems if s.solved_by),
     )
     return result
 
@@ -371,7 +417,9 @@ def _why_not_needed(slot: Slot) -> str:
     return "no longer needed: expected to stay at target, or volunteers cover it"
 
 
-def replan_dirty(runtime: SchedulingRuntime, now: datetime | None = None) -> list[ReplanResult]:
+def replan_dirty(
+    runtime: SchedulingRuntime, now: datetime | None = None, solve_elsewhere: SubproblemSolver | None = None
+) -> list[ReplanResult]:
     """Beat's safety net: re-plan every dirty day still worth planning, and today and tomorrow
     when they have no plan at all; forget dirty marks on days already past."""
     results = []
@@ -386,7 +434,7 @@ def replan_dirty(runtime: SchedulingRuntime, now: datetime | None = None) -> lis
         existing = repository.last_version_numbers(session, [first, first + timedelta(days=1)])
         days |= {d for d in (first, first + timedelta(days=1)) if d not in existing}
     for day in sorted(days):
-        results.append(replan(runtime, day, trigger="safety-net re-plan", now=now))
+        results.append(replan(runtime, day, trigger="safety-net re-plan", now=now, solve_elsewhere=solve_elsewhere))
     return results
 
 
