@@ -57,8 +57,9 @@ class ProcessSettings(BaseSettings):
     # Requests a service process works on at once (FastAPI's worker threads for `def` routes), and
     # the database connections its pool keeps for them (a few more for the publisher thread,
     # readiness and metrics): a thread never waits for a connection, and no connection idles
-    # for want of a thread. Anyio's default is 40 threads behind a pool of 5 + 10.
-    web_threads: int = Field(default=16, ge=1, le=200, validation_alias="STREETCARE_WEB_THREADS")
+    # for want of a thread. Anyio's default is 40 threads behind a pool of 5 + 10. Mind PostgreSQL's
+    # max_connections (100 by default): every process keeps up to this many connections open.
+    web_threads: int = Field(default=8, ge=1, le=200, validation_alias="STREETCARE_WEB_THREADS")
     outbox_publish_in_background: bool = Field(default=True, validation_alias="STREETCARE_OUTBOX_PUBLISH_IN_BACKGROUND")
 
     @field_validator("redis_url")

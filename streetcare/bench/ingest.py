@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, text
 
-from kernel.settings import REPO_ROOT
+from kernel.settings import REPO_ROOT, ProcessSettings
 from streetcare.bench.bare_insert import INSERT_PATH
 from streetcare.bench.load import MAX_REFUSALS_KEPT, LoadResult, run_load
 from streetcare.local import free_port
@@ -339,16 +339,18 @@ def _measure(
         bare_url, bare_pid = running.enter_context(
             _uvicorn("streetcare.bench.bare_insert:create_app", "bare", workdir, bare_env, factory=True)
         )
-        # the same services again, run with several uvicorn workers on the same database and Redis
+        # the same services again, run with several uvicorn workers on the same database and Redis,
+        # their request threads (and pooled connections) shared out, so the total stays the same
         several: dict[str, tuple[str, int]] = {}
         if web_workers > 1:
+            threads = max(1, ProcessSettings.model_fields["web_threads"].default // web_workers)
             for service in ("reports", "volunteers"):
                 several[service] = running.enter_context(
                     _uvicorn(
                         f"services.{service}.app:create_app",
                         f"{service}-x{web_workers}",
                         workdir,
-                        stack.env,
+                        {**stack.env, "STREETCARE_WEB_THREADS": str(threads)},
                         factory=True,
                         workers=web_workers,
                     )
