@@ -61,13 +61,20 @@ def settings_of(request: Request, settings_type: type[SettingsT]) -> SettingsT:
     return settings
 
 
-async def _publish_after_answer(request: Request) -> AsyncIterator[list[OutboxEntry]]:
-    """Collects the outbox rows a request committed and hands them to the relay once the answer
-    is sent: publishing never delays or fails an answer (the sweep retries what it misses).
-    `async`: handing them to the publisher thread is a queue put, done on the event loop; only
-    a process that publishes on the committing side (no publisher thread) takes a worker thread."""
+async def _session_slot_then_publish(request: Request) -> AsyncIterator[list[OutboxEntry]]:
+    """Two things around a request's database session, on the event loop:
+
+    - One of the process's `web_threads` session slots is taken before the session is made. A
+      request holds its connection from its first dependency's query to the commit, across the
+      thread hops between its dependencies and its route; with no more sessions than the pool
+      has connections, no request waits for a connection while it holds a thread that one
+      holding a connection needs (that wait ended in the pool's 30 s timeout).
+    - The outbox rows the request committed go to the relay once the answer is sent: publishing
+      never delays or fails an answer (the sweep retries what it misses). Handing them to the
+      publisher thread is a queue put; only a process without one takes a worker thread."""
     committed: list[OutboxEntry] = []
-    yield committed
+    async with request.app.state.session_slots:
+        yield committed
     if not committed:
         return
     runtime = get_runtime(request)
@@ -78,7 +85,7 @@ async def _publish_after_answer(request: Request) -> AsyncIterator[list[OutboxEn
 
 
 def get_session(
-    request: Request, committed: Annotated[list[OutboxEntry], Depends(_publish_after_answer)]
+    request: Request, committed: Annotated[list[OutboxEntry], Depends(_session_slot_then_publish)]
 ) -> Iterator[Session]:
     """The request's transaction, committed when the route returns and before it is answered:
     an answer of 2xx means the change (and its outbox row) is stored."""
@@ -255,8 +262,9 @@ def create_service_app(
         )
         app.state.runtime = runtime
         app.state.token_revoked = runtime.token_revoked
-        # as many request threads as the pool keeps connections (settings.web_threads)
+        # as many request threads, and request sessions, as the pool keeps connections
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
+        app.state.session_slots = anyio.Semaphore(settings.web_threads)
         if on_start is not None:
             on_start(runtime)
         log.info("service.started", service=service)
