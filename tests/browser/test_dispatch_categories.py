@@ -12,6 +12,7 @@ import pytest
 from conftest import service_settings, wait_for
 from streetcare.testing import Stack
 from tests.browser.axe import serious_violations
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.xdist_group("stack")]
 CATEGORIES = "/api/v1/reports/categories"
@@ -104,10 +105,7 @@ def test_an_admin_manages_categories_on_the_dispatch_page(stack: Stack, browser:
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
     page = context.new_page()
     try:
-        page.goto(f"{stack.gateway_url}/dispatch")
-        page.fill("#email", "dispatcher@test.example")
-        page.fill("#password", "dispatcher-password")
-        page.click("#login-form button[type=submit]")
+        log_in(page, stack)
         page.wait_for_selector("#app:not([hidden])", timeout=30_000)
         assert page.locator("#categories-admin").is_hidden()
         assert page.locator("#categories-body tr").count() == 0  # nothing was even asked for

@@ -59,6 +59,50 @@
     return empty.length > 0;
   }
 
+  /* --- the planner's reasons and a version's trigger: codes and params (services/scheduling/planning/
+     reasons.py, dirty/triggers.py) said from the catalogue (dispatch.reason.*, dispatch.trigger.*); the
+     service's English only where a part has no code this page knows (a reason stored before codes) --- */
+  function span(days) {
+    var n = Math.floor(Number(days));
+    if (n < 1) return t("dispatch.span.less_than_day");
+    if (n < 14) return t("dispatch.span.days", { count: n });
+    if (n < 60) return t("dispatch.span.weeks", { count: Math.floor(n / 7) });
+    return t("dispatch.span.months", { count: Math.floor(n / 30) });
+  }
+  function sinceWords(iso, daysAgo) {
+    if (daysAgo <= 0) return t("dispatch.since.today");
+    if (daysAgo === 1) return t("dispatch.since.yesterday");
+    var day = new Date(iso + "T12:00:00");
+    return new Intl.DateTimeFormat(SC.locale(), daysAgo < 7 ? { weekday: "long" } : { day: "numeric", month: "short" }).format(day);
+  }
+  function partWords(group, part) {
+    var key = "dispatch." + group + "." + part.code, params = part.params || {}, values = {}, unknown = false;
+    if (SC.t(key) === key) return null;
+    Object.keys(params).forEach(function (name) {
+      var value = params[name];
+      if (value && typeof value === "object" && value.code) {
+        values[name] = partWords(group, value);
+        unknown = unknown || values[name] === null;
+      } else if (name === "days") values[name] = span(value);
+      else if (name === "on" || name === "from" || name === "day") values[name] = SC.fmtDate(value + "T12:00:00", false);
+      else if (name === "rhythm") values[name] = t("volunteer.rhythm." + value);
+      else if (name === "mode") values[name] = SC.code("mode", value);
+      else if (name === "category") values[name] = SC.code("category", value);
+      else if (name === "hours") values[name] = SC.fmtNumber(value, 1);
+      else values[name] = value;
+    });
+    if (params.since) values.since = sinceWords(params.since, params.since_days);
+    return unknown ? null : t(key, values);
+  }
+  function said(group, parts, english) {
+    var words = (parts || []).map(function (part) { return partWords(group, part); });
+    return words.length && words.indexOf(null) < 0 ? words.join("; ") : english;
+  }
+  function reasonOf(item) { return said("reason", item.reason_parts, item.reason); }
+  function triggerOf(plan) {
+    return said("trigger", plan.trigger_code ? [{ code: plan.trigger_code, params: plan.trigger_params }] : [], plan.trigger);
+  }
+
   /* --- language --- */
   function applyLanguage() {
     SC.applyLanguage();
@@ -190,7 +234,7 @@
     var list = el("ul", "plain");
     facts.forEach(function (f) { list.appendChild(el("li", null, f)); });
     body.appendChild(list);
-    if (entry) body.appendChild(el("p", "reason", entry.visit.reason));
+    if (entry) body.appendChild(el("p", "reason", reasonOf(entry.visit)));
     box.hidden = false;
     box.setAttribute("data-street", String(streetId));
     var line = state.streetLines[streetId];
@@ -233,7 +277,7 @@
     item.setAttribute("data-candidate", v.candidate_id);
     if (v.directive) item.setAttribute("data-directive", v.directive);
     item.appendChild(visitActions(crew, v));
-    var notes = [v.reason];
+    var notes = [reasonOf(v)];
     if (v.moved_from) notes.push(t("dispatch.moved_from", { day: SC.fmtDate(v.moved_from + "T12:00:00", false) }));
     if (v.bags_collected) notes.push(t("dispatch.bags_collected_n", { count: v.bags_collected }));
     item.appendChild(el("div", "reason", notes.join(" \u00b7 ")));
@@ -559,7 +603,7 @@
     var share = plan.prize_available ? plan.prize_collected / plan.prize_available : 1;
     $("plan-summary").textContent = t("dispatch.summary", {
       visits: plan.visits, hours: SC.fmtNumber(plan.crew_hours, 1),
-      share: new Intl.NumberFormat(SC.locale(), { style: "percent" }).format(share), trigger: plan.trigger
+      share: new Intl.NumberFormat(SC.locale(), { style: "percent" }).format(share), trigger: triggerOf(plan)
     });
     plan.crews.forEach(function (crew, index) {
       var box = el("article", "crew crew-colour-" + (index % CREW_COLOURS.length));
@@ -582,7 +626,7 @@
     });
     if (plan.removed_visits && plan.removed_visits.length) {
       $("removed").hidden = false;
-      plan.removed_visits.forEach(function (r) { $("removed-list").appendChild(el("li", null, r.street_name + " \u2014 " + r.reason)); });
+      plan.removed_visits.forEach(function (r) { $("removed-list").appendChild(el("li", null, r.street_name + " \u2014 " + reasonOf(r))); });
     }
     renderDistricts();
     renderDirectives();

@@ -73,7 +73,9 @@ from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovemen
 
 from kernel.geo import haversine_m, haversine_matrix_m, haversine_to_points_m
 
+from . import reasons
 from .network import DETOUR_FACTOR, FOOT, VEHICLE, Place, RoadNetwork
+from .reasons import Part
 
 __all__ = [
     "DETOUR_FACTOR",
@@ -103,8 +105,8 @@ NEAREST_GROUPS_TRIED = 3
 LEFTOVERS_OFFERED = 300
 """How many left-out visits (best prize first) are offered to crews out anyway after solving."""
 MIN_SUBPROBLEM_BUDGET_S = 0.05
-NOT_WORTH_IT = "worth less than the crew time it costs"
-NOT_WORTH_THE_TRIP = "worth less than the crew time it costs, travel included"
+NOT_WORTH_IT = reasons.text(reasons.part("not_worth_it"))
+NOT_WORTH_THE_TRIP = reasons.text(reasons.part("not_worth_the_trip"))
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,8 @@ class StreetCandidate:
     required_mode: CrewMode | None = None
     service_seconds: int | None = None
     street_id: str | None = None
+    reason_parts: tuple[Part, ...] = ()
+    """The reason as codes and params (:mod:`reasons`); ``reason`` is its English text."""
 
     @property
     def street(self) -> str:
@@ -229,6 +233,7 @@ class PlannedVisit:
     service_seconds: int
     prize: float
     fixed: bool = False
+    reason_parts: tuple[Part, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -251,6 +256,8 @@ class CrewRoute:
 class DroppedCandidate:
     candidate_id: str
     why: str
+    why_part: Part | None = None
+    """``why`` as a code and params (:mod:`reasons`)."""
 
 
 @dataclass(frozen=True)
@@ -450,6 +457,7 @@ def _visit_at(crew: Crew, candidate: StreetCandidate, clock: int, service: int, 
         service_seconds=service,
         prize=candidate.prize,
         fixed=fixed,
+        reason_parts=candidate.reason_parts,
     )
 
 
@@ -513,16 +521,16 @@ def _make_groups(starts: Sequence[_CrewStart], overselect: float) -> list[_Group
     return list(groups.values())
 
 
-def _assign_candidates(candidates: Sequence[StreetCandidate], groups: Sequence[_Group]) -> dict[int, str]:
+def _assign_candidates(candidates: Sequence[StreetCandidate], groups: Sequence[_Group]) -> dict[int, Part]:
     """Hand candidates to groups, best prize first, nearest eligible group with room first.
 
     Returns why each unassigned candidate was left out.
     """
-    left_out: dict[int, str] = {}
+    left_out: dict[int, Part] = {}
     if not candidates:
         return left_out
     if not groups:
-        return dict.fromkeys(range(len(candidates)), "no crew available")
+        return dict.fromkeys(range(len(candidates)), reasons.part("no_crew"))
     lats = np.array([c.lat for c in candidates])
     lons = np.array([c.lon for c in candidates])
     depot_lats = np.array([g.depot_lat for g in groups])
@@ -533,15 +541,18 @@ def _assign_candidates(candidates: Sequence[StreetCandidate], groups: Sequence[_
     for index in order:
         candidate = candidates[index]
         if candidate.prize <= 0:
-            left_out[index] = "nothing to gain today"
+            left_out[index] = reasons.part("nothing_to_gain")
             continue
         eligible = [g for g in range(len(groups)) if candidate.can_be_served_by(group_modes[g])]
         if not eligible:
-            mode = candidate.required_mode.value if candidate.required_mode else "street-cleaning"
-            left_out[index] = f"no {mode} crew today"
+            left_out[index] = (
+                reasons.part("no_crew_of_mode", mode=candidate.required_mode.value)
+                if candidate.required_mode
+                else reasons.part("no_cleaning_crew")
+            )
             continue
         eligible.sort(key=lambda g: to_depot_m[index, g])
-        reason = "crews near it are full"
+        reason = reasons.part("crews_full")
         worth_it = False
         for g in eligible[:NEAREST_GROUPS_TRIED]:
             group = groups[g]
@@ -551,7 +562,7 @@ def _assign_candidates(candidates: Sequence[StreetCandidate], groups: Sequence[_
             worth_it = True
             round_trip = 2 * travel_seconds(float(to_depot_m[index, g]), group.mode)
             if round_trip + service > group.longest_remaining_s:
-                reason = "out of reach within a shift"
+                reason = reasons.part("out_of_reach")
                 continue
             cost = service + TRAVEL_ALLOWANCE_S
             if group.budget_s >= cost:
@@ -559,7 +570,7 @@ def _assign_candidates(candidates: Sequence[StreetCandidate], groups: Sequence[_
                 group.budget_s -= cost
                 break
         else:
-            left_out[index] = reason if worth_it else NOT_WORTH_IT
+            left_out[index] = reason if worth_it else reasons.part("not_worth_it")
     return left_out
 
 
@@ -885,7 +896,7 @@ def _crew_route(
 
 def _offer_leftovers_to_crews_out(
     pool: Sequence[StreetCandidate],
-    left_out: Mapping[int, str],
+    left_out: Mapping[int, Part],
     routed: set[int],
     starts: Sequence[_CrewStart],
     extra_by_crew: dict[str, tuple[list[StreetCandidate], list[int]]],
@@ -1023,7 +1034,7 @@ def plan_day(
         parts, overflow = _split_group(group, pool, max_clients_per_subproblem)
         subproblems.extend(parts)
         for index in overflow:
-            left_out[index] = "not among the best candidates for its crews today"
+            left_out[index] = reasons.part("not_among_best")
 
     extra_by_crew: dict[str, tuple[list[StreetCandidate], list[int]]] = {}
     stats: list[SubproblemStats] = []
@@ -1065,7 +1076,7 @@ def plan_day(
         for client, index in enumerate(sub.members):
             if index not in routed:
                 # room was left on a shift: the solver judged the visit (travel included) not worth it
-                left_out[index] = NOT_WORTH_THE_TRIP if inst.service[client] < slack else "did not fit in the shifts"
+                left_out[index] = reasons.part("not_worth_the_trip" if inst.service[client] < slack else "did_not_fit")
 
     routed |= _offer_leftovers_to_crews_out(pool, left_out, routed, starts, extra_by_crew, travel)
 
@@ -1075,7 +1086,9 @@ def plan_day(
         routes_by_crew[start.crew.id] = _crew_route(start, chosen, service, travel, with_path=True)
 
     dropped = tuple(
-        DroppedCandidate(pool[index].id, why) for index, why in sorted(left_out.items()) if index not in routed
+        DroppedCandidate(pool[index].id, reasons.text(why), why)
+        for index, why in sorted(left_out.items())
+        if index not in routed
     )
     collected_total = sum(v.prize for r in routes_by_crew.values() for v in r.visits if not v.fixed)
     available = sum(max(0.0, c.prize) for c in pool)

@@ -25,6 +25,7 @@ from kernel.events import (
 )
 from kernel.responses import from_row
 from services.scheduling.dirty import service as dirty
+from services.scheduling.dirty.triggers import trigger
 from services.scheduling.districts import service as districts
 from services.scheduling.planning import estimator
 from services.scheduling.planning.levels import Level, level_from_litter
@@ -154,7 +155,7 @@ def apply_report_filed(session: Session, data: ReportFiled) -> None:
             estimator.observe_report(_before(session, state, street), data.filed_at, data.severity),
             "report",
         )
-    dirty.mark_dirty(session, reason=f"{data.category} reported on {street.name}")
+    dirty.mark_dirty(session, trigger("reported", category=data.category, street=street.name))
 
 
 def learn_from_quiet_day(session: Session, day: date, tz: ZoneInfo) -> int:
@@ -189,7 +190,7 @@ def learn_from_quiet_day(session: Session, day: date, tz: ZoneInfo) -> int:
             record_snapshot(session, street.id, after, "quiet")
         learnt += 1
     if learnt:
-        dirty.mark_dirty(session, reason="streets without reports yesterday learnt from the silence")
+        dirty.mark_dirty(session, trigger("quiet_day_learnt"))
     return learnt
 
 
@@ -202,7 +203,7 @@ def apply_report_withdrawn(session: Session, data: ReportWithdrawn) -> None:
     if report is not None and report.status == repository.OPEN:
         report.status = "withdrawn"
         if report.category == BULKY_WASTE:
-            dirty.mark_dirty(session, reason="bulky-waste report withdrawn")
+            dirty.mark_dirty(session, trigger("bulky_withdrawn"))
 
 
 def apply_pick_logged(session: Session, data: PickLogged) -> None:
@@ -228,7 +229,7 @@ def apply_pick_logged(session: Session, data: PickLogged) -> None:
         for adoption in repository.adoptions_for(session, street_id):
             if adoption.last_pick_at is None or adoption.last_pick_at < data.picked_at:
                 adoption.last_pick_at = data.picked_at
-    dirty.mark_dirty(session, reason="volunteer pick logged")
+    dirty.mark_dirty(session, trigger("pick_logged"))
 
 
 def apply_adoption_changed(session: Session, data: AdoptionChanged) -> None:
@@ -246,7 +247,7 @@ def apply_adoption_changed(session: Session, data: AdoptionChanged) -> None:
     adoption.paused_until = data.paused_until
     if data.last_pick_at and (adoption.last_pick_at is None or adoption.last_pick_at < data.last_pick_at):
         adoption.last_pick_at = data.last_pick_at
-    dirty.mark_dirty(session, reason=f"adoption of {street.name} {data.status}")
+    dirty.mark_dirty(session, trigger(f"adoption_{data.status}", street=street.name))
 
 
 def apply_inspection(session: Session, data: InspectionRecorded) -> None:
@@ -259,7 +260,7 @@ def apply_inspection(session: Session, data: InspectionRecorded) -> None:
     after = estimator.observe_inspection(before, data.inspected_at, Level.parse(data.level))
     _learn(session, street, before, after)
     update_estimate(session, state, after, "inspection")
-    dirty.mark_dirty(session, reason=f"{street.name} inspected {data.level}")
+    dirty.mark_dirty(session, trigger("inspected", street=street.name, level=data.level))
 
 
 def apply_cleanup_planned(session: Session, data: CleanupPlanned) -> None:
@@ -274,7 +275,7 @@ def apply_cleanup_planned(session: Session, data: CleanupPlanned) -> None:
         cleanup.status = data.status
     tz = dirty.city_timezone(session)
     day = data.starts_at.astimezone(tz).date()
-    dirty.mark_dirty(session, reason=f"group clean-up {data.status}", days={*dirty.default_days(session), day})
+    dirty.mark_dirty(session, trigger(f"cleanup_{data.status}"), days={*dirty.default_days(session), day})
 
 
 def apply_bags_ready(session: Session, data: BagsReady) -> None:
@@ -290,7 +291,7 @@ def apply_bags_ready(session: Session, data: BagsReady) -> None:
                 ready_at=data.ready_at,
             )
         )
-        dirty.mark_dirty(session, reason=f"{data.bags} bags ready for collection")
+        dirty.mark_dirty(session, trigger("bags_ready", count=data.bags))
 
 
 def record_visit(
