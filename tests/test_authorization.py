@@ -135,6 +135,9 @@ def probes(ids: dict[str, Any]) -> list[Probe]:
         Probe("street registry", "GET", f"{scheduling}/streets/{street}", EVERYONE),
         Probe("street registry", "GET", f"{scheduling}/districts", EVERYONE),
         Probe("street map (dispatch)", "GET", f"{scheduling}/street-map", DISPATCH),
+        Probe("street map (dispatch)", "GET", f"{scheduling}/street-map?bbox=24.9,60.1,25.0,60.2", DISPATCH),
+        Probe("street map (dispatch)", "GET", f"{scheduling}/street-map/extent", DISPATCH),
+        Probe("work queue", "GET", f"{scheduling}/plans/{day}/uncovered", DISPATCH),
         Probe("street history", "GET", f"{scheduling}/streets/{street}/history", STAFF),
         Probe("district targets", "GET", f"{scheduling}/district-targets", DISPATCH),
         Probe(

@@ -10,8 +10,14 @@
   var LEVEL_COLOURS = { "A+": "#1a7f37", A: "#6cbf4a", B: "#d4c43a", C: "#ef8a2b", D: "#c92a2a" };
   var LEVEL_RANK = { "A+": 0, A: 1, B: 2, C: 3, D: 4 };
 
-  var state = { days: null, day: "today", plan: undefined, streets: null, source: null, map: null,
-    streetLines: {}, routeLayer: null, reports: [], pendingDone: null, crews: [], pendingMove: null, editing: null };
+  var state = { days: null, day: "today", plan: undefined, streets: {}, source: null, map: null, streetLines: {},
+    routeLayer: null, reports: [], uncovered: null, pendingDone: null, crews: [], pendingMove: null, editing: null,
+    focus: null };
+  /* streets load by viewport (bounding box), at most this many a view; past it the server sends the worst
+     below their target first and the page asks the dispatcher to zoom in for the rest */
+  var STREETS_PER_VIEW = 3000;
+  var STREETS_KEPT = 20000; /* panning across a big city: forget what was loaded beyond this */
+  var QUEUE_LENGTH = 30;
   var WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
   var MOVE_DAYS_AHEAD = 14;
   var PROBLEMS = ["dispatch.problem"]; /* the catalogue's words for the scheduling service's refusal codes (then "problem") */
@@ -151,27 +157,40 @@
     return SC.createMap($("map"), { keyboard: true }).then(function (map) {
       state.map = map;
       state.routeLayer = L.layerGroup().addTo(map);
-      map.on("zoomend moveend", function () { if (state.streets) SC.labelStreets(map, state.streets.features, 16); });
-      return map;
+      /* the whole city's extent first; every view after that asks for its own streets */
+      return json(API + "/street-map/extent").then(function (extent) {
+        var b = extent.bbox;
+        if (b) map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [12, 12] }); else map.setView([52.37, 4.9], 13);
+      }, function () { map.setView([52.37, 4.9], 13); }).then(function () {
+        map.on("moveend", function () { loadStreets(); });
+        return map;
+      });
     });
   }
-  function drawStreets() {
-    if (!state.map || !state.streets) return;
-    var map = state.map, bounds = L.latLngBounds([]), first = !Object.keys(state.streetLines).length;
-    map.streetLayer.clearLayers();
-    state.streetLines = {};
-    state.streets.features.forEach(function (f) {
-      var p = f.properties, line = L.polyline(SC.latLngs(f.geometry.coordinates),
-        { color: LEVEL_COLOURS[p.level] || "#888", weight: 4, opacity: 0.9 });
-      line.on("click", function () { showStreet(p.id); });
-      line.bindTooltip(p.name + " \u2014 " + p.level, { sticky: true });
-      line._streetId = p.id;
-      map.streetLayer.addLayer(line);
-      state.streetLines[p.id] = line;
-      bounds.extend(line.getBounds());
-    });
-    if (first && bounds.isValid()) map.fitBounds(bounds);
-    SC.labelStreets(map, state.streets.features, 16);
+  function streetFeatures() { return Object.keys(state.streets).map(function (id) { return state.streets[id]; }); }
+  function viewBox(map) {
+    var b = map.getBounds().pad(0.2);
+    return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (x) { return x.toFixed(5); }).join(",");
+  }
+  function drawStreet(f) {
+    var p = f.properties, line = state.streetLines[p.id], colour = LEVEL_COLOURS[p.level] || "#888";
+    if (line) { line.setStyle({ color: colour }); line.setTooltipContent(p.name + " \u2014 " + p.level); return; }
+    line = L.polyline(SC.latLngs(f.geometry.coordinates), { color: colour, weight: 4, opacity: 0.9 });
+    line.on("click", function () { showStreet(p.id); });
+    line.bindTooltip(p.name + " \u2014 " + p.level, { sticky: true });
+    line._streetId = p.id;
+    state.map.streetLayer.addLayer(line);
+    state.streetLines[p.id] = line;
+  }
+  function drawStreets(features) {
+    if (!state.map) return;
+    if (Object.keys(state.streets).length > STREETS_KEPT) { /* a long pan across a big city */
+      state.map.streetLayer.clearLayers();
+      state.streets = {};
+      state.streetLines = {};
+    }
+    features.forEach(function (f) { state.streets[f.properties.id] = f; drawStreet(f); });
+    SC.labelStreets(state.map, streetFeatures(), 16);
   }
   function crewColour(index) { return CREW_COLOURS[index % CREW_COLOURS.length]; }
   function drawRoutes() {
@@ -217,9 +236,15 @@
     });
     return found;
   }
-  function showStreet(streetId, zoom) {
-    var feature = state.streets && state.streets.features.filter(function (f) { return f.properties.id === streetId; })[0];
+  /* a street's details; `place` ({lat, lon}: where it is) brings a street not loaded yet into view first */
+  function showStreet(streetId, zoom, place) {
+    var feature = state.streets[streetId];
     var box = $("details"), body = $("details-body");
+    if (!feature && place && state.map) {
+      state.focus = streetId;
+      state.map.setView([place.lat, place.lon], Math.max(state.map.getZoom(), 17));
+      return;
+    }
     body.textContent = "";
     if (!feature) return;
     var p = feature.properties, entry = planEntry(streetId);
@@ -258,7 +283,7 @@
     var name = el("button", "name link", v.street_name);
     name.type = "button";
     name.setAttribute("aria-label", v.street_name + ": " + t("dispatch.show_on_map"));
-    name.addEventListener("click", function () { showStreet(v.street_id, true); });
+    name.addEventListener("click", function () { showStreet(v.street_id, true, v); });
     line.appendChild(name);
     line.appendChild(el("span", "kind", SC.code("kind", v.kind)));
     if (v.change) line.appendChild(badge(v.change, t("dispatch." + v.change)));
@@ -646,11 +671,12 @@
   }
 
   /* --- the work queue --- */
-  function queueItem(text, streetId, extra, className) {
+  function queueItem(text, streetId, extra, className, place) {
     var li = el("li", className || null);
     var b = el("button", "link", text);
     b.type = "button";
-    b.addEventListener("click", function () { showStreet(streetId, true); });
+    b.setAttribute("data-street", String(streetId));
+    b.addEventListener("click", function () { showStreet(streetId, true, place); });
     li.appendChild(b);
     if (extra) li.appendChild(el("span", "small", " " + extra));
     return li;
@@ -663,21 +689,21 @@
       return (b.overdue - a.overdue) || (new Date(a.due_at) - new Date(b.due_at));
     }).slice(0, 30).forEach(function (r) {
       reports.appendChild(queueItem(((SC.lang === "nl" ? r.category_name_nl : r.category_name) || SC.code("category", r.category)) + " \u2014 " + r.street_name, r.street_id,
-        r.overdue ? t("dispatch.overdue") : t("dispatch.due", { date: SC.fmtDate(r.due_at) }), r.overdue ? "overdue" : ""));
+        r.overdue ? t("dispatch.overdue") : t("dispatch.due", { date: SC.fmtDate(r.due_at) }), r.overdue ? "overdue" : "", r));
     });
     (state.plan ? state.plan.crews : []).forEach(function (crew) {
       crew.visits.filter(function (v) { return v.kind === "bags" && v.status !== "done"; }).forEach(function (v) {
-        bags.appendChild(queueItem(v.street_name, v.street_id, crew.name + " " + (v.eta_local || "")));
+        bags.appendChild(queueItem(v.street_name, v.street_id, crew.name + " " + (v.eta_local || ""), null, v));
       });
     });
-    if (state.streets) {
-      state.streets.features.filter(function (f) {
-        var p = f.properties;
-        return LEVEL_RANK[p.level] > LEVEL_RANK[p.target] && !p.adopted && !planEntry(p.id);
-      }).sort(function (a, b) { return LEVEL_RANK[b.properties.level] - LEVEL_RANK[a.properties.level]; })
-        .slice(0, 30).forEach(function (f) {
-          uncovered.appendChild(queueItem(f.properties.name, f.properties.id, f.properties.level + " / " + f.properties.target));
-        });
+    /* worked out by the service (plans/queue.py) for the day shown: no street map of the whole city needed */
+    if (state.uncovered && state.uncovered.plan_date === currentDate()) {
+      state.uncovered.streets.filter(function (s) { return !planEntry(s.street_id); }).forEach(function (s) {
+        uncovered.appendChild(queueItem(s.name, s.street_id, s.level + " / " + s.target, null, s));
+      });
+      if (state.uncovered.total > state.uncovered.streets.length) {
+        uncovered.appendChild(el("li", "small", t("dispatch.queue_more", { count: state.uncovered.total - state.uncovered.streets.length })));
+      }
     }
     [reports, bags, uncovered].forEach(function (n) { if (!n.children.length) n.appendChild(el("li", "small", t("dispatch.queue_empty"))); });
   }
@@ -700,10 +726,27 @@
     }).catch(function (error) {
       if (error.status === 404) { state.plan = null; renderPlan(); return; }
       $("plan-summary").textContent = error.message;
-    });
+    }).then(function () { if (currentDate() === day) return loadUncovered(); });
   }
+  /* the streets in view (and a margin), drawn as they come; a newer view's answer wins */
+  var streetsRequest = 0;
   function loadStreets() {
-    return json(API + "/street-map").then(function (map) { state.streets = map; drawStreets(); renderQueue(); });
+    if (!state.map) return Promise.resolve();
+    var mine = ++streetsRequest;
+    return json(API + "/street-map?limit=" + STREETS_PER_VIEW + "&bbox=" + viewBox(state.map)).then(function (fc) {
+      if (mine !== streetsRequest) return;
+      drawStreets(fc.features);
+      $("map-note").hidden = !fc.truncated;
+      if (state.focus !== null && state.streets[state.focus]) { var id = state.focus; state.focus = null; showStreet(id, false); }
+    }).catch(function (error) { say(error.message); });
+  }
+  function loadUncovered() {
+    var day = currentDate();
+    if (!day) return Promise.resolve();
+    return json(API + "/plans/" + day + "/uncovered?limit=" + QUEUE_LENGTH).then(function (queue) {
+      state.uncovered = queue;
+      renderQueue();
+    }).catch(function () { state.uncovered = null; });
   }
   function loadReports() {
     return json("/api/v1/reports/reports?status=open&limit=200").then(function (reports) { state.reports = reports; renderQueue(); })
@@ -741,7 +784,7 @@
       $("done-dialog").close();
       visit.status = "done";
       redrawVisit(visit);
-      var feature = state.streets && state.streets.features.filter(function (f) { return f.properties.id === visit.street_id; })[0];
+      var feature = state.streets[visit.street_id];
       if (feature && level) {
         feature.properties.level = level;
         var line = state.streetLines[visit.street_id];

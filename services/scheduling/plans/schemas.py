@@ -164,6 +164,31 @@ class PlanDiff(BaseModel):
     changes: list[Change]
 
 
+class UncoveredStreet(BaseModel):
+    street_id: int
+    name: str
+    district: str
+    level: str
+    """The CROW level expected now."""
+    target: str
+    open_reports: int
+    length_m: float
+    lat: float
+    lon: float
+    """The street's centroid: where the page shows it on the map."""
+
+
+class UncoveredQueue(BaseModel):
+    """Streets expected below their target that nobody covers that day (no adoption, no group
+    clean-up, no crew on the day's latest plan), worst first."""
+
+    plan_date: date
+    version: int | None
+    """The plan version looked at (``None``: the day has no plan yet)."""
+    total: int
+    streets: list[UncoveredStreet]
+
+
 class VisitOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -7,6 +7,7 @@ street's history shows the estimate over time.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -422,33 +423,89 @@ def street_detail(session: Session, street_id: int) -> StreetDetail:
     )
 
 
-def street_map(session: Session) -> dict[str, object]:
-    """All streets as GeoJSON with the level expected now, the target, and adoption and reports."""
-    states = repository.states(session)
-    adopted = repository.adopted_street_ids(session)
-    open_reports = repository.open_report_counts(session)
+@dataclass(frozen=True)
+class StreetLevel:
+    """A street as the dispatcher's map and work queue see it now."""
+
+    id: int
+    name: str
+    district: str
+    kind: str
+    length_m: float
+    lat: float
+    lon: float
+    level: Level
+    target: Level
+    adopted: bool
+    open_reports: int
+
+    @property
+    def steps_below_target(self) -> int:
+        """How many CROW steps dirtier than its target it is expected to be (0 at or above it)."""
+        return max(0, self.level.rank - self.target.rank)
+
+    def properties(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "district": self.district,
+            "kind": self.kind,
+            "length_m": self.length_m,
+            "level": str(self.level),
+            "target": str(self.target),
+            "adopted": self.adopted,
+            "open_reports": self.open_reports,
+        }
+
+
+def street_levels(session: Session, box: streets.Box | None = None) -> list[StreetLevel]:
+    """Every street whose centroid lies in ``box`` (every street without one) with the level expected
+    now, its target, whether an adoption covers it and its open reports; no geometry is read."""
+    among = streets.ids_in(box) if box is not None else None
+    states = repository.states(session, among)
+    adopted = repository.adopted_street_ids(session, among)
+    open_reports = repository.open_report_counts(session, among)
     targets = districts.targets(session)
     now = datetime.now(UTC)
-    features = []
-    for street in streets.all_streets(session):
-        state = states.get(street.id)
-        level = str(estimator.expected_level(current_estimate(state), now)) if state else "B"
-        features.append(
-            {
-                "type": "Feature",
-                "id": street.id,
-                "geometry": {"type": "LineString", "coordinates": street.coordinates},
-                "properties": {
-                    "id": street.id,
-                    "name": street.name,
-                    "district": street.district,
-                    "kind": street.kind,
-                    "length_m": street.length_m,
-                    "level": level,
-                    "target": str(targets.get(street.district, Level.B)),
-                    "adopted": street.id in adopted,
-                    "open_reports": int(open_reports.get(street.id, 0)),
-                },
-            }
+    result = []
+    for street_id, name, district, kind, length_m, lat, lon in streets.summaries(session, box):
+        state = states.get(street_id)
+        result.append(
+            StreetLevel(
+                street_id,
+                name,
+                district,
+                kind,
+                length_m,
+                lat,
+                lon,
+                estimator.expected_level(current_estimate(state), now) if state else Level.B,
+                targets.get(district, Level.B),
+                street_id in adopted,
+                int(open_reports.get(street_id, 0)),
+            )
         )
-    return {"type": "FeatureCollection", "features": features}
+    return result
+
+
+def street_map(session: Session, box: streets.Box | None = None, limit: int | None = None) -> dict[str, object]:
+    """The streets whose centroid lies in ``box`` (all without one) as GeoJSON with the level expected
+    now, the target, adoption and open reports. Past ``limit`` the worst below their target come
+    first (then the longest): a whole city's view shows what needs a crew, and ``truncated`` says
+    that zooming in shows the rest."""
+    levels = street_levels(session, box)
+    truncated = limit is not None and len(levels) > limit
+    if truncated:
+        levels = sorted(levels, key=lambda s: (-s.steps_below_target, -s.level.rank, -s.length_m, s.id))[:limit]
+        levels.sort(key=lambda s: s.id)
+    lines = streets.coordinates_of(session, [s.id for s in levels])
+    features = [
+        {
+            "type": "Feature",
+            "id": s.id,
+            "geometry": {"type": "LineString", "coordinates": lines[s.id]},
+            "properties": s.properties(),
+        }
+        for s in levels
+    ]
+    return {"type": "FeatureCollection", "features": features, "truncated": truncated}
