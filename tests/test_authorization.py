@@ -201,6 +201,7 @@ def probes(ids: dict[str, Any]) -> list[Probe]:
         Probe("picks", "POST", f"{volunteers}/picks", VOLUNTEERS, {"street_ids": []}),
         Probe("bags", "GET", f"{volunteers}/bags", VOLUNTEERS),
         Probe("bags", "POST", f"{volunteers}/bags", VOLUNTEERS, {"lat": 0, "lon": 0, "bags": 0}),
+        Probe("bags (dispatch)", "GET", f"{volunteers}/bags/waiting", DISPATCH),
         Probe("teams", "GET", f"{volunteers}/teams", VOLUNTEERS),
         Probe("teams", "POST", f"{volunteers}/teams", VOLUNTEERS, {"name": ""}),
         Probe("sessions", "GET", f"{volunteers}/sessions", VOLUNTEERS),

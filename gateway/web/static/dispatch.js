@@ -11,7 +11,7 @@
   var LEVEL_RANK = { "A+": 0, A: 1, B: 2, C: 3, D: 4 };
 
   var state = { days: null, day: "today", plan: undefined, streets: {}, source: null, map: null, streetLines: {},
-    routeLayer: null, reports: [], uncovered: null, pendingDone: null, crews: [], pendingMove: null, editing: null,
+    routeLayer: null, reports: [], bags: null, uncovered: null, placeMarker: null, pendingDone: null, crews: [], pendingMove: null, editing: null,
     focus: null };
   /* streets load by viewport (bounding box), at most this many a view; past it the server sends the worst
      below their target first and the page asks the dispatcher to zoom in for the rest */
@@ -671,15 +671,54 @@
   }
 
   /* --- the work queue --- */
-  function queueItem(text, streetId, extra, className, place) {
+  /* a queue item: its text opens its place on the map (`place`: {lat, lon}, marked there); `onPlan`
+     ({crew, visit}): a second link to its visit on the plan shown */
+  function queueItem(text, streetId, extra, className, place, onPlan) {
     var li = el("li", className || null);
     var b = el("button", "link", text);
     b.type = "button";
     b.setAttribute("data-street", String(streetId));
-    b.addEventListener("click", function () { showStreet(streetId, true, place); });
+    b.setAttribute("aria-label", text + ": " + t("dispatch.show_on_map"));
+    b.addEventListener("click", function () { markPlace(place); showStreet(streetId, true, place); });
     li.appendChild(b);
     if (extra) li.appendChild(el("span", "small", " " + extra));
+    if (onPlan) {
+      var words = t("dispatch.queue_on_plan", { crew: onPlan.crew.name, position: onPlan.visit.position + 1, eta: onPlan.visit.eta_local || "" });
+      var p = el("button", "link plan-link", words);
+      p.type = "button";
+      p.setAttribute("data-visit", String(onPlan.visit.visit_id));
+      p.addEventListener("click", function () { focusVisit(onPlan.visit.visit_id); });
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(p);
+    }
     return li;
+  }
+  /* the first visit on the plan shown that `test` picks (not done), with its crew */
+  function planVisit(test) {
+    var found = null;
+    (state.plan ? state.plan.crews : []).forEach(function (crew) {
+      crew.visits.forEach(function (v) { if (!found && v.status !== "done" && test(v)) found = { crew: crew, visit: v }; });
+    });
+    return found;
+  }
+  function focusVisit(visitId) {
+    var item = document.querySelector('.visit[data-visit="' + visitId + '"]');
+    if (!item) return;
+    document.querySelectorAll(".visit.focused").forEach(function (n) { n.classList.remove("focused"); });
+    item.classList.add("focused");
+    item.scrollIntoView({ block: "center" });
+    var name = item.querySelector("button.name");
+    if (name) name.focus();
+  }
+  /* the exact spot of a queue item (bags, a report) on the map */
+  function markPlace(place) {
+    if (!state.map || !place || place.lat === undefined) return;
+    if (state.placeMarker) state.placeMarker.remove();
+    state.placeMarker = L.circleMarker([place.lat, place.lon], { radius: 10, color: "#111", weight: 3, fill: false, interactive: false,
+      className: "queue-place" }).addTo(state.map);
+  }
+  function more(list, total, shown) {
+    if (total > shown) list.appendChild(el("li", "small", t("dispatch.queue_more", { count: total - shown })));
   }
   function renderQueue() {
     var reports = $("queue-reports"), bags = $("queue-bags"), uncovered = $("queue-uncovered");
@@ -688,22 +727,33 @@
     state.reports.slice().sort(function (a, b) {
       return (b.overdue - a.overdue) || (new Date(a.due_at) - new Date(b.due_at));
     }).slice(0, 30).forEach(function (r) {
+      /* on the plan: the bulky-waste truck's stop for it, or a crew cleaning its street */
+      var onPlan = planVisit(function (v) { return v.candidate_id === "bulky:" + r.id; }) ||
+        planVisit(function (v) { return v.kind === "clean" && v.street_id === r.street_id; });
       reports.appendChild(queueItem(((SC.lang === "nl" ? r.category_name_nl : r.category_name) || SC.code("category", r.category)) + " \u2014 " + r.street_name, r.street_id,
-        r.overdue ? t("dispatch.overdue") : t("dispatch.due", { date: SC.fmtDate(r.due_at) }), r.overdue ? "overdue" : "", r));
+        r.overdue ? t("dispatch.overdue") : t("dispatch.due", { date: SC.fmtDate(r.due_at) }), r.overdue ? "overdue" : "", r, onPlan));
     });
-    (state.plan ? state.plan.crews : []).forEach(function (crew) {
-      crew.visits.filter(function (v) { return v.kind === "bags" && v.status !== "done"; }).forEach(function (v) {
-        bags.appendChild(queueItem(v.street_name, v.street_id, crew.name + " " + (v.eta_local || ""), null, v));
+    /* the volunteers' bag pick-ups still waiting (the volunteers service, through the gateway) */
+    if (state.bags) {
+      state.bags.requests.forEach(function (r) {
+        var candidate = "bags:" + r.id, onPlan = planVisit(function (v) { return v.candidate_id === candidate; });
+        var collected = (state.plan ? state.plan.crews : []).some(function (crew) {
+          return crew.visits.some(function (v) { return v.candidate_id === candidate && v.status === "done"; });
+        });
+        if (collected) return; /* marked done here; the volunteers service hears of it in a moment */
+        var extra = t("dispatch.queue_bags_waiting", { age: SC.fmtAge(r.ready_at) }) + (r.note ? " \u00b7 \u201c" + r.note + "\u201d" : "");
+        var item = queueItem(t("dispatch.bags_n", { count: r.bags }) + " \u2014 " + r.street_name, r.street_id, extra, onPlan ? null : "unplanned", r, onPlan);
+        item.setAttribute("data-bags", String(r.id));
+        bags.appendChild(item);
       });
-    });
+      more(bags, state.bags.total, state.bags.requests.length);
+    }
     /* worked out by the service (plans/queue.py) for the day shown: no street map of the whole city needed */
     if (state.uncovered && state.uncovered.plan_date === currentDate()) {
       state.uncovered.streets.filter(function (s) { return !planEntry(s.street_id); }).forEach(function (s) {
         uncovered.appendChild(queueItem(s.name, s.street_id, s.level + " / " + s.target, null, s));
       });
-      if (state.uncovered.total > state.uncovered.streets.length) {
-        uncovered.appendChild(el("li", "small", t("dispatch.queue_more", { count: state.uncovered.total - state.uncovered.streets.length })));
-      }
+      more(uncovered, state.uncovered.total, state.uncovered.streets.length);
     }
     [reports, bags, uncovered].forEach(function (n) { if (!n.children.length) n.appendChild(el("li", "small", t("dispatch.queue_empty"))); });
   }
@@ -747,6 +797,10 @@
       state.uncovered = queue;
       renderQueue();
     }).catch(function () { state.uncovered = null; });
+  }
+  function loadBags() {
+    return json("/api/v1/volunteers/bags/waiting?limit=" + QUEUE_LENGTH).then(function (answer) { state.bags = answer; renderQueue(); })
+      .catch(function () { state.bags = null; renderQueue(); });
   }
   function loadReports() {
     return json("/api/v1/reports/reports?status=open&limit=200").then(function (reports) { state.reports = reports; renderQueue(); })
@@ -868,6 +922,7 @@
       document.body.setAttribute("data-live-version", String(data.version));
       loadPlan();
       loadStreets();
+      loadBags();
     });
     source.onerror = function () {
       $("live-status").setAttribute("data-state", "off");
@@ -888,7 +943,7 @@
     }).then(function (days) {
       state.days = days;
       connectLive();
-      return Promise.all([loadStreets(), loadPlan(), loadReports(), loadCrews()]);
+      return Promise.all([loadStreets(), loadPlan(), loadReports(), loadBags(), loadCrews()]);
     }).catch(function (error) {
       if (error.message !== "401") $("plan-summary").textContent = error.message;
     });

@@ -711,6 +711,35 @@ def test_bags_ready_then_collected_by_a_crew(volunteers_app: VolunteersApp) -> N
         assert row is not None and row.visit_id == 77
 
 
+def test_the_dispatcher_lists_waiting_bags_longest_waiting_first_without_who_asked(
+    volunteers_app: VolunteersApp,
+) -> None:
+    app = volunteers_app
+    ann, bob = app.sign_up("Ann"), app.sign_up("Bob")
+    asked = [
+        app.client.post(
+            "/api/v1/volunteers/bags",
+            json={"lat": 60.1659, "lon": 24.9439, "bags": bags, "note": note},
+            headers=who.headers,
+        ).json()
+        for who, bags, note in ((ann, 2, "by the bin"), (bob, 5, ""), (ann, 1, "at the corner"))
+    ]
+    token, _ = issue_token(app.settings.token_secret, "staff:2", Role.DISPATCHER, 600)
+    dispatcher = {"Authorization": f"Bearer {token}"}
+    waiting = app.client.get("/api/v1/volunteers/bags/waiting", headers=dispatcher)
+    assert waiting.status_code == 200, waiting.text
+    listed = waiting.json()
+    assert listed["total"] == 3
+    assert [r["id"] for r in listed["requests"]] == [r["id"] for r in asked]
+    first = listed["requests"][0]
+    assert (first["bags"], first["note"], first["street_id"]) == (2, "by the bin", asked[0]["street_id"])
+    assert first["street_name"] and {"lat", "lon", "ready_at"} <= set(first)
+    assert not {"volunteer_id", "email", "display_name"} & set(first), "who asked stays with the volunteers"
+    one = app.client.get("/api/v1/volunteers/bags/waiting?limit=1", headers=dispatcher).json()
+    assert one["total"] == 3 and len(one["requests"]) == 1
+    assert app.client.get("/api/v1/volunteers/bags/waiting", headers=ann.headers).status_code == 403
+
+
 # ---- accounts and privacy ----------------------------------------------------------------------------
 
 
