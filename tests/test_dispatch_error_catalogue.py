@@ -57,3 +57,19 @@ def test_every_visit_reason_and_trigger_code_is_in_both_catalogues_with_the_same
             for code, text in english.items():
                 assert _placeholders(words[code]) == _placeholders(text), (lang, group, code)
                 assert isinstance(words[code], dict) == isinstance(text, tuple), (lang, group, code)
+
+
+def test_every_refusal_of_the_category_admin_is_in_both_catalogues_with_its_params() -> None:
+    """The categories section says the reports service's refusals of a change from the one catalogue."""
+    source = (ROOT / "services/reports/categories/service.py").read_text()
+    codes = set(re.findall(r'_refusal\(\s*\w+,\s*"([a-z_]+)"', source)) | set(re.findall(r'code="([a-z_]+)"', source))
+    codes -= {"unknown_category", "retired_category"}  # a resident's, said by the report page
+    assert {"name_required", "target_range", "values_needed", "in_use", "stored_value_refused"} <= codes
+    from services.reports.categories.messages import MESSAGES
+
+    for lang in ("en", "nl"):
+        problems = json.loads((ROOT / f"gateway/web/static/i18n/{lang}.json").read_text())["categoryAdmin"]["problem"]
+        assert codes <= set(problems), (lang, codes - set(problems))
+        for code in codes & set(MESSAGES):
+            english = set(re.findall(r"\{(\w+)", MESSAGES[code]["en"])) | {"field"}
+            assert _placeholders(problems[code]) <= english, (lang, code)

@@ -991,12 +991,31 @@
   var cats = { list: [], editing: null, loaded: false };
 
   function isAdmin() { return SC.staff.role() === "admin"; }
+  var PROBLEMS = ["categoryAdmin.problem"]; /* the reports service's refusal codes for categories (then "problem") */
+  /* JSON with the admin's login; a refusal rejects with an Error in the page's language (from its code,
+     never the service's `detail`), its answer kept (error.body) so the form can say it beside its field */
   function call(path, options) {
     options = Object.assign({ token: SC.staff.token(), headers: { "accept-language": SC.lang } }, options || {});
+    var generic = options.method || options.json !== undefined ? "problem.generic" : "problem.notLoaded";
     return SC.api(path, options).then(function (answer) {
-      if (!answer.ok) throw new Error((answer.body && answer.body.detail) || ("HTTP " + answer.status));
+      if (!answer.ok) {
+        var error = new Error(SC.explain(answer.body, { status: answer.status, groups: PROBLEMS, generic: generic }));
+        error.status = answer.status;
+        error.body = answer.body || {};
+        throw error;
+      }
       return answer.body;
-    }, function () { throw new Error(t("dispatch.error", { reason: "network" })); });
+    }, function () { throw new Error(SC.explain(null, { generic: generic })); });
+  }
+  /* the form's field a refusal is about: "name_nl", "severity", … or "attributes.2.values" (the third question's answers) */
+  var FIELD_IDS = { code: "cat-code", name_nl: "cat-name-nl", name_en: "cat-name-en", description_nl: "cat-description-nl",
+    description_en: "cat-description-en", severity: "cat-severity", response_working_days: "cat-target", crew_mode: "cat-crew" };
+  function formField(path) {
+    if (path[0] === "attributes") {
+      var box = $("cat-questions").querySelectorAll(".category-question")[Number(path[1])];
+      return box ? box.querySelector('[data-q="' + (path[2] || "code") + '"]') || box : null;
+    }
+    return FIELD_IDS[path[0]] ? $(FIELD_IDS[path[0]]) : null;
   }
   function tell(text) { $("categories-message").textContent = text || ""; }
   function name(c) { return SC.lang === "nl" ? c.name_nl : c.name_en; }
@@ -1024,7 +1043,7 @@
   }
   function load() {
     return call(URL + "/all").then(function (list) { cats.list = list; cats.loaded = true; render(); })
-      .catch(function (error) { tell(t("dispatch.error", { reason: error.message })); });
+      .catch(function (error) { tell(error.message); });
   }
   function setRetired(c, retired) {
     call(URL + "/" + encodeURIComponent(c.code), { method: "PATCH", json: { retired: retired } }).then(function () {
@@ -1071,6 +1090,7 @@
     $("cat-questions").textContent = "";
     (c ? c.attributes : []).forEach(questionRow);
     $("category-error").textContent = "";
+    SC.clearFieldErrors($("category-form"));
     $("category-form").hidden = false;
     $("cat-name-nl").focus();
   }
@@ -1107,7 +1127,9 @@
       tell(t("categoryAdmin.saved", { name: name(saved) }));
       return load();
     }).catch(function (error) {
-      $("category-error").textContent = error.message;
+      $("category-error").textContent = error.body
+        ? SC.explain(error.body, { status: error.status, groups: PROBLEMS, form: $("category-form"), fields: formField })
+        : error.message;
     }).then(function () { $("category-save").disabled = false; });
   }
 
