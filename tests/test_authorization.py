@@ -203,6 +203,7 @@ def probes(ids: dict[str, Any]) -> list[Probe]:
         Probe("bags", "POST", f"{volunteers}/bags", VOLUNTEERS, {"lat": 0, "lon": 0, "bags": 0}),
         Probe("bags (dispatch)", "GET", f"{volunteers}/bags/waiting", DISPATCH),
         Probe("teams", "GET", f"{volunteers}/teams", VOLUNTEERS),
+        Probe("teams", "GET", f"{volunteers}/teams/{team}/streets", VOLUNTEERS),
         Probe("teams", "POST", f"{volunteers}/teams", VOLUNTEERS, {"name": ""}),
         Probe("sessions", "GET", f"{volunteers}/sessions", VOLUNTEERS),
         Probe(

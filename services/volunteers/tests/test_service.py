@@ -265,6 +265,29 @@ def test_find_streets_by_name_and_near_me(volunteers_app: VolunteersApp) -> None
     assert distances == sorted(distances)
 
 
+def test_members_see_their_teams_streets_and_outsiders_do_not(volunteers_app: VolunteersApp) -> None:
+    app = volunteers_app
+    cora, mo, otto = app.sign_up("Cora"), app.sign_up("Mo"), app.sign_up("Otto")
+    team = app.client.post("/api/v1/volunteers/teams", json={"name": "Wednesday club"}, headers=cora.headers).json()
+    app.client.post("/api/v1/volunteers/teams/join", json={"code": team["join_code"]}, headers=mo.headers)
+    adopt(app, cora, 3, team_id=team["id"])
+    adopt(app, mo, 2, rhythm="monthly")
+    adopt(app, otto, 4)  # not in the team
+    url = f"/api/v1/volunteers/teams/{team['id']}/streets"
+    seen = app.client.get(url, headers=mo.headers)
+    assert seen.status_code == 200, seen.text
+    streets = seen.json()
+    assert [(s["street_id"], s["by_team"], s["adopter"], s["rhythm"]) for s in streets] == [
+        (3, True, "Wednesday club", "weekly"),
+        (2, False, "Mo", "monthly"),
+    ]
+    assert streets[0]["status"] == "active" and streets[0]["next_pick_due"] and streets[0]["street_name"]
+    assert streets[0]["lat"] and streets[0]["lon"]
+    assert not {"email", "volunteer_id"} & set(streets[0])
+    assert app.client.get(url, headers=cora.headers).json() == streets
+    assert app.client.get(url, headers=otto.headers).status_code == 404
+
+
 def test_team_coordinator_manages_only_their_own_team(volunteers_app: VolunteersApp) -> None:
     app = volunteers_app
     cora, mo, other = app.sign_up("Cora"), app.sign_up("Mo"), app.sign_up("Otto")
