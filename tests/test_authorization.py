@@ -135,6 +135,9 @@ def probes(ids: dict[str, Any]) -> list[Probe]:
         Probe("street registry", "GET", f"{scheduling}/streets/{street}", EVERYONE),
         Probe("street registry", "GET", f"{scheduling}/districts", EVERYONE),
         Probe("street map (dispatch)", "GET", f"{scheduling}/street-map", DISPATCH),
+        Probe("street map (dispatch)", "GET", f"{scheduling}/street-map?bbox=24.9,60.1,25.0,60.2", DISPATCH),
+        Probe("street map (dispatch)", "GET", f"{scheduling}/street-map/extent", DISPATCH),
+        Probe("work queue", "GET", f"{scheduling}/plans/{day}/uncovered", DISPATCH),
         Probe("street history", "GET", f"{scheduling}/streets/{street}/history", STAFF),
         Probe("district targets", "GET", f"{scheduling}/district-targets", DISPATCH),
         Probe(
@@ -198,7 +201,9 @@ def probes(ids: dict[str, Any]) -> list[Probe]:
         Probe("picks", "POST", f"{volunteers}/picks", VOLUNTEERS, {"street_ids": []}),
         Probe("bags", "GET", f"{volunteers}/bags", VOLUNTEERS),
         Probe("bags", "POST", f"{volunteers}/bags", VOLUNTEERS, {"lat": 0, "lon": 0, "bags": 0}),
+        Probe("bags (dispatch)", "GET", f"{volunteers}/bags/waiting", DISPATCH),
         Probe("teams", "GET", f"{volunteers}/teams", VOLUNTEERS),
+        Probe("teams", "GET", f"{volunteers}/teams/{team}/streets", VOLUNTEERS),
         Probe("teams", "POST", f"{volunteers}/teams", VOLUNTEERS, {"name": ""}),
         Probe("sessions", "GET", f"{volunteers}/sessions", VOLUNTEERS),
         Probe(

@@ -29,6 +29,16 @@ def dispatching(stack: Stack, which: str = "today") -> tuple[dict[str, str], str
     return headers, day
 
 
+def log_in(
+    page: Any, stack: Stack, email: str = DISPATCHER_LOGIN["email"], password: str = DISPATCHER_LOGIN["password"]
+) -> None:
+    """Log in on the dispatch page (as the stack's dispatcher unless told otherwise)."""
+    page.goto(f"{stack.gateway_url}/dispatch")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("#login-form button[type=submit]")
+
+
 def error_beside(page: Any, field: str) -> str:
     """The message about `field`, which must come right after it and describe it; "" when there is none."""
     note = page.locator(f"#{field}-error")

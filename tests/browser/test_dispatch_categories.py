@@ -12,6 +12,7 @@ import pytest
 from conftest import service_settings, wait_for
 from streetcare.testing import Stack
 from tests.browser.axe import serious_violations
+from tests.browser.helpers import error_beside, log_in
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.xdist_group("stack")]
 CATEGORIES = "/api/v1/reports/categories"
@@ -83,7 +84,25 @@ def test_an_admin_manages_categories_on_the_dispatch_page(stack: Stack, browser:
         row.get_by_role("button", name="Bewerken").click()
         page.fill("#cat-target", "99")
         page.locator("#category-save").click()
-        wait_for(lambda: "werkdagen" in page.locator("#category-error").inner_text(), message="the refusal")
+        # from the one catalogue by its code, beside the field it is about; never the service's words
+        wait_for(lambda: error_beside(page, "cat-target") != "", message="the refusal beside the target")
+        assert error_beside(page, "cat-target") == "De reactietermijn is 0 tot 60 werkdagen."
+        assert "niet 99" not in page.locator("#category-form").inner_text()
+        assert page.locator("#category-error").inner_text() == ""
+        # a question's refusal goes beside that question's field
+        page.get_by_role("button", name="Vraag toevoegen").click()
+        extra = page.locator("#cat-questions .category-question").nth(1)
+        extra.locator('[data-q="code"]').fill("colour")
+        extra.locator('[data-q="datatype"]').select_option("singlevaluelist")
+        extra.locator('[data-q="description_nl"]').fill("Welke kleur?")
+        extra.locator('[data-q="description_en"]').fill("Which colour?")
+        page.fill("#cat-target", "7")
+        page.locator("#category-save").click()
+        beside = extra.locator('[data-q="values"] + .field-error')
+        beside.wait_for(timeout=15_000)
+        assert beside.inner_text().startswith("Vraag ‘colour’ is een keuzelijst")
+        assert extra.locator('[data-q="values"]').get_attribute("aria-invalid") == "true"
+        extra.get_by_role("button", name="Vraag verwijderen").click()
         page.fill("#cat-target", "7")
         page.locator("#category-save").click()
         wait_for(lambda: row.locator("td").nth(2).inner_text() == "7", timeout=15, message="the new target")
@@ -104,10 +123,7 @@ def test_an_admin_manages_categories_on_the_dispatch_page(stack: Stack, browser:
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
     page = context.new_page()
     try:
-        page.goto(f"{stack.gateway_url}/dispatch")
-        page.fill("#email", "dispatcher@test.example")
-        page.fill("#password", "dispatcher-password")
-        page.click("#login-form button[type=submit]")
+        log_in(page, stack)
         page.wait_for_selector("#app:not([hidden])", timeout=30_000)
         assert page.locator("#categories-admin").is_hidden()
         assert page.locator("#categories-body tr").count() == 0  # nothing was even asked for

@@ -13,7 +13,7 @@ import pytest
 from conftest import replan_through_job, service_settings, wait_for
 from streetcare.testing import Stack
 from tests.browser.axe import serious_violations
-from tests.browser.helpers import API, dispatching, error_beside
+from tests.browser.helpers import API, dispatching, error_beside, log_in
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.xdist_group("stack")]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -35,13 +35,6 @@ def an_admin(stack: Stack) -> tuple[str, str]:
     settings = service_settings("scheduling", stack.redis_server.url, stack.database_urls["scheduling"])
     scheduling_admin.ensure_staff("admin@test.example", "Test admin", Role.ADMIN, "admin-password-1", settings)
     return "admin@test.example", "admin-password-1"
-
-
-def log_in(page: Any, stack: Stack, email: str, password: str) -> None:
-    page.goto(f"{stack.gateway_url}/dispatch")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("#login-form button[type=submit]")
 
 
 STREET_ON_THE_MAP = """(() => { const m = Streetcare.maps[0], size = m.getSize();

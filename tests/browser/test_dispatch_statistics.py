@@ -97,7 +97,7 @@ def test_a_dispatcher_reads_and_downloads_the_report_statistics(stack: Stack, br
         page.select_option("#stats-category", "litter")
         page.fill("#stats-from", today)
         page.fill("#stats-to", today)
-        page.get_by_role("button", name="Show").click()
+        page.get_by_role("button", name="Show", exact=True).click()
         wait_for(lambda: len(page.locator("#stats-body tr").all()) == 2 and cells(page, district), message="filtered")
         shown = cells(page, district)
         assert shown[:5] == [
@@ -138,7 +138,7 @@ def test_a_dispatcher_reads_and_downloads_the_report_statistics(stack: Stack, br
         # a period the service refuses: said beside the field it is about, in Dutch, nothing shown
         yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
         page.fill("#stats-to", yesterday)
-        page.get_by_role("button", name="Tonen").click()
+        page.get_by_role("button", name="Tonen", exact=True).click()
         wait_for(lambda: page.locator("#stats-to-error").count() == 1, message="the refusal")
         assert page.locator("#stats-to-error").inner_text() == "Kies een dag op of na het begin."
         assert page.locator("#stats-to").get_attribute("aria-invalid") == "true"

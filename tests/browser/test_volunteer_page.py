@@ -42,14 +42,20 @@ def a_quiet_street(stack: Stack) -> dict[str, Any]:
     raise AssertionError("no quiet street in the demo city")
 
 
-def test_sign_up_adopt_log_a_pick_and_scheduling_sees_it(stack: Stack, browser: Any, tmp_path: Path) -> None:
-    street = a_quiet_street(stack)
-    context = browser.new_context(
+def phone_at(browser: Any, street: dict[str, Any], locale: str, **extra: Any) -> Any:
+    """A 360 × 740 phone standing on `street` (its location shared with the page)."""
+    return browser.new_context(
         viewport={"width": 360, "height": 740},
-        locale="en-GB",
+        locale=locale,
         geolocation={"latitude": street["centroid"]["lat"], "longitude": street["centroid"]["lon"]},
         permissions=["geolocation"],
+        **extra,
     )
+
+
+def test_sign_up_adopt_log_a_pick_and_scheduling_sees_it(stack: Stack, browser: Any, tmp_path: Path) -> None:
+    street = a_quiet_street(stack)
+    context = phone_at(browser, street, "en-GB")
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
@@ -227,13 +233,7 @@ def test_a_pick_made_offline_survives_a_reload_and_is_sent_once(stack: Stack, br
 
 def test_adopt_from_the_map_start_a_team_invite_and_plan_a_clean_up(stack: Stack, browser: Any) -> None:
     street = a_quiet_street(stack)
-    context = browser.new_context(
-        viewport={"width": 360, "height": 740},
-        locale="nl-NL",
-        bypass_csp=True,
-        geolocation={"latitude": street["centroid"]["lat"], "longitude": street["centroid"]["lon"]},
-        permissions=["geolocation"],
-    )
+    context = phone_at(browser, street, "nl-NL", bypass_csp=True)
     page = context.new_page()
     try:
         page.goto(f"{stack.gateway_url}/volunteer")
@@ -311,6 +311,74 @@ def test_adopt_from_the_map_start_a_team_invite_and_plan_a_clean_up(stack: Stack
         other.close()
     finally:
         context.close()
+
+
+def test_team_members_see_their_teams_streets_in_the_list_and_on_the_map(stack: Stack, browser: Any) -> None:
+    street = a_quiet_street(stack)
+    coordinator = phone_at(browser, street, "nl-NL")
+    other = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-GB", bypass_csp=True)
+    try:
+        page = coordinator.new_page()
+        page.goto(f"{stack.gateway_url}/volunteer")
+        sign_up_and_log_in(page, stack, "Coby", f"coby{time.monotonic_ns()}@test.example")
+        page.locator(".tab[data-tab=sessions]").click()
+        page.locator("#team-name").fill("Buurtprikkers")
+        page.locator("#team-form button[type=submit]").click()
+        invite = page.locator("#teams input.invite")
+        invite.wait_for()
+        page.locator("#teams .teamstreets li").first.wait_for()
+        assert "Nog geen straten" in page.locator("#teams .teamstreets").inner_text()
+        # the coordinator adopts a street in the team's name
+        page.locator(".tab[data-tab=find]").click()
+        page.locator("#adopt-for-row").wait_for()
+        page.select_option("#adopt-for", label="Buurtprikkers")
+        page.locator("#near-me").click()
+        page.locator(f"#results li[data-street-id='{street['id']}'] button.adopt").click()
+        page.locator(f"#adoptions li[data-street-id='{street['id']}']").wait_for()
+        assert "Buurtprikkers" in page.locator(f"#adoptions li[data-street-id='{street['id']}']").inner_text()
+
+        # a member joins, adopts a street of their own, and sees both as the team's
+        member = other.new_page()
+        member.goto(f"{stack.gateway_url}/volunteer")
+        sign_up_and_log_in(member, stack, "Dana", f"dana{time.monotonic_ns()}@test.example")
+        member.goto(invite.input_value())
+        member.get_by_text("You joined the team Buurtprikkers").wait_for()
+        own = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets", params={"limit": 1, "offset": 10}).json()
+        own_id = own["items"][0]["id"]
+        token = member.evaluate("localStorage.getItem('streetcare.volunteer.token')")
+        adopted = httpx.post(
+            f"{stack.gateway_url}/api/v1/volunteers/adoptions",
+            json={"street_id": own_id, "rhythm": "monthly"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert adopted.status_code == 201, adopted.text
+        member.locator(".tab[data-tab=sessions]").click()
+        team_streets = member.locator("#teams .teamstreets")
+        team_streets.locator(f"li[data-street-id='{own_id}']").wait_for()
+        ours = team_streets.locator(f"li[data-street-id='{street['id']}']").inner_text()
+        assert "adopted by Buurtprikkers" in ours and "weekly" in ours, ours
+        assert "adopted by Dana" in team_streets.locator(f"li[data-street-id='{own_id}']").inner_text()
+        assert serious_violations(member) == []
+        assert small_tap_targets(member) == []
+        # on the map: the team's street in the team's colour, the member's own in "mine"
+        member.get_by_role("button", name="Show our streets on the map").click()
+        wait_for(
+            lambda: (
+                member.evaluate("!!(Streetcare.maps && Streetcare.maps.length)")
+                and {"#6a4c93", "#1f5fbf"} <= set(member.evaluate(FILL_COLOURS))
+            ),
+            message="the team's street and my own on the map",
+        )
+        assert member.locator("#panel-find .maplegend").inner_text().count("my team's streets") == 1
+
+        # the coordinator's page says it in Dutch
+        page.locator(".tab[data-tab=sessions]").click()
+        page.locator(f"#teams .teamstreets li[data-street-id='{own_id}']").wait_for()
+        assert "geadopteerd door Dana" in page.locator("#teams .teamstreets").inner_text()
+        assert "Onze straten" in page.locator("#teams").inner_text()
+    finally:
+        other.close()
+        coordinator.close()
 
 
 def test_sign_up_says_check_your_mail_and_the_mailed_link_confirms(stack: Stack, browser: Any) -> None:

@@ -37,10 +37,14 @@
   function lookup(catalogue, key) {
     return key.split(".").reduce(function (node, part) { return node && node[part]; }, catalogue);
   }
-  /* t("report.send") or t("category.litter"); {name} placeholders filled from `values` */
+  /* t("report.send") or t("category.litter"); {name} placeholders filled from `values`; an entry
+     {"one": …, "other": …} is chosen by values.count (the language's plural rules) */
   SC.t = function (key, values) {
     var text = lookup(catalogues[SC.lang], key);
     if (text === undefined) text = lookup(catalogues.en, key);
+    if (text && typeof text === "object" && typeof text.other === "string" && values && values.count !== undefined) {
+      text = text[new Intl.PluralRules(SC.locale()).select(Number(values.count))] || text.other;
+    }
     if (typeof text !== "string") return text === undefined ? key : text;
     if (!values) return text;
     return text.replace(/\{(\w+)\}/g, function (_, name) { return values[name] !== undefined ? values[name] : ""; });

@@ -10,8 +10,14 @@
   var LEVEL_COLOURS = { "A+": "#1a7f37", A: "#6cbf4a", B: "#d4c43a", C: "#ef8a2b", D: "#c92a2a" };
   var LEVEL_RANK = { "A+": 0, A: 1, B: 2, C: 3, D: 4 };
 
-  var state = { days: null, day: "today", plan: undefined, streets: null, source: null, map: null,
-    streetLines: {}, routeLayer: null, reports: [], pendingDone: null, crews: [], pendingMove: null, editing: null };
+  var state = { days: null, day: "today", plan: undefined, streets: {}, source: null, map: null, streetLines: {},
+    routeLayer: null, reports: [], bags: null, uncovered: null, placeMarker: null, pendingDone: null, crews: [], pendingMove: null, editing: null,
+    focus: null };
+  /* streets load by viewport (bounding box), at most this many a view; past it the server sends the worst
+     below their target first and the page asks the dispatcher to zoom in for the rest */
+  var STREETS_PER_VIEW = 3000;
+  var STREETS_KEPT = 20000; /* panning across a big city: forget what was loaded beyond this */
+  var QUEUE_LENGTH = 30;
   var WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
   var MOVE_DAYS_AHEAD = 14;
   var PROBLEMS = ["dispatch.problem"]; /* the catalogue's words for the scheduling service's refusal codes (then "problem") */
@@ -57,6 +63,50 @@
     empty.forEach(function (node) { SC.fieldError(node, { key: "dispatch.field_required", params: {} }); });
     if (empty.length) empty[0].focus();
     return empty.length > 0;
+  }
+
+  /* --- the planner's reasons and a version's trigger: codes and params (services/scheduling/planning/
+     reasons.py, dirty/triggers.py) said from the catalogue (dispatch.reason.*, dispatch.trigger.*); the
+     service's English only where a part has no code this page knows (a reason stored before codes) --- */
+  function span(days) {
+    var n = Math.floor(Number(days));
+    if (n < 1) return t("dispatch.span.less_than_day");
+    if (n < 14) return t("dispatch.span.days", { count: n });
+    if (n < 60) return t("dispatch.span.weeks", { count: Math.floor(n / 7) });
+    return t("dispatch.span.months", { count: Math.floor(n / 30) });
+  }
+  function sinceWords(iso, daysAgo) {
+    if (daysAgo <= 0) return t("dispatch.since.today");
+    if (daysAgo === 1) return t("dispatch.since.yesterday");
+    var day = new Date(iso + "T12:00:00");
+    return new Intl.DateTimeFormat(SC.locale(), daysAgo < 7 ? { weekday: "long" } : { day: "numeric", month: "short" }).format(day);
+  }
+  function partWords(group, part) {
+    var key = "dispatch." + group + "." + part.code, params = part.params || {}, values = {}, unknown = false;
+    if (SC.t(key) === key) return null;
+    Object.keys(params).forEach(function (name) {
+      var value = params[name];
+      if (value && typeof value === "object" && value.code) {
+        values[name] = partWords(group, value);
+        unknown = unknown || values[name] === null;
+      } else if (name === "days") values[name] = span(value);
+      else if (name === "on" || name === "from" || name === "day") values[name] = SC.fmtDate(value + "T12:00:00", false);
+      else if (name === "rhythm") values[name] = t("volunteer.rhythm." + value);
+      else if (name === "mode") values[name] = SC.code("mode", value);
+      else if (name === "category") values[name] = SC.code("category", value);
+      else if (name === "hours") values[name] = SC.fmtNumber(value, 1);
+      else values[name] = value;
+    });
+    if (params.since) values.since = sinceWords(params.since, params.since_days);
+    return unknown ? null : t(key, values);
+  }
+  function said(group, parts, english) {
+    var words = (parts || []).map(function (part) { return partWords(group, part); });
+    return words.length && words.indexOf(null) < 0 ? words.join("; ") : english;
+  }
+  function reasonOf(item) { return said("reason", item.reason_parts, item.reason); }
+  function triggerOf(plan) {
+    return said("trigger", plan.trigger_code ? [{ code: plan.trigger_code, params: plan.trigger_params }] : [], plan.trigger);
   }
 
   /* --- language --- */
@@ -107,27 +157,40 @@
     return SC.createMap($("map"), { keyboard: true }).then(function (map) {
       state.map = map;
       state.routeLayer = L.layerGroup().addTo(map);
-      map.on("zoomend moveend", function () { if (state.streets) SC.labelStreets(map, state.streets.features, 16); });
-      return map;
+      /* the whole city's extent first; every view after that asks for its own streets */
+      return json(API + "/street-map/extent").then(function (extent) {
+        var b = extent.bbox;
+        if (b) map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [12, 12] }); else map.setView([52.37, 4.9], 13);
+      }, function () { map.setView([52.37, 4.9], 13); }).then(function () {
+        map.on("moveend", function () { loadStreets(); });
+        return map;
+      });
     });
   }
-  function drawStreets() {
-    if (!state.map || !state.streets) return;
-    var map = state.map, bounds = L.latLngBounds([]), first = !Object.keys(state.streetLines).length;
-    map.streetLayer.clearLayers();
-    state.streetLines = {};
-    state.streets.features.forEach(function (f) {
-      var p = f.properties, line = L.polyline(SC.latLngs(f.geometry.coordinates),
-        { color: LEVEL_COLOURS[p.level] || "#888", weight: 4, opacity: 0.9 });
-      line.on("click", function () { showStreet(p.id); });
-      line.bindTooltip(p.name + " \u2014 " + p.level, { sticky: true });
-      line._streetId = p.id;
-      map.streetLayer.addLayer(line);
-      state.streetLines[p.id] = line;
-      bounds.extend(line.getBounds());
-    });
-    if (first && bounds.isValid()) map.fitBounds(bounds);
-    SC.labelStreets(map, state.streets.features, 16);
+  function streetFeatures() { return Object.keys(state.streets).map(function (id) { return state.streets[id]; }); }
+  function viewBox(map) {
+    var b = map.getBounds().pad(0.2);
+    return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (x) { return x.toFixed(5); }).join(",");
+  }
+  function drawStreet(f) {
+    var p = f.properties, line = state.streetLines[p.id], colour = LEVEL_COLOURS[p.level] || "#888";
+    if (line) { line.setStyle({ color: colour }); line.setTooltipContent(p.name + " \u2014 " + p.level); return; }
+    line = L.polyline(SC.latLngs(f.geometry.coordinates), { color: colour, weight: 4, opacity: 0.9 });
+    line.on("click", function () { showStreet(p.id); });
+    line.bindTooltip(p.name + " \u2014 " + p.level, { sticky: true });
+    line._streetId = p.id;
+    state.map.streetLayer.addLayer(line);
+    state.streetLines[p.id] = line;
+  }
+  function drawStreets(features) {
+    if (!state.map) return;
+    if (Object.keys(state.streets).length > STREETS_KEPT) { /* a long pan across a big city */
+      state.map.streetLayer.clearLayers();
+      state.streets = {};
+      state.streetLines = {};
+    }
+    features.forEach(function (f) { state.streets[f.properties.id] = f; drawStreet(f); });
+    SC.labelStreets(state.map, streetFeatures(), 16);
   }
   function crewColour(index) { return CREW_COLOURS[index % CREW_COLOURS.length]; }
   function drawRoutes() {
@@ -173,9 +236,15 @@
     });
     return found;
   }
-  function showStreet(streetId, zoom) {
-    var feature = state.streets && state.streets.features.filter(function (f) { return f.properties.id === streetId; })[0];
+  /* a street's details; `place` ({lat, lon}: where it is) brings a street not loaded yet into view first */
+  function showStreet(streetId, zoom, place) {
+    var feature = state.streets[streetId];
     var box = $("details"), body = $("details-body");
+    if (!feature && place && state.map) {
+      state.focus = streetId;
+      state.map.setView([place.lat, place.lon], Math.max(state.map.getZoom(), 17));
+      return;
+    }
     body.textContent = "";
     if (!feature) return;
     var p = feature.properties, entry = planEntry(streetId);
@@ -190,7 +259,7 @@
     var list = el("ul", "plain");
     facts.forEach(function (f) { list.appendChild(el("li", null, f)); });
     body.appendChild(list);
-    if (entry) body.appendChild(el("p", "reason", entry.visit.reason));
+    if (entry) body.appendChild(el("p", "reason", reasonOf(entry.visit)));
     box.hidden = false;
     box.setAttribute("data-street", String(streetId));
     var line = state.streetLines[streetId];
@@ -214,7 +283,7 @@
     var name = el("button", "name link", v.street_name);
     name.type = "button";
     name.setAttribute("aria-label", v.street_name + ": " + t("dispatch.show_on_map"));
-    name.addEventListener("click", function () { showStreet(v.street_id, true); });
+    name.addEventListener("click", function () { showStreet(v.street_id, true, v); });
     line.appendChild(name);
     line.appendChild(el("span", "kind", SC.code("kind", v.kind)));
     if (v.change) line.appendChild(badge(v.change, t("dispatch." + v.change)));
@@ -233,7 +302,7 @@
     item.setAttribute("data-candidate", v.candidate_id);
     if (v.directive) item.setAttribute("data-directive", v.directive);
     item.appendChild(visitActions(crew, v));
-    var notes = [v.reason];
+    var notes = [reasonOf(v)];
     if (v.moved_from) notes.push(t("dispatch.moved_from", { day: SC.fmtDate(v.moved_from + "T12:00:00", false) }));
     if (v.bags_collected) notes.push(t("dispatch.bags_collected_n", { count: v.bags_collected }));
     item.appendChild(el("div", "reason", notes.join(" \u00b7 ")));
@@ -559,7 +628,7 @@
     var share = plan.prize_available ? plan.prize_collected / plan.prize_available : 1;
     $("plan-summary").textContent = t("dispatch.summary", {
       visits: plan.visits, hours: SC.fmtNumber(plan.crew_hours, 1),
-      share: new Intl.NumberFormat(SC.locale(), { style: "percent" }).format(share), trigger: plan.trigger
+      share: new Intl.NumberFormat(SC.locale(), { style: "percent" }).format(share), trigger: triggerOf(plan)
     });
     plan.crews.forEach(function (crew, index) {
       var box = el("article", "crew crew-colour-" + (index % CREW_COLOURS.length));
@@ -582,7 +651,7 @@
     });
     if (plan.removed_visits && plan.removed_visits.length) {
       $("removed").hidden = false;
-      plan.removed_visits.forEach(function (r) { $("removed-list").appendChild(el("li", null, r.street_name + " \u2014 " + r.reason)); });
+      plan.removed_visits.forEach(function (r) { $("removed-list").appendChild(el("li", null, r.street_name + " \u2014 " + reasonOf(r))); });
     }
     renderDistricts();
     renderDirectives();
@@ -602,14 +671,54 @@
   }
 
   /* --- the work queue --- */
-  function queueItem(text, streetId, extra, className) {
+  /* a queue item: its text opens its place on the map (`place`: {lat, lon}, marked there); `onPlan`
+     ({crew, visit}): a second link to its visit on the plan shown */
+  function queueItem(text, streetId, extra, className, place, onPlan) {
     var li = el("li", className || null);
     var b = el("button", "link", text);
     b.type = "button";
-    b.addEventListener("click", function () { showStreet(streetId, true); });
+    b.setAttribute("data-street", String(streetId));
+    b.setAttribute("aria-label", text + ": " + t("dispatch.show_on_map"));
+    b.addEventListener("click", function () { markPlace(place); showStreet(streetId, true, place); });
     li.appendChild(b);
     if (extra) li.appendChild(el("span", "small", " " + extra));
+    if (onPlan) {
+      var words = t("dispatch.queue_on_plan", { crew: onPlan.crew.name, position: onPlan.visit.position + 1, eta: onPlan.visit.eta_local || "" });
+      var p = el("button", "link plan-link", words);
+      p.type = "button";
+      p.setAttribute("data-visit", String(onPlan.visit.visit_id));
+      p.addEventListener("click", function () { focusVisit(onPlan.visit.visit_id); });
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(p);
+    }
     return li;
+  }
+  /* the first visit on the plan shown that `test` picks (not done), with its crew */
+  function planVisit(test) {
+    var found = null;
+    (state.plan ? state.plan.crews : []).forEach(function (crew) {
+      crew.visits.forEach(function (v) { if (!found && v.status !== "done" && test(v)) found = { crew: crew, visit: v }; });
+    });
+    return found;
+  }
+  function focusVisit(visitId) {
+    var item = document.querySelector('.visit[data-visit="' + visitId + '"]');
+    if (!item) return;
+    document.querySelectorAll(".visit.focused").forEach(function (n) { n.classList.remove("focused"); });
+    item.classList.add("focused");
+    item.scrollIntoView({ block: "center" });
+    var name = item.querySelector("button.name");
+    if (name) name.focus();
+  }
+  /* the exact spot of a queue item (bags, a report) on the map */
+  function markPlace(place) {
+    if (!state.map || !place || place.lat === undefined) return;
+    if (state.placeMarker) state.placeMarker.remove();
+    state.placeMarker = L.circleMarker([place.lat, place.lon], { radius: 10, color: "#111", weight: 3, fill: false, interactive: false,
+      className: "queue-place" }).addTo(state.map);
+  }
+  function more(list, total, shown) {
+    if (total > shown) list.appendChild(el("li", "small", t("dispatch.queue_more", { count: total - shown })));
   }
   function renderQueue() {
     var reports = $("queue-reports"), bags = $("queue-bags"), uncovered = $("queue-uncovered");
@@ -618,22 +727,33 @@
     state.reports.slice().sort(function (a, b) {
       return (b.overdue - a.overdue) || (new Date(a.due_at) - new Date(b.due_at));
     }).slice(0, 30).forEach(function (r) {
+      /* on the plan: the bulky-waste truck's stop for it, or a crew cleaning its street */
+      var onPlan = planVisit(function (v) { return v.candidate_id === "bulky:" + r.id; }) ||
+        planVisit(function (v) { return v.kind === "clean" && v.street_id === r.street_id; });
       reports.appendChild(queueItem(((SC.lang === "nl" ? r.category_name_nl : r.category_name) || SC.code("category", r.category)) + " \u2014 " + r.street_name, r.street_id,
-        r.overdue ? t("dispatch.overdue") : t("dispatch.due", { date: SC.fmtDate(r.due_at) }), r.overdue ? "overdue" : ""));
+        r.overdue ? t("dispatch.overdue") : t("dispatch.due", { date: SC.fmtDate(r.due_at) }), r.overdue ? "overdue" : "", r, onPlan));
     });
-    (state.plan ? state.plan.crews : []).forEach(function (crew) {
-      crew.visits.filter(function (v) { return v.kind === "bags" && v.status !== "done"; }).forEach(function (v) {
-        bags.appendChild(queueItem(v.street_name, v.street_id, crew.name + " " + (v.eta_local || "")));
-      });
-    });
-    if (state.streets) {
-      state.streets.features.filter(function (f) {
-        var p = f.properties;
-        return LEVEL_RANK[p.level] > LEVEL_RANK[p.target] && !p.adopted && !planEntry(p.id);
-      }).sort(function (a, b) { return LEVEL_RANK[b.properties.level] - LEVEL_RANK[a.properties.level]; })
-        .slice(0, 30).forEach(function (f) {
-          uncovered.appendChild(queueItem(f.properties.name, f.properties.id, f.properties.level + " / " + f.properties.target));
+    /* the volunteers' bag pick-ups still waiting (the volunteers service, through the gateway) */
+    if (state.bags) {
+      state.bags.requests.forEach(function (r) {
+        var candidate = "bags:" + r.id, onPlan = planVisit(function (v) { return v.candidate_id === candidate; });
+        var collected = (state.plan ? state.plan.crews : []).some(function (crew) {
+          return crew.visits.some(function (v) { return v.candidate_id === candidate && v.status === "done"; });
         });
+        if (collected) return; /* marked done here; the volunteers service hears of it in a moment */
+        var extra = t("dispatch.queue_bags_waiting", { age: SC.fmtAge(r.ready_at) }) + (r.note ? " \u00b7 \u201c" + r.note + "\u201d" : "");
+        var item = queueItem(t("dispatch.bags_n", { count: r.bags }) + " \u2014 " + r.street_name, r.street_id, extra, onPlan ? null : "unplanned", r, onPlan);
+        item.setAttribute("data-bags", String(r.id));
+        bags.appendChild(item);
+      });
+      more(bags, state.bags.total, state.bags.requests.length);
+    }
+    /* worked out by the service (plans/queue.py) for the day shown: no street map of the whole city needed */
+    if (state.uncovered && state.uncovered.plan_date === currentDate()) {
+      state.uncovered.streets.filter(function (s) { return !planEntry(s.street_id); }).forEach(function (s) {
+        uncovered.appendChild(queueItem(s.name, s.street_id, s.level + " / " + s.target, null, s));
+      });
+      more(uncovered, state.uncovered.total, state.uncovered.streets.length);
     }
     [reports, bags, uncovered].forEach(function (n) { if (!n.children.length) n.appendChild(el("li", "small", t("dispatch.queue_empty"))); });
   }
@@ -656,10 +776,31 @@
     }).catch(function (error) {
       if (error.status === 404) { state.plan = null; renderPlan(); return; }
       $("plan-summary").textContent = error.message;
-    });
+    }).then(function () { if (currentDate() === day) return loadUncovered(); });
   }
+  /* the streets in view (and a margin), drawn as they come; a newer view's answer wins */
+  var streetsRequest = 0;
   function loadStreets() {
-    return json(API + "/street-map").then(function (map) { state.streets = map; drawStreets(); renderQueue(); });
+    if (!state.map) return Promise.resolve();
+    var mine = ++streetsRequest;
+    return json(API + "/street-map?limit=" + STREETS_PER_VIEW + "&bbox=" + viewBox(state.map)).then(function (fc) {
+      if (mine !== streetsRequest) return;
+      drawStreets(fc.features);
+      $("map-note").hidden = !fc.truncated;
+      if (state.focus !== null && state.streets[state.focus]) { var id = state.focus; state.focus = null; showStreet(id, false); }
+    }).catch(function (error) { say(error.message); });
+  }
+  function loadUncovered() {
+    var day = currentDate();
+    if (!day) return Promise.resolve();
+    return json(API + "/plans/" + day + "/uncovered?limit=" + QUEUE_LENGTH).then(function (queue) {
+      state.uncovered = queue;
+      renderQueue();
+    }).catch(function () { state.uncovered = null; });
+  }
+  function loadBags() {
+    return json("/api/v1/volunteers/bags/waiting?limit=" + QUEUE_LENGTH).then(function (answer) { state.bags = answer; renderQueue(); })
+      .catch(function () { state.bags = null; renderQueue(); });
   }
   function loadReports() {
     return json("/api/v1/reports/reports?status=open&limit=200").then(function (reports) { state.reports = reports; renderQueue(); })
@@ -697,7 +838,7 @@
       $("done-dialog").close();
       visit.status = "done";
       redrawVisit(visit);
-      var feature = state.streets && state.streets.features.filter(function (f) { return f.properties.id === visit.street_id; })[0];
+      var feature = state.streets[visit.street_id];
       if (feature && level) {
         feature.properties.level = level;
         var line = state.streetLines[visit.street_id];
@@ -781,6 +922,7 @@
       document.body.setAttribute("data-live-version", String(data.version));
       loadPlan();
       loadStreets();
+      loadBags();
     });
     source.onerror = function () {
       $("live-status").setAttribute("data-state", "off");
@@ -801,7 +943,7 @@
     }).then(function (days) {
       state.days = days;
       connectLive();
-      return Promise.all([loadStreets(), loadPlan(), loadReports(), loadCrews()]);
+      return Promise.all([loadStreets(), loadPlan(), loadReports(), loadBags(), loadCrews()]);
     }).catch(function (error) {
       if (error.message !== "401") $("plan-summary").textContent = error.message;
     });
@@ -849,12 +991,31 @@
   var cats = { list: [], editing: null, loaded: false };
 
   function isAdmin() { return SC.staff.role() === "admin"; }
+  var PROBLEMS = ["categoryAdmin.problem"]; /* the reports service's refusal codes for categories (then "problem") */
+  /* JSON with the admin's login; a refusal rejects with an Error in the page's language (from its code,
+     never the service's `detail`), its answer kept (error.body) so the form can say it beside its field */
   function call(path, options) {
     options = Object.assign({ token: SC.staff.token(), headers: { "accept-language": SC.lang } }, options || {});
+    var generic = options.method || options.json !== undefined ? "problem.generic" : "problem.notLoaded";
     return SC.api(path, options).then(function (answer) {
-      if (!answer.ok) throw new Error((answer.body && answer.body.detail) || ("HTTP " + answer.status));
+      if (!answer.ok) {
+        var error = new Error(SC.explain(answer.body, { status: answer.status, groups: PROBLEMS, generic: generic }));
+        error.status = answer.status;
+        error.body = answer.body || {};
+        throw error;
+      }
       return answer.body;
-    }, function () { throw new Error(t("dispatch.error", { reason: "network" })); });
+    }, function () { throw new Error(SC.explain(null, { generic: generic })); });
+  }
+  /* the form's field a refusal is about: "name_nl", "severity", … or "attributes.2.values" (the third question's answers) */
+  var FIELD_IDS = { code: "cat-code", name_nl: "cat-name-nl", name_en: "cat-name-en", description_nl: "cat-description-nl",
+    description_en: "cat-description-en", severity: "cat-severity", response_working_days: "cat-target", crew_mode: "cat-crew" };
+  function formField(path) {
+    if (path[0] === "attributes") {
+      var box = $("cat-questions").querySelectorAll(".category-question")[Number(path[1])];
+      return box ? box.querySelector('[data-q="' + (path[2] || "code") + '"]') || box : null;
+    }
+    return FIELD_IDS[path[0]] ? $(FIELD_IDS[path[0]]) : null;
   }
   function tell(text) { $("categories-message").textContent = text || ""; }
   function name(c) { return SC.lang === "nl" ? c.name_nl : c.name_en; }
@@ -882,7 +1043,7 @@
   }
   function load() {
     return call(URL + "/all").then(function (list) { cats.list = list; cats.loaded = true; render(); })
-      .catch(function (error) { tell(t("dispatch.error", { reason: error.message })); });
+      .catch(function (error) { tell(error.message); });
   }
   function setRetired(c, retired) {
     call(URL + "/" + encodeURIComponent(c.code), { method: "PATCH", json: { retired: retired } }).then(function () {
@@ -929,6 +1090,7 @@
     $("cat-questions").textContent = "";
     (c ? c.attributes : []).forEach(questionRow);
     $("category-error").textContent = "";
+    SC.clearFieldErrors($("category-form"));
     $("category-form").hidden = false;
     $("cat-name-nl").focus();
   }
@@ -965,7 +1127,9 @@
       tell(t("categoryAdmin.saved", { name: name(saved) }));
       return load();
     }).catch(function (error) {
-      $("category-error").textContent = error.message;
+      $("category-error").textContent = error.body
+        ? SC.explain(error.body, { status: error.status, groups: PROBLEMS, form: $("category-form"), fields: formField })
+        : error.message;
     }).then(function () { $("category-save").disabled = false; });
   }
 

@@ -405,12 +405,50 @@
           });
           items.push(el("label", { "for": "invite-" + team.id, text: t("team.invite") }), input, copy);
         }
+        var streets = el("ul", { className: "teamstreets", "aria-labelledby": "team-streets-" + team.id });
+        items.push(el("h4", { id: "team-streets-" + team.id, text: t("team.streets") }), streets);
         list.appendChild(el("li", { "data-team-id": String(team.id) }, items));
+        loadTeamStreets(team, streets);
       });
+      fillAdoptFor();
       $("team-form").hidden = teams.some(function (team) { return team.my_role === "coordinator"; });
       $("cleanup-form").hidden = !teams.some(function (team) { return team.my_role === "coordinator"; });
       return fillCleanupStreets();
     });
+  }
+  /* the streets the team looks after: adopted in its name, or by its members; a button shows them on the map */
+  function loadTeamStreets(team, list) {
+    return api("GET", API + "/teams/" + team.id + "/streets").then(function (streets) {
+      clear(list);
+      if (!streets.length) { list.appendChild(el("li", { className: "muted", text: t("team.noStreets") })); return; }
+      streets.forEach(function (s) {
+        list.appendChild(el("li", { "data-street-id": String(s.street_id) }, [
+          el("strong", { text: s.street_name }), document.createTextNode(" "), badge(s.status),
+          el("p", { className: "meta", text: t("team.adoptedBy", { name: s.adopter }) + " · " + t("rhythm." + s.rhythm) + " · " +
+            t("adoption.lastPick") + ": " + when(s.last_pick_at) })
+        ]));
+      });
+      var show = el("button", { type: "button", className: "secondary", text: t("team.showOnMap") });
+      show.addEventListener("click", function () {
+        lastResults = streets.map(function (s) {
+          return { id: s.street_id, name: s.street_name, centroid: { lat: s.lat, lon: s.lon }, adopters: [{ name: s.adopter }] };
+        });
+        clear($("results"));
+        showTab("find");
+      });
+      list.appendChild(el("li", {}, [show]));
+    }).catch(function () { clear(list); list.appendChild(el("li", { className: "muted", text: t("error.network") })); });
+  }
+  /* a coordinator may adopt a street in the team's name */
+  function fillAdoptFor() {
+    var select = $("adopt-for"), chosen = select.value;
+    clear(select);
+    select.appendChild(el("option", { value: "", text: t("find.forMe") }));
+    myTeams.filter(function (team) { return team.my_role === "coordinator"; }).forEach(function (team) {
+      select.appendChild(el("option", { value: String(team.id), text: team.name }));
+    });
+    select.value = chosen && select.querySelector('option[value="' + chosen + '"]') ? chosen : "";
+    $("adopt-for-row").hidden = select.options.length < 2;
   }
   function fillCleanupStreets() {
     return api("GET", API + "/adoptions").then(function (adoptions) {
@@ -482,9 +520,10 @@
   }
   function streetStatus(street) {
     if (myStreetIds[street.id]) { return "mine"; }
+    if (teamStreetIds[street.id]) { return "team"; }
     return street.adopters.length ? "adopted" : "adoptable";
   }
-  var STATUS_COLOURS = { mine: "#1f5fbf", adoptable: "#1a7f37", adopted: "#b35c00", cleanup: "#b5179e" };
+  var STATUS_COLOURS = { mine: "#1f5fbf", team: "#6a4c93", adoptable: "#1a7f37", adopted: "#b35c00", cleanup: "#b5179e" };
   function drawResults(streets) {
     lastResults = streets;
     ensureFindMap().then(function (map) {
@@ -514,12 +553,19 @@
       if (bounds.isValid()) { map.fitBounds(bounds.pad(0.3), { maxZoom: 17 }); }
     });
   }
-  var myStreetIds = {}, upcomingCleanups = [];
+  var myStreetIds = {}, teamStreetIds = {}, upcomingCleanups = [];
+  /* my own streets, and my teams' (adopted in a team's name or by a teammate) */
   function refreshMine() {
     return Promise.all([
       api("GET", API + "/adoptions").then(function (adoptions) {
         myStreetIds = {};
-        adoptions.forEach(function (a) { if (a.status !== "ended") { myStreetIds[a.street_id] = true; } });
+        adoptions.forEach(function (a) { if (a.status !== "ended" && !a.team_id) { myStreetIds[a.street_id] = true; } });
+      }),
+      api("GET", API + "/teams").then(function (teams) {
+        return Promise.all(teams.map(function (team) { return api("GET", API + "/teams/" + team.id + "/streets"); }));
+      }).then(function (lists) {
+        teamStreetIds = {};
+        lists.forEach(function (streets) { streets.forEach(function (s) { teamStreetIds[s.street_id] = true; }); });
       }),
       api("GET", API + "/sessions").then(function (sessions) { upcomingCleanups = sessions || []; })
     ]).catch(function () { return null; });
@@ -537,7 +583,9 @@
       var button = el("button", { type: "button", className: "adopt", text: t("find.adopt") + " " + street.name });
       button.addEventListener("click", function () {
         button.disabled = true;
-        post(API + "/adoptions", { street_id: street.id, rhythm: $("rhythm").value }).then(function () {
+        var body = { street_id: street.id, rhythm: $("rhythm").value };
+        if ($("adopt-for").value) { body.team_id = parseInt($("adopt-for").value, 10); }
+        post(API + "/adoptions", body).then(function () {
           say(t("find.adopted"));
           showTab("streets");
         }).catch(function (error) { refusedBeside(button, error); });

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from kernel.errors import Conflict, NotFound, Unprocessable
+from kernel.errors import Conflict, DomainError, NotFound, Unprocessable
 from kernel.runtime import forget_kept, kept_briefly
 from services.reports.categories import repository
 from services.reports.categories.messages import say
@@ -128,18 +128,35 @@ def _clean(text: str) -> str:
     return "".join(ch for ch in text if ch.isprintable() or ch == "\n").strip()
 
 
+def _refusal(kind: type[DomainError], message: str, language: str, field: str = "", **values: Any) -> DomainError:
+    """A refusal whose ``code`` is the message's and whose params are its values (with ``field``, the
+    form field it is about, when there is one): the dispatch page says it from the one catalogue
+    (``categoryAdmin.problem.<code>``) beside that field; ``detail`` says it in `language` for API clients."""
+    params = {**values, **({"field": field} if field else {})}
+    return kind(say(message, language, **params), code=message, params=params)
+
+
 def _checked(fields: CategoryFields, language: str) -> dict[str, Any]:
     """The row's values from `fields`, or Unprocessable with the first problem, in `language`."""
     name_en, name_nl = _clean(fields.name_en), _clean(fields.name_nl)
     for field, value in (("name_en", name_en), ("name_nl", name_nl)):
         if not value:
-            raise Unprocessable(say("name_required", language, field=field))
+            raise _refusal(Unprocessable, "name_required", language, field=field)
     if not 1 <= fields.severity <= 5:
-        raise Unprocessable(say("severity_range", language, value=fields.severity))
+        raise _refusal(Unprocessable, "severity_range", language, field="severity", value=fields.severity)
     if not 0 <= fields.response_working_days <= MAX_TARGET_DAYS:
-        raise Unprocessable(say("target_range", language, value=fields.response_working_days))
+        raise _refusal(
+            Unprocessable, "target_range", language, field="response_working_days", value=fields.response_working_days
+        )
     if fields.crew_mode not in CREW_MODES:
-        raise Unprocessable(say("crew_mode", language, value=fields.crew_mode, choices=", ".join(CREW_MODES)))
+        raise _refusal(
+            Unprocessable,
+            "crew_mode",
+            language,
+            field="crew_mode",
+            value=fields.crew_mode,
+            choices=", ".join(CREW_MODES),
+        )
     return {
         "name_en": name_en,
         "name_nl": name_nl,
@@ -150,40 +167,56 @@ def _checked(fields: CategoryFields, language: str) -> dict[str, Any]:
         "crew_mode": fields.crew_mode,
         "cleans_street": fields.cleans_street,
         "keywords": [k for k in (_clean(k)[:40] for k in fields.keywords) if k],
-        "attributes": [_checked_question(a, language) for a in _unique_questions(fields.attributes, language)],
+        "attributes": [
+            _checked_question(a, index, language)
+            for index, a in enumerate(_unique_questions(fields.attributes, language))
+        ],
     }
 
 
 def _unique_questions(questions: list[AttributeIn], language: str) -> list[AttributeIn]:
     seen: set[str] = set()
-    for question in questions:
+    for index, question in enumerate(questions):
         if question.code in seen:
-            raise Unprocessable(say("duplicate_question", language, code=question.code))
+            raise _refusal(
+                Unprocessable, "duplicate_question", language, field=f"attributes.{index}.code", code=question.code
+            )
         seen.add(question.code)
     return questions
 
 
-def _checked_question(question: AttributeIn, language: str) -> dict[str, Any]:
-    code = question.code
+def _checked_question(question: AttributeIn, index: int, language: str) -> dict[str, Any]:
+    code, at = question.code, f"attributes.{index}"
     if not CODE.fullmatch(code):
-        raise Unprocessable(say("code_format", language, code=code))
+        raise _refusal(Unprocessable, "code_format", language, field=f"{at}.code", code=code)
     if question.datatype not in DATATYPES:
-        raise Unprocessable(say("datatype", language, code=code, value=question.datatype, choices=", ".join(DATATYPES)))
+        raise _refusal(
+            Unprocessable,
+            "datatype",
+            language,
+            field=f"{at}.datatype",
+            code=code,
+            value=question.datatype,
+            choices=", ".join(DATATYPES),
+        )
     text_en, text_nl = _clean(question.description_en), _clean(question.description_nl)
     if not text_en or not text_nl:
-        raise Unprocessable(say("question_text", language, code=code))
+        missing = "description_nl" if not text_nl else "description_en"
+        raise _refusal(Unprocessable, "question_text", language, field=f"{at}.{missing}", code=code)
     is_list = question.datatype in LIST_DATATYPES
     if is_list and not question.values:
-        raise Unprocessable(say("values_needed", language, code=code))
+        raise _refusal(Unprocessable, "values_needed", language, field=f"{at}.values", code=code)
     if not is_list and question.values:
-        raise Unprocessable(say("values_not_allowed", language, code=code, datatype=question.datatype))
+        raise _refusal(
+            Unprocessable, "values_not_allowed", language, field=f"{at}.values", code=code, datatype=question.datatype
+        )
     values: list[dict[str, str]] = []
     for value in question.values:
         key, name_en, name_nl = _clean(value.key), _clean(value.name_en), _clean(value.name_nl)
         if not key or not name_en or not name_nl or "," in key:
-            raise Unprocessable(say("value_name", language, code=code, key=value.key))
+            raise _refusal(Unprocessable, "value_name", language, field=f"{at}.values", code=code, key=value.key)
         if any(v["key"] == key for v in values):
-            raise Unprocessable(say("duplicate_value", language, code=code, key=key))
+            raise _refusal(Unprocessable, "duplicate_value", language, field=f"{at}.values", code=code, key=key)
         values.append({"key": key, "name_en": name_en, "name_nl": name_nl})
     return {
         "code": code,
@@ -200,16 +233,16 @@ def _row_or_404(session: Session, code: str, language: str) -> ReportCategory:
     """The stored row, to change: what the process kept is read again once the change commits."""
     row = repository.get(session, code) if len(code) <= 40 else None
     if row is None:
-        raise NotFound(say("not_found", language, code=code))
+        raise _refusal(NotFound, "not_found", language, code=code)
     forget_kept(session, KEPT_KEY)
     return row
 
 
 def create(session: Session, new: CategoryCreate, language: str) -> Category:
     if not CODE.fullmatch(new.code) or new.code in RESERVED_CODES:
-        raise Unprocessable(say("code_format", language, code=new.code))
+        raise _refusal(Unprocessable, "code_format", language, field="code", code=new.code)
     if repository.get(session, new.code) is not None:
-        raise Conflict(say("code_taken", language, code=new.code))
+        raise _refusal(Conflict, "code_taken", language, field="code", code=new.code)
     row = ReportCategory(code=new.code, position=repository.next_position(session), **_checked(new, language))
     repository.add(session, row)
     session.flush()
@@ -250,12 +283,17 @@ def change(session: Session, code: str, patch: CategoryPatch, language: str) -> 
         try:
             merged = CategoryFields.model_validate({**_fields_of(row), **sent})
         except ValidationError as exc:  # a stored value the form would not take any more
-            raise Unprocessable(str(exc.errors()[0].get("msg", exc))) from None
+            error = exc.errors()[0]
+            raise Unprocessable(
+                str(error.get("msg", exc)),
+                code="stored_value_refused",
+                params={"field": ".".join(str(part) for part in error.get("loc", ()))},
+            ) from None
         for name, value in _checked(merged, language).items():
             setattr(row, name, value)
     if retired is True and row.retired_at is None:
         if all(c.code == code for c in active(session)):
-            raise Conflict(say("last_active", language, code=code))
+            raise _refusal(Conflict, "last_active", language, code=code)
         row.retired_at = datetime.now(UTC)
     elif retired is False:
         row.retired_at = None
@@ -268,7 +306,7 @@ def delete(session: Session, code: str, language: str) -> None:
     row = _row_or_404(session, code, language)
     used = repository.reports_using(session, code)
     if used:
-        raise Conflict(say("in_use", language, code=code, count=used))
+        raise _refusal(Conflict, "in_use", language, code=code, count=used)
     if row.retired_at is None and all(c.code == code for c in active(session)):
-        raise Conflict(say("last_active", language, code=code))
+        raise _refusal(Conflict, "last_active", language, code=code)
     repository.delete(session, row)

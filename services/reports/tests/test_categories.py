@@ -93,13 +93,19 @@ def test_only_an_admin_manages_categories(reports_env: ReportsEnv) -> None:
 
 
 @pytest.mark.parametrize(
-    "overrides, english, dutch",
+    "overrides, english, dutch, code, field",
     [
-        ({"code": "Graffiti!"}, "lowercase letters", "kleine letters"),
-        ({"name_nl": "  "}, "name_nl is required", "name_nl is verplicht"),
-        ({"severity": 9}, "severity must be 1", "ernst moet 1"),
-        ({"response_working_days": -1}, "0 to 60 working days", "0 tot 60 werkdagen"),
-        ({"crew_mode": "boat"}, "crew_mode must be one of", "crew_mode moet een van"),
+        ({"code": "Graffiti!"}, "lowercase letters", "kleine letters", "code_format", "code"),
+        ({"name_nl": "  "}, "name_nl is required", "name_nl is verplicht", "name_required", "name_nl"),
+        ({"severity": 9}, "severity must be 1", "ernst moet 1", "severity_range", "severity"),
+        (
+            {"response_working_days": -1},
+            "0 to 60 working days",
+            "0 tot 60 werkdagen",
+            "target_range",
+            "response_working_days",
+        ),
+        ({"crew_mode": "boat"}, "crew_mode must be one of", "crew_mode moet een van", "crew_mode", "crew_mode"),
         (
             {
                 "attributes": [
@@ -113,26 +119,35 @@ def test_only_an_admin_manages_categories(reports_env: ReportsEnv) -> None:
             },
             "give at least one answer",
             "geef minstens één antwoord",
+            "values_needed",
+            "attributes.0.values",
         ),
         (
             {"attributes": [{"code": "size", "datatype": "colour", "description_en": "Size?", "description_nl": "?"}]},
             "datatype must be one of",
             "datatype moet een van",
+            "datatype",
+            "attributes.0.datatype",
         ),
         (
             {"attributes": [{"code": "size", "datatype": "number", "description_en": "Size?", "description_nl": ""}]},
             "in Dutch and in English",
             "in het Nederlands en in het Engels",
+            "question_text",
+            "attributes.0.description_nl",
         ),
     ],
 )
 def test_a_bad_category_is_refused_with_a_reason_in_the_askers_language(
-    reports_env: ReportsEnv, overrides: dict[str, Any], english: str, dutch: str
+    reports_env: ReportsEnv, overrides: dict[str, Any], english: str, dutch: str, code: str, field: str
 ) -> None:
+    """`detail` in the asker's language for API clients; a code, its params and the field it is about
+    for the dispatch page, which says it from the one catalogue beside that field."""
     for language, fragment in (("en", english), ("nl", dutch)):
         answer = reports_env.client.post(URL, json=graffiti(**overrides), headers=admin(reports_env, language))
         assert answer.status_code == 422, answer.text
         assert fragment in answer.json()["detail"]
+        assert (answer.json()["code"], answer.json()["params"]["field"]) == (code, field)
     assert "graffiti" not in [c["code"] for c in reports_env.client.get(URL).json()]
 
 
@@ -140,8 +155,10 @@ def test_conflicts_and_unknown_codes(reports_env: ReportsEnv) -> None:
     client = reports_env.client
     taken = client.post(URL, json=graffiti(code="litter"), headers=admin(reports_env, "nl"))
     assert taken.status_code == 409 and "bestaat al" in taken.json()["detail"]
+    assert taken.json()["code"] == "code_taken" and taken.json()["params"] == {"code": "litter", "field": "code"}
     missing = client.patch(f"{URL}/nothing_here", json={"severity": 2}, headers=admin(reports_env))
     assert missing.status_code == 404 and "no category 'nothing_here'" in missing.json()["detail"]
+    assert (missing.json()["code"], missing.json()["params"]) == ("not_found", {"code": "nothing_here"})
     assert client.patch(f"{URL}/litter", json={"severity": "very"}, headers=admin(reports_env)).status_code == 422
 
 
@@ -179,6 +196,7 @@ def test_a_new_category_is_offered_to_open311_apps_and_a_retired_one_vanishes(re
     assert [r["service_name"] for r in listed] == ["Graffiti"]
     in_use = client.delete(f"{URL}/graffiti", headers=admin(reports_env))
     assert in_use.status_code == 409 and "retire it instead" in in_use.json()["detail"]
+    assert in_use.json()["code"] == "in_use" and in_use.json()["params"]["count"] >= 1
 
     offered_again = client.patch(f"{URL}/graffiti", json={"retired": False}, headers=admin(reports_env))
     assert offered_again.status_code == 200 and "graffiti" in open311_codes(reports_env)

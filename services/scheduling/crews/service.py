@@ -15,6 +15,7 @@ from services.scheduling.crews import repository
 from services.scheduling.crews.models import CrewAbsence, CrewRecord
 from services.scheduling.crews.schemas import CrewOut
 from services.scheduling.dirty import service as dirty
+from services.scheduling.dirty.triggers import trigger
 from services.scheduling.planning.routing import Crew, CrewMode
 from services.scheduling.streets import repository as streets
 
@@ -45,7 +46,7 @@ def create(session: Session, values: dict[str, Any]) -> CrewRecord:
     crew = CrewRecord(**values)
     session.add(crew)
     session.flush()
-    dirty.mark_dirty(session, reason=f"crew {crew.name} added")
+    dirty.mark_dirty(session, trigger("crew_added", crew=crew.name))
     return crew
 
 
@@ -56,14 +57,14 @@ def update(session: Session, crew_id: int, changes: dict[str, Any]) -> CrewRecor
     for key, value in changes.items():
         setattr(crew, key, value)
     session.flush()
-    dirty.mark_dirty(session, reason=f"crew {crew.name} changed")
+    dirty.mark_dirty(session, trigger("crew_changed", crew=crew.name))
     return crew
 
 
 def delete(session: Session, crew_id: int) -> None:
     crew = get(session, crew_id)
     session.delete(crew)
-    dirty.mark_dirty(session, reason=f"crew {crew.name} removed")
+    dirty.mark_dirty(session, trigger("crew_removed", crew=crew.name))
 
 
 def add_absence(session: Session, crew_id: int, day: date, reason: str) -> CrewAbsence:
@@ -73,7 +74,7 @@ def add_absence(session: Session, crew_id: int, day: date, reason: str) -> CrewA
         absence = CrewAbsence(crew_id=crew_id, day=day, reason=reason)
         session.add(absence)
     absence.reason = reason
-    dirty.mark_dirty(session, reason=f"crew {crew.name} off on {day.isoformat()}", days=[day])
+    dirty.mark_dirty(session, trigger("crew_off", crew=crew.name, day=day.isoformat()), days=[day])
     return absence
 
 
@@ -87,7 +88,7 @@ def remove_absence(session: Session, crew_id: int, day: date) -> None:
             params={"day": day.isoformat()},
         )
     session.delete(absence)
-    dirty.mark_dirty(session, reason=f"crew {crew.name} back on {day.isoformat()}", days=[day])
+    dirty.mark_dirty(session, trigger("crew_back", crew=crew.name, day=day.isoformat()), days=[day])
 
 
 def _clock(text: str) -> time:
@@ -191,5 +192,5 @@ def seed_demo_crews(session: Session) -> int:
     )
     session.add_all(crews)
     session.flush()
-    dirty.mark_dirty(session, reason="demo crews created")
+    dirty.mark_dirty(session, trigger("demo_crews"))
     return len(crews)

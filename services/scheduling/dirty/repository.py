@@ -7,14 +7,24 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from services.scheduling.dirty import triggers
 from services.scheduling.dirty.models import PlanDirty
+from services.scheduling.dirty.triggers import Part
 
 
-def mark(session: Session, day: date, reason: str, now: datetime) -> None:
+def mark(session: Session, day: date, reason: Part, now: datetime) -> None:
     """One more mark on ``day``: a new row, or the next generation of the row that is there."""
     dialect = session.get_bind().dialect.name
     table: Any = PlanDirty.__table__
-    values = {"plan_date": day, "generation": 1, "reason": reason, "marked_at": now}
+    text = triggers.text(reason)
+    values = {
+        "plan_date": day,
+        "generation": 1,
+        "reason": text,
+        "reason_code": reason.code,
+        "reason_params": dict(reason.params),
+        "marked_at": now,
+    }
     if dialect in ("sqlite", "postgresql"):
         insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table).values(**values)
         session.execute(
@@ -23,6 +33,8 @@ def mark(session: Session, day: date, reason: str, now: datetime) -> None:
                 set_={
                     "generation": table.c.generation + 1,
                     "reason": insert.excluded.reason,
+                    "reason_code": insert.excluded.reason_code,
+                    "reason_params": insert.excluded.reason_params,
                     "marked_at": insert.excluded.marked_at,
                 },
             )
@@ -33,7 +45,9 @@ def mark(session: Session, day: date, reason: str, now: datetime) -> None:
             session.add(PlanDirty(**values))
         else:
             row.generation += 1
-            row.reason = reason
+            row.reason = text
+            row.reason_code = reason.code
+            row.reason_params = dict(reason.params)
             row.marked_at = now
 
 

@@ -23,7 +23,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from kernel.errors import Unprocessable
-from services.scheduling.dirty import repository
+from services.scheduling.dirty import repository, triggers
+from services.scheduling.dirty.triggers import Part
 
 if TYPE_CHECKING:
     from services.scheduling.settings import SchedulingRuntime, SchedulingSettings
@@ -69,16 +70,17 @@ def default_days(session: Session) -> tuple[date, date]:
 
 
 def mark_dirty(
-    session: Session, reason: str, days: Iterable[date] | None = None, *, urgent: bool = False
+    session: Session, reason: Part, days: Iterable[date] | None = None, *, urgent: bool = False
 ) -> list[date]:
-    """Mark days (default: today and tomorrow, city time) dirty in the caller's transaction;
+    """Mark days (default: today and tomorrow, city time) dirty in the caller's transaction, for
+    ``reason`` (a :func:`triggers.trigger`: the trigger of the version the re-plan makes);
     ``urgent``: the re-plan is asked for as soon as it commits, not after the debounce window."""
     if days is None:
         days = default_days(session)
     marked = sorted(set(days))
     now = datetime.now(UTC)
     for day in marked:
-        repository.mark(session, day, reason[:200], now)
+        repository.mark(session, day, reason, now)
     session.info.setdefault(URGENT_DAYS_KEY if urgent else DIRTY_DAYS_KEY, set()).update(marked)
     return marked
 
@@ -91,10 +93,15 @@ def dirty_days(session: Session) -> list[date]:
     return repository.dirty_days(session)
 
 
-def reason(session: Session, day: date) -> str:
-    """Why ``day`` was last marked ("" when it is not dirty)."""
+def reason(session: Session, day: date) -> Part | None:
+    """Why ``day`` was last marked (``None`` when it is not dirty; a plain "re-plan" for a mark
+    made before marks had codes: they live seconds, so none is worth reading back from its words)."""
     row = repository.get(session, day)
-    return row.reason if row is not None else ""
+    if row is None:
+        return None
+    if row.reason_code in triggers.TRIGGERS:
+        return Part(row.reason_code, row.reason_params or {})
+    return triggers.trigger("replan")
 
 
 def clear(session: Session, day: date, seen_generation: int | None) -> bool:

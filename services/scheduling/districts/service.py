@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from kernel.errors import NotFound, Unprocessable
 from services.scheduling.dirty import service as dirty
+from services.scheduling.dirty.triggers import trigger
 from services.scheduling.districts import repository
 from services.scheduling.districts.models import DistrictBaseline, DistrictTarget
 from services.scheduling.planning.levels import DEFAULT_TARGET, Level
@@ -50,7 +51,7 @@ def set_target(session: Session, district: str, level: str) -> dict[str, object]
         session.add(row)
     else:
         row.target_level = str(parsed)
-    dirty.mark_dirty(session, reason=f"target of {district} set to {parsed}")
+    dirty.mark_dirty(session, trigger("district_target", district=district, level=str(parsed)))
     return {"district": district, "target_level": str(parsed), "is_default": False, "streets": counts[district]}
 
 
@@ -75,5 +76,5 @@ def set_baseline(session: Session, district: str, hours_per_week: float) -> dict
         session.add(DistrictBaseline(district=district, hours_per_week=hours_per_week))
     else:
         row.hours_per_week = hours_per_week
-    dirty.mark_dirty(session, reason=f"baseline of {district} set to {hours_per_week:g} crew hours a week")
+    dirty.mark_dirty(session, trigger("district_baseline", district=district, hours=float(hours_per_week)))
     return {"district": district, "hours_per_week": hours_per_week, "is_default": False}

@@ -9,7 +9,7 @@ travel allowance.
 A plan then shows, per district, the baseline hours, the hours **added** beyond it (streets nobody
 picks, reports) and the hours **withdrawn** from it (where volunteers pick, or nothing is due).
 Each visit's place is said in those words: "within the district's baseline" or "added beyond the
-district's baseline".
+district's baseline" (a reason part each, :mod:`reasons`).
 
 Pure: no database, no HTTP.
 """
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from .kinds import kind_of
 from .levels import litter_upper_bound
 from .policy import StreetFacts
+from .reasons import Part, part
 from .routing import MODE_SPEEDS, TRAVEL_ALLOWANCE_S, CrewMode, DayPlan
 
 __all__ = [
@@ -35,8 +36,8 @@ __all__ = [
     "visit_effort_words",
 ]
 
-WITHIN_BASELINE = "within the district's baseline"
-ADDED = "added beyond the district's baseline"
+WITHIN_BASELINE = part("within_baseline")
+ADDED = part("added_beyond_baseline")
 ROTA_CREW_SIZE = 2
 RESIDUAL_AFTER_CLEAN = 0.3
 """Litter left right after a sweep (a clean street is not spotless)."""
@@ -110,7 +111,7 @@ def district_effort(
 
 def visit_effort_words(
     plan: DayPlan, district_of: Mapping[str, str], baseline_hours: Mapping[str, float]
-) -> dict[str, str]:
+) -> dict[str, Part]:
     """For each planned visit, whether it falls within its district's baseline or is added to it.
 
     Visits are counted against the baseline best prize first: the most needed work is what the

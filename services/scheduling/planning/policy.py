@@ -25,7 +25,9 @@ reports.  They carry a fixed prize per bag / per report that grows with the
 days they wait, sized to outrank an average dirty street.
 
 Every candidate carries a reason built from facts a dispatcher can check, e.g.
-"no pick logged for 3 weeks on a weekly adoption; 2 reports since Monday; expected level C".
+"no pick logged for 3 weeks on a weekly adoption; 2 reports since Monday; expected level C", both
+as parts (codes and params, :mod:`reasons`) for the pages to say in the reader's language and as
+that English text.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from .coverage import Adoption, AdoptionStatus, PlannedCleanup, days_without_pick, street_coverage
 from .estimator import StreetEstimate, expected_shortfall, predict
 from .levels import DEFAULT_TARGET, Level, level_from_litter
+from .reasons import Part, humanize_days, part, phrase, since_params
 from .routing import CrewMode, StreetCandidate
 
 __all__ = [
@@ -49,6 +52,7 @@ __all__ = [
     "stop_candidates",
     "street_candidates",
     "street_reason",
+    "street_reason_parts",
 ]
 
 INSPECTION_MEMORY_DAYS = 30
@@ -135,55 +139,55 @@ class BulkyWasteReport:
 # --- words -------------------------------------------------------------------
 
 
-def humanize_days(days: float) -> str:
-    """'5 days', '3 weeks', '2 months': how a dispatcher says a span."""
-    whole = int(days)
-    if whole < 1:
-        return "less than a day"
-    if whole == 1:
-        return "1 day"
-    if whole < 14:
-        return f"{whole} days"
-    if whole < 60:
-        return f"{whole // 7} weeks"
-    return f"{whole // 30} months"
-
-
-def _since_phrase(moment: datetime, now: datetime) -> str:
-    """'today', 'yesterday', 'Monday', '3 May': when something started, relative to now."""
-    local = moment.astimezone(now.tzinfo) if moment.tzinfo and now.tzinfo else moment
-    days = (now.date() - local.date()).days
-    if days <= 0:
-        return "today"
-    if days == 1:
-        return "yesterday"
-    if days < 7:
-        return local.strftime("%A")
-    return f"{local.day} {local.strftime('%b')}"
-
-
 def _days(earlier: datetime, later: datetime) -> float:
     if (earlier.tzinfo is None) != (later.tzinfo is None):
         earlier = earlier.replace(tzinfo=later.tzinfo)
     return (later - earlier).total_seconds() / 86_400.0
 
 
-def _volunteer_phrase(facts: StreetFacts, day: date, now: datetime) -> str | None:
+def _volunteer_parts(facts: StreetFacts, day: date, now: datetime) -> list[Part]:
     active = [a for a in facts.adoptions if a.status is AdoptionStatus.ACTIVE]
     if facts.adoptions and not active:
         statuses = {a.status for a in facts.adoptions}
-        return "adopters paused" if AdoptionStatus.PAUSED in statuses else "adoption lapsed"
+        return [part("adopters_paused" if AdoptionStatus.PAUSED in statuses else "adoption_lapsed")]
     if active:
         idle = min(days_without_pick(a, now) for a in active)
         rhythm = min(active, key=lambda a: a.rhythm.days).rhythm
         if idle < rhythm.days:
-            return None  # on rhythm: nothing to explain
+            return []  # on rhythm: nothing to explain
         if any(a.last_pick_at is not None or a.pick_times for a in active) or facts.last_pick_at is not None:
-            return f"no pick logged for {humanize_days(idle)} on a {rhythm.value} adoption"
-        return f"adopted {humanize_days(idle)} ago, no pick logged yet"
+            return [part("no_pick_on_adoption", days=int(idle), rhythm=rhythm.value)]
+        return [part("adopted_no_pick", days=int(idle))]
     if facts.last_pick_at is not None:
-        return f"not adopted; last volunteer pick {humanize_days(_days(facts.last_pick_at, now))} ago"
-    return "not adopted"
+        return [part("not_adopted"), part("last_volunteer_pick", days=int(_days(facts.last_pick_at, now)))]
+    return [part("not_adopted")]
+
+
+def street_reason_parts(
+    facts: StreetFacts,
+    day: date,
+    now: datetime,
+    expected: Level,
+    cleanups: Sequence[PlannedCleanup] = (),
+) -> tuple[Part, ...]:
+    """The facts behind a street's place on the plan, as parts (:mod:`reasons`)."""
+    parts = _volunteer_parts(facts, day, now)
+    if any(c.on == day and facts.street_id in c.street_ids for c in cleanups):
+        parts.append(part("cleanup_planned"))
+    last_clean = max((t for t in (facts.last_pick_at, facts.last_visit_at) if t is not None), default=None)
+    reports = sorted(t for t in facts.report_times if last_clean is None or _days(last_clean, t) > 0)
+    if reports:
+        parts.append(part("reports_since", count=len(reports), **since_params(reports[0], now)))
+    if facts.last_visit_at is not None:
+        parts.append(part("last_visit", days=int(_days(facts.last_visit_at, now))))
+    else:
+        parts.append(part("no_visit"))
+    if facts.last_inspection is not None:
+        inspected_at, level = facts.last_inspection
+        if _days(inspected_at, now) <= INSPECTION_MEMORY_DAYS:
+            parts.append(part("inspected", level=str(level), on=inspected_at.date().isoformat()))
+    parts.append(part("expected_level", level=str(expected)))
+    return tuple(parts)
 
 
 def street_reason(
@@ -193,28 +197,8 @@ def street_reason(
     expected: Level,
     cleanups: Sequence[PlannedCleanup] = (),
 ) -> str:
-    """The facts behind a street's place on the plan, in a dispatcher's words."""
-    parts: list[str] = []
-    volunteer = _volunteer_phrase(facts, day, now)
-    if volunteer:
-        parts.append(volunteer)
-    if any(c.on == day and facts.street_id in c.street_ids for c in cleanups):
-        parts.append("group clean-up planned that day")
-    last_clean = max((t for t in (facts.last_pick_at, facts.last_visit_at) if t is not None), default=None)
-    reports = sorted(t for t in facts.report_times if last_clean is None or _days(last_clean, t) > 0)
-    if reports:
-        noun = "report" if len(reports) == 1 else "reports"
-        parts.append(f"{len(reports)} {noun} since {_since_phrase(reports[0], now)}")
-    if facts.last_visit_at is not None:
-        parts.append(f"last crew visit {humanize_days(_days(facts.last_visit_at, now))} ago")
-    else:
-        parts.append("no crew visit on record")
-    if facts.last_inspection is not None:
-        inspected_at, level = facts.last_inspection
-        if _days(inspected_at, now) <= INSPECTION_MEMORY_DAYS:
-            parts.append(f"inspected {level} on {inspected_at.day} {inspected_at.strftime('%b')}")
-    parts.append(f"expected level {expected}")
-    return "; ".join(parts)
+    """The facts behind a street's place on the plan, in a dispatcher's (English) words."""
+    return phrase(street_reason_parts(facts, day, now, expected, cleanups))
 
 
 # --- candidates ----------------------------------------------------------------
@@ -244,6 +228,7 @@ def street_candidates(
         if prize < config.min_prize:
             continue
         expected = level_from_litter(predict(facts.estimate, end_of_day).mean_litter)
+        parts = street_reason_parts(facts, day, now, expected, cleanups)
         result.append(
             StreetCandidate(
                 id=facts.street_id,
@@ -252,8 +237,9 @@ def street_candidates(
                 lon=facts.lon,
                 length_m=facts.length_m,
                 prize=prize,
-                reason=street_reason(facts, day, now, expected, cleanups),
+                reason=phrase(parts),
                 street_id=facts.street_id,
+                reason_parts=parts,
             )
         )
     result.sort(key=lambda c: (-c.prize, c.id))
@@ -271,7 +257,7 @@ def stop_candidates(
     for stop in bag_stops:
         waited = max(0.0, _days(stop.ready_at, now))
         mode = CrewMode.FOOT if stop.bags <= config.cart_bag_limit else CrewMode.BULKY_TRUCK
-        noun = "bag" if stop.bags == 1 else "bags"
+        said = (part("bags_waiting", count=stop.bags, **since_params(stop.ready_at, now)),)
         result.append(
             StreetCandidate(
                 id=f"bags:{stop.id}",
@@ -280,15 +266,21 @@ def stop_candidates(
                 lon=stop.lon,
                 length_m=0.0,
                 prize=config.prize_per_bag * stop.bags * (1.0 + config.waiting_growth_per_day * waited),
-                reason=f"{stop.bags} {noun} waiting since {_since_phrase(stop.ready_at, now)}",
+                reason=phrase(said),
                 required_mode=mode,
                 service_seconds=config.bag_stop_base_seconds + config.service_seconds_per_bag * stop.bags,
                 street_id=stop.street_id,
+                reason_parts=said,
             )
         )
     for report in bulky_reports:
         waited = max(0.0, _days(report.reported_at, now))
-        what = f": {report.description}" if report.description else ""
+        since = since_params(report.reported_at, now)
+        said = (
+            part("bulky_reported_what", description=report.description, **since)
+            if report.description
+            else part("bulky_reported", **since),
+        )
         result.append(
             StreetCandidate(
                 id=f"bulky:{report.id}",
@@ -297,10 +289,11 @@ def stop_candidates(
                 lon=report.lon,
                 length_m=0.0,
                 prize=config.prize_per_bulky_report * (1.0 + config.waiting_growth_per_day * waited),
-                reason=f"bulky waste reported {_since_phrase(report.reported_at, now)}{what}",
+                reason=phrase(said),
                 required_mode=CrewMode.BULKY_TRUCK,
                 service_seconds=config.bulky_stop_seconds,
                 street_id=report.street_id,
+                reason_parts=said,
             )
         )
     result.sort(key=lambda c: (-c.prize, c.id))

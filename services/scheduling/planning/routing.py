@@ -83,7 +83,9 @@ from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovemen
 
 from kernel.geo import haversine_m, haversine_matrix_m, haversine_to_points_m
 
+from . import reasons
 from .network import DETOUR_FACTOR, FOOT, VEHICLE, Place, RoadNetwork
+from .reasons import Part
 
 __all__ = [
     "DETOUR_FACTOR",
@@ -119,8 +121,8 @@ NEAREST_GROUPS_TRIED = 3
 LEFTOVERS_OFFERED = 300
 """How many left-out visits (best prize first) are offered to crews out anyway after solving."""
 MIN_SUBPROBLEM_BUDGET_S = 0.05
-NOT_WORTH_IT = "worth less than the crew time it costs"
-NOT_WORTH_THE_TRIP = "worth less than the crew time it costs, travel included"
+NOT_WORTH_IT = reasons.text(reasons.part("not_worth_it"))
+NOT_WORTH_THE_TRIP = reasons.text(reasons.part("not_worth_the_trip"))
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,8 @@ class StreetCandidate:
     required_mode: CrewMode | None = None
     service_seconds: int | None = None
     street_id: str | None = None
+    reason_parts: tuple[Part, ...] = ()
+    """The reason as codes and params (:mod:`reasons`); ``reason`` is its English text."""
 
     @property
     def street(self) -> str:
@@ -253,6 +257,7 @@ class PlannedVisit:
     service_seconds: int
     prize: float
     fixed: bool = False
+    reason_parts: tuple[Part, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -275,6 +280,8 @@ class CrewRoute:
 class DroppedCandidate:
     candidate_id: str
     why: str
+    why_part: Part | None = None
+    """``why`` as a code and params (:mod:`reasons`)."""
 
 
 @dataclass(frozen=True)
@@ -473,6 +480,7 @@ def _visit_at(crew: Crew, candidate: StreetCandidate, clock: int, service: int, 
         candidate_id=candidate.id,
         street_id=candidate.street,
         reason=candidate.reason,
+        reason_parts=candidate.reason_parts,
         eta=crew.shift_start + timedelta(seconds=clock),
         seconds_after_shift_start=clock,
         service_seconds=service,
@@ -541,16 +549,16 @@ def _make_groups(starts: Sequence[_CrewStart], overselect: float) -> list[_Group
     return list(groups.values())
 
 
-def _assign_candidates(candidates: Sequence[StreetCandidate], groups: Sequence[_Group]) -> dict[int, str]:
+def _assign_candidates(candidates: Sequence[StreetCandidate], groups: Sequence[_Group]) -> dict[int, Part]:
     """Hand candidates to groups, best prize first, nearest eligible group with room first.
 
     Returns why each unassigned candidate was left out.
     """
-    left_out: dict[int, str] = {}
+    left_out: dict[int, Part] = {}
     if not candidates:
         return left_out
     if not groups:
-        return dict.fromkeys(range(len(candidates)), "no crew available")
+        return dict.fromkeys(range(len(candidates)), reasons.part("no_crew"))
     lats = np.array([c.lat for c in candidates])
     lons = np.array([c.lon for c in candidates])
     depot_lats = np.array([g.depot_lat for g in groups])
@@ -561,15 +569,18 @@ def _assign_candidates(candidates: Sequence[StreetCandidate], groups: Sequence[_
     for index in order:
         candidate = candidates[index]
         if candidate.prize <= 0:
-            left_out[index] = "nothing to gain today"
+            left_out[index] = reasons.part("nothing_to_gain")
             continue
         eligible = [g for g in range(len(groups)) if candidate.can_be_served_by(group_modes[g])]
         if not eligible:
-            mode = candidate.required_mode.value if candidate.required_mode else "street-cleaning"
-            left_out[index] = f"no {mode} crew today"
+            left_out[index] = (
+                reasons.part("no_crew_of_mode", mode=candidate.required_mode.value)
+                if candidate.required_mode
+                else reasons.part("no_cleaning_crew")
+            )
             continue
         eligible.sort(key=lambda g: to_depot_m[index, g])
-        reason = "crews near it are full"
+        reason = reasons.part("crews_full")
         worth_it = False
         for g in eligible[:NEAREST_GROUPS_TRIED]:
             group = groups[g]
@@ -579,7 +590,7 @@ def _assign_candidates(candidates: Sequence[StreetCandidate], groups: Sequence[_
             worth_it = True
             round_trip = 2 * travel_seconds(float(to_depot_m[index, g]), group.mode)
             if round_trip + service > group.longest_remaining_s:
-                reason = "out of reach within a shift"
+                reason = reasons.part("out_of_reach")
                 continue
             cost = service + TRAVEL_ALLOWANCE_S
             if group.budget_s >= cost:
@@ -587,7 +598,7 @@ def _assign_candidates(candidates: Sequence[StreetCandidate], groups: Sequence[_
                 group.budget_s -= cost
                 break
         else:
-            left_out[index] = reason if worth_it else NOT_WORTH_IT
+            left_out[index] = reason if worth_it else reasons.part("not_worth_it")
     return left_out
 
 
@@ -965,7 +976,7 @@ def _crew_route(
 
 def _offer_leftovers_to_crews_out(
     pool: Sequence[StreetCandidate],
-    left_out: Mapping[int, str],
+    left_out: Mapping[int, Part],
     routed: set[int],
     starts: Sequence[_CrewStart],
     extra_by_crew: dict[str, tuple[list[StreetCandidate], list[int]]],
@@ -1103,7 +1114,7 @@ class DaySplit:
         pool: list[StreetCandidate],
         starts: list[_CrewStart],
         parts: list[_Subproblem],
-        left_out: dict[int, str],
+        left_out: dict[int, Part],
         travel: _Travel,
         *,
         stop: SolverStop,
@@ -1243,7 +1254,7 @@ def split_day(
         pieces, overflow = _split_group(group, pool, max_clients_per_subproblem)
         parts.extend(pieces)
         for index in overflow:
-            left_out[index] = "not among the best candidates for its crews today"
+            left_out[index] = reasons.part("not_among_best")
     return DaySplit(
         pool,
         starts,
@@ -1300,7 +1311,7 @@ def join_day(split: DaySplit, solutions: Sequence[Mapping[str, Any]]) -> DayPlan
         for client, index in enumerate(part.members):
             if index not in routed:
                 # room was left on a shift: the solver judged the visit (travel included) not worth it
-                left_out[index] = NOT_WORTH_THE_TRIP if made.service[client] < slack else "did not fit in the shifts"
+                left_out[index] = reasons.part("not_worth_the_trip" if made.service[client] < slack else "did_not_fit")
 
     starts, travel = split._starts, split._travel
     routed |= _offer_leftovers_to_crews_out(pool, left_out, routed, starts, extra_by_crew, travel)
@@ -1311,7 +1322,9 @@ def join_day(split: DaySplit, solutions: Sequence[Mapping[str, Any]]) -> DayPlan
         routes_by_crew[start.crew.id] = _crew_route(start, chosen, service, travel, with_path=True)
 
     dropped = tuple(
-        DroppedCandidate(pool[index].id, why) for index, why in sorted(left_out.items()) if index not in routed
+        DroppedCandidate(pool[index].id, reasons.text(why), why)
+        for index, why in sorted(left_out.items())
+        if index not in routed
     )
     collected_total = sum(v.prize for r in routes_by_crew.values() for v in r.visits if not v.fixed)
     available = sum(max(0.0, c.prize) for c in pool)

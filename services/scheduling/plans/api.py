@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from kernel.auth import Principal, Role, require_roles
 from kernel.service_app import SessionDep, settings_of
 from services.scheduling.dirty import service as dirty
-from services.scheduling.plans import directives, exports, service
+from services.scheduling.plans import directives, exports, queue, service
 from services.scheduling.plans.models import PlanDirective
 from services.scheduling.plans.schemas import (
     DirectiveOut,
@@ -18,6 +18,7 @@ from services.scheduling.plans.schemas import (
     PlanBeingMade,
     PlanDiff,
     PlanOut,
+    UncoveredQueue,
     VersionSummary,
     VisitDoneIn,
     VisitOut,
@@ -63,6 +64,17 @@ def latest_plan(plan_date: date, session: SessionDep, _: Dispatcher) -> PlanOut 
             pending.model_dump(mode="json"), status_code=202, headers={"Retry-After": str(PLAN_RETRY_AFTER_S)}
         )
     return PlanOut.model_validate(service.plan_view(session, plan_date))
+
+
+@router.get("/plans/{plan_date}/uncovered", response_model=UncoveredQueue)
+def uncovered_streets(
+    plan_date: date,
+    session: SessionDep,
+    _: Dispatcher,
+    limit: Annotated[int, Query(ge=1, le=500)] = queue.QUEUE_LIMIT,
+) -> UncoveredQueue:
+    """The work queue's streets below target that nobody covers on the day, worst first."""
+    return UncoveredQueue.model_validate(queue.uncovered(session, plan_date, limit))
 
 
 @router.get("/plans/{plan_date}/versions", response_model=list[VersionSummary])

@@ -21,6 +21,7 @@ from kernel.errors import Conflict, NotFound, Unprocessable
 from services.scheduling.crews import repository as crew_records
 from services.scheduling.crews import service as crews
 from services.scheduling.dirty import service as dirty
+from services.scheduling.dirty.triggers import trigger
 from services.scheduling.plans import repository
 from services.scheduling.plans.models import PlanDirective, Visit
 from services.scheduling.streets import repository as streets
@@ -155,7 +156,7 @@ def move(
             _put(session, visit.plan_date, visit, DROP, by, moved_to=day),
         ]
     session.flush()
-    dirty.mark_dirty(session, reason=f"visit {what} by the dispatcher", days=touched)
+    dirty.mark_dirty(session, trigger(f"visit_{what}"), days=touched)
     return rows
 
 
@@ -166,7 +167,7 @@ def drop(session: Session, visit_id: int, by: str) -> list[PlanDirective]:
     touched = [visit.plan_date, *_forget_stale_move(session, old)]
     row = _put(session, visit.plan_date, visit, DROP, by)
     session.flush()
-    dirty.mark_dirty(session, reason="visit dropped by the dispatcher", days=touched)
+    dirty.mark_dirty(session, trigger("visit_dropped"), days=touched)
     return [row]
 
 
@@ -180,7 +181,7 @@ def remove(session: Session, directive_id: int) -> list[date]:
     _check_day(session, row.plan_date)
     touched = [row.plan_date, *_forget_pair(session, row)]
     session.delete(row)
-    dirty.mark_dirty(session, reason=f"dispatcher's {row.kind} taken back", days=touched)
+    dirty.mark_dirty(session, trigger(f"{row.kind}_taken_back"), days=touched)
     return touched
 
 

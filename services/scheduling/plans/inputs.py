@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from services.scheduling.crews import service as crews
 from services.scheduling.dirty import service as dirty
 from services.scheduling.districts import service as districts
-from services.scheduling.planning import coverage, effort, engine, estimator, policy
+from services.scheduling.planning import coverage, effort, engine, estimator, policy, reasons
 from services.scheduling.planning.levels import DEFAULT_TARGET, Level, level_from_litter
 from services.scheduling.planning.routing import (
     Crew,
@@ -61,10 +61,19 @@ class Slot:
     crew_id: int
     position: int
     reason: str
+    reason_parts: tuple[reasons.Part, ...] = ()
 
     @classmethod
     def of(cls, entry: PlanEntry, visit: Visit) -> Slot:
-        return cls(visit.candidate_id, visit.id, visit.street_id, entry.crew_id, entry.position, entry.reason)
+        return cls(
+            visit.candidate_id,
+            visit.id,
+            visit.street_id,
+            entry.crew_id,
+            entry.position,
+            entry.reason,
+            reasons.parts_from(entry.reason_parts),
+        )
 
 
 @dataclass
@@ -262,6 +271,7 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
                     candidate_id=visit.candidate_id,
                     street_id=str(visit.street_id),
                     reason=entry.reason,
+                    reason_parts=reasons.parts_from(entry.reason_parts),
                     eta=entry.eta,
                     seconds_after_shift_start=0,
                     service_seconds=entry.service_seconds,
@@ -281,6 +291,7 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
                         reason=entry.reason,
                         service_seconds=entry.service_seconds,
                         street_id=str(visit.street_id),
+                        reason_parts=reasons.parts_from(entry.reason_parts),
                     )
                 )
                 meta[visit.candidate_id] = CandidateMeta(
@@ -367,8 +378,15 @@ def _directives(
                 entry = repository.on_version(session, before.id, origin.id)
         same_crew = entry is not None and entry.crew_id == row.crew_id and row.candidate_id in entries
         order = (entry.position if same_crew and entry is not None else 10_000, row.id)
-        moved = f"moved here by the dispatcher from {row.moved_from.isoformat()}" if row.moved_from else ""
-        reason = entry.reason if entry is not None else (moved or "pinned by the dispatcher")
+        if entry is not None:
+            reason, parts = entry.reason, reasons.parts_from(entry.reason_parts)
+        else:
+            said = (
+                reasons.part("moved_here", **{"from": row.moved_from.isoformat()})
+                if row.moved_from
+                else reasons.part("pinned")
+            )
+            reason, parts = reasons.text(said), (said,)
         result[crew_key].append(
             (
                 order,
@@ -380,6 +398,7 @@ def _directives(
                     length_m=length_of.get(info.street_id, 0.0) if info.kind == "clean" else 0.0,
                     prize=entry.prize if entry is not None else 0.0,
                     reason=reason,
+                    reason_parts=parts,
                     # a street's time on site is worked out for the crew it is pinned to; a stop keeps its own
                     service_seconds=None if info.kind == "clean" else (entry.service_seconds if entry else 600),
                     street_id=str(info.street_id),

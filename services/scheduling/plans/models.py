@@ -21,6 +21,10 @@ class PlanVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     trigger: Mapped[str] = mapped_column(String(200), default="")
+    """What caused this version, in English; ``trigger_code`` and ``trigger_params`` say it for the
+    pages (``dirty.triggers``; none when a caller gave words of its own)."""
+    trigger_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    trigger_params: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     visits: Mapped[int] = mapped_column(Integer, default=0)
     added: Mapped[int] = mapped_column(Integer, default=0)
     removed: Mapped[int] = mapped_column(Integer, default=0)
@@ -85,6 +89,8 @@ class PlanEntry(Base):
     service_seconds: Mapped[int] = mapped_column(Integer)
     prize: Mapped[float] = mapped_column(Float)
     reason: Mapped[str] = mapped_column(String(500))
+    reason_parts: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    """``reason`` as codes and params (``planning.reasons``), for the pages to say in any language."""
     fixed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -105,6 +111,7 @@ class PlanChange(Base):
     from_position: Mapped[int | None] = mapped_column(Integer, nullable=True)
     to_position: Mapped[int | None] = mapped_column(Integer, nullable=True)
     reason: Mapped[str] = mapped_column(String(500), default="")
+    reason_parts: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class PlanDirective(Base):

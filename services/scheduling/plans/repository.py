@@ -23,6 +23,17 @@ def versions(session: Session, day: date) -> Sequence[PlanVersion]:
     return session.scalars(select(PlanVersion).where(PlanVersion.plan_date == day).order_by(PlanVersion.version)).all()
 
 
+def cleaned_street_ids(session: Session, version_id: int) -> set[int]:
+    """The streets a crew cleans on this version (bag and bulky-waste stops do not clean a street)."""
+    return set(
+        session.scalars(
+            select(Visit.street_id)
+            .join(PlanEntry, PlanEntry.visit_id == Visit.id)
+            .where(PlanEntry.version_id == version_id, Visit.kind == "clean")
+        )
+    )
+
+
 def entries(session: Session, version_id: int) -> list[tuple[PlanEntry, Visit]]:
     rows = session.execute(
         select(PlanEntry, Visit)

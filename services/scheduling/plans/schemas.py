@@ -6,11 +6,23 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class ReasonPart(BaseModel):
+    """One fact of a reason or trigger as a code and its params: the pages say it in the reader's
+    language from the one catalogue (``dispatch.reason.<code>``, ``dispatch.trigger.<code>``)."""
+
+    code: str
+    params: dict[str, Any] = {}
+
+
 class VersionSummary(BaseModel):
     plan_date: date
     version: int
     created_at: datetime
     trigger: str
+    """What caused this version, in English."""
+    trigger_code: str | None = None
+    """``trigger`` as a code (``None``: words a caller gave, shown as written)."""
+    trigger_params: dict[str, Any] = {}
     visits: int
     added: int
     removed: int
@@ -33,6 +45,9 @@ class PlannedVisitOut(BaseModel):
     eta_local: str | None
     service_minutes: float
     reason: str
+    """Why the visit is on the plan, in English."""
+    reason_parts: list[ReasonPart] = []
+    """``reason`` as codes and params, one per fact (empty for a reason stored before they had them)."""
     status: str
     fixed: bool
     lat: float
@@ -87,6 +102,7 @@ class RemovedVisit(BaseModel):
     street_name: str
     from_crew_id: int | None
     reason: str
+    reason_parts: list[ReasonPart] = []
 
 
 class DistrictHours(BaseModel):
@@ -138,6 +154,7 @@ class Change(BaseModel):
     from_position: int | None
     to_position: int | None
     reason: str
+    reason_parts: list[ReasonPart] = []
 
 
 class PlanDiff(BaseModel):
@@ -145,6 +162,31 @@ class PlanDiff(BaseModel):
     version: int
     against: int | None
     changes: list[Change]
+
+
+class UncoveredStreet(BaseModel):
+    street_id: int
+    name: str
+    district: str
+    level: str
+    """The CROW level expected now."""
+    target: str
+    open_reports: int
+    length_m: float
+    lat: float
+    lon: float
+    """The street's centroid: where the page shows it on the map."""
+
+
+class UncoveredQueue(BaseModel):
+    """Streets expected below their target that nobody covers that day (no adoption, no group
+    clean-up, no crew on the day's latest plan), worst first."""
+
+    plan_date: date
+    version: int | None
+    """The plan version looked at (``None``: the day has no plan yet)."""
+    total: int
+    streets: list[UncoveredStreet]
 
 
 class VisitOut(BaseModel):

@@ -30,11 +30,13 @@ from kernel import metrics
 from kernel.errors import Conflict, NotFound
 from kernel.responses import from_row
 from services.scheduling.dirty import service as dirty
+from services.scheduling.dirty import triggers
 from services.scheduling.planning import effort as planning_effort
-from services.scheduling.planning import engine
+from services.scheduling.planning import engine, reasons
 from services.scheduling.planning.levels import Level
 from services.scheduling.planning.network import RoadNetwork
-from services.scheduling.planning.routing import Distribution, SolverStop
+from services.scheduling.planning.reasons import Part
+from services.scheduling.planning.routing import Distribution, DroppedCandidate, SolverStop
 from services.scheduling.plans import directives, events, inputs, repository, roads
 from services.scheduling.plans.inputs import Slot
 from services.scheduling.plans.models import PlanChange, PlanEntry, PlanVersion, Visit
@@ -76,7 +78,7 @@ class ReplanResult:
 # --- the diff -------------------------------------------------------------------
 
 
-def diff(old: Sequence[Slot], new: Sequence[Slot], why_removed: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def diff(old: Sequence[Slot], new: Sequence[Slot], why_removed: dict[str, Part] | None = None) -> list[dict[str, Any]]:
     """Added, removed, moved to another crew, or re-ordered within the same crew's route.
 
     Re-ordered means the visit's rank among the visits its crew keeps from the old version
@@ -89,13 +91,13 @@ def diff(old: Sequence[Slot], new: Sequence[Slot], why_removed: dict[str, str] |
     for slot in new:
         prior = before.get(slot.candidate_id)
         if prior is None:
-            changes.append(_change("added", slot, None, slot.reason))
+            changes.append(_change("added", slot, None))
         elif prior.crew_id != slot.crew_id:
-            changes.append(_change("moved", slot, prior, slot.reason))
+            changes.append(_change("moved", slot, prior))
     for slot in old:
         if slot.candidate_id not in after:
-            reason = why_removed.get(slot.candidate_id, "no longer needed today")
-            changes.append(_change("removed", slot, slot, reason, to_crew=False))
+            why = why_removed.get(slot.candidate_id, reasons.part("no_longer_needed_today"))
+            changes.append(_change("removed", slot, slot, (why,), to_crew=False))
     crews = {s.crew_id for s in new}
     for crew_id in sorted(crews):
         kept_new = [s for s in new if s.crew_id == crew_id and s.candidate_id in before]
@@ -105,11 +107,15 @@ def diff(old: Sequence[Slot], new: Sequence[Slot], why_removed: dict[str, str] |
         old_rank = {s.candidate_id: rank for rank, s in enumerate(kept_old)}
         for rank, slot in enumerate(kept_new):
             if old_rank.get(slot.candidate_id) != rank:
-                changes.append(_change("reordered", slot, before[slot.candidate_id], slot.reason))
+                changes.append(_change("reordered", slot, before[slot.candidate_id]))
     return changes
 
 
-def _change(kind: str, slot: Slot, prior: Slot | None, reason: str, to_crew: bool = True) -> dict[str, Any]:
+def _change(
+    kind: str, slot: Slot, prior: Slot | None, why: tuple[Part, ...] | None = None, to_crew: bool = True
+) -> dict[str, Any]:
+    """One line of the diff; its reason is the visit's own (``why``: the parts of a removal's)."""
+    reason, parts = (reasons.phrase(why), why) if why is not None else (slot.reason, slot.reason_parts)
     return {
         "change": kind,
         "visit_id": slot.visit_id,
@@ -120,6 +126,7 @@ def _change(kind: str, slot: Slot, prior: Slot | None, reason: str, to_crew: boo
         "from_position": prior.position if prior else None,
         "to_position": slot.position if to_crew else None,
         "reason": reason[:500],
+        "reason_parts": reasons.parts_json(parts),
     }
 
 
@@ -138,7 +145,7 @@ def request_replan(session: Session, day: date, requested_by: str) -> tuple[Repl
     check_plannable(day, dirty.today(dirty.city_timezone(session)))
     job, created = replan_jobs.open_job(session, day, requested_by)
     if created:
-        dirty.mark_dirty(session, f"re-plan asked by {requested_by}", [day], urgent=True)
+        dirty.mark_dirty(session, triggers.trigger("replan_asked", by=requested_by), [day], urgent=True)
     return job, created
 
 
@@ -186,12 +193,14 @@ def plan(
 def replan(
     runtime: SchedulingRuntime,
     day: date,
-    trigger: str = "",
+    trigger: Part | str | None = None,
     now: datetime | None = None,
     solve_elsewhere: SubproblemSolver | None = None,
 ) -> ReplanResult:
     """Make a new version of ``day``'s plan (waits for the day's lock; see the module docstring);
-    ``solve_elsewhere``: how the workers would solve its sub-problems (:func:`distribution`)."""
+    ``trigger``: what caused it (default: why the day was marked dirty; words of the caller's own,
+    a test's or an operator's, are stored as written, without a code); ``solve_elsewhere``: how
+    the workers would solve its sub-problems (:func:`distribution`)."""
     settings = runtime.settings
     lock = runtime.redis.lock(
         LOCK_KEY + day.isoformat(),
@@ -212,14 +221,15 @@ def replan(
 def _replan_locked(
     runtime: SchedulingRuntime,
     day: date,
-    trigger: str,
+    trigger: Part | str | None,
     now: datetime | None,
     solve_elsewhere: SubproblemSolver | None,
 ) -> ReplanResult:
     started = time.perf_counter()
     with runtime.transaction() as session:
         jobs = replan_jobs.take(session, day)
-        trigger = trigger or (dirty.reason(session, day) if dirty.generation(session, day) else "") or "re-plan"
+        trigger = trigger or (dirty.reason(session, day) if dirty.generation(session, day) else None)
+        trigger = trigger or triggers.trigger("replan")
     try:
         return _plan_and_store(runtime, day, trigger, now, jobs, started, solve_elsewhere)
     except Exception as exc:
@@ -235,7 +245,7 @@ def _replan_locked(
 def _plan_and_store(
     runtime: SchedulingRuntime,
     day: date,
-    trigger: str,
+    trigger: Part | str,
     now: datetime | None,
     jobs: list[str],
     started: float,
@@ -285,7 +295,7 @@ def _plan_and_store(
 
 
 def _store(
-    session: Session, data: inputs.DayInputs, effort: engine.EffortPlan, trigger: str, solve_seconds: float
+    session: Session, data: inputs.DayInputs, effort: engine.EffortPlan, trigger: Part | str, solve_seconds: float
 ) -> PlanVersion:
     plan = effort.plan
     latest = repository.latest_version(session, data.day)
@@ -337,6 +347,7 @@ def _store(
                 visits[planned.candidate_id] = visit
             if visit.status == "planned":
                 visit.crew_id = int(crew.id)
+            reason, parts = _with_effort(planned.reason, planned.reason_parts, words.get(planned.candidate_id))
             pending_entries.append(
                 (
                     visit,
@@ -346,7 +357,8 @@ def _store(
                         "eta": planned.eta,
                         "service_seconds": planned.service_seconds,
                         "prize": round(planned.prize, 3),
-                        "reason": _with_effort(planned.reason, words.get(planned.candidate_id))[:500],
+                        "reason": reason[:500],
+                        "reason_parts": reasons.parts_json(parts),
                         "fixed": planned.fixed,
                     },
                 )
@@ -354,23 +366,32 @@ def _store(
     session.flush()
     for visit, values in pending_entries:
         slots.append(
-            Slot(visit.candidate_id, visit.id, visit.street_id, values["crew_id"], values["position"], values["reason"])
+            Slot(
+                visit.candidate_id,
+                visit.id,
+                visit.street_id,
+                values["crew_id"],
+                values["position"],
+                values["reason"],
+                reasons.parts_from(values["reason_parts"]),
+            )
         )
     old = data.previous_entries
-    why = {d.candidate_id: f"left out: {d.why}" for d in plan.dropped}
+    why = {d.candidate_id: _left_out(d) for d in plan.dropped}
     offered = {c.id for c in effort.candidates}
     for slot in old:
         if slot.candidate_id not in offered and slot.candidate_id not in why:
             why[slot.candidate_id] = _why_not_needed(slot)
-    changes = (
-        diff(old, slots, why) if latest is not None else [_change("added", slot, None, slot.reason) for slot in slots]
-    )
+    changes = diff(old, slots, why) if latest is not None else [_change("added", slot, None) for slot in slots]
     counts = {kind: sum(1 for c in changes if c["change"] == kind) for kind in ("added", "removed", "reordered")}
-    reasons = {c.id: c.reason for c in effort.candidates}
+    offered_for = {c.id: c for c in effort.candidates}
+    trigger_part = trigger if isinstance(trigger, Part) else None
     version = PlanVersion(
         plan_date=data.day,
         version=number,
-        trigger=trigger[:200],
+        trigger=triggers.text(trigger) if isinstance(trigger, Part) else trigger[:200],
+        trigger_code=trigger_part.code if trigger_part else None,
+        trigger_params=dict(trigger_part.params) if trigger_part else None,
         visits=len(slots),
         added=counts["added"],
         removed=counts["removed"],
@@ -387,7 +408,12 @@ def _store(
                 "candidate_id": d.candidate_id,
                 "street_id": data.meta[d.candidate_id].street_id if d.candidate_id in data.meta else None,
                 "why": d.why,
-                "reason": reasons.get(d.candidate_id, ""),
+                "why_code": d.why_part.code if d.why_part else None,
+                "why_params": d.why_part.as_dict()["params"] if d.why_part else None,
+                "reason": offered_for[d.candidate_id].reason if d.candidate_id in offered_for else "",
+                "reason_parts": reasons.parts_json(offered_for[d.candidate_id].reason_parts)
+                if d.candidate_id in offered_for
+                else None,
             }
             for d in plan.dropped[:MAX_DROPPED_KEPT]
         ],
@@ -402,19 +428,31 @@ def _store(
     return version
 
 
-def _with_effort(reason: str, words: str | None) -> str:
-    """The visit's reason with its place against the district's baseline (once, across versions)."""
-    for earlier in (planning_effort.WITHIN_BASELINE, planning_effort.ADDED):
-        reason = reason.removesuffix(f"; {earlier}")
-    return f"{reason}; {words}" if words else reason
+EFFORT_WORDS = (planning_effort.WITHIN_BASELINE, planning_effort.ADDED)
 
 
-def _why_not_needed(slot: Slot) -> str:
+def _with_effort(reason: str, parts: tuple[Part, ...], word: Part | None) -> tuple[str, tuple[Part, ...]]:
+    """The visit's reason with its place against the district's baseline (once, across versions),
+    as English text and as parts (a reason stored before reasons had parts keeps only its text)."""
+    if parts:
+        kept = tuple(p for p in parts if p not in EFFORT_WORDS)
+        parts = (*kept, word) if word else kept
+        return reasons.phrase(parts), parts
+    for earlier in EFFORT_WORDS:
+        reason = reason.removesuffix(f"; {reasons.text(earlier)}")
+    return (f"{reason}; {reasons.text(word)}" if word else reason), ()
+
+
+def _left_out(dropped: DroppedCandidate) -> Part:
+    return reasons.part("left_out", why=dropped.why_part or reasons.Part("not_among_best"))
+
+
+def _why_not_needed(slot: Slot) -> Part:
     if slot.candidate_id.startswith("bags:"):
-        return "the bags were collected or withdrawn"
+        return reasons.part("bags_gone")
     if slot.candidate_id.startswith("bulky:"):
-        return "the bulky-waste report was resolved or withdrawn"
-    return "no longer needed: expected to stay at target, or volunteers cover it"
+        return reasons.part("bulky_gone")
+    return reasons.part("not_needed")
 
 
 def replan_dirty(
@@ -434,7 +472,9 @@ def replan_dirty(
         existing = repository.last_version_numbers(session, [first, first + timedelta(days=1)])
         days |= {d for d in (first, first + timedelta(days=1)) if d not in existing}
     for day in sorted(days):
-        results.append(replan(runtime, day, trigger="safety-net re-plan", now=now, solve_elsewhere=solve_elsewhere))
+        results.append(
+            replan(runtime, day, trigger=triggers.trigger("safety_net"), now=now, solve_elsewhere=solve_elsewhere)
+        )
     return results
 
 
@@ -446,7 +486,7 @@ def request_missing_plans(runtime: SchedulingRuntime) -> list[date]:
         existing = repository.last_version_numbers(session, [first, second])
         missing = [day for day in (first, second) if day not in existing]
         if missing:
-            dirty.mark_dirty(session, "no plan yet", missing)
+            dirty.mark_dirty(session, triggers.trigger("no_plan_yet"), missing)
     return missing
 
 
@@ -476,6 +516,8 @@ def version_summary(version: PlanVersion) -> dict[str, Any]:
         "version": version.version,
         "created_at": version.created_at,
         "trigger": version.trigger,
+        "trigger_code": version.trigger_code,
+        "trigger_params": version.trigger_params or {},
         "visits": version.visits,
         "added": version.added,
         "removed": version.removed,
@@ -526,6 +568,7 @@ def plan_view(session: Session, day: date, number: int | None = None) -> dict[st
                 "eta_local": _local(entry.eta, tz),
                 "service_minutes": round(entry.service_seconds / 60.0, 1),
                 "reason": entry.reason,
+                "reason_parts": entry.reason_parts or [],
                 "status": visit.status,
                 "fixed": entry.fixed,
                 "lat": visit.lat,
@@ -554,6 +597,7 @@ def plan_view(session: Session, day: date, number: int | None = None) -> dict[st
             "street_name": names.get(c.street_id, ("?", ""))[0],
             "from_crew_id": c.from_crew_id,
             "reason": c.reason,
+            "reason_parts": c.reason_parts or [],
         }
         for c in changes
         if c.change == "removed"
@@ -589,6 +633,7 @@ def diff_view(session: Session, day: date, number: int, against: int | None = No
                 "from_position": c.from_position,
                 "to_position": c.to_position,
                 "reason": c.reason,
+                "reason_parts": c.reason_parts or [],
             }
             for c in repository.changes(session, version.id)
         ]
@@ -621,7 +666,7 @@ def start_visit(session: Session, visit_id: int) -> Visit:
     if visit.status == "planned":
         visit.status = "started"
         visit.started_at = datetime.now(UTC)
-        dirty.mark_dirty(session, reason="visit started", days=[visit.plan_date])
+        dirty.mark_dirty(session, triggers.trigger("visit_started"), days=[visit.plan_date])
     return visit
 
 
@@ -664,7 +709,7 @@ def complete_visit(
     visit.report_ids = sorted(report_ids)
     visit.undo = undo
     events.publish_visit_completed(session, visit)
-    dirty.mark_dirty(session, reason="visit done")
+    dirty.mark_dirty(session, triggers.trigger("visit_done"))
     return visit
 
 
@@ -706,7 +751,7 @@ def undo_done(session: Session, visit_id: int) -> Visit:
     visit.bags_collected = None
     visit.level_found = None
     visit.undo = None
-    dirty.mark_dirty(session, reason="visit done undone", days=[visit.plan_date])
+    dirty.mark_dirty(session, triggers.trigger("visit_done_undone"), days=[visit.plan_date])
     return visit
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from services.scheduling.planning.estimator import BuildUpEvidence, WeekdayLearner
@@ -27,8 +27,10 @@ def state_for(session: Session, street_id: int) -> StreetState | None:
     return session.get(StreetState, street_id)
 
 
-def states(session: Session) -> dict[int, StreetState]:
-    return {s.street_id: s for s in session.scalars(select(StreetState))}
+def states(session: Session, among: Select[int] | None = None) -> dict[int, StreetState]:
+    """Every street's state, or those of the streets ``among`` selects (a query of street ids)."""
+    query = select(StreetState) if among is None else select(StreetState).where(StreetState.street_id.in_(among))
+    return {s.street_id: s for s in session.scalars(query)}
 
 
 def report(session: Session, report_id: int) -> StreetReport | None:
@@ -42,11 +44,12 @@ def open_report_count(session: Session, street_id: int) -> int:
     )
 
 
-def open_report_counts(session: Session) -> dict[int, int]:
-    """Open reports per street (streets without one are absent)."""
-    rows = session.execute(
-        select(StreetReport.street_id, func.count()).where(StreetReport.status == OPEN).group_by(StreetReport.street_id)
-    ).all()
+def open_report_counts(session: Session, among: Select[int] | None = None) -> dict[int, int]:
+    """Open reports per street (streets without one are absent; ``among``: only these streets)."""
+    query = select(StreetReport.street_id, func.count()).where(StreetReport.status == OPEN)
+    if among is not None:
+        query = query.where(StreetReport.street_id.in_(among))
+    rows = session.execute(query.group_by(StreetReport.street_id)).all()
     return {street_id: int(count) for street_id, count in rows}
 
 
@@ -113,9 +116,12 @@ def active_adopter_count(session: Session, street_id: int) -> int:
     )
 
 
-def adopted_street_ids(session: Session) -> set[int]:
-    """Streets with at least one adoption that covers them."""
-    return set(session.scalars(select(StreetAdoption.street_id).where(StreetAdoption.status.in_(COVERING_STATUSES))))
+def adopted_street_ids(session: Session, among: Select[int] | None = None) -> set[int]:
+    """Streets with at least one adoption that covers them (``among``: only these streets)."""
+    query = select(StreetAdoption.street_id).where(StreetAdoption.status.in_(COVERING_STATUSES))
+    if among is not None:
+        query = query.where(StreetAdoption.street_id.in_(among))
+    return set(session.scalars(query))
 
 
 def pick_exists(session: Session, pick_id: int, street_id: int) -> bool:

@@ -7,6 +7,11 @@ from pydantic import BaseModel
 from services.scheduling.streets.schemas import StreetSummary
 
 
+class MapExtent(BaseModel):
+    bbox: tuple[float, float, float, float] | None
+    """min_lon, min_lat, max_lon, max_lat of the streets' centroids (``None``: no streets yet)."""
+
+
 class StreetGeometry(BaseModel):
     type: str = "LineString"
     coordinates: list[list[float]]

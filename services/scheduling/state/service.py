@@ -7,6 +7,7 @@ street's history shows the estimate over time.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ from kernel.events import (
 )
 from kernel.responses import from_row
 from services.scheduling.dirty import service as dirty
+from services.scheduling.dirty.triggers import trigger
 from services.scheduling.districts import service as districts
 from services.scheduling.planning import estimator
 from services.scheduling.planning.levels import Level, level_from_litter
@@ -154,7 +156,7 @@ def apply_report_filed(session: Session, data: ReportFiled) -> None:
             estimator.observe_report(_before(session, state, street), data.filed_at, data.severity),
             "report",
         )
-    dirty.mark_dirty(session, reason=f"{data.category} reported on {street.name}")
+    dirty.mark_dirty(session, trigger("reported", category=data.category, street=street.name))
 
 
 def learn_from_quiet_day(session: Session, day: date, tz: ZoneInfo) -> int:
@@ -189,7 +191,7 @@ def learn_from_quiet_day(session: Session, day: date, tz: ZoneInfo) -> int:
             record_snapshot(session, street.id, after, "quiet")
         learnt += 1
     if learnt:
-        dirty.mark_dirty(session, reason="streets without reports yesterday learnt from the silence")
+        dirty.mark_dirty(session, trigger("quiet_day_learnt"))
     return learnt
 
 
@@ -202,7 +204,7 @@ def apply_report_withdrawn(session: Session, data: ReportWithdrawn) -> None:
     if report is not None and report.status == repository.OPEN:
         report.status = "withdrawn"
         if report.category == BULKY_WASTE:
-            dirty.mark_dirty(session, reason="bulky-waste report withdrawn")
+            dirty.mark_dirty(session, trigger("bulky_withdrawn"))
 
 
 def apply_pick_logged(session: Session, data: PickLogged) -> None:
@@ -228,7 +230,7 @@ def apply_pick_logged(session: Session, data: PickLogged) -> None:
         for adoption in repository.adoptions_for(session, street_id):
             if adoption.last_pick_at is None or adoption.last_pick_at < data.picked_at:
                 adoption.last_pick_at = data.picked_at
-    dirty.mark_dirty(session, reason="volunteer pick logged")
+    dirty.mark_dirty(session, trigger("pick_logged"))
 
 
 def apply_adoption_changed(session: Session, data: AdoptionChanged) -> None:
@@ -246,7 +248,7 @@ def apply_adoption_changed(session: Session, data: AdoptionChanged) -> None:
     adoption.paused_until = data.paused_until
     if data.last_pick_at and (adoption.last_pick_at is None or adoption.last_pick_at < data.last_pick_at):
         adoption.last_pick_at = data.last_pick_at
-    dirty.mark_dirty(session, reason=f"adoption of {street.name} {data.status}")
+    dirty.mark_dirty(session, trigger(f"adoption_{data.status}", street=street.name))
 
 
 def apply_inspection(session: Session, data: InspectionRecorded) -> None:
@@ -259,7 +261,7 @@ def apply_inspection(session: Session, data: InspectionRecorded) -> None:
     after = estimator.observe_inspection(before, data.inspected_at, Level.parse(data.level))
     _learn(session, street, before, after)
     update_estimate(session, state, after, "inspection")
-    dirty.mark_dirty(session, reason=f"{street.name} inspected {data.level}")
+    dirty.mark_dirty(session, trigger("inspected", street=street.name, level=data.level))
 
 
 def apply_cleanup_planned(session: Session, data: CleanupPlanned) -> None:
@@ -274,7 +276,7 @@ def apply_cleanup_planned(session: Session, data: CleanupPlanned) -> None:
         cleanup.status = data.status
     tz = dirty.city_timezone(session)
     day = data.starts_at.astimezone(tz).date()
-    dirty.mark_dirty(session, reason=f"group clean-up {data.status}", days={*dirty.default_days(session), day})
+    dirty.mark_dirty(session, trigger(f"cleanup_{data.status}"), days={*dirty.default_days(session), day})
 
 
 def apply_bags_ready(session: Session, data: BagsReady) -> None:
@@ -290,7 +292,7 @@ def apply_bags_ready(session: Session, data: BagsReady) -> None:
                 ready_at=data.ready_at,
             )
         )
-        dirty.mark_dirty(session, reason=f"{data.bags} bags ready for collection")
+        dirty.mark_dirty(session, trigger("bags_ready", count=data.bags))
 
 
 def record_visit(
@@ -421,33 +423,89 @@ def street_detail(session: Session, street_id: int) -> StreetDetail:
     )
 
 
-def street_map(session: Session) -> dict[str, object]:
-    """All streets as GeoJSON with the level expected now, the target, and adoption and reports."""
-    states = repository.states(session)
-    adopted = repository.adopted_street_ids(session)
-    open_reports = repository.open_report_counts(session)
+@dataclass(frozen=True)
+class StreetLevel:
+    """A street as the dispatcher's map and work queue see it now."""
+
+    id: int
+    name: str
+    district: str
+    kind: str
+    length_m: float
+    lat: float
+    lon: float
+    level: Level
+    target: Level
+    adopted: bool
+    open_reports: int
+
+    @property
+    def steps_below_target(self) -> int:
+        """How many CROW steps dirtier than its target it is expected to be (0 at or above it)."""
+        return max(0, self.level.rank - self.target.rank)
+
+    def properties(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "district": self.district,
+            "kind": self.kind,
+            "length_m": self.length_m,
+            "level": str(self.level),
+            "target": str(self.target),
+            "adopted": self.adopted,
+            "open_reports": self.open_reports,
+        }
+
+
+def street_levels(session: Session, box: streets.Box | None = None) -> list[StreetLevel]:
+    """Every street whose centroid lies in ``box`` (every street without one) with the level expected
+    now, its target, whether an adoption covers it and its open reports; no geometry is read."""
+    among = streets.ids_in(box) if box is not None else None
+    states = repository.states(session, among)
+    adopted = repository.adopted_street_ids(session, among)
+    open_reports = repository.open_report_counts(session, among)
     targets = districts.targets(session)
     now = datetime.now(UTC)
-    features = []
-    for street in streets.all_streets(session):
-        state = states.get(street.id)
-        level = str(estimator.expected_level(current_estimate(state), now)) if state else "B"
-        features.append(
-            {
-                "type": "Feature",
-                "id": street.id,
-                "geometry": {"type": "LineString", "coordinates": street.coordinates},
-                "properties": {
-                    "id": street.id,
-                    "name": street.name,
-                    "district": street.district,
-                    "kind": street.kind,
-                    "length_m": street.length_m,
-                    "level": level,
-                    "target": str(targets.get(street.district, Level.B)),
-                    "adopted": street.id in adopted,
-                    "open_reports": int(open_reports.get(street.id, 0)),
-                },
-            }
+    result = []
+    for street_id, name, district, kind, length_m, lat, lon in streets.summaries(session, box):
+        state = states.get(street_id)
+        result.append(
+            StreetLevel(
+                street_id,
+                name,
+                district,
+                kind,
+                length_m,
+                lat,
+                lon,
+                estimator.expected_level(current_estimate(state), now) if state else Level.B,
+                targets.get(district, Level.B),
+                street_id in adopted,
+                int(open_reports.get(street_id, 0)),
+            )
         )
-    return {"type": "FeatureCollection", "features": features}
+    return result
+
+
+def street_map(session: Session, box: streets.Box | None = None, limit: int | None = None) -> dict[str, object]:
+    """The streets whose centroid lies in ``box`` (all without one) as GeoJSON with the level expected
+    now, the target, adoption and open reports. Past ``limit`` the worst below their target come
+    first (then the longest): a whole city's view shows what needs a crew, and ``truncated`` says
+    that zooming in shows the rest."""
+    levels = street_levels(session, box)
+    truncated = limit is not None and len(levels) > limit
+    if truncated:
+        levels = sorted(levels, key=lambda s: (-s.steps_below_target, -s.level.rank, -s.length_m, s.id))[:limit]
+        levels.sort(key=lambda s: s.id)
+    lines = streets.coordinates_of(session, [s.id for s in levels])
+    features = [
+        {
+            "type": "Feature",
+            "id": s.id,
+            "geometry": {"type": "LineString", "coordinates": lines[s.id]},
+            "properties": s.properties(),
+        }
+        for s in levels
+    ]
+    return {"type": "FeatureCollection", "features": features, "truncated": truncated}

@@ -21,8 +21,9 @@ from services.scheduling.app import create_app
 from services.scheduling.database import OutboxMessage
 from services.scheduling.dirty import service as dirty
 from services.scheduling.dirty.models import PlanDirty
+from services.scheduling.dirty.triggers import trigger
 from services.scheduling.history import service as history
-from services.scheduling.planning import engine, estimator
+from services.scheduling.planning import engine, estimator, reasons
 from services.scheduling.planning.engine import ITERATION_STOP
 from services.scheduling.plans import inputs, service
 from services.scheduling.settings import SchedulingRuntime
@@ -177,6 +178,38 @@ def test_the_streets_worth_a_crew_do_not_move_with_the_hour_the_day_is_planned_a
     assert worth[0] and worth[0] == worth[1], "the streets worth a crew changed with the hour"
 
 
+def test_reasons_and_triggers_carry_codes_from_the_planner_to_the_stored_plan(runtime: SchedulingRuntime) -> None:
+    """Every reason is stored as parts (code + params) next to its English, the trigger as a code: a
+    page can say them in its reader's language; a done visit keeps its parts on the next version."""
+    day = a_weekday(runtime)
+    with runtime.transaction() as session:
+        dirty.mark_dirty(session, trigger("crew_off", crew="Noord 1", day=day.isoformat()), days=[day])
+    service.replan(runtime, day)  # the trigger is the dirty mark's
+    first = plan(runtime, day)
+    assert first["trigger"] == f"crew Noord 1 off on {day.isoformat()}"
+    assert (first["trigger_code"], first["trigger_params"]) == ("crew_off", {"crew": "Noord 1", "day": day.isoformat()})
+    visits = [v for c in first["crews"] for v in c["visits"]]
+    assert visits
+    for visit in visits:
+        parts = reasons.parts_from(visit["reason_parts"])
+        assert reasons.phrase(parts) == visit["reason"]
+        assert parts[-1].code in {"within_baseline", "added_beyond_baseline"}
+        assert visit["kind"] != "clean" or "expected_level" in {p.code for p in parts}
+    done = visits[0]
+    with runtime.transaction() as session:
+        service.complete_visit(session, done["visit_id"])
+    service.replan(runtime, day, trigger("visit_done"))
+    second = plan(runtime, day)
+    assert (second["trigger"], second["trigger_code"]) == ("visit done", "visit_done")
+    kept = on_plan(second)[done["candidate_id"]]
+    assert kept["status"] == "done" and kept["reason_parts"] == done["reason_parts"]
+    with runtime.transaction() as session:
+        changes = service.diff_view(session, day, 2)["changes"]
+    assert all(reasons.phrase(reasons.parts_from(c["reason_parts"])) == c["reason"] for c in changes)
+    service.replan(runtime, day, "an operator's own words")
+    assert (plan(runtime, day)["trigger"], plan(runtime, day)["trigger_code"]) == ("an operator's own words", None)
+
+
 def test_replan_keeps_done_and_started_visits_and_stores_the_diff(runtime: SchedulingRuntime) -> None:
     day = a_weekday(runtime)
     full_day_shifts(runtime, day)
@@ -233,10 +266,12 @@ def test_diff_counts_added_removed_moved_and_reordered() -> None:
         inputs.Slot(c, n, n, crew, pos, "r")
         for n, (c, crew, pos) in enumerate([("c", 1, 0), ("a", 1, 1), ("e", 1, 2), ("d", 1, 3)])
     ]
-    changes = {(c["change"], c["candidate_id"]) for c in service.diff(old, new, {"b": "bags collected"})}
+    gone = {"b": reasons.part("bags_gone")}
+    changes = {(c["change"], c["candidate_id"]) for c in service.diff(old, new, gone)}
     assert changes == {("added", "e"), ("removed", "b"), ("moved", "d"), ("reordered", "c"), ("reordered", "a")}
-    removed = next(c for c in service.diff(old, new, {"b": "bags collected"}) if c["change"] == "removed")
-    assert removed["reason"] == "bags collected" and removed["from_crew_id"] == 1
+    removed = next(c for c in service.diff(old, new, gone) if c["change"] == "removed")
+    assert removed["reason"] == "the bags were collected or withdrawn" and removed["from_crew_id"] == 1
+    assert removed["reason_parts"] == [{"code": "bags_gone", "params": {}}]
 
 
 def test_visit_done_resets_the_estimate_resolves_reports_and_publishes_visit_completed(
@@ -429,13 +464,13 @@ def test_events_mark_today_and_tomorrow_dirty_and_ask_for_a_replan_after_commit(
     assert requested and set(requested[-1]) == {today, today + timedelta(days=1)}
     count = len(requested)
     with pytest.raises(RuntimeError), runtime.transaction() as session:
-        dirty.mark_dirty(session, reason="rolled back")
+        dirty.mark_dirty(session, trigger("visit_done"))
         raise RuntimeError("boom")
     assert len(requested) == count, "a rolled-back mark asks for nothing"
     # a re-plan clears the mark; a mark renewed while it ran survives
     with runtime.transaction() as session:
         seen = dirty.generation(session, today)
-        dirty.mark_dirty(session, reason="again", days=[today])
+        dirty.mark_dirty(session, trigger("visit_started"), days=[today])
     with runtime.transaction() as session:
         assert dirty.clear(session, today, seen) is False
     service.replan(runtime, today, "clears")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -12,12 +12,26 @@ from services.volunteers.accounts.dependencies import VolunteerDep
 from services.volunteers.accounts.models import Volunteer
 from services.volunteers.adoptions import repository, service
 from services.volunteers.adoptions.models import ACTIVE, RHYTHM_DAYS, Adoption
-from services.volunteers.adoptions.schemas import AdoptionCreate, AdoptionOut, AdoptionPause, AdoptionUpdate
+from services.volunteers.adoptions.schemas import (
+    AdoptionCreate,
+    AdoptionOut,
+    AdoptionPause,
+    AdoptionUpdate,
+    TeamStreet,
+)
 from services.volunteers.teams import repository as teams_repository
+from services.volunteers.teams import service as teams_service
 from services.volunteers.teams.models import COORDINATOR
 from services.volunteers.web import SessionDep, idempotent
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["adoptions"])
+
+
+def next_pick_due(adoption: Adoption) -> datetime | None:
+    """When the adopters' next pick is due on their rhythm (none unless the adoption is active)."""
+    if adoption.status != ACTIVE:
+        return None
+    return service.silence_since(adoption) + timedelta(days=RHYTHM_DAYS[adoption.rhythm])
 
 
 def adoption_out(session: Session, adoption: Adoption, volunteer: Volunteer) -> AdoptionOut:
@@ -28,18 +42,42 @@ def adoption_out(session: Session, adoption: Adoption, volunteer: Volunteer) -> 
         can_manage = member is not None and member.role == COORDINATOR
     else:
         can_manage = adoption.volunteer_id == volunteer.id
-    due = None
-    if adoption.status == ACTIVE:
-        due = service.silence_since(adoption) + timedelta(days=RHYTHM_DAYS[adoption.rhythm])
     return from_row(
         AdoptionOut,
         adoption,
         street_name=street_label(adoption.street_id, street),
         district=street.district if street else "",
         team_name=team.name if team else None,
-        next_pick_due=due,
+        next_pick_due=next_pick_due(adoption),
         can_manage=can_manage,
     )
+
+
+@router.get("/teams/{team_id}/streets", response_model=list[TeamStreet])
+def team_streets(team_id: int, volunteer: VolunteerDep, session: SessionDep) -> list[TeamStreet]:
+    """For the team's members: the streets adopted in the team's name, then those its members adopted
+    themselves, with how the picking goes (404 for anyone outside the team)."""
+    team = teams_service.require_member(session, team_id, volunteer.id)
+    names = {v.id: v.display_name for _m, v in teams_service.members(session, team_id)}
+    result = []
+    for adoption in repository.of_team_and_members(session, team_id, list(names)):
+        street = repository.street(session, adoption.street_id)
+        result.append(
+            TeamStreet(
+                street_id=adoption.street_id,
+                street_name=street_label(adoption.street_id, street),
+                district=street.district if street else "",
+                lat=street.centroid_lat if street else 0.0,
+                lon=street.centroid_lon if street else 0.0,
+                by_team=adoption.team_id == team_id,
+                adopter=team.name if adoption.team_id == team_id else names.get(adoption.volunteer_id or 0, ""),
+                rhythm=adoption.rhythm,
+                status=adoption.status,
+                last_pick_at=adoption.last_pick_at,
+                next_pick_due=next_pick_due(adoption),
+            )
+        )
+    return result
 
 
 @router.post("/adoptions", status_code=201, response_model=AdoptionOut)

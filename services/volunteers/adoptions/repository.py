@@ -32,6 +32,16 @@ def of_volunteer(session: Session, volunteer_id: int, team_ids: list[int], inclu
     return session.scalars(query.order_by(Adoption.created_at.desc(), Adoption.id.desc())).all()
 
 
+def of_team_and_members(session: Session, team_id: int, member_ids: Sequence[int]) -> Sequence[Adoption]:
+    """The open adoptions in the team's name and those its members made themselves."""
+    mine = Adoption.volunteer_id.in_(list(member_ids)) & Adoption.team_id.is_(None)
+    return session.scalars(
+        select(Adoption)
+        .where(or_(Adoption.team_id == team_id, mine), Adoption.status.in_(OPEN_STATUSES))
+        .order_by(Adoption.team_id.is_(None), Adoption.started_on, Adoption.id)
+    ).all()
+
+
 def visible_on_street(session: Session, street_id: int) -> Sequence[Adoption]:
     return session.scalars(
         select(Adoption)

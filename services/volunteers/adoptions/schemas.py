@@ -8,6 +8,24 @@ from pydantic import BaseModel, ConfigDict, Field
 Rhythm = Literal["weekly", "fortnightly", "monthly"]
 
 
+class TeamStreet(BaseModel):
+    """A street the team looks after, as its members see it: adopted in the team's name, or by one of
+    its members (named as the team shows them), with how the picking goes."""
+
+    street_id: int
+    street_name: str
+    district: str
+    lat: float
+    lon: float
+    by_team: bool
+    adopter: str
+    """The team's name, or the member's display name."""
+    rhythm: Rhythm
+    status: Literal["active", "paused", "lapsed"]
+    last_pick_at: datetime | None
+    next_pick_due: datetime | None
+
+
 class AdoptionCreate(BaseModel):
     street_id: int
     rhythm: Rhythm = "weekly"

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from kernel.street_copy import StreetCopyMixin
-from services.volunteers.bags.models import BagRequest
+from services.volunteers.bags.models import WAITING, BagRequest
 from services.volunteers.database import StreetCopy
 
 
@@ -21,6 +21,17 @@ def of_volunteer(session: Session, volunteer_id: int, limit: int) -> Sequence[Ba
         .order_by(BagRequest.ready_at.desc(), BagRequest.id.desc())
         .limit(limit)
     ).all()
+
+
+def waiting(session: Session, limit: int) -> Sequence[BagRequest]:
+    """Bags still waiting for a crew, the longest waiting first."""
+    return session.scalars(
+        select(BagRequest).where(BagRequest.status == WAITING).order_by(BagRequest.ready_at, BagRequest.id).limit(limit)
+    ).all()
+
+
+def waiting_count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).where(BagRequest.status == WAITING)) or 0)
 
 
 def anonymise(session: Session, volunteer_id: int) -> None:

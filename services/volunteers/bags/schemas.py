@@ -14,16 +14,33 @@ class BagRequestCreate(BaseModel):
     note: str = Field(default="", max_length=300, description="e.g. 'next to the blue bin'")
 
 
-class BagRequestOut(BaseModel):
+class BagsAt(BaseModel):
+    """Full bags at a spot: where, how many, since when and the volunteer's directions (never who asked)."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+    """The bag pick-up request; the planner's stop for it is the candidate ``bags:<id>``."""
     street_id: int
     street_name: str
     lat: float
     lon: float
     bags: int
     note: str
-    status: Literal["waiting", "collected"]
     ready_at: datetime
+
+
+class WaitingBags(BagsAt):
+    """Bags still waiting for a crew, as the dispatcher's work queue lists them."""
+
+
+class WaitingBagsList(BaseModel):
+    total: int
+    requests: list[WaitingBags]
+
+
+class BagRequestOut(BagsAt):
+    """A volunteer's own request, with what became of it."""
+
+    status: Literal["waiting", "collected"]
     collected_at: datetime | None

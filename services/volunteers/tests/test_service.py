@@ -265,6 +265,29 @@ def test_find_streets_by_name_and_near_me(volunteers_app: VolunteersApp) -> None
     assert distances == sorted(distances)
 
 
+def test_members_see_their_teams_streets_and_outsiders_do_not(volunteers_app: VolunteersApp) -> None:
+    app = volunteers_app
+    cora, mo, otto = app.sign_up("Cora"), app.sign_up("Mo"), app.sign_up("Otto")
+    team = app.client.post("/api/v1/volunteers/teams", json={"name": "Wednesday club"}, headers=cora.headers).json()
+    app.client.post("/api/v1/volunteers/teams/join", json={"code": team["join_code"]}, headers=mo.headers)
+    adopt(app, cora, 3, team_id=team["id"])
+    adopt(app, mo, 2, rhythm="monthly")
+    adopt(app, otto, 4)  # not in the team
+    url = f"/api/v1/volunteers/teams/{team['id']}/streets"
+    seen = app.client.get(url, headers=mo.headers)
+    assert seen.status_code == 200, seen.text
+    streets = seen.json()
+    assert [(s["street_id"], s["by_team"], s["adopter"], s["rhythm"]) for s in streets] == [
+        (3, True, "Wednesday club", "weekly"),
+        (2, False, "Mo", "monthly"),
+    ]
+    assert streets[0]["status"] == "active" and streets[0]["next_pick_due"] and streets[0]["street_name"]
+    assert streets[0]["lat"] and streets[0]["lon"]
+    assert not {"email", "volunteer_id"} & set(streets[0])
+    assert app.client.get(url, headers=cora.headers).json() == streets
+    assert app.client.get(url, headers=otto.headers).status_code == 404
+
+
 def test_team_coordinator_manages_only_their_own_team(volunteers_app: VolunteersApp) -> None:
     app = volunteers_app
     cora, mo, other = app.sign_up("Cora"), app.sign_up("Mo"), app.sign_up("Otto")
@@ -709,6 +732,35 @@ def test_bags_ready_then_collected_by_a_crew(volunteers_app: VolunteersApp) -> N
     with app.runtime.session_factory() as session:
         row = session.get(BagRequest, request["id"])
         assert row is not None and row.visit_id == 77
+
+
+def test_the_dispatcher_lists_waiting_bags_longest_waiting_first_without_who_asked(
+    volunteers_app: VolunteersApp,
+) -> None:
+    app = volunteers_app
+    ann, bob = app.sign_up("Ann"), app.sign_up("Bob")
+    asked = [
+        app.client.post(
+            "/api/v1/volunteers/bags",
+            json={"lat": 60.1659, "lon": 24.9439, "bags": bags, "note": note},
+            headers=who.headers,
+        ).json()
+        for who, bags, note in ((ann, 2, "by the bin"), (bob, 5, ""), (ann, 1, "at the corner"))
+    ]
+    token, _ = issue_token(app.settings.token_secret, "staff:2", Role.DISPATCHER, 600)
+    dispatcher = {"Authorization": f"Bearer {token}"}
+    waiting = app.client.get("/api/v1/volunteers/bags/waiting", headers=dispatcher)
+    assert waiting.status_code == 200, waiting.text
+    listed = waiting.json()
+    assert listed["total"] == 3
+    assert [r["id"] for r in listed["requests"]] == [r["id"] for r in asked]
+    first = listed["requests"][0]
+    assert (first["bags"], first["note"], first["street_id"]) == (2, "by the bin", asked[0]["street_id"])
+    assert first["street_name"] and {"lat", "lon", "ready_at"} <= set(first)
+    assert not {"volunteer_id", "email", "display_name"} & set(first), "who asked stays with the volunteers"
+    one = app.client.get("/api/v1/volunteers/bags/waiting?limit=1", headers=dispatcher).json()
+    assert one["total"] == 3 and len(one["requests"]) == 1
+    assert app.client.get("/api/v1/volunteers/bags/waiting", headers=ann.headers).status_code == 403
 
 
 # ---- accounts and privacy ----------------------------------------------------------------------------

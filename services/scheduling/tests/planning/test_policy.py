@@ -16,6 +16,7 @@ from services.scheduling.planning.policy import (
     stop_candidates,
     street_candidates,
 )
+from services.scheduling.planning.reasons import Part, english, phrase
 from services.scheduling.planning.routing import CrewMode
 
 UTC = UTC
@@ -99,6 +100,15 @@ def test_reason_reads_like_a_dispatcher_would_say_it() -> None:
     assert candidate.reason.startswith("no pick logged for 3 weeks on a weekly adoption; 2 reports since Monday")
     assert "expected level" in candidate.reason
     assert "no crew visit on record" in candidate.reason
+    # the same facts as codes and params, for a page to say in its reader's language
+    parts = [p.as_dict() for p in candidate.reason_parts]
+    assert parts[:3] == [
+        {"code": "no_pick_on_adoption", "params": {"days": 22, "rhythm": "weekly"}},
+        {"code": "reports_since", "params": {"count": 2, "since": "2025-05-19", "since_days": 3}},
+        {"code": "no_visit", "params": {}},
+    ]
+    assert parts[-1]["code"] == "expected_level" and parts[-1]["params"]["level"] in {"A+", "A", "B", "C", "D"}
+    assert phrase(candidate.reason_parts) == candidate.reason
 
 
 def test_reason_mentions_lapse_pause_inspection_and_cleanup() -> None:
@@ -133,6 +143,13 @@ def test_plain_stops_need_the_right_mode() -> None:
     assert by_id["bulky:9"].required_mode is CrewMode.BULKY_TRUCK
     assert by_id["bags:1"].reason == "2 bags waiting since yesterday"
     assert by_id["bulky:9"].reason.startswith("bulky waste reported")
+    assert [p.as_dict() for p in by_id["bags:1"].reason_parts] == [
+        {"code": "bags_waiting", "params": {"count": 2, "since": "2025-05-21", "since_days": 1}}
+    ]
+    assert [p.as_dict() for p in by_id["bulky:9"].reason_parts] == [
+        {"code": "bulky_reported_what", "params": {"description": "sofa", "since": "2025-05-20", "since_days": 2}}
+    ]
+    assert all(phrase(c.reason_parts) == c.reason for c in by_id.values())
     assert all(c.service_seconds for c in by_id.values())
     everything = day_candidates([], now.date(), now, bag_stops=bags, bulky_reports=bulky)
     assert [c.prize for c in everything] == sorted((c.prize for c in everything), reverse=True)
@@ -155,3 +172,21 @@ def test_candidates_are_sorted_and_explained() -> None:
     candidates = street_candidates(streets, day, now=now)
     assert candidates and all(c.reason for c in candidates)
     assert [c.prize for c in candidates] == sorted((c.prize for c in candidates), reverse=True)
+
+
+def test_every_reason_reads_in_english_from_its_parts_as_it_always_has() -> None:
+    """A few parts whose English the API has always returned, made from codes and params."""
+    said = {
+        "adopted 5 days ago, no pick logged yet": Part("adopted_no_pick", {"days": 5}),
+        "last volunteer pick less than a day ago": Part("last_volunteer_pick", {"days": 0}),
+        "1 report since today": Part("reports_since", {"count": 1, "since": "2025-05-22", "since_days": 0}),
+        "3 reports since 2 May": Part("reports_since", {"count": 3, "since": "2025-05-02", "since_days": 20}),
+        "inspected C on 19 May": Part("inspected", {"level": "C", "on": "2025-05-19"}),
+        "last crew visit 2 months ago": Part("last_visit", {"days": 65}),
+        "no bulky_truck crew today": Part("no_crew_of_mode", {"mode": "bulky_truck"}),
+        "left out: crews near it are full": Part("left_out", {"why": Part("crews_full")}),
+        "moved here by the dispatcher from 2025-05-21": Part("moved_here", {"from": "2025-05-21"}),
+    }
+    assert {english(part): part for part in said.values()} == said
+    nested = Part.from_dict(Part("left_out", {"why": Part("did_not_fit")}).as_dict())
+    assert english(nested) == "left out: did not fit in the shifts"

@@ -94,6 +94,11 @@ def test_stops_go_only_to_crews_of_their_mode() -> None:
     assert "bags" not in plan.routes["sweeper"].candidate_ids
     why = {d.candidate_id: d.why for d in plan.dropped}
     assert why["sofa"] == "no bulky_truck crew today"
+    sofa = next(d for d in plan.dropped if d.candidate_id == "sofa")
+    assert sofa.why_part is not None and sofa.why_part.as_dict() == {
+        "code": "no_crew_of_mode",
+        "params": {"mode": "bulky_truck"},
+    }
 
 
 def test_district_of_300_streets_with_three_crews() -> None:

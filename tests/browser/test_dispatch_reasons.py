@@ -1,0 +1,55 @@
+"""The dispatch page says why each visit is on the plan, and what made the plan change, in the
+reader's language: from the codes and params the planner stores, worded by the one catalogue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from conftest import replan_through_job, wait_for
+from streetcare.testing import Stack
+from tests.browser.helpers import API, dispatching, log_in
+
+pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.xdist_group("stack")]
+
+ENGLISH_WORDS = ("expected level", "no crew visit", "baseline", "not adopted", "re-plan", "report")
+
+
+def test_visit_reasons_and_the_trigger_read_in_dutch(stack: Stack, browser: Any) -> None:
+    headers, day = dispatching(stack, "tomorrow")
+    replan_through_job(stack.gateway_url, headers, day)
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="nl-NL")
+    page = context.new_page()
+    try:
+        log_in(page, stack)
+        page.get_by_role("button", name="Morgen").click()
+        page.wait_for_selector(".crew .visit", timeout=30_000)
+        wait_for(lambda: page.locator("body").get_attribute("data-version") != "0", message="the plan")
+        shown = int(page.locator("body").get_attribute("data-version") or "0")
+        plan = httpx.get(f"{stack.gateway_url}{API}/plans/{day}/versions/{shown}", headers=headers).json()
+        visits = {str(v["visit_id"]): v for crew in plan["crews"] for v in crew["visits"]}
+        clean = next(v for v in visits.values() if v["kind"] == "clean")
+        assert [p["code"] for p in clean["reason_parts"]][-1] in ("within_baseline", "added_beyond_baseline")
+
+        reason = page.locator(f'.visit[data-visit="{clean["visit_id"]}"] .reason').inner_text()
+        assert "verwacht niveau" in reason and "basisinzet van het stadsdeel" in reason, reason
+        assert clean["reason"] not in reason
+        assert not [w for w in ENGLISH_WORDS if w in reason], reason
+        for item in page.locator(".crew .visit .reason").all_inner_texts():
+            assert "expected level" not in item and "baseline" not in item, item
+
+        summary = page.locator("#plan-summary").inner_text()
+        assert "aanleiding: " in summary
+        assert plan["trigger_code"] is not None and plan["trigger"] not in summary, summary
+        if plan["trigger_code"] == "replan_asked":
+            assert f"herplannen gevraagd door {plan['trigger_params']['by']}" in summary
+
+        # the same parts in English, from the same catalogue
+        page.click("button.lang[data-lang=en]")
+        english = page.locator(f'.visit[data-visit="{clean["visit_id"]}"] .reason').inner_text()
+        assert "expected level" in english and "baseline" in english, english
+        assert "verwacht niveau" not in english
+    finally:
+        context.close()
