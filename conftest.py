@@ -29,6 +29,7 @@ from streetcare.testing import (
     drop_database,
     postgres_admin_url,
     private_redis,
+    queued_envelopes,
 )
 
 # A test reaches the harness (streetcare.testing, streetcare.local) through this file, by fixture or
@@ -45,6 +46,7 @@ __all__ = [
     "drop_database",
     "free_port",
     "postgres_admin_url",
+    "queued_envelopes",
 ]
 
 SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"

@@ -7,7 +7,9 @@ TEST_DATABASE_URL), SQLite files otherwise.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 import os
 import shlex
 import signal
@@ -604,3 +606,9 @@ def planner_workers(redis_url: str, count: int, workdir: Path, timeout: float = 
     finally:
         for process in processes:
             end_process(process, patience_s=30.0)
+
+
+def queued_envelopes(client: redis.Redis, queue: str) -> list[dict[str, Any]]:
+    """The event envelopes waiting in a Celery queue on Redis (JSON messages, base64 bodies), oldest last."""
+    raw_messages: list[bytes] = client.lrange(queue, 0, -1)  # type: ignore[assignment]
+    return [json.loads(base64.b64decode(json.loads(raw)["body"]))[0][0] for raw in raw_messages]

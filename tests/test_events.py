@@ -4,7 +4,6 @@ subscriber confirms it (scheduling's own consumer and outbox: services/schedulin
 
 from __future__ import annotations
 
-import base64
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -24,7 +23,7 @@ from services.reports import handlers as reports_handlers
 from services.reports.database import OutboxMessage as ReportsOutbox
 from services.scheduling.state.models import StreetReport
 from services.scheduling.tests.test_events import report_filed_event, scheduling
-from streetcare.testing import Stack
+from streetcare.testing import Stack, queued_envelopes
 
 __all__ = ["scheduling"]  # the fixture, used below by name
 
@@ -121,15 +120,6 @@ def test_malformed_message_on_a_queue_is_dead_lettered_and_the_consumer_goes_on(
     )
 
 
-def _queued_envelopes(redis: Any, queue: str) -> list[dict[str, Any]]:
-    """The event envelopes in a Celery queue on Redis (JSON messages, base64 bodies)."""
-    envelopes = []
-    for raw in redis.lrange(queue, 0, -1):
-        body = json.loads(base64.b64decode(json.loads(raw)["body"]))
-        envelopes.append(body[0][0])
-    return envelopes
-
-
 def test_an_event_a_worker_lost_after_taking_it_is_sent_again_until_its_subscriber_confirms(
     migrated: dict[str, Any], scheduling: ServiceEventHandlers
 ) -> None:
@@ -144,7 +134,7 @@ def test_an_event_a_worker_lost_after_taking_it_is_sent_again_until_its_subscrib
             event_id = record_event(
                 session, ReportsOutbox, "reports", "report.filed", ReportFiled(**report_filed_event(3, 7001)["data"])
             )
-        assert [e["id"] for e in _queued_envelopes(redis, "scheduling.events")] == [event_id]
+        assert [e["id"] for e in queued_envelopes(redis, "scheduling.events")] == [event_id]
         assert redis.rpop("scheduling.events") is not None  # the BRPOP of a worker that dies before it records it
 
         def age_the_row() -> None:  # as if the sweep ran two minutes later
@@ -156,7 +146,7 @@ def test_an_event_a_worker_lost_after_taking_it_is_sent_again_until_its_subscrib
 
         age_the_row()
         assert reports.sweep_outbox() == 1, "a published event nobody confirmed was not sent again"
-        again = _queued_envelopes(redis, "scheduling.events")
+        again = queued_envelopes(redis, "scheduling.events")
         assert [e["id"] for e in again] == [event_id]
         redis.delete("scheduling.events")
         assert scheduling.consume(again[0]) is Outcome.APPLIED

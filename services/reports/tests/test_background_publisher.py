@@ -8,8 +8,6 @@ writes from its own thread, on its own connection, as it does in production."""
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from conftest import create_database, drop_database, free_port, migrate, service_settings
+from conftest import create_database, drop_database, free_port, migrate, queued_envelopes, service_settings
 from kernel.bus import make_redis
 from kernel.events import ReportFiled
 from kernel.outbox import record_event
@@ -56,7 +54,7 @@ def _file(runtime: ServiceRuntime[Any], report_id: int) -> str:
 def _queued_ids(settings: ReportsSettings) -> list[str]:
     redis = make_redis(settings.redis_url)
     try:
-        return [json.loads(base64.b64decode(json.loads(raw)["body"]))[0][0]["id"] for raw in redis.lrange(QUEUE, 0, -1)]
+        return [envelope["id"] for envelope in queued_envelopes(redis, QUEUE)]
     finally:
         redis.close()
 

@@ -45,12 +45,7 @@ def has_photo(session: Session, pick_id: int) -> bool:
 
 def street_labels(session: Session, pick_id: int) -> dict[int, str]:
     """The pick's streets by id, with what people see for each (names alone, not the lines)."""
-    return labels(session, street_ids(session, pick_id))
-
-
-def labels(session: Session, street_ids: Iterable[int]) -> dict[int, str]:
-    """`street_label` of each street in the read copy, in one query of the names."""
-    return street_labels_of(session, StreetCopy, street_ids)
+    return street_labels_of(session, StreetCopy, street_ids(session, pick_id))
 
 
 def known_streets(session: Session, street_ids: Iterable[int]) -> set[int]:
