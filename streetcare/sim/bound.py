@@ -1,14 +1,16 @@
-"""``bound`` — perfect foresight: what no policy can beat at its cleanliness.
+"""``bound`` — perfect foresight: the product's own rule, fed the hidden truth instead of estimates.
 
-It sees the hidden truth (today's true litter, every street's true build-up, dumping and the
-volunteers' picks over the next days) and cleans each street on the last day before it would pass
-``target − slack`` (the knob: 0 cleans at the last moment, more slack cleans earlier and more often;
-a negative slack lets each street pass its target by that many litter units first, which is how the
-bound reaches the lower cleanliness of a cheaper policy at the least cost).
-Neighbouring streets that would pass within ``group_days`` and lie within ``group_radius_m`` of a
-street cleaned today are offered to the same crews (grouped: cleaned while the crew is there, if
-the shift has room). Crews are sent out as the day's must-clean streets need, and routed with the
-same ``plan_day`` as every policy.
+It sees what no city knows: each street's true litter this morning and how it will really build up
+over the next two days (its true rate, the weather, dumping, and the volunteers' picks as they will
+happen). It plans with exactly the code and defaults the scheduling service plans with
+(:func:`planning.engine.plan_streets`: the effort rule in crew-seconds, the cost-aware router, the
+share of a shift a crew costs), so the only difference from ``adaptive`` is what is known: the gap
+between the two is what better knowledge could still buy, and a policy that beats the bound at
+equal cleanliness has found something the product's rule does not do.
+
+Its knob is the same effort level as ``adaptive``'s. It is a bound in that sense (the product with
+nothing left to estimate), not a proven optimum: the router is a heuristic, and a planner over several
+days at once could pool work further.
 """
 
 from __future__ import annotations
@@ -18,18 +20,14 @@ from datetime import date, datetime
 
 import numpy as np
 
-from kernel.geo import haversine_to_points_m
-from services.scheduling.planning.levels import litter_upper_bound
-from services.scheduling.planning.routing import DayPlan, StreetCandidate
+from services.scheduling.planning.coverage import Adoption
+from services.scheduling.planning.estimator import StreetEstimate
 
-from .policies import ROTA_PRIZE_S_PER_M, CrewTemplate, Policy, _candidate, _route, street_network
-from .rota import crews_for
+from .policies import Adaptive, CrewTemplate, Knowledge
 from .truth import LITTER_CEILING, VOLUNTEER_PICK_SPEED_M_PER_MIN, World
 
-SOON_PRIZE_S_PER_M = 8.0
-"""A street due within days is cleaned anyway; today it is worth about its cleaning time twice over
-(on foot ~4 s a metre), so the router takes it only where it is next to today's work."""
-"""A street that must be cleaned today outranks any grouped neighbour."""
+FORESIGHT_DAYS = 2
+"""The days of truth the bound sees: the product's rule looks one day past the planned day."""
 
 
 def volunteer_shares(world: World) -> np.ndarray:
@@ -44,21 +42,21 @@ def volunteer_shares(world: World) -> np.ndarray:
     return shares
 
 
-def forecast_day_means(world: World, shares: np.ndarray, litter: np.ndarray, t: int, days: int) -> np.ndarray:
-    """[k, street] the true day-mean litter of days ``t … t+days-1`` if no crew comes."""
-    means = []
+def forecast_evenings(world: World, shares: np.ndarray, litter: np.ndarray, t: int, days: int) -> np.ndarray:
+    """[k, street] the true litter at the end of days ``t … t+days-1`` if no crew comes (the truth's
+    own day: half the build-up, the volunteers' picks, the other half and any dumping)."""
+    evenings = []
     current = litter.copy()
     for d in range(t, min(world.days, t + days)):
         mid = np.minimum(current + world.build_up[d] / 2.0, LITTER_CEILING)
         mid = (1.0 - shares[d]) * mid + shares[d] * world.volunteer_residual[d]
-        evening = np.minimum(mid + world.build_up[d] / 2.0 + world.dumping[d], LITTER_CEILING)
-        means.append((current + evening) / 2.0)
-        current = evening
-    return np.array(means)
+        current = np.minimum(mid + world.build_up[d] / 2.0 + world.dumping[d], LITTER_CEILING)
+        evenings.append(current)
+    return np.array(evenings)
 
 
-class Bound(Policy):
-    """Clean each street just before it would pass its target; group neighbours due soon."""
+class Bound(Adaptive):
+    """The product's planning (``Adaptive``) with the truth in place of the estimates."""
 
     name = "bound"
 
@@ -66,62 +64,43 @@ class Bound(Policy):
         self,
         world: World,
         crews: Sequence[CrewTemplate],
+        knowledge: Knowledge,
         seed: int,
         start: date,
-        slack: float = 0.0,
-        group_days: int = 2,
-        group_radius_m: float = 250.0,
+        effort_level: float = 1.0,
     ) -> None:
+        super().__init__(world.streets, crews, knowledge, world.target, seed, effort_level=effort_level)
         self.world = world
-        self.streets = world.streets
-        self.network = street_network(self.streets)
-        self.crews = list(crews)
-        self.seed = seed
         self.start = start
-        self.threshold = litter_upper_bound(world.target) - slack
-        self.group_days = group_days
-        self.group_radius_m = group_radius_m
         self.shares = volunteer_shares(world)
         self.litter = world.initial_litter.copy()
-        self.lat = np.array([s.lat for s in world.streets])
-        self.lon = np.array([s.lon for s in world.streets])
+        self.rates = np.zeros(len(world.streets))
 
     def see(self, litter: np.ndarray) -> None:
         """The true litter this morning (perfect foresight starts from the truth)."""
         self.litter = litter.copy()
 
-    def _near(self, must: np.ndarray) -> np.ndarray:
-        """Streets within the grouping radius of any street in ``must``."""
-        if not must.any():
-            return np.zeros(len(self.streets), dtype=bool)
-        metres = haversine_to_points_m(self.lat, self.lon, self.lat[must], self.lon[must])
-        return np.asarray((metres <= self.group_radius_m).any(axis=1), dtype=bool)
-
-    def plan(self, day: date, now: datetime) -> DayPlan:
+    def plan(self, day: date, now: datetime):  # type: ignore[no-untyped-def]
         t = (day - self.start).days
-        means = forecast_day_means(self.world, self.shares, self.litter, t, self.group_days + 2)
-        passes = means >= self.threshold
-        must = np.asarray(passes[: min(2, len(passes))].any(axis=0), dtype=bool)
-        soon = passes.any(axis=0) & ~must & self._near(must)
-        candidates: list[StreetCandidate] = []
-        for i in np.nonzero(must)[0]:
-            street = self.streets[int(i)]
-            overdue = 1.0 + max(0.0, float(means[0, i]) - self.threshold)
-            candidates.append(
-                _candidate(street, int(i), street.length_m * ROTA_PRIZE_S_PER_M * overdue, "would pass its target")
-            )
-        for i in np.nonzero(soon)[0]:
-            street = self.streets[int(i)]
-            candidates.append(
-                _candidate(
-                    street, int(i), street.length_m * SOON_PRIZE_S_PER_M, "due within days, next to today's work"
-                )
-            )
-        must_metres = sum(c.length_m for c in candidates[: int(must.sum())])
-        if not candidates:
-            return _route([], [], self.seed + t, self.stop)
-        crews = crews_for(self.crews, day, must_metres)
-        return _route(candidates, crews, self.seed + t, self.stop, self.network)
+        evenings = forecast_evenings(self.world, self.shares, self.litter, t, FORESIGHT_DAYS)
+        if len(evenings):
+            self.rates = np.maximum(0.0, (evenings[-1] - self.litter) / len(evenings))
+        return super().plan(day, now)
+
+    def estimate(self, i: int, now: datetime) -> StreetEstimate:
+        """Known exactly: the true litter now, and the true build-up per day over the days ahead."""
+        return StreetEstimate(
+            mean_litter=float(self.litter[i]),
+            var_litter=0.0,
+            rate_mean=float(self.rates[i]),
+            rate_var=0.0,
+            as_of=now,
+            length_m=self.streets[i].length_m,
+        )
+
+    def adoptions(self, i: int) -> tuple[Adoption, ...]:
+        """None to weigh: the volunteers' real picks are already in the foreseen litter."""
+        return ()
 
 
-__all__ = ["Bound", "forecast_day_means", "volunteer_shares"]
+__all__ = ["FORESIGHT_DAYS", "Bound", "forecast_evenings", "volunteer_shares"]

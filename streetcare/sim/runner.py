@@ -151,9 +151,9 @@ def adaptive_policy(world: World, crews: list[CrewTemplate], knowledge: Knowledg
 
 def default_knob(name: str, scenario: dict[str, Any]) -> float:
     """The setting a policy runs at outside the frontier: the contract rota, the product's default."""
-    if name in ("adaptive", "adaptive-no-volunteers"):
+    if name in ("adaptive", "adaptive-no-volunteers", "bound"):
         return float(scenario.get("adaptive", {}).get("effort_level", DEFAULT_POLICY.effort_level))
-    return 1.0 if name.startswith("rota") else 0.0
+    return 1.0
 
 
 def make_policy(
@@ -173,7 +173,7 @@ def make_policy(
     if name == "rota+reactive":
         return RotaReactive(world.streets, crews, knowledge, world.target, seed, start, multiplier=setting)
     if name == "bound":
-        return Bound(world, crews, seed, start, slack=setting)
+        return Bound(world, crews, knowledge, seed, start, effort_level=setting)
     if name in ("adaptive", "adaptive-no-volunteers"):
         return adaptive_policy(world, crews, knowledge, seed, setting)
     raise ValueError(f"unknown policy {name!r} (choose from {', '.join(POLICIES)})")

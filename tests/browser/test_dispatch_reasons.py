@@ -42,6 +42,9 @@ def test_visit_reasons_and_the_trigger_read_in_dutch(stack: Stack, browser: Any)
 
         summary = page.locator("#plan-summary").inner_text()
         assert "aanleiding: " in summary
+        crews_out = plan["crew_shifts"]
+        assert crews_out >= 1 and f"{crews_out} {'ploeg' if crews_out == 1 else 'ploegen'} op pad" in summary, summary
+        assert "u diensttijd" in summary and "ploeguren" not in summary, summary
         assert plan["trigger_code"] is not None and plan["trigger"] not in summary, summary
         if plan["trigger_code"] == "replan_asked":
             assert f"herplannen gevraagd door {plan['trigger_params']['by']}" in summary
@@ -51,5 +54,6 @@ def test_visit_reasons_and_the_trigger_read_in_dutch(stack: Stack, browser: Any)
         english = page.locator(f'.visit[data-visit="{clean["visit_id"]}"] .reason').inner_text()
         assert "expected level" in english and "baseline" in english, english
         assert "verwacht niveau" not in english
+        assert f"{crews_out} crew" in page.locator("#plan-summary").inner_text()
     finally:
         context.close()

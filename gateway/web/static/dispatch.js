@@ -627,7 +627,8 @@
     $("plan-status").textContent = SC.fmtDate(plan.plan_date + "T12:00:00", false) + " \u00b7 " + t("dispatch.version", { version: plan.version });
     var share = plan.prize_available ? plan.prize_collected / plan.prize_available : 1;
     $("plan-summary").textContent = t("dispatch.summary", {
-      visits: plan.visits, hours: SC.fmtNumber(plan.crew_hours, 1),
+      visits: plan.visits, crews: t("dispatch.crews_out", { count: plan.crew_shifts }),
+      route: SC.fmtNumber(plan.route_hours, 1), shift: SC.fmtNumber(plan.shift_hours, 1),
       share: new Intl.NumberFormat(SC.locale(), { style: "percent" }).format(share), trigger: triggerOf(plan)
     });
     plan.crews.forEach(function (crew, index) {

@@ -92,7 +92,7 @@ def plan_streets(
         previous_plan=previous_plan,
         stop=stop,
         seed=seed,
-        crew_shift_cost_s=config.crew_shift_seconds,
+        crew_shift_share=config.crew_shift_share,
         network=network,
         distribution=distribution,
     )

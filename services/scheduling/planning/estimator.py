@@ -122,6 +122,7 @@ __all__ = [
     "WeekdayLearner",
     "build_up_days",
     "build_up_evidence",
+    "days_past_target",
     "expected_level",
     "expected_shortfall",
     "level_found_measurement",
@@ -576,6 +577,18 @@ def expected_shortfall(est: StreetEstimate, at: datetime, target: Level = DEFAUL
     sd = moved.sd_litter
     d = (moved.mean_litter - bound) / sd
     return max(0.0, (moved.mean_litter - bound) * _normal_cdf(d) + sd * _normal_pdf(d))
+
+
+def days_past_target(est: StreetEstimate, at: datetime, target: Level = DEFAULT_TARGET) -> float:
+    """How many days the expected litter has been past the target at ``at`` (0 if it is not).
+
+    Counted back along the street's mean build-up rate: the age of the shortfall, so work that
+    has waited can be worth more than work that just came due."""
+    bound = litter_upper_bound(target)
+    moved = predict(est, at)
+    if math.isinf(bound) or moved.mean_litter <= bound or est.rate_mean <= 0:
+        return 0.0
+    return (moved.mean_litter - bound) / est.rate_mean
 
 
 # --- the weekday factor, learnt ----------------------------------------------

@@ -71,6 +71,7 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "out_of_reach": "out of reach within a shift",
     "not_worth_it": "worth less than the crew time it costs",
     "not_worth_the_trip": "worth less than the crew time it costs, travel included",
+    "crew_not_worth_a_shift": "too little work nearby to send a crew out today",
     "not_among_best": "not among the best candidates for its crews today",
     "did_not_fit": "did not fit in the shifts",
     # why a visit left the plan (plans.service)

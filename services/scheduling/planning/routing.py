@@ -41,8 +41,9 @@ or the stop's own ``service_seconds``; all integer seconds.
 
 One unit: a candidate's prize is in **crew-seconds** (what avoiding its shortfall is worth,
 :mod:`policy`), and a route costs its duration in seconds (travel + service), so the solver leaves
-out a visit that costs more than it is worth.  Sending a crew out at all costs ``crew_shift_cost_s``
-(PyVRP's vehicle fixed cost), so a crew that is not needed stays home.
+out a visit that costs more than it is worth.  Sending a crew out at all costs ``crew_shift_share``
+of its shift (PyVRP's vehicle fixed cost, and a check of each route as a whole after the solver,
+:func:`_keep_home_crews_not_worth_a_shift`), so a crew that is not needed stays home.
 
 Stopping: the caller chooses (:class:`SolverStop`) — a wall-clock budget for the service, a fixed
 iteration count for the simulator and the tests (the same seed then gives the same plan).
@@ -648,6 +649,7 @@ class _Instance:
     start_offset: list[int]
     end_offset: list[int]
     prize_int: list[int]
+    fixed_cost: list[int]
 
 
 def _encode_matrix(matrix: np.ndarray) -> dict[str, Any]:
@@ -670,7 +672,7 @@ def _decode_matrix(encoded: Mapping[str, Any]) -> np.ndarray:
 
 
 def _subproblem_data(
-    sub: _Subproblem, candidates: Sequence[StreetCandidate], crew_shift_cost_s: int, travel: _Travel
+    sub: _Subproblem, candidates: Sequence[StreetCandidate], crew_shift_share: float, travel: _Travel
 ) -> tuple[dict[str, Any], float]:
     """One sub-problem as JSON-ready data (depots, then one client per candidate, the travel matrix,
     one vehicle per crew) and the seconds its travel matrix took."""
@@ -699,8 +701,9 @@ def _subproblem_data(
         end_location.append(depot_for(start.depot))
         start_offset.append(shift_from + start.free_after_s)
         end_offset.append(shift_from + start.crew.shift_seconds)
-        # a crew with work already done or under way is out anyway, so only an idle crew costs a shift
-        fixed_cost.append(0 if start.fixed else max(0, int(crew_shift_cost_s)))
+        # a crew with work already done or under way is out anyway, so only an idle crew costs its
+        # share of a shift
+        fixed_cost.append(0 if start.fixed else round(max(0.0, crew_shift_share) * start.crew.shift_seconds))
 
     matrix_started = time.perf_counter()
     durations = travel.matrix(mode, depot_stops + [_Stop.of(candidates[i]) for i in sub.members])
@@ -786,6 +789,7 @@ def _instance(data: Mapping[str, Any]) -> _Instance:
         start_offset,
         end_offset,
         prize_int,
+        [int(c) for c in vehicles_["fixed_cost"]],
     )
 
 
@@ -938,6 +942,57 @@ def _solve(
     return routes
 
 
+def _route_cost(inst: _Instance, vehicle: int, visits: Sequence[int]) -> int:
+    """Seconds a crew out on ``visits`` costs: its route, depot to depot, and its shift's fixed cost."""
+    return _route_end_time(inst, vehicle, visits) - inst.start_offset[vehicle] + inst.fixed_cost[vehicle]
+
+
+def _keep_home_crews_not_worth_a_shift(inst: _Instance, routes: list[list[int]]) -> list[int]:
+    """Keep home every crew whose visits are worth less than its route plus its shift's fixed cost;
+    return the clients so left out.
+
+    Why here and not in the solver: PyVRP's local search moves one visit at a time, and a move never
+    sees the fixed cost a route saves once its last visit leaves it, so a crew with a light day's
+    work stays out however much its shift costs, and two crews may share work one of them could do.
+    So each route is judged whole; the crews judged not worth it then get a second chance one at a
+    time, best first, each taking the dropped visits its shift can hold (cheapest insertion, only
+    where a visit is worth its detour), and go out if that load is worth it.  Each visit on a route
+    is worth its own detour (the solver drops those that are not), so a route worth less than its
+    cost as a whole is not worth sending in part either."""
+    dropped = {
+        vehicle: list(visits)
+        for vehicle, visits in enumerate(routes)
+        if visits
+        and inst.fixed_cost[vehicle] > 0
+        and sum(inst.prize_int[c] for c in visits) < _route_cost(inst, vehicle, visits)
+    }
+    if not dropped:
+        return []
+    for vehicle in dropped:
+        routes[vehicle] = []
+    waiting = sorted({c for visits in dropped.values() for c in visits}, key=lambda c: (-inst.prize_int[c], c))
+
+    def net(vehicle: int) -> int:
+        visits = dropped[vehicle]
+        return sum(inst.prize_int[c] for c in visits) - _route_cost(inst, vehicle, visits)
+
+    for vehicle in sorted(dropped, key=lambda v: (-net(v), v)):
+        trial = [list(r) for r in routes]
+        trial[vehicle] = [c for c in dropped[vehicle] if c in waiting]
+        for client in waiting:
+            if client in trial[vehicle]:
+                continue
+            spot = _best_insertion(inst, trial, client, only_vehicle=vehicle)
+            if spot is not None and spot[0] < inst.prize_int[client]:
+                trial[vehicle].insert(spot[2], client)
+        visits = trial[vehicle]
+        if visits and sum(inst.prize_int[c] for c in visits) >= _route_cost(inst, vehicle, visits):
+            routes[vehicle] = visits
+            taken = set(visits)
+            waiting = [c for c in waiting if c not in taken]
+    return waiting
+
+
 # --- the public entry point --------------------------------------------------
 
 
@@ -1081,12 +1136,14 @@ def solve_subproblem(subproblem: Mapping[str, Any]) -> dict[str, Any]:
         int(subproblem["seed"]),
         [[int(c) for c in route] for route in warm] if warm is not None else None,
     )
+    kept_home = _keep_home_crews_not_worth_a_shift(inst, routes)
     slack = max((inst.end_offset[v] - _route_end_time(inst, v, visits) for v, visits in enumerate(routes)), default=0)
     return {
         "format": SUBPROBLEM_FORMAT,
         "number": int(subproblem["number"]),
         "routes": routes,
         "slack_s": int(slack),
+        "kept_home": kept_home,
         "seconds": round(time.perf_counter() - started, 3),
         "solved_by": "",
     }
@@ -1119,7 +1176,7 @@ class DaySplit:
         *,
         stop: SolverStop,
         seed: int,
-        crew_shift_cost_s: int,
+        crew_shift_share: float,
         previous_plan: DayPlan | None,
         repair_warm_start: bool,
         started: float,
@@ -1131,7 +1188,7 @@ class DaySplit:
         self._travel = travel
         self._stop = stop
         self._seed = seed
-        self._crew_shift_cost_s = crew_shift_cost_s
+        self._crew_shift_share = crew_shift_share
         self._previous_plan = previous_plan
         self._repair_warm_start = repair_warm_start
         self._started = started
@@ -1156,7 +1213,7 @@ class DaySplit:
         prize), one vehicle per crew (depots, time window, fixed cost), the travel matrix, the warm
         start from the previous plan (new candidates already inserted), the stop and the seed."""
         part = self._parts[number]
-        data, matrix_seconds = _subproblem_data(part, self._pool, self._crew_shift_cost_s, self._travel)
+        data, matrix_seconds = _subproblem_data(part, self._pool, self._crew_shift_share, self._travel)
         warm: list[list[int]] | None = None
         inserted = 0
         if self._previous_plan is not None:
@@ -1217,7 +1274,7 @@ def split_day(
     previous_plan: DayPlan | None = None,
     stop: SolverStop,
     seed: int = 0,
-    crew_shift_cost_s: int = 0,
+    crew_shift_share: float = 0.0,
     max_clients_per_subproblem: int = 1500,
     overselect: float = 2.0,
     repair_warm_start: bool = True,
@@ -1263,7 +1320,7 @@ def split_day(
         travel,
         stop=stop,
         seed=seed,
-        crew_shift_cost_s=crew_shift_cost_s,
+        crew_shift_share=crew_shift_share,
         previous_plan=previous_plan,
         repair_warm_start=repair_warm_start,
         started=started,
@@ -1308,8 +1365,13 @@ def join_day(split: DaySplit, solutions: Sequence[Mapping[str, Any]]) -> DayPlan
             )
         )
         slack = solution["slack_s"]
+        kept_home = {int(c) for c in solution.get("kept_home", ())}
         for client, index in enumerate(part.members):
-            if index not in routed:
+            if index in routed:
+                continue
+            if client in kept_home:
+                left_out[index] = reasons.part("crew_not_worth_a_shift")
+            else:
                 # room was left on a shift: the solver judged the visit (travel included) not worth it
                 left_out[index] = reasons.part("not_worth_the_trip" if made.service[client] < slack else "did_not_fit")
 
@@ -1360,7 +1422,7 @@ def plan_day(
     previous_plan: DayPlan | None = None,
     stop: SolverStop,
     seed: int = 0,
-    crew_shift_cost_s: int = 0,
+    crew_shift_share: float = 0.0,
     max_clients_per_subproblem: int = 1500,
     overselect: float = 2.0,
     repair_warm_start: bool = True,
@@ -1369,7 +1431,8 @@ def plan_day(
 ) -> DayPlan:
     """Plan one day: choose and order visits per crew to collect the most prize net of crew time.
 
-    Prizes are crew-seconds; a route costs its duration and a crew sent out ``crew_shift_cost_s``.
+    Prizes are crew-seconds; a route costs its duration and a crew sent out ``crew_shift_share`` of
+    its shift's seconds.
     ``stop`` says when the solver stops (a time budget or an iteration count).
     ``fixed_visits`` maps crew id → visits already done or under way, kept first
     on that crew's route.  ``previous_plan`` warm-starts the solver; new
@@ -1386,7 +1449,7 @@ def plan_day(
         previous_plan=previous_plan,
         stop=stop,
         seed=seed,
-        crew_shift_cost_s=crew_shift_cost_s,
+        crew_shift_share=crew_shift_share,
         max_clients_per_subproblem=max_clients_per_subproblem,
         overselect=overselect,
         repair_warm_start=repair_warm_start,

@@ -30,6 +30,13 @@ class VersionSummary(BaseModel):
     prize_collected: float
     prize_available: float
     crew_hours: float
+    """Hours from the crews' shift starts until they are back (the routes, depot to depot)."""
+    route_hours: float = 0.0
+    """Travel plus work on the routes: the effort the plan spends."""
+    crew_shifts: int = 0
+    """Crews sent out: a crew with no visit stays home and costs no shift."""
+    shift_hours: float = 0.0
+    """The shifts of the crews sent out, whole: what the city pays for the day."""
     solve_seconds: float
 
 

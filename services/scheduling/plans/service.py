@@ -510,6 +510,20 @@ def _local(moment: datetime | None, tz: Any) -> str | None:
     return moment.astimezone(tz).strftime("%H:%M") if moment else None
 
 
+def _crew_effort(crews: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Route hours, crew-shifts sent out and their paid shift hours, apart (from the stored crews)."""
+    out = [c for c in crews if c.get("returns_at")]
+    route_seconds = sum(float(c.get("travel_seconds") or 0) + float(c.get("service_seconds") or 0) for c in out)
+    shift_seconds = sum(
+        (datetime.fromisoformat(c["shift_end"]) - datetime.fromisoformat(c["shift_start"])).total_seconds() for c in out
+    )
+    return {
+        "route_hours": round(route_seconds / 3600.0, 2),
+        "crew_shifts": len(out),
+        "shift_hours": round(shift_seconds / 3600.0, 2),
+    }
+
+
 def version_summary(version: PlanVersion) -> dict[str, Any]:
     return {
         "plan_date": version.plan_date,
@@ -525,6 +539,7 @@ def version_summary(version: PlanVersion) -> dict[str, Any]:
         "prize_collected": version.prize_collected,
         "prize_available": version.prize_available,
         "crew_hours": version.crew_hours,
+        **_crew_effort(version.crews or []),
         "solve_seconds": version.solve_seconds,
     }
 

@@ -652,6 +652,15 @@ def test_the_plan_shows_each_districts_baseline_and_the_hours_added_or_withdrawn
     planned = sum(r["planned_hours"] for r in figures.values())
     routes = sum(c["travel_seconds"] + c["service_seconds"] for c in body["crews"]) / 3600.0
     assert abs(planned - routes) < 0.05, "the district figures account for every planned crew hour"
+    sent = [c for c in body["crews"] if c["visits"]]
+    assert body["crew_shifts"] == len(sent) >= 1
+    assert body["route_hours"] == pytest.approx(routes, abs=0.02)
+    shift_seconds = [
+        (datetime.fromisoformat(c["shift_end"]) - datetime.fromisoformat(c["shift_start"])).total_seconds()
+        for c in sent
+    ]
+    assert body["shift_hours"] == pytest.approx(sum(shift_seconds) / 3600.0, abs=0.01)
+    assert body["shift_hours"] >= body["route_hours"]
 
 
 def test_plan_endpoints_exports_and_visit_done(client: TestClient) -> None:

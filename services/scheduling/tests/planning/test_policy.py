@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
+
 from services.scheduling.planning.coverage import Adoption, AdoptionStatus, PlannedCleanup, Rhythm
-from services.scheduling.planning.estimator import StreetEstimate, observe_pick, observe_report, observe_visit, prior
+from services.scheduling.planning.estimator import (
+    StreetEstimate,
+    days_past_target,
+    observe_pick,
+    observe_report,
+    observe_visit,
+    prior,
+)
 from services.scheduling.planning.levels import Level
 from services.scheduling.planning.policy import (
     BagStop,
     BulkyWasteReport,
+    PolicyConfig,
     StreetFacts,
     day_candidates,
     humanize_days,
@@ -190,3 +200,26 @@ def test_every_reason_reads_in_english_from_its_parts_as_it_always_has() -> None
     assert {english(part): part for part in said.values()} == said
     nested = Part.from_dict(Part("left_out", {"why": Part("did_not_fit")}).as_dict())
     assert english(nested) == "left out: did not fit in the shifts"
+
+
+def test_a_street_left_past_its_target_grows_in_worth_with_each_day_it_waits() -> None:
+    """Pooling light days into fuller shifts must not leave a lone dirty street waiting forever."""
+    today = 10
+    long_dirty = facts("long-dirty", observe_visit(prior("default", 200, at(-60)), at(today - 10)))
+    just_cleaned = facts("just-cleaned", observe_visit(prior("default", 200, at(-60)), at(today - 1)))
+    end_of_day = datetime.combine(at(today).date() + timedelta(days=1), time(), tzinfo=UTC)
+    waited = days_past_target(long_dirty.estimate, end_of_day)
+    assert waited > 1.0
+    assert days_past_target(long_dirty.estimate, end_of_day + timedelta(days=1)) == pytest.approx(
+        waited + 1.0, rel=0.05
+    )
+    assert days_past_target(just_cleaned.estimate, end_of_day) == 0.0
+
+    def prizes(config: PolicyConfig) -> dict[str, float]:
+        found = street_candidates([long_dirty, just_cleaned], at(today).date(), now=at(today, 5), config=config)
+        return {c.id: c.prize for c in found}
+
+    flat = prizes(PolicyConfig(overdue_growth_per_day=0.0))
+    growing = prizes(PolicyConfig(overdue_growth_per_day=1.0))
+    assert growing["long-dirty"] == pytest.approx(flat["long-dirty"] * (1.0 + waited))
+    assert growing.get("just-cleaned") == flat.get("just-cleaned")

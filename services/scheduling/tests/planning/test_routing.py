@@ -190,20 +190,20 @@ def test_a_far_street_is_left_out_when_the_walk_costs_more_than_it_is_worth() ->
 def test_a_crew_that_is_not_needed_stays_home() -> None:
     candidates = [street(f"s{k}", 3_000.0, north_m=20.0 * k) for k in range(1, 5)]
     crews = [crew("one"), crew("two")]
-    plan = plan_day(candidates, crews, stop=STOP, crew_shift_cost_s=1800)
+    plan = plan_day(candidates, crews, stop=STOP, crew_shift_share=1800 / 28800)
     busy = [c for c, r in plan.routes.items() if r.visits]
     assert len(busy) == 1, "one crew does the four streets in well under a shift"
     assert plan.planned_candidate_ids() == {c.id for c in candidates}
     # without a cost per crew-shift, splitting the work is free and proves nothing either way
-    free = plan_day(candidates, crews, stop=STOP, crew_shift_cost_s=0)
+    free = plan_day(candidates, crews, stop=STOP, crew_shift_share=0.0)
     assert free.planned_candidate_ids() == plan.planned_candidate_ids()
 
 
 def test_a_crew_stays_home_when_its_work_is_not_worth_its_shift_cost() -> None:
     candidates = [street("small", 900.0, north_m=30)]  # nets 900 − 300 s cleaning − the walk
-    plan = plan_day(candidates, [crew("solo")], stop=STOP, crew_shift_cost_s=1800)
+    plan = plan_day(candidates, [crew("solo")], stop=STOP, crew_shift_share=1800 / 28800)
     assert not plan.routes["solo"].visits
-    cheap_shift = plan_day(candidates, [crew("solo")], stop=STOP, crew_shift_cost_s=60)
+    cheap_shift = plan_day(candidates, [crew("solo")], stop=STOP, crew_shift_share=60 / 28800)
     assert cheap_shift.routes["solo"].candidate_ids == ("small",)
 
 
@@ -236,7 +236,7 @@ def test_a_crew_out_anyway_takes_a_street_its_own_group_would_not_be_sent_for() 
         for k in range(3)
     ]
     candidates = [reported, *sweeper_work]
-    plan = plan_day(candidates, [walker, sweeper], stop=STOP, crew_shift_cost_s=1800)
+    plan = plan_day(candidates, [walker, sweeper], stop=STOP, crew_shift_share=1800 / 28800)
     assert_valid(plan, candidates, [walker, sweeper])
     assert not plan.routes["walker"].visits  # one street is not worth a foot crew's day
     assert "reported" in plan.routes["sweeper"].candidate_ids
@@ -257,6 +257,6 @@ def test_a_crew_out_anyway_does_not_take_a_street_worth_less_than_its_detour() -
         "sweeper street",
         required_mode=CrewMode.SWEEPER,
     )
-    plan = plan_day([far, work], [crew("walker"), sweeper], stop=STOP, crew_shift_cost_s=1800)
+    plan = plan_day([far, work], [crew("walker"), sweeper], stop=STOP, crew_shift_share=1800 / 28800)
     assert plan.routes["sweeper"].candidate_ids == ("s0",)
     assert "far" in {d.candidate_id for d in plan.dropped}
