@@ -339,7 +339,12 @@ def _run_stack(
     scheduling_admin.ensure_staff(
         "dispatcher@test.example", "Test dispatcher", Role.DISPATCHER, "dispatcher-password", scheduling_settings
     )
-    running = Stack(workdir=workdir, redis_server=redis_server, database_urls=urls, extra_env=extra_env or {})
+    # the stack's foot crews are on call all day (seed_demo_crews below), so a crew sent out costs the
+    # share of an 8-hour working day; at the product's quarter a fresh city's prior-only estimates are
+    # not worth a foot crew, and the pages' tests need routes: an eighth, what a quarter of the
+    # demo's half-day shift costs
+    env = {"SCHEDULING_CREW_SHIFT_SHARE": "0.125", **(extra_env or {})}
+    running = Stack(workdir=workdir, redis_server=redis_server, database_urls=urls, extra_env=env)
     running.start()
     try:
         for service in ("reports", "volunteers"):

@@ -40,6 +40,12 @@ class SchedulingSettings(ProcessSettings):
     planner_distributed_min_candidates: int = 3000
     """Only a day with at least this many candidates in its sub-problems (and two sub-problems or
     more) goes out to the planner workers: a smaller one is solved faster than it is sent."""
+    effort_level: float | None = Field(default=None, gt=0)
+    """The city's one knob between thrift and cleanliness (``PolicyConfig.effort_level``; the
+    simulator's frontier shows what each setting buys); unset: the product's default."""
+    crew_shift_share: float | None = Field(default=None, ge=0)
+    """What sending a crew out costs beyond its route, as a share of its shift
+    (``PolicyConfig.crew_shift_share``); unset: the product's default."""
 
 
 # the runtime of this service, its settings typed

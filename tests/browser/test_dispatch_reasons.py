@@ -49,6 +49,16 @@ def test_visit_reasons_and_the_trigger_read_in_dutch(stack: Stack, browser: Any)
         if plan["trigger_code"] == "replan_asked":
             assert f"herplannen gevraagd door {plan['trigger_params']['by']}" in summary
 
+        # the crew's printed sheet: the page's language, the same reasons
+        crew_id = next(c["id"] for c in plan["crews"] if any(v["visit_id"] == clean["visit_id"] for v in c["visits"]))
+        page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
+        page.locator(f'.crew[data-crew="{crew_id}"] button.print').click()
+        assert page.evaluate("window.printed") == 1
+        sheet = page.locator("#print-area .crew-sheet")
+        assert sheet.get_attribute("lang") == "nl"
+        assert sheet.locator("th").all_inner_texts() == ["#", "Aankomst", "Straat", "Werk", "Min.", "Waarom", "Klaar"]
+        assert reason in sheet.inner_text() and "expected level" not in sheet.inner_text()
+
         # the same parts in English, from the same catalogue
         page.click("button.lang[data-lang=en]")
         english = page.locator(f'.visit[data-visit="{clean["visit_id"]}"] .reason').inner_text()

@@ -28,7 +28,7 @@ SIZES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1440, "hei
 
 def test_screenshots(stack: Stack, browser: Any) -> None:
     SCREENS.mkdir(parents=True, exist_ok=True)
-    headers, day = dispatching(stack)
+    headers, day = dispatching(stack, "tomorrow")  # today's shifts may be over when this runs
     replan_through_job(stack.gateway_url, headers, day)
     street = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets", params={"limit": 120}).json()["items"][101]
     spot = {"latitude": street["centroid"]["lat"], "longitude": street["centroid"]["lon"]}
@@ -59,6 +59,7 @@ def test_screenshots(stack: Stack, browser: Any) -> None:
             page.fill("#email", DISPATCHER_LOGIN["email"])
             page.fill("#password", DISPATCHER_LOGIN["password"])
             page.click("#login-form button[type=submit]")
+            page.locator("button.day[data-day=tomorrow]").click()
             page.wait_for_selector(".crew .visit", timeout=30_000)
             page.wait_for_timeout(1000)
             page.screenshot(path=str(SCREENS / f"dispatch-{lang}-{size}.png"), full_page=False)

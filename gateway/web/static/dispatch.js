@@ -641,7 +641,7 @@
         t("dispatch.visits_count", { count: crew.visits.length })));
       var print = el("button", "secondary print", t("dispatch.print"));
       print.type = "button";
-      print.addEventListener("click", function () { printCrew(crew.id); });
+      print.addEventListener("click", function () { printCrew(crew); });
       head.appendChild(print);
       box.appendChild(head);
       if (!crew.visits.length) box.appendChild(el("p", "small", t("dispatch.no_visits")));
@@ -894,15 +894,43 @@
       setTimeout(poll, REPLAN_POLL_MS);
     });
   }
-  function printCrew(crewId) {
-    fetch(API + "/plans/" + currentDate() + "/crews/" + crewId + "/print", { headers: { authorization: "Bearer " + token() } })
-      .then(function (answer) { return answer.text(); }).then(function (html) {
-        var doc = new DOMParser().parseFromString(html, "text/html");
-        var sheet = doc.querySelector("main.crew-sheet"), area = $("print-area");
-        area.textContent = "";
-        if (sheet) area.appendChild(document.importNode(sheet, true));
-        window.print();
-      });
+  /* the crew's sheet, printed in the page's language from the plan shown (the same catalogue and
+     reasons as the page; the service's /print endpoint stays for scripts, in English) */
+  function crewSheet(plan, crew) {
+    var sheet = el("main", "crew-sheet");
+    sheet.setAttribute("lang", SC.lang);
+    sheet.appendChild(el("h1", null, crew.name + " \u2014 " + SC.fmtDate(plan.plan_date + "T12:00:00", false) +
+      " (" + t("dispatch.version", { version: plan.version }) + ")"));
+    sheet.appendChild(el("p", null, [t("dispatch.crew_line", { mode: SC.code("mode", crew.mode), size: crew.size, shift: crew.shift_local }),
+      crew.returns_local ? t("dispatch.back_at", { time: crew.returns_local }) : null,
+      t("dispatch.visits_count", { count: crew.visits.length })].filter(Boolean).join(" \u00b7 ")));
+    var table = el("table", "sheet"), head = el("tr");
+    ["number", "eta", "street", "work", "minutes", "why", "done"].forEach(function (column) {
+      head.appendChild(el("th", null, t("dispatch.sheet." + column))).setAttribute("scope", "col");
+    });
+    table.appendChild(el("thead")).appendChild(head);
+    var body = table.appendChild(el("tbody"));
+    crew.visits.forEach(function (v) {
+      var row = el("tr");
+      row.appendChild(el("td", null, String(v.position + 1)));
+      row.appendChild(el("td", null, v.eta_local || ""));
+      var street = row.appendChild(el("td", null, v.street_name));
+      street.appendChild(el("br"));
+      street.appendChild(el("span", "muted", v.district));
+      row.appendChild(el("td", null, SC.code("kind", v.kind)));
+      row.appendChild(el("td", null, String(v.service_minutes)));
+      row.appendChild(el("td", null, reasonOf(v)));
+      row.appendChild(el("td", "tick", "\u2610"));
+      body.appendChild(row);
+    });
+    sheet.appendChild(table);
+    return sheet;
+  }
+  function printCrew(crew) {
+    var area = $("print-area");
+    area.textContent = "";
+    area.appendChild(crewSheet(state.plan, crew));
+    window.print();
   }
 
   /* --- live updates: staff only; EventSource sends no headers, so the token goes in the query --- */

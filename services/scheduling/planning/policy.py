@@ -74,7 +74,8 @@ class PolicyConfig:
     crew_shift_share: float = 0.25
     """What sending a crew out costs on top of its route's seconds, as a share of its shift: a crew
     whose day's work is not worth that stays home, and the work waits until it is, so light days
-    pool into fuller shifts on fewer days (the city pays a crew's shift whole).
+    pool into fuller shifts on fewer days (the city pays a crew's shift whole; a crew on call longer
+    than a working day counts as one, ``routing.PAID_DAY_SECONDS``).
 
     Measured on the simulator's frontier (demo city, 8-hour shifts, 2 seeds, 30 days): at a
     sixteenth of a shift (30 min, the earlier default) crews went out on 15–24 of 30 days, at a

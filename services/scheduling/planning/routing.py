@@ -115,6 +115,9 @@ __all__ = [
 ]
 
 MAX_PRIZE_S = 10**12
+PAID_DAY_SECONDS = 8 * 3600
+"""A crew available longer than a working day (on call all day, like the test stacks' crews) is paid
+one working day when sent out: its ``crew_shift_share`` is of at most this."""
 """Prizes are crew-seconds; a larger one is clipped (it would only overflow the solver's integers)."""
 TRAVEL_ALLOWANCE_S = 90
 """Travel assumed per visit when sizing a group's share of candidates."""
@@ -703,7 +706,8 @@ def _subproblem_data(
         end_offset.append(shift_from + start.crew.shift_seconds)
         # a crew with work already done or under way is out anyway, so only an idle crew costs its
         # share of a shift
-        fixed_cost.append(0 if start.fixed else round(max(0.0, crew_shift_share) * start.crew.shift_seconds))
+        paid = min(start.crew.shift_seconds, PAID_DAY_SECONDS)
+        fixed_cost.append(0 if start.fixed else round(max(0.0, crew_shift_share) * paid))
 
     matrix_started = time.perf_counter()
     durations = travel.matrix(mode, depot_stops + [_Stop.of(candidates[i]) for i in sub.members])

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ from services.scheduling.planning import effort as planning_effort
 from services.scheduling.planning import engine, reasons
 from services.scheduling.planning.levels import Level
 from services.scheduling.planning.network import RoadNetwork
+from services.scheduling.planning.policy import PolicyConfig
 from services.scheduling.planning.reasons import Part
 from services.scheduling.planning.routing import Distribution, DroppedCandidate, SolverStop
 from services.scheduling.plans import directives, events, inputs, repository, roads
@@ -165,6 +166,17 @@ def distribution(settings: SchedulingSettings, solve_elsewhere: SubproblemSolver
     return Distribution(solve_elsewhere, min_clients=settings.planner_distributed_min_candidates)
 
 
+def policy(settings: SchedulingSettings) -> PolicyConfig:
+    """The effort policy the city plans with: the product's defaults (the simulator's), where the
+    settings do not set a knob."""
+    default = engine.DEFAULT_POLICY
+    return replace(
+        default,
+        effort_level=default.effort_level if settings.effort_level is None else settings.effort_level,
+        crew_shift_share=default.crew_shift_share if settings.crew_shift_share is None else settings.crew_shift_share,
+    )
+
+
 def plan(
     settings: SchedulingSettings,
     data: inputs.DayInputs,
@@ -187,6 +199,7 @@ def plan(
         exclude=data.taken,
         network=network,
         distribution=distribution(settings, solve_elsewhere),
+        config=policy(settings),
     )
 
 

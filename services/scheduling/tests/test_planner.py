@@ -11,6 +11,7 @@ from typing import Any, cast
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from conftest import SERVICE_HEADERS, TEST_TOKEN_SECRET, scheduling_runtime
@@ -26,7 +27,7 @@ from services.scheduling.history import service as history
 from services.scheduling.planning import engine, estimator, reasons
 from services.scheduling.planning.engine import ITERATION_STOP
 from services.scheduling.plans import inputs, service
-from services.scheduling.settings import SchedulingRuntime
+from services.scheduling.settings import SchedulingRuntime, SchedulingSettings
 from services.scheduling.state import service as state
 from services.scheduling.state.models import StreetState, WeekdayLearning
 from services.scheduling.streets import repository as streets_repository
@@ -708,3 +709,15 @@ def test_plan_endpoints_exports_and_visit_done(client: TestClient) -> None:
     kept = next(v for c in again["crews"] for v in c["visits"] if v["visit_id"] == visit["visit_id"])
     assert kept["status"] == "done" and kept["fixed"]
     assert client.post("/api/v1/scheduling/plans/2001-01-01/replan", headers=auth()).status_code == 422
+
+
+def test_the_city_plans_with_the_products_policy_unless_its_settings_set_a_knob(runtime: SchedulingRuntime) -> None:
+    def settings(**knobs: float | None) -> SchedulingSettings:
+        return runtime.settings.model_copy(update=knobs)
+
+    assert service.policy(settings(effort_level=None, crew_shift_share=None)) == engine.DEFAULT_POLICY
+    tuned = service.policy(settings(effort_level=0.5, crew_shift_share=0.1))
+    assert (tuned.effort_level, tuned.crew_shift_share) == (0.5, 0.1)
+    assert tuned.seconds_per_shortfall_metre == engine.DEFAULT_POLICY.seconds_per_shortfall_metre
+    with pytest.raises(ValidationError, match="effort_level"):
+        SchedulingSettings.model_validate({**runtime.settings.model_dump(), "effort_level": 0})

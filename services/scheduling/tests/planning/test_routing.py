@@ -207,6 +207,17 @@ def test_a_crew_stays_home_when_its_work_is_not_worth_its_shift_cost() -> None:
     assert cheap_shift.routes["solo"].candidate_ids == ("small",)
 
 
+def test_a_crew_on_call_all_day_costs_the_share_of_a_working_day_not_of_its_whole_window() -> None:
+    # worth 3 h against 300 s of cleaning: pays a quarter of an 8-hour day (2 h), not of 24 h (6 h)
+    candidates = [street("work", 3 * 3600.0, north_m=30)]
+    for hours in (8.0, 23.9):
+        plan = plan_day(candidates, [crew("solo", hours=hours)], stop=STOP, crew_shift_share=0.25)
+        assert plan.routes["solo"].candidate_ids == ("work",), hours
+    # the share still holds: at a whole working day the same work does not pay
+    dear = plan_day(candidates, [crew("solo", hours=23.9)], stop=STOP, crew_shift_share=1.0)
+    assert not dear.routes["solo"].visits
+
+
 EAST_DEGREES_PER_M = 1 / (111_320 * 0.61)  # degrees of longitude per metre at 52.37° N
 
 
