@@ -26,7 +26,8 @@ def serious_violations(page: Any) -> list[str]:
 
 
 def small_tap_targets(page: Any, selector: str = "button, a, input, select, [role=button]") -> list[str]:
-    """Visible controls smaller than 44×44 CSS pixels (checkboxes and radios count by their label)."""
+    """Visible controls smaller than 44×44 CSS pixels (checkboxes, radios and visually hidden inputs count
+    by their label)."""
     found: list[str] = page.evaluate(
         """(selector) => Array.from(document.querySelectorAll(selector)).filter(n => {
             const r = n.getBoundingClientRect();
@@ -36,6 +37,9 @@ def small_tap_targets(page: Any, selector: str = "button, a, input, select, [rol
             let box = r;
             const label = n.closest('label');
             if (n.matches('input[type=checkbox], input[type=radio]') && label) box = label.getBoundingClientRect();
+            // a visually hidden input (a file picker) is tapped through the label that stands for it
+            else if (n.matches('input.visually-hidden') && n.labels && n.labels.length)
+                box = n.labels[n.labels.length - 1].getBoundingClientRect();
             else if (n.matches('input') && n.labels && n.labels.length === 0) return false;
             return box.width < 44 || box.height < 44;
         }).map(n => n.outerHTML.slice(0, 120))""",

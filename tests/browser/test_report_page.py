@@ -530,7 +530,11 @@ def test_me_too_reopen_and_photo_refusals_are_said_in_dutch_beside_their_control
         page.wait_for_selector("#spot[data-state=street]")
         page.get_by_label("Zwerfafval", exact=True).check()
         page.locator("#description").fill(description)
+        # the photo control speaks the page's language (the browser's own file button would not)
+        assert page.locator("label.file-button").inner_text() == "Kies of maak een foto"
+        assert page.locator("#photo-name").inner_text() == "Geen foto gekozen"
         page.set_input_files("#photo", files=[{"name": "foto.jpg", "mimeType": "image/jpeg", "buffer": b"no photo"}])
+        assert page.locator("#photo-name").inner_text() == "foto.jpg"
         page.get_by_role("button", name="Melding versturen").click()
         page.locator("#photo-error").wait_for()
         assert (

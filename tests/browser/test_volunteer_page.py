@@ -333,7 +333,23 @@ def test_team_members_see_their_teams_streets_in_the_list_and_on_the_map(stack: 
         page.locator("#adopt-for-row").wait_for()
         page.select_option("#adopt-for", label="Buurtprikkers")
         page.locator("#near-me").click()
-        page.locator(f"#results li[data-street-id='{street['id']}'] button.adopt").click()
+        # nearest first, ten at a time on a phone; the button says what it does, its name which street
+        adopt = page.locator(f"#results li[data-street-id='{street['id']}'] button.adopt")
+        assert adopt.inner_text() == "Adopteren" and adopt.get_attribute("aria-label") == f"Adopteren {street['name']}"
+        here = {"lat": street["centroid"]["lat"], "lon": street["centroid"]["lon"], "radius_m": 500}
+        near = httpx.get(f"{stack.gateway_url}/api/v1/volunteers/streets/near", params=here).json()
+        assert len(near) > 10, "more than ten streets around this one"
+        assert page.locator("#results li[data-street-id]").count() == 10
+        assert page.locator("#results-more button").inner_text() == f"Toon er nog {min(10, len(near) - 10)}"
+        page.locator("#results-more button").click()
+        assert page.locator("#results li[data-street-id]").count() == min(20, len(near))
+        assert (
+            page.locator("#results li[data-street-id]")
+            .nth(10)
+            .locator("button.adopt")
+            .evaluate("b => b === document.activeElement")
+        )
+        adopt.click()
         page.locator(f"#adoptions li[data-street-id='{street['id']}']").wait_for()
         assert "Buurtprikkers" in page.locator(f"#adoptions li[data-street-id='{street['id']}']").inner_text()
 

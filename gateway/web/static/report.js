@@ -23,6 +23,13 @@
     if (state.tracking) renderTracking(state.tracking);
     renderMine();
     updateNet();
+    showPhotoName();
+  }
+  /* the chosen photo's name, or that none is, in the page's language (the browser's own file
+     button would say it in the browser's) */
+  function showPhotoName() {
+    var file = $("photo").files && $("photo").files[0];
+    $("photo-name").textContent = file ? file.name : t("report.photoNone");
   }
 
   /* ---------- categories and questions ---------- */
@@ -488,6 +495,8 @@
     $("locate").addEventListener("click", locate);
     $("street-q").addEventListener("input", searchStreets);
     $("report").addEventListener("submit", submit);
+    $("photo").addEventListener("change", showPhotoName);
+    $("report").addEventListener("reset", function () { setTimeout(showPhotoName, 0); });
     $("reopen").addEventListener("click", reopen);
     $("new-report").addEventListener("click", function (ev) { ev.preventDefault(); history.pushState(null, "", "/report"); route(); });
     window.addEventListener("hashchange", route);

@@ -536,6 +536,7 @@
         var marker = L.circleMarker(at, { radius: 12, color: "#fff", weight: 2, fillColor: STATUS_COLOURS[status], fillOpacity: 1 });
         marker.bindTooltip(street.name + " \u2014 " + t("map." + status));
         marker.on("click", function () {
+          revealResult(street.id);
           var item = document.querySelector("#results li[data-street-id='" + street.id + "']");
           if (item) { item.scrollIntoView({ block: "nearest" }); var b = item.querySelector("button.adopt"); if (b) { b.focus(); } }
         });
@@ -573,31 +574,61 @@
 
   // ---- adopt ---------------------------------------------------------------------------------
 
+  /* the streets found, nearest first, a page at a time: a phone shows ten, and more on request */
+  var RESULTS_PAGE = 10;
+  var results = { streets: [], shown: 0 };
   function showResults(streets) {
     refreshMine().then(function () { drawResults(streets); });
-    var list = $("results");
-    clear(list);
-    if (!streets.length) { list.appendChild(el("li", { text: t("find.none") })); return; }
-    streets.forEach(function (street) {
-      var names = street.adopters.map(function (a) { return a.name; });
-      var button = el("button", { type: "button", className: "adopt", text: t("find.adopt") + " " + street.name });
+    results = { streets: streets, shown: 0 };
+    clear($("results"));
+    if (!streets.length) { $("results").appendChild(el("li", { text: t("find.none") })); return; }
+    showMoreResults(RESULTS_PAGE);
+  }
+  function showMoreResults(count) {
+    var list = $("results"), more = $("results-more");
+    if (more) { more.remove(); }
+    results.streets.slice(results.shown, results.shown + count).forEach(function (street) { list.appendChild(resultItem(street)); });
+    results.shown = Math.min(results.streets.length, results.shown + count);
+    var left = results.streets.length - results.shown;
+    if (left > 0) {
+      var button = el("button", { type: "button", className: "secondary", text: t("find.more", { count: Math.min(left, RESULTS_PAGE) }) });
       button.addEventListener("click", function () {
-        button.disabled = true;
-        var body = { street_id: street.id, rhythm: $("rhythm").value };
-        if ($("adopt-for").value) { body.team_id = parseInt($("adopt-for").value, 10); }
-        post(API + "/adoptions", body).then(function () {
-          say(t("find.adopted"));
-          showTab("streets");
-        }).catch(function (error) { refusedBeside(button, error); });
+        var next = results.shown;
+        showMoreResults(RESULTS_PAGE);
+        var first = $("results").querySelectorAll("li[data-street-id]")[next];
+        if (first) { first.querySelector("button.adopt").focus(); }
       });
-      list.appendChild(el("li", { "data-street-id": String(street.id) }, [
-        el("h3", { text: street.name }),
-        el("p", { className: "meta", text: street.district + " · " + Math.round(street.length_m) + " m" +
-          (street.distance_m !== null && street.distance_m !== undefined ? " · " + t("find.away", { m: SC.fmtNumber(street.distance_m, 0) }) : "") }),
-        el("p", { className: "meta", text: names.length ? t("find.adopters") + ": " + names.join(", ") : t("find.noAdopters") }),
-        el("div", { className: "actions" }, [button])
-      ]));
+      list.appendChild(el("li", { id: "results-more", className: "more" }, [button]));
+    }
+  }
+  /* a street picked on the map is shown in the list, however far down it is */
+  function revealResult(streetId) {
+    for (var index = 0; index < results.streets.length; index++) {
+      if (results.streets[index].id === streetId) {
+        if (index >= results.shown) { showMoreResults(index + 1 - results.shown); }
+        return;
+      }
+    }
+  }
+  function resultItem(street) {
+    var names = street.adopters.map(function (a) { return a.name; });
+    var button = el("button", { type: "button", className: "adopt", text: t("find.adopt"), "aria-label": t("find.adopt") + " " + street.name });
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      var body = { street_id: street.id, rhythm: $("rhythm").value };
+      if ($("adopt-for").value) { body.team_id = parseInt($("adopt-for").value, 10); }
+      post(API + "/adoptions", body).then(function () {
+        say(t("find.adopted"));
+        showTab("streets");
+      }).catch(function (error) { refusedBeside(button, error); });
     });
+    return el("li", { "data-street-id": String(street.id) }, [
+      el("h3", { text: street.name }),
+      el("p", { className: "meta", text: street.district + " · " + Math.round(street.length_m) + " m" +
+        (street.distance_m !== null && street.distance_m !== undefined ? " · " + t("find.away", { m: SC.fmtNumber(street.distance_m, 0) }) : "") }),
+      el("p", { className: "meta", text: names.length ? t("find.adopters") + ": " + names.join(", ") : t("find.noAdopters") }),
+      el("div", { className: "actions" }, [button])
+    ]);
   }
 
   function where() {
