@@ -349,6 +349,13 @@ def test_team_members_see_their_teams_streets_in_the_list_and_on_the_map(stack: 
             .locator("button.adopt")
             .evaluate("b => b === document.activeElement")
         )
+        # the city's streets under the found ones on the map, as on the report page
+        wait_for(
+            lambda: page.evaluate(
+                "Streetcare.maps.some(m => m.getContainer().id === 'find-map' && m.streetLayer.getLayers().length > 20)"
+            ),
+            message="the streets drawn on the find map",
+        )
         adopt.click()
         page.locator(f"#adoptions li[data-street-id='{street['id']}']").wait_for()
         assert "Buurtprikkers" in page.locator(f"#adoptions li[data-street-id='{street['id']}']").inner_text()

@@ -313,6 +313,36 @@
         .setLatLng(at).setContent(name));
     });
   };
+  /* The city's own streets drawn into map.streetLayer, loaded by viewport from `url` (a GeoJSON
+     endpoint taking `bbox` and `limit`) once zoomed in to `minZoom`, and named when closer still:
+     the base layer when no tile server is configured, and what a page looks streets up in.
+     Returns {add(features), features(), load()}; `onLoad` runs after each viewport's streets came. */
+  SC.streetBase = function (map, url, options) {
+    var opts = options || {}, seen = {}, request = 0;
+    function add(features) {
+      features.forEach(function (f) {
+        if (seen[f.id]) return;
+        seen[f.id] = f;
+        map.streetLayer.addLayer(L.polyline(SC.latLngs(f.geometry.coordinates),
+          { color: map.hasTiles ? "#0b5d3b" : "#56616b", weight: map.hasTiles ? 2 : 3, opacity: 0.8, interactive: false }));
+      });
+    }
+    function features() { return Object.keys(seen).map(function (id) { return seen[id]; }); }
+    function load() {
+      SC.labelStreets(map, features());
+      if (map.getZoom() < (opts.minZoom || 14)) return;
+      var b = map.getBounds().pad(0.2), mine = ++request;
+      var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (x) { return x.toFixed(5); }).join(",");
+      fetch(url + "?limit=5000&bbox=" + bbox).then(function (r) { return r.json(); }).then(function (fc) {
+        if (mine !== request) return;
+        add(fc.features);
+        SC.labelStreets(map, features());
+        if (opts.onLoad) opts.onLoad();
+      }).catch(function () {});
+    }
+    map.on("moveend", load);
+    return { add: add, features: features, load: load };
+  };
   /* GeoJSON [lon, lat] pairs to Leaflet [lat, lon] */
   SC.latLngs = function (coordinates) { return coordinates.map(function (c) { return [c[1], c[0]]; }); };
 })();

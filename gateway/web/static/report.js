@@ -8,7 +8,7 @@
   var SNAP_DISTANCE_M = 150; /* the reports service files a report only this close to a street */
   var STREETS_MIN_ZOOM = 14; /* below it the whole city would be asked for: streets load by viewport */
 
-  var state = { categories: [], spot: null, viewChosen: false, tracking: null, map: null, pin: null, streets: {}, nearbyLayer: null, nearby: [] };
+  var state = { categories: [], spot: null, viewChosen: false, tracking: null, map: null, pin: null, base: null, nearbyLayer: null, nearby: [] };
 
   function say(text, ok) { var m = $("message"); m.textContent = text || ""; m.className = ok ? "message ok" : "message"; }
 
@@ -108,7 +108,10 @@
       state.map = map;
       state.nearbyLayer = L.layerGroup().addTo(map);
       map.on("click", function (ev) { setSpot(ev.latlng.lat, ev.latlng.lng); });
-      map.on("moveend", loadStreets);
+      state.base = SC.streetBase(map, API + "/streets.geojson", {
+        minZoom: STREETS_MIN_ZOOM,
+        onLoad: function () { if (state.spot) showSpot(); }
+      });
       /* a first look at the city: a sample of its streets gives the extent */
       return fetch(API + "/streets.geojson?limit=400").then(function (r) { return r.json(); }).then(function (fc) {
         var bounds = L.latLngBounds([]);
@@ -118,34 +121,12 @@
         else if (state.spot) showPlace(state.spot.lat, state.spot.lon);
         else if (bounds.isValid()) map.fitBounds(bounds);
         else map.setView([52.37, 4.9], 13);
-        addStreets(fc.features);
+        state.base.add(fc.features);
         if (state.spot) showSpot(); /* "near X" or "far from every street" needs the streets known */
       }).catch(function () { if (!state.viewChosen) map.setView([52.37, 4.9], 13); });
     });
   }
-  var streetsRequest = 0;
-  function loadStreets() {
-    var map = state.map;
-    SC.labelStreets(map, visibleStreets());
-    if (map.getZoom() < STREETS_MIN_ZOOM) return;
-    var b = map.getBounds().pad(0.2), mine = ++streetsRequest;
-    var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (x) { return x.toFixed(5); }).join(",");
-    fetch(API + "/streets.geojson?limit=5000&bbox=" + bbox).then(function (r) { return r.json(); }).then(function (fc) {
-      if (mine !== streetsRequest) return;
-      addStreets(fc.features);
-      SC.labelStreets(map, visibleStreets());
-      if (state.spot) showSpot();
-    }).catch(function () {});
-  }
-  function visibleStreets() { return Object.keys(state.streets).map(function (id) { return state.streets[id]; }); }
-  function addStreets(features) {
-    features.forEach(function (f) {
-      if (state.streets[f.id]) return;
-      state.streets[f.id] = f;
-      state.map.streetLayer.addLayer(L.polyline(SC.latLngs(f.geometry.coordinates),
-        { color: state.map.hasTiles ? "#0b5d3b" : "#56616b", weight: state.map.hasTiles ? 2 : 3, opacity: 0.8, interactive: false }));
-    });
-  }
+  function visibleStreets() { return state.base ? state.base.features() : []; }
   function nearestStreet(lat, lon) {
     var best = null;
     visibleStreets().forEach(function (f) {

@@ -4,6 +4,7 @@
 
   var SC = window.Streetcare; /* common.js: the catalogue, formats, DOM helpers, JSON calls */
   var API = "/api/v1/volunteers";
+  var STREETS_GEOJSON = "/api/v1/reports/streets.geojson"; /* the city's public street map */
   var TOKEN_KEY = "streetcare.volunteer.token"; /* localStorage: logged in across tabs and reloads */
   var PICK_QUEUE_KEY = "streetcare.volunteer.picks";
   var PROBLEMS = ["volunteer.problem"]; /* the catalogue's words for this page's refusal codes (then "problem") */
@@ -513,6 +514,8 @@
     if (findMap || !window.Streetcare || !window.L) { return Promise.resolve(findMap); }
     return window.Streetcare.createMap($("find-map")).then(function (map) {
       findMap = map;
+      /* the city's streets under the found ones, as on the report page (the same public map data) */
+      window.Streetcare.streetBase(map, STREETS_GEOJSON);
       findLayer = L.layerGroup().addTo(map);
       map.setView([52.37, 4.9], 13);
       return map;

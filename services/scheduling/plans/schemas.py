@@ -36,7 +36,8 @@ class VersionSummary(BaseModel):
     crew_shifts: int = 0
     """Crews sent out: a crew with no visit stays home and costs no shift."""
     shift_hours: float = 0.0
-    """The shifts of the crews sent out, whole: what the city pays for the day."""
+    """The shifts of the crews sent out, whole (a crew on call longer than a working day counts as
+    one): what the city pays for the day."""
     solve_seconds: float
 
 

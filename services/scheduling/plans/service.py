@@ -37,7 +37,7 @@ from services.scheduling.planning.levels import Level
 from services.scheduling.planning.network import RoadNetwork
 from services.scheduling.planning.policy import PolicyConfig
 from services.scheduling.planning.reasons import Part
-from services.scheduling.planning.routing import Distribution, DroppedCandidate, SolverStop
+from services.scheduling.planning.routing import PAID_DAY_SECONDS, Distribution, DroppedCandidate, SolverStop
 from services.scheduling.plans import directives, events, inputs, repository, roads
 from services.scheduling.plans.inputs import Slot
 from services.scheduling.plans.models import PlanChange, PlanEntry, PlanVersion, Visit
@@ -524,11 +524,16 @@ def _local(moment: datetime | None, tz: Any) -> str | None:
 
 
 def _crew_effort(crews: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Route hours, crew-shifts sent out and their paid shift hours, apart (from the stored crews)."""
+    """Route hours, crew-shifts sent out and their paid shift hours, apart (from the stored crews); a
+    crew on call longer than a working day is paid one, as the planner weighs it."""
     out = [c for c in crews if c.get("returns_at")]
     route_seconds = sum(float(c.get("travel_seconds") or 0) + float(c.get("service_seconds") or 0) for c in out)
     shift_seconds = sum(
-        (datetime.fromisoformat(c["shift_end"]) - datetime.fromisoformat(c["shift_start"])).total_seconds() for c in out
+        min(
+            (datetime.fromisoformat(c["shift_end"]) - datetime.fromisoformat(c["shift_start"])).total_seconds(),
+            PAID_DAY_SECONDS,
+        )
+        for c in out
     )
     return {
         "route_hours": round(route_seconds / 3600.0, 2),

@@ -656,8 +656,12 @@ def test_the_plan_shows_each_districts_baseline_and_the_hours_added_or_withdrawn
     sent = [c for c in body["crews"] if c["visits"]]
     assert body["crew_shifts"] == len(sent) >= 1
     assert body["route_hours"] == pytest.approx(routes, abs=0.02)
+    paid_day = 8 * 3600
     shift_seconds = [
-        (datetime.fromisoformat(c["shift_end"]) - datetime.fromisoformat(c["shift_start"])).total_seconds()
+        min(
+            (datetime.fromisoformat(c["shift_end"]) - datetime.fromisoformat(c["shift_start"])).total_seconds(),
+            paid_day,
+        )
         for c in sent
     ]
     assert body["shift_hours"] == pytest.approx(sum(shift_seconds) / 3600.0, abs=0.01)
@@ -721,3 +725,19 @@ def test_the_city_plans_with_the_products_policy_unless_its_settings_set_a_knob(
     assert tuned.seconds_per_shortfall_metre == engine.DEFAULT_POLICY.seconds_per_shortfall_metre
     with pytest.raises(ValidationError, match="effort_level"):
         SchedulingSettings.model_validate({**runtime.settings.model_dump(), "effort_level": 0})
+
+
+def test_a_crew_on_call_all_day_is_paid_one_working_day_in_the_plans_figures() -> None:
+    def crew(start: str, end: str, out: bool) -> dict[str, Any]:
+        return {
+            "shift_start": f"2026-12-07T{start}:00+02:00",
+            "shift_end": f"2026-12-07T{end}:00+02:00",
+            "returns_at": f"2026-12-07T{start}:00+02:00" if out else None,
+            "travel_seconds": 1800,
+            "service_seconds": 5400,
+        }
+
+    figures = service._crew_effort(
+        [crew("00:00", "23:59", True), crew("07:00", "11:00", True), crew("06:00", "08:00", False)]
+    )
+    assert figures == {"route_hours": 4.0, "crew_shifts": 2, "shift_hours": 12.0}
