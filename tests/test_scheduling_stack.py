@@ -45,8 +45,9 @@ def planned_streets(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def fresh_plan(stack: Stack, headers: dict[str, str]) -> tuple[str, dict[str, Any]]:
-    """Tomorrow's plan, made now: tomorrow's shifts are whole at any hour the suite runs (late in the
-    evening today has an hour or two of shift left, too little room for the street a test watches)."""
+    """Tomorrow's plan, made now. The stack is shared: other tests pin, move, drop and mark done
+    visits on today's plan, which can crowd out the street a test here watches (one CI run timed out
+    waiting for it on today's); tomorrow's plan carries fewer of them."""
     seed_demo_crews(stack)
     the_sweeper_works_all_day(stack, headers)
     days = patient_get(f"{stack.gateway_url}{API}/plan-days", headers=headers)

@@ -175,8 +175,9 @@ def load(session: Session, day: date, now: datetime | None = None) -> DayInputs:
     covered = 0
     all_streets = streets.all_streets(session)
     # a street nobody has seen yet is the city's average on the plan day's morning, so its plan does
-    # not move with the hour it is made at (a prior anchored at "now" shrank every afternoon re-plan)
-    unseen_since = min(now, datetime.combine(day, time(0), tzinfo=tz))
+    # not move with the hour it is made at (a prior anchored at "now" shrank every afternoon re-plan,
+    # and made tomorrow's plan leaner the later in the evening it was made)
+    unseen_since = datetime.combine(day, time(0), tzinfo=tz)
     weekdays = state_records.weekday_learner(session).all_factors(sorted({street.kind for street in all_streets}))
     district_of: dict[int, str] = {}
     for street in all_streets:
