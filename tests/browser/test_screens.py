@@ -28,7 +28,7 @@ SIZES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1440, "hei
 
 def test_screenshots(stack: Stack, browser: Any) -> None:
     SCREENS.mkdir(parents=True, exist_ok=True)
-    headers, day = dispatching(stack, "tomorrow")  # today's shifts may be over when this runs
+    headers, day = dispatching(stack, "tomorrow")  # as the other dispatch tests that read a whole plan
     replan_through_job(stack.gateway_url, headers, day)
     street = httpx.get(f"{stack.gateway_url}/api/v1/scheduling/streets", params={"limit": 120}).json()["items"][101]
     spot = {"latitude": street["centroid"]["lat"], "longitude": street["centroid"]["lon"]}
