@@ -22,6 +22,7 @@ import numpy as np
 
 from services.scheduling.planning.coverage import Adoption
 from services.scheduling.planning.estimator import StreetEstimate
+from services.scheduling.planning.routing import DayPlan
 
 from .policies import Adaptive, CrewTemplate, Knowledge
 from .truth import LITTER_CEILING, VOLUNTEER_PICK_SPEED_M_PER_MIN, World
@@ -80,7 +81,7 @@ class Bound(Adaptive):
         """The true litter this morning (perfect foresight starts from the truth)."""
         self.litter = litter.copy()
 
-    def plan(self, day: date, now: datetime):  # type: ignore[no-untyped-def]
+    def plan(self, day: date, now: datetime) -> DayPlan:
         t = (day - self.start).days
         evenings = forecast_evenings(self.world, self.shares, self.litter, t, FORESIGHT_DAYS)
         if len(evenings):

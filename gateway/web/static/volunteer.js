@@ -434,6 +434,7 @@
         lastResults = streets.map(function (s) {
           return { id: s.street_id, name: s.street_name, centroid: { lat: s.lat, lon: s.lon }, adopters: [{ name: s.adopter }] };
         });
+        results = { streets: [], shown: 0 }; /* the list is emptied: a dot on the map reveals nothing in it */
         clear($("results"));
         showTab("find");
       });

@@ -115,10 +115,10 @@ __all__ = [
 ]
 
 MAX_PRIZE_S = 10**12
+"""Prizes are crew-seconds; a larger one is clipped (it would only overflow the solver's integers)."""
 PAID_DAY_SECONDS = 8 * 3600
 """A crew available longer than a working day (on call all day, like the test stacks' crews) is paid
 one working day when sent out: its ``crew_shift_share`` is of at most this."""
-"""Prizes are crew-seconds; a larger one is clipped (it would only overflow the solver's integers)."""
 TRAVEL_ALLOWANCE_S = 90
 """Travel assumed per visit when sizing a group's share of candidates."""
 NEAREST_GROUPS_TRIED = 3
@@ -946,9 +946,11 @@ def _solve(
     return routes
 
 
-def _route_cost(inst: _Instance, vehicle: int, visits: Sequence[int]) -> int:
-    """Seconds a crew out on ``visits`` costs: its route, depot to depot, and its shift's fixed cost."""
-    return _route_end_time(inst, vehicle, visits) - inst.start_offset[vehicle] + inst.fixed_cost[vehicle]
+def _net_worth(inst: _Instance, vehicle: int, visits: Sequence[int]) -> int:
+    """What a crew out on ``visits`` collects less what it costs: its route, depot to depot, and its
+    shift's fixed cost (crew-seconds)."""
+    cost = _route_end_time(inst, vehicle, visits) - inst.start_offset[vehicle] + inst.fixed_cost[vehicle]
+    return sum(inst.prize_int[c] for c in visits) - cost
 
 
 def _keep_home_crews_not_worth_a_shift(inst: _Instance, routes: list[list[int]]) -> list[int]:
@@ -963,24 +965,18 @@ def _keep_home_crews_not_worth_a_shift(inst: _Instance, routes: list[list[int]])
     where a visit is worth its detour), and go out if that load is worth it.  Each visit on a route
     is worth its own detour (the solver drops those that are not), so a route worth less than its
     cost as a whole is not worth sending in part either."""
-    dropped = {
-        vehicle: list(visits)
+    net = {
+        vehicle: _net_worth(inst, vehicle, visits)
         for vehicle, visits in enumerate(routes)
-        if visits
-        and inst.fixed_cost[vehicle] > 0
-        and sum(inst.prize_int[c] for c in visits) < _route_cost(inst, vehicle, visits)
+        if visits and inst.fixed_cost[vehicle] > 0
     }
+    dropped = {vehicle: list(routes[vehicle]) for vehicle, worth in net.items() if worth < 0}
     if not dropped:
         return []
     for vehicle in dropped:
         routes[vehicle] = []
     waiting = sorted({c for visits in dropped.values() for c in visits}, key=lambda c: (-inst.prize_int[c], c))
-
-    def net(vehicle: int) -> int:
-        visits = dropped[vehicle]
-        return sum(inst.prize_int[c] for c in visits) - _route_cost(inst, vehicle, visits)
-
-    for vehicle in sorted(dropped, key=lambda v: (-net(v), v)):
+    for vehicle in sorted(dropped, key=lambda v: (-net[v], v)):
         trial = [list(r) for r in routes]
         trial[vehicle] = [c for c in dropped[vehicle] if c in waiting]
         for client in waiting:
@@ -990,7 +986,7 @@ def _keep_home_crews_not_worth_a_shift(inst: _Instance, routes: list[list[int]])
             if spot is not None and spot[0] < inst.prize_int[client]:
                 trial[vehicle].insert(spot[2], client)
         visits = trial[vehicle]
-        if visits and sum(inst.prize_int[c] for c in visits) >= _route_cost(inst, vehicle, visits):
+        if visits and _net_worth(inst, vehicle, visits) >= 0:
             routes[vehicle] = visits
             taken = set(visits)
             waiting = [c for c in waiting if c not in taken]
