@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -229,6 +230,20 @@ def patient_get(url: str, *, headers: dict[str, str] | None = None, patience_s: 
     deadline = time.monotonic() + patience_s
     while True:
         answer = httpx.get(url, headers=headers, timeout=30)
+        if answer.status_code != 503 or time.monotonic() > deadline:
+            return answer
+        time.sleep(min(float(answer.headers.get("Retry-After", "1")), 5.0))
+
+
+def patient_post(client: httpx.Client, path: str, body: dict[str, Any], *, patience_s: float = 90.0) -> httpx.Response:
+    """POST as a well-behaved client does: with an Idempotency-Key, sent again with the same key
+    after a 503's Retry-After (a service slow to answer on a loaded host) until `patience_s` is
+    spent, so a retry after a lost answer finds what the first attempt did; any other answer is
+    returned."""
+    headers = {"Idempotency-Key": uuid.uuid4().hex}
+    deadline = time.monotonic() + patience_s
+    while True:
+        answer = client.post(path, json=body, headers=headers)
         if answer.status_code != 503 or time.monotonic() > deadline:
             return answer
         time.sleep(min(float(answer.headers.get("Retry-After", "1")), 5.0))

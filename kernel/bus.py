@@ -139,6 +139,12 @@ class EventBus:
         """The subscriber applied the event (or had already): its outbox may stop offering it."""
         self.redis.set(f"{APPLIED_KEY}{subscriber}:{event_id}", "1", ex=APPLIED_TTL_S)
 
+    def confirm_many(self, subscriber: str, event_ids: Sequence[str]) -> None:
+        with self.redis.pipeline(transaction=False) as pipeline:
+            for event_id in event_ids:
+                pipeline.set(f"{APPLIED_KEY}{subscriber}:{event_id}", "1", ex=APPLIED_TTL_S)
+            pipeline.execute()
+
     def unconfirmed(self, envelope: dict[str, Any]) -> list[str]:
         """The queue subscribers that have not confirmed this event yet (the live page needs none)."""
         waiting = durable_subscribers(str(envelope.get("type")))

@@ -2,16 +2,22 @@
 
 A redelivered event (acks_late after a crash, a sweep racing the relay) finds its id in the
 inbox and changes nothing. The handler table is plain data: event type → function.
+
+Events that arrive together are applied together (`consume_many`): one transaction, one inbox
+query and one commit for the lot, where each event alone paid its own (a burst of reports
+otherwise queues faster than it is applied). Should any of them fail, the lot is rolled back
+and each is applied alone, so one bad event costs the others nothing but the second try.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 import structlog
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +29,7 @@ from kernel.events import (
     MalformedEvent,
     decode_event,
 )
+from kernel.logs import bind_correlation_id, current_correlation_id
 
 log = structlog.get_logger(__name__)
 
@@ -45,10 +52,71 @@ class EventConsumer:
 
     def consume(self, raw: Any) -> Outcome:
         """Raises MalformedEvent for messages that can never apply; other errors are retryable."""
+        return self._apply_alone(*self._decode(raw))
+
+    def consume_many(self, raws: Sequence[Any]) -> list[Outcome | Exception]:
+        """Each message's outcome, in order; an exception where it did not apply: MalformedEvent
+        for one that never can, any other for one worth another try."""
+        results: dict[int, Outcome | Exception] = {}
+        decoded: list[tuple[int, EventEnvelope, Any, Handler]] = []
+        for index, raw in enumerate(raws):
+            try:
+                envelope, payload, handler = self._decode(raw)
+            except MalformedEvent as exc:
+                results[index] = exc
+            else:
+                decoded.append((index, envelope, payload, handler))
+        together: list[Outcome] | None = None
+        if len(decoded) > 1:
+            try:
+                together = self._apply_together(decoded)
+            except Exception as exc:
+                log.warning("event.batch_failed", service=self.service, events=len(decoded), error=repr(exc))
+        for position, (index, envelope, payload, handler) in enumerate(decoded):
+            if together is not None:
+                results[index] = together[position]
+                continue
+            try:
+                results[index] = self._apply_alone(envelope, payload, handler)
+            except Exception as exc:
+                results[index] = exc
+        return [results[index] for index in range(len(raws))]
+
+    def _decode(self, raw: Any) -> tuple[EventEnvelope, Any, Handler]:
         envelope, payload = decode_event(raw)
         handler = self.handlers.get(envelope.type)
         if handler is None:
             raise MalformedEvent(f"{self.service} does not subscribe to {envelope.type}")
+        return envelope, payload, handler
+
+    def _apply_together(self, decoded: Sequence[tuple[int, EventEnvelope, Any, Handler]]) -> list[Outcome]:
+        """All in one transaction: an event already in the inbox, or twice in the lot, is a
+        duplicate. Each event's handler runs, and its lines are logged, under its own correlation id."""
+        outcomes: list[Outcome] = []
+        calling = current_correlation_id()
+        try:
+            with unit_of_work(self.session_factory, self.after_commit) as session:
+                inbox = self.inbox_model
+                ids = [str(envelope.id) for _, envelope, _, _ in decoded]
+                seen = set(session.scalars(select(inbox.event_id).where(inbox.event_id.in_(ids))))
+                for _, envelope, payload, handler in decoded:
+                    event_id = str(envelope.id)
+                    if event_id in seen:
+                        outcomes.append(Outcome.DUPLICATE)
+                        continue
+                    seen.add(event_id)
+                    bind_correlation_id(envelope.correlation_id or calling)
+                    session.add(inbox(event_id=event_id, event_type=envelope.type))
+                    handler(session, envelope, payload)
+                    outcomes.append(Outcome.APPLIED)
+            for (_, envelope, _, _), outcome in zip(decoded, outcomes, strict=True):
+                bind_correlation_id(envelope.correlation_id or calling)
+                self._count(envelope, outcome)
+        finally:
+            bind_correlation_id(calling)
+        return outcomes
+
+    def _apply_alone(self, envelope: EventEnvelope, payload: Any, handler: Handler) -> Outcome:
         try:
             with unit_of_work(self.session_factory, self.after_commit) as session:
                 if session.get(self.inbox_model, str(envelope.id)) is not None:
@@ -63,6 +131,10 @@ class EventConsumer:
                 if session.get(self.inbox_model, str(envelope.id)) is None:
                     raise
             outcome = Outcome.DUPLICATE
+        self._count(envelope, outcome)
+        return outcome
+
+    def _count(self, envelope: EventEnvelope, outcome: Outcome) -> None:
         metrics.EVENTS_CONSUMED.labels(self.service, envelope.type, outcome.value).inc()
         log.info(
             "event.consumed",
@@ -71,7 +143,6 @@ class EventConsumer:
             event_id=str(envelope.id),
             outcome=outcome.value,
         )
-        return outcome
 
 
 __all__ = ["EventConsumer", "EventData", "Handler", "MalformedEvent", "Outcome"]

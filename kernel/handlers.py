@@ -8,7 +8,7 @@ first use in the worker process (after the fork), never at import.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -64,12 +64,33 @@ class ServiceEventHandlers:
         self.confirm(message)
         return outcome
 
+    def consume_many(self, messages: Sequence[Any]) -> list[Outcome | Exception]:
+        """Messages that arrived together, applied together (`EventConsumer.consume_many`); those
+        settled here (applied, or already) are confirmed in one round trip."""
+        runtime = self.runtime
+        consumer = EventConsumer(
+            self.service, runtime.session_factory, self.inbox_model, self.handlers, runtime.publish_committed
+        )
+        results = consumer.consume_many(messages)
+        self.confirm_many([m for m, r in zip(messages, results, strict=True) if isinstance(r, Outcome)])
+        return results
+
+    def confirm_many(self, messages: Sequence[Any]) -> None:
+        """`confirm` for several messages at once."""
+        event_ids = [event_id for event_id in map(_event_id, messages) if event_id is not None]
+        if not event_ids:
+            return
+        try:
+            self.runtime.bus.confirm_many(self.service, event_ids)
+        except Exception as exc:  # the outbox sends them again later; the inbox makes that a no-op
+            log.warning("event.confirm_failed", service=self.service, events=len(event_ids), error=str(exc))
+
     def confirm(self, message: Any) -> None:
         """Tell the sending service's outbox this event is settled here (applied, already applied,
         or dead-lettered as unusable), so it stops offering it. Only after the commit: a
         confirmation that is lost makes a harmless duplicate, one made too early a lost event."""
-        event_id = message.get("id") if isinstance(message, dict) else None
-        if not isinstance(event_id, str) or len(event_id) > 64:
+        event_id = _event_id(message)
+        if event_id is None:
             return
         try:
             self.runtime.bus.confirm(self.service, event_id)
@@ -96,6 +117,11 @@ class ServiceEventHandlers:
             if self._runtime is not None:
                 self._runtime.close()
                 self._runtime = None
+
+
+def _event_id(message: Any) -> str | None:
+    event_id = message.get("id") if isinstance(message, dict) else None
+    return event_id if isinstance(event_id, str) and len(event_id) <= 64 else None
 
 
 def service_event_handlers(

@@ -22,7 +22,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from conftest import seed_demo_crews
+from conftest import patient_post, seed_demo_crews
 from kernel.auth import Role, issue_token
 from streetcare.testing import TEST_TOKEN_SECRET, Stack
 
@@ -74,8 +74,8 @@ def login(client: httpx.Client, email: str, password: str) -> dict[str, str]:
 def sign_up(client: httpx.Client, name: str, stack: Stack) -> tuple[dict[str, str], str]:
     """A volunteer who signed up and followed the link in the mail that arrived, logged in."""
     email = f"authz{uuid.uuid4().hex[:10]}@test.example"
-    answer = client.post(
-        "/api/v1/volunteers/signup", json={"display_name": name, "email": email, "password": "a-long-password"}
+    answer = patient_post(
+        client, "/api/v1/volunteers/signup", {"display_name": name, "email": email, "password": "a-long-password"}
     )
     assert answer.status_code == 202, answer.text
     stack.confirm_by_mail(email, client)

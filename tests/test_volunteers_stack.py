@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import wait_for
+from conftest import patient_post, wait_for
 from streetcare.testing import Stack
 
 pytestmark = [pytest.mark.stack, pytest.mark.xdist_group("stack")]
@@ -20,8 +20,8 @@ pytestmark = [pytest.mark.stack, pytest.mark.xdist_group("stack")]
 def volunteer(client: httpx.Client, stack: Stack, name: str = "Stack volunteer") -> dict[str, str]:
     """A volunteer who signed up, followed the link in the mail that arrived and logged in."""
     email = f"stack{uuid.uuid4().hex[:10]}@test.example"
-    signup = client.post(
-        "/api/v1/volunteers/signup", json={"display_name": name, "email": email, "password": "a-long-password"}
+    signup = patient_post(
+        client, "/api/v1/volunteers/signup", {"display_name": name, "email": email, "password": "a-long-password"}
     )
     assert signup.status_code == 202, signup.text
     stack.confirm_by_mail(email, client)

@@ -71,3 +71,28 @@ def test_only_the_planners_sub_problems_keep_a_result_in_redis_under_their_prefi
     assert "planner" in {queue.name for queue in app.conf.task_queues}
     others = [task for name, task in app.tasks.items() if not name.startswith(("celery.", "planner."))]
     assert others and all(task.ignore_result for task in others), "no other task writes a result"
+
+
+def test_each_services_events_are_taken_in_batches_that_the_local_workers_prefetch_holds(
+    celery_module: ModuleType,
+) -> None:
+    """What the relay sends (`<service>.consume_event`) is a batch task acknowledged after its
+    commit, and the task a failed event is retried alone with is there too; the Procfile's event
+    worker reserves enough messages for one batch (else batches never fill)."""
+    from celery_batches import Batches
+
+    from kernel.events import consumer_task
+    from streetcare.local import procfile_commands
+    from workers.tasks import EVENT_BATCH_SIZE
+
+    app = celery_module.create_celery()
+    app.loader.import_default_modules()
+    for service in SERVICES:
+        task = app.tasks[consumer_task(service)]
+        assert isinstance(task, Batches) and task.acks_late and task.flush_every == EVENT_BATCH_SIZE
+        assert f"{service}.consume_event_again" in app.tasks
+    names = ("SCHEDULING", "REPORTS", "VOLUNTEERS", "GATEWAY", "PLANNER_METRICS", "MAILCATCHER")
+    environ = {f"{name}_PORT": "1" for name in names} | {"STREETCARE_MAIL_CATCHER_DIR": "/tmp/mail"}
+    worker = procfile_commands(environ)["worker"].split()
+    reserved = int(worker[worker.index("--prefetch-multiplier") + 1]) * int(worker[worker.index("--concurrency") + 1])
+    assert reserved >= EVENT_BATCH_SIZE

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 import structlog
-from celery import Task, shared_task
+from celery import Task, current_app, shared_task
+from celery_batches import Batches, SimpleRequest
 
 from kernel import metrics
 from kernel.bus import DeadLetterQueue, make_redis
-from kernel.consumer import MalformedEvent
+from kernel.consumer import MalformedEvent, Outcome
 from kernel.events import SERVICES, consumer_queue
 from kernel.handlers import ServiceEventHandlers
 from services.reports import handlers as reports_handlers
@@ -32,15 +34,56 @@ def _dead_letters() -> DeadLetterQueue:
     return DeadLetterQueue(make_redis(worker_settings().redis_url))
 
 
+# Events are taken off a queue in batches (celery-batches): up to EVENT_BATCH_SIZE that arrived
+# within EVENT_BATCH_WAIT_S of the first are applied in one transaction and acknowledged after it
+# (acks_late), so a burst costs one commit per batch instead of one per event. The worker's
+# prefetch must hold a batch: --prefetch-multiplier × --concurrency ≥ EVENT_BATCH_SIZE.
+EVENT_BATCH_SIZE = 32
+EVENT_BATCH_WAIT_S = 0.02
+
+
+def _consume_batch(service: str, requests: Sequence[SimpleRequest]) -> list[str]:
+    """Apply what arrived together. An event that can never apply is dead-lettered; one that
+    failed goes alone to ``<service>.consume_event_again``, which retries it with back-off."""
+    messages = [request.args[0] if len(request.args) == 1 else list(request.args) for request in requests]
+    results = SERVICE_HANDLERS[service].consume_many(messages)
+    answers: list[str] = []
+    for message, result in zip(messages, results, strict=True):
+        if isinstance(result, Outcome):
+            answers.append(result.value)
+        elif isinstance(result, MalformedEvent):
+            answers.append(_dead_letter(service, message, result))
+        else:
+            answers.append(_try_again_alone(service, message, result))
+    return answers
+
+
+def _dead_letter(service: str, message: Any, reason: MalformedEvent) -> str:
+    _dead_letters().push(service, message, f"malformed: {reason}")
+    SERVICE_HANDLERS[service].confirm(message)  # it can never apply: kept here, not offered again
+    metrics.EVENTS_CONSUMED.labels(service, _type_of(message), "dead_lettered").inc()
+    log.error("event.dead_lettered", service=service, reason=str(reason))
+    return "dead_lettered"
+
+
+def _try_again_alone(service: str, message: Any, error: Exception) -> str:
+    metrics.EVENTS_CONSUMED.labels(service, _type_of(message), "retried").inc()
+    log.warning("event.retry", service=service, error=repr(error), retries=0, countdown=1)
+    try:
+        current_app.send_task(
+            f"{service}.consume_event_again", args=[message], queue=consumer_queue(service), countdown=1
+        )
+    except Exception as exc:  # unconfirmed, so the sending service's outbox offers it again
+        log.warning("event.retry_not_sent", service=service, error=repr(exc))
+    return "retried"
+
+
 def _consume(task: Task[..., str], service: str, message: Any) -> str:
+    """One event alone, retried with back-off by Celery until it applies or is dead-lettered."""
     try:
         return SERVICE_HANDLERS[service].consume(message).value
     except MalformedEvent as exc:
-        _dead_letters().push(service, message, f"malformed: {exc}")
-        SERVICE_HANDLERS[service].confirm(message)  # it can never apply: kept here, not offered again
-        metrics.EVENTS_CONSUMED.labels(service, _type_of(message), "dead_lettered").inc()
-        log.error("event.dead_lettered", service=service, reason=str(exc))
-        return "dead_lettered"
+        return _dead_letter(service, message, exc)
     except Exception as exc:
         if task.request.retries >= worker_settings().max_retries:
             _dead_letters().push(service, message, f"gave up after {task.request.retries} retries: {exc!r}")
@@ -58,18 +101,43 @@ def _type_of(message: Any) -> str:
     return event_type if isinstance(event_type, str) and len(event_type) < 64 else "unknown"
 
 
-@shared_task(bind=True, name="scheduling.consume_event", acks_late=True, max_retries=None)
-def scheduling_consume_event(self: Task[[Any], str], message: Any) -> str:
+# celery-batches ships no type information: its task class, as the Celery task it is
+BatchTask: type[Task[Any, Any]] = Batches
+
+
+def _batch_consumer(service: str) -> Task[Any, Any]:
+    """The task that takes `service`'s events off its queue (`<service>.consume_event`), in batches."""
+
+    def consume_events(requests: list[SimpleRequest]) -> list[str]:
+        return _consume_batch(service, requests)
+
+    consume_events.__name__ = consume_events.__qualname__ = f"{service}_consume_events"
+    return shared_task(
+        base=BatchTask,
+        name=f"{service}.consume_event",
+        acks_late=True,
+        flush_every=EVENT_BATCH_SIZE,
+        flush_interval=EVENT_BATCH_WAIT_S,
+    )(consume_events)
+
+
+scheduling_consume_events = _batch_consumer("scheduling")
+reports_consume_events = _batch_consumer("reports")
+volunteers_consume_events = _batch_consumer("volunteers")
+
+
+@shared_task(bind=True, name="scheduling.consume_event_again", acks_late=True, max_retries=None)
+def scheduling_consume_event_again(self: Task[[Any], str], message: Any) -> str:
     return _consume(self, "scheduling", message)
 
 
-@shared_task(bind=True, name="reports.consume_event", acks_late=True, max_retries=None)
-def reports_consume_event(self: Task[[Any], str], message: Any) -> str:
+@shared_task(bind=True, name="reports.consume_event_again", acks_late=True, max_retries=None)
+def reports_consume_event_again(self: Task[[Any], str], message: Any) -> str:
     return _consume(self, "reports", message)
 
 
-@shared_task(bind=True, name="volunteers.consume_event", acks_late=True, max_retries=None)
-def volunteers_consume_event(self: Task[[Any], str], message: Any) -> str:
+@shared_task(bind=True, name="volunteers.consume_event_again", acks_late=True, max_retries=None)
+def volunteers_consume_event_again(self: Task[[Any], str], message: Any) -> str:
     return _consume(self, "volunteers", message)
 
 

@@ -24,6 +24,8 @@ from typing import Any
 import pytest
 import yaml
 
+from workers.tasks import EVENT_BATCH_SIZE
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
@@ -234,7 +236,8 @@ def test_every_process_has_a_deployment_running_the_right_command() -> None:
     cmd = worker["command"]
     assert cmd[:4] == ["celery", "-A", "workers.celery_app", "worker"]
     assert set(cmd[cmd.index("-Q") + 1].split(",")) == WORKER_QUEUES
-    assert cmd[cmd.index("--prefetch-multiplier") + 1] == "1"
+    prefetched = int(cmd[cmd.index("--prefetch-multiplier") + 1]) * int(cmd[cmd.index("--concurrency") + 1])
+    assert prefetched >= EVENT_BATCH_SIZE, "the worker's prefetch holds one batch of events"
     (planner,) = containers(deployments["planner"])
     cmd = planner["command"]
     assert cmd[:4] == ["celery", "-A", "workers.celery_app", "worker"]

@@ -12,8 +12,9 @@ Nothing here may fail the caller: Redis down only delays the re-plan until beat'
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -36,6 +37,7 @@ PLANNING_QUEUE = "scheduling.planning"
 DEBOUNCE_KEY = "streetcare:scheduling:replan-requested:"
 DIRTY_DAYS_KEY = "scheduling.dirty_days"
 URGENT_DAYS_KEY = "scheduling.urgent_days"
+MARKED_DAYS_KEY = "scheduling.days_marked_in_this_transaction"
 REQUESTER_KEY = "scheduling.replan_requester"
 TIMEZONE_KEY = "scheduling.timezone"
 DEFAULT_TIMEZONE = "Europe/Helsinki"
@@ -79,8 +81,14 @@ def mark_dirty(
         days = default_days(session)
     marked = sorted(set(days))
     now = datetime.now(UTC)
+    # once per day and transaction: a re-plan that read the day's generation before this commit
+    # sees it changed by one mark as by twenty (events applied together mark it once; the first
+    # reason stands for the lot)
+    written = session.info.setdefault(MARKED_DAYS_KEY, set())
     for day in marked:
-        repository.mark(session, day, reason, now)
+        if day not in written:
+            repository.mark(session, day, reason, now)
+            written.add(day)
     session.info.setdefault(URGENT_DAYS_KEY if urgent else DIRTY_DAYS_KEY, set()).update(marked)
     return marked
 
@@ -117,11 +125,16 @@ def clear(session: Session, day: date, seen_generation: int | None) -> bool:
 
 @dataclass
 class ReplanRequester:
-    """Sends the debounced re-plan task by name through the service's Celery producer."""
+    """Sends the debounced re-plan task by name through the service's Celery producer.
+
+    A day this process asked for itself is not asked for again until its debounce key expires:
+    the `SET NX` would find the key and send nothing, so a burst of events costs one Redis round
+    trip per day and window instead of one per event and day."""
 
     producer: Any
     redis: Any
     debounce_seconds: float
+    _asked_until: dict[date, float] = field(default_factory=dict, init=False, repr=False)
 
     def __call__(self, days: Iterable[date], *, urgent: bool = False) -> None:
         ttl_ms = max(1, int(self.debounce_seconds * 1000))
@@ -129,13 +142,18 @@ class ReplanRequester:
             try:
                 if urgent:
                     self.producer.send_task(REPLAN_TASK, args=[day.isoformat()], queue=PLANNING_QUEUE)
-                elif self.redis.set(DEBOUNCE_KEY + day.isoformat(), "1", nx=True, px=ttl_ms):
+                    continue
+                asked_at = time.monotonic()
+                if self._asked_until.get(day, 0.0) > asked_at:
+                    continue
+                if self.redis.set(DEBOUNCE_KEY + day.isoformat(), "1", nx=True, px=ttl_ms):
                     self.producer.send_task(
                         REPLAN_TASK,
                         args=[day.isoformat()],
                         queue=PLANNING_QUEUE,
                         countdown=self.debounce_seconds,
                     )
+                    self._asked_until[day] = asked_at + ttl_ms / 1000
             except Exception as exc:  # beat's sweep re-plans dirty days anyway
                 log.warning("replan.request_failed", day=day.isoformat(), error=str(exc))
 
@@ -151,6 +169,7 @@ def attach(
 
 @event.listens_for(Session, "after_commit")
 def _request_replans(session: Session) -> None:
+    session.info.pop(MARKED_DAYS_KEY, None)
     urgent = session.info.pop(URGENT_DAYS_KEY, set())
     days = session.info.pop(DIRTY_DAYS_KEY, set()) - urgent
     requester = session.info.get(REQUESTER_KEY)
@@ -167,5 +186,6 @@ def _request_replans(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_marks(session: Session) -> None:
+    session.info.pop(MARKED_DAYS_KEY, None)
     session.info.pop(DIRTY_DAYS_KEY, None)
     session.info.pop(URGENT_DAYS_KEY, None)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, event, func, select
 from sqlalchemy.orm import Session
 
 from services.scheduling.planning.estimator import BuildUpEvidence, WeekdayLearner
@@ -20,6 +20,7 @@ from services.scheduling.state.models import (
 )
 
 OPEN = "open"
+WEEKDAY_LEARNER_KEY = "scheduling.weekday_learner"
 COVERING_STATUSES = ("active",)
 
 
@@ -197,9 +198,20 @@ def snapshots_of(session: Session, street_id: int, limit: int) -> Sequence[Estim
 
 
 def weekday_learner(session: Session) -> WeekdayLearner:
-    """Every kind's weekday statistics, as one learner."""
-    rows = session.scalars(select(WeekdayLearning))
-    return WeekdayLearner.from_dict({row.street_kind: row.stats for row in rows})
+    """Every kind's weekday statistics, as one learner: read once per transaction (events applied
+    together each ask for it), and again after `add_weekday_evidence` changed it."""
+    learner = session.info.get(WEEKDAY_LEARNER_KEY)
+    if learner is None:
+        rows = session.scalars(select(WeekdayLearning))
+        learner = session.info[WEEKDAY_LEARNER_KEY] = WeekdayLearner.from_dict({r.street_kind: r.stats for r in rows})
+    return learner
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_weekday_learner(session: Session, *_: object) -> None:
+    """The next transaction reads the statistics again (another process may have learnt since)."""
+    session.info.pop(WEEKDAY_LEARNER_KEY, None)
 
 
 def add_weekday_evidence(
@@ -210,6 +222,7 @@ def add_weekday_evidence(
     row = session.scalars(
         select(WeekdayLearning).where(WeekdayLearning.street_kind == street_kind).with_for_update()
     ).first()
+    session.info.pop(WEEKDAY_LEARNER_KEY, None)
     learner = WeekdayLearner.from_dict({street_kind: row.stats} if row is not None else {})
     stats = learner.learn(street_kind, evidence, forget=forget).to_dict()[street_kind]
     if row is None:

@@ -14,13 +14,13 @@ from sqlalchemy import func, select
 
 from conftest import RedisProcess
 from kernel.bus import make_redis
-from kernel.consumer import Outcome
+from kernel.consumer import MalformedEvent, Outcome
 from kernel.events import PlanPublished, ReportFiled, new_event
 from kernel.handlers import ServiceEventHandlers
 from kernel.outbox import record_event
 from services.scheduling import handlers as scheduling_handlers
 from services.scheduling.admin import load_demo_city
-from services.scheduling.database import OutboxMessage
+from services.scheduling.database import OutboxMessage, ProcessedEvent
 from services.scheduling.state.models import StreetReport
 
 
@@ -111,3 +111,40 @@ def test_an_event_without_queue_subscribers_is_confirmed_when_published(migrated
             assert row is not None and row.published_at is not None and row.confirmed_at is not None
     finally:
         handlers.close()
+
+
+def test_events_that_arrive_together_apply_together_each_once(scheduling: ServiceEventHandlers) -> None:
+    """A batch: new events apply, one already applied and one twice in the batch are duplicates,
+    a malformed one is refused alone; the settled ones are confirmed to their sender's outbox."""
+    earlier = report_filed_event(street_id=5, report_id=9101)
+    assert scheduling.consume(earlier) is Outcome.APPLIED
+    first, second = report_filed_event(5, 9102), report_filed_event(6, 9103)
+    garbage = {"id": "not-an-event"}
+    results = scheduling.consume_many([first, earlier, second, garbage, dict(first)])
+    assert results[:3] == [Outcome.APPLIED, Outcome.DUPLICATE, Outcome.APPLIED]
+    assert isinstance(results[3], MalformedEvent) and results[4] is Outcome.DUPLICATE
+    with scheduling.runtime.session_factory() as session:
+        reports = session.scalars(select(StreetReport.report_id).where(StreetReport.street_id.in_([5, 6]))).all()
+    assert sorted(reports) == [9101, 9102, 9103]
+    bus = scheduling.runtime.bus
+    assert not any("scheduling" in bus.unconfirmed(event) for event in (first, second, earlier))
+
+
+def test_one_failing_event_in_a_batch_costs_the_others_nothing(scheduling: ServiceEventHandlers) -> None:
+    """The batch is rolled back and each event applied alone: the good ones apply once, the one
+    naming a street the registry does not have comes back as its error, half-applied nowhere."""
+    good, unknown_street, also_good = (
+        report_filed_event(7, 9201),
+        report_filed_event(999_999, 9202),
+        report_filed_event(8, 9203),
+    )
+    results = scheduling.consume_many([good, unknown_street, also_good])
+    assert results[0] is Outcome.APPLIED and results[2] is Outcome.APPLIED
+    assert isinstance(results[1], Exception) and not isinstance(results[1], MalformedEvent)
+    with scheduling.runtime.session_factory() as session:
+        reports = session.scalars(select(StreetReport.report_id).where(StreetReport.report_id >= 9200)).all()
+        inbox = session.scalar(
+            select(func.count()).select_from(ProcessedEvent).where(ProcessedEvent.event_id == unknown_street["id"])
+        )
+    assert sorted(reports) == [9201, 9203] and inbox == 0
+    assert "scheduling" in scheduling.runtime.bus.unconfirmed(unknown_street)

@@ -3,6 +3,7 @@ volunteer coverage end to end, debounced re-plan requests, and the dispatcher AP
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -502,6 +503,35 @@ def test_a_burst_of_requests_sends_one_debounced_task(runtime: SchedulingRuntime
         ("scheduling.replan_day", ["2030-01-02"], "scheduling.planning", 30),
         ("scheduling.replan_day", ["2030-01-03"], "scheduling.planning", 30),
     ]
+
+
+def test_a_burst_asks_redis_once_per_day_and_window_and_again_after_it(runtime: SchedulingRuntime) -> None:
+    class CountingRedis:
+        """The real Redis, with its SETs counted."""
+
+        def __init__(self, redis: Any) -> None:
+            self.redis, self.sets = redis, 0
+
+        def set(self, *args: Any, **kwargs: Any) -> Any:
+            self.sets += 1
+            return self.redis.set(*args, **kwargs)
+
+    class Producer:
+        def __init__(self) -> None:
+            self.sent: list[list[str]] = []
+
+        def send_task(self, name: str, args: list[str], queue: str, countdown: float) -> None:
+            self.sent.append(args)
+
+    redis, producer = CountingRedis(runtime.redis), Producer()
+    requester = dirty.ReplanRequester(producer, redis, debounce_seconds=0.5)
+    day = date(2031, 3, 4)
+    for _ in range(50):
+        requester([day])
+    assert (redis.sets, producer.sent) == (1, [["2031-03-04"]])
+    time.sleep(0.6)  # the window is over: the key has expired, a new event asks again
+    requester([day])
+    assert (redis.sets, producer.sent) == (2, [["2031-03-04"], ["2031-03-04"]])
 
 
 def test_safety_net_plans_dirty_days_and_days_without_a_plan(runtime: SchedulingRuntime) -> None:
