@@ -34,6 +34,9 @@ from kernel.logs import bind_correlation_id, current_correlation_id
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[Session, EventEnvelope, Any], None]
+# Given the payloads of events about to be applied together, loads what their handlers will read
+# (e.g. their streets) in one query each, instead of one query per event.
+BatchPreparer = Callable[[Session, Sequence[EventData]], None]
 
 
 class Outcome(StrEnum):
@@ -49,6 +52,7 @@ class EventConsumer:
     inbox_model: type[ProcessedEventMixin]
     handlers: Mapping[str, Handler]
     after_commit: Callable[[list[OutboxEntry]], None] | None = None
+    prepare_batch: BatchPreparer | None = None
 
     def consume(self, raw: Any) -> Outcome:
         """Raises MalformedEvent for messages that can never apply; other errors are retryable."""
@@ -99,6 +103,8 @@ class EventConsumer:
                 inbox = self.inbox_model
                 ids = [str(envelope.id) for _, envelope, _, _ in decoded]
                 seen = set(session.scalars(select(inbox.event_id).where(inbox.event_id.in_(ids))))
+                if self.prepare_batch is not None:
+                    self.prepare_batch(session, [p for _, e, p, _ in decoded if str(e.id) not in seen])
                 for _, envelope, payload, handler in decoded:
                     event_id = str(envelope.id)
                     if event_id in seen:
@@ -145,4 +151,4 @@ class EventConsumer:
         )
 
 
-__all__ = ["EventConsumer", "EventData", "Handler", "MalformedEvent", "Outcome"]
+__all__ = ["BatchPreparer", "EventConsumer", "EventData", "Handler", "MalformedEvent", "Outcome"]

@@ -16,7 +16,7 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session
 
-from kernel.consumer import EventConsumer, Handler, Outcome
+from kernel.consumer import BatchPreparer, EventConsumer, Handler, Outcome
 from kernel.db import OutboxMixin, ProcessedEventMixin
 from kernel.events import EventEnvelope, StreetChanged
 from kernel.runtime import RuntimeSettings, ServiceRuntime, SettingsT
@@ -42,6 +42,8 @@ class ServiceEventHandlers:
     also_sweep: Callable[[ServiceRuntime[Any]], object] | None = None
     # what the service does to the runtime when it starts, e.g. give its sessions more to know
     on_start: Callable[[ServiceRuntime[Any]], object] | None = None
+    # what events applied together read, loaded at once (`EventConsumer.prepare_batch`)
+    prepare_batch: BatchPreparer | None = None
     _runtime: ServiceRuntime[Any] | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -71,6 +73,7 @@ class ServiceEventHandlers:
         consumer = EventConsumer(
             self.service, runtime.session_factory, self.inbox_model, self.handlers, runtime.publish_committed
         )
+        consumer.prepare_batch = self.prepare_batch
         results = consumer.consume_many(messages)
         self.confirm_many([m for m, r in zip(messages, results, strict=True) if isinstance(r, Outcome)])
         return results
@@ -134,6 +137,7 @@ def service_event_handlers(
     street_copy: type[StreetCopyMixin] | None = None,
     also_sweep: Callable[[ServiceRuntime[SettingsT]], object] | None = None,
     on_start: Callable[[ServiceRuntime[SettingsT]], object] | None = None,
+    prepare_batch: BatchPreparer | None = None,
 ) -> ServiceEventHandlers:
     """A service's consumer of its events; a service that keeps a read copy of the street registry
     names its model, and `street.registered` / `street.updated` keep that copy."""
@@ -153,4 +157,5 @@ def service_event_handlers(
         handlers=every,
         also_sweep=also_sweep,
         on_start=on_start,
+        prepare_batch=prepare_batch,
     )

@@ -12,9 +12,11 @@ import pytest
 
 from kernel.blocking import run_to_completion
 from services.scheduling.planning.generated import generate_city
+from streetcare.bench.consume import run_consume_bench
 from streetcare.bench.ingest import cpu_seconds, run_ingest_bench
 from streetcare.bench.load import run_load
 from streetcare.bench.planner import run_planner_bench, run_workers_bench, workers_summary
+from streetcare.progress import quiet
 
 
 def test_generated_city_has_the_asked_size() -> None:
@@ -116,6 +118,17 @@ def test_ingest_bench_accounts_for_every_request() -> None:
     assert several["web_workers"] == 2 and several["direct_rps"] > 0 and several["picks_direct_rps"] > 0
     assert several["cpu_ms_per_report"] > 0  # the workers' CPU counted, not only the idle master's
     assert len(figures["load_average"]["before"]) == 3 and len(figures["load_average"]["after"]) == 3
+
+
+def test_the_consume_bench_applies_every_event_alone_and_in_batches() -> None:
+    """Both ways of applying events on a real database (a private Redis for the re-plan requests):
+    every event sent is stored once, and each way has its figures."""
+    result = run_consume_bench(events=40, rounds=1, postgres=False, progress=quiet)
+    figures = result["databases"]["sqlite"]
+    assert figures["events"] == 50 + 2 * 40 and figures["missing"] == 0
+    for mode in ("alone", "batched"):
+        assert figures[mode]["events_per_s"] > 0 and figures[mode]["cpu_ms_per_event"] > 0
+    assert figures["batched_vs_alone"] > 0 and figures["batch_size"] >= 2
 
 
 def test_the_planner_bench_says_which_run_goes_on(capsys: pytest.CaptureFixture[str]) -> None:

@@ -55,7 +55,13 @@ def _ask_for_replans(runtime: SchedulingRuntime) -> None:
 def make_events(settings_factory: Callable[[], SchedulingSettings] = SchedulingSettings) -> ServiceEventHandlers:
     """The consumer for this service, with sessions that ask for re-plans."""
     return service_event_handlers(
-        "scheduling", settings_factory, OutboxMessage, ProcessedEvent, HANDLERS, on_start=_ask_for_replans
+        "scheduling",
+        settings_factory,
+        OutboxMessage,
+        ProcessedEvent,
+        HANDLERS,
+        on_start=_ask_for_replans,
+        prepare_batch=state.load_streets_of,
     )
 
 

@@ -1,4 +1,4 @@
-"""`streetcare bench planner|ingest|replan|all`: each prints its figures beside a baseline."""
+"""`streetcare bench planner|ingest|consume|replan|all`: each prints its figures beside a baseline."""
 
 from __future__ import annotations
 
@@ -17,10 +17,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "which",
         nargs="?",
         default="all",
-        choices=["planner", "ingest", "replan", "all"],
+        choices=["planner", "ingest", "consume", "replan", "all"],
         help=(
             "which benchmark: the planner on generated cities, report and pick POSTs beside a bare insert "
-            "(SQLite, and PostgreSQL when one answers), re-plan after a burst"
+            "(SQLite, and PostgreSQL when one answers), scheduling's event consumer in batches beside one "
+            "event at a time, re-plan after a burst"
         ),
     )
     parser.add_argument("--seconds", type=float, default=10.0, help="ingest: seconds per target per round")
@@ -29,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--rounds",
         type=int,
         default=3,
-        help="ingest, and planner with --workers: rounds, interleaved (medians are quoted: 3 or more)",
+        help="ingest, consume, and planner with --workers: rounds, interleaved (medians are quoted: 3 or more)",
     )
     parser.add_argument(
         "--transport", default="aiohttp", choices=["aiohttp", "httpx"], help="ingest: the gateway's upstream transport"
@@ -39,14 +40,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--postgres",
         action="store_true",
         default=None,
-        help="ingest: PostgreSQL as well as SQLite, and fail when none answers (by default: when one answers)",
+        help="ingest, consume: PostgreSQL as well as SQLite, and fail when none answers (by default: when one answers)",
     )
     databases.add_argument(
         "--sqlite-only",
         dest="postgres",
         action="store_false",
         default=None,
-        help="ingest: SQLite only, even when PostgreSQL answers",
+        help="ingest, consume: SQLite only, even when PostgreSQL answers",
     )
     parser.add_argument(
         "--web-workers",
@@ -55,6 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="ingest: also POST straight to a second reports and volunteers service run with this many "
         "uvicorn workers on the same database (1: leave that out)",
     )
+    parser.add_argument("--events", type=int, default=600, help="consume: events per mode per round")
     parser.add_argument("--sizes", default="300:3,3000:20,20000:80", help="planner: streets:crews,…")
     parser.add_argument(
         "--straight-lines", action="store_true", help="planner: travel on straight lines, no road network"
@@ -133,6 +135,14 @@ def run_bench(args: argparse.Namespace) -> int:
                 report=report,
             )
         )
+    if args.which in ("consume", "all"):
+        from streetcare.bench.consume import print_consume, run_consume_bench
+        from streetcare.bench.ingest import load_average
+
+        before = load_average()
+        consumed = run_consume_bench(events=args.events, rounds=args.rounds, postgres=args.postgres, progress=progress)
+        print_consume(consumed, before, load_average())
+        figures["consume"] = consumed
     if args.which in ("replan", "all"):
         from streetcare.bench.replan import print_replan, run_replan_bench
 

@@ -218,7 +218,7 @@ def _as_dt(value: Any) -> Any:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _load_average() -> list[float]:
+def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
@@ -273,7 +273,7 @@ def run_ingest_bench(
 def _run_on_database(
     kind: str, admin: str | None, *, seconds: float, concurrency: int, rounds: int, transport: str, web_workers: int
 ) -> dict[str, Any]:
-    load_before = _load_average()
+    load_before = load_average()
     with tempfile.TemporaryDirectory(prefix="streetcare-bench-") as tmp, private_redis() as redis_server:
         workdir = Path(tmp)
         urls: dict[str, str] = {}
@@ -296,7 +296,7 @@ def _run_on_database(
         finally:
             for url in urls.values():
                 drop_database(admin, url)
-    return {**figures, "load_average": {"before": load_before, "after": _load_average()}}
+    return {**figures, "load_average": {"before": load_before, "after": load_average()}}
 
 
 def _measure(

@@ -34,6 +34,10 @@ def states(session: Session, among: Select[int] | None = None) -> dict[int, Stre
     return {s.street_id: s for s in session.scalars(query)}
 
 
+def states_of(session: Session, street_ids: Sequence[int]) -> list[StreetState]:
+    return list(session.scalars(select(StreetState).where(StreetState.street_id.in_(street_ids))))
+
+
 def report(session: Session, report_id: int) -> StreetReport | None:
     return session.get(StreetReport, report_id)
 

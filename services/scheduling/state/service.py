@@ -7,6 +7,7 @@ street's history shows the estimate over time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from kernel.events import (
     AdoptionChanged,
     BagsReady,
     CleanupPlanned,
+    EventData,
     InspectionRecorded,
     PickLogged,
     ReportFiled,
@@ -55,6 +57,19 @@ def _street(session: Session, street_id: int) -> Street:
         # The street registry is ours: an event naming an unknown street is a real defect upstream.
         raise NotFound(f"street {street_id} is not in the registry")
     return street
+
+
+def load_streets_of(session: Session, payloads: Sequence[EventData]) -> None:
+    """Events applied together find their streets and street states in the session, read with
+    one query each instead of one per event (`session.get` then answers from the identity map)."""
+    street_ids: set[int] = set()
+    for payload in payloads:
+        one = getattr(payload, "street_id", None)
+        street_ids.update([one] if isinstance(one, int) else getattr(payload, "street_ids", None) or ())
+    if street_ids:
+        ids = sorted(street_ids)
+        streets.by_ids(session, ids)
+        repository.states_of(session, ids)
 
 
 def ensure_state(session: Session, street: Street, at: datetime | None = None) -> StreetState:

@@ -41,13 +41,7 @@ def report_filed_event(street_id: int, report_id: int) -> dict[str, Any]:
 def scheduling(migrated: dict[str, Any]) -> Iterator[ServiceEventHandlers]:
     settings = migrated["scheduling"]
     assert load_demo_city(settings) is not None
-    handlers = ServiceEventHandlers(
-        service="scheduling",
-        settings_factory=lambda: settings,
-        outbox_model=OutboxMessage,
-        inbox_model=scheduling_handlers.events.inbox_model,
-        handlers=scheduling_handlers.HANDLERS,
-    )
+    handlers = scheduling_handlers.make_events(lambda: settings)  # as the workers have it
     yield handlers
     handlers.close()
 
