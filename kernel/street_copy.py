@@ -75,9 +75,15 @@ def _label(street_id: int, name: str | None) -> str:
 def street_labels(session: Session, model: type[StreetCopyMixin], street_ids: Iterable[int]) -> dict[int, str]:
     """`street_label` of every street asked for, in one query of the names alone (not the lines)."""
     wanted = set(street_ids)
-    query = select(model.street_id, model.name).where(model.street_id.in_(wanted))
-    found: dict[int, str] = {row.street_id: row.name for row in session.execute(query)}
-    return {street_id: _label(street_id, found.get(street_id)) for street_id in wanted}
+    known = known_street_labels(session, model, wanted)
+    return {street_id: known.get(street_id) or _label(street_id, None) for street_id in wanted}
+
+
+def known_street_labels(session: Session, model: type[StreetCopyMixin], street_ids: Iterable[int]) -> dict[int, str]:
+    """`street_label` of each street asked for that the copy holds (the others are left out): which
+    of them exist and what people see for each, in one query of the names alone."""
+    query = select(model.street_id, model.name).where(model.street_id.in_(set(street_ids)))
+    return {row.street_id: _label(row.street_id, row.name) for row in session.execute(query)}
 
 
 def apply_street_changed(session: Session, model: type[StreetCopyMixin], data: StreetChanged) -> None:

@@ -18,15 +18,19 @@ router = APIRouter(prefix="/api/v1/volunteers", tags=["picks"])
 
 
 def pick_out(session: Session, pick: Pick) -> PickOut:
-    labels = repository.street_labels(session, pick.id)
+    return _out(pick, repository.street_labels(session, pick.id), repository.has_photo(session, pick.id))
+
+
+def _out(pick: Pick, labels: dict[int, str], has_photo: bool) -> PickOut:
     streets = [PickStreetOut(id=street_id, name=labels[street_id]) for street_id in sorted(labels)]
-    return from_row(PickOut, pick, streets=streets, has_photo=repository.has_photo(session, pick.id))
+    return from_row(PickOut, pick, streets=streets, has_photo=has_photo)
 
 
 @router.post("/picks", status_code=201, response_model=PickOut)
 def log_pick(body: PickCreate, request: Request, volunteer: VolunteerDep, session: SessionDep) -> JSONResponse:
     def action() -> PickOut:
-        return pick_out(session, service.log_pick(session, volunteer.id, service.NewPick(**body.model_dump())))
+        logged = service.log_pick(session, volunteer.id, service.NewPick(**body.model_dump()))
+        return _out(logged.pick, logged.street_labels, logged.has_photo)
 
     return idempotent(request, session, f"volunteer:{volunteer.id}", body, action)
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.orm import Session
 
-from kernel.street_copy import StreetCopyMixin
+from kernel.street_copy import StreetCopyMixin, known_street_labels
 from kernel.street_copy import street_labels as street_labels_of
 from services.volunteers.database import StreetCopy
 from services.volunteers.picks.models import Pick, PickPhoto, PickStreet
@@ -48,10 +48,9 @@ def street_labels(session: Session, pick_id: int) -> dict[int, str]:
     return street_labels_of(session, StreetCopy, street_ids(session, pick_id))
 
 
-def known_streets(session: Session, street_ids: Iterable[int]) -> set[int]:
-    """Which of these streets the read copy holds, in one query."""
-    wanted = set(street_ids)
-    return set(session.scalars(select(StreetCopy.street_id).where(StreetCopy.street_id.in_(wanted))))
+def known_streets(session: Session, street_ids: Iterable[int]) -> dict[int, str]:
+    """Those of these streets the read copy holds, with what people see for each, in one query."""
+    return known_street_labels(session, StreetCopy, street_ids)
 
 
 def anonymise(session: Session, volunteer_id: int) -> None:

@@ -54,7 +54,16 @@ def decode_photo(data_url: str) -> tuple[str, bytes]:
     return "image/jpeg", clean_photo(raw, PICK_PHOTO_LIMITS).jpeg
 
 
-def log_pick(session: Session, volunteer_id: int | None, new: NewPick, now: datetime | None = None) -> Pick:
+@dataclass(frozen=True)
+class LoggedPick:
+    """A pick just logged, with what its answer shows (known while logging it: no query again)."""
+
+    pick: Pick
+    street_labels: dict[int, str]
+    has_photo: bool
+
+
+def log_pick(session: Session, volunteer_id: int | None, new: NewPick, now: datetime | None = None) -> LoggedPick:
     now = now or datetime.now(UTC)
     street_ids = sorted(set(new.street_ids))
     if not street_ids:
@@ -100,7 +109,7 @@ def log_pick(session: Session, volunteer_id: int | None, new: NewPick, now: date
     adoptions.record_pick(session, street_ids, volunteer_id, new.team_id, pick.picked_at)
     events.pick_logged(session, pick, street_ids)
     metrics.PICKS_LOGGED.inc()
-    return pick
+    return LoggedPick(pick, known, photo is not None)
 
 
 def anonymise(session: Session, volunteer_id: int) -> None:
