@@ -227,12 +227,7 @@ def wait_for(predicate: Any, timeout: float = 20.0, interval: float = 0.05, mess
 def patient_get(url: str, *, headers: dict[str, str] | None = None, patience_s: float = 60.0) -> httpx.Response:
     """GET as a well-behaved client does: a 503 (a service busy planning on a loaded host) is asked
     again after its Retry-After, until `patience_s` is spent; any other answer is returned."""
-    deadline = time.monotonic() + patience_s
-    while True:
-        answer = httpx.get(url, headers=headers, timeout=30)
-        if answer.status_code != 503 or time.monotonic() > deadline:
-            return answer
-        time.sleep(min(float(answer.headers.get("Retry-After", "1")), 5.0))
+    return _patiently(lambda: httpx.get(url, headers=headers, timeout=30), patience_s)
 
 
 def patient_post(client: httpx.Client, path: str, body: dict[str, Any], *, patience_s: float = 90.0) -> httpx.Response:
@@ -241,9 +236,14 @@ def patient_post(client: httpx.Client, path: str, body: dict[str, Any], *, patie
     spent, so a retry after a lost answer finds what the first attempt did; any other answer is
     returned."""
     headers = {"Idempotency-Key": uuid.uuid4().hex}
+    return _patiently(lambda: client.post(path, json=body, headers=headers), patience_s)
+
+
+def _patiently(send: Callable[[], httpx.Response], patience_s: float) -> httpx.Response:
+    """`send` again after each 503's Retry-After (at most 5 s apart) until `patience_s` is spent."""
     deadline = time.monotonic() + patience_s
     while True:
-        answer = client.post(path, json=body, headers=headers)
+        answer = send()
         if answer.status_code != 503 or time.monotonic() > deadline:
             return answer
         time.sleep(min(float(answer.headers.get("Retry-After", "1")), 5.0))

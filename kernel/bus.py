@@ -135,11 +135,9 @@ class EventBus:
             )
         return live
 
-    def confirm(self, subscriber: str, event_id: str) -> None:
-        """The subscriber applied the event (or had already): its outbox may stop offering it."""
-        self.redis.set(f"{APPLIED_KEY}{subscriber}:{event_id}", "1", ex=APPLIED_TTL_S)
-
     def confirm_many(self, subscriber: str, event_ids: Sequence[str]) -> None:
+        """The subscriber applied these events (or had already): their outboxes may stop offering
+        them. One round trip for them all."""
         with self.redis.pipeline(transaction=False) as pipeline:
             for event_id in event_ids:
                 pipeline.set(f"{APPLIED_KEY}{subscriber}:{event_id}", "1", ex=APPLIED_TTL_S)

@@ -58,47 +58,43 @@ class ServiceEventHandlers:
             return self._runtime
 
     def consume(self, message: Any) -> Outcome:
-        runtime = self.runtime
-        consumer = EventConsumer(
-            self.service, runtime.session_factory, self.inbox_model, self.handlers, runtime.publish_committed
-        )
-        outcome = consumer.consume(message)
+        outcome = self._consumer().consume(message)
         self.confirm(message)
         return outcome
 
     def consume_many(self, messages: Sequence[Any]) -> list[Outcome | Exception]:
         """Messages that arrived together, applied together (`EventConsumer.consume_many`); those
         settled here (applied, or already) are confirmed in one round trip."""
-        runtime = self.runtime
-        consumer = EventConsumer(
-            self.service, runtime.session_factory, self.inbox_model, self.handlers, runtime.publish_committed
-        )
-        consumer.prepare_batch = self.prepare_batch
-        results = consumer.consume_many(messages)
+        results = self._consumer().consume_many(messages)
         self.confirm_many([m for m, r in zip(messages, results, strict=True) if isinstance(r, Outcome)])
         return results
 
+    def _consumer(self) -> EventConsumer:
+        runtime = self.runtime
+        return EventConsumer(
+            self.service,
+            runtime.session_factory,
+            self.inbox_model,
+            self.handlers,
+            runtime.publish_committed,
+            self.prepare_batch,
+        )
+
+    def confirm(self, message: Any) -> None:
+        """Tell the sending service's outbox this event is settled here (applied, already applied,
+        or dead-lettered as unusable), so it stops offering it. Only after the commit: a
+        confirmation that is lost makes a harmless duplicate, one made too early a lost event."""
+        self.confirm_many([message])
+
     def confirm_many(self, messages: Sequence[Any]) -> None:
-        """`confirm` for several messages at once."""
+        """`confirm` for several messages at once, in one round trip."""
         event_ids = [event_id for event_id in map(_event_id, messages) if event_id is not None]
         if not event_ids:
             return
         try:
             self.runtime.bus.confirm_many(self.service, event_ids)
         except Exception as exc:  # the outbox sends them again later; the inbox makes that a no-op
-            log.warning("event.confirm_failed", service=self.service, events=len(event_ids), error=str(exc))
-
-    def confirm(self, message: Any) -> None:
-        """Tell the sending service's outbox this event is settled here (applied, already applied,
-        or dead-lettered as unusable), so it stops offering it. Only after the commit: a
-        confirmation that is lost makes a harmless duplicate, one made too early a lost event."""
-        event_id = _event_id(message)
-        if event_id is None:
-            return
-        try:
-            self.runtime.bus.confirm(self.service, event_id)
-        except Exception as exc:  # the outbox sends it again later; the inbox makes that a no-op
-            log.warning("event.confirm_failed", service=self.service, event_id=event_id, error=str(exc))
+            log.warning("event.confirm_failed", service=self.service, event_ids=event_ids, error=str(exc))
 
     def sweep_outbox(self, older_than_seconds: float = 5.0) -> int:
         """Send what was never published, and again what no subscriber confirmed."""

@@ -28,14 +28,10 @@ def state_for(session: Session, street_id: int) -> StreetState | None:
     return session.get(StreetState, street_id)
 
 
-def states(session: Session, among: Select[int] | None = None) -> dict[int, StreetState]:
-    """Every street's state, or those of the streets ``among`` selects (a query of street ids)."""
+def states(session: Session, among: Select[int] | Sequence[int] | None = None) -> dict[int, StreetState]:
+    """Every street's state, or those of the streets ``among`` names (street ids, or a query of them)."""
     query = select(StreetState) if among is None else select(StreetState).where(StreetState.street_id.in_(among))
     return {s.street_id: s for s in session.scalars(query)}
-
-
-def states_of(session: Session, street_ids: Sequence[int]) -> list[StreetState]:
-    return list(session.scalars(select(StreetState).where(StreetState.street_id.in_(street_ids))))
 
 
 def report(session: Session, report_id: int) -> StreetReport | None:

@@ -69,7 +69,7 @@ def load_streets_of(session: Session, payloads: Sequence[EventData]) -> None:
     if street_ids:
         ids = sorted(street_ids)
         streets.by_ids(session, ids)
-        repository.states_of(session, ids)
+        repository.states(session, ids)
 
 
 def ensure_state(session: Session, street: Street, at: datetime | None = None) -> StreetState:
