@@ -130,6 +130,9 @@ class EventBus:
                 headers=headers,
                 producer=producer,
                 retry=True,
+                # no declaring per message: Celery sends to a direct queue by the anonymous exchange
+                # (Redis: an LPUSH to the queue's list), and the consuming worker declares its queues
+                declare=[],
                 argsrepr=shown,
                 kwargsrepr="{}",
             )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String, create_engine, event
+from sqlalchemy import JSON, DateTime, Index, Integer, String, Table, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, sessionmaker
@@ -55,7 +55,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
-            pool_pre_ping=True,
+            # no pre-ping: a connection to a local file does not go stale (a server's does, below)
             pool_size=pool_size,
             max_overflow=SPARE_CONNECTIONS,
         )
@@ -94,6 +94,15 @@ def unit_of_work(
         session.close()
     if pending and after_commit is not None:
         after_commit(pending)
+
+
+def table_of(model: Any) -> Table:
+    """A mapped class's table, for the Core statements of hot paths: built once, they skip the
+    ORM's per-statement work (and the unit of work) where nothing needs to be loaded back."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model!r} is not mapped to one table")
+    return table
 
 
 class CommitFailed(Exception):

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from kernel.db import table_of
 from services.reports.reports.lifecycle import OPEN_STATUSES
 from services.reports.reports.models import Report, ReportHistory
 
@@ -28,27 +30,43 @@ def open_on_street(session: Session, street_id: int) -> Sequence[Report]:
     return session.scalars(select(Report).where(Report.street_id == street_id, Report.status.in_(OPEN_STATUSES))).all()
 
 
+# The duplicate search runs on every report filed: built once as Core statements (no ORM entities
+# to load, the compiled form cached against the same statement object), parameters bound per call.
+_REPORTS = table_of(Report)
+_OPEN_ORIGINALS = select(_REPORTS.c.id, _REPORTS.c.lat, _REPORTS.c.lon).where(
+    _REPORTS.c.category == bindparam("category"),
+    _REPORTS.c.street_id == bindparam("street_id"),
+    or_(*(_REPORTS.c.status == status for status in OPEN_STATUSES)),  # fixed binds: compiled once
+    _REPORTS.c.duplicate_of.is_(None),
+    _REPORTS.c.created_at >= bindparam("since"),
+)
+_COUNT_ALSO_REPORTED = (
+    update(_REPORTS).where(_REPORTS.c.id == bindparam("report_id")).values(also_reported=_REPORTS.c.also_reported + 1)
+)
+
+
 def open_originals_since(
     session: Session, category: str, street_id: int, since: datetime
 ) -> Sequence[tuple[int, float, float]]:
     """(id, lat, lon) of the open reports of ``category`` on the street filed since ``since`` that
     are not duplicates themselves: the points alone, as the duplicate search needs no more."""
-    query = select(Report.id, Report.lat, Report.lon).where(
-        Report.category == category,
-        Report.street_id == street_id,
-        Report.status.in_(OPEN_STATUSES),
-        Report.duplicate_of.is_(None),
-        Report.created_at >= since,
-    )
-    return [(report_id, lat, lon) for report_id, lat, lon in session.execute(query)]
+    rows = session.execute(_OPEN_ORIGINALS, {"category": category, "street_id": street_id, "since": since})
+    return [(report_id, lat, lon) for report_id, lat, lon in rows]
 
 
 def count_also_reported(session: Session, report_id: int) -> None:
-    """One more resident reported the same litter: counted in the database, without loading the report."""
-    session.execute(
-        update(Report).where(Report.id == report_id).values(also_reported=Report.also_reported + 1),
-        execution_options={"synchronize_session": False},  # the report is not loaded in this session
-    )
+    """One more resident reported the same litter: counted in the database, without loading the
+    report (a report this session holds would not see the new count)."""
+    session.execute(_COUNT_ALSO_REPORTED, {"report_id": report_id})
+
+
+_ADD_HISTORY = insert(table_of(ReportHistory))
+
+
+def add_history(session: Session, entries: Sequence[dict[str, Any]]) -> None:
+    """Append entries to reports' histories (append-only: never loaded to be changed), in one
+    INSERT executed now, in the session's transaction; what the session holds pending is flushed first."""
+    session.execute(_ADD_HISTORY, list(entries))
 
 
 def duplicates_with_email(session: Session, report_id: int) -> Sequence[Report]:

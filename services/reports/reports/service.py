@@ -22,7 +22,7 @@ from services.reports.notifications.service import Notifier
 from services.reports.photos import service as photos
 from services.reports.reports import events, notes, repository
 from services.reports.reports.lifecycle import OPEN_STATUSES, WITHDRAWING_STATUSES, can_move
-from services.reports.reports.models import Report, ReportHistory
+from services.reports.reports.models import Report
 from services.reports.reports.notes import Note
 from services.reports.settings import ReportsSettings
 
@@ -81,22 +81,22 @@ def _find_duplicate(
     return min(close)[1] if close else None
 
 
-def _history(report_id: int, status: str, note: Note, actor: str, at: datetime) -> ReportHistory:
-    return ReportHistory(
-        report_id=report_id,
-        status=status,
-        note=note.text,
-        note_code=note.code,
-        note_params=note.params or None,
-        actor=actor,
-        at=at,
-    )
+def _history(report_id: int, status: str, note: Note, actor: str, at: datetime) -> dict[str, Any]:
+    return {
+        "report_id": report_id,
+        "status": status,
+        "note": note.text,
+        "note_code": note.code,
+        "note_params": note.params or None,
+        "actor": actor,
+        "at": at,
+    }
 
 
 def record_status(session: Session, report: Report, status: str, note: Note, actor: str) -> None:
     report.status = status
     report.updated_at = datetime.now(UTC)
-    session.add(_history(report.id, status, note, actor, datetime.now(UTC)))
+    repository.add_history(session, [_history(report.id, status, note, actor, datetime.now(UTC))])
 
 
 def file_report(
@@ -153,9 +153,10 @@ def file_report(
     if new.photo_id:
         photos.attach(session, new.photo_id, report.id)
         report.photo_id = new.photo_id
-    session.add(_history(report.id, "open", notes.system("received"), new.source, now))
+    history = [_history(report.id, "open", notes.system("received"), new.source, now)]
     if duplicate is not None:  # stored as a duplicate at once; its history says it was received first
-        session.add(_history(report.id, "duplicate", notes.system("duplicate", report=duplicate), "system", now))
+        history.append(_history(report.id, "duplicate", notes.system("duplicate", report=duplicate), "system", now))
+    repository.add_history(session, history)
     events.report_filed(session, report)
     if notifier is not None:
         notifier.received(session, report)

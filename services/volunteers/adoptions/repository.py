@@ -3,9 +3,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from kernel.db import table_of
 from kernel.street_copy import StreetCopyMixin
 from services.volunteers.adoptions.models import ACTIVE, OPEN_STATUSES, PAUSED, Adoption
 from services.volunteers.database import StreetCopy
@@ -64,27 +65,40 @@ def open_of_team(session: Session, team_id: int) -> Sequence[Adoption]:
     ).all()
 
 
+# Run with every pick logged: built once, as Core, its parameters bound per call (named apart
+# from the columns, as an UPDATE's SET reserves those). A volunteer
+# without teams binds an empty list (no team matches); a team pick without a volunteer binds None.
+_ADOPTIONS = table_of(Adoption)
+_RENEW_PLEDGES = (
+    update(_ADOPTIONS)
+    .where(
+        _ADOPTIONS.c.street_id.in_(bindparam("streets", expanding=True)),
+        or_(*(_ADOPTIONS.c.status == status for status in OPEN_STATUSES)),
+        or_(
+            _ADOPTIONS.c.team_id.in_(bindparam("teams", expanding=True)),
+            _ADOPTIONS.c.volunteer_id == bindparam("volunteer"),
+        ),
+        or_(_ADOPTIONS.c.last_pick_at.is_(None), _ADOPTIONS.c.last_pick_at < bindparam("picked")),
+    )
+    .values(last_pick_at=bindparam("picked"))
+)
+
+
 def renew_pledges(
     session: Session, street_ids: list[int], volunteer_id: int | None, team_ids: list[int], picked_at: datetime
 ) -> None:
     """The open adoptions of these streets held by the volunteer or one of their teams: last picked
     at `picked_at` unless a later pick is already known. One UPDATE; none of them is loaded."""
-    owner: list[ColumnElement[bool]] = [Adoption.team_id.in_(team_ids)] if team_ids else []
-    if volunteer_id is not None:
-        owner.append(Adoption.volunteer_id == volunteer_id)
-    if not owner:
+    if volunteer_id is None and not team_ids:
         return
     session.execute(
-        update(Adoption)
-        .where(
-            Adoption.street_id.in_(street_ids),
-            Adoption.status.in_(OPEN_STATUSES),
-            or_(*owner),
-            or_(Adoption.last_pick_at.is_(None), Adoption.last_pick_at < picked_at),
-        )
-        .values(last_pick_at=picked_at),
-        execution_options={"synchronize_session": "fetch"},  # adoptions this session holds see it too
+        _RENEW_PLEDGES,
+        {"streets": street_ids, "teams": team_ids, "volunteer": volunteer_id, "picked": picked_at},
     )
+    # an adoption of these streets this session already holds reads its pick time afresh
+    for held in list(session.identity_map.values()):
+        if isinstance(held, Adoption) and held.street_id in street_ids:
+            session.expire(held, ["last_pick_at"])
 
 
 def in_statuses(session: Session, statuses: tuple[str, ...]) -> Sequence[Adoption]:

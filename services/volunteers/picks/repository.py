@@ -4,9 +4,10 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select, update
+from sqlalchemy import Select, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from kernel.db import table_of
 from kernel.street_copy import StreetCopyMixin, known_street_labels
 from kernel.street_copy import street_labels as street_labels_of
 from services.volunteers.database import StreetCopy
@@ -51,6 +52,14 @@ def street_labels(session: Session, pick_id: int) -> dict[int, str]:
 def known_streets(session: Session, street_ids: Iterable[int]) -> dict[int, str]:
     """Those of these streets the read copy holds, with what people see for each, in one query."""
     return known_street_labels(session, StreetCopy, street_ids)
+
+
+_ADD_STREETS = insert(table_of(PickStreet))
+
+
+def add_streets(session: Session, pick_id: int, street_ids: Sequence[int]) -> None:
+    """The streets of a pick just stored, in one INSERT executed now (nothing loads them back)."""
+    session.execute(_ADD_STREETS, [{"pick_id": pick_id, "street_id": street_id} for street_id in street_ids])
 
 
 def anonymise(session: Session, volunteer_id: int) -> None:

@@ -15,7 +15,7 @@ from kernel.photos import PhotoLimits, clean_photo
 from kernel.street_copy import no_such_street
 from services.volunteers.adoptions import service as adoptions
 from services.volunteers.picks import events, repository
-from services.volunteers.picks.models import Pick, PickPhoto, PickStreet
+from services.volunteers.picks.models import Pick, PickPhoto
 from services.volunteers.teams import service as teams
 
 MAX_BACKDATE = timedelta(days=30)
@@ -101,11 +101,9 @@ def log_pick(session: Session, volunteer_id: int | None, new: NewPick, now: date
     )
     session.add(pick)
     session.flush()
-    for street_id in street_ids:
-        session.add(PickStreet(pick_id=pick.id, street_id=street_id))
+    repository.add_streets(session, pick.id, street_ids)
     if photo is not None:
         session.add(PickPhoto(pick_id=pick.id, content_type=photo[0], data=photo[1]))
-    session.flush()
     adoptions.record_pick(session, street_ids, volunteer_id, new.team_id, pick.picked_at)
     events.pick_logged(session, pick, street_ids)
     metrics.PICKS_LOGGED.inc()
