@@ -35,8 +35,10 @@ log = structlog.get_logger(__name__)
 
 Handler = Callable[[Session, EventEnvelope, Any], None]
 # Given the payloads of events about to be applied together, loads what their handlers will read
-# (e.g. their streets) in one query each, instead of one query per event.
-BatchPreparer = Callable[[Session, Sequence[EventData]], None]
+# (e.g. their streets) in one query each, instead of one query per event. What it returns is held
+# while the batch applies: a session's identity map holds its objects weakly, so objects loaded
+# and dropped would be gone again before the handlers ask for them.
+BatchPreparer = Callable[[Session, Sequence[EventData]], object]
 
 
 class Outcome(StrEnum):
@@ -103,8 +105,9 @@ class EventConsumer:
                 inbox = self.inbox_model
                 ids = [str(envelope.id) for _, envelope, _, _ in decoded]
                 seen = set(session.scalars(select(inbox.event_id).where(inbox.event_id.in_(ids))))
+                held = None
                 if self.prepare_batch is not None:
-                    self.prepare_batch(session, [p for _, e, p, _ in decoded if str(e.id) not in seen])
+                    held = self.prepare_batch(session, [p for _, e, p, _ in decoded if str(e.id) not in seen])
                 for _, envelope, payload, handler in decoded:
                     event_id = str(envelope.id)
                     if event_id in seen:
@@ -115,6 +118,7 @@ class EventConsumer:
                     session.add(inbox(event_id=event_id, event_type=envelope.type))
                     handler(session, envelope, payload)
                     outcomes.append(Outcome.APPLIED)
+                del held  # held until every handler ran (see BatchPreparer)
             for (_, envelope, _, _), outcome in zip(decoded, outcomes, strict=True):
                 bind_correlation_id(envelope.correlation_id or calling)
                 self._count(envelope, outcome)

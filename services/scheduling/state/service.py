@@ -59,17 +59,18 @@ def _street(session: Session, street_id: int) -> Street:
     return street
 
 
-def load_streets_of(session: Session, payloads: Sequence[EventData]) -> None:
+def load_streets_of(session: Session, payloads: Sequence[EventData]) -> tuple[object, ...]:
     """Events applied together find their streets and street states in the session, read with
-    one query each instead of one per event (`session.get` then answers from the identity map)."""
+    one query each instead of one per event (`session.get` then answers from the identity map,
+    as long as the caller holds what this returns)."""
     street_ids: set[int] = set()
     for payload in payloads:
         one = getattr(payload, "street_id", None)
         street_ids.update([one] if isinstance(one, int) else getattr(payload, "street_ids", None) or ())
-    if street_ids:
-        ids = sorted(street_ids)
-        streets.by_ids(session, ids)
-        repository.states(session, ids)
+    if not street_ids:
+        return ()
+    ids = sorted(street_ids)
+    return (streets.by_ids(session, ids), repository.states(session, ids))
 
 
 def ensure_state(session: Session, street: Street, at: datetime | None = None) -> StreetState:

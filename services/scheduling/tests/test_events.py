@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from conftest import RedisProcess
 from kernel.bus import make_redis
@@ -142,3 +142,25 @@ def test_one_failing_event_in_a_batch_costs_the_others_nothing(scheduling: Servi
         )
     assert sorted(reports) == [9201, 9203] and inbox == 0
     assert "scheduling" in scheduling.runtime.bus.unconfirmed(unknown_street)
+
+
+def test_events_applied_together_read_their_streets_and_states_once(scheduling: ServiceEventHandlers) -> None:
+    """A batch on several streets reads the streets and their states with one SELECT each, not one
+    per event: the handlers find them in the session (the consumer holds what was loaded)."""
+    for street_id in (11, 12, 13):  # the streets have states already: each handler would look them up
+        assert scheduling.consume(report_filed_event(street_id, 9300 + street_id)) is Outcome.APPLIED
+    batch = [report_filed_event(street_id, 9400 + n) for n, street_id in enumerate((11, 12, 13, 11, 12, 13))]
+    statements: list[str] = []
+
+    def remember(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()).lower())
+
+    engine = scheduling.runtime.engine
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        assert scheduling.consume_many(batch) == [Outcome.APPLIED] * len(batch)
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    reads = [s for s in statements if s.startswith("select")]
+    assert sum(" from streets " in f"{s} " for s in reads) == 1, reads
+    assert sum(" from street_states " in f"{s} " for s in reads) == 1, reads
