@@ -103,7 +103,13 @@ def adoptions(session: Session) -> Sequence[StreetAdoption]:
 
 
 def adoptions_for(session: Session, street_id: int) -> Sequence[StreetAdoption]:
-    return session.scalars(select(StreetAdoption).where(StreetAdoption.street_id == street_id)).all()
+    """The street's adoptions, those this transaction added included, read without flushing what
+    the session holds (asked once per pick: events applied together then flush once, not once
+    each). Adoptions already stored come back as the session holds them, changes included."""
+    with session.no_autoflush:
+        stored = session.scalars(select(StreetAdoption).where(StreetAdoption.street_id == street_id)).all()
+    added = [held for held in session.new if isinstance(held, StreetAdoption) and held.street_id == street_id]
+    return [*stored, *added]
 
 
 def active_adopter_count(session: Session, street_id: int) -> int:
@@ -126,7 +132,18 @@ def adopted_street_ids(session: Session, among: Select[int] | None = None) -> se
 
 
 def pick_exists(session: Session, pick_id: int, street_id: int) -> bool:
-    return session.get(StreetPick, (pick_id, street_id)) is not None
+    """Whether this pick on this street was applied before this transaction (see `report_filed_before`)."""
+    with session.no_autoflush:
+        return session.get(StreetPick, (pick_id, street_id)) is not None
+
+
+def report_filed_before(session: Session, report_id: int) -> bool:
+    """Whether this report's filing was applied before this transaction, asked without flushing
+    what the session holds: events applied together then write their rows in one flush instead
+    of one each. A twin still pending in the same transaction is caught by the primary key at
+    the flush, and a batch that fails is applied event by event."""
+    with session.no_autoflush:
+        return session.get(StreetReport, report_id) is not None
 
 
 def last_pick_at(session: Session, street_id: int) -> datetime | None:

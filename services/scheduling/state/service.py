@@ -148,7 +148,7 @@ def record_inspection(session: Session, inspection_id: int, street_id: int, leve
 
 def apply_report_filed(session: Session, data: ReportFiled) -> None:
     street = _street(session, data.street_id)
-    if repository.report(session, data.report_id) is not None:
+    if repository.report_filed_before(session, data.report_id):
         return
     session.add(
         StreetReport(

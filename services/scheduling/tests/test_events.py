@@ -15,13 +15,13 @@ from sqlalchemy import event, func, select
 from conftest import RedisProcess
 from kernel.bus import make_redis
 from kernel.consumer import MalformedEvent, Outcome
-from kernel.events import PlanPublished, ReportFiled, new_event
+from kernel.events import AdoptionChanged, PickLogged, PlanPublished, ReportFiled, new_event
 from kernel.handlers import ServiceEventHandlers
 from kernel.outbox import record_event
 from services.scheduling import handlers as scheduling_handlers
 from services.scheduling.admin import load_demo_city
 from services.scheduling.database import OutboxMessage, ProcessedEvent
-from services.scheduling.state.models import StreetReport
+from services.scheduling.state.models import StreetAdoption, StreetReport
 
 
 def report_filed_event(street_id: int, report_id: int) -> dict[str, Any]:
@@ -164,3 +164,38 @@ def test_events_applied_together_read_their_streets_and_states_once(scheduling: 
     reads = [s for s in statements if s.startswith("select")]
     assert sum(" from streets " in f"{s} " for s in reads) == 1, reads
     assert sum(" from street_states " in f"{s} " for s in reads) == 1, reads
+
+
+def test_a_pick_in_the_batch_that_started_the_adoption_renews_it(scheduling: ServiceEventHandlers) -> None:
+    """Applied together, an adoption started and a pick on its street: the pick finds the adoption
+    the same transaction added (and a second pick in the batch, on a stored one, its changed time)."""
+    started = new_event(
+        "adoption.started",
+        "volunteers",
+        AdoptionChanged(
+            adoption_id=9501,
+            street_id=21,
+            volunteer_id=7,
+            rhythm="weekly",
+            status="active",
+            started_on=date(2026, 5, 1),
+        ),
+    ).model_dump(mode="json")
+    picked_at = datetime(2026, 5, 2, 9, 30, tzinfo=UTC)
+    later = datetime(2026, 5, 3, 9, 30, tzinfo=UTC)
+    picks = [
+        new_event(
+            "pick.logged",
+            "volunteers",
+            PickLogged(pick_id=pick_id, street_ids=[21], picked_at=at, bags=1, minutes=20, volunteer_id=7),
+        ).model_dump(mode="json")
+        for pick_id, at in ((9601, picked_at), (9602, later))
+    ]
+    assert scheduling.consume_many([started, picks[0]]) == [Outcome.APPLIED] * 2
+    with scheduling.runtime.session_factory() as session:
+        adoption = session.get(StreetAdoption, 9501)
+        assert adoption is not None and adoption.last_pick_at == picked_at
+    assert scheduling.consume_many([picks[1]]) == [Outcome.APPLIED]
+    with scheduling.runtime.session_factory() as session:
+        adoption = session.get(StreetAdoption, 9501)
+        assert adoption is not None and adoption.last_pick_at == later
