@@ -85,10 +85,9 @@ def mark_dirty(
     # sees it changed by one mark as by twenty (events applied together mark it once; the first
     # reason stands for the lot)
     written = session.info.setdefault(MARKED_DAYS_KEY, set())
-    for day in marked:
-        if day not in written:
-            repository.mark(session, day, reason, now)
-            written.add(day)
+    unwritten = [day for day in marked if day not in written]
+    repository.mark(session, unwritten, reason, now)
+    written.update(unwritten)
     session.info.setdefault(URGENT_DAYS_KEY if urgent else DIRTY_DAYS_KEY, set()).update(marked)
     return marked
 
