@@ -61,7 +61,7 @@ def make_events(settings_factory: Callable[[], SchedulingSettings] = SchedulingS
         ProcessedEvent,
         HANDLERS,
         on_start=_ask_for_replans,
-        prepare_batch=state.load_streets_of,
+        prepare_batch=state.load_for_batch,
     )
 
 

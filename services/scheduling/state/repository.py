@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, event, func, select
@@ -21,6 +22,7 @@ from services.scheduling.state.models import (
 
 OPEN = "open"
 WEEKDAY_LEARNER_KEY = "scheduling.weekday_learner"
+APPLIED_BEFORE_KEY = "scheduling.applied_before"  # AppliedBefore: what a batch looked up
 COVERING_STATUSES = ("active",)
 
 
@@ -131,17 +133,54 @@ def adopted_street_ids(session: Session, among: Select[int] | None = None) -> se
     return set(session.scalars(query))
 
 
+@dataclass(frozen=True)
+class AppliedBefore:
+    """Which of a batch's reports and picks were stored before its transaction began."""
+
+    report_ids: frozenset[int]
+    reports_found: frozenset[int]
+    picks: frozenset[tuple[int, int]]
+    picks_found: frozenset[tuple[int, int]]
+
+
+def look_up_applied(session: Session, report_ids: Collection[int], picks: Collection[tuple[int, int]]) -> None:
+    """Which of these reports and (pick, street) pairs were applied before, with one query each:
+    `report_filed_before` and `pick_exists` then answer for them without a query per event
+    (until the transaction ends)."""
+    reports_found: set[int] = set()
+    if report_ids:
+        reports_found.update(
+            session.scalars(select(StreetReport.report_id).where(StreetReport.report_id.in_(sorted(report_ids))))
+        )
+    picks_found: set[tuple[int, int]] = set()
+    if picks:
+        stored = select(StreetPick.pick_id, StreetPick.street_id).where(
+            StreetPick.pick_id.in_(sorted({pick_id for pick_id, _ in picks}))
+        )
+        picks_found.update((pick_id, street_id) for pick_id, street_id in session.execute(stored))
+    session.info[APPLIED_BEFORE_KEY] = AppliedBefore(
+        frozenset(report_ids), frozenset(reports_found), frozenset(picks), frozenset(picks_found)
+    )
+
+
 def pick_exists(session: Session, pick_id: int, street_id: int) -> bool:
     """Whether this pick on this street was applied before this transaction (see `report_filed_before`)."""
+    looked_up = session.info.get(APPLIED_BEFORE_KEY)
+    if isinstance(looked_up, AppliedBefore) and (pick_id, street_id) in looked_up.picks:
+        return (pick_id, street_id) in looked_up.picks_found
     with session.no_autoflush:
         return session.get(StreetPick, (pick_id, street_id)) is not None
 
 
 def report_filed_before(session: Session, report_id: int) -> bool:
-    """Whether this report's filing was applied before this transaction, asked without flushing
-    what the session holds: events applied together then write their rows in one flush instead
-    of one each. A twin still pending in the same transaction is caught by the primary key at
-    the flush, and a batch that fails is applied event by event."""
+    """Whether this report's filing was applied before this transaction: from what the batch
+    looked up (`look_up_applied`), else asked without flushing what the session holds. Either way
+    events applied together write their rows in one flush instead of one each; a twin still
+    pending in the same transaction is caught by the primary key at the flush, and a batch that
+    fails is applied event by event."""
+    looked_up = session.info.get(APPLIED_BEFORE_KEY)
+    if isinstance(looked_up, AppliedBefore) and report_id in looked_up.report_ids:
+        return report_id in looked_up.reports_found
     with session.no_autoflush:
         return session.get(StreetReport, report_id) is not None
 
@@ -226,9 +265,11 @@ def weekday_learner(session: Session) -> WeekdayLearner:
 
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_rollback")
-def _forget_weekday_learner(session: Session, *_: object) -> None:
-    """The next transaction reads the statistics again (another process may have learnt since)."""
+def _forget_what_the_transaction_read(session: Session, *_: object) -> None:
+    """The next transaction reads the statistics, and what was applied, again (another process
+    may have learnt or applied since)."""
     session.info.pop(WEEKDAY_LEARNER_KEY, None)
+    session.info.pop(APPLIED_BEFORE_KEY, None)
 
 
 def add_weekday_evidence(

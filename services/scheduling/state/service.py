@@ -59,14 +59,22 @@ def _street(session: Session, street_id: int) -> Street:
     return street
 
 
-def load_streets_of(session: Session, payloads: Sequence[EventData]) -> tuple[object, ...]:
-    """Events applied together find their streets and street states in the session, read with
-    one query each instead of one per event (`session.get` then answers from the identity map,
-    as long as the caller holds what this returns)."""
+def load_for_batch(session: Session, payloads: Sequence[EventData]) -> tuple[object, ...]:
+    """Events applied together find their streets and street states in the session, and whether
+    their reports and picks were applied before, read with one query each instead of one per
+    event (`session.get` then answers from the identity map, as long as the caller holds what
+    this returns)."""
     street_ids: set[int] = set()
+    report_ids: set[int] = set()
+    picks: set[tuple[int, int]] = set()
     for payload in payloads:
         one = getattr(payload, "street_id", None)
         street_ids.update([one] if isinstance(one, int) else getattr(payload, "street_ids", None) or ())
+        if isinstance(payload, ReportFiled):
+            report_ids.add(payload.report_id)
+        elif isinstance(payload, PickLogged):
+            picks.update((payload.pick_id, street_id) for street_id in payload.street_ids)
+    repository.look_up_applied(session, report_ids, picks)
     if not street_ids:
         return ()
     ids = sorted(street_ids)

@@ -145,8 +145,9 @@ def test_one_failing_event_in_a_batch_costs_the_others_nothing(scheduling: Servi
 
 
 def test_events_applied_together_read_their_streets_and_states_once(scheduling: ServiceEventHandlers) -> None:
-    """A batch on several streets reads the streets and their states with one SELECT each, not one
-    per event: the handlers find them in the session (the consumer holds what was loaded)."""
+    """A batch on several streets reads the streets, their states and which of its reports were
+    applied before with one SELECT each, not one per event: the handlers find them in the session
+    (the consumer holds what was loaded)."""
     for street_id in (11, 12, 13):  # the streets have states already: each handler would look them up
         assert scheduling.consume(report_filed_event(street_id, 9300 + street_id)) is Outcome.APPLIED
     batch = [report_filed_event(street_id, 9400 + n) for n, street_id in enumerate((11, 12, 13, 11, 12, 13))]
@@ -164,6 +165,7 @@ def test_events_applied_together_read_their_streets_and_states_once(scheduling: 
     reads = [s for s in statements if s.startswith("select")]
     assert sum(" from streets " in f"{s} " for s in reads) == 1, reads
     assert sum(" from street_states " in f"{s} " for s in reads) == 1, reads
+    assert sum(" from street_reports " in f"{s} " for s in reads) == 1, reads  # applied before? once
 
 
 def test_a_pick_in_the_batch_that_started_the_adoption_renews_it(scheduling: ServiceEventHandlers) -> None:
@@ -199,3 +201,14 @@ def test_a_pick_in_the_batch_that_started_the_adoption_renews_it(scheduling: Ser
     with scheduling.runtime.session_factory() as session:
         adoption = session.get(StreetAdoption, 9501)
         assert adoption is not None and adoption.last_pick_at == later
+
+
+def test_a_report_sent_again_under_a_new_event_is_stored_once(scheduling: ServiceEventHandlers) -> None:
+    """A report already applied, sent again in a batch under a new event id, changes nothing; two
+    events of one new report in the same batch store it once (the batch falls back to one by one)."""
+    assert scheduling.consume(report_filed_event(31, 9701)) is Outcome.APPLIED
+    again, twin, other_twin = report_filed_event(31, 9701), report_filed_event(32, 9702), report_filed_event(32, 9702)
+    assert scheduling.consume_many([again, twin, other_twin]) == [Outcome.APPLIED] * 3
+    with scheduling.runtime.session_factory() as session:
+        stored = session.scalars(select(StreetReport.report_id).where(StreetReport.report_id.in_([9701, 9702]))).all()
+    assert sorted(stored) == [9701, 9702]
