@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, event, func, select
 from sqlalchemy.orm import Session
@@ -22,7 +22,7 @@ from services.scheduling.state.models import (
 
 OPEN = "open"
 WEEKDAY_LEARNER_KEY = "scheduling.weekday_learner"
-APPLIED_BEFORE_KEY = "scheduling.applied_before"  # AppliedBefore: what a batch looked up
+APPLIED_BEFORE_KEY = "scheduling.applied_before"  # {(model, primary key): stored before}, a batch's look-up
 COVERING_STATUSES = ("active",)
 
 
@@ -133,56 +133,43 @@ def adopted_street_ids(session: Session, among: Select[int] | None = None) -> se
     return set(session.scalars(query))
 
 
-@dataclass(frozen=True)
-class AppliedBefore:
-    """Which of a batch's reports and picks were stored before its transaction began."""
-
-    report_ids: frozenset[int]
-    reports_found: frozenset[int]
-    picks: frozenset[tuple[int, int]]
-    picks_found: frozenset[tuple[int, int]]
-
-
 def look_up_applied(session: Session, report_ids: Collection[int], picks: Collection[tuple[int, int]]) -> None:
     """Which of these reports and (pick, street) pairs were applied before, with one query each:
     `report_filed_before` and `pick_exists` then answer for them without a query per event
     (until the transaction ends)."""
-    reports_found: set[int] = set()
+    looked_up: dict[tuple[type[Any], Any], bool] = {(StreetReport, report_id): False for report_id in report_ids}
+    looked_up.update({(StreetPick, pick): False for pick in picks})
     if report_ids:
-        reports_found.update(
-            session.scalars(select(StreetReport.report_id).where(StreetReport.report_id.in_(sorted(report_ids))))
-        )
-    picks_found: set[tuple[int, int]] = set()
+        query = select(StreetReport.report_id).where(StreetReport.report_id.in_(sorted(report_ids)))
+        looked_up.update({(StreetReport, report_id): True for report_id in session.scalars(query)})
     if picks:
-        stored = select(StreetPick.pick_id, StreetPick.street_id).where(
+        stored_picks = select(StreetPick.pick_id, StreetPick.street_id).where(
             StreetPick.pick_id.in_(sorted({pick_id for pick_id, _ in picks}))
         )
-        picks_found.update((pick_id, street_id) for pick_id, street_id in session.execute(stored))
-    session.info[APPLIED_BEFORE_KEY] = AppliedBefore(
-        frozenset(report_ids), frozenset(reports_found), frozenset(picks), frozenset(picks_found)
-    )
+        looked_up.update({(StreetPick, (row.pick_id, row.street_id)): True for row in session.execute(stored_picks)})
+    session.info[APPLIED_BEFORE_KEY] = looked_up
+
+
+def _stored_before(session: Session, model: type[Any], identity: Any) -> bool:
+    """From what the batch looked up (`look_up_applied`), else asked without flushing what the
+    session holds. Either way events applied together write their rows in one flush instead of
+    one each; a twin still pending in the same transaction is caught by the primary key at the
+    flush, and a batch that fails is applied event by event."""
+    looked_up = session.info.get(APPLIED_BEFORE_KEY, {})
+    if (model, identity) in looked_up:
+        return bool(looked_up[(model, identity)])
+    with session.no_autoflush:
+        return session.get(model, identity) is not None
 
 
 def pick_exists(session: Session, pick_id: int, street_id: int) -> bool:
-    """Whether this pick on this street was applied before this transaction (see `report_filed_before`)."""
-    looked_up = session.info.get(APPLIED_BEFORE_KEY)
-    if isinstance(looked_up, AppliedBefore) and (pick_id, street_id) in looked_up.picks:
-        return (pick_id, street_id) in looked_up.picks_found
-    with session.no_autoflush:
-        return session.get(StreetPick, (pick_id, street_id)) is not None
+    """Whether this pick on this street was applied before this transaction."""
+    return _stored_before(session, StreetPick, (pick_id, street_id))
 
 
 def report_filed_before(session: Session, report_id: int) -> bool:
-    """Whether this report's filing was applied before this transaction: from what the batch
-    looked up (`look_up_applied`), else asked without flushing what the session holds. Either way
-    events applied together write their rows in one flush instead of one each; a twin still
-    pending in the same transaction is caught by the primary key at the flush, and a batch that
-    fails is applied event by event."""
-    looked_up = session.info.get(APPLIED_BEFORE_KEY)
-    if isinstance(looked_up, AppliedBefore) and report_id in looked_up.report_ids:
-        return report_id in looked_up.reports_found
-    with session.no_autoflush:
-        return session.get(StreetReport, report_id) is not None
+    """Whether this report's filing was applied before this transaction."""
+    return _stored_before(session, StreetReport, report_id)
 
 
 def last_pick_at(session: Session, street_id: int) -> datetime | None:

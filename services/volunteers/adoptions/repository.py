@@ -66,8 +66,8 @@ def open_of_team(session: Session, team_id: int) -> Sequence[Adoption]:
 
 
 # Run with every pick logged: built once, as Core, its parameters bound per call (named apart
-# from the columns, as an UPDATE's SET reserves those). A volunteer
-# without teams binds an empty list (no team matches); a team pick without a volunteer binds None.
+# from the columns, as an UPDATE's SET reserves those). A volunteer without teams binds an empty
+# list (no team matches); a team pick without a volunteer binds None.
 _ADOPTIONS = table_of(Adoption)
 _RENEW_PLEDGES = (
     update(_ADOPTIONS)
