@@ -127,6 +127,15 @@ class EventConsumer:
         return outcomes
 
     def _apply_alone(self, envelope: EventEnvelope, payload: Any, handler: Handler) -> Outcome:
+        """In a transaction of its own, its lines logged under its own correlation id."""
+        calling = current_correlation_id()
+        bind_correlation_id(envelope.correlation_id or calling)
+        try:
+            return self._apply_in_own_transaction(envelope, payload, handler)
+        finally:
+            bind_correlation_id(calling)
+
+    def _apply_in_own_transaction(self, envelope: EventEnvelope, payload: Any, handler: Handler) -> Outcome:
         try:
             with unit_of_work(self.session_factory, self.after_commit) as session:
                 if session.get(self.inbox_model, str(envelope.id)) is not None:

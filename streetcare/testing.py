@@ -609,6 +609,9 @@ def planner_workers(redis_url: str, count: int, workdir: Path, timeout: float = 
 
 
 def queued_envelopes(client: redis.Redis, queue: str) -> list[dict[str, Any]]:
-    """The event envelopes waiting in a Celery queue on Redis (JSON messages, base64 bodies), oldest last."""
+    """The event envelopes waiting in a Celery queue on Redis (JSON messages, base64 bodies, each
+    a list of envelopes), oldest message last."""
     raw_messages: list[bytes] = client.lrange(queue, 0, -1)  # type: ignore[assignment]
-    return [json.loads(base64.b64decode(json.loads(raw)["body"]))[0][0] for raw in raw_messages]
+    return [
+        envelope for raw in raw_messages for envelope in json.loads(base64.b64decode(json.loads(raw)["body"]))[0][0]
+    ]

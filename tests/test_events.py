@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from conftest import wait_for
-from kernel.bus import DeadLetterQueue, make_redis
+from kernel.bus import EVENTS_PER_MESSAGE, DeadLetterQueue, make_bus, make_redis
 from kernel.consumer import Outcome
-from kernel.events import MalformedEvent, ReportFiled, decode_event, new_event
+from kernel.events import MalformedEvent, ReportFiled, StreetChanged, decode_event, new_event
 from kernel.handlers import ServiceEventHandlers
 from kernel.outbox import record_event
 from services.reports import handlers as reports_handlers
@@ -163,3 +163,37 @@ def test_an_event_a_worker_lost_after_taking_it_is_sent_again_until_its_subscrib
     finally:
         redis.close()
         reports.close()
+
+
+def test_a_publish_batch_reaches_each_subscriber_as_few_messages_in_order(migrated: dict[str, Any]) -> None:
+    """A subscriber's events of one publish batch ride together (a consumer takes one message a
+    fetch), each subscriber gets only its own, in the order they were recorded, and a batch
+    larger than a message is split, not cut."""
+    redis_url = migrated["reports"].redis_url
+    queues = ("scheduling.events", "reports.events", "volunteers.events")
+    street = StreetChanged(
+        street_id=9,
+        external_id="way/9",
+        name="Testikatu",
+        district="Kamppi",
+        length_m=120.0,
+        coordinates=[(24.93, 60.16), (24.94, 60.17)],
+    )
+    filed = [report_filed_event(3, 9000 + n) for n in range(EVENTS_PER_MESSAGE + 2)]
+    registered = new_event("street.registered", "scheduling", street).model_dump(mode="json")
+    bus = make_bus(redis_url)
+    redis = make_redis(redis_url)
+    try:
+        redis.delete(*queues)
+        bus.publish_many([*filed[:2], registered, *filed[2:]])
+        assert redis.llen("scheduling.events") == 2  # EVENTS_PER_MESSAGE + 2 in two messages
+        assert redis.llen("reports.events") == redis.llen("volunteers.events") == 1
+        newest_message_first = [e["id"] for e in queued_envelopes(redis, "scheduling.events")]
+        ids = [e["id"] for e in filed]
+        assert newest_message_first == ids[EVENTS_PER_MESSAGE:] + ids[:EVENTS_PER_MESSAGE]
+        assert [e["id"] for e in queued_envelopes(redis, "reports.events")] == [registered["id"]]
+        assert [e["id"] for e in queued_envelopes(redis, "volunteers.events")] == [registered["id"]]
+    finally:
+        redis.delete(*queues)
+        redis.close()
+        bus.close()

@@ -96,3 +96,13 @@ def test_each_services_events_are_taken_in_batches_that_the_local_workers_prefet
     worker = procfile_commands(environ)["worker"].split()
     reserved = int(worker[worker.index("--prefetch-multiplier") + 1]) * int(worker[worker.index("--concurrency") + 1])
     assert reserved >= EVENT_BATCH_SIZE
+
+
+def test_a_batch_applies_the_events_its_messages_carry_in_order(celery_module: ModuleType) -> None:
+    """A message holds a list of events (one publish batch's, for this service) or, from an
+    older sender, one event; a message that is neither stays whole, to be dead-lettered."""
+    from workers.tasks import events_of
+
+    first, second, third, alone = ({"id": str(n)} for n in range(4))
+    assert events_of([([first, second],), (alone,), ([third],)]) == [first, second, alone, third]
+    assert events_of([([],), ("odd", "arguments")]) == [["odd", "arguments"]]

@@ -34,27 +34,47 @@ def _dead_letters() -> DeadLetterQueue:
     return DeadLetterQueue(make_redis(worker_settings().redis_url))
 
 
-# Events are taken off a queue in batches (celery-batches): up to EVENT_BATCH_SIZE that arrived
-# within EVENT_BATCH_WAIT_S of the first are applied in one transaction and acknowledged after it
-# (acks_late), so a burst costs one commit per batch instead of one per event. The worker's
-# prefetch must hold a batch: --prefetch-multiplier × --concurrency ≥ EVENT_BATCH_SIZE.
+# Events are taken off a queue in batches (celery-batches): up to EVENT_BATCH_SIZE messages that
+# arrived within EVENT_BATCH_WAIT_S of the first are applied together and acknowledged after the
+# commit (acks_late), so a burst costs one commit per batch instead of one per event. A message
+# holds a list of events (what one publish batch had for this service: kernel.bus.publish_many),
+# or, sent by an older version, one event; a batch's events are applied in transactions of at most
+# EVENTS_PER_TRANSACTION, so a backlog does not hold the database's write lock for long. The
+# worker's prefetch must hold a batch: --prefetch-multiplier × --concurrency ≥ EVENT_BATCH_SIZE.
 EVENT_BATCH_SIZE = 32
 EVENT_BATCH_WAIT_S = 0.02
+EVENTS_PER_TRANSACTION = 200
+
+
+def events_of(arguments: Sequence[Sequence[Any]]) -> list[Any]:
+    """The events that messages with these arguments carry, in order (anything else is kept as it
+    came, to be dead-lettered as malformed)."""
+    events: list[Any] = []
+    for args in arguments:
+        if len(args) != 1:
+            events.append(list(args))
+        elif isinstance(args[0], list):
+            events.extend(args[0])
+        else:
+            events.append(args[0])
+    return events
 
 
 def _consume_batch(service: str, requests: Sequence[SimpleRequest]) -> list[str]:
     """Apply what arrived together. An event that can never apply is dead-lettered; one that
     failed goes alone to ``<service>.consume_event_again``, which retries it with back-off."""
-    messages = [request.args[0] if len(request.args) == 1 else list(request.args) for request in requests]
-    results = SERVICE_HANDLERS[service].consume_many(messages)
+    messages = events_of([request.args for request in requests])
     answers: list[str] = []
-    for message, result in zip(messages, results, strict=True):
-        if isinstance(result, Outcome):
-            answers.append(result.value)
-        elif isinstance(result, MalformedEvent):
-            answers.append(_dead_letter(service, message, result))
-        else:
-            answers.append(_try_again_alone(service, message, result))
+    for start in range(0, len(messages), EVENTS_PER_TRANSACTION):
+        some = messages[start : start + EVENTS_PER_TRANSACTION]
+        results = SERVICE_HANDLERS[service].consume_many(some)
+        for message, result in zip(some, results, strict=True):
+            if isinstance(result, Outcome):
+                answers.append(result.value)
+            elif isinstance(result, MalformedEvent):
+                answers.append(_dead_letter(service, message, result))
+            else:
+                answers.append(_try_again_alone(service, message, result))
     return answers
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from conftest import RedisProcess
+from conftest import RedisProcess, queued_envelopes
 from kernel.bus import make_redis
 from kernel.consumer import MalformedEvent, Outcome
 from kernel.events import AdoptionChanged, PickLogged, PlanPublished, ReportFiled, new_event
@@ -84,8 +84,8 @@ def test_outbox_keeps_events_while_redis_is_down_and_the_sweep_sends_them(
         assert sent == result.created
         assert handlers.outbox_stats()[0] == 0
         redis = make_redis(settings.redis_url)
-        assert redis.llen("reports.events") == result.created
-        assert redis.llen("volunteers.events") == result.created
+        assert len(queued_envelopes(redis, "reports.events")) == result.created
+        assert len(queued_envelopes(redis, "volunteers.events")) == result.created
     finally:
         handlers.close()
 
