@@ -106,3 +106,19 @@ def test_a_batch_applies_the_events_its_messages_carry_in_order(celery_module: M
     first, second, third, alone = ({"id": str(n)} for n in range(4))
     assert events_of([([first, second],), (alone,), ([third],)]) == [first, second, alone, third]
     assert events_of([([],), ("odd", "arguments")]) == [["odd", "arguments"]]
+
+
+def test_the_worker_hands_the_gil_to_its_message_loop_quickly(celery_module: ModuleType) -> None:
+    """Its threads applying batches give way within half a millisecond, not Python's 5 ms, so
+    the loop taking messages off Redis is not held up after each round trip."""
+    import sys
+
+    from celery import signals
+
+    default = sys.getswitchinterval()
+    try:
+        signals.worker_init.send(sender=None)
+        assert sys.getswitchinterval() == pytest.approx(celery_module.GIL_SWITCH_INTERVAL_S)
+        assert default > celery_module.GIL_SWITCH_INTERVAL_S
+    finally:
+        sys.setswitchinterval(default)

@@ -12,6 +12,7 @@ message headers and is bound to every log line the task writes.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from celery import Celery, signals
@@ -31,6 +32,8 @@ from workers.settings import WorkerSettings, worker_settings
 from workers.transport import transport_for
 
 PLANNING_QUEUE = "scheduling.planning"
+# how long a thread of the worker may hold the GIL while another waits (Python's default: 5 ms)
+GIL_SWITCH_INTERVAL_S = 0.0005
 MAINTENANCE_QUEUE = "maintenance"
 
 
@@ -115,6 +118,15 @@ def _bind_correlation_id(task: Any = None, **_: Any) -> None:
     correlation_id = getattr(task.request, "correlation_id", None) if task else None
     headers = getattr(task.request, "headers", None) or {}
     bind_correlation_id(headers.get("correlation_id") or correlation_id or None)
+
+
+@signals.worker_init.connect
+def _switch_threads_often(**_: Any) -> None:
+    """The worker's main thread takes each message off Redis with a few round trips, and after
+    each it must win the GIL back from the threads applying batches, which keep it for up to the
+    switch interval (5 ms by default): under load, waiting for the GIL set how many messages a
+    second the worker could take, and its queue grew while its threads had work to spare."""
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
 
 
 @signals.worker_ready.connect
