@@ -19,6 +19,10 @@ class GatewaySettings(ProcessSettings):
     connect_timeout_s: float = 2.0
     read_timeout_s: float = 30.0
     max_connections: int = 200
+    # an idle connection to a service is dropped after this, before the service's uvicorn drops
+    # it (its keep-alive: 5 s), so the gateway never sends a request down a connection the
+    # service is closing at that moment (aiohttp reports that race as a connection error: a 503)
+    upstream_keepalive_s: float = 2.0
     max_body_bytes: int = 12 * 1024 * 1024
     rate_limit_login_per_minute: int = 20
     rate_limit_password_checks_per_account_per_minute: int = 10

@@ -44,7 +44,11 @@ RESPONSE_DROP = frozenset(
 
 def make_client(settings: GatewaySettings) -> httpx.AsyncClient:
     timeout = httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s)
-    limits = httpx.Limits(max_connections=settings.max_connections, max_keepalive_connections=settings.max_connections)
+    limits = httpx.Limits(
+        max_connections=settings.max_connections,
+        max_keepalive_connections=settings.max_connections,
+        keepalive_expiry=settings.upstream_keepalive_s,
+    )
     transport: httpx.AsyncBaseTransport
     if settings.upstream_transport == "aiohttp":
         transport = AiohttpTransport(limits=limits, trust_env=False)
