@@ -1,13 +1,14 @@
 """Marking plans dirty, and asking for a debounced re-plan once the marking transaction commits.
 
 ``mark_dirty`` writes a ``plan_dirty_days`` row in the caller's transaction (so the mark is as
-durable as the change that caused it) and remembers the days in ``session.info``. After the
-commit, a session listener hands those days to the process's *requester* (installed into the
-session factory by :func:`attach`): for each day it sets a Redis key with ``SET NX`` and a TTL of
-the debounce window and, only if the key was new, sends ``scheduling.replan_day`` to the
-``scheduling.planning`` queue with that countdown, so a burst of events makes one re-plan.
-An *urgent* mark (a dispatcher's "re-plan now") sends the task at once, without the debounce.
-Nothing here may fail the caller: Redis down only delays the re-plan until beat's sweep.
+durable as the change that caused it; the row is written last, just before the commit) and
+remembers the days in ``session.info``. After the commit, a session listener hands those days to
+the process's *requester* (installed into the session factory by :func:`attach`): for each day it
+sets a Redis key with ``SET NX`` and a TTL of the debounce window and, only if the key was new,
+sends ``scheduling.replan_day`` to the ``scheduling.planning`` queue with that countdown, so a
+burst of events makes one re-plan. An *urgent* mark (a dispatcher's "re-plan now") sends the task
+at once, without the debounce. Nothing here may fail the caller: Redis down only delays the
+re-plan until beat's sweep.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ DEBOUNCE_KEY = "streetcare:scheduling:replan-requested:"
 DIRTY_DAYS_KEY = "scheduling.dirty_days"
 URGENT_DAYS_KEY = "scheduling.urgent_days"
 MARKED_DAYS_KEY = "scheduling.days_marked_in_this_transaction"
+PENDING_MARKS_KEY = "scheduling.marks_to_write_before_commit"
 REQUESTER_KEY = "scheduling.replan_requester"
 TIMEZONE_KEY = "scheduling.timezone"
 DEFAULT_TIMEZONE = "Europe/Helsinki"
@@ -83,26 +85,43 @@ def mark_dirty(
     now = datetime.now(UTC)
     # once per day and transaction: a re-plan that read the day's generation before this commit
     # sees it changed by one mark as by twenty (events applied together mark it once; the first
-    # reason stands for the lot)
+    # reason stands for the lot). The row is written just before the commit (or before this
+    # transaction reads marks): its UPDATE locks the day's row until the commit, and every
+    # transaction that marks the same day would otherwise wait for this one's whole length
     written = session.info.setdefault(MARKED_DAYS_KEY, set())
-    unwritten = [day for day in marked if day not in written]
-    repository.mark(session, unwritten, reason, now)
-    written.update(unwritten)
+    pending: dict[date, tuple[Part, datetime]] = session.info.setdefault(PENDING_MARKS_KEY, {})
+    for day in marked:
+        if day not in written:
+            written.add(day)
+            pending[day] = (reason, now)
     session.info.setdefault(URGENT_DAYS_KEY if urgent else DIRTY_DAYS_KEY, set()).update(marked)
     return marked
 
 
+def _write_pending_marks(session: Session) -> None:
+    """The marks this transaction made, written: one statement per reason (usually one)."""
+    pending: dict[date, tuple[Part, datetime]] = session.info.pop(PENDING_MARKS_KEY, {})
+    by_reason: dict[tuple[Part, datetime], list[date]] = {}
+    for day, made in pending.items():
+        by_reason.setdefault(made, []).append(day)
+    for (reason, now), days in by_reason.items():
+        repository.mark(session, days, reason, now)
+
+
 def generation(session: Session, day: date) -> int | None:
+    _write_pending_marks(session)
     return repository.generation(session, day)
 
 
 def dirty_days(session: Session) -> list[date]:
+    _write_pending_marks(session)
     return repository.dirty_days(session)
 
 
 def reason(session: Session, day: date) -> Part | None:
     """Why ``day`` was last marked (``None`` when it is not dirty; a plain "re-plan" for a mark
     made before marks had codes: they live seconds, so none is worth reading back from its words)."""
+    _write_pending_marks(session)
     row = repository.get(session, day)
     if row is None:
         return None
@@ -113,6 +132,7 @@ def reason(session: Session, day: date) -> Part | None:
 
 def clear(session: Session, day: date, seen_generation: int | None) -> bool:
     """Clear the mark unless it was renewed after ``seen_generation`` was read."""
+    _write_pending_marks(session)
     row = repository.get(session, day)
     if row is None:
         return True
@@ -166,6 +186,11 @@ def attach(
     runtime.session_factory.configure(info={REQUESTER_KEY: requester, TIMEZONE_KEY: settings.city_timezone})
 
 
+@event.listens_for(Session, "before_commit")
+def _write_marks_last(session: Session) -> None:
+    _write_pending_marks(session)
+
+
 @event.listens_for(Session, "after_commit")
 def _request_replans(session: Session) -> None:
     session.info.pop(MARKED_DAYS_KEY, None)
@@ -186,5 +211,6 @@ def _request_replans(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_marks(session: Session) -> None:
     session.info.pop(MARKED_DAYS_KEY, None)
+    session.info.pop(PENDING_MARKS_KEY, None)
     session.info.pop(DIRTY_DAYS_KEY, None)
     session.info.pop(URGENT_DAYS_KEY, None)

@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import delete, event, select
 
 from conftest import SERVICE_HEADERS, TEST_TOKEN_SECRET, scheduling_runtime
 from kernel.auth import Role, issue_token
@@ -484,6 +484,37 @@ def test_events_mark_today_and_tomorrow_dirty_and_ask_for_a_replan_after_commit(
     service.replan(runtime, today, "clears")
     with runtime.transaction() as session:
         assert dirty.generation(session, today) is None
+
+
+def test_a_mark_is_written_last_so_it_holds_the_days_row_only_for_the_commit(runtime: SchedulingRuntime) -> None:
+    """Marking takes the day's row lock until the commit: written at once, a batch of events held
+    it for the whole batch and every other transaction marking that day waited (on PostgreSQL the
+    event worker's threads queued there). Written just before the commit, and before this
+    transaction reads a mark, with the first reason standing for the lot."""
+    written: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "plan_dirty" in statement and statement.lstrip().upper().startswith("INSERT"):
+            written.append(statement)
+
+    engine_ = runtime.engine
+    event.listen(engine_, "before_cursor_execute", count)
+    try:
+        with runtime.transaction() as session:
+            far = dirty.today(dirty.city_timezone(session)) + timedelta(days=20)
+            dirty.mark_dirty(session, trigger("visit_done"), [far])
+            dirty.mark_dirty(session, trigger("crew_added", crew="Ploeg 9"), [far, far + timedelta(days=1)])
+            session.execute(select(StreetState.street_id).limit(1))  # the rest of the transaction's work
+            assert written == []
+        assert len(written) == 2  # at the commit: one statement per reason
+        with runtime.transaction() as session:
+            assert dirty.reason(session, far) == trigger("visit_done")
+            assert dirty.reason(session, far + timedelta(days=1)) == trigger("crew_added", crew="Ploeg 9")
+            dirty.mark_dirty(session, trigger("visit_done"), [far + timedelta(days=2)])
+            assert dirty.generation(session, far + timedelta(days=2)) == 1  # its own mark, read back
+            session.execute(delete(PlanDirty).where(PlanDirty.plan_date >= far))
+    finally:
+        event.remove(engine_, "before_cursor_execute", count)
 
 
 def test_a_burst_of_requests_sends_one_debounced_task(runtime: SchedulingRuntime, settings: Any) -> None:
