@@ -188,7 +188,9 @@ def attach(
 
 @event.listens_for(Session, "before_commit")
 def _write_marks_last(session: Session) -> None:
-    _write_pending_marks(session)
+    if session.info.get(PENDING_MARKS_KEY):
+        session.flush()  # the transaction's own rows first: the commit's flush would come after this
+        _write_pending_marks(session)
 
 
 @event.listens_for(Session, "after_commit")
