@@ -83,6 +83,29 @@ def make_producer(redis_url: str, visibility_timeout_s: int = DEFAULT_VISIBILITY
     return app
 
 
+# an envelope as it is sent, and as it was read once to route it
+_Event = tuple[dict[str, Any], EventEnvelope]
+
+
+def _route(
+    envelopes: Sequence[dict[str, Any]], only: list[str] | None
+) -> tuple[dict[str, list[_Event]], list[dict[str, Any]]]:
+    """Each envelope read once: the queue subscribers' events, each subscriber's in order, and the
+    envelopes the live pages get; `only` (a redelivery) keeps those subscribers alone."""
+    queued: dict[str, list[_Event]] = {}
+    live: list[dict[str, Any]] = []
+    for envelope in envelopes:
+        parsed = EventEnvelope.model_validate(envelope)
+        for subscriber in subscribers_of(parsed.type):
+            if only is not None and subscriber not in only:
+                continue
+            if subscriber == LIVE_SUBSCRIBER:
+                live.append(envelope)
+            else:
+                queued.setdefault(subscriber, []).append((envelope, parsed))
+    return queued, live
+
+
 @dataclass
 class EventBus:
     """Sends an envelope to each subscriber's named queue (and to the live channel)."""
@@ -92,12 +115,10 @@ class EventBus:
 
     def publish(self, envelope: dict[str, Any], only: list[str] | None = None) -> None:
         """To every subscriber, or (a redelivery) only to the queues of `only`."""
-        subscribers = [s for s in subscribers_of(str(envelope.get("type"))) if only is None or s in only]
+        queued, live = _route([envelope], only)
         with self.producer.producer_or_acquire() as producer:
-            for subscriber in subscribers:
-                if subscriber != LIVE_SUBSCRIBER:
-                    self._send(producer, subscriber, [envelope])
-        if LIVE_SUBSCRIBER in subscribers:
+            self._send_all(producer, queued)
+        if live:
             self.redis.publish(LIVE_CHANNEL, json.dumps(envelope))
 
     def publish_many(self, envelopes: Sequence[dict[str, Any]]) -> None:
@@ -107,36 +128,32 @@ class EventBus:
         than an event in it (the consumer takes one message a fetch, two Redis round trips each).
         Raises when the broker fails; then any of them may or may not have gone out, and the outbox
         sends them again."""
-        by_subscriber: dict[str, list[dict[str, Any]]] = {}
-        live: list[dict[str, Any]] = []
-        for envelope in envelopes:
-            for subscriber in subscribers_of(EventEnvelope.model_validate(envelope).type):
-                if subscriber == LIVE_SUBSCRIBER:
-                    live.append(envelope)
-                else:
-                    by_subscriber.setdefault(subscriber, []).append(envelope)
+        queued, live = _route(envelopes, None)
         with self.producer.producer_or_acquire() as producer, producer.batch():
-            for subscriber, theirs in by_subscriber.items():
-                for start in range(0, len(theirs), EVENTS_PER_MESSAGE):
-                    self._send(producer, subscriber, theirs[start : start + EVENTS_PER_MESSAGE])
+            self._send_all(producer, queued)
         if live:
             with self.redis.pipeline(transaction=False) as pipeline:
                 for envelope in live:
                     pipeline.publish(LIVE_CHANNEL, json.dumps(envelope))
                 pipeline.execute()
 
-    def _send(self, producer: Any, subscriber: str, envelopes: list[dict[str, Any]]) -> None:
+    def _send_all(self, producer: Any, queued: dict[str, list[_Event]]) -> None:
+        for subscriber, theirs in queued.items():
+            for start in range(0, len(theirs), EVENTS_PER_MESSAGE):
+                self._send(producer, subscriber, theirs[start : start + EVENTS_PER_MESSAGE])
+
+    def _send(self, producer: Any, subscriber: str, events: list[_Event]) -> None:
         """One message to the subscriber's queue: its task's one argument is the list of envelopes."""
-        parsed = [EventEnvelope.model_validate(envelope) for envelope in envelopes]
-        correlation_ids = {event.correlation_id for event in parsed}
+        correlation_ids = {parsed.correlation_id for _, parsed in events}
         # one request's events carry its correlation id in the message too (each envelope has its own)
         correlation_id = correlation_ids.pop() if len(correlation_ids) == 1 else None
         # what Flower and the worker's log show for the task, instead of Celery's repr of the whole
         # list (which it would otherwise compute for every message it sends)
-        shown = f"[{parsed[0].type} {parsed[0].id}]" if len(parsed) == 1 else f"[{len(parsed)} events]"
+        first = events[0][1]
+        shown = f"[{first.type} {first.id}]" if len(events) == 1 else f"[{len(events)} events]"
         self.producer.send_task(
             consumer_task(subscriber),
-            args=[envelopes],
+            args=[[envelope for envelope, _ in events]],
             queue=consumer_queue(subscriber),
             headers={"correlation_id": correlation_id} if correlation_id else {},
             producer=producer,

@@ -16,11 +16,12 @@ from sqlalchemy import func, select, text
 from conftest import wait_for
 from kernel.bus import EVENTS_PER_MESSAGE, DeadLetterQueue, make_bus, make_redis
 from kernel.consumer import Outcome
-from kernel.events import MalformedEvent, ReportFiled, StreetChanged, decode_event, new_event
+from kernel.events import MalformedEvent, ReportFiled, decode_event, new_event
 from kernel.handlers import ServiceEventHandlers
 from kernel.outbox import record_event
 from services.reports import handlers as reports_handlers
 from services.reports.database import OutboxMessage as ReportsOutbox
+from services.reports.tests.support import street_event
 from services.scheduling.state.models import StreetReport
 from services.scheduling.tests.test_events import report_filed_event, scheduling
 from streetcare.testing import Stack, queued_envelopes
@@ -171,16 +172,8 @@ def test_a_publish_batch_reaches_each_subscriber_as_few_messages_in_order(migrat
     larger than a message is split, not cut."""
     redis_url = migrated["reports"].redis_url
     queues = ("scheduling.events", "reports.events", "volunteers.events")
-    street = StreetChanged(
-        street_id=9,
-        external_id="way/9",
-        name="Testikatu",
-        district="Kamppi",
-        length_m=120.0,
-        coordinates=[(24.93, 60.16), (24.94, 60.17)],
-    )
     filed = [report_filed_event(3, 9000 + n) for n in range(EVENTS_PER_MESSAGE + 2)]
-    registered = new_event("street.registered", "scheduling", street).model_dump(mode="json")
+    registered = street_event(9, "Testikatu", [(24.93, 60.16), (24.94, 60.17)])
     bus = make_bus(redis_url)
     redis = make_redis(redis_url)
     try:

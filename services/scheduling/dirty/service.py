@@ -88,11 +88,11 @@ def mark_dirty(
     # reason stands for the lot). The row is written just before the commit (or before this
     # transaction reads marks): its UPDATE locks the day's row until the commit, and every
     # transaction that marks the same day would otherwise wait for this one's whole length
-    written = session.info.setdefault(MARKED_DAYS_KEY, set())
+    marked_before = session.info.setdefault(MARKED_DAYS_KEY, set())
     pending: dict[date, tuple[Part, datetime]] = session.info.setdefault(PENDING_MARKS_KEY, {})
     for day in marked:
-        if day not in written:
-            written.add(day)
+        if day not in marked_before:
+            marked_before.add(day)
             pending[day] = (reason, now)
     session.info.setdefault(URGENT_DAYS_KEY if urgent else DIRTY_DAYS_KEY, set()).update(marked)
     return marked
