@@ -674,6 +674,15 @@ def _decode_matrix(encoded: Mapping[str, Any]) -> np.ndarray:
     return cells.reshape(size, size).astype(np.int64)
 
 
+def _shift_cost(start: _CrewStart, crew_shift_share: float) -> int:
+    """What sending ``start``'s crew out costs beyond its route (crew-seconds): its share of a paid
+    day.  A crew with work already done or under way is out anyway, so only an idle crew costs it."""
+    if start.fixed:
+        return 0
+    paid = min(start.crew.shift_seconds, PAID_DAY_SECONDS)
+    return round(max(0.0, crew_shift_share) * paid)
+
+
 def _subproblem_data(
     sub: _Subproblem, candidates: Sequence[StreetCandidate], crew_shift_share: float, travel: _Travel
 ) -> tuple[dict[str, Any], float]:
@@ -704,10 +713,7 @@ def _subproblem_data(
         end_location.append(depot_for(start.depot))
         start_offset.append(shift_from + start.free_after_s)
         end_offset.append(shift_from + start.crew.shift_seconds)
-        # a crew with work already done or under way is out anyway, so only an idle crew costs its
-        # share of a shift
-        paid = min(start.crew.shift_seconds, PAID_DAY_SECONDS)
-        fixed_cost.append(0 if start.fixed else round(max(0.0, crew_shift_share) * paid))
+        fixed_cost.append(_shift_cost(start, crew_shift_share))
 
     matrix_started = time.perf_counter()
     durations = travel.matrix(mode, depot_stops + [_Stop.of(candidates[i]) for i in sub.members])
@@ -1096,6 +1102,86 @@ def _offer_leftovers_to_crews_out(
     return placed
 
 
+def _call_home_crews_others_can_cover(
+    pool: Sequence[StreetCandidate],
+    starts: Sequence[_CrewStart],
+    extra_by_crew: dict[str, tuple[list[StreetCandidate], list[int]]],
+    travel: _Travel,
+    crew_shift_share: float,
+) -> set[int]:
+    """Keep home a crew whose visits the crews out anyway can take for less than it costs; return the
+    visits (pool indices) that so lost their crew and found no other.
+
+    Why: each sub-problem judges its own crews (a crew not worth its shift stays home), but crews of
+    different depots never see each other's day, so two half-loaded crews of neighbouring districts
+    both go out where one could do both rounds.  Paid hours come in whole shifts, so this is where a
+    thrifty plan saves them.  Crews are tried lightest first (least worth net of their cost): the
+    crew's visits are offered to the crews still out (:func:`_offer_leftovers_to_crews_out`, the same
+    rule as any leftover), and the crew stays home if what the plan loses in prize and detours is
+    less than the crew's route and shift cost.  A crew tried only when its nearest crews out have
+    room for its work, so a city whose shifts are full pays little for the pass."""
+    index_of = {candidate.id: index for index, candidate in enumerate(pool)}
+    by_id = {start.crew.id: start for start in starts}
+
+    routes: dict[tuple[str, tuple[str, ...]], CrewRoute] = {}
+
+    def route_of(crew_id: str, extra: tuple[list[StreetCandidate], list[int]]) -> CrewRoute:
+        key = (crew_id, tuple(c.id for c in extra[0]))
+        if key not in routes:
+            routes[key] = _crew_route(by_id[crew_id], *extra, travel)
+        return routes[key]
+
+    def worth(crew_id: str, extra: tuple[list[StreetCandidate], list[int]]) -> float:
+        start = by_id[crew_id]
+        if not extra[0]:
+            return 0.0
+        route = route_of(crew_id, extra)
+        cost = route.travel_seconds - start.fixed_travel_s + route.service_seconds - start.fixed_service_s
+        return sum(c.prize for c in extra[0]) - cost - _shift_cost(start, crew_shift_share)
+
+    def spare(crew_id: str) -> float:
+        start = by_id[crew_id]
+        route = route_of(crew_id, extra_by_crew.get(crew_id, ([], [])))
+        return start.crew.shift_seconds - (route.returns_at - start.crew.shift_start).total_seconds()
+
+    homeless: set[int] = set()
+    tried: set[str] = set()
+    while True:
+        out = [s for s in starts if extra_by_crew.get(s.crew.id, ([], []))[0] or s.fixed]
+        room = {s.crew.id: spare(s.crew.id) for s in out}
+        light = sorted(
+            (s for s in out if not s.fixed and s.crew.id not in tried),
+            key=lambda s: (worth(s.crew.id, extra_by_crew[s.crew.id]), s.crew.id),
+        )
+        called_home = None
+        for start in light:
+            tried.add(start.crew.id)
+            chosen, service = extra_by_crew[start.crew.id]
+            neighbours = sorted(
+                (o for o in out if o is not start and o.crew.mode == start.crew.mode),
+                key=lambda o: haversine_m(
+                    o.crew.depot_lat, o.crew.depot_lon, start.crew.depot_lat, start.crew.depot_lon
+                ),
+            )[:NEAREST_GROUPS_TRIED]
+            if sum(room[o.crew.id] for o in neighbours) < sum(service):
+                continue
+            trial = {crew_id: (list(c), list(s)) for crew_id, (c, s) in extra_by_crew.items()}
+            trial[start.crew.id] = ([], [])
+            offered = {index_of[c.id]: reasons.part("crew_not_worth_a_shift") for c in chosen}
+            placed = _offer_leftovers_to_crews_out(pool, offered, set(), starts, trial, travel)
+            before = {crew_id: extra_by_crew.get(crew_id, ([], [])) for crew_id in trial}
+            touched = [crew_id for crew_id in trial if trial[crew_id][0] != before[crew_id][0]]
+            gain = sum(worth(c, trial[c]) - worth(c, before[c]) for c in touched)
+            if gain > 0:
+                extra_by_crew.clear()
+                extra_by_crew.update(trial)
+                homeless.update(set(offered) - placed)
+                called_home = start
+                break
+        if called_home is None:
+            return homeless
+
+
 def _checked_on_network(
     best: tuple[float, _CrewStart, int, int, int],
     candidate: StreetCandidate,
@@ -1377,6 +1463,9 @@ def join_day(split: DaySplit, solutions: Sequence[Mapping[str, Any]]) -> DayPlan
 
     starts, travel = split._starts, split._travel
     routed |= _offer_leftovers_to_crews_out(pool, left_out, routed, starts, extra_by_crew, travel)
+    for index in _call_home_crews_others_can_cover(pool, starts, extra_by_crew, travel, split._crew_shift_share):
+        routed.discard(index)
+        left_out[index] = reasons.part("crew_not_worth_a_shift")
 
     routes_by_crew: dict[str, CrewRoute] = {}
     for start in starts:

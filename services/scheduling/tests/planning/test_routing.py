@@ -271,3 +271,41 @@ def test_a_crew_out_anyway_does_not_take_a_street_worth_less_than_its_detour() -
     plan = plan_day([far, work], [crew("walker"), sweeper], stop=STOP, crew_shift_share=1800 / 28800)
     assert plan.routes["sweeper"].candidate_ids == ("s0",)
     assert "far" in {d.candidate_id for d in plan.dropped}
+
+
+def two_light_districts(east_m: float) -> tuple[list[StreetCandidate], list[Crew]]:
+    """Two foot crews a walk apart, each with five streets by its depot: each crew's work is worth
+    its shift (5 × 3,000 s against ~1,800 s of work and a 2-hour shift cost), both fit in one shift."""
+    east = east_m * EAST_DEGREES_PER_M
+    west_crew = crew("west")
+    east_crew = Crew(
+        "east", "East", 2, CrewMode.FOOT, DEPOT[0], DEPOT[1] + east, SHIFT_START, SHIFT_START + timedelta(hours=8)
+    )
+    candidates = [
+        StreetCandidate(f"{side}{k}", "centre", DEPOT[0] + 0.0002 * k, DEPOT[1] + offset, 150.0, 3000.0, f"{side} {k}")
+        for side, offset in (("w", 0.0), ("e", east))
+        for k in range(1, 6)
+    ]
+    return candidates, [west_crew, east_crew]
+
+
+def test_one_crew_does_two_light_districts_when_a_second_shift_costs_more_than_the_walk() -> None:
+    """Each crew is its own sub-problem (another depot), and each one's day pays for itself; only
+    the join sees that one crew can walk both rounds for less than a second shift costs."""
+    candidates, crews = two_light_districts(east_m=800)
+    plan = plan_day(candidates, crews, stop=STOP, crew_shift_share=0.25)
+    assert_valid(plan, candidates, crews)
+    out = [crew_id for crew_id, route in plan.routes.items() if route.visits]
+    assert len(out) == 1, out
+    assert plan.planned_candidate_ids() == {c.id for c in candidates}
+    # where a shift costs next to nothing, the walk between the districts is the dearer: both go out
+    cheap = plan_day(candidates, crews, stop=STOP, crew_shift_share=0.01)
+    assert all(route.visits for route in cheap.routes.values())
+
+
+def test_a_crew_out_of_reach_of_the_others_is_not_called_home() -> None:
+    # 8 km apart: walking there and back costs more than the shift it saves
+    candidates, crews = two_light_districts(east_m=8000)
+    plan = plan_day(candidates, crews, stop=STOP, crew_shift_share=0.25)
+    assert all(route.visits for route in plan.routes.values())
+    assert plan.planned_candidate_ids() == {c.id for c in candidates}
