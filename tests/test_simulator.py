@@ -299,6 +299,35 @@ def test_response_counts_days_from_first_dirty_day_to_the_crew_visit() -> None:
     assert figures["stopped"]["streets"] == len(stopped)
 
 
+def test_withdrawals_from_new_adoptions_are_set_against_the_districts_never_adopted_streets() -> None:
+    """A new adoption has no credit before its first pick, so its street should fare as its
+    district's never-adopted streets do over the same days: the response counts both."""
+    _, world = _event_world([{"day": 2, "district": "Kluuvi", "adopters": "join", "share": 0.8}], 10)
+    joined = sorted({v.street for v in world.volunteers if v.joined})
+    adopted = {v.street for v in world.volunteers}
+    never = [i for i, s in enumerate(world.streets) if s.district == "Kluuvi" and i not in adopted]
+    assert joined and never
+    n, days = len(world.streets), 10
+    visited = np.zeros((days, n), dtype=bool)
+
+    def figures(dirty: list[int]) -> dict[str, Any]:
+        at_target = np.ones((days, n), dtype=bool)
+        at_target[:, dirty] = False  # below target every day, never visited
+        result = Result("adaptive", 1.0, days, np.zeros(n), at_target, np.zeros((days, n)), visited, visited)
+        joined_figures: dict[str, Any] = response(result, world)["joined"]
+        return joined_figures
+
+    alike = figures(joined + never)
+    assert alike["withdrawn"] > 0
+    assert alike["left_dirty_if_never_adopted"] == pytest.approx(alike["withdrawn"])
+    only_new = figures(joined)
+    assert only_new["withdrawn"] == alike["withdrawn"]
+    assert only_new["left_dirty_if_never_adopted"] == 0
+    only_never = figures(never)
+    assert only_never["withdrawn"] == 0
+    assert only_never["left_dirty_if_never_adopted"] == pytest.approx(alike["withdrawn"])
+
+
 def test_event_scenario_frontier_reports_the_response() -> None:
     scenario = small_scenario("district-stops")
     district = load_city(scenario, 2, streets=60)[0].district
@@ -310,7 +339,11 @@ def test_event_scenario_frontier_reports_the_response() -> None:
     waits = stopped["days_dirty_to_visit"]
     if stopped["went_below_target"]:
         assert 0 <= waits["median"] <= waits["p90"] <= waits["max"] <= 5
-    assert set(summary["response"]["joined_streets"]) >= {"withdrawn_before_first_pick", "share_at_target"}
+    assert set(summary["response"]["joined_streets"]) >= {
+        "withdrawn_before_first_pick",
+        "left_dirty_if_never_adopted",
+        "share_at_target",
+    }
 
 
 # --- scenarios and the CLI -----------------------------------------------------------------

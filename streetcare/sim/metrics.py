@@ -119,6 +119,28 @@ def _joined_streets(world: World) -> dict[int, tuple[int, int | None]]:
     return joined
 
 
+def _left_dirty(result: Result, street: int, span: range) -> bool:
+    """Whether ``street`` had a day in ``span`` below target with no crew visit within the grace days."""
+    for m in span:
+        if result.at_target[m, street]:
+            continue
+        horizon = range(m, min(result.days, m + HANDOVER_GRACE_DAYS + 1))
+        if not result.visited[list(horizon), street].any() and len(horizon) > HANDOVER_GRACE_DAYS:
+            return True
+    return False
+
+
+def _never_adopted_neighbours(world: World, joined: dict[int, tuple[int, int | None]]) -> dict[int, list[int]]:
+    """Joined street → the streets of its district that never had an adopter: what a newly adopted
+    street would be, with no credit for its adopter, if the adoption changed nothing."""
+    adopted = {v.street for v in world.volunteers}
+    by_district: dict[str, list[int]] = {}
+    for i, street in enumerate(world.streets):
+        if i not in adopted:
+            by_district.setdefault(street.district, []).append(i)
+    return {i: by_district.get(world.streets[i].district, []) for i in joined}
+
+
 def response(result: Result, world: World) -> dict[str, Any]:
     """Raw response observations of one run (pooled over seeds by :func:`summarise_response`)."""
     waits: list[int] = []
@@ -136,7 +158,9 @@ def response(result: Result, world: World) -> dict[str, Any]:
             waits.append(result.days - first)
             never_visited += 1
     joined = _joined_streets(world)
+    neighbours = _never_adopted_neighbours(world, joined)
     withdrawn = 0
+    expected_unadopted = 0.0
     phases: dict[str, list[float]] = {"before": [], "handover": [], "after": []}
     visits_per_week: dict[str, list[float]] = {"before": [], "handover": [], "after": []}
     for i, (start, first_pick) in joined.items():
@@ -150,19 +174,16 @@ def response(result: Result, world: World) -> dict[str, Any]:
             if len(span):
                 phases[phase].append(float(result.at_target[list(span), i].mean()))
                 visits_per_week[phase].append(float(result.visited[list(span), i].sum()) * 7.0 / len(span))
-        for m in spans["handover"]:
-            if result.at_target[m, i]:
-                continue
-            horizon = range(m, min(result.days, m + HANDOVER_GRACE_DAYS + 1))
-            if not result.visited[list(horizon), i].any() and len(horizon) > HANDOVER_GRACE_DAYS:
-                withdrawn += 1
-                break
+        withdrawn += _left_dirty(result, i, spans["handover"])
+        if neighbours[i]:
+            expected_unadopted += float(np.mean([_left_dirty(result, j, spans["handover"]) for j in neighbours[i]]))
     stopped_list, joined_list = sorted(stopped), sorted(joined)
     return {
         "stopped": {"streets": len(stopped), "waits": waits, "never_visited": never_visited},
         "joined": {
             "streets": len(joined),
             "withdrawn": withdrawn,
+            "left_dirty_if_never_adopted": expected_unadopted,
             "share_at_target": phases,
             "visits_per_street_week": visits_per_week,
         },
@@ -200,6 +221,9 @@ def summarise_response(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "joined_streets": {
             "streets": joined_streets,
             "withdrawn_before_first_pick": sum(run["joined"]["withdrawn"] for run in runs),
+            # the same count expected of the district's never-adopted streets over the same days: the
+            # product's ordinary gaps, which a new adoption (no credit before its first pick) shares
+            "left_dirty_if_never_adopted": _r(sum(run["joined"]["left_dirty_if_never_adopted"] for run in runs), 1),
             "share_at_target": {
                 phase: pooled_mean("share_at_target", phase) for phase in ("before", "handover", "after")
             },

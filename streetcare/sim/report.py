@@ -127,7 +127,9 @@ def print_frontier(summary: dict[str, Any]) -> None:
         )
         print(
             f"newly adopted streets: {joined['streets']}; withdrawn before the first pick: "
-            f"{joined['withdrawn_before_first_pick']}; share at target before / handover / after: "
+            f"{joined['withdrawn_before_first_pick']} (their district's never-adopted streets, the same days: "
+            f"{_fmt(joined.get('left_dirty_if_never_adopted'), 1)} expected); "
+            "share at target before / handover / after: "
             + " / ".join(_fmt(joined["share_at_target"][k], 3) for k in ("before", "handover", "after"))
         )
 
