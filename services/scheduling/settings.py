@@ -46,6 +46,10 @@ class SchedulingSettings(ProcessSettings):
     crew_shift_share: float | None = Field(default=None, ge=0)
     """What sending a crew out costs beyond its route, as a share of its shift
     (``PolicyConfig.crew_shift_share``); unset: the product's default."""
+    horizon_days: int | None = Field(default=None, ge=1, le=14)
+    """The days planned together, today first (``PolicyConfig.horizon_days``: streets coming due
+    within them are cleaned while a crew is close by; the plan previews the rest); 1: today alone;
+    unset: the product's default."""
 
 
 # the runtime of this service, its settings typed

@@ -384,6 +384,10 @@ def summarise(
         for p in policies
     }
     responses = {p: summarise_response([pt["response"] for pt in at_default[p]]) for p in policies}
+    travel_per_visit = {
+        p: _median([float(pt["travel_s_per_visit"]) for pt in at_default[p] if pt.get("travel_s_per_visit")])
+        for p in policies
+    }
     daily: dict[str, dict[str, list[float]]] = {}
     for p in policies:
         daily[p] = {
@@ -402,6 +406,7 @@ def summarise(
         "at_equal_cleanliness": at_equal,
         "per_seed": per_seed,
         "daily_at_default_setting": daily,
+        "travel_s_per_visit_at_default_setting": travel_per_visit,
         "response_by_policy": responses,
     }
     if events:

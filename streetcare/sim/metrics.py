@@ -89,6 +89,8 @@ def cleanliness(result: Result, world: World) -> dict[str, Any]:
         },
         "adopted_at_target_by_rhythm": rhythms,
         "visits": result.visits,
+        "travel_hours": _r(result.travel_hours, 2),
+        "travel_s_per_visit": _r(result.travel_hours * 3600.0 / result.visits, 1) if result.visits else None,
         "days_at_crew_cap": result.days_at_cap,
         "at_crew_cap": bool(result.capped and result.days_at_cap >= 0.25 * days),
     }

@@ -108,6 +108,12 @@ def print_frontier(summary: dict[str, Any]) -> None:
                 f"  {name}: {_fmt(s['median'], 3, '×')} [{_fmt(s['min'], 3)} – {_fmt(s['max'], 3)}]"
                 f" ({s['seeds_with_a_value']}/{len(seeds)} seeds)"
             )
+    travel = summary.get("travel_s_per_visit_at_default_setting", {})
+    if travel:
+        print(
+            "travel per street visited, each policy at its default setting: "
+            + ", ".join(f"{policy} {_fmt(seconds, 0, ' s')}" for policy, seconds in travel.items())
+        )
     for seed, notes in equal["outside_frontier"].items():
         for policy, note in notes.items():
             print(f"  seed {seed}, {policy}: {note}")

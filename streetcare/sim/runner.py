@@ -96,6 +96,7 @@ class Result:
     """[day, street] a crew cleaned the street that day."""
     volunteer_active: np.ndarray
     daily_route_hours: list[float] = field(default_factory=list)
+    daily_travel_hours: list[float] = field(default_factory=list)
     daily_crew_shifts: list[int] = field(default_factory=list)
     daily_shift_hours: list[float] = field(default_factory=list)
     """Crews sent out × their shift length: the hours the city pays for."""
@@ -107,6 +108,10 @@ class Result:
     @property
     def route_hours(self) -> float:
         return float(sum(self.daily_route_hours))
+
+    @property
+    def travel_hours(self) -> float:
+        return float(sum(self.daily_travel_hours))
 
     @property
     def crew_hours(self) -> float:
@@ -189,6 +194,8 @@ class DayOutcome:
     crews_sent: int
     shift_hours: float
     """Crews sent out × their shift length."""
+    travel_hours: float = 0.0
+    """The part of ``route_hours`` spent between streets."""
 
 
 class Simulation:
@@ -243,6 +250,7 @@ class Simulation:
         clean_time: dict[int, datetime] = {}
         hours_by_street: dict[int, float] = {}
         route_hours = 0.0
+        travel_hours = 0.0
         crews_sent = 0
         shift_hours = 0.0
         for route in plan.routes.values():
@@ -251,6 +259,7 @@ class Simulation:
             crews_sent += 1
             shift_hours += self.crew_shift_hours(route.crew_id)
             route_hours += (route.travel_seconds + route.service_seconds) / 3600.0
+            travel_hours += route.travel_seconds / 3600.0
             previous_end = 0
             for position, visit in enumerate(route.visits):
                 i = self.index_of[visit.street_id]
@@ -305,6 +314,7 @@ class Simulation:
             route_hours=route_hours,
             crews_sent=crews_sent,
             shift_hours=shift_hours,
+            travel_hours=travel_hours,
         )
 
 
@@ -352,6 +362,7 @@ def run_policy(
             if volunteer.started_day <= t and (volunteer.stop_day is None or t < volunteer.stop_day):
                 result.volunteer_active[m, volunteer.street] = True
         result.daily_route_hours.append(outcome.route_hours)
+        result.daily_travel_hours.append(outcome.travel_hours)
         result.daily_crew_shifts.append(outcome.crews_sent)
         result.daily_shift_hours.append(outcome.shift_hours)
         full = outcome.crews_sent >= len(sim.crews) and outcome.route_hours >= CAP_SHARE_OF_SHIFT * cap_hours

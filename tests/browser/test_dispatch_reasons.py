@@ -58,6 +58,16 @@ def test_visit_reasons_and_the_trigger_read_in_dutch(stack: Stack, browser: Any)
         if summarised["trigger_code"] == "replan_asked":
             assert f"herplannen gevraagd door {summarised['trigger_params']['by']}" in summary
 
+        # the coming days of the horizon: streets coming due per district, a preview in Dutch
+        horizon = summarised["horizon"]
+        assert len(horizon) == 4 and any(h["districts"] for h in horizon)
+        assert page.locator("#horizon-title").inner_text() == "Komende dagen"
+        heads = page.locator("#horizon-head th[data-date]")
+        assert [heads.nth(i).get_attribute("data-date") for i in range(heads.count())] == [h["date"] for h in horizon]
+        first = next(row for h in horizon for row in h["districts"])
+        cells = page.locator("#horizon-body tr").filter(has=page.locator(f'th:text-is("{first["district"]}")'))
+        assert f"{first['streets']} (" in cells.inner_text() and " u)" in cells.inner_text(), cells.inner_text()
+
         # the crew's printed sheet: the page's language, the same reasons
         crew_id = next(c["id"] for c in plan["crews"] if any(v["visit_id"] == clean["visit_id"] for v in c["visits"]))
         page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")

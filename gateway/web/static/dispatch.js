@@ -655,6 +655,7 @@
       plan.removed_visits.forEach(function (r) { $("removed-list").appendChild(el("li", null, r.street_name + " \u2014 " + reasonOf(r))); });
     }
     renderDistricts();
+    renderHorizon();
     renderDirectives();
     drawRoutes();
     renderQueue();
@@ -667,6 +668,41 @@
       var tr = el("tr");
       tr.appendChild(el("th", null, d.district)).setAttribute("scope", "row");
       [d.baseline_hours, d.added_hours, d.withdrawn_hours].forEach(function (h) { tr.appendChild(el("td", null, t("dispatch.hours", { hours: SC.fmtNumber(h || 0, 1) }))); });
+      body.appendChild(tr);
+    });
+  }
+
+  /* the next days of the horizon: per district, the streets coming due each day (a preview) */
+  function renderHorizon() {
+    var days = (state.plan && state.plan.horizon) || [], head = $("horizon-head"), body = $("horizon-body");
+    var counts = {}, districts = [];
+    days.forEach(function (day) {
+      day.districts.forEach(function (d) {
+        if (!counts[d.district]) { counts[d.district] = {}; districts.push(d.district); }
+        counts[d.district][day.date] = d;
+      });
+    });
+    districts.sort();
+    head.textContent = "";
+    body.textContent = "";
+    $("horizon").hidden = !districts.length;
+    head.appendChild(el("th")).setAttribute("scope", "col");
+    var weekday = new Intl.DateTimeFormat(SC.locale(), { weekday: "short", day: "numeric", month: "short" });
+    days.forEach(function (day) {
+      var th = el("th", null, weekday.format(new Date(day.date + "T12:00:00")));
+      th.setAttribute("scope", "col");
+      th.setAttribute("data-date", day.date);
+      head.appendChild(th);
+    });
+    districts.forEach(function (name) {
+      var tr = el("tr");
+      tr.appendChild(el("th", null, name)).setAttribute("scope", "row");
+      days.forEach(function (day) {
+        var d = counts[name][day.date];
+        var td = el("td", null, d ? t("dispatch.horizon_cell", { count: d.streets, hours: SC.fmtNumber(d.hours, 1) }) : "\u2013");
+        if (d) td.title = t("dispatch.horizon_cell_long", { count: d.streets, hours: SC.fmtNumber(d.hours, 1) });
+        tr.appendChild(td);
+      });
       body.appendChild(tr);
     });
   }

@@ -17,10 +17,18 @@ from datetime import date, datetime
 
 from .coverage import PlannedCleanup
 from .network import RoadNetwork
-from .policy import BagStop, BulkyWasteReport, PolicyConfig, StreetFacts, day_candidates
+from .policy import BagStop, BulkyWasteReport, DistrictOutlook, PolicyConfig, StreetFacts, day_candidates
+from .policy import horizon_outlook as _horizon_outlook
 from .routing import Crew, DayPlan, Distribution, SolverStop, StreetCandidate, plan_day
 
-__all__ = ["DEFAULT_POLICY", "ITERATION_STOP", "EffortPlan", "candidates_for_day", "plan_streets"]
+__all__ = [
+    "DEFAULT_POLICY",
+    "ITERATION_STOP",
+    "EffortPlan",
+    "candidates_for_day",
+    "horizon_outlook",
+    "plan_streets",
+]
 
 DEFAULT_POLICY = PolicyConfig()
 ITERATION_STOP = SolverStop.after_iterations(400, no_improvement=150)
@@ -97,3 +105,18 @@ def plan_streets(
         distribution=distribution,
     )
     return EffortPlan(candidates, plan)
+
+
+def horizon_outlook(
+    facts: Iterable[StreetFacts],
+    day: date,
+    now: datetime,
+    planned: EffortPlan,
+    *,
+    cleanups: Sequence[PlannedCleanup] = (),
+    config: PolicyConfig = DEFAULT_POLICY,
+) -> list[tuple[date, list[DistrictOutlook]]]:
+    """The rest of the horizon after ``day``'s plan: per day and district, the streets coming due
+    (what the next days' plans will be made of, unless facts change; :func:`policy.horizon_outlook`)."""
+    visited = {v.street_id for route in planned.plan.routes.values() for v in route.visits}
+    return _horizon_outlook(facts, day, now, visited, cleanups, config)

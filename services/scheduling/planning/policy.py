@@ -33,22 +33,26 @@ that English text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from .coverage import Adoption, AdoptionStatus, PlannedCleanup, days_without_pick, street_coverage
 from .estimator import StreetEstimate, days_past_target, expected_shortfall, predict
-from .levels import DEFAULT_TARGET, Level, level_from_litter
+from .levels import DEFAULT_TARGET, Level, level_from_litter, litter_upper_bound
 from .reasons import Part, humanize_days, part, phrase, since_params
-from .routing import CrewMode, StreetCandidate
+from .routing import MODE_SPEEDS, CrewMode, StreetCandidate
 
 __all__ = [
     "BagStop",
     "BulkyWasteReport",
+    "DistrictOutlook",
     "PolicyConfig",
     "StreetFacts",
+    "coming_due_prize",
     "day_candidates",
+    "days_until_due",
+    "horizon_outlook",
     "humanize_days",
     "stop_candidates",
     "street_candidates",
@@ -57,6 +61,8 @@ __all__ = [
 ]
 
 INSPECTION_MEMORY_DAYS = 30
+TYPICAL_FOOT_CREW = 2
+"""The crew size a street's cleaning seconds are reckoned with before a crew is chosen."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,20 @@ class PolicyConfig:
     at 0.5 max 8 d; at 1.0 median 1 d, p90 2 d, max 5 d, for 152 crew hours against 128 (the
     rota: 240)."""
     lookahead_days: float = 1.0
+    horizon_days: int = 5
+    """The days the plan looks at together, today first (1: today alone).  A street that comes due
+    on a later day of the horizon is offered today as well, worth what cleaning it now instead
+    saves (``coming_due_prize``): the router takes it only where its detour costs less than that,
+    and an area's streets coming due may together make a light day worth a crew, so they are
+    cleaned on one area-day instead of each on its own trip.
+
+    Measured on the simulator's frontier (2 seeds, at the rota's cleanliness): the demo city 0.53×
+    → 0.44× the rota's paid hours, city-2000 0.66× → 0.62×.  Not counting them in a crew's worth
+    (so they never tip a crew out) gave 0.43× and 0.68×: the pooling is where the saving is."""
+    own_trip_seconds: float = 120.0
+    """The travel a street's visit of its own costs on the day it comes due: what cleaning it early,
+    next to a crew's route, saves (a rota sweeping area by area travels ~100 s per street, a
+    day's scattered demand ~160 s)."""
     min_prize: float = 60.0
     """Candidates worth less than a crew-minute are not offered to the router at all."""
     prize_per_bag: float = 900.0
@@ -225,6 +245,114 @@ def _day_start(day: date, tz: tzinfo | None) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=tz or UTC)
 
 
+def _street_prize(
+    facts: StreetFacts, day: date, tz: tzinfo | None, cleanups: Sequence[PlannedCleanup], config: PolicyConfig
+) -> float:
+    """What a visit on ``day`` is worth in crew-seconds: the shortfall it avoids (the module's formula)."""
+    day_start = _day_start(day, tz)
+    evaluate_at = day_start + timedelta(days=1.0 + config.lookahead_days)
+    coverage = street_coverage(facts.street_id, day, facts.adoptions, cleanups, until=evaluate_at)
+    shortfall = expected_shortfall(facts.estimate, evaluate_at, facts.target)
+    net_shortfall_m = shortfall * (1.0 - coverage.probability) * facts.length_m * facts.weight
+    waited = days_past_target(facts.estimate, day_start + timedelta(days=1), facts.target)
+    return (
+        config.effort_level
+        * config.seconds_per_shortfall_metre
+        * net_shortfall_m
+        * (1.0 + config.overdue_growth_per_day * waited)
+    )
+
+
+def _own_visit_seconds(facts: StreetFacts, config: PolicyConfig) -> float:
+    """What a visit to this street alone costs: a foot crew's cleaning and a trip of its own."""
+    cleaning_m_per_s = MODE_SPEEDS[CrewMode.FOOT].cleaning_m_per_s * TYPICAL_FOOT_CREW
+    return facts.length_m / cleaning_m_per_s + config.own_trip_seconds
+
+
+def days_until_due(
+    facts: StreetFacts,
+    day: date,
+    tz: tzinfo | None,
+    cleanups: Sequence[PlannedCleanup],
+    config: PolicyConfig,
+    first: int = 0,
+) -> int | None:
+    """The first day from ``day`` (``first`` days on, at the earliest) on which the street is worth
+    a trip of its own (its cleaning and ``own_trip_seconds``), within the horizon; None beyond it."""
+    visit_seconds = _own_visit_seconds(facts, config)
+    for days in range(first, config.horizon_days):
+        if _street_prize(facts, day + timedelta(days=days), tz, cleanups, config) >= visit_seconds:
+            return days
+    return None
+
+
+def coming_due_prize(
+    facts: StreetFacts, day: date, tz: tzinfo | None, cleanups: Sequence[PlannedCleanup], config: PolicyConfig
+) -> tuple[int, float] | None:
+    """``(days, prize)`` for a street not yet worth a trip of its own that will be within the
+    horizon, ``days`` from today (:func:`days_until_due`).
+
+    Cleaning it today instead spares that trip, but starts its next build-up ``days`` early: a share
+    ``days / cycle`` of a visit (cycle: the days from clean to past its target at its rate) is
+    spent for nothing.  So it is worth ``(cleaning + trip) · (1 − days / cycle)`` today, and the
+    router, which weighs a prize against the detour and the cleaning it costs, takes it only where
+    the detour is smaller than the trip it spares.  A street its adopters (or a group clean-up
+    today) may pick before it comes due is left to them: the crew would take their work and the
+    plan would take their credit (None)."""
+    rate = facts.estimate.rate_mean
+    if rate <= 0:
+        return None
+    cycle_days = litter_upper_bound(facts.target) / rate
+    days = days_until_due(facts, day, tz, cleanups, config, first=1)
+    if days is None or days >= cycle_days:
+        return None
+    comes_due_at = _day_start(day + timedelta(days=days), tz) + timedelta(days=1.0 + config.lookahead_days)
+    if street_coverage(facts.street_id, day, facts.adoptions, cleanups, until=comes_due_at).probability > 0.0:
+        return None
+    return days, _own_visit_seconds(facts, config) * (1.0 - days / cycle_days)
+
+
+@dataclass(frozen=True)
+class DistrictOutlook:
+    """A district's streets coming due on one day of the horizon, had nobody cleaned them sooner."""
+
+    district: str
+    streets: int
+    hours: float
+    """Their cleaning by a foot crew and a trip of their own each: the most they would take."""
+
+    def as_dict(self) -> dict[str, object]:
+        return {"district": self.district, "streets": self.streets, "hours": round(self.hours, 2)}
+
+
+def horizon_outlook(
+    streets: Iterable[StreetFacts],
+    day: date,
+    now: datetime,
+    planned: Collection[str] = (),
+    cleanups: Sequence[PlannedCleanup] = (),
+    config: PolicyConfig = PolicyConfig(),
+) -> list[tuple[date, list[DistrictOutlook]]]:
+    """The days after ``day`` within the horizon, each with the streets coming due that day by
+    district: the preview a dispatcher plans the week with, moving as facts arrive.
+
+    Streets ``planned`` on ``day`` are left out (their visit resets them); a street due but left
+    for later today counts as due tomorrow."""
+    due: dict[tuple[int, str], list[float]] = {}
+    for facts in streets:
+        if facts.street_id in planned:
+            continue
+        days = days_until_due(facts, day, now.tzinfo, cleanups, config, first=1)
+        if days is not None:
+            due.setdefault((days, facts.district), []).append(_own_visit_seconds(facts, config))
+    outlook = []
+    for days in range(1, config.horizon_days):
+        districts = sorted(district for d, district in due if d == days)
+        rows = [DistrictOutlook(d, len(due[days, d]), sum(due[days, d]) / 3600.0) for d in districts]
+        outlook.append((day + timedelta(days=days), rows))
+    return outlook
+
+
 def street_candidates(
     streets: Iterable[StreetFacts],
     day: date,
@@ -232,26 +360,24 @@ def street_candidates(
     cleanups: Sequence[PlannedCleanup] = (),
     config: PolicyConfig = PolicyConfig(),
 ) -> list[StreetCandidate]:
-    """Streets worth a crew visit on ``day``, best first, each with prize and reason."""
-    day_start = _day_start(day, now.tzinfo)
-    evaluate_at = day_start + timedelta(days=1.0 + config.lookahead_days)
-    end_of_day = day_start + timedelta(days=1)
+    """Streets worth a crew visit on ``day``, best first, each with prize and reason; with them the
+    streets coming due within the horizon, worth what cleaning them today saves."""
+    end_of_day = _day_start(day, now.tzinfo) + timedelta(days=1)
     result: list[StreetCandidate] = []
     for facts in streets:
-        coverage = street_coverage(facts.street_id, day, facts.adoptions, cleanups, until=evaluate_at)
-        shortfall = expected_shortfall(facts.estimate, evaluate_at, facts.target)
-        net_shortfall_m = shortfall * (1.0 - coverage.probability) * facts.length_m * facts.weight
-        waited = days_past_target(facts.estimate, end_of_day, facts.target)
-        prize = (
-            config.effort_level
-            * config.seconds_per_shortfall_metre
-            * net_shortfall_m
-            * (1.0 + config.overdue_growth_per_day * waited)
-        )
+        prize = _street_prize(facts, day, now.tzinfo, cleanups, config)
+        coming: Part | None = None
+        if config.horizon_days > 1 and prize < _own_visit_seconds(facts, config):
+            due = coming_due_prize(facts, day, now.tzinfo, cleanups, config)
+            if due is not None and due[1] > prize:
+                coming = part("coming_due", days=due[0])
+                prize = due[1]
         if prize < config.min_prize:
             continue
         expected = level_from_litter(predict(facts.estimate, end_of_day).mean_litter)
         parts = street_reason_parts(facts, day, now, expected, cleanups)
+        if coming is not None:
+            parts = (coming, *parts)
         result.append(
             StreetCandidate(
                 id=facts.street_id,

@@ -52,6 +52,7 @@ ENGLISH: dict[str, str | tuple[str, str]] = {
     "no_visit": "no crew visit on record",
     "inspected": "inspected {level} on {on}",
     "expected_level": "expected level {level}",
+    "coming_due": "comes due in {days}, cleaned while a crew is close by",
     # plain stops (policy.stop_candidates)
     "bags_waiting": ("{count} bag waiting since {since}", "{count} bags waiting since {since}"),
     "bulky_reported": "bulky waste reported {since}",

@@ -38,6 +38,8 @@ class PlanVersion(Base):
     dropped: Mapped[list[Any]] = mapped_column(JSON)
     """The best candidates left out, with why (at most a few hundred)."""
     districts: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    horizon: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    """The days after this one within the policy's horizon: streets coming due per district."""
     """Per district: baseline, planned, added and withdrawn crew hours (``planning.effort``)."""
     travel: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     """How travel times were found: along the street network, and how many stops fell back to

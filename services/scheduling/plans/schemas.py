@@ -142,12 +142,29 @@ class DirectiveOut(BaseModel):
     """False when the next re-plan cannot keep it (its crew is not on duty that day)."""
 
 
+class DistrictOutlookOut(BaseModel):
+    """A district's streets coming due on a day after the plan's, and the most they would take."""
+
+    district: str
+    streets: int
+    hours: float
+
+
+class HorizonDay(BaseModel):
+    """A preview: it moves as facts arrive, and becomes a plan on its day."""
+
+    date: str
+    """ISO date."""
+    districts: list[DistrictOutlookOut]
+
+
 class PlanOut(VersionSummary):
     timezone: str
     crews: list[CrewPlan]
     removed_visits: list[RemovedVisit]
     dropped: list[dict[str, Any]]
     districts: list[DistrictHours] = []
+    horizon: list[HorizonDay] = []
     directives: list[DirectiveOut] = []
     travel: TravelOut | None = None
 

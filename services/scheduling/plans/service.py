@@ -35,7 +35,7 @@ from services.scheduling.planning import effort as planning_effort
 from services.scheduling.planning import engine, reasons
 from services.scheduling.planning.levels import Level
 from services.scheduling.planning.network import RoadNetwork
-from services.scheduling.planning.policy import PolicyConfig
+from services.scheduling.planning.policy import DistrictOutlook, PolicyConfig
 from services.scheduling.planning.reasons import Part
 from services.scheduling.planning.routing import PAID_DAY_SECONDS, Distribution, DroppedCandidate, SolverStop
 from services.scheduling.plans import directives, events, inputs, repository, roads
@@ -174,6 +174,7 @@ def policy(settings: SchedulingSettings) -> PolicyConfig:
         default,
         effort_level=default.effort_level if settings.effort_level is None else settings.effort_level,
         crew_shift_share=default.crew_shift_share if settings.crew_shift_share is None else settings.crew_shift_share,
+        horizon_days=default.horizon_days if settings.horizon_days is None else settings.horizon_days,
     )
 
 
@@ -271,8 +272,11 @@ def _plan_and_store(
     solve_started = time.perf_counter()
     effort = plan(settings, data, network, solve_elsewhere)
     solve_seconds = time.perf_counter() - solve_started
+    outlook = engine.horizon_outlook(
+        data.facts, data.day, data.now, effort, cleanups=data.cleanups, config=policy(settings)
+    )
     with runtime.transaction() as session:
-        version = _store(session, data, effort, trigger, solve_seconds)
+        version = _store(session, data, effort, trigger, solve_seconds, outlook)
         dirty.clear(session, day, data.generation)
         replan_jobs.finish(session, jobs, version.version, time.perf_counter() - started)
         result = ReplanResult(
@@ -308,7 +312,12 @@ def _plan_and_store(
 
 
 def _store(
-    session: Session, data: inputs.DayInputs, effort: engine.EffortPlan, trigger: Part | str, solve_seconds: float
+    session: Session,
+    data: inputs.DayInputs,
+    effort: engine.EffortPlan,
+    trigger: Part | str,
+    solve_seconds: float,
+    outlook: Sequence[tuple[date, Sequence[DistrictOutlook]]] = (),
 ) -> PlanVersion:
     plan = effort.plan
     latest = repository.latest_version(session, data.day)
@@ -416,6 +425,9 @@ def _store(
         crews=crews_json,
         districts=[d.as_dict() for d in planning_effort.district_effort(plan, district_of, data.baseline_hours)],
         travel=plan.travel.as_dict(),
+        horizon=[
+            {"date": day.isoformat(), "districts": [d.as_dict() for d in districts]} for day, districts in outlook
+        ],
         dropped=[
             {
                 "candidate_id": d.candidate_id,
@@ -642,6 +654,7 @@ def plan_view(session: Session, day: date, number: int | None = None) -> dict[st
         "removed_visits": removed,
         "dropped": version.dropped[:50],
         "districts": version.districts or [],
+        "horizon": version.horizon or [],
         "directives": told,
         "travel": version.travel,
     }

@@ -693,6 +693,21 @@ def test_district_targets_change_the_street_target(client: TestClient) -> None:
     assert set(features[0]["properties"]) >= {"level", "target", "adopted", "open_reports", "name"}
 
 
+def test_the_plan_previews_the_streets_coming_due_on_the_next_days_of_the_horizon(client: TestClient) -> None:
+    day = client.get("/api/v1/scheduling/plan-days", headers=auth()).json()["today"]
+    replan_now(client, day)
+    body = client.get(f"/api/v1/scheduling/plans/{day}", headers=auth()).json()
+    start = date.fromisoformat(day)
+    assert [h["date"] for h in body["horizon"]] == [(start + timedelta(days=k)).isoformat() for k in range(1, 5)]
+    districts = {d["name"] for d in client.get("/api/v1/scheduling/districts").json()}
+    rows = [row for h in body["horizon"] for row in h["districts"]]
+    assert rows, "the demo city has streets coming due this week"
+    assert {row["district"] for row in rows} <= districts
+    assert all(row["streets"] >= 1 and row["hours"] > 0 for row in rows)
+    planned = {v["street_id"] for c in body["crews"] for v in c["visits"]}
+    assert sum(row["streets"] for row in rows) + len(planned) <= 336, "a street planned today is not previewed"
+
+
 def test_the_plan_shows_each_districts_baseline_and_the_hours_added_or_withdrawn(client: TestClient) -> None:
     baselines = client.get("/api/v1/scheduling/district-baselines", headers=auth()).json()
     assert baselines and all(b["is_default"] and b["hours_per_week"] is None for b in baselines)
@@ -786,12 +801,16 @@ def test_the_city_plans_with_the_products_policy_unless_its_settings_set_a_knob(
     def settings(**knobs: float | None) -> SchedulingSettings:
         return runtime.settings.model_copy(update=knobs)
 
-    assert service.policy(settings(effort_level=None, crew_shift_share=None)) == engine.DEFAULT_POLICY
-    tuned = service.policy(settings(effort_level=0.5, crew_shift_share=0.1))
-    assert (tuned.effort_level, tuned.crew_shift_share) == (0.5, 0.1)
+    assert (
+        service.policy(settings(effort_level=None, crew_shift_share=None, horizon_days=None)) == engine.DEFAULT_POLICY
+    )
+    tuned = service.policy(settings(effort_level=0.5, crew_shift_share=0.1, horizon_days=1))
+    assert (tuned.effort_level, tuned.crew_shift_share, tuned.horizon_days) == (0.5, 0.1, 1)
     assert tuned.seconds_per_shortfall_metre == engine.DEFAULT_POLICY.seconds_per_shortfall_metre
     with pytest.raises(ValidationError, match="effort_level"):
         SchedulingSettings.model_validate({**runtime.settings.model_dump(), "effort_level": 0})
+    with pytest.raises(ValidationError, match="horizon_days"):
+        SchedulingSettings.model_validate({**runtime.settings.model_dump(), "horizon_days": 0})
 
 
 def test_a_crew_on_call_all_day_is_paid_one_working_day_in_the_plans_figures() -> None:

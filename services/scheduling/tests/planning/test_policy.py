@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from services.scheduling.planning.coverage import Adoption, AdoptionStatus, PlannedCleanup, Rhythm
+from services.scheduling.planning.engine import ITERATION_STOP, plan_streets
 from services.scheduling.planning.estimator import (
     StreetEstimate,
     days_past_target,
@@ -22,12 +24,13 @@ from services.scheduling.planning.policy import (
     PolicyConfig,
     StreetFacts,
     day_candidates,
+    horizon_outlook,
     humanize_days,
     stop_candidates,
     street_candidates,
 )
 from services.scheduling.planning.reasons import Part, english, phrase
-from services.scheduling.planning.routing import CrewMode
+from services.scheduling.planning.routing import Crew, CrewMode, StreetCandidate
 
 UTC = UTC
 START = datetime(2025, 5, 1, 7, tzinfo=UTC)  # a Thursday
@@ -223,3 +226,88 @@ def test_a_street_left_past_its_target_grows_in_worth_with_each_day_it_waits() -
     growing = prizes(PolicyConfig(overdue_growth_per_day=1.0))
     assert growing["long-dirty"] == pytest.approx(flat["long-dirty"] * (1.0 + waited))
     assert growing.get("just-cleaned") == flat.get("just-cleaned")
+
+
+def visited_days_ago(days: int, today: int, lon: float = 4.0) -> StreetFacts:
+    estimate = observe_visit(prior("default", 200, at(-60)), at(today - days))
+    return StreetFacts(f"visited-{days}", "west", 52.0, lon, 200.0, estimate, last_visit_at=at(today - days))
+
+
+def test_a_street_coming_due_within_the_horizon_is_offered_today_for_what_cleaning_it_early_saves() -> None:
+    """Streets of one area coming due on different days of the horizon can share one area-day."""
+    today = 10
+    day = at(today).date()
+    streets = [visited_days_ago(d, today) for d in range(15)]
+
+    def offered(horizon_days: int) -> dict[str, StreetCandidate]:
+        found = street_candidates(streets, day, now=at(today, 5), config=PolicyConfig(horizon_days=horizon_days))
+        return {c.id: c for c in found}
+
+    today_only, horizon = offered(1), offered(5)
+    coming = sorted(horizon.keys() - today_only.keys(), key=lambda i: int(i.split("-")[1]))
+    assert coming, "no street comes due within five days"
+    assert today_only.keys() <= horizon.keys()
+    ages = [int(i.split("-")[1]) for i in coming]
+    due_ages = [int(i.split("-")[1]) for i in today_only]
+    assert max(ages) < min(due_ages), "a street coming due is one cleaned more recently than those due"
+    cleaning_and_own_trip = 200.0 / 0.5 + PolicyConfig().own_trip_seconds
+    prizes = [horizon[i].prize for i in coming]
+    assert all(p < cleaning_and_own_trip for p in prizes), "worth less than a trip of its own"
+    assert prizes == sorted(prizes), "the sooner it comes due, the more cleaning it now is worth"
+    for street_id in coming:
+        said = horizon[street_id].reason_parts[0]
+        assert said.code == "coming_due" and 1 <= said.params["days"] <= 4
+        assert horizon[street_id].reason.startswith(f"comes due in {humanize_days(said.params['days'])}")
+    assert "visited-0" not in horizon, "a street cleaned this morning is not coming due"
+
+
+def test_a_crew_cleaning_a_due_street_takes_the_one_next_door_coming_due_but_makes_no_trip_for_it() -> None:
+    """The depot, the street on its way and the due street lie on a line; the far one 1.5 km on."""
+    today = 10
+    day, now = at(today).date(), at(today, 5)
+    config = PolicyConfig(crew_shift_share=0.0)
+    ages = range(1, 15)
+    coming = [
+        c
+        for c in street_candidates([visited_days_ago(d, today) for d in ages], day, now=now, config=config)
+        if c.reason_parts[0].code == "coming_due"
+    ]
+    soonest = int(max(coming, key=lambda c: c.prize).id.split("-")[1])
+    due = visited_days_ago(14, today, lon=4.0 + 200 / 68_600)
+    next_door = replace(visited_days_ago(soonest, today, lon=4.0 + 100 / 68_600), street_id="next-door")
+    far_away = replace(visited_days_ago(soonest, today, lon=4.0 + 1_500 / 68_600), street_id="far-away")
+    crew = Crew("west", "West", 2, CrewMode.FOOT, 52.0, 4.0, at(today), at(today) + timedelta(hours=8))
+    planned = plan_streets([due, next_door, far_away], day, now, [crew], stop=ITERATION_STOP, config=config).plan
+    visited = {v.street_id for route in planned.routes.values() for v in route.visits}
+    assert visited == {"visited-14", "next-door"}
+    assert {d.candidate_id for d in planned.dropped} == {"far-away"}
+
+
+def test_the_horizon_outlook_counts_each_street_not_planned_today_on_the_day_it_comes_due() -> None:
+    today = 10
+    day, now = at(today).date(), at(today, 5)
+    streets = [replace(visited_days_ago(d, today), district=f"d{d}") for d in range(15)]
+    outlook = horizon_outlook(streets, day, now, planned={"visited-14"})
+    assert [on for on, _ in outlook] == [day + timedelta(days=k) for k in range(1, 5)]
+    due_on = {row.district: k for k, (_, rows) in enumerate(outlook, start=1) for row in rows}
+    assert "d14" not in due_on, "planned today, cleaned today"
+    assert due_on["d13"] == 1, "due today and left for later: due tomorrow"
+    assert "d0" not in due_on, "cleaned this morning: not due again within the horizon"
+    ages = sorted(due_on, key=lambda d: -int(d[1:]))
+    assert [due_on[d] for d in ages] == sorted(due_on[d] for d in ages), "the fresher, the later it comes due"
+    assert max(due_on.values()) > 1
+    for _, rows in outlook:
+        for row in rows:
+            assert row.streets == 1 and row.hours == pytest.approx((400 + PolicyConfig().own_trip_seconds) / 3600)
+
+
+def test_a_street_its_adopter_may_pick_before_it_comes_due_is_not_taken_early() -> None:
+    today = 10
+    day, now = at(today).date(), at(today, 5)
+    unadopted = visited_days_ago(4, today)
+    picked_weekly = volunteer_street("weekly", sorted(today - 1 - 7 * k for k in range(8)), today)
+    adoptions = tuple(replace(a, street_id="adopted") for a in picked_weekly.adoptions)
+    adopted = replace(unadopted, street_id="adopted", adoptions=adoptions, last_pick_at=picked_weekly.last_pick_at)
+    found = {c.id: c for c in street_candidates([unadopted, adopted], day, now=now)}
+    assert found["visited-4"].reason_parts[0].code == "coming_due"
+    assert "adopted" not in found or found["adopted"].reason_parts[0].code != "coming_due"
