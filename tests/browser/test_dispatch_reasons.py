@@ -67,6 +67,7 @@ def test_visit_reasons_and_the_trigger_read_in_dutch(stack: Stack, browser: Any)
         first = next(row for h in horizon for row in h["districts"])
         cells = page.locator("#horizon-body tr").filter(has=page.locator(f'th:text-is("{first["district"]}")'))
         assert f"{first['streets']} (" in cells.inner_text() and " u)" in cells.inner_text(), cells.inner_text()
+        assert "ploeguren" in (cells.locator("td[title]").first.get_attribute("title") or "")
 
         # the crew's printed sheet: the page's language, the same reasons
         crew_id = next(c["id"] for c in plan["crews"] if any(v["visit_id"] == clean["visit_id"] for v in c["visits"]))

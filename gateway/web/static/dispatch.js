@@ -687,7 +687,7 @@
     body.textContent = "";
     $("horizon").hidden = !districts.length;
     head.appendChild(el("th")).setAttribute("scope", "col");
-    var weekday = new Intl.DateTimeFormat(SC.locale(), { weekday: "short", day: "numeric", month: "short" });
+    var weekday = new Intl.DateTimeFormat(SC.locale(), { weekday: "short", day: "numeric" });
     days.forEach(function (day) {
       var th = el("th", null, weekday.format(new Date(day.date + "T12:00:00")));
       th.setAttribute("scope", "col");
@@ -699,8 +699,13 @@
       tr.appendChild(el("th", null, name)).setAttribute("scope", "row");
       days.forEach(function (day) {
         var d = counts[name][day.date];
-        var td = el("td", null, d ? t("dispatch.horizon_cell", { count: d.streets, hours: SC.fmtNumber(d.hours, 1) }) : "\u2013");
-        if (d) td.title = t("dispatch.horizon_cell_long", { count: d.streets, hours: SC.fmtNumber(d.hours, 1) });
+        var td = el("td", null, d ? String(d.streets) : "\u2013");
+        if (d) {
+          /* the hours beside the count where there is room (not on a phone); always in the title */
+          var hours = SC.fmtNumber(d.hours, d.hours < 0.1 ? 2 : 1);
+          td.appendChild(el("span", "hours", " (" + t("dispatch.hours", { hours: hours }) + ")"));
+          td.title = t("dispatch.horizon_cell_long", { count: d.streets, hours: hours });
+        }
         tr.appendChild(td);
       });
       body.appendChild(tr);
