@@ -30,6 +30,7 @@ def test_bench_reports_every_figure() -> None:
     [row] = run_planner_bench(sizes=((60, 2),), budget_s=0.1, seed=2, baseline_factor=2.0, print_results=False)
     for key in ("wall_s", "peak_rss_mb", "prize_collected", "baseline_prize", "prize_vs_baseline", "meets_target"):
         assert key in row
+    assert row["policy_s"] > 0 and row["policy_today_only_s"] > 0 and row["outlook_s"] > 0
     assert row["duplicate_visits"] == 0 and row["shift_violations"] == 0
     assert row["peak_rss_mb"] > 0
 

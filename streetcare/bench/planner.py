@@ -27,12 +27,17 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from kernel.logs import configure_logging
+from services.scheduling.planning.engine import DEFAULT_POLICY
+from services.scheduling.planning.estimator import observe_visit, prior
 from services.scheduling.planning.generated import generate_city, generate_streets
 from services.scheduling.planning.network import RoadNetwork
+from services.scheduling.planning.policy import StreetFacts, horizon_outlook, street_candidates
 from services.scheduling.planning.routing import (
     Crew,
     DayPlan,
@@ -118,6 +123,7 @@ def _plan_once(
         distribution=distribution,
     )
     wall = time.perf_counter() - started + (network.build_seconds if network else 0.0)
+    policy = _policy_seconds(candidates, seed)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     visits = [v.candidate_id for r in plan.routes.values() for v in r.visits]
     return {
@@ -139,7 +145,41 @@ def _plan_once(
         "solver_seconds": sum(s.solve_seconds for s in plan.subproblems),
         "by_workers": sum(1 for s in plan.subproblems if s.solved_by),
         "group_seconds": solver.last_outcome.get("seconds", 0.0) if solver else 0.0,
+        **policy,
     }
+
+
+def _policy_seconds(candidates: Sequence[StreetCandidate], seed: int) -> dict[str, float]:
+    """The effort rule's own time on the city's streets, apart from the router's (each street given
+    the estimate of one last cleaned 0–20 days ago): the day's candidates with the product's horizon
+    and with today alone (``policy_today_only_s``, the baseline), and the preview of the horizon's
+    next days a re-plan stores."""
+    rng = random.Random(seed)
+    now = datetime(2026, 5, 4, 5, tzinfo=UTC)
+    facts = [
+        StreetFacts(
+            c.id,
+            c.district,
+            c.lat,
+            c.lon,
+            c.length_m,
+            observe_visit(
+                prior("default", c.length_m, now - timedelta(days=60)), now - timedelta(days=rng.uniform(0.0, 20.0))
+            ),
+        )
+        for c in candidates
+        if c.length_m > 0
+    ]
+    timings: dict[str, float] = {}
+    street_candidates(facts[:50], now.date(), now)  # the first call pays for what is loaded lazily
+    for key, config in (("policy_s", DEFAULT_POLICY), ("policy_today_only_s", replace(DEFAULT_POLICY, horizon_days=1))):
+        started = time.perf_counter()
+        street_candidates(facts, now.date(), now, config=config)
+        timings[key] = time.perf_counter() - started
+    started = time.perf_counter()
+    horizon_outlook(facts, now.date(), now, config=DEFAULT_POLICY)
+    timings["outlook_s"] = time.perf_counter() - started
+    return timings
 
 
 HEARTBEAT_S = 30.0  # a line this often while one city is planned (the 20,000-street baseline takes minutes)
@@ -337,6 +377,9 @@ def sizes_json(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             "graph_seconds": round(row["graph_seconds"], 3),
             "graph_mb": round(row["graph_mb"], 1),
             "prize_share_vs_10x": round(row["prize_vs_baseline"], 4) if "prize_vs_baseline" in row else None,
+            "policy_seconds": round(row["policy_s"], 3),
+            "policy_today_only_seconds": round(row["policy_today_only_s"], 3),
+            "outlook_seconds": round(row["outlook_s"], 3),
         }
         for row in rows
     ]
@@ -348,7 +391,8 @@ def print_table(rows: Sequence[dict[str, Any]], header: bool = True) -> None:
         print(
             f"{'streets':>8} {'crews':>5} {'budget':>7} {'wall s':>7} {'target':>7} {'peak MB':>8} "
             f"{'visits':>6} {'prize':>10} {'share':>6} {'10x prize':>10} {'vs 10x':>7} {'subs':>5} "
-            f"{'matrix s':>8} {'graph s':>7} {'graph MB':>8} {'nodes':>7} {'straight':>8} ok"
+            f"{'matrix s':>8} {'graph s':>7} {'graph MB':>8} {'nodes':>7} {'straight':>8} "
+            f"{'policy s':>8} {'1-day s':>7} {'outlook s':>9} ok"
         )
     for row in rows:
         share = row["prize_collected"] / row["prize_available"] if row["prize_available"] else 0.0
@@ -361,6 +405,7 @@ def print_table(rows: Sequence[dict[str, Any]], header: bool = True) -> None:
             f"{row.get('prize_vs_baseline', float('nan')):>7.1%} {row['subproblems']:>5} "
             f"{row['matrix_seconds']:>8.2f} {row['graph_seconds']:>7.2f} {row['graph_mb']:>8.1f} "
             f"{row['graph_nodes']:>7} {row['straight_line_stops']:>8} "
+            f"{row['policy_s']:>8.2f} {row['policy_today_only_s']:>7.2f} {row['outlook_s']:>9.2f} "
             f"{'yes' if row['meets_target'] else 'NO'}",
             flush=True,
         )
