@@ -245,12 +245,17 @@ def _day_start(day: date, tz: tzinfo | None) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=tz or UTC)
 
 
+def _evaluated_at(day: date, tz: tzinfo | None, config: PolicyConfig) -> datetime:
+    """When a visit on ``day`` is judged: the end of the day plus ``lookahead_days``."""
+    return _day_start(day, tz) + timedelta(days=1.0 + config.lookahead_days)
+
+
 def _street_prize(
     facts: StreetFacts, day: date, tz: tzinfo | None, cleanups: Sequence[PlannedCleanup], config: PolicyConfig
 ) -> float:
     """What a visit on ``day`` is worth in crew-seconds: the shortfall it avoids (the module's formula)."""
     day_start = _day_start(day, tz)
-    evaluate_at = day_start + timedelta(days=1.0 + config.lookahead_days)
+    evaluate_at = _evaluated_at(day, tz, config)
     coverage = street_coverage(facts.street_id, day, facts.adoptions, cleanups, until=evaluate_at)
     shortfall = expected_shortfall(facts.estimate, evaluate_at, facts.target)
     net_shortfall_m = shortfall * (1.0 - coverage.probability) * facts.length_m * facts.weight
@@ -270,17 +275,12 @@ def _own_visit_seconds(facts: StreetFacts, config: PolicyConfig) -> float:
 
 
 def days_until_due(
-    facts: StreetFacts,
-    day: date,
-    tz: tzinfo | None,
-    cleanups: Sequence[PlannedCleanup],
-    config: PolicyConfig,
-    first: int = 0,
+    facts: StreetFacts, day: date, tz: tzinfo | None, cleanups: Sequence[PlannedCleanup], config: PolicyConfig
 ) -> int | None:
-    """The first day from ``day`` (``first`` days on, at the earliest) on which the street is worth
-    a trip of its own (its cleaning and ``own_trip_seconds``), within the horizon; None beyond it."""
+    """How many days after ``day`` the street is first worth a trip of its own (its cleaning and
+    ``own_trip_seconds``), within the horizon; None beyond it."""
     visit_seconds = _own_visit_seconds(facts, config)
-    for days in range(first, config.horizon_days):
+    for days in range(1, config.horizon_days):
         if _street_prize(facts, day + timedelta(days=days), tz, cleanups, config) >= visit_seconds:
             return days
     return None
@@ -303,10 +303,10 @@ def coming_due_prize(
     if rate <= 0:
         return None
     cycle_days = litter_upper_bound(facts.target) / rate
-    days = days_until_due(facts, day, tz, cleanups, config, first=1)
+    days = days_until_due(facts, day, tz, cleanups, config)
     if days is None or days >= cycle_days:
         return None
-    comes_due_at = _day_start(day + timedelta(days=days), tz) + timedelta(days=1.0 + config.lookahead_days)
+    comes_due_at = _evaluated_at(day + timedelta(days=days), tz, config)
     if street_coverage(facts.street_id, day, facts.adoptions, cleanups, until=comes_due_at).probability > 0.0:
         return None
     return days, _own_visit_seconds(facts, config) * (1.0 - days / cycle_days)
@@ -342,7 +342,7 @@ def horizon_outlook(
     for facts in streets:
         if facts.street_id in planned:
             continue
-        days = days_until_due(facts, day, now.tzinfo, cleanups, config, first=1)
+        days = days_until_due(facts, day, now.tzinfo, cleanups, config)
         if days is not None:
             due.setdefault((days, facts.district), []).append(_own_visit_seconds(facts, config))
     outlook = []
