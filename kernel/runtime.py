@@ -47,6 +47,8 @@ class RuntimeSettings(Protocol):
     def outbox_redeliver_after_s(self) -> float: ...
     @property
     def web_threads(self) -> int: ...
+    @property
+    def outbox_publish_linger_ms(self) -> float: ...
 
 
 SettingsT = TypeVar("SettingsT", bound=RuntimeSettings)
@@ -83,7 +85,11 @@ class ServiceRuntime(Generic[SettingsT]):
         factory = make_session_factory(engine)
         bus = make_bus(settings.redis_url, settings.broker_visibility_timeout_s)
         relay = OutboxRelay(service, factory, outbox_model, bus.publish_many, confirmations=bus)
-        publisher = BackgroundPublisher(relay) if publish_in_background else None
+        publisher = (
+            BackgroundPublisher(relay, linger_s=settings.outbox_publish_linger_ms / 1000)
+            if publish_in_background
+            else None
+        )
         runtime = cls(service, settings, engine, factory, bus, relay, publisher)
         factory.configure(info={RUNTIME_INFO_KEY: runtime})  # code holding only a session finds its process
         return runtime

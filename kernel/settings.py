@@ -51,16 +51,23 @@ class ProcessSettings(BaseSettings):
     # wait grows with the event's age up to an hour); consumers are idempotent, so a slow one
     # sees a harmless duplicate. It must exceed the usual time from publish to applied.
     outbox_redeliver_after_s: float = Field(default=60.0, gt=0, validation_alias="STREETCARE_OUTBOX_REDELIVER_AFTER_S")
-    # An API process publishes committed events from a thread of its own, in batches, so a request
-    # neither waits for the broker nor pays a second transaction (kernel.outbox.BackgroundPublisher).
-    # Off: each request publishes its own events after its answer, on its own thread.
     # Requests a service process works on at once (FastAPI's worker threads for `def` routes), and
     # the database connections its pool keeps for them (a few more for the publisher thread,
     # readiness and metrics): a thread never waits for a connection, and no connection idles
     # for want of a thread. Anyio's default is 40 threads behind a pool of 5 + 10. Mind PostgreSQL's
     # max_connections (100 by default): every process keeps up to this many connections open.
     web_threads: int = Field(default=8, ge=1, le=200, validation_alias="STREETCARE_WEB_THREADS")
+    # An API process publishes committed events from a thread of its own, in batches, so a request
+    # neither waits for the broker nor pays a second transaction (kernel.outbox.BackgroundPublisher).
+    # Off: each request publishes its own events after its answer, on its own thread.
     outbox_publish_in_background: bool = Field(default=True, validation_alias="STREETCARE_OUTBOX_PUBLISH_IN_BACKGROUND")
+    # How long the publisher thread lets events gather after the first before it sends them: a
+    # batch is one message per subscriber, and a message costs sender and consumer far more than
+    # an event in it. Under load this is what keeps the consumer ahead; idle, an event waits this
+    # much longer. 0: send each as it comes.
+    outbox_publish_linger_ms: float = Field(
+        default=5.0, ge=0, le=1000, validation_alias="STREETCARE_OUTBOX_PUBLISH_LINGER_MS"
+    )
 
     @field_validator("redis_url")
     @classmethod

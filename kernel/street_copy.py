@@ -141,6 +141,18 @@ class StreetIndexCache:
             self._checked_at = time.monotonic()
             return self._index
 
+    def known_labels(self, session: Session, street_ids: Iterable[int]) -> dict[int, str]:
+        """`known_street_labels` from the copy as the index last read it; only streets it did not
+        hold then (registered within the last recheck) are asked of the database."""
+        self.index(session)
+        names = self._names
+        wanted = set(street_ids)
+        found = {street_id: _label(street_id, names[street_id]) for street_id in wanted if street_id in names}
+        missing = wanted - found.keys()
+        if missing:
+            found.update(known_street_labels(session, self.model, missing))
+        return found
+
     def label(self, session: Session, street_id: int) -> str:
         """`street_label` from the copy as the index last read it: no query on the way."""
         self.index(session)

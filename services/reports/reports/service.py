@@ -125,34 +125,35 @@ def file_report(
     duplicate = _find_duplicate(session, new, street_id, policy, now)
     if duplicate is not None:  # before anything is pending in the session: no flush on the way
         repository.count_also_reported(session, duplicate)
-    report = Report(
-        street_id=street_id,
-        category=category.code,
-        severity=category.severity,
-        description=new.description.strip(),
-        lat=new.lat,
-        lon=new.lon,
-        status="open" if duplicate is None else "duplicate",
-        tracking_token=secrets.token_urlsafe(24),
-        source=new.source,
-        reporter_email=(new.email or None) and new.email.strip().lower(),
-        reporter_name=new.name or None,
-        reporter_phone=new.phone or None,
-        reporter_language=normalise_language(new.language),
-        address=new.address,
-        attributes=attributes or None,
-        media_url=new.media_url,
-        api_client_id=new.api_client_id,
-        due_at=category.due_at(now),
-        created_at=now,
-        updated_at=now,
-        duplicate_of=duplicate,
+    report = repository.insert_report(
+        session,
+        {
+            "street_id": street_id,
+            "category": category.code,
+            "severity": category.severity,
+            "description": new.description.strip(),
+            "lat": new.lat,
+            "lon": new.lon,
+            "status": "open" if duplicate is None else "duplicate",
+            "tracking_token": secrets.token_urlsafe(24),
+            "source": new.source,
+            "reporter_email": (new.email or None) and new.email.strip().lower(),
+            "reporter_name": new.name or None,
+            "reporter_phone": new.phone or None,
+            "reporter_language": normalise_language(new.language),
+            "address": new.address,
+            "attributes": attributes or None,
+            "media_url": new.media_url,
+            "api_client_id": new.api_client_id,
+            "photo_id": new.photo_id,
+            "due_at": category.due_at(now),
+            "created_at": now,
+            "updated_at": now,
+            "duplicate_of": duplicate,
+        },
     )
-    session.add(report)
-    session.flush()
     if new.photo_id:
         photos.attach(session, new.photo_id, report.id)
-        report.photo_id = new.photo_id
     history = [_history(report.id, "open", notes.system("received"), new.source, now)]
     if duplicate is not None:  # stored as a duplicate at once; its history says it was received first
         history.append(_history(report.id, "duplicate", notes.system("duplicate", report=duplicate), "system", now))

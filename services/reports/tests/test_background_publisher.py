@@ -111,3 +111,23 @@ def test_closing_the_process_publishes_what_is_still_queued(own_database: Report
     finally:
         runtime.close()  # no wait before: close drains the queue
     assert sorted(_queued_ids(own_database)) == sorted(ids)
+
+
+def test_events_committed_while_the_publisher_lingers_leave_in_one_message(own_database: ReportsSettings) -> None:
+    """The linger is what keeps the consumer ahead under load: one message per subscriber and
+    batch, however many requests committed events meanwhile (a second is far longer than five
+    commits take; the test asserts the grouping, not a speed)."""
+    lingering = own_database.model_copy(update={"outbox_publish_linger_ms": 1000.0})
+    runtime = ServiceRuntime.start("reports", lingering, OutboxMessage, publish_in_background=True)
+    try:
+        ids = [_file(runtime, number) for number in range(1, 6)]
+        assert runtime.publisher is not None
+        assert runtime.publisher.wait_idle(30)
+    finally:
+        runtime.close()
+    redis = make_redis(own_database.redis_url)
+    try:
+        assert redis.llen(QUEUE) == 1, "the events went out in more than one message"
+    finally:
+        redis.close()
+    assert sorted(_queued_ids(own_database)) == sorted(ids)

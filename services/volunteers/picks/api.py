@@ -12,7 +12,7 @@ from services.volunteers.accounts.dependencies import VolunteerDep
 from services.volunteers.picks import repository, service
 from services.volunteers.picks.models import Pick
 from services.volunteers.picks.schemas import PickCreate, PickOut, PickStreetOut
-from services.volunteers.web import SessionDep, idempotent
+from services.volunteers.web import SessionDep, StreetIndexDep, idempotent
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["picks"])
 
@@ -27,9 +27,11 @@ def _out(pick: Pick, labels: dict[int, str], has_photo: bool) -> PickOut:
 
 
 @router.post("/picks", status_code=201, response_model=PickOut)
-def log_pick(body: PickCreate, request: Request, volunteer: VolunteerDep, session: SessionDep) -> JSONResponse:
+def log_pick(
+    body: PickCreate, request: Request, volunteer: VolunteerDep, session: SessionDep, streets: StreetIndexDep
+) -> JSONResponse:
     def action() -> PickOut:
-        logged = service.log_pick(session, volunteer.id, service.NewPick(**body.model_dump()))
+        logged = service.log_pick(session, streets, volunteer.id, service.NewPick(**body.model_dump()))
         return _out(logged.pick, logged.street_labels, logged.has_photo)
 
     return idempotent(request, session, f"volunteer:{volunteer.id}", body, action)

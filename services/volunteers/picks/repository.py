@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from kernel.db import table_of
-from kernel.street_copy import StreetCopyMixin, known_street_labels
+from kernel.db import insert_new, table_of
+from kernel.street_copy import StreetCopyMixin
 from kernel.street_copy import street_labels as street_labels_of
 from services.volunteers.database import StreetCopy
 from services.volunteers.picks.models import Pick, PickPhoto, PickStreet
@@ -16,6 +16,12 @@ from services.volunteers.picks.models import Pick, PickPhoto, PickStreet
 
 def get(session: Session, pick_id: int) -> Pick | None:
     return session.get(Pick, pick_id)
+
+
+def insert_pick(session: Session, values: dict[str, Any]) -> Pick:
+    """A pick logged, stored in one INSERT now; the object is not tracked by the session (nothing
+    changes a pick in the request that logs it)."""
+    return insert_new(session, Pick, values)
 
 
 def photo(session: Session, pick_id: int) -> PickPhoto | None:
@@ -47,11 +53,6 @@ def has_photo(session: Session, pick_id: int) -> bool:
 def street_labels(session: Session, pick_id: int) -> dict[int, str]:
     """The pick's streets by id, with what people see for each (names alone, not the lines)."""
     return street_labels_of(session, StreetCopy, street_ids(session, pick_id))
-
-
-def known_streets(session: Session, street_ids: Iterable[int]) -> dict[int, str]:
-    """Those of these streets the read copy holds, with what people see for each, in one query."""
-    return known_street_labels(session, StreetCopy, street_ids)
 
 
 _ADD_STREETS = insert(table_of(PickStreet))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from kernel import metrics
 from kernel.errors import Unprocessable
 from kernel.photos import PhotoLimits, clean_photo
-from kernel.street_copy import no_such_street
+from kernel.street_copy import StreetIndexCache, no_such_street
 from services.volunteers.adoptions import service as adoptions
 from services.volunteers.picks import events, repository
 from services.volunteers.picks.models import Pick, PickPhoto
@@ -63,12 +63,20 @@ class LoggedPick:
     has_photo: bool
 
 
-def log_pick(session: Session, volunteer_id: int | None, new: NewPick, now: datetime | None = None) -> LoggedPick:
+def log_pick(
+    session: Session,
+    streets: StreetIndexCache,
+    volunteer_id: int | None,
+    new: NewPick,
+    now: datetime | None = None,
+) -> LoggedPick:
+    """`streets`: the process's copy of the registry in memory, which says which streets exist and
+    their names without a query (a pick names streets a volunteer chose from that copy)."""
     now = now or datetime.now(UTC)
     street_ids = sorted(set(new.street_ids))
     if not street_ids:
         raise Unprocessable("name at least one street", code="streets_missing", params={"field": "street_ids"})
-    known = repository.known_streets(session, street_ids)
+    known = streets.known_labels(session, street_ids)
     for street_id in street_ids:
         if street_id not in known:
             raise no_such_street(street_id, "street_ids")
@@ -90,17 +98,18 @@ def log_pick(session: Session, volunteer_id: int | None, new: NewPick, now: date
     if new.team_id is not None and volunteer_id is not None:
         teams.require_member(session, new.team_id, volunteer_id)
     photo = decode_photo(new.photo) if new.photo else None
-    pick = Pick(
-        volunteer_id=volunteer_id,
-        team_id=new.team_id,
-        picked_at=picked_at.astimezone(UTC),
-        minutes=new.minutes,
-        bags=new.bags,
-        note=new.note.strip(),
-        created_at=now,
+    pick = repository.insert_pick(
+        session,
+        {
+            "volunteer_id": volunteer_id,
+            "team_id": new.team_id,
+            "picked_at": picked_at.astimezone(UTC),
+            "minutes": new.minutes,
+            "bags": new.bags,
+            "note": new.note.strip(),
+            "created_at": now,
+        },
     )
-    session.add(pick)
-    session.flush()
     repository.add_streets(session, pick.id, street_ids)
     if photo is not None:
         session.add(PickPhoto(pick_id=pick.id, content_type=photo[0], data=photo[1]))

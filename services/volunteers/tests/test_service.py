@@ -608,6 +608,35 @@ def test_a_pick_emits_one_event_counts_and_renews_the_pledge(volunteers_app: Vol
     assert refused.status_code == 422 and len(app.new_events(before)) == 1
 
 
+def test_a_pick_on_a_street_registered_after_the_copy_was_read_into_memory_is_logged(
+    volunteers_app: VolunteersApp,
+) -> None:
+    """Picks look streets up in the process's copy in memory; one that arrived since it was read
+    is asked of the database, so a new street is pickable at once and an unknown one still refused."""
+    app = volunteers_app
+    ann = app.sign_up("Ann")
+    first = app.client.post("/api/v1/volunteers/picks", json={"street_ids": [1]}, headers=ann.headers)
+    assert first.status_code == 201, first.text  # the copy is now in memory, without street 5
+    with app.runtime.transaction() as session:
+        apply_street_changed(
+            session,
+            StreetCopy,
+            StreetChanged(
+                street_id=5,
+                external_id="test:5",
+                name="Uudenmaankatu",
+                district="Zuidwest",
+                length_m=90.0,
+                coordinates=[(24.9400, 60.1640), (24.9420, 60.1640)],
+            ),
+        )
+    answer = app.client.post("/api/v1/volunteers/picks", json={"street_ids": [5, 2]}, headers=ann.headers)
+    assert answer.status_code == 201, answer.text
+    assert [(s["id"], s["name"]) for s in answer.json()["streets"]] == [(2, "Ludviginkatu"), (5, "Uudenmaankatu")]
+    unknown = app.client.post("/api/v1/volunteers/picks", json={"street_ids": [2, 999]}, headers=ann.headers)
+    assert unknown.status_code == 404 and unknown.json()["code"] == "street_unknown"
+
+
 def jpeg_with_gps(size: tuple[int, int] = (80, 60)) -> bytes:
     image = Image.new("RGB", size, "green")
     exif = Image.Exif()
