@@ -200,7 +200,9 @@ def _token_secrets(request: Request) -> list[str]:
     return list(request.app.state.settings.accepted_token_secrets)
 
 
-def optional_principal(request: Request) -> Principal | None:
+async def optional_principal(request: Request) -> Principal | None:
+    """On the event loop: the signature is checked once per token and process, and whether the
+    session ended is asked of Redis without a worker thread (`app.state.token_revoked`, async)."""
     token = bearer_token(request)
     if token is None:
         return None
@@ -214,7 +216,7 @@ def optional_principal(request: Request) -> Principal | None:
         ) from None
     revoked = getattr(request.app.state, "token_revoked", None)
     try:
-        ended = revoked is not None and revoked(principal)
+        ended = revoked is not None and await revoked(principal)
     except SessionStoreUnavailable:
         raise session_store_unavailable() from None
     if ended:
@@ -271,16 +273,8 @@ def end_all_sessions(redis: Any, subject: str, ttl_seconds: int) -> None:
         raise SessionStoreUnavailable(str(exc)) from exc
 
 
-def session_is_ended(redis: Any, principal: Principal) -> bool:
-    """Synchronous check for the services; fails closed."""
-    try:
-        values = redis.mget(revocation_keys(principal))
-    except Exception as exc:
-        raise SessionStoreUnavailable(str(exc)) from exc
-    return is_ended(principal, list(values))
-
-
-def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+async def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    """A check of the principal alone: `async`, so it runs on the event loop, not a worker thread."""
     if principal is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

@@ -32,7 +32,10 @@ from kernel.redis_target import RedisTarget
 LIVE_CHANNEL = "streetcare:live"
 DEAD_LETTER_KEY = "streetcare:dead-letters"
 APPLIED_KEY = "streetcare:event-applied:"  # + subscriber + ":" + event id: the subscriber applied it
-APPLIED_TTL_S = 7 * 24 * 3600  # the relay deletes a confirmation once it has read it; this is a backstop
+# How long a confirmation stays readable: the relay reads it when it sweeps (a minute after the
+# event, or days later after an outage); it is not deleted once read, as a second sweep that read
+# the same rows meanwhile must still find it (else it sends again what was applied).
+APPLIED_TTL_S = 7 * 24 * 3600
 BROKER_TIMEOUT_S = 2.0
 # A blip (a connection a Redis restart closed, an answer late on a busy host) is tried again
 # twice, 50–500 ms apart, before a request fails closed with 503.
@@ -88,16 +91,17 @@ _Event = tuple[dict[str, Any], EventEnvelope]
 
 
 def _route(
-    envelopes: Sequence[dict[str, Any]], only: list[str] | None
+    envelopes: Sequence[dict[str, Any]], only: Sequence[list[str] | None] | None = None
 ) -> tuple[dict[str, list[_Event]], list[dict[str, Any]]]:
     """Each envelope read once: the queue subscribers' events, each subscriber's in order, and the
-    envelopes the live pages get; `only` (a redelivery) keeps those subscribers alone."""
+    envelopes the live pages get; `only[i]` (a redelivery) keeps envelope i to those subscribers."""
     queued: dict[str, list[_Event]] = {}
     live: list[dict[str, Any]] = []
-    for envelope in envelopes:
+    for index, envelope in enumerate(envelopes):
         parsed = EventEnvelope.model_validate(envelope)
+        wanted = only[index] if only is not None else None
         for subscriber in subscribers_of(parsed.type):
-            if only is not None and subscriber not in only:
+            if wanted is not None and subscriber not in wanted:
                 continue
             if subscriber == LIVE_SUBSCRIBER:
                 live.append(envelope)
@@ -113,14 +117,6 @@ class EventBus:
     producer: Celery
     redis: redis.Redis
 
-    def publish(self, envelope: dict[str, Any], only: list[str] | None = None) -> None:
-        """To every subscriber, or (a redelivery) only to the queues of `only`."""
-        queued, live = _route([envelope], only)
-        with self.producer.producer_or_acquire() as producer:
-            self._send_all(producer, queued)
-        if live:
-            self.redis.publish(LIVE_CHANNEL, json.dumps(envelope))
-
     def publish_many(self, envelopes: Sequence[dict[str, Any]]) -> None:
         """Several events in one round trip: a subscriber's events ride together in one message
         (up to EVENTS_PER_MESSAGE, in order), all of them in one kombu publish batch (a Redis
@@ -128,7 +124,7 @@ class EventBus:
         than an event in it (the consumer takes one message a fetch, two Redis round trips each).
         Raises when the broker fails; then any of them may or may not have gone out, and the outbox
         sends them again."""
-        queued, live = _route(envelopes, None)
+        queued, live = _route(envelopes)
         with self.producer.producer_or_acquire() as producer, producer.batch():
             self._send_all(producer, queued)
         if live:
@@ -136,6 +132,13 @@ class EventBus:
                 for envelope in live:
                     pipeline.publish(LIVE_CHANNEL, json.dumps(envelope))
                 pipeline.execute()
+
+    def resend(self, waiting: Sequence[tuple[dict[str, Any], list[str]]]) -> None:
+        """A redelivery: each envelope again to the queue subscribers named beside it, as
+        `publish_many` sends (a subscriber's events together, in order, in one round trip)."""
+        queued, _ = _route([envelope for envelope, _ in waiting], [subscribers for _, subscribers in waiting])
+        with self.producer.producer_or_acquire() as producer, producer.batch():
+            self._send_all(producer, queued)
 
     def _send_all(self, producer: Any, queued: dict[str, list[_Event]]) -> None:
         for subscriber, theirs in queued.items():
@@ -175,18 +178,14 @@ class EventBus:
 
     def unconfirmed(self, envelope: dict[str, Any]) -> list[str]:
         """The queue subscribers that have not confirmed this event yet (the live page needs none)."""
-        waiting = durable_subscribers(str(envelope.get("type")))
-        if not waiting:
-            return []
-        keys = [f"{APPLIED_KEY}{subscriber}:{envelope.get('id')}" for subscriber in waiting]
-        found = self.redis.mget(keys)
-        return [subscriber for subscriber, value in zip(waiting, found, strict=True) if value is None]
+        return self.unconfirmed_many([envelope])[0]
 
-    def forget_confirmations(self, envelope: dict[str, Any]) -> None:
-        subscribers = durable_subscribers(str(envelope.get("type")))
-        keys = [f"{APPLIED_KEY}{subscriber}:{envelope.get('id')}" for subscriber in subscribers]
-        if keys:
-            self.redis.delete(*keys)
+    def unconfirmed_many(self, envelopes: Sequence[dict[str, Any]]) -> list[list[str]]:
+        """`unconfirmed` of each envelope, in one round trip."""
+        asked = [(envelope, durable_subscribers(str(envelope.get("type")))) for envelope in envelopes]
+        keys = [f"{APPLIED_KEY}{name}:{envelope.get('id')}" for envelope, waiting in asked for name in waiting]
+        found = iter(self.redis.mget(keys) if keys else [])
+        return [[subscriber for subscriber in waiting if next(found) is None] for _, waiting in asked]
 
     def close(self) -> None:
         self.producer.close()

@@ -64,11 +64,9 @@ REDELIVER_WAIT_MAX = timedelta(hours=1)
 class Confirmations(Protocol):
     """What the relay asks the bus to find and re-send events no subscriber confirmed."""
 
-    def unconfirmed(self, envelope: dict[str, Any]) -> list[str]: ...
+    def unconfirmed_many(self, envelopes: Sequence[dict[str, Any]]) -> list[list[str]]: ...
 
-    def forget_confirmations(self, envelope: dict[str, Any]) -> None: ...
-
-    def publish(self, envelope: dict[str, Any], only: list[str] | None = None) -> None: ...
+    def resend(self, waiting: Sequence[tuple[dict[str, Any], list[str]]]) -> None: ...
 
 
 @dataclass
@@ -186,32 +184,42 @@ class OutboxRelay:
             )
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
-            resent = 0
-            for row in session.scalars(query).all():
-                if row.published_at is None:  # the query excludes these; for the type checker
+            due = [row for row in session.scalars(query).all() if _due(row, now, after)]
+            if not due:
+                return 0
+            try:
+                # one round trip to learn who confirmed what, one to send the rest again. A
+                # confirmation stays readable until it expires (kernel.bus.APPLIED_TTL_S): a second
+                # sweep that read these rows before this one settled them must find it too, or it
+                # would send again what this one just found confirmed.
+                waiting = self.confirmations.unconfirmed_many([row.envelope for row in due])
+                again = [(row, subscribers) for row, subscribers in zip(due, waiting, strict=True) if subscribers]
+                if again:
+                    self.confirmations.resend([(row.envelope, subscribers) for row, subscribers in again])
+            except Exception as exc:  # broker down: the next sweep tries again
+                error = f"{type(exc).__name__}: {exc}"[:500]
+                for row in due:
+                    row.last_error = error
+                log.warning("outbox.redeliver_failed", service=self.service, events=len(due), error=error)
+                session.commit()
+                return 0
+            for row, subscribers in zip(due, waiting, strict=True):
+                if not subscribers:
+                    row.confirmed_at = now
                     continue
-                published = _aware(row.published_at)
-                wait = min(max(after, published - _aware(row.created_at)), REDELIVER_WAIT_MAX)
-                if now - published < wait:
-                    continue
-                try:
-                    waiting = self.confirmations.unconfirmed(row.envelope)
-                    if not waiting:
-                        row.confirmed_at = now
-                        self.confirmations.forget_confirmations(row.envelope)
-                        continue
-                    self.confirmations.publish(row.envelope, only=waiting)
-                except Exception as exc:  # broker down: the next sweep tries again
-                    row.last_error = f"{type(exc).__name__}: {exc}"[:500]
-                    log.warning("outbox.redeliver_failed", service=self.service, event_id=row.id, error=row.last_error)
-                    break
                 row.published_at = now
                 row.attempts += 1
-                resent += 1
                 metrics.EVENTS_REDELIVERED.labels(self.service, row.event_type).inc()
-                log.warning("outbox.redelivered", service=self.service, event_id=row.id, to=waiting)
             session.commit()
-            return resent
+            if again:
+                log.warning(
+                    "outbox.redelivered",
+                    service=self.service,
+                    events=len(again),
+                    to=sorted({name for _, subscribers in again for name in subscribers}),
+                    event_ids=[row.id for row, _ in again[:20]],
+                )
+            return len(again)
 
     def pending_stats(self) -> tuple[int, float]:
         """(rows waiting, age in seconds of the oldest): the outbox lag operators alert on."""
@@ -344,6 +352,15 @@ class BackgroundPublisher:
         with self._idle:
             self._unfinished -= count
             self._idle.notify_all()
+
+
+def _due(row: Any, now: datetime, after: timedelta) -> bool:
+    """Whether a published, unconfirmed row has waited long enough to be offered again."""
+    if row.published_at is None:  # the query excludes these; for the type checker
+        return False
+    published = _aware(row.published_at)
+    wait = min(max(after, published - _aware(row.created_at)), REDELIVER_WAIT_MAX)
+    return now - published >= wait
 
 
 def _aware(moment: datetime) -> datetime:

@@ -18,7 +18,6 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from kernel.auth import Principal, session_is_ended
 from kernel.bus import EventBus, make_bus
 from kernel.db import (
     OutboxEntry,
@@ -122,11 +121,6 @@ class ServiceRuntime(Generic[SettingsT]):
             yield session
         if committed:
             self.publish_committed(committed)
-
-    def token_revoked(self, principal: Principal) -> bool:
-        """Logged out, or issued before its person's sessions ended; raises
-        SessionStoreUnavailable when Redis cannot say (fail closed: the request gets 503)."""
-        return session_is_ended(self.redis, principal)
 
     def check_ready(self) -> dict[str, str]:
         problems: dict[str, str] = {}

@@ -17,11 +17,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kernel import metrics
-from kernel.auth import SERVICE_TOKEN_HEADER, service_token_matches
+from kernel.auth import (
+    SERVICE_TOKEN_HEADER,
+    Principal,
+    SessionStoreUnavailable,
+    is_ended,
+    revocation_keys,
+    service_token_matches,
+)
+from kernel.bus import BROKER_TIMEOUT_S, async_redis_retry
 from kernel.db import CommitFailed, OutboxEntry, OutboxMixin, commit_or_refuse
 from kernel.errors import DomainError
 from kernel.logs import CorrelationIdMiddleware, configure_logging
 from kernel.metrics import MetricsMiddleware, metrics_response
+from kernel.redis_target import RedisTarget
 from kernel.runtime import RuntimeSettings, ServiceRuntime, SettingsT, checked_settings
 
 log = structlog.get_logger(__name__)
@@ -188,6 +197,28 @@ class ServiceCallerMiddleware:
         await response(scope, receive, send)
 
 
+class SessionStore:
+    """Whether a token's session ended (logged out, password changed, account erased), asked of
+    Redis on the event loop: every authenticated request asks, and a worker thread per request
+    only to wait for Redis cost more than the question."""
+
+    def __init__(self, redis_url: str) -> None:
+        self.redis = RedisTarget.parse(redis_url).async_client(
+            socket_timeout=BROKER_TIMEOUT_S, socket_connect_timeout=BROKER_TIMEOUT_S, retry=async_redis_retry()
+        )
+
+    async def token_revoked(self, principal: Principal) -> bool:
+        """Raises SessionStoreUnavailable when Redis cannot say (fail closed: the request gets 503)."""
+        try:
+            values = await self.redis.mget(revocation_keys(principal))
+        except Exception as exc:
+            raise SessionStoreUnavailable(str(exc)) from exc
+        return is_ended(principal, list(values))
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+
 # A readiness check beyond database and Redis: (facts shown on /readyz, problems by name).
 ReadinessCheck = Callable[[Session], tuple[dict[str, Any], dict[str, str]]]
 # Sets a gauge from the service's own tables when Prometheus scrapes (e.g. reports overdue now).
@@ -261,7 +292,8 @@ def create_service_app(
             service, settings, outbox_model, publish_in_background=settings.outbox_publish_in_background
         )
         app.state.runtime = runtime
-        app.state.token_revoked = runtime.token_revoked
+        sessions = SessionStore(settings.redis_url)
+        app.state.token_revoked = sessions.token_revoked
         # as many request threads, and request sessions, as the pool keeps connections
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
         app.state.session_slots = anyio.Semaphore(settings.web_threads)
@@ -271,6 +303,7 @@ def create_service_app(
         try:
             yield
         finally:
+            await sessions.close()
             runtime.close()
 
     app = FastAPI(title=title, version="1.0.0", lifespan=lifespan)

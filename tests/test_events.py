@@ -161,6 +161,15 @@ def test_an_event_a_worker_lost_after_taking_it_is_sent_again_until_its_subscrib
         with runtime.session_factory() as session:
             confirmed = session.scalar(select(ReportsOutbox.confirmed_at).where(ReportsOutbox.id == event_id))
         assert confirmed is not None
+
+        # a second sweep that read the row before the first one settled it (two sweeps overlap
+        # when one is slow; SQLite has no row locks to keep them apart) still finds the
+        # confirmation, and sends nothing
+        with runtime.transaction() as session:
+            session.execute(text("UPDATE outbox SET confirmed_at = NULL WHERE id = :id"), {"id": event_id})
+        age_the_row()
+        assert reports.sweep_outbox() == 0, "a sweep sent again what another sweep had just found confirmed"
+        assert redis.llen("scheduling.events") == 0
     finally:
         redis.close()
         reports.close()
