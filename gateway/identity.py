@@ -18,10 +18,10 @@ from fastapi import HTTPException, Request
 from kernel.auth import (
     InvalidToken,
     Principal,
+    SessionStoreUnavailable,
+    ask_session_ended,
     bearer_token,
     decode_token,
-    is_ended,
-    revocation_keys,
     session_ended,
     session_store_unavailable,
 )
@@ -92,10 +92,10 @@ async def verified_principal(request: Request, query_token: str | None = None) -
         ) from None
     redis: aioredis.Redis = request.app.state.redis
     try:
-        values = await redis.mget(revocation_keys(principal))
-    except Exception:
+        ended = await ask_session_ended(redis, principal)
+    except SessionStoreUnavailable:
         raise session_store_unavailable() from None
-    if is_ended(principal, list(values)):
+    if ended:
         raise session_ended()
     request.state.principal = principal
     return principal

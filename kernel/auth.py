@@ -273,6 +273,17 @@ def end_all_sessions(redis: Any, subject: str, ttl_seconds: int) -> None:
         raise SessionStoreUnavailable(str(exc)) from exc
 
 
+async def ask_session_ended(redis: Any, principal: Principal) -> bool:
+    """Whether the token was logged out or issued before its person's sessions ended, asked of an
+    asyncio Redis client (the gateway's and every service's check). Raises SessionStoreUnavailable
+    when Redis cannot say: the caller fails closed with 503."""
+    try:
+        values = await redis.mget(revocation_keys(principal))
+    except Exception as exc:
+        raise SessionStoreUnavailable(str(exc)) from exc
+    return is_ended(principal, list(values))
+
+
 async def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
     """A check of the principal alone: `async`, so it runs on the event loop, not a worker thread."""
     if principal is None:

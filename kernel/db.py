@@ -116,29 +116,24 @@ def insert_new(session: Session, model: type[ModelT], values: dict[str, Any]) ->
     For a hot path's row that nothing changes after it is written (a report filed, a pick logged):
     the unit of work's flush of one new object costs several times the statement itself. Change
     such an object later through a query, not through its attributes: the session does not see it."""
-    table = table_of(model)
-    row = {**_defaults(table), **values}
-    (key,) = table.primary_key.columns
-    row[key.key] = session.execute(_insert_returning_key(table), row).scalar_one()
+    statement, key, defaults = _insert_plan(table_of(model))
+    row = {name: (default(None) if is_callable else default) for name, default, is_callable in defaults}
+    row.update(values)
+    row[key] = session.execute(statement, row).scalar_one()
     return model(**row)
 
 
 @cache
-def _insert_returning_key(table: Table) -> Insert:
+def _insert_plan(table: Table) -> tuple[Insert, str, tuple[tuple[str, Any, bool], ...]]:
+    """Per table, once: the INSERT returning its key, the key's name, and each column's Python-side
+    default (a value, or a callable such as utcnow, called per row as the INSERT would)."""
     (key,) = table.primary_key.columns
-    return insert(table).returning(key)
-
-
-def _defaults(table: Table) -> dict[str, Any]:
-    """Each column's Python-side default as the INSERT would compute it now (utcnow, 0, "")."""
-    found: dict[str, Any] = {}
-    for column in table.columns:
-        default = column.default
-        if default is None or not (default.is_scalar or default.is_callable):
-            continue
-        arg = default.arg  # type: ignore[attr-defined]
-        found[column.key] = arg(None) if default.is_callable else arg
-    return found
+    defaults = tuple(
+        (column.key, column.default.arg, bool(column.default.is_callable))  # type: ignore[attr-defined]
+        for column in table.columns
+        if column.default is not None and (column.default.is_scalar or column.default.is_callable)
+    )
+    return insert(table).returning(key), key.key, defaults
 
 
 class CommitFailed(Exception):

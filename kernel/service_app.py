@@ -17,14 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kernel import metrics
-from kernel.auth import (
-    SERVICE_TOKEN_HEADER,
-    Principal,
-    SessionStoreUnavailable,
-    is_ended,
-    revocation_keys,
-    service_token_matches,
-)
+from kernel.auth import SERVICE_TOKEN_HEADER, Principal, ask_session_ended, service_token_matches
 from kernel.bus import BROKER_TIMEOUT_S, async_redis_retry
 from kernel.db import CommitFailed, OutboxEntry, OutboxMixin, commit_or_refuse
 from kernel.errors import DomainError
@@ -209,11 +202,7 @@ class SessionStore:
 
     async def token_revoked(self, principal: Principal) -> bool:
         """Raises SessionStoreUnavailable when Redis cannot say (fail closed: the request gets 503)."""
-        try:
-            values = await self.redis.mget(revocation_keys(principal))
-        except Exception as exc:
-            raise SessionStoreUnavailable(str(exc)) from exc
-        return is_ended(principal, list(values))
+        return await ask_session_ended(self.redis, principal)
 
     async def close(self) -> None:
         await self.redis.aclose()
