@@ -98,6 +98,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 answer = await request.app.state.http.get(f"{base}/healthz", timeout=2.0)
                 if answer.status_code != 200:
                     problems[service] = f"status {answer.status_code}"
+                elif (answered_as := answer.json().get("service")) != service:
+                    problems[service] = f"the upstream at {base} answers as {answered_as!r}"
             except Exception as exc:
                 problems[service] = type(exc).__name__
         if problems:

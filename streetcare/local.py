@@ -11,8 +11,10 @@ all of it. The tests run the stack through the same `Supervisor` (streetcare/tes
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
+import random
 import shlex
 import shutil
 import signal
@@ -54,10 +56,46 @@ def port_is_free(port: int) -> bool:
     return True
 
 
+_PORT_LOCKS = Path(tempfile.gettempdir()) / "streetcare-ports"
+_held_ports: dict[int, Any] = {}
+"""Ports this process has handed out, with the open lock file that reserves each one."""
+
+
+def ephemeral_port_range() -> tuple[int, int]:
+    """The range the kernel takes outgoing connections' ports (and `bind(0)`'s) from."""
+    with contextlib.suppress(OSError, ValueError):
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    return 32768, 60999
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A loopback port that no other process of this machine's stacks will be handed.
+
+    A port from `bind(0)` is free only at the moment it is asked for: the kernel may give it to
+    another process's `bind(0)` (a parallel test worker's stack) or to an outgoing connection
+    before the server that is meant to listen on it starts, and then a gateway reaches another
+    stack's service. So the port is drawn from below the kernel's ephemeral range (where
+    outgoing connections never land), never handed out twice by this process, and reserved
+    across processes with a lock file held until this process ends (a crash releases it too).
+    """
+    low, _ = ephemeral_port_range()
+    candidates = list(range(20000, low)) if low > 21000 else list(range(61000, 65535))
+    _PORT_LOCKS.mkdir(exist_ok=True)
+    rng = random.SystemRandom()
+    for _ in range(200):
+        port = rng.choice(candidates)
+        if port in _held_ports or not port_is_free(port):
+            continue
+        lock = (_PORT_LOCKS / f"{port}.lock").open("a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()  # another process holds this port for its stack
+            continue
+        _held_ports[port] = lock
+        return port
+    raise RuntimeError("no free loopback port found below the ephemeral range")
 
 
 def choose_ports(environ: Mapping[str, str]) -> dict[str, int]:

@@ -508,8 +508,10 @@ class Stack:
         deadline = time.monotonic() + timeout
         for name in names:
             while True:
-                with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(f"{self.url(name)}/healthz", timeout=1).status_code == 200:
+                with contextlib.suppress(httpx.HTTPError, ValueError):
+                    answer = httpx.get(f"{self.url(name)}/healthz", timeout=1)
+                    # the process on this port must be this stack's `name`, not one that took its port
+                    if answer.status_code == 200 and answer.json().get("service") == name:
                         break
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{name} did not become healthy: see {self.workdir / 'logs' / (name + '.log')}")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import gzip
+import json
 import socket
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from fastapi.testclient import TestClient
@@ -138,3 +141,41 @@ def test_unknown_api_is_a_clear_404(redis_url: str) -> None:
 def test_placeholder_secrets_are_refused_outside_demo_mode(secret: str, redis_url: str) -> None:
     with pytest.raises(ValueError, match="STREETCARE_TOKEN_SECRET"):
         gateway_settings(redis_url, STREETCARE_TOKEN_SECRET=secret, STREETCARE_DEMO_MODE=False)
+
+
+class _AnswersAsReports(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = json.dumps({"status": "ok", "service": "reports"}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def reports_impostor() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), _AnswersAsReports)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_gateway_whose_upstream_is_another_service_is_not_ready(redis_url: str, reports_impostor: str) -> None:
+    settings = gateway_settings(
+        redis_url, scheduling_url=reports_impostor, reports_url=reports_impostor, volunteers_url=reports_impostor
+    )
+    with TestClient(create_app(settings)) as client:
+        answer = client.get("/readyz")
+    assert answer.status_code == 503
+    problems = answer.json()["problems"]
+    assert "answers as 'reports'" in problems["scheduling"]
+    assert "answers as 'reports'" in problems["volunteers"]
+    assert "reports" not in problems
