@@ -7,12 +7,14 @@ first use in the worker process (after the fork), never at import.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import redis
 import structlog
 from sqlalchemy.orm import Session
 
@@ -23,6 +25,8 @@ from kernel.runtime import RuntimeSettings, ServiceRuntime, SettingsT
 from kernel.street_copy import StreetCopyMixin, apply_street_changed
 
 STREET_EVENTS = ("street.registered", "street.updated")
+SWEEP_LOCK_S = 120
+"""How long one outbox sweep may hold its service's lock: far past a sweep's seconds."""
 
 log = structlog.get_logger(__name__)
 
@@ -97,13 +101,32 @@ class ServiceEventHandlers:
             log.warning("event.confirm_failed", service=self.service, event_ids=event_ids, error=str(exc))
 
     def sweep_outbox(self, older_than_seconds: float = 5.0) -> int:
-        """Send what was never published, and again what no subscriber confirmed."""
+        """Send what was never published, and again what no subscriber confirmed.
+
+        One sweep of a service at a time: two that overlap (a slow one outlasting beat's period)
+        read the same rows, and on SQLite, which has no row locks to skip, both send them. The
+        lock expires by itself, so a worker killed mid-sweep holds it up no longer than that.
+        When Redis cannot be asked, the sweep runs anyway: it sends through Redis, and reports
+        for itself what it could not send."""
         runtime = self.runtime
-        sent = runtime.relay.sweep(timedelta(seconds=older_than_seconds))
-        sent += runtime.relay.redeliver_unconfirmed(timedelta(seconds=runtime.settings.outbox_redeliver_after_s))
-        if self.also_sweep is not None:
-            self.also_sweep(self.runtime)
-        return sent
+        lock = runtime.redis.lock(f"streetcare:outbox-sweep:{self.service}", timeout=SWEEP_LOCK_S)
+        try:
+            held = lock.acquire(blocking=False)
+        except redis.RedisError:
+            held = None
+        if held is False:
+            log.info("outbox.sweep_skipped", service=self.service, reason="another sweep of this service is running")
+            return 0
+        try:
+            sent = runtime.relay.sweep(timedelta(seconds=older_than_seconds))
+            sent += runtime.relay.redeliver_unconfirmed(timedelta(seconds=runtime.settings.outbox_redeliver_after_s))
+            if self.also_sweep is not None:
+                self.also_sweep(self.runtime)
+            return sent
+        finally:
+            if held:
+                with contextlib.suppress(redis.RedisError):  # expired meanwhile, or Redis gone: it expires
+                    lock.release()
 
     def purge_outbox(self, older_than: timedelta) -> int:
         return self.runtime.relay.purge_published(older_than)

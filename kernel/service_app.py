@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Protocol, TypeVar, overload
 
@@ -86,13 +86,31 @@ async def _session_slot_then_publish(request: Request) -> AsyncIterator[list[Out
         await run_in_threadpool(runtime.publish_committed, committed)
 
 
-def get_session(
+async def get_session(
     request: Request, committed: Annotated[list[OutboxEntry], Depends(_session_slot_then_publish)]
-) -> Iterator[Session]:
+) -> AsyncIterator[Session]:
     """The request's transaction, committed when the route returns and before it is answered:
-    an answer of 2xx means the change (and its outbox row) is stored."""
-    with commit_or_refuse(get_runtime(request).session_factory, committed) as session:
+    an answer of 2xx means the change (and its outbox row) is stored.
+
+    The session is made on the event loop (making one touches no database: its connection is
+    taken at the first query, on the route's thread); only the commit, which waits on the
+    database, runs on a worker thread. A sync `yield` dependency would take a thread hop for
+    each: under load every hop is a handover of the GIL between threads."""
+    unit = commit_or_refuse(get_runtime(request).session_factory, committed)
+    session = unit.__enter__()
+    exit_limiter = anyio.CapacityLimiter(1)  # the commit never waits for a free worker thread
+    try:
         yield session
+    except BaseException as exc:
+        with anyio.CancelScope(shield=True):
+            swallowed = await anyio.to_thread.run_sync(
+                unit.__exit__, type(exc), exc, exc.__traceback__, limiter=exit_limiter
+            )
+        if not swallowed:
+            raise
+    else:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(unit.__exit__, None, None, None, limiter=exit_limiter)
 
 
 # The one session dependency of every service route. scope="function": its exit (the commit)

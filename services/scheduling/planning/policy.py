@@ -41,7 +41,7 @@ from .coverage import Adoption, AdoptionStatus, PlannedCleanup, days_without_pic
 from .estimator import StreetEstimate, days_past_target, expected_shortfall, predict
 from .levels import DEFAULT_TARGET, Level, level_from_litter, litter_upper_bound
 from .reasons import Part, humanize_days, part, phrase, since_params
-from .routing import MODE_SPEEDS, CrewMode, StreetCandidate
+from .routing import CrewMode, StreetCandidate, cleaning_seconds
 
 __all__ = [
     "BagStop",
@@ -270,8 +270,7 @@ def _street_prize(
 
 def _own_visit_seconds(facts: StreetFacts, config: PolicyConfig) -> float:
     """What a visit to this street alone costs: a foot crew's cleaning and a trip of its own."""
-    cleaning_m_per_s = MODE_SPEEDS[CrewMode.FOOT].cleaning_m_per_s * TYPICAL_FOOT_CREW
-    return facts.length_m / cleaning_m_per_s + config.own_trip_seconds
+    return cleaning_seconds(facts.length_m, CrewMode.FOOT, TYPICAL_FOOT_CREW) + config.own_trip_seconds
 
 
 def days_until_due(

@@ -346,15 +346,21 @@ def travel_seconds(distance_m: float, mode: CrewMode) -> int:
     return round(distance_m * DETOUR_FACTOR / MODE_SPEEDS[mode].travel_m_per_s)
 
 
-def service_seconds(candidate: StreetCandidate, mode: CrewMode, crew_size: int = 1) -> int:
-    """Time on site: the stop's own service time, or length ÷ the mode's cleaning speed."""
+def cleaning_seconds(length_m: float, mode: CrewMode, crew_size: int = 1) -> float:
+    """A street's length ÷ the cleaning speed of a crew of this mode and size (unrounded): what
+    the router charges for a visit and the policy reckons a trip of its own with."""
     speeds = MODE_SPEEDS[mode]
-    if candidate.service_seconds is not None:
-        return max(0, int(candidate.service_seconds))
     speed = speeds.cleaning_m_per_s
     if speeds.cleaning_scales_with_crew_size:
         speed *= max(1, crew_size)
-    return max(speeds.min_service_s, round(candidate.length_m / speed))
+    return length_m / speed
+
+
+def service_seconds(candidate: StreetCandidate, mode: CrewMode, crew_size: int = 1) -> int:
+    """Time on site: the stop's own service time, or its cleaning time (at least the mode's minimum)."""
+    if candidate.service_seconds is not None:
+        return max(0, int(candidate.service_seconds))
+    return max(MODE_SPEEDS[mode].min_service_s, round(cleaning_seconds(candidate.length_m, mode, crew_size)))
 
 
 GRAPH_OF_MODE: dict[CrewMode, str] = {CrewMode.FOOT: FOOT, CrewMode.SWEEPER: VEHICLE, CrewMode.BULKY_TRUCK: VEHICLE}

@@ -107,6 +107,37 @@ def test_an_event_without_queue_subscribers_is_confirmed_when_published(migrated
         handlers.close()
 
 
+def test_a_sweep_leaves_the_outbox_to_another_sweep_of_the_same_service_still_running(
+    migrated: dict[str, Any],
+) -> None:
+    """Two sweeps that overlap would both send the rows they read (SQLite cannot skip locked rows):
+    while one holds the service's sweep lock, a second sends nothing; the next one after it does."""
+    handlers = ServiceEventHandlers(
+        "scheduling", lambda: migrated["scheduling"], OutboxMessage, scheduling_handlers.events.inbox_model, {}
+    )
+    try:
+        runtime = handlers.runtime
+        with runtime.session_factory() as session:  # committed, never handed to the publisher
+            plan = PlanPublished(plan_date=date(2026, 12, 5), version=7, visits=0)
+            event_id = record_event(session, OutboxMessage, "scheduling", "plan.published", plan)
+            session.commit()
+        running = runtime.redis.lock(f"streetcare:outbox-sweep:{handlers.service}", timeout=30)
+        assert running.acquire(blocking=False)
+        try:
+            assert handlers.sweep_outbox(older_than_seconds=0) == 0
+            with runtime.session_factory() as session:
+                row = session.get(OutboxMessage, event_id)
+                assert row is not None and row.published_at is None
+        finally:
+            running.release()
+        assert handlers.sweep_outbox(older_than_seconds=0) >= 1
+        with runtime.session_factory() as session:
+            row = session.get(OutboxMessage, event_id)
+            assert row is not None and row.published_at is not None
+    finally:
+        handlers.close()
+
+
 def test_events_that_arrive_together_apply_together_each_once(scheduling: ServiceEventHandlers) -> None:
     """A batch: new events apply, one already applied and one twice in the batch are duplicates,
     a malformed one is refused alone; the settled ones are confirmed to their sender's outbox."""

@@ -16,6 +16,14 @@ def get(session: Session, volunteer_id: int) -> Volunteer | None:
     return session.get(Volunteer, volunteer_id)
 
 
+def is_live(session: Session, volunteer_id: int) -> bool:
+    """The account exists and is not erased: its id alone, no row loaded."""
+    found = session.execute(
+        select(Volunteer.id).where(Volunteer.id == volunteer_id, Volunteer.deleted_at.is_(None))
+    ).first()
+    return found is not None
+
+
 def by_ids(session: Session, ids: set[int]) -> dict[int, Volunteer]:
     """The volunteers with these ids (deleted accounts too), by id."""
     if not ids:

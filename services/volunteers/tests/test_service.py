@@ -637,6 +637,30 @@ def test_a_pick_on_a_street_registered_after_the_copy_was_read_into_memory_is_lo
     assert unknown.status_code == 404 and unknown.json()["code"] == "street_unknown"
 
 
+def test_a_pick_needs_a_live_volunteer_account_even_where_the_session_store_forgot_its_end(
+    volunteers_app: VolunteersApp,
+) -> None:
+    """The account itself is checked on every pick, not only the token: a token of an erased
+    account whose sessions' end Redis no longer holds (a restore, a flush) logs nothing."""
+    app = volunteers_app
+    ann = app.sign_up("Ann")
+    before = len(app.events())
+    with app.runtime.transaction() as session:  # erased, but her token was never cut off
+        row = session.get(VolunteerRow, ann.id)
+        assert row is not None
+        row.deleted_at = datetime.now(UTC)
+    gone = app.client.post("/api/v1/volunteers/picks", json={"street_ids": [1]}, headers=ann.headers)
+    assert gone.status_code == 404 and gone.json()["code"] == "account_gone"
+    staff_token, _ = issue_token(app.settings.token_secret, "staff:2", Role.COORDINATOR, 600)
+    staff = app.client.post(
+        "/api/v1/volunteers/picks", json={"street_ids": [1]}, headers={"Authorization": f"Bearer {staff_token}"}
+    )
+    assert staff.status_code == 403 and staff.json()["code"] == "not_a_volunteer"
+    assert app.new_events(before) == []
+    with app.runtime.session_factory() as session:
+        assert session.scalars(select(Pick).where(Pick.volunteer_id == ann.id)).first() is None
+
+
 def jpeg_with_gps(size: tuple[int, int] = (80, 60)) -> bytes:
     image = Image.new("RGB", size, "green")
     exif = Image.Exif()
