@@ -45,6 +45,16 @@ def volunteer_of(session: Session, principal: Principal) -> Volunteer:
     return volunteer
 
 
+async def volunteer_principal(principal: PrincipalDep) -> Principal:
+    """A volunteer's token, checked on the event loop before the body is read: staff are refused
+    403 whatever they sent. The account itself is asked by `live_volunteer_id` on the route's thread."""
+    _volunteer_account_id(principal)
+    return principal
+
+
+VolunteerPrincipalDep = Annotated[Principal, Depends(volunteer_principal)]
+
+
 def live_volunteer_id(session: Session, principal: Principal) -> int:
     """`volunteer_of` for a route that needs only the id, called on the route's own thread: the
     hot paths (a pick) skip loading the account and a thread hop for a dependency of its own."""

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from kernel.errors import NotFound
 from kernel.responses import from_row
-from services.volunteers.accounts.dependencies import PrincipalDep, VolunteerDep, live_volunteer_id
+from services.volunteers.accounts.dependencies import VolunteerDep, VolunteerPrincipalDep, live_volunteer_id
 from services.volunteers.picks import repository, service
 from services.volunteers.picks.models import Pick
 from services.volunteers.picks.schemas import PickCreate, PickOut, PickStreetOut
@@ -28,7 +28,11 @@ def _out(pick: Pick, labels: dict[int, str], has_photo: bool) -> PickOut:
 
 @router.post("/picks", status_code=201, response_model=PickOut)
 def log_pick(
-    body: PickCreate, request: Request, principal: PrincipalDep, session: SessionDep, streets: StreetIndexDep
+    body: PickCreate,
+    request: Request,
+    principal: VolunteerPrincipalDep,
+    session: SessionDep,
+    streets: StreetIndexDep,
 ) -> JSONResponse:
     volunteer_id = live_volunteer_id(session, principal)  # on this thread: the busiest route of the service
 
