@@ -16,10 +16,12 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -548,6 +550,20 @@ PLANNER_WORKER_COMMAND = (
 )
 """A planner worker serving only a re-plan's sub-problems (queue `planner`), one at a time, as the
 planner Deployment's pods do."""
+
+
+@contextlib.contextmanager
+def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A small HTTP server on a loopback port, on a thread, for the duration: its base URL. What
+    the tests stand up where the real thing is someone else's (a tile server) or beside the point
+    (an upstream that answers as the wrong service, a sink for a load generator)."""
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @dataclass

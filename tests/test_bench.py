@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 import os
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -17,6 +16,7 @@ from streetcare.bench.ingest import cpu_seconds, run_ingest_bench
 from streetcare.bench.load import run_load
 from streetcare.bench.planner import run_planner_bench, run_workers_bench, workers_summary
 from streetcare.progress import quiet
+from streetcare.testing import http_server
 
 
 def test_generated_city_has_the_asked_size() -> None:
@@ -74,19 +74,15 @@ class _Created(BaseHTTPRequestHandler):
 
 def test_load_runs_from_a_thread_that_already_runs_an_event_loop() -> None:
     """Playwright's sync API keeps a loop running in a test process; the load must still run."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Created)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/reports"
+    with http_server(_Created) as base:
+        url = f"{base}/reports"
 
-    async def inside_a_loop() -> int:
-        result = run_load(url, lambda rng: {"n": rng.random()}, concurrency=2, seconds=5, max_requests=20)
-        return len(result.accepted)
+        async def inside_a_loop() -> int:
+            result = run_load(url, lambda rng: {"n": rng.random()}, concurrency=2, seconds=5, max_requests=20)
+            return len(result.accepted)
 
-    try:  # run_load is called from inside a running loop, whatever this test process's thread is running
+        # run_load is called from inside a running loop, whatever this test process's thread is running
         assert run_to_completion(inside_a_loop) == 20
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.mark.stack

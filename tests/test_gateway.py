@@ -5,9 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +14,7 @@ from fastapi.testclient import TestClient
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from streetcare.local import free_port
-from streetcare.testing import TEST_SERVICE_TOKEN, TEST_TOKEN_SECRET
+from streetcare.testing import TEST_SERVICE_TOKEN, TEST_TOKEN_SECRET, http_server
 
 
 def gateway_settings(redis_url: str, **overrides: object) -> GatewaySettings:
@@ -158,14 +157,8 @@ class _AnswersAsReports(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def reports_impostor() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), _AnswersAsReports)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_server(_AnswersAsReports) as base:
+        yield base
 
 
 def test_a_gateway_whose_upstream_is_another_service_is_not_ready(redis_url: str, reports_impostor: str) -> None:

@@ -7,7 +7,6 @@ import http.server
 import io
 import shlex
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -18,7 +17,7 @@ from PIL import Image
 
 from conftest import wait_for
 from streetcare.local import free_port
-from streetcare.testing import Stack
+from streetcare.testing import Stack, http_server
 from tests.browser.axe import serious_violations, small_tap_targets
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.xdist_group("stack")]
@@ -82,14 +81,8 @@ def tile_server() -> Iterator[str]:
     Image.new("RGB", (256, 256), (200, 200, 200)).save(out, format="PNG")
     TileHandler.tile = out.getvalue()
     TileHandler.served = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), TileHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_server(TileHandler) as base:
+        yield base
 
 
 def test_a_configured_base_map_is_drawn_and_allowed_by_the_csp(
