@@ -31,6 +31,7 @@ from streetcare.testing import (
     postgres_admin_url,
     private_redis,
     queued_envelopes,
+    wait_until_a_twin_waits,
 )
 
 # A test reaches the harness (streetcare.testing, streetcare.local) through this file, by fixture or
@@ -48,6 +49,7 @@ __all__ = [
     "free_port",
     "postgres_admin_url",
     "queued_envelopes",
+    "wait_until_a_twin_waits",
 ]
 
 SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"

@@ -633,3 +633,26 @@ def queued_envelopes(client: redis.Redis, queue: str) -> list[dict[str, Any]]:
     return [
         envelope for raw in raw_messages for envelope in json.loads(base64.b64decode(json.loads(raw)["body"]))[0][0]
     ]
+
+
+def wait_until_a_twin_waits(database_url: str, timeout: float = 20.0) -> None:
+    """PostgreSQL: until another connection waits on a lock (a twin's claim of the same key or row).
+    SQLite shows no such thing: the twin waits for the write lock; give it a moment to get there."""
+    if not database_url.startswith("postgresql"):
+        time.sleep(1.0)
+        return
+    engine = create_engine(database_url)
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            with engine.connect() as connection:  # a transaction each time: the view is a snapshot per transaction
+                if connection.execute(query).scalar_one() > 0:
+                    return
+            if time.monotonic() > deadline:
+                raise AssertionError("the twin never reached the key the first request holds")
+            time.sleep(0.02)
+    finally:
+        engine.dispose()

@@ -5,8 +5,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from kernel.db import table_of
 from services.scheduling.planning.estimator import BuildUpEvidence, WeekdayLearner
 from services.scheduling.state.models import (
     BagPickup,
@@ -28,6 +30,27 @@ COVERING_STATUSES = ("active",)
 
 def state_for(session: Session, street_id: int) -> StreetState | None:
     return session.get(StreetState, street_id)
+
+
+_ADD_STATE_UNLESS_THERE = {
+    name: dialect_insert(table_of(StreetState))
+    .on_conflict_do_nothing(index_elements=["street_id"])
+    .returning(table_of(StreetState).c.street_id)  # a row only when made (SQLite keeps a stale rowcount)
+    for name, dialect_insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
+}
+
+
+def add_state_unless_there(session: Session, values: dict[str, Any]) -> tuple[StreetState, bool]:
+    """The street's state row, made from ``values`` unless another transaction made it first, and
+    whether this one made it. Two consumers' batches meet on a street's first events: with a plain
+    INSERT the second one's whole batch failed on the key once the first committed, and every
+    event in it was applied again one at a time."""
+    statement = _ADD_STATE_UNLESS_THERE[session.get_bind().dialect.name]
+    made = session.execute(statement, values).first() is not None
+    state = session.get(StreetState, values["street_id"])
+    if state is None:  # pragma: no cover - a row that conflicted is committed, so it is seen here
+        raise LookupError(f"no state row for street {values['street_id']} after inserting it")
+    return state, made
 
 
 def states(session: Session, among: Select[int] | Sequence[int] | None = None) -> dict[int, StreetState]:

@@ -85,14 +85,16 @@ def ensure_state(session: Session, street: Street, at: datetime | None = None) -
     state = repository.state_for(session, street.id)
     if state is None:
         estimate = estimator.prior(street.kind, street.length_m, at or datetime.now(UTC))
-        state = StreetState(
-            street_id=street.id,
-            estimate=estimate.to_dict(),
-            estimated_level=str(estimator.expected_level(estimate, estimate.as_of)),
+        state, made = repository.add_state_unless_there(
+            session,
+            {
+                "street_id": street.id,
+                "estimate": estimate.to_dict(),
+                "estimated_level": str(estimator.expected_level(estimate, estimate.as_of)),
+            },
         )
-        session.add(state)
-        session.flush()
-        record_snapshot(session, street.id, estimate, "prior")
+        if made:
+            record_snapshot(session, street.id, estimate, "prior")
     return state
 
 

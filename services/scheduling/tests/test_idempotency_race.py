@@ -9,7 +9,6 @@ answers), not inside the rolled-back transaction the other tests share.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,7 +18,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from conftest import SERVICE_HEADERS, TEST_TOKEN_SECRET, create_database, drop_database, migrate, service_settings
+from conftest import (
+    SERVICE_HEADERS,
+    TEST_TOKEN_SECRET,
+    create_database,
+    drop_database,
+    migrate,
+    service_settings,
+    wait_until_a_twin_waits,
+)
 from kernel.auth import Role, issue_token
 from kernel.idempotency import REPLAYED_HEADER
 from services.scheduling.app import create_app
@@ -44,29 +51,6 @@ def own_database(tmp_path: Path, pg_admin_url: str | None, redis_url: str) -> It
         yield settings
     finally:
         drop_database(pg_admin_url, url)
-
-
-def wait_until_a_twin_waits(database_url: str, timeout: float = 20.0) -> None:
-    """PostgreSQL: until another connection waits on a lock (the twin's claim of the same key).
-    SQLite shows no such thing: the twin waits for the write lock; give it a moment to get there."""
-    if not database_url.startswith("postgresql"):
-        time.sleep(1.0)
-        return
-    engine = create_engine(database_url)
-    query = text(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            with engine.connect() as connection:  # a transaction each time: the view is a snapshot per transaction
-                if connection.execute(query).scalar_one() > 0:
-                    return
-            if time.monotonic() > deadline:
-                raise AssertionError("the twin never reached the key the first request holds")
-            time.sleep(0.02)
-    finally:
-        engine.dispose()
 
 
 def test_twins_with_one_key_make_one_crew_and_get_the_same_answer(
