@@ -111,6 +111,19 @@ def migrate(service: str, settings: Any) -> None:
     run(settings)
 
 
+@contextlib.contextmanager
+def database_of_its_own(service: str, admin_url: str | None, redis_url: str, workdir: Path) -> Iterator[Any]:
+    """A migrated database for one test (PostgreSQL when one answers), dropped after it: for tests
+    that race two real connections, which the rolled-back transaction the others share cannot hold."""
+    url = create_database(admin_url, service, workdir)
+    settings = service_settings(service, redis_url, url)
+    migrate(service, settings)
+    try:
+        yield settings
+    finally:
+        drop_database(admin_url, url)
+
+
 @pytest.fixture(scope="session")
 def worker_databases(
     tmp_path_factory: pytest.TempPathFactory, pg_admin_url: str | None, redis_server: RedisProcess

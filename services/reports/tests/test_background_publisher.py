@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from conftest import create_database, drop_database, free_port, migrate, queued_envelopes, service_settings
+from conftest import database_of_its_own, free_port, queued_envelopes
 from kernel.bus import make_redis
 from kernel.events import ReportFiled
 from kernel.outbox import record_event
@@ -29,17 +29,14 @@ QUEUE = "scheduling.events"  # report.filed's durable subscriber
 
 @pytest.fixture
 def own_database(tmp_path: Path, pg_admin_url: str | None, redis_url: str) -> Iterator[ReportsSettings]:
-    url = create_database(pg_admin_url, "reports", tmp_path)
-    settings = service_settings("reports", redis_url, url)
-    migrate("reports", settings)
     redis = make_redis(redis_url)
     redis.delete(QUEUE)
     try:
-        yield settings
+        with database_of_its_own("reports", pg_admin_url, redis_url, tmp_path) as settings:
+            yield settings
     finally:
         redis.delete(QUEUE)
         redis.close()
-        drop_database(pg_admin_url, url)
 
 
 def _file(runtime: ServiceRuntime[Any], report_id: int) -> str:

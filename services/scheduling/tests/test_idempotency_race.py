@@ -21,10 +21,7 @@ from sqlalchemy import create_engine, text
 from conftest import (
     SERVICE_HEADERS,
     TEST_TOKEN_SECRET,
-    create_database,
-    drop_database,
-    migrate,
-    service_settings,
+    database_of_its_own,
     wait_until_a_twin_waits,
 )
 from kernel.auth import Role, issue_token
@@ -44,13 +41,8 @@ CREW = {
 
 @pytest.fixture
 def own_database(tmp_path: Path, pg_admin_url: str | None, redis_url: str) -> Iterator[Any]:
-    url = create_database(pg_admin_url, "scheduling", tmp_path)
-    settings = service_settings("scheduling", redis_url, url)
-    migrate("scheduling", settings)
-    try:
+    with database_of_its_own("scheduling", pg_admin_url, redis_url, tmp_path) as settings:
         yield settings
-    finally:
-        drop_database(pg_admin_url, url)
 
 
 def test_twins_with_one_key_make_one_crew_and_get_the_same_answer(

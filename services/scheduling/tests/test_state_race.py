@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, func, select
 
-from conftest import create_database, drop_database, migrate, service_settings, wait_until_a_twin_waits
+from conftest import database_of_its_own, wait_until_a_twin_waits
 from kernel.db import make_engine, make_session_factory
 from services.scheduling.admin import load_demo_city
 from services.scheduling.state import service as state
@@ -27,13 +27,8 @@ from services.scheduling.streets.models import Street
 
 @pytest.fixture
 def own_database(tmp_path: Path, pg_admin_url: str | None, redis_url: str) -> Iterator[Any]:
-    url = create_database(pg_admin_url, "scheduling", tmp_path)
-    settings = service_settings("scheduling", redis_url, url)
-    migrate("scheduling", settings)
-    try:
+    with database_of_its_own("scheduling", pg_admin_url, redis_url, tmp_path) as settings:
         yield settings
-    finally:
-        drop_database(pg_admin_url, url)
 
 
 def test_two_transactions_that_meet_on_a_streets_first_event_both_commit(own_database: Any) -> None:
