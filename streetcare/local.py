@@ -10,6 +10,7 @@ all of it. The tests run the stack through the same `Supervisor` (streetcare/tes
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import hashlib
@@ -59,6 +60,13 @@ def port_is_free(port: int) -> bool:
 _PORT_LOCKS = Path(tempfile.gettempdir()) / "streetcare-ports"
 _held_ports: dict[int, Any] = {}
 """Ports this process has handed out, with the open lock file that reserves each one."""
+
+
+@atexit.register
+def _release_ports() -> None:
+    """Closed at exit (the lock goes with its file; unclosed files would each warn)."""
+    for lock in _held_ports.values():
+        lock.close()
 
 
 def ephemeral_port_range() -> tuple[int, int]:

@@ -483,3 +483,31 @@ def test_re_plan_now_on_the_page_follows_the_job_and_says_how_long_it_took(stack
         assert abs(took - job["seconds"]) <= 0.051, (took, job)  # the planner's time, not the page's clock
     finally:
         context.close()
+
+
+def test_a_new_plan_version_keeps_the_keyboard_on_the_visit_it_was_on(stack: Stack, browser: Any) -> None:
+    """A live update re-draws the plan; a keyboard user's place must not be lost with the old list."""
+    headers, day = dispatching(stack)
+    replan_through_job(stack.gateway_url, headers, day)
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    try:
+        log_in(page, stack, "dispatcher@test.example", "dispatcher-password")
+        page.wait_for_selector(".crew .visit", timeout=30_000)
+        version = int(page.locator("body").get_attribute("data-version") or "0")
+        street_id = page.locator(".crew .visit").first.get_attribute("data-street")
+        page.locator(".crew .visit").first.locator("button.name").focus()
+        replan_through_job(stack.gateway_url, headers, day)  # a new version: the page draws it again
+        wait_for(
+            lambda: int(page.locator("body").get_attribute("data-version") or "0") > version,
+            timeout=60,
+            message="the new version on the page",
+        )
+        focused = page.evaluate(
+            """(() => { const a = document.activeElement; const item = a && a.closest('.visit');
+                if (!item) return null;
+                return {street: item.getAttribute('data-street'), name: a.classList.contains('name')}; })()"""
+        )
+        assert focused == {"street": street_id, "name": True}
+    finally:
+        context.close()

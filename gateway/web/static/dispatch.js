@@ -609,8 +609,23 @@
         depot_lon: $("crew-lon"), shifts: $("crew-end") }, $("crew-error"));
     }).then(function () { $("crew-save").disabled = false; });
   }
+  /* a re-render (a live update, another version) must not take the keyboard's place away: the
+     control that had focus in a visit is focused again in the same street's visit afterwards */
+  function focusedVisit(container) {
+    var active = document.activeElement;
+    if (!active || active === container || !container.contains(active)) return null;
+    var item = active.closest(".visit[data-street]");
+    return item ? { street: item.getAttribute("data-street"), control: active.className.split(" ")[0] } : null;
+  }
+  function refocusVisit(container, kept) {
+    if (!kept || !kept.control) return;
+    var item = container.querySelector('.visit[data-street="' + kept.street + '"]');
+    var control = item && item.querySelector("." + kept.control);
+    if (control) control.focus();
+  }
   function renderPlan() {
     var crews = $("crews");
+    var kept = focusedVisit(crews);
     crews.textContent = "";
     $("removed-list").textContent = "";
     $("removed").hidden = true;
@@ -659,6 +674,7 @@
     renderDirectives();
     drawRoutes();
     renderQueue();
+    refocusVisit(crews, kept);
   }
   function renderDistricts() {
     var rows = (state.plan && state.plan.districts) || [], body = $("districts-body");
