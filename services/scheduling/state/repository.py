@@ -25,6 +25,7 @@ from services.scheduling.state.models import (
 OPEN = "open"
 WEEKDAY_LEARNER_KEY = "scheduling.weekday_learner"
 APPLIED_BEFORE_KEY = "scheduling.applied_before"  # {(model, primary key): stored before}, a batch's look-up
+ADOPTIONS_KEY = "scheduling.adoptions"  # {street id: its adoptions}, a batch's look-up (`look_up_adoptions`)
 COVERING_STATUSES = ("active",)
 
 
@@ -45,12 +46,22 @@ def add_state_unless_there(session: Session, values: dict[str, Any]) -> tuple[St
     whether this one made it. Two consumers' batches meet on a street's first events: with a plain
     INSERT the second one's whole batch failed on the key once the first committed, and every
     event in it was applied again one at a time."""
-    statement = _ADD_STATE_UNLESS_THERE[session.get_bind().dialect.name]
-    made = session.execute(statement, values).first() is not None
+    made = bool(add_states_unless_there(session, [values]))
     state = session.get(StreetState, values["street_id"])
     if state is None:  # pragma: no cover - a row that conflicted is committed, so it is seen here
         raise LookupError(f"no state row for street {values['street_id']} after inserting it")
     return state, made
+
+
+def add_states_unless_there(session: Session, rows: Sequence[dict[str, Any]]) -> set[int]:
+    """State rows for several streets in one statement (as `add_state_unless_there`), made in the
+    order of their street ids, so two batches making some of the same streets never wait on each
+    other crosswise; the street ids this transaction made."""
+    if not rows:
+        return set()
+    statement = _ADD_STATE_UNLESS_THERE[session.get_bind().dialect.name]
+    ordered = sorted(rows, key=lambda row: int(row["street_id"]))
+    return {int(street_id) for street_id in session.scalars(statement, ordered)}
 
 
 def states(session: Session, among: Select[int] | Sequence[int] | None = None) -> dict[int, StreetState]:
@@ -127,10 +138,34 @@ def adoptions(session: Session) -> Sequence[StreetAdoption]:
     return session.scalars(select(StreetAdoption)).all()
 
 
+def look_up_adoptions(session: Session, street_ids: Collection[int]) -> list[StreetAdoption]:
+    """These streets' adoptions with one query: `adoptions_for` then answers for them without a
+    query per pick (until the transaction ends). The caller holds what this returns."""
+    found: dict[int, list[StreetAdoption]] = {street_id: [] for street_id in street_ids}
+    if found:
+        with session.no_autoflush:
+            query = select(StreetAdoption).where(StreetAdoption.street_id.in_(sorted(found)))
+            for adoption in session.scalars(query):
+                found[adoption.street_id].append(adoption)
+    session.info.setdefault(ADOPTIONS_KEY, {}).update(found)
+    return [adoption for adoptions in found.values() for adoption in adoptions]
+
+
+def add_adoption(session: Session, adoption: StreetAdoption) -> None:
+    """A new adoption, also in what a batch looked up for its street (`look_up_adoptions`)."""
+    session.add(adoption)
+    looked_up = session.info.get(ADOPTIONS_KEY, {}).get(adoption.street_id)
+    if looked_up is not None:
+        looked_up.append(adoption)
+
+
 def adoptions_for(session: Session, street_id: int) -> Sequence[StreetAdoption]:
     """The street's adoptions, those this transaction added included, read without flushing what
     the session holds (asked once per pick: events applied together then flush once, not once
     each). Adoptions already stored come back as the session holds them, changes included."""
+    looked_up = session.info.get(ADOPTIONS_KEY, {}).get(street_id)
+    if looked_up is not None:
+        return list(looked_up)
     with session.no_autoflush:
         stored = session.scalars(select(StreetAdoption).where(StreetAdoption.street_id == street_id)).all()
     added = [held for held in session.new if isinstance(held, StreetAdoption) and held.street_id == street_id]
@@ -280,6 +315,7 @@ def _forget_what_the_transaction_read(session: Session, *_: object) -> None:
     may have learnt or applied since)."""
     session.info.pop(WEEKDAY_LEARNER_KEY, None)
     session.info.pop(APPLIED_BEFORE_KEY, None)
+    session.info.pop(ADOPTIONS_KEY, None)
 
 
 def add_weekday_evidence(

@@ -60,10 +60,12 @@ def _street(session: Session, street_id: int) -> Street:
 
 
 def load_for_batch(session: Session, payloads: Sequence[EventData]) -> tuple[object, ...]:
-    """Events applied together find their streets and street states in the session, and whether
-    their reports and picks were applied before, read with one query each instead of one per
-    event (`session.get` then answers from the identity map, as long as the caller holds what
-    this returns)."""
+    """Events applied together find their streets, street states and adoptions in the session, and
+    whether their reports and picks were applied before, read with one query each instead of one
+    per event (`session.get` then answers from the identity map, as long as the caller holds what
+    this returns). Streets the events will give a state for the first time get it here, all in one
+    statement: made one by one, each cost a query, an insert, a query again, and a flush of
+    everything pending before it."""
     street_ids: set[int] = set()
     report_ids: set[int] = set()
     picks: set[tuple[int, int]] = set()
@@ -78,21 +80,61 @@ def load_for_batch(session: Session, payloads: Sequence[EventData]) -> tuple[obj
     if not street_ids:
         return ()
     ids = sorted(street_ids)
-    return (streets.by_ids(session, ids), repository.states(session, ids))
+    found = {street.id: street for street in streets.by_ids(session, ids)}
+    states = repository.states(session, ids)
+    first_seen = {
+        street_id: at
+        for street_id, at in reversed(_streets_given_a_state(session, payloads))
+        if street_id in found and street_id not in states
+    }
+    if first_seen:
+        priors = {street_id: _prior(found[street_id], at) for street_id, at in first_seen.items()}
+        made = repository.add_states_unless_there(session, [values for values, _ in priors.values()])
+        for street_id in sorted(made):
+            record_snapshot(session, street_id, priors[street_id][1], "prior")
+        states.update(repository.states(session, sorted(first_seen)))
+    adoptions = repository.look_up_adoptions(
+        session, {s for p in payloads if isinstance(p, PickLogged) for s in p.street_ids}
+    )
+    return (found, states, adoptions)
+
+
+def _streets_given_a_state(session: Session, payloads: Sequence[EventData]) -> list[tuple[int, datetime | None]]:
+    """(street, the time its prior is taken at) for each event that will make sure its street has
+    a state (`ensure_state`), in the order they apply; reports and picks applied before make none."""
+    given: list[tuple[int, datetime | None]] = []
+    for payload in payloads:
+        if isinstance(payload, ReportFiled) and not repository.report_filed_before(session, payload.report_id):
+            given.append((payload.street_id, payload.filed_at))
+        elif isinstance(payload, PickLogged):
+            given.extend(
+                (street_id, payload.picked_at)
+                for street_id in payload.street_ids
+                if not repository.pick_exists(session, payload.pick_id, street_id)
+            )
+        elif isinstance(payload, InspectionRecorded):
+            given.append((payload.street_id, payload.inspected_at))
+        elif isinstance(payload, AdoptionChanged):
+            given.append((payload.street_id, None))
+    return given
+
+
+def _prior(street: Street, at: datetime | None) -> tuple[dict[str, Any], estimator.StreetEstimate]:
+    """A new state row's values for the street, from its kind's prior at ``at`` (now when None)."""
+    estimate = estimator.prior(street.kind, street.length_m, at or datetime.now(UTC))
+    values = {
+        "street_id": street.id,
+        "estimate": estimate.to_dict(),
+        "estimated_level": str(estimator.expected_level(estimate, estimate.as_of)),
+    }
+    return values, estimate
 
 
 def ensure_state(session: Session, street: Street, at: datetime | None = None) -> StreetState:
     state = repository.state_for(session, street.id)
     if state is None:
-        estimate = estimator.prior(street.kind, street.length_m, at or datetime.now(UTC))
-        state, made = repository.add_state_unless_there(
-            session,
-            {
-                "street_id": street.id,
-                "estimate": estimate.to_dict(),
-                "estimated_level": str(estimator.expected_level(estimate, estimate.as_of)),
-            },
-        )
+        values, estimate = _prior(street, at)
+        state, made = repository.add_state_unless_there(session, values)
         if made:
             record_snapshot(session, street.id, estimate, "prior")
     return state
@@ -265,7 +307,7 @@ def apply_adoption_changed(session: Session, data: AdoptionChanged) -> None:
     adoption = repository.adoption(session, data.adoption_id)
     if adoption is None:
         adoption = StreetAdoption(adoption_id=data.adoption_id, street_id=street.id)
-        session.add(adoption)
+        repository.add_adoption(session, adoption)
     adoption.volunteer_id = data.volunteer_id
     adoption.team_id = data.team_id
     adoption.rhythm = data.rhythm

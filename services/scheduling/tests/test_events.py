@@ -21,7 +21,8 @@ from kernel.outbox import record_event
 from services.scheduling import handlers as scheduling_handlers
 from services.scheduling.admin import load_demo_city
 from services.scheduling.database import OutboxMessage, ProcessedEvent
-from services.scheduling.state.models import StreetAdoption, StreetReport
+from services.scheduling.state.models import EstimateSnapshot, StreetAdoption, StreetReport, StreetState
+from services.scheduling.streets.models import Street
 
 
 def report_filed_event(street_id: int, report_id: int) -> dict[str, Any]:
@@ -197,6 +198,61 @@ def test_events_applied_together_read_their_streets_and_states_once(scheduling: 
     assert sum(" from streets " in f"{s} " for s in reads) == 1, reads
     assert sum(" from street_states " in f"{s} " for s in reads) == 1, reads
     assert sum(" from street_reports " in f"{s} " for s in reads) == 1, reads  # applied before? once
+
+
+def test_streets_a_batch_gives_their_first_state_are_made_in_one_statement(
+    scheduling: ServiceEventHandlers,
+) -> None:
+    """A batch of reports and picks on streets with no state yet: one INSERT makes every state (with
+    its prior snapshot, once, before the event's own), the states are read back once, the picked
+    streets' adoptions once. Made one by one, each street cost a query, an insert, a query again and
+    a flush of everything pending; on PostgreSQL, under load, those round trips were the wait
+    between a report filed and its street's state."""
+    with scheduling.runtime.session_factory() as session:
+        stateless = session.scalars(
+            select(Street.id).where(Street.id.not_in(select(StreetState.street_id))).order_by(Street.id).limit(12)
+        ).all()
+    assert len(stateless) == 12
+    picked_at = datetime.now(UTC)
+    batch = [report_filed_event(street_id, 9700 + n) for n, street_id in enumerate(stateless[:8])]
+    batch += [
+        new_event(
+            "pick.logged",
+            "volunteers",
+            PickLogged(pick_id=9800 + n, street_ids=[street_id], picked_at=picked_at, bags=1, minutes=20),
+        ).model_dump(mode="json")
+        for n, street_id in enumerate(stateless[6:])  # two streets get a report and a pick
+    ]
+    statements: list[str] = []
+
+    def remember(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()).lower())
+
+    engine = scheduling.runtime.engine
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        assert scheduling.consume_many(batch) == [Outcome.APPLIED] * len(batch)
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    assert sum(s.startswith("insert into street_states") for s in statements) == 1, statements
+    assert sum(s.startswith("select") and " from street_states " in f"{s} " for s in statements) == 2, statements
+    assert sum(s.startswith("select") and " from street_adoptions " in f"{s} " for s in statements) == 1, statements
+    with scheduling.runtime.session_factory() as session:
+        snapshots = session.execute(
+            select(EstimateSnapshot.street_id, EstimateSnapshot.cause)
+            .where(EstimateSnapshot.street_id.in_(stateless))
+            .order_by(EstimateSnapshot.id)
+        ).all()
+        states = session.scalars(select(StreetState).where(StreetState.street_id.in_(stateless))).all()
+    causes = {street_id: [cause for s, cause in snapshots if s == street_id] for street_id in stateless}
+    for street_id in stateless[:6]:
+        assert causes[street_id] == ["prior", "report"], (street_id, causes[street_id])
+    for street_id in stateless[6:8]:
+        assert causes[street_id] == ["prior", "report", "pick"], (street_id, causes[street_id])
+    for street_id in stateless[8:]:
+        assert causes[street_id] == ["prior", "pick"], (street_id, causes[street_id])
+    assert len(states) == 12
+    assert all(s.last_picked_at is not None for s in states if s.street_id in stateless[6:])
 
 
 def test_a_pick_in_the_batch_that_started_the_adoption_renews_it(scheduling: ServiceEventHandlers) -> None:
