@@ -79,6 +79,10 @@ def load_for_batch(session: Session, payloads: Sequence[EventData]) -> tuple[obj
     repository.look_up_applied(session, report_ids, picks)
     if not street_ids:
         return ()
+    # read now, not by the first handler: its query would flush that event's changes first, and a
+    # street row updated out of order, ahead of the batch's one flush in street order, deadlocks
+    # with another batch (PostgreSQL then waits a second to find it, and both are applied again)
+    repository.weekday_learner(session)
     ids = sorted(street_ids)
     found = {street.id: street for street in streets.by_ids(session, ids)}
     states = repository.states(session, ids)

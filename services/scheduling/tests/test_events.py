@@ -255,6 +255,32 @@ def test_streets_a_batch_gives_their_first_state_are_made_in_one_statement(
     assert all(s.last_picked_at is not None for s in states if s.street_id in stateless[6:])
 
 
+def test_a_batch_updates_its_street_states_in_street_order(scheduling: ServiceEventHandlers) -> None:
+    """Every street state a batch changes is written in one flush, in street order: two batches that
+    share streets then wait for each other, never crosswise. A handler's query that flushed the
+    first event's change ahead of the rest (the weekday statistics, read by the first report) made
+    deadlocks on PostgreSQL, each found only after a second's wait, with both batches applied
+    again one event at a time."""
+    streets_ids = (52, 41, 43, 45)  # the first event's street is not the lowest
+    for street_id in streets_ids:  # states exist: the batch only updates them
+        assert scheduling.consume(report_filed_event(street_id, 9900 + street_id)) is Outcome.APPLIED
+    batch = [report_filed_event(street_id, 9950 + n) for n, street_id in enumerate(streets_ids)]
+    updated: list[int] = []
+
+    def remember(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().lower().startswith("update street_states"):
+            rows = parameters if isinstance(parameters, list | tuple) else [parameters]
+            updated.extend(int(row["street_states_street_id"]) for row in rows)
+
+    engine = scheduling.runtime.engine
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        assert scheduling.consume_many(batch) == [Outcome.APPLIED] * len(batch)
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    assert updated == sorted(updated) and len(updated) >= 3 and 52 in updated, updated
+
+
 def test_a_pick_in_the_batch_that_started_the_adoption_renews_it(scheduling: ServiceEventHandlers) -> None:
     """Applied together, an adoption started and a pick on its street: the pick finds the adoption
     the same transaction added (and a second pick in the batch, on a stored one, its changed time)."""
