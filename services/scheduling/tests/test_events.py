@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -36,6 +37,22 @@ def report_filed_event(street_id: int, report_id: int) -> dict[str, Any]:
         filed_at=datetime.now(UTC),
     )
     return new_event("report.filed", "reports", data).model_dump(mode="json")
+
+
+@contextmanager
+def statements_sent(handlers: ServiceEventHandlers) -> Iterator[list[tuple[str, Any]]]:
+    """Every statement the service's engine sends meanwhile (lower case, one line) with its parameters."""
+    sent: list[tuple[str, Any]] = []
+
+    def remember(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        sent.append((" ".join(statement.split()).lower(), parameters))
+
+    engine = handlers.runtime.engine
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
 
 
 @pytest.fixture
@@ -183,17 +200,9 @@ def test_events_applied_together_read_their_streets_and_states_once(scheduling: 
     for street_id in (11, 12, 13):  # the streets have states already: each handler would look them up
         assert scheduling.consume(report_filed_event(street_id, 9300 + street_id)) is Outcome.APPLIED
     batch = [report_filed_event(street_id, 9400 + n) for n, street_id in enumerate((11, 12, 13, 11, 12, 13))]
-    statements: list[str] = []
-
-    def remember(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(" ".join(statement.split()).lower())
-
-    engine = scheduling.runtime.engine
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
+    with statements_sent(scheduling) as sent:
         assert scheduling.consume_many(batch) == [Outcome.APPLIED] * len(batch)
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
+    statements = [statement for statement, _ in sent]
     reads = [s for s in statements if s.startswith("select")]
     assert sum(" from streets " in f"{s} " for s in reads) == 1, reads
     assert sum(" from street_states " in f"{s} " for s in reads) == 1, reads
@@ -223,17 +232,9 @@ def test_streets_a_batch_gives_their_first_state_are_made_in_one_statement(
         ).model_dump(mode="json")
         for n, street_id in enumerate(stateless[6:])  # two streets get a report and a pick
     ]
-    statements: list[str] = []
-
-    def remember(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(" ".join(statement.split()).lower())
-
-    engine = scheduling.runtime.engine
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
+    with statements_sent(scheduling) as sent:
         assert scheduling.consume_many(batch) == [Outcome.APPLIED] * len(batch)
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
+    statements = [statement for statement, _ in sent]
     assert sum(s.startswith("insert into street_states") for s in statements) == 1, statements
     assert sum(s.startswith("select") and " from street_states " in f"{s} " for s in statements) == 2, statements
     assert sum(s.startswith("select") and " from street_adoptions " in f"{s} " for s in statements) == 1, statements
@@ -265,19 +266,14 @@ def test_a_batch_updates_its_street_states_in_street_order(scheduling: ServiceEv
     for street_id in streets_ids:  # states exist: the batch only updates them
         assert scheduling.consume(report_filed_event(street_id, 9900 + street_id)) is Outcome.APPLIED
     batch = [report_filed_event(street_id, 9950 + n) for n, street_id in enumerate(streets_ids)]
-    updated: list[int] = []
-
-    def remember(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if statement.lstrip().lower().startswith("update street_states"):
-            rows = parameters if isinstance(parameters, list | tuple) else [parameters]
-            updated.extend(int(row["street_states_street_id"]) for row in rows)
-
-    engine = scheduling.runtime.engine
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
+    with statements_sent(scheduling) as sent:
         assert scheduling.consume_many(batch) == [Outcome.APPLIED] * len(batch)
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
+    updated = [
+        int(row["street_states_street_id"])
+        for statement, parameters in sent
+        if statement.startswith("update street_states")
+        for row in (parameters if isinstance(parameters, list | tuple) else [parameters])
+    ]
     assert updated == sorted(updated) and len(updated) >= 3 and 52 in updated, updated
 
 
