@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 import redis
 import structlog
+from redis.lock import Lock
 from sqlalchemy.orm import Session
 
 from kernel.consumer import BatchPreparer, EventConsumer, Handler, Outcome
@@ -25,10 +26,34 @@ from kernel.runtime import RuntimeSettings, ServiceRuntime, SettingsT
 from kernel.street_copy import StreetCopyMixin, apply_street_changed
 
 STREET_EVENTS = ("street.registered", "street.updated")
-SWEEP_LOCK_S = 120
-"""How long one outbox sweep may hold its service's lock: far past a sweep's seconds."""
+SWEEP_LOCK_S = 10.0
+"""How long an outbox sweep's lock lives unless renewed. The sweep renews it while it runs, so a
+long sweep keeps it, and a worker killed mid-sweep holds its service's next sweeps up no longer
+than this (it was 120 s without renewal: after a crash, unpublished events waited two minutes)."""
 
 log = structlog.get_logger(__name__)
+
+
+@contextlib.contextmanager
+def _renewed(lock: Lock | None, lifetime_s: float) -> Iterator[None]:
+    """Keeps `lock` alive (back to its full lifetime, every third of it) until the block ends."""
+    if lock is None:
+        yield
+        return
+    done = threading.Event()
+
+    def renew() -> None:
+        while not done.wait(lifetime_s / 3):
+            with contextlib.suppress(redis.RedisError):  # lost, or Redis gone: it expires by itself
+                lock.reacquire()
+
+    keeper = threading.Thread(target=renew, name="outbox-sweep-lock", daemon=True)
+    keeper.start()
+    try:
+        yield
+    finally:
+        done.set()
+        keeper.join()
 
 
 @dataclass
@@ -48,6 +73,7 @@ class ServiceEventHandlers:
     on_start: Callable[[ServiceRuntime[Any]], object] | None = None
     # what events applied together read, loaded at once (`EventConsumer.prepare_batch`)
     prepare_batch: BatchPreparer | None = None
+    sweep_lock_s: float = SWEEP_LOCK_S
     _runtime: ServiceRuntime[Any] | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -109,7 +135,10 @@ class ServiceEventHandlers:
         When Redis cannot be asked, the sweep runs anyway: it sends through Redis, and reports
         for itself what it could not send."""
         runtime = self.runtime
-        lock = runtime.redis.lock(f"streetcare:outbox-sweep:{self.service}", timeout=SWEEP_LOCK_S)
+        # not thread-local: the thread that renews it must know its token
+        lock = runtime.redis.lock(
+            f"streetcare:outbox-sweep:{self.service}", timeout=self.sweep_lock_s, thread_local=False
+        )
         try:
             held = lock.acquire(blocking=False)
         except redis.RedisError:
@@ -118,10 +147,13 @@ class ServiceEventHandlers:
             log.info("outbox.sweep_skipped", service=self.service, reason="another sweep of this service is running")
             return 0
         try:
-            sent = runtime.relay.sweep(timedelta(seconds=older_than_seconds))
-            sent += runtime.relay.redeliver_unconfirmed(timedelta(seconds=runtime.settings.outbox_redeliver_after_s))
-            if self.also_sweep is not None:
-                self.also_sweep(self.runtime)
+            with _renewed(lock if held else None, self.sweep_lock_s):
+                sent = runtime.relay.sweep(timedelta(seconds=older_than_seconds))
+                sent += runtime.relay.redeliver_unconfirmed(
+                    timedelta(seconds=runtime.settings.outbox_redeliver_after_s)
+                )
+                if self.also_sweep is not None:
+                    self.also_sweep(self.runtime)
             return sent
         finally:
             if held:

@@ -5,6 +5,7 @@ queue subscribers is settled when published."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -13,11 +14,11 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from conftest import RedisProcess, queued_envelopes
+from conftest import RedisProcess, queued_envelopes, wait_for
 from kernel.bus import make_redis
 from kernel.consumer import MalformedEvent, Outcome
 from kernel.events import AdoptionChanged, PickLogged, PlanPublished, ReportFiled, new_event
-from kernel.handlers import ServiceEventHandlers
+from kernel.handlers import SWEEP_LOCK_S, ServiceEventHandlers
 from kernel.outbox import record_event
 from services.scheduling import handlers as scheduling_handlers
 from services.scheduling.admin import load_demo_city
@@ -125,6 +126,15 @@ def test_an_event_without_queue_subscribers_is_confirmed_when_published(migrated
         handlers.close()
 
 
+def an_unpublished_plan_event(runtime: Any, day: date, version: int) -> str:
+    """A plan.published row in scheduling's outbox, committed and never handed to the publisher."""
+    with runtime.session_factory() as session:
+        plan = PlanPublished(plan_date=day, version=version, visits=0)
+        event_id = record_event(session, OutboxMessage, "scheduling", "plan.published", plan)
+        session.commit()
+    return str(event_id)
+
+
 def test_a_sweep_leaves_the_outbox_to_another_sweep_of_the_same_service_still_running(
     migrated: dict[str, Any],
 ) -> None:
@@ -135,10 +145,7 @@ def test_a_sweep_leaves_the_outbox_to_another_sweep_of_the_same_service_still_ru
     )
     try:
         runtime = handlers.runtime
-        with runtime.session_factory() as session:  # committed, never handed to the publisher
-            plan = PlanPublished(plan_date=date(2026, 12, 5), version=7, visits=0)
-            event_id = record_event(session, OutboxMessage, "scheduling", "plan.published", plan)
-            session.commit()
+        event_id = an_unpublished_plan_event(runtime, date(2026, 12, 5), 7)
         running = runtime.redis.lock(f"streetcare:outbox-sweep:{handlers.service}", timeout=30)
         assert running.acquire(blocking=False)
         try:
@@ -154,6 +161,42 @@ def test_a_sweep_leaves_the_outbox_to_another_sweep_of_the_same_service_still_ru
             assert row is not None and row.published_at is not None
     finally:
         handlers.close()
+
+
+def test_a_sweep_lock_a_killed_worker_left_holds_sweeps_up_only_briefly(migrated: dict[str, Any]) -> None:
+    """A worker killed mid-sweep leaves its lock in Redis: the next sweeps wait only for its short
+    lifetime (it was 120 s, and after a crash unpublished events waited that long); a sweep that
+    runs longer than the lifetime keeps its lock, renewed, so no second sweep overlaps it."""
+    key = "streetcare:outbox-sweep:scheduling"
+    remaining: list[int] = []
+
+    def slow_sweep_part(runtime: Any) -> None:
+        remaining.append(int(runtime.redis.pttl(key)))
+        time.sleep(1.0)  # longer than the lock's lifetime below
+        remaining.append(int(runtime.redis.pttl(key)))
+
+    handlers = ServiceEventHandlers(
+        "scheduling",
+        lambda: migrated["scheduling"],
+        OutboxMessage,
+        scheduling_handlers.events.inbox_model,
+        {},
+        also_sweep=slow_sweep_part,
+        sweep_lock_s=0.6,
+    )
+    try:
+        runtime = handlers.runtime
+        event_id = an_unpublished_plan_event(runtime, date(2026, 12, 6), 8)
+        runtime.redis.set(key, "a-killed-worker", px=600)  # what a sweep killed mid-way leaves
+        assert handlers.sweep_outbox(older_than_seconds=0) == 0 and remaining == []
+        wait_for(lambda: handlers.sweep_outbox(older_than_seconds=0) >= 1, timeout=5, message="a sweep after the lock")
+        with runtime.session_factory() as session:
+            row = session.get(OutboxMessage, event_id)
+            assert row is not None and row.published_at is not None
+        assert 0 < remaining[0] <= 600 and 0 < remaining[1] <= 600, remaining  # renewed past its lifetime
+    finally:
+        handlers.close()
+    assert SWEEP_LOCK_S <= 15  # the default lifetime: what a crash costs the next sweeps
 
 
 def test_events_that_arrive_together_apply_together_each_once(scheduling: ServiceEventHandlers) -> None:
