@@ -86,11 +86,10 @@ def load_for_batch(session: Session, payloads: Sequence[EventData]) -> tuple[obj
     ids = sorted(street_ids)
     found = {street.id: street for street in streets.by_ids(session, ids)}
     states = repository.states(session, ids)
-    first_seen = {
-        street_id: at
-        for street_id, at in reversed(_streets_given_a_state(session, payloads))
-        if street_id in found and street_id not in states
-    }
+    first_seen: dict[int, datetime | None] = {}  # street → its first event's time: the prior's
+    for street_id, at in _streets_given_a_state(session, payloads):
+        if street_id in found and street_id not in states:
+            first_seen.setdefault(street_id, at)
     if first_seen:
         priors = {street_id: _prior(found[street_id], at) for street_id, at in first_seen.items()}
         made = repository.add_states_unless_there(session, [values for values, _ in priors.values()])
