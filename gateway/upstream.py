@@ -7,6 +7,8 @@ service becomes a 503 with Retry-After, never a hang.
 
 from __future__ import annotations
 
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+
 import httpx
 from httpx_aiohttp import AiohttpTransport
 from starlette.requests import Request
@@ -54,7 +56,16 @@ def make_client(settings: GatewaySettings) -> httpx.AsyncClient:
         transport = AiohttpTransport(limits=limits, trust_env=False)
     else:
         transport = httpx.AsyncHTTPTransport(limits=limits)
-    return httpx.AsyncClient(timeout=timeout, limits=limits, transport=transport, follow_redirects=False)
+    return httpx.AsyncClient(
+        timeout=timeout, limits=limits, transport=transport, follow_redirects=False, cookies=_keeps_no_cookies()
+    )
+
+
+def _keeps_no_cookies() -> CookieJar:
+    """The client forwards for every caller: a cookie a service sets is its caller's (it goes back
+    in the answer's headers), so the client's own jar must keep none, or it would send it on with
+    everyone's later requests."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
 def unavailable(service: str, reason: str, retry_after: int = 5) -> JSONResponse:
@@ -100,5 +111,11 @@ async def forward(
         breaker.record_failure()
     else:
         breaker.record_success()
-    response_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in RESPONSE_DROP}
-    return Response(upstream.content, status_code=upstream.status_code, headers=response_headers)
+    response = Response(upstream.content, status_code=upstream.status_code)
+    # each header as sent (several Set-Cookie stay several: joined with commas they would break)
+    response.raw_headers += [
+        (name.encode("latin-1"), value.encode("latin-1"))
+        for name, value in upstream.headers.multi_items()
+        if name not in RESPONSE_DROP
+    ]
+    return response

@@ -172,3 +172,44 @@ def test_a_gateway_whose_upstream_is_another_service_is_not_ready(redis_url: str
     assert "answers as 'reports'" in problems["scheduling"]
     assert "answers as 'reports'" in problems["volunteers"]
     assert "reports" not in problems
+
+
+class _SetsCookies(BaseHTTPRequestHandler):
+    """A service that sets two cookies on every answer and says which cookies it was sent."""
+
+    def do_GET(self) -> None:
+        if self.path == "/openapi.json":  # its public routes, as the gateway asks
+            routes: dict[str, object] = {"paths": {"/api/v1/reports/categories": {"get": {}}}}
+            body = json.dumps(routes).encode()
+        else:
+            body = json.dumps({"cookie_received": self.headers.get("cookie")}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("set-cookie", "session=of-the-first-caller; Path=/; HttpOnly")
+        self.send_header("set-cookie", "theme=dark; Path=/")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_cookie_a_service_sets_reaches_its_caller_only(redis_url: str) -> None:
+    """The gateway forwards for everyone over one HTTP client: a cookie a service sets must go back
+    to the caller it was set for, each Set-Cookie header whole, and never be kept by that client
+    and sent on with the next caller's request."""
+    with http_server(_SetsCookies) as service:
+        app = create_app(gateway_settings(redis_url, reports_url=service))
+        with TestClient(app) as client:
+            answer = client.get("/api/v1/reports/categories")
+            assert answer.status_code == 200, answer.text
+            assert answer.json() == {"cookie_received": None}
+            assert answer.headers.get_list("set-cookie") == [
+                "session=of-the-first-caller; Path=/; HttpOnly",
+                "theme=dark; Path=/",
+            ]
+            client.cookies.clear()  # the next caller, who was given no cookie
+            later = client.get("/api/v1/reports/categories")
+    assert later.status_code == 200, later.text
+    assert later.json() == {"cookie_received": None}
