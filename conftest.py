@@ -31,6 +31,7 @@ from streetcare.testing import (
     postgres_admin_url,
     private_redis,
     queued_envelopes,
+    statements_sent,
     wait_until_a_twin_waits,
 )
 
@@ -49,6 +50,7 @@ __all__ = [
     "free_port",
     "postgres_admin_url",
     "queued_envelopes",
+    "statements_sent",
     "wait_until_a_twin_waits",
 ]
 

@@ -44,6 +44,27 @@ TEST_SERVICE_TOKEN = "test-service-token-" + "y" * 16
 SERVICE_HEADERS = {SERVICE_TOKEN_HEADER: TEST_SERVICE_TOKEN}
 
 
+@contextlib.contextmanager
+def statements_sent(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
+    """Every statement `engine` sends meanwhile (lower case, one line) with its parameters, and
+    "commit" where a transaction commits."""
+    sent: list[tuple[str, Any]] = []
+
+    def remember(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        sent.append((" ".join(statement.split()).lower(), parameters))
+
+    def committed(_conn: Any) -> None:
+        sent.append(("commit", None))
+
+    event.listen(engine, "before_cursor_execute", remember)
+    event.listen(engine, "commit", committed)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+        event.remove(engine, "commit", committed)
+
+
 def bearer(role: Role, subject: str = "staff:1", ttl_seconds: int = 4 * 3600) -> dict[str, str]:
     """An Authorization header for a test user, signed with the tests' secret; it outlives a slow
     run (module-level tokens are made at import, long before the last test uses them)."""

@@ -7,14 +7,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
-from conftest import RedisProcess, queued_envelopes, wait_for
+from conftest import RedisProcess, queued_envelopes, statements_sent, wait_for
 from kernel.bus import make_redis
 from kernel.consumer import MalformedEvent, Outcome
 from kernel.events import AdoptionChanged, PickLogged, PlanPublished, ReportFiled, new_event
@@ -38,22 +37,6 @@ def report_filed_event(street_id: int, report_id: int) -> dict[str, Any]:
         filed_at=datetime.now(UTC),
     )
     return new_event("report.filed", "reports", data).model_dump(mode="json")
-
-
-@contextmanager
-def statements_sent(handlers: ServiceEventHandlers) -> Iterator[list[tuple[str, Any]]]:
-    """Every statement the service's engine sends meanwhile (lower case, one line) with its parameters."""
-    sent: list[tuple[str, Any]] = []
-
-    def remember(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        sent.append((" ".join(statement.split()).lower(), parameters))
-
-    engine = handlers.runtime.engine
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
 
 
 @pytest.fixture
@@ -243,7 +226,7 @@ def test_events_applied_together_read_their_streets_and_states_once(scheduling: 
     for street_id in (11, 12, 13):  # the streets have states already: each handler would look them up
         assert scheduling.consume(report_filed_event(street_id, 9300 + street_id)) is Outcome.APPLIED
     batch = [report_filed_event(street_id, 9400 + n) for n, street_id in enumerate((11, 12, 13, 11, 12, 13))]
-    with statements_sent(scheduling) as sent:
+    with statements_sent(scheduling.runtime.engine) as sent:
         assert scheduling.consume_many(batch) == [Outcome.APPLIED] * len(batch)
     statements = [statement for statement, _ in sent]
     reads = [s for s in statements if s.startswith("select")]
@@ -275,7 +258,7 @@ def test_streets_a_batch_gives_their_first_state_are_made_in_one_statement(
         ).model_dump(mode="json")
         for n, street_id in enumerate(stateless[6:])  # two streets get a report and a pick
     ]
-    with statements_sent(scheduling) as sent:
+    with statements_sent(scheduling.runtime.engine) as sent:
         assert scheduling.consume_many(batch) == [Outcome.APPLIED] * len(batch)
     statements = [statement for statement, _ in sent]
     assert sum(s.startswith("insert into street_states") for s in statements) == 1, statements
@@ -309,7 +292,7 @@ def test_a_batch_updates_its_street_states_in_street_order(scheduling: ServiceEv
     for street_id in streets_ids:  # states exist: the batch only updates them
         assert scheduling.consume(report_filed_event(street_id, 9900 + street_id)) is Outcome.APPLIED
     batch = [report_filed_event(street_id, 9950 + n) for n, street_id in enumerate(streets_ids)]
-    with statements_sent(scheduling) as sent:
+    with statements_sent(scheduling.runtime.engine) as sent:
         assert scheduling.consume_many(batch) == [Outcome.APPLIED] * len(batch)
     updated = [
         int(row["street_states_street_id"])

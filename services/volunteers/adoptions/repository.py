@@ -65,39 +65,47 @@ def open_of_team(session: Session, team_id: int) -> Sequence[Adoption]:
     ).all()
 
 
-# Run with every pick logged: built once, as Core, its parameters bound per call (named apart
+# Run with every pick logged: built once, as Core, their parameters bound per call (named apart
 # from the columns, as an UPDATE's SET reserves those). A volunteer without teams binds an empty
 # list (no team matches); a team pick without a volunteer binds None.
 _ADOPTIONS = table_of(Adoption)
+_OPEN = or_(*(_ADOPTIONS.c.status == status for status in OPEN_STATUSES))
+_PLEDGES_OF = select(_ADOPTIONS.c.id).where(
+    _ADOPTIONS.c.street_id.in_(bindparam("streets", expanding=True)),
+    _OPEN,
+    or_(
+        _ADOPTIONS.c.team_id.in_(bindparam("teams", expanding=True)),
+        _ADOPTIONS.c.volunteer_id == bindparam("volunteer"),
+    ),
+)
 _RENEW_PLEDGES = (
     update(_ADOPTIONS)
     .where(
-        _ADOPTIONS.c.street_id.in_(bindparam("streets", expanding=True)),
-        or_(*(_ADOPTIONS.c.status == status for status in OPEN_STATUSES)),
-        or_(
-            _ADOPTIONS.c.team_id.in_(bindparam("teams", expanding=True)),
-            _ADOPTIONS.c.volunteer_id == bindparam("volunteer"),
-        ),
+        _ADOPTIONS.c.id.in_(bindparam("adoptions", expanding=True)),
+        _OPEN,  # still open when the pick is written
         or_(_ADOPTIONS.c.last_pick_at.is_(None), _ADOPTIONS.c.last_pick_at < bindparam("picked")),
     )
     .values(last_pick_at=bindparam("picked"))
 )
 
 
-def renew_pledges(
-    session: Session, street_ids: list[int], volunteer_id: int | None, team_ids: list[int], picked_at: datetime
-) -> None:
-    """The open adoptions of these streets held by the volunteer or one of their teams: last picked
-    at `picked_at` unless a later pick is already known. One UPDATE; none of them is loaded."""
+def pledges_of(session: Session, street_ids: list[int], volunteer_id: int | None, team_ids: list[int]) -> list[int]:
+    """The ids of the open adoptions of these streets held by the volunteer or one of their teams."""
     if volunteer_id is None and not team_ids:
+        return []
+    found = session.scalars(_PLEDGES_OF, {"streets": street_ids, "teams": team_ids, "volunteer": volunteer_id})
+    return list(found)
+
+
+def renew_pledges(session: Session, adoption_ids: list[int], picked_at: datetime) -> None:
+    """These adoptions, if still open: last picked at `picked_at` unless a later pick is already
+    known. One UPDATE, none when there are none; none of them is loaded."""
+    if not adoption_ids:
         return
-    session.execute(
-        _RENEW_PLEDGES,
-        {"streets": street_ids, "teams": team_ids, "volunteer": volunteer_id, "picked": picked_at},
-    )
-    # an adoption of these streets this session already holds reads its pick time afresh
+    session.execute(_RENEW_PLEDGES, {"adoptions": adoption_ids, "picked": picked_at})
+    # an adoption this session already holds reads its pick time afresh
     for held in list(session.identity_map.values()):
-        if isinstance(held, Adoption) and held.street_id in street_ids:
+        if isinstance(held, Adoption) and held.id in adoption_ids:
             session.expire(held, ["last_pick_at"])
 
 

@@ -176,15 +176,22 @@ def end_all_of_team(session: Session, team_id: int) -> int:
     return ended
 
 
-def record_pick(
-    session: Session, street_ids: list[int], volunteer_id: int | None, team_id: int | None, picked_at: datetime
-) -> None:
-    """A pick by the adopter (or their team) renews the pledge clock; no event — scheduling
-    learns the pick itself from `pick.logged`."""
+def pledges_renewed_by(
+    session: Session, street_ids: list[int], volunteer_id: int | None, team_id: int | None
+) -> list[int]:
+    """The open adoptions a pick of these streets by the volunteer (for their team) renews: theirs
+    and their teams'. Only reads: a pick asks before its first write, so its transaction holds the
+    database's write lock (SQLite) and its rows' locks only for its writes."""
     team_ids = teams_repository.team_ids_of(session, volunteer_id) if volunteer_id is not None else []
     if team_id is not None and team_id not in team_ids:
         team_ids.append(team_id)
-    repository.renew_pledges(session, street_ids, volunteer_id, team_ids, picked_at)
+    return repository.pledges_of(session, street_ids, volunteer_id, team_ids)
+
+
+def renew_pledges(session: Session, adoption_ids: list[int], picked_at: datetime) -> None:
+    """A pick by the adopter (or their team) renews the pledge clock; no event — scheduling
+    learns the pick itself from `pick.logged`."""
+    repository.renew_pledges(session, adoption_ids, picked_at)
 
 
 # ---- pledges kept or not: nudges and lapses ---------------------------------------------------

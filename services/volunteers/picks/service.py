@@ -98,6 +98,8 @@ def log_pick(
     if new.team_id is not None and volunteer_id is not None:
         teams.require_member(session, new.team_id, volunteer_id)
     photo = decode_photo(new.photo) if new.photo else None
+    # every read before the first write: from the INSERT on, the transaction holds SQLite's write lock
+    pledges = adoptions.pledges_renewed_by(session, street_ids, volunteer_id, new.team_id)
     pick = repository.insert_pick(
         session,
         {
@@ -113,7 +115,7 @@ def log_pick(
     repository.add_streets(session, pick.id, street_ids)
     if photo is not None:
         session.add(PickPhoto(pick_id=pick.id, content_type=photo[0], data=photo[1]))
-    adoptions.record_pick(session, street_ids, volunteer_id, new.team_id, pick.picked_at)
+    adoptions.renew_pledges(session, pledges, pick.picked_at)
     events.pick_logged(session, pick, street_ids)
     metrics.PICKS_LOGGED.inc()
     return LoggedPick(pick, known, photo is not None)

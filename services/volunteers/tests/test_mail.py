@@ -184,7 +184,8 @@ def test_nudges_and_clean_up_mail_can_be_opted_out_of_a_reset_cannot(volunteers_
     # silent again after a pick: no second reminder arrives, and none waits in the outbox
     picked_at = datetime.now(UTC)
     with app.runtime.transaction() as session:
-        adoptions_service.record_pick(session, [2], ann.id, None, picked_at)
+        pledges = adoptions_service.pledges_renewed_by(session, [2], ann.id, None)
+        adoptions_service.renew_pledges(session, pledges, picked_at)
         later = adoptions_service.send_nudges_and_mark_lapses(session, picked_at + timedelta(days=15))
         assert later.nudged == [adoption["id"]]
     assert len(app.mails(NUDGES, to=ann.email)) == 1

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
 
+from conftest import statements_sent
 from kernel.auth import (
     INTERNAL_CALLER_HEADER,
     SERVICE_TOKEN_HEADER,
@@ -378,7 +379,8 @@ def test_nudge_after_twice_the_rhythm_and_lapse_after_four_times(volunteers_app:
     # A pick renews the pledge: the clock starts again from the pick.
     picked_at = t0 + timedelta(days=20)
     with app.runtime.transaction() as session:
-        adoptions_service.record_pick(session, [1], ann.id, None, picked_at)
+        pledges = adoptions_service.pledges_renewed_by(session, [1], ann.id, None)
+        adoptions_service.renew_pledges(session, pledges, picked_at)
     assert run(t0 + timedelta(days=27))["nudged"] == []
     assert run(picked_at + timedelta(days=14))["nudged"] == [weekly["id"]]
     assert len(app.mails(NUDGES)) == 2
@@ -606,6 +608,34 @@ def test_a_pick_emits_one_event_counts_and_renews_the_pledge(volunteers_app: Vol
         "/api/v1/volunteers/picks", json={"street_ids": [1], "picked_at": future}, headers=ann.headers
     )
     assert refused.status_code == 422 and len(app.new_events(before)) == 1
+
+
+def test_a_pick_asks_everything_before_its_first_write(volunteers_app: VolunteersApp) -> None:
+    """A pick's transaction reads what it needs (the account, the volunteer's teams, the adoptions
+    it renews) before its first write, so from its first INSERT to its end it only writes: SQLite's
+    one write lock (and PostgreSQL's row locks) is held for the writes alone, not for round trips
+    that could have come before. It still renews the picker's pledge and no one else's, and a pick
+    that renews none writes no UPDATE at all."""
+    app = volunteers_app
+    ann, bo = app.sign_up("Ann"), app.sign_up("Bo")
+    mine, theirs = adopt(app, ann, 1), adopt(app, bo, 2)
+    pick = {"street_ids": [1, 2, 3], "minutes": 30, "bags": 1}
+    with statements_sent(app.runtime.engine) as sent:
+        answer = app.client.post("/api/v1/volunteers/picks", json=pick, headers=ann.headers)
+    assert answer.status_code == 201, answer.text
+    statements = [statement for statement, _ in sent]
+    first_write = next(i for i, s in enumerate(statements) if s.startswith(("insert", "update", "delete")))
+    writing = statements[first_write:]
+    ends = next(i for i, s in enumerate(writing) if s == "commit" or s.startswith("release savepoint"))
+    assert writing[0].startswith("insert into picks"), statements
+    assert not [s for s in writing[:ends] if s.startswith("select")], statements
+    assert sum(s.startswith("update adoptions") for s in writing[:ends]) == 1, statements
+    assert _adoption_row(app, mine["id"]).last_pick_at is not None
+    assert _adoption_row(app, theirs["id"]).last_pick_at is None
+    with statements_sent(app.runtime.engine) as sent:
+        answer = app.client.post("/api/v1/volunteers/picks", json={**pick, "street_ids": [3]}, headers=ann.headers)
+    assert answer.status_code == 201, answer.text
+    assert not [s for s, _ in sent if s.startswith("update adoptions")]
 
 
 def test_a_pick_on_a_street_registered_after_the_copy_was_read_into_memory_is_logged(
