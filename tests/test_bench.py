@@ -111,6 +111,10 @@ def test_ingest_bench_accounts_for_every_request() -> None:
         "several_workers_to_bare_insert",
         "picks_several_workers_to_direct",
     }
+    # each ratio also round by round (one round here): the two targets' own figures of that round
+    per_round = figures["ratios_per_round"]
+    assert per_round["direct_to_bare_insert"] == [figures["ratios"]["direct_to_bare_insert"]]
+    assert per_round["picks_gateway_to_direct"] == [figures["ratios"]["picks_gateway_to_direct"]]
     several = figures["several_workers"]  # the services again, with two uvicorn workers each
     assert several["web_workers"] == 2 and several["direct_rps"] > 0 and several["picks_direct_rps"] > 0
     assert several["cpu_ms_per_report"] > 0  # the workers' CPU counted, not only the idle master's

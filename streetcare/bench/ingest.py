@@ -477,6 +477,17 @@ def _figures(
     def ratio(a: float | None, b: float | None) -> float | None:
         return round(a / b, 3) if a is not None and b else None
 
+    def per_round(a: str, b: str) -> list[float] | None:
+        """a ÷ b in each round: the two ran seconds apart, so a machine that slows for a while slows
+        both (the medians' ratio may pair figures from different rounds)."""
+        if a not in runs or b not in runs:
+            return None
+        pairs = [
+            (x.summary()["requests_per_s"], y.summary()["requests_per_s"])
+            for x, y in zip(runs[a], runs[b], strict=True)
+        ]
+        return [round(x / y, 3) if y else 0.0 for x, y in pairs]
+
     several = {
         "web_workers": web_workers,
         "direct_rps": rps(SEVERAL) if SEVERAL in summary else None,
@@ -516,6 +527,13 @@ def _figures(
             "several_workers_to_bare_insert": ratio(several["direct_rps"], rps("bare insert")),
             "picks_several_workers_to_direct": ratio(several["picks_direct_rps"], rps("picks direct")),
         },
+        "ratios_per_round": {
+            "direct_to_bare_insert": per_round("direct", "bare insert"),
+            "gateway_to_direct": per_round("gateway", "direct"),
+            "picks_direct_to_bare_insert": per_round("picks direct", "bare insert"),
+            "picks_gateway_to_direct": per_round("picks gateway", "picks direct"),
+            "several_workers_to_bare_insert": per_round(SEVERAL, "bare insert"),
+        },
         "several_workers": several,
         "targets": summary,
     }
@@ -553,15 +571,17 @@ def print_database(kind: str, figures: dict[str, Any], *, concurrency: int, roun
     for name, row in figures["targets"].items():
         for refusal in row["refusals"]:
             print(f"  {name} refused: {refusal}")
-    ratios = figures["ratios"]
+    ratios, rounds_of = figures["ratios"], figures["ratios_per_round"]
     print(
-        f"reports: direct ÷ bare insert {ratios['direct_to_bare_insert']} (target ≥ 0.5), gateway ÷ direct "
-        f"{ratios['gateway_to_direct']} (target ≥ 0.9); CPU per report {figures['cpu_ms_per_report']} ms, "
+        f"reports: direct ÷ bare insert {ratios['direct_to_bare_insert']} (target ≥ 0.5; per round "
+        f"{rounds_of['direct_to_bare_insert']}), gateway ÷ direct {ratios['gateway_to_direct']} (target ≥ 0.9; "
+        f"per round {rounds_of['gateway_to_direct']}); CPU per report {figures['cpu_ms_per_report']} ms, "
         f"per bare insert {figures['cpu_ms_per_bare_insert']} ms"
     )
     print(
-        f"picks: direct ÷ bare insert {ratios['picks_direct_to_bare_insert']}, gateway ÷ direct "
-        f"{ratios['picks_gateway_to_direct']}; CPU per pick {figures['cpu_ms_per_pick']} ms"
+        f"picks: direct ÷ bare insert {ratios['picks_direct_to_bare_insert']} (per round "
+        f"{rounds_of['picks_direct_to_bare_insert']}), gateway ÷ direct {ratios['picks_gateway_to_direct']} "
+        f"(per round {rounds_of['picks_gateway_to_direct']}); CPU per pick {figures['cpu_ms_per_pick']} ms"
     )
     several = figures["several_workers"]
     if several["direct_rps"] is not None:
