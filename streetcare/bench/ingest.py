@@ -477,16 +477,13 @@ def _figures(
     def ratio(a: float | None, b: float | None) -> float | None:
         return round(a / b, 3) if a is not None and b else None
 
-    def per_round(a: str, b: str) -> list[float] | None:
+    def per_round(a: str, b: str) -> list[float | None] | None:
         """a ÷ b in each round: the two ran seconds apart, so a machine that slows for a while slows
         both (the medians' ratio may pair figures from different rounds)."""
-        if a not in runs or b not in runs:
+        if a not in summary or b not in summary:
             return None
-        pairs = [
-            (x.summary()["requests_per_s"], y.summary()["requests_per_s"])
-            for x, y in zip(runs[a], runs[b], strict=True)
-        ]
-        return [round(x / y, 3) if y else 0.0 for x, y in pairs]
+        rounds = zip(summary[a]["runs_requests_per_s"], summary[b]["runs_requests_per_s"], strict=True)
+        return [ratio(x, y) for x, y in rounds]
 
     several = {
         "web_workers": web_workers,
